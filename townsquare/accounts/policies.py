@@ -1,0 +1,70 @@
+"""Who may do what: pure predicates over a Principal, no queries.
+
+Templates and interfaces call the same functions to decide what to show, so what a person is
+offered and what the services accept never drift apart.
+"""
+
+from __future__ import annotations
+
+from townsquare.accounts.principal import Principal
+
+AGENT = "agent"
+SUPERVISOR = "supervisor"
+COUNCIL_ADMIN = "council_admin"
+
+# Each role includes the ones before it.
+_ROLE_RANK = {AGENT: 1, SUPERVISOR: 2, COUNCIL_ADMIN: 3}
+
+
+def _has_at_least(principal: Principal, council_id: int, role: str) -> bool:
+    if principal.is_platform_admin:
+        return True
+    held = principal.role_in(council_id)
+    return held is not None and _ROLE_RANK[held] >= _ROLE_RANK[role]
+
+
+def effective_roles(principal: Principal, council_id: int) -> frozenset[str]:
+    """Every role the principal holds in a council, counting those its role includes."""
+    if principal.is_platform_admin:
+        return frozenset(_ROLE_RANK) | {"system"}
+    held = principal.role_in(council_id)
+    if held is None:
+        return frozenset()
+    return frozenset(r for r, rank in _ROLE_RANK.items() if rank <= _ROLE_RANK[held])
+
+
+def is_staff_of(principal: Principal, council_id: int) -> bool:
+    return _has_at_least(principal, council_id, AGENT)
+
+
+def can_view_case(principal: Principal, council_id: int) -> bool:
+    return is_staff_of(principal, council_id)
+
+
+def can_handle_case(principal: Principal, council_id: int) -> bool:
+    """Post updates and notes, take workflow transitions the template allows the role."""
+    return is_staff_of(principal, council_id)
+
+
+def can_assign_case(principal: Principal, council_id: int) -> bool:
+    return is_staff_of(principal, council_id)
+
+
+def can_merge_cases(principal: Principal, council_id: int) -> bool:
+    return _has_at_least(principal, council_id, SUPERVISOR)
+
+
+def can_see_reporter(principal: Principal, council_id: int) -> bool:
+    return is_staff_of(principal, council_id)
+
+
+def can_manage_services(principal: Principal, council_id: int) -> bool:
+    return _has_at_least(principal, council_id, COUNCIL_ADMIN)
+
+
+def can_administer_council(principal: Principal, council_id: int) -> bool:
+    return _has_at_least(principal, council_id, COUNCIL_ADMIN)
+
+
+def can_manage_platform(principal: Principal) -> bool:
+    return principal.is_platform_admin

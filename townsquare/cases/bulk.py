@@ -1,0 +1,178 @@
+"""Creating many cases at once, for demo data, scale tests and historical imports.
+
+`case_create` is the path for anything a person or client submits; this one skips per-case
+checks that the caller has already made (routing, field validation) and writes rows and their
+events in large batches of raw inserts, which is what makes a million cases take seconds, not
+hours. Ids and reference numbers are reserved up front, so the events can point at their cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, Max
+
+from townsquare.cases.models import Case, ReferenceCounter
+from townsquare.core.models import Event
+
+
+@dataclass
+class CaseSpec:
+    council_id: int
+    reference_prefix: str
+    service_id: int
+    service_version_id: int
+    service_code: str
+    kind: str
+    initial_state: str
+    state: str
+    is_open: bool
+    is_public: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None = None
+    response_due_at: dt.datetime | None = None
+    resolve_due_at: dt.datetime | None = None
+    responded_at: dt.datetime | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
+    description: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    h3: tuple[int | None, int | None, int | None] = (None, None, None)
+    area_id: int | None = None
+    address: str = ""
+    reporter_name: str = ""
+    reporter_email: str = ""
+    team_id: int | None = None
+    priority: int = 3
+    channel: str = "web"
+    is_test: bool = False
+
+
+_CASE_COLUMNS = (
+    "id", "reference", "council_id", "service_id", "service_version_id", "kind", "state",
+    "is_open", "is_public", "values", "title", "description", "lat", "lng", "address",
+    "postcode", "location_approximate", "h3_r7", "h3_r9", "h3_r11", "area_id",
+    "reporter_id", "reporter_name", "reporter_email", "reporter_phone", "reporter_name_public",
+    "team_id", "assignee_id", "priority", "channel", "created_at", "updated_at", "responded_at",
+    "closed_at", "response_due_at", "resolve_due_at", "duplicate_of_id", "support_count",
+    "is_test", "anonymised_at", "revision",
+)
+_EVENT_COLUMNS = ("id", "kind", "council_id", "stream", "stream_id", "actor_kind",
+                  "actor_label", "actor_user_id", "visibility", "payload", "created_at")
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    # Table and column names come from our models, never from input.
+    return f"INSERT INTO {connection.ops.quote_name(table)} ({cols}) VALUES ({marks})"  # noqa: S608
+
+
+def _batches(items: Iterable[CaseSpec], size: int) -> Iterator[list[CaseSpec]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _reserve_references(batch: list[CaseSpec]) -> list[str]:
+    """Take a block of reference numbers per (council, year) and hand them out in order."""
+    wanted = Counter((s.council_id, s.created_at.year % 100) for s in batch)
+    next_number: dict[tuple[int, int], int] = {}
+    for (council_id, year), count in wanted.items():
+        ReferenceCounter.objects.get_or_create(council_id=council_id, year=year)
+        ReferenceCounter.objects.filter(council_id=council_id, year=year).update(
+            last_number=F("last_number") + count)
+        last = ReferenceCounter.objects.values_list("last_number", flat=True).get(
+            council_id=council_id, year=year)
+        next_number[(council_id, year)] = last - count + 1
+    references = []
+    for spec in batch:
+        key = (spec.council_id, spec.created_at.year % 100)
+        references.append(f"{spec.reference_prefix}-{key[1]:02d}-{next_number[key]:06d}")
+        next_number[key] += 1
+    return references
+
+
+def _reset_sequences() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in (Case._meta.db_table, Event._meta.db_table):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
+
+
+def cases_bulk_create(specs: Iterable[CaseSpec], *, batch_size: int = 20_000,
+                      actor_label: str = "Import", progress=None) -> int:
+    """Insert cases with their `case.created` (and, when moved on, `case.transitioned`) events.
+
+    Returns the number of cases written. Each batch is one transaction; `progress(n)` is called
+    after each with the running total.
+    """
+    dt_value = connection.ops.adapt_datetimefield_value
+    case_sql = _insert_sql(Case._meta.db_table, _CASE_COLUMNS)
+    event_sql = _insert_sql(Event._meta.db_table, _EVENT_COLUMNS)
+    total = 0
+    for batch in _batches(specs, batch_size):
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Explicit ids below: keep concurrent writers out until this batch commits.
+                    cursor.execute("LOCK TABLE cases_case, core_event IN EXCLUSIVE MODE")
+            case_id = (Case.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+            event_id = (Event.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+            references = _reserve_references(batch)
+            case_rows, event_rows = [], []
+            for spec, reference in zip(batch, references, strict=True):
+                created = dt_value(spec.created_at)
+                updated = dt_value(spec.updated_at)
+                case_rows.append((
+                    case_id, reference, spec.council_id, spec.service_id,
+                    spec.service_version_id, spec.kind, spec.state, spec.is_open, spec.is_public,
+                    json.dumps(spec.values), spec.title, spec.description, spec.lat, spec.lng,
+                    spec.address, "", False, spec.h3[0], spec.h3[1], spec.h3[2], spec.area_id,
+                    None, spec.reporter_name, spec.reporter_email, "", False, spec.team_id,
+                    None, spec.priority, spec.channel, created, updated,
+                    dt_value(spec.responded_at) if spec.responded_at else None,
+                    dt_value(spec.closed_at) if spec.closed_at else None,
+                    dt_value(spec.response_due_at) if spec.response_due_at else None,
+                    dt_value(spec.resolve_due_at) if spec.resolve_due_at else None,
+                    None, 0, spec.is_test, None, 1,
+                ))
+                event_rows.append((
+                    event_id, "case.created", spec.council_id, "case", case_id, "system",
+                    actor_label, None, "public",
+                    json.dumps({"case_id": case_id, "reference": reference,
+                                "service_code": spec.service_code, "state": spec.initial_state}),
+                    created,
+                ))
+                event_id += 1
+                if spec.state != spec.initial_state:
+                    event_rows.append((
+                        event_id, "case.transitioned", spec.council_id, "case", case_id,
+                        "system", actor_label, None, "public",
+                        json.dumps({"case_id": case_id, "reference": reference,
+                                    "from_state": spec.initial_state, "to_state": spec.state,
+                                    "message": ""}),
+                        updated,
+                    ))
+                    event_id += 1
+                case_id += 1
+            with connection.cursor() as cursor:
+                cursor.executemany(case_sql, case_rows)
+                cursor.executemany(event_sql, event_rows)
+        total += len(batch)
+        if progress:
+            progress(total)
+    _reset_sequences()
+    return total

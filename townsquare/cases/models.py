@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web"
+    OPEN311 = "open311", "Open311"
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "Email"
+    APP = "app", "Mobile app"
+    STAFF = "staff", "Staff"
+    IMPORT = "import", "Import"
+
+
+class Case(models.Model):
+    """A report (a located street problem) or an application (about a person): one model, so
+    queues, timelines, SLAs and Open311 treat both the same."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    council = models.ForeignKey("councils.Council", on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey("catalogue.ServiceTemplate", on_delete=models.PROTECT,
+                                related_name="+")
+    # The template version the case was created under; later edits to the service leave it be.
+    service_version = models.ForeignKey("catalogue.ServiceTemplateVersion",
+                                        on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12)
+    state = models.CharField(max_length=50)
+    # Derived from the workflow's mapping of `state`; stored so queries need no template.
+    is_open = models.BooleanField(default=True)
+    is_public = models.BooleanField(default=True)
+    values = models.JSONField(default=dict, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+
+    lat = models.FloatField(null=True)
+    lng = models.FloatField(null=True)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    location_approximate = models.BooleanField(default=False)
+    h3_r7 = models.BigIntegerField(null=True)
+    h3_r9 = models.BigIntegerField(null=True)
+    h3_r11 = models.BigIntegerField(null=True)
+    area = models.ForeignKey("councils.Area", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="reported_cases")
+    reporter_name = models.CharField(max_length=200, blank=True)
+    reporter_email = models.EmailField(blank=True)
+    reporter_phone = models.CharField(max_length=30, blank=True)
+    reporter_name_public = models.BooleanField(default=False)
+
+    team = models.ForeignKey("councils.Team", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="assigned_cases")
+    priority = models.PositiveSmallIntegerField(default=3)  # 1 urgent .. 4 low
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    resolve_due_at = models.DateTimeField(null=True, blank=True)
+
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="duplicates")
+    support_count = models.PositiveIntegerField(default=0)
+    is_test = models.BooleanField(default=False)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change: a writer holding an older number gets a conflict, not a lost update.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["council", "is_open", "created_at"], name="case_council_open_idx"),
+            models.Index(fields=["created_at"], name="case_created_idx"),
+            models.Index(fields=["updated_at"], name="case_updated_idx"),
+            models.Index(fields=["h3_r9"], name="case_h3_r9_idx"),
+            models.Index(fields=["h3_r7"], name="case_h3_r7_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number handed out per council and year."""
+
+    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["council", "year"], name="one_counter_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council_id}/{self.year}: {self.last_number}"

@@ -1,0 +1,436 @@
+"""Every write to a case. Each function is atomic: it changes rows and appends its events in one
+transaction, or changes nothing and raises a DomainError saying why."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F
+
+from townsquare.accounts import policies
+from townsquare.accounts.models import Membership
+from townsquare.accounts.principal import Principal
+from townsquare.cases import events
+from townsquare.cases.models import Case, Channel, ReferenceCounter
+from townsquare.cases.sla import due_times
+from townsquare.catalogue.fields import clean_field_values
+from townsquare.catalogue.models import ServiceTemplate
+from townsquare.catalogue.selectors import service_get
+from townsquare.catalogue.workflow import Workflow
+from townsquare.core import clock
+from townsquare.core.errors import Conflict, InvalidInput, PermissionDenied
+from townsquare.core.eventlog import append_event
+from townsquare.councils.models import Council, Team
+from townsquare.councils.selectors import (
+    area_id_for_point,
+    council_contains_point,
+    council_for_point,
+    team_get,
+)
+from townsquare.geo.points import Point, h3_cells
+
+MAX_DESCRIPTION = 4000
+MAX_MESSAGE = 4000
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who reported a case, when they are not (or not only) a signed-in user."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    name_public: bool = False
+    user_id: int | None = None
+
+
+def _clean_text(value: str, *, field: str, limit: int) -> str:
+    value = _CONTROL_CHARS.sub("", value or "").strip()
+    if len(value) > limit:
+        raise InvalidInput({field: [f"must be {limit} characters or fewer (it is {len(value)})"]},
+                           code="too_long")
+    return value
+
+
+def _clean_reporter(reporter: Reporter) -> Reporter:
+    errors: dict[str, list[str]] = {}
+    email = (reporter.email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [f"{email[:60]!r} is not an email address"]
+    phone = re.sub(r"[\s()-]", "", reporter.phone or "")
+    if phone and not re.fullmatch(r"\+?\d{6,15}", phone):
+        errors["phone"] = ["must be a phone number of 6 to 15 digits"]
+    name = _CONTROL_CHARS.sub("", reporter.name or "").strip()
+    if len(name) > 200:
+        errors["name"] = ["must be 200 characters or fewer"]
+    if errors:
+        raise InvalidInput(errors, code="bad_reporter")
+    return Reporter(name=name, email=email, phone=phone, name_public=reporter.name_public,
+                    user_id=reporter.user_id)
+
+
+def _next_reference(council: Council, now: dt.datetime) -> str:
+    """BRS-26-000123: prefix, two-digit year, number within the council's year."""
+    year = now.year % 100
+    updated = ReferenceCounter.objects.filter(council=council, year=year).update(
+        last_number=F("last_number") + 1
+    )
+    if not updated:
+        ReferenceCounter.objects.get_or_create(council=council, year=year)
+        ReferenceCounter.objects.filter(council=council, year=year).update(
+            last_number=F("last_number") + 1
+        )
+    number = ReferenceCounter.objects.values_list("last_number", flat=True).get(
+        council=council, year=year
+    )
+    return f"{council.reference_prefix}-{year:02d}-{number:06d}"
+
+
+def _route_location(council: Council | None, point: Point | None) -> Council:
+    if point is None:
+        if council is None:
+            raise InvalidInput({"location": ["A location or a council is required"]},
+                               code="no_location")
+        return council
+    if council is None:
+        return council_for_point(lat=point.lat, lng=point.lng)
+    if not council_contains_point(council=council, lat=point.lat, lng=point.lng):
+        raise InvalidInput(
+            {"location": [f"The point {point.lat:.6f}, {point.lng:.6f} is outside {council.name}"]},
+            code="outside_council",
+        )
+    return council
+
+
+def case_create(
+    *,
+    service_code: str,
+    actor: Principal,
+    council: Council | None = None,
+    point: Point | None = None,
+    values: dict[str, Any] | None = None,
+    description: str = "",
+    title: str = "",
+    address: str = "",
+    postcode: str = "",
+    area_id: int | None = None,
+    reporter: Reporter | None = None,
+    channel: str = Channel.WEB,
+    is_test: bool = False,
+) -> Case:
+    """Create a case in the council that holds `point` (or `council` when given).
+
+    A report needs a point, or an area and a description of the place (then it is marked as
+    approximately located). Field values are checked against the service's current template.
+    """
+    council = _route_location(council, point)
+    service = service_get(council=council, code=service_code)
+    version = service.current_version
+    document = version.document
+    if document["kind"] == "report" and point is None and not (area_id and address.strip()):
+        raise InvalidInput(
+            {"location": ["A report needs a point on the map, or an area and a description of "
+                          "the place"]},
+            code="no_location",
+        )
+    cleaned = clean_field_values(document["fields"], values or {})
+    description = _clean_text(description, field="description", limit=MAX_DESCRIPTION)
+    title = _clean_text(title, field="title", limit=200)
+    address = _clean_text(address, field="address", limit=300)
+    postcode = _clean_text(postcode, field="postcode", limit=10).upper()
+    reporter = _clean_reporter(reporter or Reporter())
+    if channel not in Channel.values:
+        raise InvalidInput({"channel": [f"unknown channel {channel!r}"]})
+
+    cells = h3_cells(point) if point else {}
+    # Without a point, a report is placed by its area and a description of the place.
+    location_approximate = point is None and document["kind"] == "report"
+    if point is not None:
+        area_id = area_id_for_point(lat=point.lat, lng=point.lng)
+    elif area_id is not None and not council.areas.filter(id=area_id).exists():
+        raise InvalidInput({"area": ["That area is not part of this council"]}, code="bad_area")
+
+    workflow = Workflow(document["workflow"])
+    initial = workflow.state(workflow.initial)
+    routed_team = team_get(council=council, code=document["routing"]["team"])
+    now = clock.now()
+    response_due, resolve_due = due_times(document["sla"], now)
+    # A signed-in citizen reporting for themselves is the reporter; staff reporting on someone's
+    # behalf are not.
+    citizen_id = actor.user_id if actor.as_actor().kind == "citizen" else None
+
+    with transaction.atomic():
+        case = Case.objects.create(
+            reference=_next_reference(council, now),
+            council=council, service=service, service_version=version,
+            kind=document["kind"], state=initial.code, is_open=not initial.is_closed,
+            is_public=document["privacy"] == "public", values=cleaned,
+            title=title or service.name, description=description,
+            lat=point.lat if point else None, lng=point.lng if point else None,
+            address=address, postcode=postcode, location_approximate=location_approximate,
+            h3_r7=cells.get(7), h3_r9=cells.get(9), h3_r11=cells.get(11), area_id=area_id,
+            reporter_id=reporter.user_id or citizen_id,
+            reporter_name=reporter.name, reporter_email=reporter.email,
+            reporter_phone=reporter.phone, reporter_name_public=reporter.name_public,
+            team=routed_team, channel=channel, created_at=now, updated_at=now,
+            closed_at=now if initial.is_closed else None,
+            response_due_at=response_due, resolve_due_at=resolve_due, is_test=is_test,
+        )
+        append_event(
+            events.CaseCreated(case_id=case.id, reference=case.reference,
+                               service_code=service.code, state=case.state),
+            council_id=council.id, stream="case", stream_id=case.id, actor=actor.as_actor(),
+        )
+    return case
+
+
+def _locked(case: Case, expected_revision: int | None) -> Case:
+    """Re-read the case under a row lock; refuse if someone changed it since `expected_revision`."""
+    fresh = Case.objects.select_for_update().select_related("service_version").get(pk=case.pk)
+    if expected_revision is not None and fresh.revision != expected_revision:
+        raise Conflict(
+            f"{fresh.reference} was changed by someone else while you were looking at it. "
+            "Reload it to see the latest version, then try again.",
+        )
+    return fresh
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _touch(case: Case, now: dt.datetime, *, responded: bool = True) -> None:
+    case.updated_at = now
+    case.revision += 1
+    if responded and case.responded_at is None:
+        case.responded_at = now
+
+
+def case_transition(
+    *,
+    case: Case,
+    to_state: str,
+    actor: Principal,
+    message: str = "",
+    expected_revision: int | None = None,
+) -> Case:
+    """Move a case to `to_state` along a transition the template allows the actor's role."""
+    _require(policies.can_handle_case(actor, case.council_id),
+             "You cannot change cases of this council")
+    message = _clean_text(message, field="message", limit=MAX_MESSAGE)
+    with transaction.atomic():
+        case = _locked(case, expected_revision)
+        workflow = Workflow(case.service_version.document["workflow"])
+        if to_state not in workflow.states:
+            raise InvalidInput({"state": [f"{to_state!r} is not a state of this service"]},
+                               code="unknown_state")
+        transition = workflow.transition(case.state, to_state)
+        if transition is None:
+            raise InvalidInput(
+                {"state": [f"A case cannot go from {workflow.state(case.state).name!r} to "
+                           f"{workflow.state(to_state).name!r}"]},
+                code="illegal_transition",
+            )
+        roles = policies.effective_roles(actor, case.council_id)
+        _require(bool(transition.roles & roles),
+                 f"Your role cannot move a case to {workflow.state(to_state).name!r}")
+        from_state = case.state
+        target = workflow.state(to_state)
+        now = clock.now()
+        case.state = to_state
+        case.is_open = not target.is_closed
+        case.closed_at = now if target.is_closed else None
+        _touch(case, now)
+        case.save(update_fields=["state", "is_open", "closed_at", "updated_at", "revision",
+                                 "responded_at"])
+        append_event(
+            events.CaseTransitioned(case_id=case.id, reference=case.reference,
+                                    from_state=from_state, to_state=to_state, message=message),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=actor.as_actor(),
+        )
+    return case
+
+
+def case_assign(
+    *,
+    case: Case,
+    actor: Principal,
+    team: Team | None = None,
+    assignee_id: int | None = None,
+    expected_revision: int | None = None,
+) -> Case:
+    """Give a case to a team and/or a person of the case's council (None clears the person)."""
+    _require(policies.can_assign_case(actor, case.council_id),
+             "You cannot assign cases of this council")
+    if team is not None and team.council_id != case.council_id:
+        raise InvalidInput({"team": ["That team belongs to another council"]}, code="bad_team")
+    if assignee_id is not None and not Membership.objects.filter(
+        user_id=assignee_id, council_id=case.council_id
+    ).exists():
+        raise InvalidInput({"assignee": ["That person is not staff of this council"]},
+                           code="bad_assignee")
+    with transaction.atomic():
+        case = _locked(case, expected_revision)
+        if team is not None:
+            case.team = team
+        case.assignee_id = assignee_id
+        _touch(case, clock.now(), responded=False)
+        case.save(update_fields=["team", "assignee", "updated_at", "revision"])
+        append_event(
+            events.CaseAssigned(case_id=case.id, reference=case.reference,
+                                team_id=case.team_id, assignee_id=assignee_id),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=actor.as_actor(),
+        )
+    return case
+
+
+def case_post_public_update(*, case: Case, actor: Principal, message: str,
+                            expected_revision: int | None = None) -> Case:
+    """A message everyone following the case can read, without changing its state."""
+    _require(policies.can_handle_case(actor, case.council_id),
+             "You cannot update cases of this council")
+    message = _clean_text(message, field="message", limit=MAX_MESSAGE)
+    if not message:
+        raise InvalidInput({"message": ["Enter the update"]}, code="empty")
+    with transaction.atomic():
+        case = _locked(case, expected_revision)
+        _touch(case, clock.now())
+        case.save(update_fields=["updated_at", "revision", "responded_at"])
+        append_event(
+            events.PublicUpdatePosted(case_id=case.id, reference=case.reference, message=message),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=actor.as_actor(),
+        )
+    return case
+
+
+def case_add_internal_note(*, case: Case, actor: Principal, note: str) -> Case:
+    """A note only staff of the council can see. Notes never conflict with other changes."""
+    _require(policies.can_handle_case(actor, case.council_id),
+             "You cannot add notes to cases of this council")
+    note = _clean_text(note, field="note", limit=MAX_MESSAGE)
+    if not note:
+        raise InvalidInput({"note": ["Enter the note"]}, code="empty")
+    with transaction.atomic():
+        case = _locked(case, None)
+        _touch(case, clock.now(), responded=False)
+        case.save(update_fields=["updated_at", "revision"])
+        append_event(
+            events.InternalNoteAdded(case_id=case.id, reference=case.reference, note=note),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=actor.as_actor(),
+        )
+    return case
+
+
+def _duplicate_state(workflow: Workflow) -> str:
+    for code, state in workflow.states.items():
+        if state.fms == "duplicate":
+            return code
+    for code, state in workflow.states.items():
+        if state.is_closed:
+            return code
+    raise InvalidInput("This service has no closed state to put a duplicate in")
+
+
+def case_merge_duplicate(*, duplicate: Case, original: Case, actor: Principal) -> Case:
+    """Close `duplicate` as a duplicate of `original`; the original gains its support."""
+    _require(policies.can_merge_cases(actor, duplicate.council_id),
+             "Only a supervisor can merge cases")
+    if duplicate.pk == original.pk:
+        raise InvalidInput("A case cannot be a duplicate of itself", code="bad_merge")
+    if duplicate.council_id != original.council_id:
+        raise InvalidInput("Only cases of the same council can be merged", code="bad_merge")
+    with transaction.atomic():
+        # Lock in id order so two merges of the same pair cannot deadlock.
+        first, second = sorted([duplicate, original], key=lambda c: c.pk)
+        locked = {c.pk: _locked(c, None) for c in (first, second)}
+        duplicate, original = locked[duplicate.pk], locked[original.pk]
+        if duplicate.duplicate_of_id is not None:
+            raise InvalidInput(f"{duplicate.reference} is already a duplicate", code="bad_merge")
+        if original.duplicate_of_id is not None:
+            raise InvalidInput(f"{original.reference} is itself a duplicate; merge into "
+                               "the case it duplicates", code="bad_merge")
+        workflow = Workflow(duplicate.service_version.document["workflow"])
+        target = _duplicate_state(workflow)
+        from_state = duplicate.state
+        now = clock.now()
+        duplicate.state = target
+        duplicate.is_open = False
+        duplicate.closed_at = now
+        duplicate.duplicate_of = original
+        _touch(duplicate, now)
+        duplicate.save(update_fields=["state", "is_open", "closed_at", "duplicate_of",
+                                      "updated_at", "revision", "responded_at"])
+        original.support_count += 1 + duplicate.support_count
+        _touch(original, now, responded=False)
+        original.save(update_fields=["support_count", "updated_at", "revision"])
+        actor_ = actor.as_actor()
+        append_event(
+            events.CaseMergedInto(case_id=duplicate.id, reference=duplicate.reference,
+                                  original_reference=original.reference,
+                                  from_state=from_state, to_state=target),
+            council_id=duplicate.council_id, stream="case", stream_id=duplicate.id, actor=actor_,
+        )
+        append_event(
+            events.DuplicateMerged(case_id=original.id, reference=original.reference,
+                                   duplicate_reference=duplicate.reference),
+            council_id=original.council_id, stream="case", stream_id=original.id, actor=actor_,
+        )
+    return duplicate
+
+
+def cases_anonymise_expired(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Remove personal data from closed cases past their service's retention period.
+
+    Returns how many cases were anonymised. Idempotent: safe to run as often as wanted.
+    """
+    now = now or clock.now()
+    count = 0
+    system = Principal.system("Retention policy").as_actor()
+    services = ServiceTemplate.objects.select_related("current_version").filter(
+        current_version__isnull=False
+    )
+    for service in services:
+        document = service.current_version.document
+        days = document["retention"]["days_after_close"]
+        # Everything an application holds is about a person; a report's private fields may be.
+        personal_fields = {f["code"] for f in document["fields"]
+                           if document["kind"] == "application" or f.get("private")}
+        cutoff = now - dt.timedelta(days=days)
+        ids = list(Case.objects.filter(service=service, is_open=False, closed_at__lt=cutoff,
+                                       anonymised_at__isnull=True)
+                   .values_list("id", flat=True)[: limit - count])
+        for case_id in ids:
+            with transaction.atomic():
+                case = Case.objects.select_for_update().get(pk=case_id)
+                case.reporter = None
+                case.reporter_name = case.reporter_email = case.reporter_phone = ""
+                case.values = {k: v for k, v in case.values.items()
+                               if k not in personal_fields}
+                if case.kind == "application":
+                    case.description = ""
+                case.anonymised_at = now
+                case.save(update_fields=["reporter", "reporter_name", "reporter_email",
+                                         "reporter_phone", "values", "description",
+                                         "anonymised_at"])
+                append_event(events.CaseAnonymised(case_id=case.id, reference=case.reference),
+                             council_id=case.council_id, stream="case", stream_id=case.id,
+                             actor=system)
+            count += 1
+        if count >= limit:
+            break
+    return count

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class ServiceTemplate(models.Model):
+    """A council's service (e.g. "Pothole"). Its definition lives in versions; the newest
+    published version is what new cases are created under."""
+
+    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE,
+                                related_name="services")
+    code = models.CharField(max_length=50)
+    # Copied from the current version so catalogue listings need no JSON parsing.
+    name = models.CharField(max_length=200)
+    group = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20)
+    privacy = models.CharField(max_length=10)
+    current_version = models.ForeignKey("ServiceTemplateVersion", null=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["group", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "code"], name="service_code_per_council")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceTemplateVersion(models.Model):
+    """An immutable snapshot of a template; cases keep the version they were created under."""
+
+    template = models.ForeignKey(ServiceTemplate, on_delete=models.CASCADE,
+                                 related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    created_at = models.DateTimeField()
+    created_by_label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["template_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.code} v{self.number}"

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from townsquare.catalogue.events import ServicePublished
+from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
+from townsquare.catalogue.schema import template_problems
+from townsquare.core import clock
+from townsquare.core.actors import Actor
+from townsquare.core.errors import InvalidInput
+from townsquare.core.eventlog import append_event
+from townsquare.councils.models import Council
+
+
+def template_publish(*, council: Council, document: dict[str, Any], actor: Actor
+                     ) -> ServiceTemplateVersion:
+    """Publish a template for a council: a new version if the document changed, else the current.
+
+    Cases already created keep the version they pinned.
+    """
+    problems = template_problems(document)
+    if problems:
+        raise InvalidInput({p.path or "__all__": [p.reason] for p in problems},
+                           code="invalid_template")
+    with transaction.atomic():
+        template = (ServiceTemplate.objects.select_for_update()
+                    .filter(council=council, code=document["code"]).first())
+        if template is None:
+            template = ServiceTemplate.objects.create(
+                council=council, code=document["code"], name=document["name"],
+                group=document["group"], kind=document["kind"], privacy=document["privacy"],
+            )
+        current = template.current_version
+        if current is not None and current.document == document:
+            return current
+        number = (current.number if current else 0) + 1
+        version = ServiceTemplateVersion.objects.create(
+            template=template, number=number, document=document, created_at=clock.now(),
+            created_by_label=actor.label[:200],
+        )
+        template.current_version = version
+        template.name = document["name"]
+        template.group = document["group"]
+        template.kind = document["kind"]
+        template.privacy = document["privacy"]
+        template.is_active = True
+        template.save()
+        append_event(
+            ServicePublished(service_id=template.id, code=template.code, version=number),
+            council_id=council.id, stream="service", stream_id=template.id, actor=actor,
+        )
+        return version

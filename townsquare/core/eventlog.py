@@ -1,0 +1,127 @@
+"""The event log: append typed events inside a transaction, publish them after it commits.
+
+Usage from a domain service::
+
+    with transaction.atomic():
+        ...change rows...
+        append_event(CaseCreated(...), council_id=..., stream="case", stream_id=case.id,
+                     actor=actor)
+
+Subscribers are registered at start-up (in an AppConfig.ready) with `subscribe`; they receive the
+typed event and the stored row, only after the transaction commits, and never for a rollback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.db import connection, transaction
+
+from townsquare.core import clock
+from townsquare.core.actors import Actor
+from townsquare.core.models import Event, Visibility
+
+log = logging.getLogger(__name__)
+
+# Any constant will do: it names the one lock that serialises event appends on PostgreSQL.
+_EVENT_APPEND_LOCK = 731_100_001
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainEvent:
+    """Base for typed events. Subclasses are frozen dataclasses with JSON-friendly fields."""
+
+    kind: ClassVar[str] = "event"
+    visibility: ClassVar[str] = Visibility.PUBLIC
+
+    def payload(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+Handler = Callable[[DomainEvent, Event], None]
+
+
+class EventBus:
+    """In-process publish/subscribe keyed by event class."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+
+    def subscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
+        if handler not in self._handlers[event_type]:
+            self._handlers[event_type].append(handler)
+
+    def unsubscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
+        if handler in self._handlers[event_type]:
+            self._handlers[event_type].remove(handler)
+
+    def publish(self, event: DomainEvent, record: Event) -> None:
+        for event_type in type(event).__mro__:
+            for handler in self._handlers.get(event_type, ()):
+                try:
+                    handler(event, record)
+                except Exception:
+                    # A failing reactor must not undo a committed change nor starve the others;
+                    # reactors that must not miss anything resume from the log by event id.
+                    log.exception("Event handler %r failed for event %s", handler, record.id)
+
+
+bus = EventBus()
+
+
+def subscribe(event_type: type[DomainEvent], handler: Handler) -> None:
+    bus.subscribe(event_type, handler)
+
+
+def _serialise_appends() -> None:
+    """Make ids commit in order on PostgreSQL.
+
+    A sequence hands out ids at insert time, so with concurrent transactions id 11 can commit
+    before id 10 and a consumer that resumed after 11 would never see 10. Holding one
+    transaction-scoped advisory lock from the first append until commit makes appends (and so
+    their ids) commit in order. SQLite already serialises writers.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_EVENT_APPEND_LOCK])
+
+
+def append_event(
+    event: DomainEvent,
+    *,
+    council_id: int | None,
+    stream: str,
+    stream_id: int,
+    actor: Actor,
+    visibility: str | None = None,
+) -> Event:
+    """Append `event` to the log. Call inside transaction.atomic(); publishes after commit."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("append_event must be called inside transaction.atomic()")
+    _serialise_appends()
+    record = Event.objects.create(
+        kind=event.kind,
+        council_id=council_id,
+        stream=stream,
+        stream_id=stream_id,
+        actor_kind=actor.kind,
+        actor_label=actor.label[:200],
+        actor_user_id=actor.user_id,
+        visibility=visibility or event.visibility,
+        payload=event.payload(),
+        created_at=clock.now(),
+    )
+    transaction.on_commit(lambda: bus.publish(event, record), robust=False)
+    return record
+
+
+def events_after(last_id: int, *, limit: int = 1000, council_id: int | None = None) -> list[Event]:
+    """Events with an id above `last_id`, oldest first: how a consumer resumes."""
+    qs = Event.objects.filter(id__gt=last_id)
+    if council_id is not None:
+        qs = qs.filter(council_id=council_id)
+    return list(qs.order_by("id")[:limit])

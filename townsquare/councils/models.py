@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{0,48}$", "Use lower-case letters, digits, -")
+
+
+class Council(models.Model):
+    """A tenant: one public body whose services, cases and staff are kept apart from others'."""
+
+    name = models.CharField(max_length=200)
+    slug = models.CharField(max_length=50, unique=True, validators=[slug_validator])
+    # Open311 jurisdiction_id, e.g. "bristol.gov.uk".
+    jurisdiction_id = models.CharField(max_length=100, unique=True)
+    # Three letters that start every case reference: BRS-26-000123.
+    reference_prefix = models.CharField(max_length=5, unique=True)
+    gss_code = models.CharField(max_length=9, blank=True)
+    boundary = models.JSONField(help_text="GeoJSON MultiPolygon, WGS84")
+    # Bounding box of the boundary, kept for cheap map framing and quick rejection.
+    min_lat = models.FloatField()
+    min_lng = models.FloatField()
+    max_lat = models.FloatField()
+    max_lng = models.FloatField()
+    branding = models.JSONField(default=dict, blank=True)
+    settings = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(models.Model):
+    """A named part of a council (a ward), used for routing, filters and alerts."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, default="ward")
+    boundary = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "code"], name="area_code_per_council")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="teams")
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "code"], name="team_code_per_council")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,106 @@
+"""The demonstration deployment: three real councils, the template library, staff, and cases.
+
+Loading twice changes nothing: councils, teams, templates and users are upserts, and cases are
+generated only for a council that has none yet.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from townsquare.accounts.models import Role
+from townsquare.accounts.services import membership_set, user_ensure
+from townsquare.cases.bulk import cases_bulk_create
+from townsquare.cases.selectors import council_has_cases
+from townsquare.catalogue.documents import library_files, load_template_file
+from townsquare.catalogue.services import template_publish
+from townsquare.core.actors import Actor
+from townsquare.councils.models import Council
+from townsquare.councils.services import area_upsert, council_upsert, team_ensure
+from townsquare.demo.generator import DATA_DIR, generate_case_specs
+
+DEMO_PASSWORD = "townsquare-demo"  # noqa: S105 - printed for people trying the demo
+
+
+@dataclass(frozen=True)
+class DemoCouncil:
+    slug: str
+    name: str
+    jurisdiction_id: str
+    prefix: str
+    colour: str
+    population: int
+
+
+DEMO_COUNCILS = (
+    DemoCouncil("bristol", "Bristol City Council", "bristol.gov.uk", "BRS", "#b5123e", 472_000),
+    DemoCouncil("leeds", "Leeds City Council", "leeds.gov.uk", "LDS", "#00623b", 812_000),
+    DemoCouncil("gloucester", "Gloucester City Council", "gloucester.gov.uk", "GLO", "#5b2c6f",
+                132_000),
+)
+ROLES = (("agent", Role.AGENT), ("supervisor", Role.SUPERVISOR), ("admin", Role.COUNCIL_ADMIN))
+PLATFORM_ADMIN_EMAIL = "platform@townsquare.example"
+
+
+def _read_geojson(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    logins = [(PLATFORM_ADMIN_EMAIL, "platform admin")]
+    for council in DEMO_COUNCILS:
+        for handle, role in ROLES:
+            logins.append((f"{handle}@{council.slug}.example", f"{role.label}, {council.name}"))
+    return logins
+
+
+def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
+    """Load (or top up) the demo. Returns counts of what was created."""
+    say = stdout.write if stdout else (lambda _msg: None)
+    actor = Actor.system("Demo loader")
+    library = [load_template_file(p)
+               for p in library_files(Path(settings.SERVICE_TEMPLATE_LIBRARY))]
+    created = {"cases": 0}
+    councils: list[Council] = []
+    for demo in DEMO_COUNCILS:
+        boundary = _read_geojson(DATA_DIR / "boundaries" / f"{demo.slug}.geojson")
+        gss = boundary["features"][0]["properties"].get("gss_code", "")
+        council = council_upsert(
+            slug=demo.slug, name=demo.name, jurisdiction_id=demo.jurisdiction_id,
+            reference_prefix=demo.prefix, boundary=boundary, gss_code=gss,
+            branding={"colour": demo.colour}, settings={"population": demo.population},
+        )
+        wards = _read_geojson(DATA_DIR / "wards" / f"{demo.slug}.geojson")
+        for feature in wards["features"]:
+            props = feature["properties"]
+            area_upsert(council=council, code=props["code"], name=props["name"],
+                        boundary=feature["geometry"])
+        for team_code in sorted({doc["routing"]["team"] for doc in library}):
+            team_ensure(council=council, code=team_code,
+                        name=team_code.replace("_", " ").capitalize())
+        for document in library:
+            template_publish(council=council, document=document, actor=actor)
+        for handle, role in ROLES:
+            user = user_ensure(email=f"{handle}@{demo.slug}.example",
+                               full_name=f"{demo.name.split()[0]} {role.label}",
+                               password=DEMO_PASSWORD)
+            membership_set(user=user, council_id=council.id, role=role)
+        councils.append(council)
+        say(f"Council ready: {council.name}\n")
+    user_ensure(email=PLATFORM_ADMIN_EMAIL, full_name="Platform admin", password=DEMO_PASSWORD,
+                is_platform_admin=True)
+    for council in councils:
+        if council_has_cases(council_id=council.id):
+            continue
+        created["cases"] += cases_bulk_create(
+            generate_case_specs(count=cases_per_council, councils=[council],
+                                seed=zlib.crc32(council.slug.encode())),
+            actor_label="Demo loader",
+        )
+    say(f"Demo cases created: {created['cases']}\n")
+    return created

@@ -1,0 +1,82 @@
+"""Points, distances and H3 cells. Pure functions: no Django, no database."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import h3
+
+from townsquare.core.errors import InvalidInput
+
+EARTH_RADIUS_M = 6_371_008.8
+
+# Resolutions stored on every case: 7 (~5 km²) for city-wide aggregation, 9 (~0.1 km²) for
+# radius queries, 11 (~2,000 m²) for street-level clustering and duplicate detection.
+H3_RESOLUTIONS = (7, 9, 11)
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lng: float
+
+    @classmethod
+    def parse(cls, lat: object, lng: object) -> Point:
+        """Parse user input into a Point, or raise InvalidInput saying exactly what is wrong."""
+        errors: dict[str, list[str]] = {}
+        values: dict[str, float] = {}
+        for name, raw, limit in (("lat", lat, 90.0), ("long", lng, 180.0)):
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                errors[name] = ["is required"]
+                continue
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                errors[name] = [f"must be a number, not {str(raw)[:40]!r}"]
+                continue
+            if not math.isfinite(value) or not -limit <= value <= limit:
+                errors[name] = [f"must be between -{limit:g} and {limit:g}"]
+                continue
+            values[name] = value
+        if errors:
+            raise InvalidInput(errors, code="bad_location")
+        return cls(values["lat"], values["long"])
+
+
+def distance_m(a: Point, b: Point) -> float:
+    """Great-circle distance in metres (haversine)."""
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    dlat = lat2 - lat1
+    dlng = math.radians(b.lng - a.lng)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlng / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def h3_cells(point: Point) -> dict[int, int]:
+    """The point's H3 cell at each stored resolution, as signed 64-bit integers."""
+    return {res: h3.str_to_int(h3.latlng_to_cell(point.lat, point.lng, res))
+            for res in H3_RESOLUTIONS}
+
+
+def h3_cells_covering_radius(center: Point, radius_m: float, resolution: int = 9) -> list[int]:
+    """Cells at `resolution` that together cover every point within `radius_m` of `center`.
+
+    A k-ring covers a disc of radius at least (k - 0.5) x the distance between neighbouring cell
+    centres; we measure that distance on the cell itself, because H3 cells vary in size.
+    """
+    cell = h3.latlng_to_cell(center.lat, center.lng, resolution)
+    neighbour = next(c for c in h3.grid_ring(cell, 1))
+    spacing = h3.great_circle_distance(
+        h3.cell_to_latlng(cell), h3.cell_to_latlng(neighbour), unit="m"
+    )
+    # Neighbouring cells shrink away from the centre cell by a few percent at most; 0.9 is margin.
+    k = max(1, math.ceil(radius_m / (spacing * 0.9) + 0.5))
+    return [h3.str_to_int(c) for c in h3.grid_disk(cell, k)]
+
+
+def bounding_box(center: Point, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lat, min_lng, max_lat, max_lng) of a square around a circle."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(math.cos(math.radians(center.lat)), 1e-6)))
+    return center.lat - dlat, center.lng - dlng, center.lat + dlat, center.lng + dlng
