@@ -33,6 +33,16 @@ def _plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    # Test rollbacks undo rows without telling the per-process caches.
+    from townsquare.core.caching import invalidate_all
+
+    invalidate_all()
+    yield
+    invalidate_all()
+
+
 @pytest.fixture
 def council(db):
     return factories.make_council("testshire", prefix="TST", bounds=(-2.0, 51.0, -1.0, 52.0))

@@ -19,12 +19,16 @@ class Case(models.Model):
     queues, timelines, SLAs and Open311 treat both the same."""
 
     reference = models.CharField(max_length=20, unique=True)
-    council = models.ForeignKey("councils.Council", on_delete=models.PROTECT, related_name="+")
+    # Foreign keys that no query looks up alone carry no index of their own (db_index=False):
+    # each index costs every insert, and a million-case import pays that a million times.
+    council = models.ForeignKey("councils.Council", on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
     service = models.ForeignKey("catalogue.ServiceTemplate", on_delete=models.PROTECT,
                                 related_name="+")
     # The template version the case was created under; later edits to the service leave it be.
     service_version = models.ForeignKey("catalogue.ServiceTemplateVersion",
-                                        on_delete=models.PROTECT, related_name="+")
+                                        on_delete=models.PROTECT, related_name="+",
+                                        db_index=False)
     kind = models.CharField(max_length=12)
     state = models.CharField(max_length=50)
     # Derived from the workflow's mapping of `state`; stored so queries need no template.
@@ -43,7 +47,7 @@ class Case(models.Model):
     h3_r9 = models.BigIntegerField(null=True)
     h3_r11 = models.BigIntegerField(null=True)
     area = models.ForeignKey("councils.Area", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+                             related_name="+", db_index=False)
 
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="reported_cases")
@@ -53,7 +57,7 @@ class Case(models.Model):
     reporter_name_public = models.BooleanField(default=False)
 
     team = models.ForeignKey("councils.Team", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+                             related_name="+", db_index=False)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="assigned_cases")
     priority = models.PositiveSmallIntegerField(default=3)  # 1 urgent .. 4 low
@@ -79,7 +83,8 @@ class Case(models.Model):
             models.Index(fields=["council", "is_open", "created_at"], name="case_council_open_idx"),
             models.Index(fields=["created_at"], name="case_created_idx"),
             models.Index(fields=["updated_at"], name="case_updated_idx"),
-            models.Index(fields=["h3_r9"], name="case_h3_r9_idx"),
+            # Covering index for radius queries: cell, then the box test, without reading rows.
+            models.Index(fields=["h3_r9", "lat", "lng"], name="case_h3_r9_idx"),
             models.Index(fields=["h3_r7"], name="case_h3_r7_idx"),
         ]
 

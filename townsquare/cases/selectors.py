@@ -57,13 +57,13 @@ def case_ids_within_radius(*, center: Point, radius_m: float,
     column = f"h3_r{resolution}"
     qs = queryset if queryset is not None else Case.objects.all()
     min_lat, min_lng, max_lat, max_lng = bounding_box(center, radius_m)
-    rows = qs.filter(**{f"{column}__in": cells}).values_list("id", "lat", "lng")
+    rows = qs.filter(**{f"{column}__in": cells}, lat__range=(min_lat, max_lat),
+                     lng__range=(min_lng, max_lng)).values_list("id", "lat", "lng")
     hits = []
     for case_id, lat, lng in rows:
-        if min_lat <= lat <= max_lat and min_lng <= lng <= max_lng:
-            d = distance_m(center, Point(lat, lng))
-            if d <= radius_m:
-                hits.append((d, case_id))
+        d = distance_m(center, Point(lat, lng))
+        if d <= radius_m:
+            hits.append((d, case_id))
     hits.sort()
     return [case_id for _, case_id in hits]
 

@@ -11,17 +11,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
 
 from townsquare.accounts import policies
 from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases import events
-from townsquare.cases.models import Case, Channel, ReferenceCounter
+from townsquare.cases.models import Case, Channel
+from townsquare.cases.references import case_insert_with_reference
 from townsquare.cases.sla import due_times
 from townsquare.catalogue.fields import clean_field_values
 from townsquare.catalogue.models import ServiceTemplate
-from townsquare.catalogue.selectors import service_get
+from townsquare.catalogue.selectors import service_get, workflow_for_version
 from townsquare.catalogue.workflow import Workflow
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -77,23 +77,6 @@ def _clean_reporter(reporter: Reporter) -> Reporter:
         raise InvalidInput(errors, code="bad_reporter")
     return Reporter(name=name, email=email, phone=phone, name_public=reporter.name_public,
                     user_id=reporter.user_id)
-
-
-def _next_reference(council: Council, now: dt.datetime) -> str:
-    """BRS-26-000123: prefix, two-digit year, number within the council's year."""
-    year = now.year % 100
-    updated = ReferenceCounter.objects.filter(council=council, year=year).update(
-        last_number=F("last_number") + 1
-    )
-    if not updated:
-        ReferenceCounter.objects.get_or_create(council=council, year=year)
-        ReferenceCounter.objects.filter(council=council, year=year).update(
-            last_number=F("last_number") + 1
-        )
-    number = ReferenceCounter.objects.values_list("last_number", flat=True).get(
-        council=council, year=year
-    )
-    return f"{council.reference_prefix}-{year:02d}-{number:06d}"
 
 
 def _route_location(council: Council | None, point: Point | None) -> Council:
@@ -160,7 +143,7 @@ def case_create(
     elif area_id is not None and not council.areas.filter(id=area_id).exists():
         raise InvalidInput({"area": ["That area is not part of this council"]}, code="bad_area")
 
-    workflow = Workflow(document["workflow"])
+    workflow = workflow_for_version(version)
     initial = workflow.state(workflow.initial)
     routed_team = team_get(council=council, code=document["routing"]["team"])
     now = clock.now()
@@ -169,23 +152,23 @@ def case_create(
     # behalf are not.
     citizen_id = actor.user_id if actor.as_actor().kind == "citizen" else None
 
+    case = Case(
+        council=council, service=service, service_version=version,
+        kind=document["kind"], state=initial.code, is_open=not initial.is_closed,
+        is_public=document["privacy"] == "public", values=cleaned,
+        title=title or service.name, description=description,
+        lat=point.lat if point else None, lng=point.lng if point else None,
+        address=address, postcode=postcode, location_approximate=location_approximate,
+        h3_r7=cells.get(7), h3_r9=cells.get(9), h3_r11=cells.get(11), area_id=area_id,
+        reporter_id=reporter.user_id or citizen_id,
+        reporter_name=reporter.name, reporter_email=reporter.email,
+        reporter_phone=reporter.phone, reporter_name_public=reporter.name_public,
+        team=routed_team, channel=channel, created_at=now, updated_at=now,
+        closed_at=now if initial.is_closed else None,
+        response_due_at=response_due, resolve_due_at=resolve_due, is_test=is_test,
+    )
     with transaction.atomic():
-        case = Case.objects.create(
-            reference=_next_reference(council, now),
-            council=council, service=service, service_version=version,
-            kind=document["kind"], state=initial.code, is_open=not initial.is_closed,
-            is_public=document["privacy"] == "public", values=cleaned,
-            title=title or service.name, description=description,
-            lat=point.lat if point else None, lng=point.lng if point else None,
-            address=address, postcode=postcode, location_approximate=location_approximate,
-            h3_r7=cells.get(7), h3_r9=cells.get(9), h3_r11=cells.get(11), area_id=area_id,
-            reporter_id=reporter.user_id or citizen_id,
-            reporter_name=reporter.name, reporter_email=reporter.email,
-            reporter_phone=reporter.phone, reporter_name_public=reporter.name_public,
-            team=routed_team, channel=channel, created_at=now, updated_at=now,
-            closed_at=now if initial.is_closed else None,
-            response_due_at=response_due, resolve_due_at=resolve_due, is_test=is_test,
-        )
+        case_insert_with_reference(case, prefix=council.reference_prefix, created_at=now)
         append_event(
             events.CaseCreated(case_id=case.id, reference=case.reference,
                                service_code=service.code, state=case.state),
@@ -231,7 +214,7 @@ def case_transition(
     message = _clean_text(message, field="message", limit=MAX_MESSAGE)
     with transaction.atomic():
         case = _locked(case, expected_revision)
-        workflow = Workflow(case.service_version.document["workflow"])
+        workflow = workflow_for_version(case.service_version)
         if to_state not in workflow.states:
             raise InvalidInput({"state": [f"{to_state!r} is not a state of this service"]},
                                code="unknown_state")

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import Count, Max, Q
+
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
 from townsquare.catalogue.workflow import Workflow
+from townsquare.core.caching import StampedCache
 from townsquare.core.errors import NotFound
 from townsquare.councils.models import Council
 
@@ -29,14 +32,36 @@ def services_by_group(*, councils: list[Council]) -> dict[int, dict[str, list[Se
     return {cid: dict(groups) for cid, groups in grouped.items()}
 
 
+def _published_stamp() -> object:
+    return ServiceTemplate.objects.aggregate(
+        n=Count("id"), v=Max("current_version_id"), active=Count("id", filter=Q(is_active=True)))
+
+
+def _published_build() -> dict[tuple[int, str], ServiceTemplate]:
+    return {(s.council_id, s.code): s for s in ServiceTemplate.objects.select_related(
+        "current_version").filter(is_active=True, current_version__isnull=False)}
+
+
+# Every case created looks up its service and template; they change a few times a year.
+_published = StampedCache(build=_published_build, stamp=_published_stamp)
+
+
+def published_services_invalidate() -> None:
+    _published.invalidate()
+
+
 def service_get(*, council: Council, code: str) -> ServiceTemplate:
-    service = (ServiceTemplate.objects.select_related("current_version")
-               .filter(council=council, code=code, is_active=True,
-                       current_version__isnull=False).first())
+    """A council's active service with its current version. Treat the result as read-only."""
+    service = _published.get().get((council.id, code))
     if service is None:
         raise NotFound(f"{council.name} has no service {code!r}")
     return service
 
 
 def workflow_for_version(version: ServiceTemplateVersion) -> Workflow:
-    return Workflow(version.document["workflow"])
+    """The version's workflow, built once per loaded version (versions never change)."""
+    workflow = getattr(version, "_workflow", None)
+    if workflow is None:
+        workflow = Workflow(version.document["workflow"])
+        version._workflow = workflow
+    return workflow

@@ -7,6 +7,7 @@ from django.db import transaction
 from townsquare.catalogue.events import ServicePublished
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
 from townsquare.catalogue.schema import template_problems
+from townsquare.catalogue.selectors import published_services_invalidate
 from townsquare.core import clock
 from townsquare.core.actors import Actor
 from townsquare.core.errors import InvalidInput
@@ -51,4 +52,6 @@ def template_publish(*, council: Council, document: dict[str, Any], actor: Actor
             ServicePublished(service_id=template.id, code=template.code, version=number),
             council_id=council.id, stream="service", stream_id=template.id, actor=actor,
         )
-        return version
+        transaction.on_commit(published_services_invalidate)
+    published_services_invalidate()
+    return version

@@ -1,90 +1,106 @@
 from __future__ import annotations
 
-import threading
+import copy
+from dataclasses import dataclass
 
 from django.db.models import Count, Max
 
+from townsquare.core.caching import StampedCache
 from townsquare.core.errors import InvalidInput, NotFound
 from townsquare.councils.models import Area, Council, Team
 from townsquare.geo.boundaries import BoundaryIndex
 
 
-class _IndexCache:
-    """Per-process boundary indexes, rebuilt when any council or area changes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._stamp: object = None
-        self._councils: BoundaryIndex | None = None
-        self._areas: BoundaryIndex | None = None
-
-    def _current_stamp(self) -> object:
-        c = Council.objects.filter(is_active=True).aggregate(n=Count("id"), t=Max("updated_at"))
-        a = Area.objects.aggregate(n=Count("id"), m=Max("updated_at"))
-        return (c["n"], c["t"], a["n"], a["m"])
-
-    def get(self) -> tuple[BoundaryIndex, BoundaryIndex]:
-        stamp = self._current_stamp()
-        with self._lock:
-            if stamp != self._stamp or self._councils is None or self._areas is None:
-                self._councils = BoundaryIndex(
-                    Council.objects.filter(is_active=True).values_list("id", "boundary")
-                )
-                self._areas = BoundaryIndex(Area.objects.values_list("id", "boundary"))
-                self._stamp = stamp
-            return self._councils, self._areas
+@dataclass(frozen=True)
+class _Registry:
+    councils: BoundaryIndex
+    areas: BoundaryIndex
+    by_id: dict[int, Council]
+    teams: dict[tuple[int, str], Team]
 
 
-_indexes = _IndexCache()
+def _registry_stamp() -> object:
+    c = Council.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    a = Area.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    t = Team.objects.aggregate(n=Count("id"), m=Max("id"))
+    return (c["n"], c["t"], a["n"], a["t"], t["n"], t["m"])
+
+
+def _registry_build() -> _Registry:
+    active = list(Council.objects.filter(is_active=True))
+    return _Registry(
+        councils=BoundaryIndex((c.id, c.boundary) for c in active),
+        areas=BoundaryIndex(Area.objects.filter(council__is_active=True)
+                            .values_list("id", "boundary")),
+        # Boundaries are large; the index above holds them, the cached rows need not.
+        by_id={c.id: _without_boundary(c) for c in active},
+        teams={(t.council_id, t.code): t for t in Team.objects.all()},
+    )
+
+
+def _without_boundary(council: Council) -> Council:
+    council.boundary = None
+    return council
+
+
+_registry = StampedCache(build=_registry_build, stamp=_registry_stamp)
+
+
+def boundary_indexes_invalidate() -> None:
+    """Forget cached councils, boundaries and teams; call after changing any of them."""
+    _registry.invalidate()
+
+
+def _councils():
+    # Boundaries are large JSON documents; only the routing index needs them.
+    return Council.objects.filter(is_active=True).defer("boundary")
 
 
 def council_for_point(*, lat: float, lng: float) -> Council:
     """The council whose boundary holds the point; InvalidInput when none does."""
-    councils, _ = _indexes.get()
-    council_id = councils.key_containing(lat, lng)
+    registry = _registry.get()
+    council_id = registry.councils.key_containing(lat, lng)
     if council_id is None:
         raise InvalidInput(
             {"location": [f"The point {lat:.6f}, {lng:.6f} is not inside any council we serve"]},
             code="outside_councils",
         )
-    return Council.objects.get(id=council_id)
+    # A copy: callers may change their instance; the cached one is shared by threads.
+    return copy.copy(registry.by_id[council_id])
 
 
 def council_contains_point(*, council: Council, lat: float, lng: float) -> bool:
-    councils, _ = _indexes.get()
-    return council.id in councils.keys_containing(lat, lng)
+    return council.id in _registry.get().councils.keys_containing(lat, lng)
 
 
 def area_for_point(*, council: Council, lat: float, lng: float) -> Area | None:
-    _, areas = _indexes.get()
-    ids = areas.keys_containing(lat, lng)
+    ids = _registry.get().areas.keys_containing(lat, lng)
     if not ids:
         return None
     return Area.objects.filter(id__in=ids, council=council).first()
 
 
 def area_id_for_point(*, lat: float, lng: float) -> int | None:
-    _, areas = _indexes.get()
-    return areas.key_containing(lat, lng)
+    return _registry.get().areas.key_containing(lat, lng)
 
 
 def council_list() -> list[Council]:
-    return list(Council.objects.filter(is_active=True).order_by("name"))
+    return list(_councils().order_by("name"))
 
 
 def council_get(*, slug: str) -> Council:
     try:
-        return Council.objects.get(slug=slug, is_active=True)
+        return _councils().get(slug=slug)
     except Council.DoesNotExist:
         raise NotFound(f"No council called {slug!r}") from None
 
 
 def council_get_by_jurisdiction(*, jurisdiction_id: str) -> Council:
     try:
-        return Council.objects.get(jurisdiction_id=jurisdiction_id, is_active=True)
+        return _councils().get(jurisdiction_id=jurisdiction_id)
     except Council.DoesNotExist:
         raise NotFound(f"Unknown jurisdiction_id {jurisdiction_id!r}") from None
 
 
 def team_get(*, council: Council, code: str) -> Team | None:
-    return Team.objects.filter(council=council, code=code).first()
+    return _registry.get().teams.get((council.id, code))

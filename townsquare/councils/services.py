@@ -6,6 +6,7 @@ from django.db import transaction
 from shapely.geometry import shape
 
 from townsquare.councils.models import Area, Council, Team
+from townsquare.councils.selectors import boundary_indexes_invalidate
 from townsquare.geo.boundaries import parse_multipolygon
 
 
@@ -26,7 +27,8 @@ def council_upsert(*, slug: str, name: str, jurisdiction_id: str, reference_pref
                 "branding": branding or {}, "settings": settings or {},
             },
         )
-        return council
+    boundary_indexes_invalidate()
+    return council
 
 
 def area_upsert(*, council: Council, code: str, name: str, boundary: Any,
@@ -37,10 +39,12 @@ def area_upsert(*, council: Council, code: str, name: str, boundary: Any,
             council=council, code=code,
             defaults={"name": name, "boundary": geometry, "kind": kind},
         )
-        return area
+    boundary_indexes_invalidate()
+    return area
 
 
 def team_ensure(*, council: Council, code: str, name: str) -> Team:
     with transaction.atomic():
         team, _ = Team.objects.get_or_create(council=council, code=code, defaults={"name": name})
-        return team
+    boundary_indexes_invalidate()
+    return team

@@ -153,6 +153,7 @@ def generate_case_specs(*, count: int, councils: list[Council], seed: int = 2015
     now = now or dt.datetime.now(dt.UTC)
     records = records if records is not None else load_boston_sample()
     weights = [float(c.settings.get("population", 100_000)) for c in councils]
+    cumulative = [sum(weights[: i + 1]) for i in range(len(weights))]
     placers = {c.id: _CouncilPlacer(c, np_rng) for c in councils}
     infos: dict[int, dict[str, _ServiceInfo]] = {}
     for council in councils:
@@ -170,7 +171,7 @@ def generate_case_specs(*, count: int, councils: list[Council], seed: int = 2015
     base_shift = dt.timedelta(weeks=max(0, (now - latest).days // 7))
     for _ in range(count):
         record = rng.choice(usable)
-        council = rng.choices(councils, weights)[0]
+        council = rng.choices(councils, cum_weights=cumulative)[0]
         info = infos[council.id][record.service_code]
         shift = base_shift - dt.timedelta(weeks=52 * rng.randrange(years))
         created = record.opened_at + shift

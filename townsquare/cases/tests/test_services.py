@@ -122,7 +122,8 @@ def test_transition_follows_the_workflow_and_roles(council, agent, supervisor):
         case_transition(case=case, to_state="in_progress", actor=agent)  # reopen: supervisor
     case = case_transition(case=case, to_state="in_progress", actor=supervisor)
     assert case.is_open and case.closed_at is None
-    kinds = list(Event.objects.filter(stream="case", stream_id=case.id).values_list("kind", flat=True))
+    kinds = list(Event.objects.filter(stream="case", stream_id=case.id)
+                 .values_list("kind", flat=True))
     assert kinds == ["case.created"] + ["case.transitioned"] * 3
 
 

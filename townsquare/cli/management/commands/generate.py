@@ -50,7 +50,8 @@ class Command(BaseCommand):
         specs = generate_case_specs(count=cases, councils=councils, seed=seed,
                                     years=max(1, years))
         written = cases_bulk_create(specs, batch_size=batch_size, actor_label="Generator",
-                                    progress=_progress_printer(cases, started))
+                                    progress=_progress_printer(cases, started),
+                                    expected_count=cases)
         elapsed = time.monotonic() - started
         sys.stderr.write("\n")
         self.stdout.write(self.style.SUCCESS(

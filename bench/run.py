@@ -1,0 +1,190 @@
+"""Run the benchmarks and write bench/RESULTS.md.
+
+    make bench                 # everything (about five minutes on 2 cores)
+    python bench/run.py --quick
+
+Each benchmark runs in fresh processes against a database of its own under bench/out/ (SQLite)
+or a database `townsquare_bench` on the PostgreSQL named by BENCH_POSTGRES_URL
+(default postgres://postgres@127.0.0.1:5432/townsquare_bench). Timings never go in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+TOWNSQUARE = [sys.executable, "-m", "townsquare.cli"]
+PG_URL = os.environ.get("BENCH_POSTGRES_URL",
+                        "postgres://postgres@127.0.0.1:5432/townsquare_bench")
+
+
+def sh(cmd: list[str], env: dict[str, str], *, capture: bool = False) -> str:
+    result = subprocess.run(cmd, cwd=ROOT, env=env, check=True, text=True,  # noqa: S603
+                            stdout=subprocess.PIPE if capture else None)
+    return result.stdout or ""
+
+
+def fresh_sqlite(name: str) -> dict[str, str]:
+    var = OUT / name
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    env = {**os.environ, "TOWNSQUARE_VAR_DIR": str(var), "DATABASE_URL": ""}
+    env.pop("DATABASE_URL")
+    return env
+
+
+def fresh_postgres() -> dict[str, str] | None:
+    import psycopg
+
+    admin_url = PG_URL.rsplit("/", 1)[0] + "/postgres"
+    name = PG_URL.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        print(f"PostgreSQL not reachable ({exc}); skipping its figures")
+        return None
+    var = OUT / "pg"
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    return {**os.environ, "TOWNSQUARE_VAR_DIR": str(var), "DATABASE_URL": PG_URL}
+
+
+def prepare(env: dict[str, str]) -> None:
+    sh([*TOWNSQUARE, "migrate", "-v", "0"], env)
+    sh([*TOWNSQUARE, "demo", "--cases-per-council", "0"], env, capture=True)
+
+
+def measure(env: dict[str, str], *args: str) -> dict:
+    out = sh([sys.executable, "bench/measure.py", *args], env, capture=True)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except OSError:
+        mem_kb = 0
+    return (f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="Small sizes, to check it runs")
+    args = parser.parse_args()
+    big = 50_000 if args.quick else 1_000_000
+    creates = 300 if args.quick else 2000
+    results: dict[str, dict] = {}
+
+    for label, make_env in (("sqlite", lambda: fresh_sqlite("sqlite-create")),
+                            ("postgres", fresh_postgres)):
+        env = make_env()
+        if env is None:
+            continue
+        prepare(env)
+        for processes in (1, 2):
+            print(f"case_create on {label}, {processes} process(es)")
+            runs = [measure(env, "case-create", "--count", str(creates),
+                            "--processes", str(processes)) for _ in range(3)]
+            runs.sort(key=lambda r: r["cases_per_s"])
+            results[f"create_{label}_{processes}"] = runs[1] | {
+                "runs": [r["cases_per_s"] for r in runs]}
+
+    print(f"generate --cases {big:,} on SQLite")
+    env = fresh_sqlite("sqlite-1m")
+    prepare(env)
+    started = time.perf_counter()
+    sh([*TOWNSQUARE, "generate", "--cases", str(big)], env)
+    results["generate"] = {"cases": big, "seconds": round(time.perf_counter() - started, 1)}
+
+    print(f"cases within 500 m among {big:,}")
+    results["radius"] = measure(env, "radius", "--queries", "300", "--radius", "500")
+
+    write_results(results, quick=args.quick)
+
+
+def _create_row(r: dict[str, dict], label: str, name: str) -> str:
+    cells = []
+    for processes in (1, 2):
+        m = r.get(f"create_{label}_{processes}")
+        cells.append(f"**{m['cases_per_s']} cases/s** (runs: {', '.join(map(str, m['runs']))})"
+                     if m else "not measured")
+    return (f"| `case_create` through the service layer, {name} | at least 300 cases/s | "
+            f"{cells[0]} | {cells[1]} |")
+
+
+def write_results(r: dict[str, dict], *, quick: bool) -> None:
+    today = dt.date.today().isoformat()
+    g, q = r["generate"], r["radius"]
+    quick_note = ("**Quick run: sizes reduced; these are not the figures the issues ask for.**"
+                  if quick else "")
+    text = f"""# Benchmark results
+
+Measured {today} on {machine()}.
+{quick_note}
+
+Reproduce with `make bench` (runs `python bench/run.py`; each figure in fresh processes with a
+database of its own).
+
+## Creating cases
+
+| figure | target | one process | two processes at once |
+|---|---|---|---|
+{_create_row(r, "sqlite", "SQLite")}
+{_create_row(r, "postgres", "PostgreSQL")}
+
+Each cell is the median of three runs of {r["create_sqlite_1"]["cases"]:,} cases (the runs
+listed). Two processes is how `make run` serves (two web workers).
+
+## Scale
+
+| figure | target | measured |
+|---|---|---|
+| `townsquare generate --cases {g['cases']:,}`, SQLite | under 2 minutes | **{g['seconds']} s** |
+| cases within 500 m of a point among {g['cases']:,} | median under 20 ms | \
+**median {q['median_ms']} ms**, p90 {q['p90_ms']} ms, max {q['max_ms']} ms |
+
+The radius figure is over {q['queries']} points; a circle held {q['median_hits']:,} cases at the
+median and {q['max_hits']:,} at most.
+
+## How each figure is measured
+
+- **case_create**: `bench/measure.py case-create` calls `cases.services.case_create` one case at a
+  time in each process (routing by boundary, field validation, H3 cells, reference number, the
+  case row and its `case.created` event, each in its own committed transaction), at random points
+  inside the three demo councils, after 20 warm-up cases. The figure is cases divided by
+  wall-clock seconds, all processes together.
+- **generate**: wall-clock time of the whole `townsquare generate --cases N` process on a fresh
+  SQLite database holding the demo councils and templates. It writes every case with its
+  `case.created` event, and a `case.transitioned` event for each case that has moved on.
+- **radius**: `bench/measure.py radius` times `cases.selectors.case_ids_within_radius` (exact
+  distance, nearest first) at random points inside the councils, weighted by population, on the
+  database the generate step filled. Bristol is the densest (about 3,000 cases per km²).
+
+Raw figures: `{json.dumps(r)}`
+"""
+    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

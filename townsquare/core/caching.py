@@ -1,0 +1,55 @@
+"""Per-process caches of small, rarely changed tables (councils, boundaries, the catalogue).
+
+A cache is rebuilt when a cheap "stamp" query (counts, latest change times) gives a new answer,
+and that query runs at most once per `check_every` seconds, so hot paths such as creating a case
+cost no query at all for them. Writes in this process call `invalidate()` and are seen at once;
+writes in other processes are seen within `check_every` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+_all: list[StampedCache] = []
+
+
+class StampedCache(Generic[T]):
+    def __init__(self, *, build: Callable[[], T], stamp: Callable[[], object],
+                 check_every: float = 1.0) -> None:
+        self._build = build
+        self._stamp_of = stamp
+        self._check_every = check_every
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        self._stamp: object = None
+        self._checked_at = float("-inf")
+        _all.append(self)
+
+    def get(self) -> T:
+        now = time.monotonic()
+        value = self._value
+        if value is not None and now - self._checked_at < self._check_every:
+            return value
+        with self._lock:
+            stamp = self._stamp_of()
+            if self._value is None or stamp != self._stamp:
+                self._value = self._build()
+                self._stamp = stamp
+            self._checked_at = now
+            return self._value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._value = None
+            self._checked_at = float("-inf")
+
+
+def invalidate_all() -> None:
+    """Forget every cache (tests call this between cases, as their rollbacks are silent)."""
+    for cache in _all:
+        cache.invalidate()
