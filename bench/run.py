@@ -65,6 +65,14 @@ def fresh_postgres() -> dict[str, str] | None:
 def prepare(env: dict[str, str]) -> None:
     sh([*TOWNSQUARE, "migrate", "-v", "0"], env)
     sh([*TOWNSQUARE, "demo", "--cases-per-council", "0"], env, capture=True)
+    if env.get("DATABASE_URL", "").startswith("postgres"):
+        # A new database is still being analysed and checkpointed; measure after that settles.
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+            conn.execute("CHECKPOINT")
+        time.sleep(5)
 
 
 def measure(env: dict[str, str], *args: str) -> dict:

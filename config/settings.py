@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "townsquare.catalogue",
     "townsquare.cases",
     "townsquare.portal",
+    "townsquare.open311",
     "townsquare.demo",
     "townsquare.cli",
 ]

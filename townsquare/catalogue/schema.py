@@ -21,10 +21,15 @@ FMS_STATUSES = (
     "not_councils_responsibility", "no_further_action", "internal_referral", "cancelled",
     "reopen", "for_triage", "planned", "unchanged",
 )
+# States and teams are ours: short snake_case. Service and field codes are public Open311
+# identifiers (`service_code`, `attribute[CODE]`), so services imported from other systems keep
+# theirs ("001", "4e09c863992b94b915000000", "uprn"); no dots, which would clash with ".json".
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
+PUBLIC_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 _text = {"type": "string", "minLength": 1, "maxLength": 4000}
 _code = {"type": "string", "pattern": CODE_PATTERN}
+_public_code = {"type": "string", "pattern": PUBLIC_CODE_PATTERN}
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -33,7 +38,7 @@ SCHEMA: dict[str, Any] = {
     "required": ["code", "name", "group", "description", "kind", "fields", "workflow", "sla",
                  "routing", "privacy", "retention"],
     "properties": {
-        "code": _code,
+        "code": _public_code,
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "group": {"type": "string", "minLength": 1, "maxLength": 100},
         "groups": {"type": "array", "items": {"type": "string", "minLength": 1}},
@@ -53,7 +58,7 @@ SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["code", "label", "datatype"],
                 "properties": {
-                    "code": _code,
+                    "code": _public_code,
                     "label": {"type": "string", "minLength": 1, "maxLength": 300},
                     "datatype": {"enum": list(DATATYPES)},
                     "required": {"type": "boolean"},
@@ -68,7 +73,7 @@ SCHEMA: dict[str, Any] = {
                         "type": "object",
                         "additionalProperties": False,
                         "required": ["field", "equals"],
-                        "properties": {"field": _code, "equals": {"type": "string"}},
+                        "properties": {"field": _public_code, "equals": {"type": "string"}},
                     },
                     "values": {
                         "type": "array",
@@ -179,6 +184,9 @@ def _schema_reason(error: jsonschema.ValidationError) -> str:
         return error.message.replace("Additional properties are not allowed", "Unknown key(s)")
     if error.validator == "enum":
         return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "pattern" and error.validator_value == PUBLIC_CODE_PATTERN:
+        return (f"{error.instance!r} must be letters, digits, _ and - (at most 64, "
+                f"starting with a letter or digit)")
     if error.validator == "pattern":
         return (f"{error.instance!r} must be lower-case letters, digits and _ "
                 f"(starting with a letter)")
