@@ -67,3 +67,31 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.role} @ {self.council_id}"
+
+
+class ApiKey(models.Model):
+    """A key a council gives one client system (FixMyStreet, a city app). Only a hash is kept;
+    the key itself is shown once, when created."""
+
+    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE,
+                                related_name="api_keys")
+    name = models.CharField(max_length=100, help_text="The client system, e.g. FixMyStreet")
+    # The first characters of the key, kept in clear so people can tell keys apart.
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    # Test keys create cases marked as test: kept out of open data and dashboards.
+    test_mode = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by_label = models.CharField(max_length=200, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["council_id", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

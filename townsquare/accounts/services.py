@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.db import transaction
 
-from townsquare.accounts.models import Membership, Role, User
+from townsquare.accounts.events import ApiKeyCreated, ApiKeyRevoked
+from townsquare.accounts.models import ApiKey, Membership, Role, User
+from townsquare.core import clock
+from townsquare.core.actors import Actor
+from townsquare.core.errors import InvalidInput
+from townsquare.core.eventlog import append_event
 
 
 def user_ensure(*, email: str, full_name: str = "", password: str | None = None,
@@ -27,3 +35,51 @@ def membership_set(*, user: User, council_id: int, role: str, team_id: int | Non
             user=user, council_id=council_id, defaults={"role": role, "team_id": team_id}
         )
         return membership
+
+
+def _hash_key(raw: str) -> str:
+    # Keys are 256-bit random tokens, so a plain SHA-256 is enough: nothing to brute-force.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_key_create(*, council_id: int, name: str, actor: Actor, test_mode: bool = False
+                   ) -> tuple[ApiKey, str]:
+    """Create a key for a client system. Returns the row and the key, which is not stored."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput({"name": ["Give the client system a name of 1 to 100 characters"]})
+    raw = f"ts_{'test_' if test_mode else ''}{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        key = ApiKey.objects.create(council_id=council_id, name=name, prefix=raw[:12],
+                                    key_hash=_hash_key(raw), test_mode=test_mode,
+                                    created_by_label=actor.label[:200])
+        append_event(ApiKeyCreated(api_key_id=key.id, name=name, test_mode=test_mode),
+                     council_id=council_id, stream="api_key", stream_id=key.id, actor=actor)
+    return key, raw
+
+
+def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        if key.revoked_at is None:
+            key.revoked_at = clock.now()
+            key.save(update_fields=["revoked_at"])
+            append_event(ApiKeyRevoked(api_key_id=key.id, name=key.name),
+                         council_id=key.council_id, stream="api_key", stream_id=key.id,
+                         actor=actor)
+    return key
+
+
+def api_key_authenticate(*, raw: str) -> ApiKey | None:
+    """The active key for `raw`, with its last-used time refreshed (at most once a minute, so a
+    busy client does not turn every read into a write); None for unknown or revoked keys."""
+    if not raw or len(raw) > 200:
+        return None
+    key = ApiKey.objects.filter(key_hash=_hash_key(raw), revoked_at__isnull=True).first()
+    if key is None:
+        return None
+    now = clock.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key

@@ -42,6 +42,19 @@ class CaseAssigned(CaseEvent):
 class PublicUpdatePosted(CaseEvent):
     kind: ClassVar[str] = "case.public_update"
     message: str
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class CitizenUpdatePosted(CaseEvent):
+    """A member of the public (directly or through a client such as FixMyStreet) commented,
+    perhaps asking for a status (e.g. "fixed"); `state` is the case's state afterwards."""
+
+    kind: ClassVar[str] = "case.citizen_update"
+    message: str
+    author: str
+    requested_status: str
+    state: str
 
 
 @dataclass(frozen=True)

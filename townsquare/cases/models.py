@@ -106,3 +106,22 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.council_id}/{self.year}: {self.last_number}"
+
+
+class Attachment(models.Model):
+    """A photo (stored, stripped of metadata) or a link to media held elsewhere."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="cases/%Y/%m/", blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    content_type = models.CharField(max_length=50, blank=True)
+    width = models.PositiveIntegerField(null=True)
+    height = models.PositiveIntegerField(null=True)
+    is_public = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case_id", "id"]
+
+    def __str__(self) -> str:
+        return self.url or self.file.name

@@ -3,11 +3,14 @@ public cases and never personal data."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from townsquare.accounts import policies
 from townsquare.accounts.principal import Principal
-from townsquare.cases.models import Case
+from townsquare.cases.models import Attachment, Case
 from townsquare.core.errors import NotFound
 from townsquare.core.models import Event, Visibility
 from townsquare.geo.points import Point, bounding_box, distance_m, h3_cells_covering_radius
@@ -79,3 +82,112 @@ def public_cases_near(*, center: Point, radius_m: float, limit: int = 200) -> li
 
 def council_has_cases(*, council_id: int) -> bool:
     return Case.objects.filter(council_id=council_id).exists()
+
+
+@dataclass(frozen=True)
+class PublicSearch:
+    """What a public search asks for; every filter optional. Dates are aware datetimes."""
+
+    council_ids: frozenset[int] | None = None
+    references: tuple[str, ...] = ()
+    service_codes: tuple[str, ...] = ()
+    is_open: bool | None = None
+    created_from: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+    updated_after: dt.datetime | None = None
+    updated_before: dt.datetime | None = None
+    center: Point | None = None
+    radius_m: float | None = None
+    bbox: tuple[float, float, float, float] | None = None  # min_lng, min_lat, max_lng, max_lat
+
+
+PUBLIC_TIMELINE_KINDS = ("case.created", "case.transitioned", "case.public_update",
+                         "case.citizen_update", "case.merged_into")
+
+
+def _public_cases() -> QuerySet[Case]:
+    return Case.objects.filter(is_public=True, is_test=False, council__is_active=True)
+
+
+def public_cases_search(*, search: PublicSearch, offset: int = 0, limit: int = 1000
+                        ) -> list[Case]:
+    """Public cases matching `search`, newest first. References, when given, override every
+    other filter but the councils."""
+    qs = _public_cases()
+    if search.council_ids is not None:
+        qs = qs.filter(council_id__in=search.council_ids)
+    if search.references:
+        qs = qs.filter(reference__in=search.references)
+    else:
+        if search.service_codes:
+            qs = qs.filter(service__code__in=search.service_codes)
+        if search.is_open is not None:
+            qs = qs.filter(is_open=search.is_open)
+        if search.created_from:
+            qs = qs.filter(created_at__gte=search.created_from)
+        if search.created_before:
+            qs = qs.filter(created_at__lt=search.created_before)
+        if search.updated_after:
+            qs = qs.filter(updated_at__gt=search.updated_after)
+        if search.updated_before:
+            qs = qs.filter(updated_at__lt=search.updated_before)
+        if search.bbox:
+            min_lng, min_lat, max_lng, max_lat = search.bbox
+            qs = qs.filter(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
+        if search.center is not None and search.radius_m:
+            qs = qs.filter(id__in=case_ids_within_radius(center=search.center,
+                                                         radius_m=search.radius_m, queryset=qs))
+    return list(qs.select_related("service", "service_version", "council")
+                .order_by("-created_at", "-id")[offset:offset + limit])
+
+
+def public_case_by_reference(*, reference: str, council_ids: frozenset[int] | None = None
+                             ) -> Case:
+    qs = _public_cases().select_related("service", "service_version", "council")
+    if council_ids is not None:
+        qs = qs.filter(council_id__in=council_ids)
+    case = qs.filter(reference=reference).first()
+    if case is None:
+        raise NotFound(f"No public request {reference!r}")
+    return case
+
+
+def public_timelines(*, case_ids: list[int]) -> dict[int, list[Event]]:
+    """The public events of many cases in one query, oldest first per case."""
+    timelines: dict[int, list[Event]] = {case_id: [] for case_id in case_ids}
+    for event in (Event.objects.filter(stream="case", stream_id__in=case_ids,
+                                       visibility=Visibility.PUBLIC,
+                                       kind__in=PUBLIC_TIMELINE_KINDS).order_by("id")):
+        timelines[event.stream_id].append(event)
+    return timelines
+
+
+def public_media(*, case_ids: list[int]) -> dict[int, list[Attachment]]:
+    media: dict[int, list[Attachment]] = {case_id: [] for case_id in case_ids}
+    for attachment in Attachment.objects.filter(case_id__in=case_ids, is_public=True):
+        media[attachment.case_id].append(attachment)
+    return media
+
+
+def public_updates_between(*, start: dt.datetime, end: dt.datetime,
+                           council_ids: frozenset[int] | None = None,
+                           limit: int = 10_000) -> list[tuple[Event, Case]]:
+    """Public changes to public cases made in [start, end), oldest first, with their case."""
+    events = Event.objects.filter(
+        stream="case", visibility=Visibility.PUBLIC, created_at__gte=start, created_at__lt=end,
+        kind__in=PUBLIC_TIMELINE_KINDS[1:],
+    )
+    if council_ids is not None:
+        events = events.filter(council_id__in=council_ids)
+    events = list(events.order_by("id")[:limit])
+    cases = _public_cases().select_related("service_version").in_bulk(
+        {e.stream_id for e in events})
+    return [(e, cases[e.stream_id]) for e in events if e.stream_id in cases]
+
+
+def public_attachment(*, attachment_id: int) -> Attachment:
+    attachment = (Attachment.objects.filter(id=attachment_id, is_public=True, case__is_public=True)
+                  .exclude(file="").first())
+    if attachment is None:
+        raise NotFound("No such photo")
+    return attachment

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 
@@ -16,7 +17,8 @@ from townsquare.accounts import policies
 from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases import events
-from townsquare.cases.models import Case, Channel
+from townsquare.cases.media import image_sanitise
+from townsquare.cases.models import Attachment, Case, Channel
 from townsquare.cases.references import case_insert_with_reference
 from townsquare.cases.sla import due_times
 from townsquare.catalogue.fields import clean_field_values
@@ -29,6 +31,7 @@ from townsquare.core.eventlog import append_event
 from townsquare.councils.models import Council, Team
 from townsquare.councils.selectors import (
     area_id_for_point,
+    area_point,
     council_contains_point,
     council_for_point,
     team_get,
@@ -79,6 +82,21 @@ def _clean_reporter(reporter: Reporter) -> Reporter:
                     user_id=reporter.user_id)
 
 
+def _clean_media_urls(urls: list[str]) -> list[str]:
+    cleaned = []
+    for url in urls:
+        url = (url or "").strip()
+        if not url:
+            continue
+        if len(url) > 1000 or not re.match(r"^https?://[^\s]+$", url):
+            raise InvalidInput({"media_url": ["must be an http or https address"]},
+                               code="bad_media_url")
+        cleaned.append(url)
+    if len(cleaned) > 10:
+        raise InvalidInput({"media_url": ["at most 10 media addresses"]}, code="bad_media_url")
+    return cleaned
+
+
 def _route_location(council: Council | None, point: Point | None) -> Council:
     if point is None:
         if council is None:
@@ -110,6 +128,8 @@ def case_create(
     reporter: Reporter | None = None,
     channel: str = Channel.WEB,
     is_test: bool = False,
+    photos: list[bytes] | None = None,
+    media_urls: list[str] | None = None,
 ) -> Case:
     """Create a case in the council that holds `point` (or `council` when given).
 
@@ -135,13 +155,18 @@ def case_create(
     if channel not in Channel.values:
         raise InvalidInput({"channel": [f"unknown channel {channel!r}"]})
 
-    cells = h3_cells(point) if point else {}
-    # Without a point, a report is placed by its area and a description of the place.
+    # Without a point, a report is placed by its area and a description of the place: it is
+    # marked approximate and drawn at a point inside the area, so maps and radius queries work.
     location_approximate = point is None and document["kind"] == "report"
     if point is not None:
         area_id = area_id_for_point(lat=point.lat, lng=point.lng)
-    elif area_id is not None and not council.areas.filter(id=area_id).exists():
-        raise InvalidInput({"area": ["That area is not part of this council"]}, code="bad_area")
+    elif area_id is not None:
+        inside = area_point(council=council, area_id=area_id)
+        if inside is None:
+            raise InvalidInput({"area": ["That area is not part of this council"]},
+                               code="bad_area")
+        point = inside if location_approximate else None
+    cells = h3_cells(point) if point else {}
 
     workflow = workflow_for_version(version)
     initial = workflow.state(workflow.initial)
@@ -167,8 +192,18 @@ def case_create(
         closed_at=now if initial.is_closed else None,
         response_due_at=response_due, resolve_due_at=resolve_due, is_test=is_test,
     )
+    images = [image_sanitise(data, name=f"Photo {i + 1}") for i, data in enumerate(photos or [])]
+    links = _clean_media_urls(media_urls or [])
     with transaction.atomic():
         case_insert_with_reference(case, prefix=council.reference_prefix, created_at=now)
+        for i, image in enumerate(images):
+            attachment = Attachment(case=case, content_type=image.content_type,
+                                    width=image.width, height=image.height, created_at=now)
+            attachment.file.save(f"{case.reference}-{i + 1}.{image.extension}",
+                                 ContentFile(image.data), save=False)
+            attachment.save()
+        Attachment.objects.bulk_create(
+            Attachment(case=case, url=url, created_at=now) for url in links)
         append_event(
             events.CaseCreated(case_id=case.id, reference=case.reference,
                                service_code=service.code, state=case.state),
@@ -293,7 +328,8 @@ def case_post_public_update(*, case: Case, actor: Principal, message: str,
         _touch(case, clock.now())
         case.save(update_fields=["updated_at", "revision", "responded_at"])
         append_event(
-            events.PublicUpdatePosted(case_id=case.id, reference=case.reference, message=message),
+            events.PublicUpdatePosted(case_id=case.id, reference=case.reference, message=message,
+                                      state=case.state),
             council_id=case.council_id, stream="case", stream_id=case.id,
             actor=actor.as_actor(),
         )
@@ -317,6 +353,55 @@ def case_add_internal_note(*, case: Case, actor: Principal, note: str) -> Case:
             actor=actor.as_actor(),
         )
     return case
+
+
+def case_add_citizen_update(*, case: Case, actor: Principal, message: str, author: str = "",
+                            requested_status: str = "") -> tuple[Case, int]:
+    """A comment from the public on a public case, optionally asking for a status.
+
+    `requested_status` is a FixMyStreet extended status ("fixed", "open", "reopen"...). When the
+    workflow lets citizens move the case to a state with that status, the case moves; otherwise
+    the request is recorded with the comment for staff to act on. Returns the case and the
+    event id (what Open311 clients receive as the update id).
+    """
+    message = _clean_text(message, field="description", limit=MAX_MESSAGE)
+    author = _clean_text(author, field="name", limit=200)
+    requested_status = (requested_status or "").strip().lower()
+    with transaction.atomic():
+        case = _locked(case, None)
+        if not case.is_public:
+            raise PermissionDenied("Updates from the public are only taken on public cases")
+        workflow = workflow_for_version(case.service_version)
+        wanted = "open" if requested_status in ("open", "reopen") else requested_status
+        target = next(
+            (t.target for t in workflow.transitions_from(case.state, {"citizen"})
+             if wanted and (workflow.state(t.target).fms == wanted
+                            or workflow.state(t.target).open311 == wanted)),
+            None,
+        )
+        now = clock.now()
+        from_state = case.state
+        if target is not None:
+            state = workflow.state(target)
+            case.state, case.is_open = target, not state.is_closed
+            case.closed_at = now if state.is_closed else None
+        _touch(case, now, responded=False)
+        case.save(update_fields=["state", "is_open", "closed_at", "updated_at", "revision"])
+        if target is not None:
+            append_event(
+                events.CaseTransitioned(case_id=case.id, reference=case.reference,
+                                        from_state=from_state, to_state=target, message=""),
+                council_id=case.council_id, stream="case", stream_id=case.id,
+                actor=actor.as_actor(),
+            )
+        record = append_event(
+            events.CitizenUpdatePosted(case_id=case.id, reference=case.reference, message=message,
+                                       author=author, requested_status=requested_status,
+                                       state=case.state),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=actor.as_actor(),
+        )
+    return case, record.id
 
 
 def _duplicate_state(workflow: Workflow) -> str:

@@ -32,6 +32,8 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["stream", "stream_id", "id"], name="event_stream_idx"),
             models.Index(fields=["council_id", "id"], name="event_council_idx"),
+            # Clients poll windows of time ("what changed in the last two hours").
+            models.Index(fields=["created_at"], name="event_created_idx"),
         ]
 
     def __str__(self) -> str:

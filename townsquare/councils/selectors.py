@@ -9,6 +9,7 @@ from townsquare.core.caching import StampedCache
 from townsquare.core.errors import InvalidInput, NotFound
 from townsquare.councils.models import Area, Council, Team
 from townsquare.geo.boundaries import BoundaryIndex
+from townsquare.geo.points import Point
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class _Registry:
     areas: BoundaryIndex
     by_id: dict[int, Council]
     teams: dict[tuple[int, str], Team]
+    area_councils: dict[int, int]
+    area_names: dict[int, tuple[int, str]]
 
 
 def _registry_stamp() -> object:
@@ -28,10 +31,13 @@ def _registry_stamp() -> object:
 
 def _registry_build() -> _Registry:
     active = list(Council.objects.filter(is_active=True))
+    areas = list(Area.objects.filter(council__is_active=True)
+                 .values_list("id", "council_id", "name", "boundary"))
     return _Registry(
         councils=BoundaryIndex((c.id, c.boundary) for c in active),
-        areas=BoundaryIndex(Area.objects.filter(council__is_active=True)
-                            .values_list("id", "boundary")),
+        areas=BoundaryIndex((a[0], a[3]) for a in areas),
+        area_councils={a[0]: a[1] for a in areas},
+        area_names={a[0]: (a[1], a[2]) for a in areas},
         # Boundaries are large; the index above holds them, the cached rows need not.
         by_id={c.id: _without_boundary(c) for c in active},
         teams={(t.council_id, t.code): t for t in Team.objects.all()},
@@ -78,6 +84,25 @@ def area_for_point(*, council: Council, lat: float, lng: float) -> Area | None:
     if not ids:
         return None
     return Area.objects.filter(id__in=ids, council=council).first()
+
+
+def area_point(*, council: Council, area_id: int) -> Point | None:
+    """A point inside the area (for drawing cases placed only by their area); None when the
+    area is not the council's."""
+    registry = _registry.get()
+    if registry.area_councils.get(area_id) != council.id:
+        return None
+    inside = registry.areas.geometry(area_id).representative_point()
+    return Point(round(inside.y, 6), round(inside.x, 6))
+
+
+def areas_named_in(*, text: str, council_ids: set[int] | None = None) -> list[tuple[int, int]]:
+    """(council id, area id) of every area whose name appears in `text` as a whole phrase."""
+    lowered = f" {text.lower()} "
+    return [(council_id, area_id) for area_id, (council_id, name)
+            in _registry.get().area_names.items()
+            if (council_ids is None or council_id in council_ids)
+            and f" {name.lower()} " in lowered.replace(",", " ")]
 
 
 def area_id_for_point(*, lat: float, lng: float) -> int | None:

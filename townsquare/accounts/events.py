@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from townsquare.core.eventlog import DomainEvent
+from townsquare.core.models import Visibility
+
+
+@dataclass(frozen=True)
+class ApiKeyCreated(DomainEvent):
+    kind: ClassVar[str] = "api_key.created"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    api_key_id: int
+    name: str
+    test_mode: bool
+
+
+@dataclass(frozen=True)
+class ApiKeyRevoked(DomainEvent):
+    kind: ClassVar[str] = "api_key.revoked"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    api_key_id: int
+    name: str

@@ -1,0 +1,83 @@
+"""Open311 output in JSON and XML, following the decisions in docs/api/open311.md:
+JSON with no root wrapper and real booleans, XML with a fixed root and one element per item,
+`true`/`false` text, no namespace; both UTF-8. `None` values are left out in both."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.http import HttpResponse
+
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+
+# The element each list's items get in XML, by the list's own element name.
+XML_ITEM_NAMES = {
+    "services": "service",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "service_requests": "request",
+    "service_request_updates": "request_update",
+    "errors": "error",
+    "notes": "note",
+    "groups": "group",
+    "media_urls": "media_url",
+}
+
+# XML 1.0 cannot carry most control characters, even escaped.
+_XML_FORBIDDEN = {c: None for c in range(32) if c not in (9, 10, 13)}
+
+
+def _xml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(str(value).translate(_XML_FORBIDDEN))
+
+
+def _xml_element(name: str, value: Any, out: list[str]) -> None:
+    if value is None:
+        return
+    if isinstance(value, dict):
+        out.append(f"<{name}>")
+        for key, item in value.items():
+            _xml_element(key, item, out)
+        out.append(f"</{name}>")
+    elif isinstance(value, list):
+        item_name = XML_ITEM_NAMES.get(name, "item")
+        out.append(f"<{name}>")
+        for item in value:
+            _xml_element(item_name, item, out)
+        out.append(f"</{name}>")
+    else:
+        out.append(f"<{name}>{_xml_text(value)}</{name}>")
+
+
+def to_xml(root: str, data: Any) -> str:
+    out = ['<?xml version="1.0" encoding="utf-8"?>']
+    _xml_element(root, data, out)
+    return "".join(out)
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def render(data: Any, fmt: str, *, root: str, status: int = 200) -> HttpResponse:
+    """`root` names the XML root (the list element for lists)."""
+    if fmt == "xml":
+        body = to_xml(root, data)
+    else:
+        body = json.dumps(_without_none(data), ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body.encode("utf-8"), status=status, content_type=CONTENT_TYPES[fmt])
+
+
+def error_response(status: int, description: str, fmt: str = "json") -> HttpResponse:
+    return render([{"code": status, "description": description}], fmt, root="errors",
+                  status=status)

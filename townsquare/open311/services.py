@@ -1,0 +1,158 @@
+"""Writes the Open311 adapter makes: creating requests (idempotently, or via a token for batch
+services) and taking updates from clients. Case rules stay in cases.services."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from townsquare.accounts.models import ApiKey
+from townsquare.accounts.principal import Principal
+from townsquare.cases.models import Case, Channel
+from townsquare.cases.services import Reporter, case_add_citizen_update, case_create
+from townsquare.core import clock
+from townsquare.core.errors import DomainError, NotFound
+from townsquare.councils.models import Council
+from townsquare.geo.points import Point
+from townsquare.open311.models import ClientRequestKey, ClientUpdate, PendingRequest
+
+
+@dataclass
+class NewRequest:
+    """A validated Open311 create, in the terms of case_create (JSON-friendly, for batch)."""
+
+    service_code: str
+    lat: float | None
+    lng: float | None
+    area_id: int | None
+    address: str
+    description: str
+    values: dict[str, Any]
+    reporter: dict[str, Any]
+    media_urls: list[str] = field(default_factory=list)
+
+    def create(self, *, council: Council, key: ApiKey, photos: list[bytes] | None = None
+               ) -> Case:
+        return case_create(
+            service_code=self.service_code, actor=client_principal(key), council=council,
+            point=Point(self.lat, self.lng) if self.lat is not None else None,
+            area_id=self.area_id, address=self.address, description=self.description,
+            values=self.values, reporter=Reporter(**self.reporter), channel=Channel.OPEN311,
+            is_test=key.test_mode, photos=photos, media_urls=self.media_urls,
+        )
+
+
+@dataclass(frozen=True)
+class CreateOutcome:
+    case: Case | None = None
+    token: str | None = None
+
+
+def client_principal(key: ApiKey) -> Principal:
+    """Client systems act as members of the public: what they send is what a resident reported."""
+    return Principal(user_id=None, label=f"Open311 client: {key.name}")
+
+
+def _key_hash(council: Council, client_key: str) -> str:
+    return hashlib.sha256(f"{council.id}:{client_key}".encode()).hexdigest()
+
+
+def request_create(*, council: Council, key: ApiKey, new: NewRequest, service_type: str,
+                   photos: list[bytes], client_key: str = "") -> CreateOutcome:
+    """Create (realtime, blackbox) or queue (batch) a request; with `client_key`, a retry of the
+    same request returns the first outcome instead of creating another case."""
+    if client_key:
+        previous = _previous_outcome(council, client_key)
+        if previous is not None:
+            return previous
+    try:
+        with transaction.atomic():
+            if service_type == "batch":
+                pending = PendingRequest.objects.create(
+                    token=uuid.uuid4().hex, council=council, api_key=key,
+                    payload=asdict(new), created_at=clock.now())
+                outcome = CreateOutcome(token=pending.token)
+                transaction.on_commit(lambda: _enqueue(pending.token))
+            else:
+                outcome = CreateOutcome(case=new.create(council=council, key=key, photos=photos))
+                pending = None
+            if client_key:
+                ClientRequestKey.objects.create(
+                    council=council, key_hash=_key_hash(council, client_key),
+                    case=outcome.case, pending=pending, created_at=clock.now())
+        return outcome
+    except IntegrityError:
+        # The same key raced us: the other request won, and its outcome is the answer.
+        previous = _previous_outcome(council, client_key) if client_key else None
+        if previous is None:
+            raise
+        return previous
+
+
+def _previous_outcome(council: Council, client_key: str) -> CreateOutcome | None:
+    record = (ClientRequestKey.objects.select_related("case", "pending")
+              .filter(council=council, key_hash=_key_hash(council, client_key)).first())
+    if record is None:
+        return None
+    return CreateOutcome(case=record.case, token=record.pending.token if record.pending else None)
+
+
+def _enqueue(token: str) -> None:
+    from townsquare.open311.tasks import create_pending_request
+
+    create_pending_request.enqueue(token)
+
+
+def pending_request_process(*, token: str) -> Case | None:
+    """Create the case for a batch request. Idempotent: a processed token is left alone."""
+    with transaction.atomic():
+        pending = (PendingRequest.objects.select_for_update().select_related("council", "api_key")
+                   .filter(token=token).first())
+        if pending is None or pending.case_id or pending.error:
+            return pending.case if pending else None
+        try:
+            with transaction.atomic():
+                case = NewRequest(**pending.payload).create(council=pending.council,
+                                                            key=pending.api_key)
+        except DomainError as exc:
+            pending.error = exc.message
+            pending.save(update_fields=["error"])
+            return None
+        pending.case = case
+        pending.payload = {}  # personal data now lives (and is retained) with the case only
+        pending.save(update_fields=["case", "payload"])
+        return case
+
+
+def pending_request_get(*, token: str, council_ids: frozenset[int] | None) -> PendingRequest:
+    qs = PendingRequest.objects.select_related("case").filter(token=token)
+    if council_ids is not None:
+        qs = qs.filter(council_id__in=council_ids)
+    pending = qs.first()
+    if pending is None:
+        raise NotFound(f"No token {token!r}")
+    return pending
+
+
+def client_update_post(*, council: Council, key: ApiKey, case: Case, client_update_id: str,
+                       message: str, author: str, status: str) -> int:
+    """Record a client's update on a case once; returns our update id (an event id)."""
+    existing = ClientUpdate.objects.filter(council=council,
+                                           client_update_id=client_update_id).first()
+    if existing:
+        return existing.event_id
+    try:
+        with transaction.atomic():
+            _, event_id = case_add_citizen_update(case=case, actor=client_principal(key),
+                                                  message=message, author=author,
+                                                  requested_status=status)
+            ClientUpdate.objects.create(council=council, client_update_id=client_update_id,
+                                        event_id=event_id, created_at=clock.now())
+            return event_id
+    except IntegrityError:
+        return ClientUpdate.objects.get(council=council,
+                                        client_update_id=client_update_id).event_id

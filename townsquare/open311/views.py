@@ -1,0 +1,446 @@
+"""Open311 GeoReport v2 over HTTP: parse, call one service or selector, render JSON or XML.
+
+The contract is docs/api/open311.md. Every response, errors included, is JSON or XML in the
+requested format (never HTML), every request body is read to its end, and nothing answers 5xx.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render as render_page
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from django.views.decorators.csrf import csrf_exempt
+
+from townsquare.accounts.models import ApiKey
+from townsquare.accounts.services import api_key_authenticate
+from townsquare.cases.selectors import (
+    PublicSearch,
+    public_attachment,
+    public_case_by_reference,
+    public_cases_search,
+    public_media,
+    public_timelines,
+    public_updates_between,
+)
+from townsquare.catalogue.models import ServiceTemplate
+from townsquare.catalogue.selectors import service_get, services_for_council
+from townsquare.core import clock
+from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from townsquare.councils.models import Council
+from townsquare.councils.selectors import (
+    areas_named_in,
+    council_for_point,
+    council_get_by_jurisdiction,
+    council_list,
+)
+from townsquare.geo.points import Point
+from townsquare.open311 import params, serializers
+from townsquare.open311.formats import error_response, render
+from townsquare.open311.services import (
+    NewRequest,
+    client_update_post,
+    pending_request_get,
+    request_create,
+)
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("json", "xml")
+FMS_STATUSES = {
+    "open", "closed", "fixed", "in_progress", "action_scheduled", "investigating", "duplicate",
+    "not_councils_responsibility", "no_further_action", "internal_referral", "cancelled",
+    "reopen", "for_triage", "planned", "unchanged",
+}
+MAX_PHOTOS = 10
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,100})\](\[\])?$")
+_FMS_REPORT_URL = re.compile(r"https?://\S+/report/\d+")
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+class Forbidden(Exception):
+    """A missing or wrong api_key: 403."""
+
+
+def _drain(request: HttpRequest) -> None:
+    """Read what is left of the body, so a keep-alive connection survives an early answer."""
+    try:
+        while request.read(65536):
+            pass
+    except Exception:  # noqa: S110 - nothing more can be done with a broken stream
+        pass
+
+
+def _form(request: HttpRequest) -> tuple[MultiValueDict, MultiValueDict]:
+    """The POST form and files, with a 400 for bodies Django refuses to parse."""
+    try:
+        return request.POST, request.FILES
+    except RequestDataTooBig:
+        raise params.BadParameter("body", "is too large") from None
+    except (SuspiciousOperation, ValueError, UnicodeDecodeError) as exc:
+        raise params.BadParameter("body", f"cannot be read as a form ({exc})") from None
+
+
+def endpoint(*methods: str, root: str) -> Callable:
+    """Wrap an Open311 view: format suffix, methods, OPTIONS, CORS, errors and body draining."""
+    allowed = ", ".join([*methods, "OPTIONS"])
+
+    def wrap(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def handle(request: HttpRequest, *args: Any, fmt: str = "json", **kwargs: Any):
+            try:
+                if fmt not in FORMATS:
+                    return error_response(404, f"Unknown format {fmt[:20]!r}: use .json or .xml")
+                if request.method == "OPTIONS":
+                    response = HttpResponse(status=204)
+                elif request.method not in methods:
+                    response = error_response(405, f"{request.method} is not allowed here", fmt)
+                else:
+                    response = view(request, *args, fmt=fmt, **kwargs)
+            except params.BadParameter as exc:
+                response = error_response(400, exc.message, fmt)
+            except Forbidden as exc:
+                response = error_response(403, str(exc), fmt)
+            except NotFound as exc:
+                response = error_response(404, exc.message, fmt)
+            except PermissionDenied as exc:
+                response = error_response(403, exc.message, fmt)
+            except InvalidInput as exc:
+                response = error_response(400, _describe(exc), fmt)
+            except DomainError as exc:
+                response = error_response(400, exc.message, fmt)
+            except Exception:
+                # A bug of ours; still an Open311 answer, never an HTML 500 page.
+                log.exception("Open311 %s %s failed", request.method, request.path)
+                response = error_response(400, "The request could not be processed", fmt)
+            finally:
+                _drain(request)
+            response["Allow"] = allowed
+            for header, value in CORS.items():
+                response[header] = value
+            return response
+
+        # Client systems post with an api_key, not a browser session: CSRF does not apply.
+        return csrf_exempt(handle)
+
+    return wrap
+
+
+def _describe(exc: InvalidInput) -> str:
+    parts = []
+    for field, messages in exc.errors.items():
+        for message in messages:
+            parts.append(message if field in ("__all__",) or message.startswith(field)
+                         else f"{field}: {message}")
+    return "; ".join(parts)
+
+
+# --- who and where ---------------------------------------------------------------------------
+
+
+def _jurisdiction(query: Any) -> Council | None:
+    jurisdiction = params.value(query, "jurisdiction_id")
+    return council_get_by_jurisdiction(jurisdiction_id=jurisdiction) if jurisdiction else None
+
+
+def _council_ids(query: Any) -> frozenset[int] | None:
+    council = _jurisdiction(query)
+    return frozenset([council.id]) if council else None
+
+
+def _api_key(form: Any, council: Council) -> ApiKey:
+    raw = params.value(form, "api_key")
+    if not raw:
+        raise Forbidden("api_key is required")
+    key = api_key_authenticate(raw=raw)
+    if key is None:
+        raise Forbidden("api_key is not valid")
+    if key.council_id != council.id:
+        raise Forbidden(f"api_key is not valid for {council.name}")
+    return key
+
+
+def _media_root(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("open311:media", args=[0]))[:-1]
+
+
+# --- discovery and services ----------------------------------------------------------------
+
+
+@endpoint("GET", root="discovery")
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    base = request.build_absolute_uri("/open311/v2/")
+    endpoints = [
+        {"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
+         "changeset": "2026-11-22T00:00:00Z", "type": kind, "formats": ["text/xml",
+                                                                        "application/json"]}
+        for kind in ("production", "test")
+    ]
+    data = {
+        "changeset": "2026-11-22T00:00:00Z",
+        "contact": f"See {request.build_absolute_uri(reverse('open311:docs'))} for keys, "
+                   "examples and support.",
+        "key_service": "API keys are issued by each council's administrators.",
+        "endpoints": endpoints,
+    }
+    return render(data, fmt, root="discovery")
+
+
+def _services(query: Any) -> list[ServiceTemplate]:
+    council = _jurisdiction(query)
+    councils = [council] if council else council_list()
+    seen: set[str] = set()
+    found = []
+    for target in councils:
+        for service in services_for_council(council=target, include_private=False):
+            # One endpoint, many councils: a code shared by several is listed once.
+            if service.code not in seen:
+                seen.add(service.code)
+                found.append(service)
+    return found
+
+
+@endpoint("GET", root="services")
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    return render([serializers.service(s) for s in _services(request.GET)], fmt,
+                  root="services")
+
+
+@endpoint("GET", root="service_definition")
+def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    match = next((s for s in _services(request.GET) if s.code == code), None)
+    if match is None:
+        raise NotFound(f"Unknown service_code {code[:60]!r}")
+    return render(serializers.definition(match), fmt, root="service_definition")
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+@endpoint("GET", "POST", root="service_requests")
+def requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _create(request, fmt)
+    return _search(request, fmt)
+
+
+def _render_requests(request: HttpRequest, cases: list, fmt: str, *, extensions: bool,
+                     headers: dict[str, str] | None = None) -> HttpResponse:
+    ids = [c.id for c in cases]
+    timelines = public_timelines(case_ids=ids)
+    media = public_media(case_ids=ids)
+    root = _media_root(request)
+    data = [serializers.request(c, timeline=timelines[c.id], media=media[c.id], media_root=root,
+                                extensions=extensions) for c in cases]
+    response = render(data, fmt, root="service_requests")
+    for header, value in (headers or {}).items():
+        response[header] = value
+    return response
+
+
+def _search(request: HttpRequest, fmt: str) -> HttpResponse:
+    query = request.GET
+    now = clock.now()
+    references = params.comma_list(query, "service_request_id")
+    offset, limit, paged = params.page(query)
+    status = params.comma_list(query, "status")
+    unknown = [s for s in status if s not in ("open", "closed")]
+    if unknown:
+        raise params.BadParameter("status", f"{unknown[0][:20]!r} is not open or closed")
+    is_open = None if len(set(status)) != 1 else status[0] == "open"
+    lat = params.number(query, "lat", low=-90, high=90)
+    lng = params.number(query, "long", low=-180, high=180)
+    radius = params.number(query, "radius", low=1, high=50_000)
+    if (lat is None) != (lng is None) or (radius is not None and lat is None):
+        raise params.BadParameter("lat", "lat, long and radius go together")
+    start, end = (None, None) if references else params.date_window(query, now)
+    search = PublicSearch(
+        council_ids=_council_ids(query), references=references,
+        service_codes=params.comma_list(query, "service_code"), is_open=is_open,
+        created_from=start, created_before=end,
+        updated_after=params.optional_datetime(query, "updated_after"),
+        updated_before=params.optional_datetime(query, "updated_before"),
+        center=Point(lat, lng) if lat is not None else None,
+        radius_m=radius or (500.0 if lat is not None else None), bbox=params.bbox(query),
+    )
+    # One more than asked tells whether there is a next page without counting.
+    cases = public_cases_search(search=search, offset=offset, limit=limit + 1)
+    headers = {}
+    if paged and len(cases) > limit:
+        next_page = query.copy()
+        next_page["page"] = str(offset // limit + 2)
+        next_page["page_size"] = str(limit)
+        headers["Link"] = f'<{request.path}?{next_page.urlencode()}>; rel="next"'
+    extensions = params.value(query, "extensions").lower() == "true"
+    return _render_requests(request, cases[:limit], fmt, extensions=extensions, headers=headers)
+
+
+def _attributes(form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in form:
+        match = _ATTRIBUTE.match(key)
+        if not match:
+            continue
+        items = [v for v in form.getlist(key) if v != ""]
+        code = match.group(1)
+        if match.group(2) or len(items) > 1:
+            values.setdefault(code, [])
+            if isinstance(values[code], list):
+                values[code].extend(items)
+        elif items:
+            values[code] = items[0]
+    return values
+
+
+def _create(request: HttpRequest, fmt: str) -> HttpResponse:
+    form, files = _form(request)
+    lat = params.number(form, "lat", low=-90, high=90)
+    lng = params.number(form, "long", low=-180, high=180)
+    if (lat is None) != (lng is None):
+        raise params.BadParameter("lat" if lat is None else "long",
+                                  "is required when the other coordinate is given")
+    address = params.value(form, "address_string")[:300]
+    council = _jurisdiction(form)
+    area_id = None
+    if lat is None:
+        if not address:
+            raise params.BadParameter("lat", "a location is required: lat and long, or "
+                                             "address_string")
+        matches = areas_named_in(text=address,
+                                 council_ids={council.id} if council else None)
+        if len(matches) != 1:
+            raise params.BadParameter(
+                "address_string", "cannot be placed on the map; send lat and long")
+        matched_council_id, area_id = matches[0]
+        if council is None:
+            council = next(c for c in council_list() if c.id == matched_council_id)
+    elif council is None:
+        council = council_for_point(lat=lat, lng=lng)
+    key = _api_key(form, council)
+    code = params.value(form, "service_code")
+    if not code:
+        raise params.BadParameter("service_code", "is required")
+    service = service_get(council=council, code=code)
+    description = form.get("description", "")
+    if len(description) > 4000:
+        raise params.BadParameter("description", "must be 4000 characters or fewer")
+    photos = [f for name, f in files.items() if name == "media" or name.startswith("photo")]
+    photos += [f for f in files.getlist("media")[1:]]
+    if len(photos) > MAX_PHOTOS:
+        raise params.BadParameter("media", f"at most {MAX_PHOTOS} photos")
+    values = _attributes(form)
+    unknown = set(values) - {f["code"] for f in service.current_version.document["fields"]}
+    if unknown:
+        log.info("Open311 create ignored unknown attributes %s", sorted(unknown)[:20])
+    name = " ".join(p for p in (params.value(form, "first_name"),
+                                params.value(form, "last_name")) if p)
+    new = NewRequest(
+        service_code=service.code, lat=lat, lng=lng, area_id=area_id, address=address,
+        description=description, values=values,
+        reporter={"name": name[:200], "email": params.value(form, "email"),
+                  "phone": params.value(form, "phone")},
+        media_urls=[u for u in form.getlist("media_url") if u.strip()],
+    )
+    client_key = request.headers.get("Idempotency-Key", "").strip()[:200]
+    if not client_key:
+        report_url = _FMS_REPORT_URL.search(description)
+        client_key = f"fms:{report_url.group()}" if report_url else ""
+    service_type = service.current_version.document.get("open311", {}).get("type", "realtime")
+    outcome = request_create(council=council, key=key, new=new, service_type=service_type,
+                             photos=[p.read() for p in photos], client_key=client_key)
+    item: dict[str, Any] = {"service_notice": ""}
+    if service_type == "batch":
+        item["token"] = outcome.token
+    elif service_type == "realtime" and outcome.case is not None:
+        item["service_request_id"] = outcome.case.reference
+    return render([item], fmt, root="service_requests")
+
+
+@endpoint("GET", root="service_requests")
+def request_one(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
+    case = public_case_by_reference(reference=request_id[:40],
+                                    council_ids=_council_ids(request.GET))
+    return _render_requests(request, [case], fmt, extensions=params.value(
+        request.GET, "extensions").lower() == "true")
+
+
+@endpoint("GET", root="service_requests")
+def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    pending = pending_request_get(token=token[:40], council_ids=_council_ids(request.GET))
+    item: dict[str, Any] = {"token": pending.token}
+    if pending.case is not None:
+        item = {"service_request_id": pending.case.reference, "token": pending.token}
+    return render([item], fmt, root="service_requests")
+
+
+# --- updates (mySociety extension) -----------------------------------------------------------
+
+
+@endpoint("GET", "POST", root="service_request_updates")
+def updates(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _post_update(request, fmt)
+    start, end = params.date_window(request.GET, clock.now())
+    found = public_updates_between(start=start, end=end, council_ids=_council_ids(request.GET))
+    return render([serializers.update(event, case) for event, case in found], fmt,
+                  root="service_request_updates")
+
+
+def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
+    form, _files = _form(request)
+    reference = params.value(form, "service_request_id")
+    if not reference:
+        raise params.BadParameter("service_request_id", "is required")
+    client_update_id = params.value(form, "update_id")
+    if not client_update_id:
+        raise params.BadParameter("update_id", "is required")
+    status = params.value(form, "status").lower()
+    if status and status not in FMS_STATUSES:
+        raise params.BadParameter("status", f"{status[:30]!r} is not a known status")
+    params.optional_datetime(form, "updated_datetime")
+    council = _jurisdiction(form)
+    case = public_case_by_reference(reference=reference[:40],
+                                    council_ids=frozenset([council.id]) if council else None)
+    key = _api_key(form, case.council)
+    author = " ".join(p for p in (params.value(form, "first_name"),
+                                  params.value(form, "last_name")) if p)
+    event_id = client_update_post(council=case.council, key=key, case=case,
+                                  client_update_id=client_update_id[:100],
+                                  message=form.get("description", ""), author=author,
+                                  status=status)
+    return render([{"update_id": str(event_id)}], fmt, root="service_request_updates")
+
+
+# --- media and documentation ------------------------------------------------------------------
+
+
+def media(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    try:
+        attachment = public_attachment(attachment_id=attachment_id)
+    except NotFound:
+        return HttpResponse("Not found", status=404, content_type="text/plain")
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def docs(request: HttpRequest) -> HttpResponse:
+    base = request.build_absolute_uri("/open311/v2/")
+    example_council = next(iter(council_list()), None)
+    return render_page(request, "open311/docs.html", {
+        "base": base, "discovery": request.build_absolute_uri("/open311/discovery.json"),
+        "council": example_council,
+        "services": [serializers.service(s) for s in _services(request.GET)][:5],
+    })
