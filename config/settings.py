@@ -107,7 +107,8 @@ TEMPLATES = [
 DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'townsquare.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Keep connections (one per server thread): a new one starts with a cold page cache.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so two writers queue on the
         # busy timeout instead of failing with "database is locked" when one upgrades its lock.

@@ -60,11 +60,13 @@ class CaseSpec:
 
 _CASE_COLUMNS = (
     "id", "reference", "council_id", "service_id", "service_version_id", "kind", "state",
-    "is_open", "is_public", "values", "title", "description", "lat", "lng", "address",
+    "is_open", "is_public", "values", "title", "description", "status_notes", "lat", "lng",
+    "address",
     "postcode", "location_approximate", "h3_r7", "h3_r9", "h3_r11", "area_id",
     "reporter_id", "reporter_name", "reporter_email", "reporter_phone", "reporter_name_public",
     "team_id", "assignee_id", "priority", "channel", "created_at", "updated_at", "responded_at",
     "closed_at", "response_due_at", "resolve_due_at", "duplicate_of_id", "support_count",
+    "media_count",
     "is_test", "anonymised_at", "revision",
 )
 _EVENT_COLUMNS = ("id", "kind", "council_id", "stream", "stream_id", "actor_kind",
@@ -214,13 +216,13 @@ def _insert_all(specs: Iterable[CaseSpec], *, batch_size: int, actor_label: str,
                     case_id, reference, spec.council_id, spec.service_id,
                     spec.service_version_id, spec.kind, spec.state, spec.is_open, spec.is_public,
                     json.dumps(spec.values) if spec.values else "{}", spec.title,
-                    spec.description, spec.lat, spec.lng,
+                    spec.description, "", spec.lat, spec.lng,
                     spec.address, "", False, spec.h3[0], spec.h3[1], spec.h3[2], spec.area_id,
                     None, spec.reporter_name, spec.reporter_email, "", False, spec.team_id,
                     None, spec.priority, spec.channel, created, updated,
                     dt_value(spec.responded_at), dt_value(spec.closed_at),
                     dt_value(spec.response_due_at), dt_value(spec.resolve_due_at),
-                    None, 0, spec.is_test, None, 1,
+                    None, 0, 0, spec.is_test, None, 1,
                 ))
                 event_rows.append((
                     event_id, "case.created", spec.council_id, "case", case_id, "system",

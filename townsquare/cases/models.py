@@ -37,6 +37,9 @@ class Case(models.Model):
     values = models.JSONField(default=dict, blank=True)
     title = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
+    # The latest public message about the case (Open311's status_notes), kept here so lists
+    # need not read the timeline.
+    status_notes = models.TextField(blank=True)
 
     lat = models.FloatField(null=True)
     lng = models.FloatField(null=True)
@@ -73,6 +76,8 @@ class Case(models.Model):
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="duplicates")
     support_count = models.PositiveIntegerField(default=0)
+    # Public photos and links, counted so listings look attachments up only where there are some.
+    media_count = models.PositiveSmallIntegerField(default=0)
     is_test = models.BooleanField(default=False)
     anonymised_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every change: a writer holding an older number gets a conflict, not a lost update.

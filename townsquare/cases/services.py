@@ -17,7 +17,7 @@ from townsquare.accounts import policies
 from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases import events
-from townsquare.cases.media import image_sanitise
+from townsquare.cases.media import CleanImage, image_sanitise
 from townsquare.cases.models import Attachment, Case, Channel
 from townsquare.cases.references import case_insert_with_reference
 from townsquare.cases.sla import due_times
@@ -34,6 +34,7 @@ from townsquare.councils.selectors import (
     area_point,
     council_contains_point,
     council_for_point,
+    council_point,
     team_get,
 )
 from townsquare.geo.points import Point, h3_cells
@@ -113,7 +114,51 @@ def _route_location(council: Council | None, point: Point | None) -> Council:
     return council
 
 
-def case_create(
+@dataclass
+class _PreparedCase:
+    case: Case
+    images: list[CleanImage]
+    links: list[str]
+
+
+def case_check(**kwargs: Any) -> None:
+    """Run every check case_create would (same arguments) without writing anything: for
+    requests accepted now and created later, whose errors must still be reported now."""
+    _prepare(**kwargs)
+
+
+def case_create(**kwargs: Any) -> Case:
+    """Create a case in the council that holds `point` (or `council` when given).
+
+    Arguments as `_prepare`. A report needs a point, or an area or an address in the council
+    (then it is marked approximately located and drawn at a point inside the area or council).
+    Field values are checked against the service's current template.
+    """
+    prepared = _prepare(**kwargs)
+    case, now = prepared.case, prepared.case.created_at
+    with transaction.atomic():
+        case_insert_with_reference(case, prefix=case.council.reference_prefix, created_at=now)
+        for i, image in enumerate(prepared.images):
+            attachment = Attachment(case=case, content_type=image.content_type,
+                                    width=image.width, height=image.height, created_at=now)
+            attachment.file.save(f"{case.reference}-{i + 1}.{image.extension}",
+                                 ContentFile(image.data), save=False)
+            attachment.save()
+        Attachment.objects.bulk_create(
+            Attachment(case=case, url=url, created_at=now) for url in prepared.links)
+        if prepared.images or prepared.links:
+            case.media_count = len(prepared.images) + len(prepared.links)
+            case.save(update_fields=["media_count"])
+        append_event(
+            events.CaseCreated(case_id=case.id, reference=case.reference,
+                               service_code=case.service.code, state=case.state),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=kwargs["actor"].as_actor(),
+        )
+    return case
+
+
+def _prepare(
     *,
     service_code: str,
     actor: Principal,
@@ -130,20 +175,16 @@ def case_create(
     is_test: bool = False,
     photos: list[bytes] | None = None,
     media_urls: list[str] | None = None,
-) -> Case:
-    """Create a case in the council that holds `point` (or `council` when given).
-
-    A report needs a point, or an area and a description of the place (then it is marked as
-    approximately located). Field values are checked against the service's current template.
-    """
+) -> _PreparedCase:
+    """Check everything and build the unsaved case; raise DomainError on the first problem."""
     council = _route_location(council, point)
     service = service_get(council=council, code=service_code)
     version = service.current_version
     document = version.document
-    if document["kind"] == "report" and point is None and not (area_id and address.strip()):
+    if document["kind"] == "report" and point is None and not (area_id or address.strip()):
         raise InvalidInput(
-            {"location": ["A report needs a point on the map, or an area and a description of "
-                          "the place"]},
+            {"location": ["A report needs a point on the map, or an area or address in the "
+                          "council"]},
             code="no_location",
         )
     cleaned = clean_field_values(document["fields"], values or {})
@@ -155,8 +196,9 @@ def case_create(
     if channel not in Channel.values:
         raise InvalidInput({"channel": [f"unknown channel {channel!r}"]})
 
-    # Without a point, a report is placed by its area and a description of the place: it is
-    # marked approximate and drawn at a point inside the area, so maps and radius queries work.
+    # Without a point, a report is placed by its area (or only its council) and the address
+    # as given: it is marked approximate and drawn at a point inside the area or council, so
+    # maps and radius queries work; staff pin it down.
     location_approximate = point is None and document["kind"] == "report"
     if point is not None:
         area_id = area_id_for_point(lat=point.lat, lng=point.lng)
@@ -166,6 +208,8 @@ def case_create(
             raise InvalidInput({"area": ["That area is not part of this council"]},
                                code="bad_area")
         point = inside if location_approximate else None
+    elif location_approximate:
+        point = council_point(council=council)
     cells = h3_cells(point) if point else {}
 
     workflow = workflow_for_version(version)
@@ -193,23 +237,7 @@ def case_create(
         response_due_at=response_due, resolve_due_at=resolve_due, is_test=is_test,
     )
     images = [image_sanitise(data, name=f"Photo {i + 1}") for i, data in enumerate(photos or [])]
-    links = _clean_media_urls(media_urls or [])
-    with transaction.atomic():
-        case_insert_with_reference(case, prefix=council.reference_prefix, created_at=now)
-        for i, image in enumerate(images):
-            attachment = Attachment(case=case, content_type=image.content_type,
-                                    width=image.width, height=image.height, created_at=now)
-            attachment.file.save(f"{case.reference}-{i + 1}.{image.extension}",
-                                 ContentFile(image.data), save=False)
-            attachment.save()
-        Attachment.objects.bulk_create(
-            Attachment(case=case, url=url, created_at=now) for url in links)
-        append_event(
-            events.CaseCreated(case_id=case.id, reference=case.reference,
-                               service_code=service.code, state=case.state),
-            council_id=council.id, stream="case", stream_id=case.id, actor=actor.as_actor(),
-        )
-    return case
+    return _PreparedCase(case=case, images=images, links=_clean_media_urls(media_urls or []))
 
 
 def _locked(case: Case, expected_revision: int | None) -> Case:
@@ -269,9 +297,10 @@ def case_transition(
         case.state = to_state
         case.is_open = not target.is_closed
         case.closed_at = now if target.is_closed else None
+        case.status_notes = message or case.status_notes
         _touch(case, now)
         case.save(update_fields=["state", "is_open", "closed_at", "updated_at", "revision",
-                                 "responded_at"])
+                                 "responded_at", "status_notes"])
         append_event(
             events.CaseTransitioned(case_id=case.id, reference=case.reference,
                                     from_state=from_state, to_state=to_state, message=message),
@@ -325,8 +354,9 @@ def case_post_public_update(*, case: Case, actor: Principal, message: str,
         raise InvalidInput({"message": ["Enter the update"]}, code="empty")
     with transaction.atomic():
         case = _locked(case, expected_revision)
+        case.status_notes = message
         _touch(case, clock.now())
-        case.save(update_fields=["updated_at", "revision", "responded_at"])
+        case.save(update_fields=["updated_at", "revision", "responded_at", "status_notes"])
         append_event(
             events.PublicUpdatePosted(case_id=case.id, reference=case.reference, message=message,
                                       state=case.state),

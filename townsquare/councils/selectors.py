@@ -96,6 +96,12 @@ def area_point(*, council: Council, area_id: int) -> Point | None:
     return Point(round(inside.y, 6), round(inside.x, 6))
 
 
+def council_point(*, council: Council) -> Point:
+    """A point inside the council, for cases located only by an address we could not place."""
+    inside = _registry.get().councils.geometry(council.id).representative_point()
+    return Point(round(inside.y, 6), round(inside.x, 6))
+
+
 def areas_named_in(*, text: str, council_ids: set[int] | None = None) -> list[tuple[int, int]]:
     """(council id, area id) of every area whose name appears in `text` as a whole phrase."""
     lowered = f" {text.lower()} "

@@ -1,6 +1,7 @@
 """Open311 output in JSON and XML, following the decisions in docs/api/open311.md:
 JSON with no root wrapper and real booleans, XML with a fixed root and one element per item,
-`true`/`false` text, no namespace; both UTF-8. `None` values are left out in both."""
+`true`/`false` text, no namespace; both UTF-8. Serializers leave unknown values out; XML also
+skips any `None` it is given."""
 
 from __future__ import annotations
 
@@ -61,20 +62,12 @@ def to_xml(root: str, data: Any) -> str:
     return "".join(out)
 
 
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_none(v) for v in value]
-    return value
-
-
 def render(data: Any, fmt: str, *, root: str, status: int = 200) -> HttpResponse:
     """`root` names the XML root (the list element for lists)."""
     if fmt == "xml":
         body = to_xml(root, data)
     else:
-        body = json.dumps(_without_none(data), ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return HttpResponse(body.encode("utf-8"), status=status, content_type=CONTENT_TYPES[fmt])
 
 

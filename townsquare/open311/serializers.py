@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from townsquare.cases.models import Attachment, Case
+from townsquare.cases.models import Case
+from townsquare.cases.selectors import PublicListing
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core.models import Event
@@ -67,65 +68,70 @@ def definition(s: ServiceTemplate) -> dict[str, Any]:
         }
         if field.get("automated"):
             attribute["automated"] = field["automated"]
-        if field.get("values"):
-            attribute["values"] = [{"key": v["key"], "name": v["name"]}
-                                   for v in field["values"]]
+        # Always present (empty for free-text types): some clients index it unconditionally.
+        attribute["values"] = [{"key": v["key"], "name": v["name"]}
+                               for v in field.get("values", [])]
         attributes.append(attribute)
     return {"service_code": s.code, "attributes": attributes}
 
 
-def _address(case: Case) -> str:
-    if case.address:
-        return case.address
-    if case.lat is not None:
-        return f"{case.lat:.6f}, {case.lng:.6f}"
-    return case.council.name
+def _address(row: dict[str, Any], council_name: str) -> str:
+    if row["address"]:
+        return row["address"]
+    if row["lat"] is not None:
+        return f"{row['lat']:.6f}, {row['lng']:.6f}"
+    return council_name
 
 
-def _status_notes(timeline: list[Event]) -> str:
-    for event in reversed(timeline):
-        message = event.payload.get("message")
-        if message and event.kind in ("case.transitioned", "case.public_update"):
-            return message
-    return ""
-
-
-def request(case: Case, *, timeline: list[Event], media: list[Attachment], media_root: str,
-            extensions: bool) -> dict[str, Any]:
-    media_urls = [m.url or f"{media_root}{m.id}" for m in media]
-    out: dict[str, Any] = {
-        "service_request_id": case.reference,
-        "status": "open" if case.is_open else "closed",
-        "status_notes": _status_notes(timeline),
-        "service_name": case.service.name,
-        "service_code": case.service.code,
-        "description": case.description,
-        "agency_responsible": case.council.name,
-        "service_notice": "",
-        "requested_datetime": w3c(case.created_at),
-        "updated_datetime": w3c(case.updated_at),
-        "expected_datetime": w3c(case.resolve_due_at) if case.is_open else None,
-        "address": _address(case),
-        "address_id": "",
-        "zipcode": case.postcode,
-        "lat": round(case.lat, 6) if case.lat is not None else 0.0,
-        "long": round(case.lng, 6) if case.lng is not None else 0.0,
-        "media_url": media_urls[0] if media_urls else None,
-    }
-    if extensions:
-        workflow = workflow_for_version(case.service_version)
-        public_values = {f["code"] for f in _public_fields(case.service_version.document)}
-        out["extended_attributes"] = {
-            "external_status_code": case.state,
-            "fms_status": workflow.state(case.state).fms,
-            "status_name": workflow.state(case.state).name,
-            "location_approximate": case.location_approximate,
-            "support_count": case.support_count,
-            "duplicate_of": case.duplicate_of.reference if case.duplicate_of_id else None,
-            "attributes": {k: v for k, v in case.values.items() if k in public_values},
-            "media_urls": media_urls,
+def requests(listing: PublicListing, *, timelines: dict[int, list[Event]], media_root: str,
+             extensions: bool) -> list[dict[str, Any]]:
+    """Open311 requests for a listing of public cases. Unknown values are left out, not null."""
+    out = []
+    for row in listing.rows:
+        service = listing.services[row["service_id"]]
+        council = listing.councils[row["council_id"]]
+        media_urls = [m.url or f"{media_root}{m.id}" for m in listing.media.get(row["id"], ())]
+        item: dict[str, Any] = {
+            "service_request_id": row["reference"],
+            "status": "open" if row["is_open"] else "closed",
+            "status_notes": row["status_notes"],
+            "service_name": service.name,
+            "service_code": service.code,
+            "description": row["description"],
+            "agency_responsible": council.name,
+            "service_notice": "",
+            "requested_datetime": w3c(row["created_at"]),
+            "updated_datetime": w3c(row["updated_at"]),
+            "address": _address(row, council.name),
+            "address_id": "",
+            "zipcode": row["postcode"],
+            "lat": round(row["lat"], 6) if row["lat"] is not None else 0.0,
+            "long": round(row["lng"], 6) if row["lng"] is not None else 0.0,
         }
-        out["notes"] = [note(event, workflow) for event in timeline]
+        if row["is_open"] and row["resolve_due_at"]:
+            item["expected_datetime"] = w3c(row["resolve_due_at"])
+        if media_urls:
+            item["media_url"] = media_urls[0]
+        if extensions:
+            version = listing.versions[row["service_version_id"]]
+            workflow = workflow_for_version(version)
+            state = workflow.state(row["state"])
+            public_values = {f["code"] for f in _public_fields(version.document)}
+            extended: dict[str, Any] = {
+                "external_status_code": row["state"],
+                "fms_status": state.fms,
+                "status_name": state.name,
+                "location_approximate": row["location_approximate"],
+                "support_count": row["support_count"],
+                "attributes": {k: v for k, v in row.get("values", {}).items()
+                               if k in public_values},
+                "media_urls": media_urls,
+            }
+            if row["duplicate_of_id"]:
+                extended["duplicate_of"] = listing.duplicates_of.get(row["duplicate_of_id"], "")
+            item["extended_attributes"] = extended
+            item["notes"] = [note(event, workflow) for event in timelines.get(row["id"], [])]
+        out.append(item)
     return out
 
 

@@ -13,7 +13,12 @@ from django.db import IntegrityError, transaction
 from townsquare.accounts.models import ApiKey
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Case, Channel
-from townsquare.cases.services import Reporter, case_add_citizen_update, case_create
+from townsquare.cases.services import (
+    Reporter,
+    case_add_citizen_update,
+    case_check,
+    case_create,
+)
 from townsquare.core import clock
 from townsquare.core.errors import DomainError, NotFound
 from townsquare.councils.models import Council
@@ -35,15 +40,24 @@ class NewRequest:
     reporter: dict[str, Any]
     media_urls: list[str] = field(default_factory=list)
 
+    def _arguments(self, council: Council, key: ApiKey, photos: list[bytes] | None
+                   ) -> dict[str, Any]:
+        return {
+            "service_code": self.service_code, "actor": client_principal(key),
+            "council": council,
+            "point": Point(self.lat, self.lng) if self.lat is not None else None,
+            "area_id": self.area_id, "address": self.address, "description": self.description,
+            "values": self.values, "reporter": Reporter(**self.reporter),
+            "channel": Channel.OPEN311, "is_test": key.test_mode, "photos": photos,
+            "media_urls": self.media_urls,
+        }
+
+    def check(self, *, council: Council, key: ApiKey) -> None:
+        case_check(**self._arguments(council, key, None))
+
     def create(self, *, council: Council, key: ApiKey, photos: list[bytes] | None = None
                ) -> Case:
-        return case_create(
-            service_code=self.service_code, actor=client_principal(key), council=council,
-            point=Point(self.lat, self.lng) if self.lat is not None else None,
-            area_id=self.area_id, address=self.address, description=self.description,
-            values=self.values, reporter=Reporter(**self.reporter), channel=Channel.OPEN311,
-            is_test=key.test_mode, photos=photos, media_urls=self.media_urls,
-        )
+        return case_create(**self._arguments(council, key, photos))
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,8 @@ def request_create(*, council: Council, key: ApiKey, new: NewRequest, service_ty
     try:
         with transaction.atomic():
             if service_type == "batch":
+                # Refused now, not later by the worker, where no one would hear of it.
+                new.check(council=council, key=key)
                 pending = PendingRequest.objects.create(
                     token=uuid.uuid4().hex, council=council, api_key=key,
                     payload=asdict(new), created_at=clock.now())

@@ -17,4 +17,6 @@ urlpatterns = [
     re_path(r"^open311/v2/tokens/(?P<token>[^/]{1,200}?)" + FMT, views.token, name="token"),
     re_path(r"^open311/v2/servicerequestupdates" + FMT, views.updates, name="updates"),
     path("open311/v2/media/<int:attachment_id>", views.media, name="media"),
+    # Anything else under the endpoint is an Open311 404, never an HTML page.
+    re_path(r"^open311/.+$", views.unknown_path, name="unknown"),
 ]

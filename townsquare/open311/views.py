@@ -22,11 +22,12 @@ from django.views.decorators.csrf import csrf_exempt
 from townsquare.accounts.models import ApiKey
 from townsquare.accounts.services import api_key_authenticate
 from townsquare.cases.selectors import (
+    PublicListing,
     PublicSearch,
     public_attachment,
     public_case_by_reference,
+    public_case_get_for_update,
     public_cases_search,
-    public_media,
     public_timelines,
     public_updates_between,
 )
@@ -64,7 +65,6 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,100})\](\[\])?$")
 _FMS_REPORT_URL = re.compile(r"https?://\S+/report/\d+")
 CORS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
     "Access-Control-Max-Age": "86400",
 }
@@ -102,8 +102,9 @@ def endpoint(*methods: str, root: str) -> Callable:
         def handle(request: HttpRequest, *args: Any, fmt: str = "json", **kwargs: Any):
             try:
                 if fmt not in FORMATS:
-                    return error_response(404, f"Unknown format {fmt[:20]!r}: use .json or .xml")
-                if request.method == "OPTIONS":
+                    response = error_response(404, f"Unknown format {fmt[:20]!r}: use .json "
+                                                   "or .xml")
+                elif request.method == "OPTIONS":
                     response = HttpResponse(status=204)
                 elif request.method not in methods:
                     response = error_response(405, f"{request.method} is not allowed here", fmt)
@@ -130,6 +131,7 @@ def endpoint(*methods: str, root: str) -> Callable:
             response["Allow"] = allowed
             for header, value in CORS.items():
                 response[header] = value
+            response["Access-Control-Allow-Methods"] = allowed
             return response
 
         # Client systems post with an api_key, not a browser session: CSRF does not apply.
@@ -160,16 +162,25 @@ def _council_ids(query: Any) -> frozenset[int] | None:
     return frozenset([council.id]) if council else None
 
 
-def _api_key(form: Any, council: Council) -> ApiKey:
+def _api_key(form: Any) -> ApiKey:
     raw = params.value(form, "api_key")
     if not raw:
         raise Forbidden("api_key is required")
     key = api_key_authenticate(raw=raw)
     if key is None:
         raise Forbidden("api_key is not valid")
-    if key.council_id != council.id:
-        raise Forbidden(f"api_key is not valid for {council.name}")
     return key
+
+
+def _key_council(key: ApiKey, form: Any) -> Council:
+    """The council a request goes to: the key's own, which jurisdiction_id must agree with."""
+    council = _jurisdiction(form)
+    key_council = next((c for c in council_list() if c.id == key.council_id), None)
+    if key_council is None:
+        raise Forbidden("api_key belongs to a council that is not served here")
+    if council is not None and council.id != key_council.id:
+        raise Forbidden(f"api_key is not valid for {council.name}")
+    return key_council
 
 
 def _media_root(request: HttpRequest) -> str:
@@ -236,14 +247,11 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     return _search(request, fmt)
 
 
-def _render_requests(request: HttpRequest, cases: list, fmt: str, *, extensions: bool,
-                     headers: dict[str, str] | None = None) -> HttpResponse:
-    ids = [c.id for c in cases]
-    timelines = public_timelines(case_ids=ids)
-    media = public_media(case_ids=ids)
-    root = _media_root(request)
-    data = [serializers.request(c, timeline=timelines[c.id], media=media[c.id], media_root=root,
-                                extensions=extensions) for c in cases]
+def _render_requests(request: HttpRequest, listing: PublicListing, fmt: str, *,
+                     extensions: bool, headers: dict[str, str] | None = None) -> HttpResponse:
+    timelines = public_timelines(case_ids=[r["id"] for r in listing.rows]) if extensions else {}
+    data = serializers.requests(listing, timelines=timelines, media_root=_media_root(request),
+                                extensions=extensions)
     response = render(data, fmt, root="service_requests")
     for header, value in (headers or {}).items():
         response[header] = value
@@ -275,16 +283,18 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
         center=Point(lat, lng) if lat is not None else None,
         radius_m=radius or (500.0 if lat is not None else None), bbox=params.bbox(query),
     )
+    extensions = params.value(query, "extensions").lower() == "true"
     # One more than asked tells whether there is a next page without counting.
-    cases = public_cases_search(search=search, offset=offset, limit=limit + 1)
+    listing = public_cases_search(search=search, offset=offset, limit=limit + 1,
+                                  with_values=extensions)
     headers = {}
-    if paged and len(cases) > limit:
+    if paged and len(listing.rows) > limit:
         next_page = query.copy()
         next_page["page"] = str(offset // limit + 2)
         next_page["page_size"] = str(limit)
         headers["Link"] = f'<{request.path}?{next_page.urlencode()}>; rel="next"'
-    extensions = params.value(query, "extensions").lower() == "true"
-    return _render_requests(request, cases[:limit], fmt, extensions=extensions, headers=headers)
+    del listing.rows[limit:]
+    return _render_requests(request, listing, fmt, extensions=extensions, headers=headers)
 
 
 def _attributes(form: Any) -> dict[str, Any]:
@@ -306,29 +316,31 @@ def _attributes(form: Any) -> dict[str, Any]:
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     form, files = _form(request)
+    # Keys belong to one council, so the key says where the request goes; a location in
+    # another council is refused as not valid for this key.
+    key = _api_key(form)
+    council = _key_council(key, form)
     lat = params.number(form, "lat", low=-90, high=90)
     lng = params.number(form, "long", low=-180, high=180)
     if (lat is None) != (lng is None):
         raise params.BadParameter("lat" if lat is None else "long",
                                   "is required when the other coordinate is given")
     address = params.value(form, "address_string")[:300]
-    council = _jurisdiction(form)
     area_id = None
     if lat is None:
         if not address:
             raise params.BadParameter("lat", "a location is required: lat and long, or "
                                              "address_string")
-        matches = areas_named_in(text=address,
-                                 council_ids={council.id} if council else None)
-        if len(matches) != 1:
+        # Geocode from our own gazetteer where we can; otherwise the address is kept as given
+        # and the case is marked approximately located for staff to pin down.
+        matches = areas_named_in(text=address, council_ids={council.id})
+        area_id = matches[0][1] if len(matches) == 1 else None
+    else:
+        located = council_for_point(lat=lat, lng=lng)
+        if located.id != council.id:
             raise params.BadParameter(
-                "address_string", "cannot be placed on the map; send lat and long")
-        matched_council_id, area_id = matches[0]
-        if council is None:
-            council = next(c for c in council_list() if c.id == matched_council_id)
-    elif council is None:
-        council = council_for_point(lat=lat, lng=lng)
-    key = _api_key(form, council)
+                "lat", f"the point is in {located.name}, outside {council.name} (the council "
+                       "this api_key and jurisdiction are for)")
     code = params.value(form, "service_code")
     if not code:
         raise params.BadParameter("service_code", "is required")
@@ -370,10 +382,11 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint("GET", root="service_requests")
 def request_one(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
-    case = public_case_by_reference(reference=request_id[:40],
-                                    council_ids=_council_ids(request.GET))
-    return _render_requests(request, [case], fmt, extensions=params.value(
-        request.GET, "extensions").lower() == "true")
+    extensions = params.value(request.GET, "extensions").lower() == "true"
+    listing = public_case_by_reference(reference=request_id[:40],
+                                       council_ids=_council_ids(request.GET),
+                                       with_values=extensions)
+    return _render_requests(request, listing, fmt, extensions=extensions)
 
 
 @endpoint("GET", root="service_requests")
@@ -407,13 +420,17 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     if not client_update_id:
         raise params.BadParameter("update_id", "is required")
     status = params.value(form, "status").lower()
-    if status and status not in FMS_STATUSES:
+    if not status:
+        raise params.BadParameter("status", "is required")
+    if status not in FMS_STATUSES:
         raise params.BadParameter("status", f"{status[:30]!r} is not a known status")
     params.optional_datetime(form, "updated_datetime")
     council = _jurisdiction(form)
-    case = public_case_by_reference(reference=reference[:40],
-                                    council_ids=frozenset([council.id]) if council else None)
-    key = _api_key(form, case.council)
+    case = public_case_get_for_update(
+        reference=reference[:40], council_ids=frozenset([council.id]) if council else None)
+    key = _api_key(form)
+    if key.council_id != case.council_id:
+        raise Forbidden(f"api_key is not valid for {case.council.name}")
     author = " ".join(p for p in (params.value(form, "first_name"),
                                   params.value(form, "last_name")) if p)
     event_id = client_update_post(council=case.council, key=key, case=case,
@@ -421,6 +438,16 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
                                   message=form.get("description", ""), author=author,
                                   status=status)
     return render([{"update_id": str(event_id)}], fmt, root="service_request_updates")
+
+
+@endpoint("GET", "POST", root="errors")
+def unknown(request: HttpRequest, fmt: str) -> HttpResponse:
+    raise NotFound(f"No Open311 resource at {request.path[:100]}")
+
+
+def unknown_path(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return unknown(request, fmt=fmt)
 
 
 # --- media and documentation ------------------------------------------------------------------
