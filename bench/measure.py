@@ -118,11 +118,25 @@ def main() -> None:
     create = sub.add_parser("case-create")
     create.add_argument("--count", type=int, default=2000)
     create.add_argument("--processes", type=int, default=1)
+    ids = sub.add_parser("public-ids", help="Write public case references, for load tests")
+    ids.add_argument("--out", required=True)
+    ids.add_argument("--count", type=int, default=5000)
     near = sub.add_parser("radius")
     near.add_argument("--queries", type=int, default=300)
     near.add_argument("--radius", type=float, default=500)
     args = parser.parse_args()
-    if args.what == "case-create":
+    if args.what == "public-ids":
+        # Spread over the whole table, as real lookups are, not just the newest cases.
+        from townsquare.cases.models import Case
+
+        top = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        rng = random.Random(3)
+        wanted = {rng.randint(1, top) for _ in range(args.count)}
+        references = list(Case.objects.filter(id__in=wanted, is_public=True, is_test=False)
+                          .values_list("reference", flat=True))
+        Path(args.out).write_text("\n".join(references))
+        result = {"ids": len(references)}
+    elif args.what == "case-create":
         result = case_create_rate(args.count, args.processes)
     else:
         result = radius(args.queries, args.radius)

@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,11 +45,11 @@ def fresh_sqlite(name: str) -> dict[str, str]:
     return env
 
 
-def fresh_postgres() -> dict[str, str] | None:
+def fresh_postgres(name: str | None = None) -> dict[str, str] | None:
     import psycopg
 
     admin_url = PG_URL.rsplit("/", 1)[0] + "/postgres"
-    name = PG_URL.rsplit("/", 1)[1]
+    name = name or PG_URL.rsplit("/", 1)[1]
     try:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -56,23 +57,66 @@ def fresh_postgres() -> dict[str, str] | None:
     except psycopg.OperationalError as exc:
         print(f"PostgreSQL not reachable ({exc}); skipping its figures")
         return None
-    var = OUT / "pg"
+    var = OUT / name
     shutil.rmtree(var, ignore_errors=True)
     var.mkdir(parents=True)
-    return {**os.environ, "TOWNSQUARE_VAR_DIR": str(var), "DATABASE_URL": PG_URL}
+    return {**os.environ, "TOWNSQUARE_VAR_DIR": str(var),
+            "DATABASE_URL": PG_URL.rsplit("/", 1)[0] + "/" + name}
 
 
 def prepare(env: dict[str, str]) -> None:
     sh([*TOWNSQUARE, "migrate", "-v", "0"], env)
     sh([*TOWNSQUARE, "demo", "--cases-per-council", "0"], env, capture=True)
+    settle(env)
+
+
+def settle(env: dict[str, str]) -> None:
+    """Measure after a new PostgreSQL database has been analysed and checkpointed."""
     if env.get("DATABASE_URL", "").startswith("postgres"):
-        # A new database is still being analysed and checkpointed; measure after that settles.
         import psycopg
 
         with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
             conn.execute("CHECKPOINT")
         time.sleep(5)
+
+
+PORT = 8311
+
+
+def open311_figures(env: dict[str, str], *, seconds: int) -> dict:
+    """The three Open311 figures against `townsquare serve` (two web processes) on loopback."""
+    url = f"http://127.0.0.1:{PORT}"
+    key_out = sh([*TOWNSQUARE, "apikeys", "create", "--council", "bristol", "--name",
+                  "Load test"], env, capture=True)
+    key = next(w for w in key_out.split() if w.startswith("ts_"))
+    ids_file = Path(env["TOWNSQUARE_VAR_DIR"]) / "ids.txt"
+    sh([sys.executable, "bench/measure.py", "public-ids", "--out", str(ids_file)], env)
+    sh([*TOWNSQUARE, "collectstatic", "--no-input", "-v", "0"], env)
+    server = subprocess.Popen([*TOWNSQUARE, "serve", "--no-worker", "--port", str(PORT),  # noqa: S603
+                               "--workers", "2"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                time.sleep(0.2)
+        load = [sys.executable, "bench/open311_load.py"]
+        print("Open311: GET requests.json")
+        listing = json.loads(sh([*load, "list", "--url", url, "--requests", "60"], env,
+                                capture=True))
+        print("Open311: GET requests/{id}.json")
+        one = json.loads(sh([*load, "one", "--url", url, "--seconds", "15", "--clients", "4",
+                             "--ids", str(ids_file)], env, capture=True))
+        print(f"Open311: POST requests.json for {seconds} s")
+        create = json.loads(sh([*load, "create", "--url", url, "--seconds", str(seconds),
+                                "--clients", "4", "--api-key", key], env, capture=True))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"list": listing, "one": one, "create": create}
 
 
 def measure(env: dict[str, str], *args: str) -> dict:
@@ -126,6 +170,18 @@ def main() -> None:
 
     print(f"cases within 500 m among {big:,}")
     results["radius"] = measure(env, "radius", "--queries", "300", "--radius", "500")
+    results["open311_sqlite"] = open311_figures(env, seconds=15 if args.quick else 60)
+
+    pg = fresh_postgres("townsquare_bench1m")
+    if pg:
+        prepare(pg)
+        print(f"generate --cases {big:,} on PostgreSQL")
+        started = time.perf_counter()
+        sh([*TOWNSQUARE, "generate", "--cases", str(big)], pg)
+        results["generate_postgres"] = {"cases": big,
+                                        "seconds": round(time.perf_counter() - started, 1)}
+        settle(pg)
+        results["open311_postgres"] = open311_figures(pg, seconds=15 if args.quick else 60)
 
     write_results(results, quick=args.quick)
 
@@ -138,6 +194,31 @@ def _create_row(r: dict[str, dict], label: str, name: str) -> str:
                      if m else "not measured")
     return (f"| `case_create` through the service layer, {name} | at least 300 cases/s | "
             f"{cells[0]} | {cells[1]} |")
+
+
+def _open311_table(r: dict[str, dict]) -> str:
+    rows = ["| figure | target | SQLite | PostgreSQL |", "|---|---|---|---|"]
+
+    def cell(label: str, pick) -> str:
+        m = r.get(f"open311_{label}")
+        return pick(m) if m else "not measured"
+
+    rows.append("| `GET requests.json`, default parameters (1,000 results) | median under 80 ms | "
+                + " | ".join(cell(db, lambda m: f"**median {m['list']['median_ms']} ms**, p90 "
+                                                f"{m['list']['p90_ms']} ms")
+                             for db in ("sqlite", "postgres")) + " |")
+    rows.append("| `GET requests/{id}.json` | at least 1,000 requests/s, 0 errors | "
+                + " | ".join(cell(db, lambda m: f"**{m['one']['per_s']} requests/s**, "
+                                                f"{m['one']['errors']} errors, median "
+                                                f"{m['one']['median_ms']} ms")
+                             for db in ("sqlite", "postgres")) + " |")
+    rows.append("| `POST requests.json`, sustained | at least 200 creates/s for 60 s, 0 errors | "
+                + " | ".join(cell(db, lambda m: f"**{m['create']['per_s']} creates/s** over "
+                                                f"{m['create']['seconds']:.0f} s, "
+                                                f"{m['create']['errors']} errors, p99 "
+                                                f"{m['create']['p99_ms']} ms")
+                             for db in ("sqlite", "postgres")) + " |")
+    return "\n".join(rows)
 
 
 def write_results(r: dict[str, dict], *, quick: bool) -> None:
@@ -174,6 +255,13 @@ listed). Two processes is how `make run` serves (two web workers).
 The radius figure is over {q['queries']} points; a circle held {q['median_hits']:,} cases at the
 median and {q['max_hits']:,} at most.
 
+## Open311 against a live server
+
+`townsquare serve` with two web processes on loopback, {g['cases']:,} cases in the database;
+load from four client processes on the same two cores (keep-alive connections).
+
+{_open311_table(r)}
+
 ## How each figure is measured
 
 - **case_create**: `bench/measure.py case-create` calls `cases.services.case_create` one case at a
@@ -184,6 +272,12 @@ median and {q['max_hits']:,} at most.
 - **generate**: wall-clock time of the whole `townsquare generate --cases N` process on a fresh
   SQLite database holding the demo councils and templates. It writes every case with its
   `case.created` event, and a `case.transitioned` event for each case that has moved on.
+- **Open311**: `bench/open311_load.py`. `list`: `GET requests.json` with no parameters (the
+  last 90 days, newest 1,000), one request at a time after five warm-up requests; the median is
+  client-side wall time per full response. `one`: `GET requests/{{id}}.json` for ids spread over
+  the whole table, 15 s. `create`: `POST requests.json` (form-encoded, api key, two attributes,
+  reporter details) at random points in central Bristol, for the stated seconds; an error is any
+  response but 200.
 - **radius**: `bench/measure.py radius` times `cases.selectors.case_ids_within_radius` (exact
   distance, nearest first) at random points inside the councils, weighted by population, on the
   database the generate step filled. Bristol is the densest (about 3,000 cases per km²).

@@ -161,6 +161,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SERVE_HOST = _env("HOST", "127.0.0.1")
 SERVE_PORT = int(_env("PORT", "8000"))
 WEB_WORKERS = int(_env("WEB_WORKERS", "2"))
+# Threads per web process. Python runs one at a time, so a few are enough to overlap waits on
+# the database; hundreds would only queue up for SQLite's write lock.
+WEB_THREADS = int(_env("WEB_THREADS", "4"))
 
 # Where the project's shipped service templates live; councils import from this library.
 SERVICE_TEMPLATE_LIBRARY = BASE_DIR / "templates" / "services"

@@ -12,9 +12,11 @@ from townsquare.accounts import policies
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Attachment, Case
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
+from townsquare.catalogue.selectors import services_by_id, versions_by_id
 from townsquare.core.errors import NotFound
 from townsquare.core.models import Event, Visibility
 from townsquare.councils.models import Council
+from townsquare.councils.selectors import active_council_ids, councils_by_id
 from townsquare.geo.points import Point, bounding_box, distance_m, h3_cells_covering_radius
 
 
@@ -108,7 +110,9 @@ PUBLIC_TIMELINE_KINDS = ("case.created", "case.transitioned", "case.public_updat
 
 
 def _public_cases() -> QuerySet[Case]:
-    return Case.objects.filter(is_public=True, is_test=False, council__is_active=True)
+    # Active councils from the process registry rather than a join on every public read.
+    return Case.objects.filter(is_public=True, is_test=False,
+                               council_id__in=active_council_ids())
 
 
 @dataclass(frozen=True)
@@ -174,13 +178,14 @@ def _listing(rows: list[dict]) -> PublicListing:
     duplicate_ids = {r["duplicate_of_id"] for r in rows if r["duplicate_of_id"]}
     with_media = [r["id"] for r in rows if r["media_count"]]
     media: dict[int, list[Attachment]] = {}
-    for attachment in Attachment.objects.filter(case_id__in=with_media, is_public=True):
-        media.setdefault(attachment.case_id, []).append(attachment)
+    if with_media:
+        for attachment in Attachment.objects.filter(case_id__in=with_media, is_public=True):
+            media.setdefault(attachment.case_id, []).append(attachment)
     return PublicListing(
         rows=rows,
-        services=ServiceTemplate.objects.in_bulk({r["service_id"] for r in rows}),
-        versions=ServiceTemplateVersion.objects.in_bulk({r["service_version_id"] for r in rows}),
-        councils=Council.objects.defer("boundary").in_bulk({r["council_id"] for r in rows}),
+        services=services_by_id(ids={r["service_id"] for r in rows}),
+        versions=versions_by_id(ids={r["service_version_id"] for r in rows}),
+        councils=councils_by_id(ids={r["council_id"] for r in rows}),
         duplicates_of=dict(Case.objects.filter(id__in=duplicate_ids)
                            .values_list("id", "reference")) if duplicate_ids else {},
         media=media,

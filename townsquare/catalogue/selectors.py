@@ -6,7 +6,7 @@ from django.db.models import Count, Max, Q
 
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
 from townsquare.catalogue.workflow import Workflow
-from townsquare.core.caching import StampedCache
+from townsquare.core.caching import MemoCache, StampedCache
 from townsquare.core.errors import NotFound
 from townsquare.councils.models import Council
 
@@ -46,8 +46,28 @@ def _published_build() -> dict[tuple[int, str], ServiceTemplate]:
 _published = StampedCache(build=_published_build, stamp=_published_stamp)
 
 
+# Versions never change once written, so they can be kept for the life of the process.
+_versions = MemoCache(load=lambda ids: ServiceTemplateVersion.objects.in_bulk(ids))
+_services_by_id = StampedCache(
+    build=lambda: ServiceTemplate.objects.in_bulk(), stamp=lambda: _published_stamp())
+
+
+def versions_by_id(*, ids: set[int]) -> dict[int, ServiceTemplateVersion]:
+    return _versions.get_many(ids)
+
+
+def services_by_id(*, ids: set[int]) -> dict[int, ServiceTemplate]:
+    """Services by id, active or not (cases keep pointing at retired services)."""
+    cached = _services_by_id.get()
+    found = {i: cached[i] for i in ids if i in cached}
+    if len(found) < len(ids):
+        found.update(ServiceTemplate.objects.in_bulk(set(ids) - set(found)))
+    return found
+
+
 def published_services_invalidate() -> None:
     _published.invalidate()
+    _services_by_id.invalidate()
 
 
 def service_get(*, council: Council, code: str) -> ServiceTemplate:

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-_all: list[StampedCache] = []
+_all: list[StampedCache | MemoCache] = []
 
 
 class StampedCache(Generic[T]):
@@ -47,6 +47,31 @@ class StampedCache(Generic[T]):
         with self._lock:
             self._value = None
             self._checked_at = float("-inf")
+
+
+class MemoCache(Generic[T]):
+    """Values that never change once written (template versions), kept by key for the process.
+
+    Bounded: past `size` entries it starts again, which is cheaper than tracking use and costs
+    at most one query per entry.
+    """
+
+    def __init__(self, *, load: Callable[[list], dict], size: int = 10_000) -> None:
+        self._load = load
+        self._size = size
+        self._values: dict = {}
+        _all.append(self)
+
+    def get_many(self, keys: set) -> dict:
+        missing = [k for k in keys if k not in self._values]
+        if missing:
+            if len(self._values) + len(missing) > self._size:
+                self._values = {}
+            self._values.update(self._load(missing))
+        return {k: self._values[k] for k in keys if k in self._values}
+
+    def invalidate(self) -> None:
+        self._values = {}
 
 
 def invalidate_all() -> None:

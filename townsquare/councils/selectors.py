@@ -115,6 +115,23 @@ def area_id_for_point(*, lat: float, lng: float) -> int | None:
     return _registry.get().areas.key_containing(lat, lng)
 
 
+def active_council_ids() -> frozenset[int]:
+    return frozenset(_registry.get().by_id)
+
+
+def councils_by_id(*, ids: set[int]) -> dict[int, Council]:
+    """Councils (without their boundary), from the per-process registry; inactive ones too."""
+    by_id = _registry.get().by_id
+    found = {i: by_id[i] for i in ids if i in by_id}
+    if len(found) < len(ids):
+        found.update(_councils_any().in_bulk(set(ids) - set(found)))
+    return found
+
+
+def _councils_any():
+    return Council.objects.defer("boundary")
+
+
 def council_list() -> list[Council]:
     return list(_councils().order_by("name"))
 

@@ -35,7 +35,8 @@ _XML_FORBIDDEN = {c: None for c in range(32) if c not in (9, 10, 13)}
 def _xml_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return escape(str(value).translate(_XML_FORBIDDEN))
+    # A raw \r would reach the reader as \n (XML normalises line ends); a reference survives.
+    return escape(str(value).translate(_XML_FORBIDDEN), {"\r": "&#13;"})
 
 
 def _xml_element(name: str, value: Any, out: list[str]) -> None:

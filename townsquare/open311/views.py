@@ -106,6 +106,7 @@ def endpoint(*methods: str, root: str) -> Callable:
                                                    "or .xml")
                 elif request.method == "OPTIONS":
                     response = HttpResponse(status=204)
+                    del response["Content-Type"]
                 elif request.method not in methods:
                     response = error_response(405, f"{request.method} is not allowed here", fmt)
                 else:
@@ -325,12 +326,16 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if (lat is None) != (lng is None):
         raise params.BadParameter("lat" if lat is None else "long",
                                   "is required when the other coordinate is given")
-    address = params.value(form, "address_string")[:300]
+    address = params.value(form, "address_string")
+    address_id = params.value(form, "address_id")[:100]
+    if not address and address_id and address_id != "#NOTPINPOINTED#":
+        # We hold no address register to look the id up in; keep it for staff to resolve.
+        address = f"Address id {address_id}"
     area_id = None
     if lat is None:
         if not address:
-            raise params.BadParameter("lat", "a location is required: lat and long, or "
-                                             "address_string")
+            raise params.BadParameter("lat", "a location is required: lat and long, "
+                                             "address_string or address_id")
         # Geocode from our own gazetteer where we can; otherwise the address is kept as given
         # and the case is marked approximately located for staff to pin down.
         matches = areas_named_in(text=address, council_ids={council.id})
@@ -457,7 +462,7 @@ def media(request: HttpRequest, attachment_id: int) -> HttpResponse:
     try:
         attachment = public_attachment(attachment_id=attachment_id)
     except NotFound:
-        return HttpResponse("Not found", status=404, content_type="text/plain")
+        return error_response(404, "No such photo")
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -18,12 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=settings.SERVE_HOST)
         parser.add_argument("--port", type=int, default=settings.SERVE_PORT)
         parser.add_argument("--workers", type=int, default=settings.WEB_WORKERS)
+        parser.add_argument("--threads", type=int, default=settings.WEB_THREADS)
         parser.add_argument("--no-worker", action="store_true",
                             help="Serve only; run `townsquare worker` elsewhere")
 
-    def handle(self, *args, host: str, port: int, workers: int, no_worker: bool, **options):
+    def handle(self, *args, host: str, port: int, workers: int, threads: int, no_worker: bool,
+               **options):
         web = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
-               "--port", str(port), "--workers", str(workers), "--no-ws",
+               "--port", str(port), "--workers", str(workers), "--blocking-threads",
+               str(threads), "--backpressure", str(threads * 4), "--no-ws",
                "config.wsgi:application"]
         children = [subprocess.Popen(web)]  # noqa: S603 - our own argv, no shell
         if not no_worker:
