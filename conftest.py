@@ -15,7 +15,7 @@ def pytest_configure(config):
     database beside a stale WAL fails with "disk I/O error".
     """
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.sqlite3":
+    if "sqlite" not in database["ENGINE"]:
         return
     name = Path(database["TEST"]["NAME"])
     worker = getattr(config, "workerinput", {}).get("workerid")

@@ -107,6 +107,8 @@ TEMPLATES = [
 DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'townsquare.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend plus an OS lock that queues writers without sleeping (see its docstring).
+    DATABASES["default"]["ENGINE"] = "townsquare.core.sqlite"
     # Keep connections (one per server thread): a new one starts with a cold page cache.
     DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["OPTIONS"] = {

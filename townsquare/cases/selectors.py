@@ -15,6 +15,7 @@ from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
 from townsquare.catalogue.selectors import services_by_id, versions_by_id
 from townsquare.core.errors import NotFound
 from townsquare.core.models import Event, Visibility
+from townsquare.core.queries import PreparedLookup
 from townsquare.councils.models import Council
 from townsquare.councils.selectors import active_council_ids, councils_by_id
 from townsquare.geo.points import Point, bounding_box, distance_m, h3_cells_covering_radius
@@ -192,16 +193,22 @@ def _listing(rows: list[dict]) -> PublicListing:
     )
 
 
+# The most frequent public read (clients polling one request), compiled once per process.
+_public_by_reference = PreparedLookup(
+    lambda reference: _public_cases().filter(reference=reference)
+    .values(*PUBLIC_COLUMNS, "values")[:1],
+    key=active_council_ids,
+)
+
+
 def public_case_by_reference(*, reference: str, council_ids: frozenset[int] | None = None,
                              with_values: bool = False) -> PublicListing:
     """A listing of exactly one public case; NotFound otherwise."""
-    qs = _public_cases()
-    if council_ids is not None:
-        qs = qs.filter(council_id__in=council_ids)
-    columns = (*PUBLIC_COLUMNS, "values") if with_values else PUBLIC_COLUMNS
-    rows = list(qs.filter(reference=reference).values(*columns)[:1])
-    if not rows:
+    rows = _public_by_reference.rows(reference)
+    if not rows or (council_ids is not None and rows[0]["council_id"] not in council_ids):
         raise NotFound(f"No public request {reference!r}")
+    if not with_values:
+        del rows[0]["values"]
     return _listing(rows)
 
 

@@ -53,17 +53,19 @@ def service(s: ServiceTemplate) -> dict[str, Any]:
 
 
 def definition(s: ServiceTemplate) -> dict[str, Any]:
-    fields = sorted(_public_fields(s.current_version.document),
-                    key=lambda f: f.get("order", 0))
+    # A field without an order takes its place in the document, as the template rules count it.
+    document_fields = s.current_version.document["fields"]
+    orders = {f["code"]: f.get("order", i + 1) for i, f in enumerate(document_fields)}
+    fields = sorted(_public_fields(s.current_version.document), key=lambda f: orders[f["code"]])
     attributes = []
-    for position, field in enumerate(fields, start=1):
+    for field in fields:
         attribute: dict[str, Any] = {
             "variable": field.get("automated") != "server_set",
             "code": field["code"],
             "datatype": field["datatype"],
             "required": bool(field.get("required")),
             "datatype_description": field.get("help") or DATATYPE_DESCRIPTIONS[field["datatype"]],
-            "order": field.get("order", position),
+            "order": orders[field["code"]],
             "description": field["label"],
         }
         if field.get("automated"):

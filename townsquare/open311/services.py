@@ -8,10 +8,13 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from townsquare.accounts.models import ApiKey
 from townsquare.accounts.principal import Principal
+from townsquare.cases.media import image_sanitise
 from townsquare.cases.models import Case, Channel
 from townsquare.cases.services import (
     Reporter,
@@ -88,9 +91,17 @@ def request_create(*, council: Council, key: ApiKey, new: NewRequest, service_ty
             if service_type == "batch":
                 # Refused now, not later by the worker, where no one would hear of it.
                 new.check(council=council, key=key)
+                token = uuid.uuid4().hex
+                # Photos wait in storage, already stripped of metadata, until the worker runs.
+                photo_paths = [
+                    default_storage.save(f"pending/{token}-{i}.{image.extension}",
+                                         ContentFile(image.data))
+                    for i, image in enumerate(image_sanitise(p, name=f"Photo {n}")
+                                              for n, p in enumerate(photos, start=1))
+                ]
                 pending = PendingRequest.objects.create(
-                    token=uuid.uuid4().hex, council=council, api_key=key,
-                    payload=asdict(new), created_at=clock.now())
+                    token=token, council=council, api_key=key,
+                    payload=asdict(new) | {"photo_paths": photo_paths}, created_at=clock.now())
                 outcome = CreateOutcome(token=pending.token)
                 transaction.on_commit(lambda: _enqueue(pending.token))
             else:
@@ -126,14 +137,18 @@ def _enqueue(token: str) -> None:
 def pending_request_process(*, token: str) -> Case | None:
     """Create the case for a batch request. Idempotent: a processed token is left alone."""
     with transaction.atomic():
-        pending = (PendingRequest.objects.select_for_update().select_related("council", "api_key")
+        pending = (PendingRequest.objects.select_for_update(of=("self",))
+                   .select_related("council", "api_key")
                    .filter(token=token).first())
         if pending is None or pending.case_id or pending.error:
             return pending.case if pending else None
+        payload = dict(pending.payload)
+        photo_paths = payload.pop("photo_paths", [])
         try:
+            photos = [_read(path) for path in photo_paths]
             with transaction.atomic():
-                case = NewRequest(**pending.payload).create(council=pending.council,
-                                                            key=pending.api_key)
+                case = NewRequest(**payload).create(council=pending.council,
+                                                    key=pending.api_key, photos=photos)
         except DomainError as exc:
             pending.error = exc.message
             pending.save(update_fields=["error"])
@@ -141,7 +156,14 @@ def pending_request_process(*, token: str) -> Case | None:
         pending.case = case
         pending.payload = {}  # personal data now lives (and is retained) with the case only
         pending.save(update_fields=["case", "payload"])
+        for path in photo_paths:  # the case holds its own copies now
+            transaction.on_commit(lambda path=path: default_storage.delete(path))
         return case
+
+
+def _read(path: str) -> bytes:
+    with default_storage.open(path, "rb") as handle:
+        return handle.read()
 
 
 def pending_request_get(*, token: str, council_ids: frozenset[int] | None) -> PendingRequest:

@@ -61,6 +61,8 @@ FMS_STATUSES = {
     "reopen", "for_triage", "planned", "unchanged",
 }
 MAX_PHOTOS = 10
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+_REFERENCE = re.compile(r"[A-Za-z0-9-]{1,40}")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,100})\](\[\])?$")
 _FMS_REPORT_URL = re.compile(r"https?://\S+/report/\d+")
 CORS = {
@@ -68,6 +70,9 @@ CORS = {
     "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
     "Access-Control-Max-Age": "86400",
 }
+
+
+_MEDIA_PATH = "/open311/v2/media/"
 
 
 class Forbidden(Exception):
@@ -185,7 +190,7 @@ def _key_council(key: ApiKey, form: Any) -> Council:
 
 
 def _media_root(request: HttpRequest) -> str:
-    return request.build_absolute_uri(reverse("open311:media", args=[0]))[:-1]
+    return request.build_absolute_uri(_MEDIA_PATH)
 
 
 # --- discovery and services ----------------------------------------------------------------
@@ -353,8 +358,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     description = form.get("description", "")
     if len(description) > 4000:
         raise params.BadParameter("description", "must be 4000 characters or fewer")
-    photos = [f for name, f in files.items() if name == "media" or name.startswith("photo")]
-    photos += [f for f in files.getlist("media")[1:]]
+    photos = [upload for name in files for upload in files.getlist(name)
+              if name == "media" or re.fullmatch(r"photo\d{1,2}", name)]
     if len(photos) > MAX_PHOTOS:
         raise params.BadParameter("media", f"at most {MAX_PHOTOS} photos")
     values = _attributes(form)
@@ -387,8 +392,10 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint("GET", root="service_requests")
 def request_one(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
+    if not _REFERENCE.fullmatch(request_id):
+        raise NotFound(f"No request {request_id[:40]!r}")
     extensions = params.value(request.GET, "extensions").lower() == "true"
-    listing = public_case_by_reference(reference=request_id[:40],
+    listing = public_case_by_reference(reference=request_id,
                                        council_ids=_council_ids(request.GET),
                                        with_values=extensions)
     return _render_requests(request, listing, fmt, extensions=extensions)
@@ -396,7 +403,9 @@ def request_one(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse
 
 @endpoint("GET", root="service_requests")
 def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
-    pending = pending_request_get(token=token[:40], council_ids=_council_ids(request.GET))
+    if not _TOKEN.fullmatch(token):
+        raise NotFound(f"No token {token[:40]!r}")
+    pending = pending_request_get(token=token, council_ids=_council_ids(request.GET))
     item: dict[str, Any] = {"token": pending.token}
     if pending.case is not None:
         item = {"service_request_id": pending.case.reference, "token": pending.token}
@@ -418,6 +427,7 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     form, _files = _form(request)
+    key = _api_key(form)
     reference = params.value(form, "service_request_id")
     if not reference:
         raise params.BadParameter("service_request_id", "is required")
@@ -433,7 +443,6 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     council = _jurisdiction(form)
     case = public_case_get_for_update(
         reference=reference[:40], council_ids=frozenset([council.id]) if council else None)
-    key = _api_key(form)
     if key.council_id != case.council_id:
         raise Forbidden(f"api_key is not valid for {case.council.name}")
     author = " ".join(p for p in (params.value(form, "first_name"),
