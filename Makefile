@@ -37,6 +37,8 @@ run: demo ## Serve the product with its demo data on http://127.0.0.1:8000
 	@echo ""
 	@echo "Townsquare is starting on http://$(HOST):$(PORT)/"
 	@echo "  Home (councils and services): http://$(HOST):$(PORT)/"
+	@echo "  Open311 for integrators:      http://$(HOST):$(PORT)/open311/"
+	@echo "  Open311 endpoint:             http://$(HOST):$(PORT)/open311/v2/services.json"
 	@echo "  Health check:                 http://$(HOST):$(PORT)/healthz"
 	@echo "Press Ctrl-C to stop."
 	$(BIN)/townsquare serve --host $(HOST) --port $(PORT)

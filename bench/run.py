@@ -142,7 +142,22 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="Small sizes, to check it runs")
+    parser.add_argument("--open311-only", action="store_true",
+                        help="Measure Open311 again on the databases of the last full run")
     args = parser.parse_args()
+    if args.open311_only:
+        results = json.loads((OUT / "results.json").read_text())
+        sqlite_env = {**os.environ, "TOWNSQUARE_VAR_DIR": str(OUT / "sqlite-1m")}
+        sqlite_env.pop("DATABASE_URL", None)
+        sh([*TOWNSQUARE, "migrate", "-v", "0"], sqlite_env)
+        results["open311_sqlite"] = open311_figures(sqlite_env, seconds=60)
+        pg_env = {**os.environ, "TOWNSQUARE_VAR_DIR": str(OUT / "townsquare_bench1m"),
+                  "DATABASE_URL": PG_URL.rsplit("/", 1)[0] + "/townsquare_bench1m"}
+        sh([*TOWNSQUARE, "migrate", "-v", "0"], pg_env)
+        settle(pg_env)
+        results["open311_postgres"] = open311_figures(pg_env, seconds=60)
+        write_results(results, quick=False)
+        return
     big = 50_000 if args.quick else 1_000_000
     creates = 300 if args.quick else 2000
     results: dict[str, dict] = {}
@@ -183,6 +198,7 @@ def main() -> None:
         settle(pg)
         results["open311_postgres"] = open311_figures(pg, seconds=15 if args.quick else 60)
 
+    (OUT / "results.json").write_text(json.dumps(results))
     write_results(results, quick=args.quick)
 
 

@@ -16,6 +16,8 @@ class Principal:
     roles: dict[int, str] = field(default_factory=dict)
     # council id -> team id, where the membership names one
     teams: dict[int, int] = field(default_factory=dict)
+    # A client system (Open311) acting for the public, named in the audit trail.
+    is_api_client: bool = False
 
     @classmethod
     def anonymous(cls) -> Principal:
@@ -38,6 +40,8 @@ class Principal:
 
     def as_actor(self) -> Actor:
         if self.user_id is None:
+            if self.is_api_client:
+                return Actor(kind="api", label=self.label)
             return Actor.system(self.label) if self.is_platform_admin else Actor.anonymous()
         kind = "staff" if (self.roles or self.is_platform_admin) else "citizen"
         return Actor(kind=kind, label=self.label, user_id=self.user_id)

@@ -158,6 +158,10 @@ def _secondary_indexes_deferred(enabled: bool) -> Iterator[None]:
         yield
     finally:
         restore_secondary_indexes()
+        # Fresh statistics, so the planner knows the new shape of the tables.
+        with connection.cursor() as cursor:
+            for model in _INDEXED_MODELS:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _datetime_adapter():

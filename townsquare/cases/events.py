@@ -48,11 +48,11 @@ class PublicUpdatePosted(CaseEvent):
 @dataclass(frozen=True)
 class CitizenUpdatePosted(CaseEvent):
     """A member of the public (directly or through a client such as FixMyStreet) commented,
-    perhaps asking for a status (e.g. "fixed"); `state` is the case's state afterwards."""
+    perhaps asking for a status (e.g. "fixed"); `state` is the case's state afterwards. No name:
+    the log is immutable, and personal data must be removable when retention ends."""
 
     kind: ClassVar[str] = "case.citizen_update"
     message: str
-    author: str
     requested_status: str
     state: str
 

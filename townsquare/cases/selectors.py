@@ -17,7 +17,7 @@ from townsquare.core.errors import NotFound
 from townsquare.core.models import Event, Visibility
 from townsquare.core.queries import PreparedLookup
 from townsquare.councils.models import Council
-from townsquare.councils.selectors import active_council_ids, councils_by_id
+from townsquare.councils.selectors import councils_by_id, retired_council_ids
 from townsquare.geo.points import Point, bounding_box, distance_m, h3_cells_covering_radius
 
 
@@ -35,14 +35,6 @@ def case_get_for_user(*, principal: Principal, reference: str) -> Case:
             .filter(reference=reference).first())
     if case is None or not policies.can_view_case(principal, case.council_id):
         raise NotFound(f"No case {reference!r}")
-    return case
-
-
-def public_case_get(*, reference: str) -> Case:
-    case = (Case.objects.select_related("service", "service_version", "council")
-            .filter(reference=reference, is_public=True, is_test=False).first())
-    if case is None:
-        raise NotFound(f"No public case {reference!r}")
     return case
 
 
@@ -76,15 +68,6 @@ def case_ids_within_radius(*, center: Point, radius_m: float,
     return [case_id for _, case_id in hits]
 
 
-def public_cases_near(*, center: Point, radius_m: float, limit: int = 200) -> list[Case]:
-    ids = case_ids_within_radius(
-        center=center, radius_m=radius_m,
-        queryset=Case.objects.filter(is_public=True, is_test=False),
-    )[:limit]
-    by_id = Case.objects.select_related("service").in_bulk(ids)
-    return [by_id[i] for i in ids]
-
-
 def council_has_cases(*, council_id: int) -> bool:
     return Case.objects.filter(council_id=council_id).exists()
 
@@ -111,9 +94,12 @@ PUBLIC_TIMELINE_KINDS = ("case.created", "case.transitioned", "case.public_updat
 
 
 def _public_cases() -> QuerySet[Case]:
-    # Active councils from the process registry rather than a join on every public read.
-    return Case.objects.filter(is_public=True, is_test=False,
-                               council_id__in=active_council_ids())
+    qs = Case.objects.filter(is_public=True, is_test=False)
+    # Leave out retired councils from the process registry rather than join on every public
+    # read; and only when there are some, since `council_id IN (all of them)` would steer the
+    # planner to the council index instead of the time index.
+    retired = retired_council_ids()
+    return qs.exclude(council_id__in=retired) if retired else qs
 
 
 @dataclass(frozen=True)
@@ -197,7 +183,7 @@ def _listing(rows: list[dict]) -> PublicListing:
 _public_by_reference = PreparedLookup(
     lambda reference: _public_cases().filter(reference=reference)
     .values(*PUBLIC_COLUMNS, "values")[:1],
-    key=active_council_ids,
+    key=retired_council_ids,
 )
 
 
@@ -251,7 +237,8 @@ def public_updates_between(*, start: dt.datetime, end: dt.datetime,
 
 
 def public_attachment(*, attachment_id: int) -> Attachment:
-    attachment = (Attachment.objects.filter(id=attachment_id, is_public=True, case__is_public=True)
+    attachment = (Attachment.objects.filter(id=attachment_id, is_public=True,
+                                            case__in=_public_cases())
                   .exclude(file="").first())
     if attachment is None:
         raise NotFound("No such photo")

@@ -22,7 +22,7 @@ from townsquare.cases.models import Attachment, Case, Channel
 from townsquare.cases.references import case_insert_with_reference
 from townsquare.cases.sla import due_times
 from townsquare.catalogue.fields import clean_field_values
-from townsquare.catalogue.models import ServiceTemplate
+from townsquare.catalogue.models import ServiceTemplateVersion
 from townsquare.catalogue.selectors import service_get, workflow_for_version
 from townsquare.catalogue.workflow import Workflow
 from townsquare.core import clock
@@ -173,7 +173,7 @@ def _prepare(
     reporter: Reporter | None = None,
     channel: str = Channel.WEB,
     is_test: bool = False,
-    photos: list[bytes] | None = None,
+    photos: list[bytes | CleanImage] | None = None,
     media_urls: list[str] | None = None,
 ) -> _PreparedCase:
     """Check everything and build the unsaved case; raise DomainError on the first problem."""
@@ -201,7 +201,7 @@ def _prepare(
     # maps and radius queries work; staff pin it down.
     location_approximate = point is None and document["kind"] == "report"
     if point is not None:
-        area_id = area_id_for_point(lat=point.lat, lng=point.lng)
+        area_id = area_id_for_point(council=council, lat=point.lat, lng=point.lng)
     elif area_id is not None:
         inside = area_point(council=council, area_id=area_id)
         if inside is None:
@@ -236,7 +236,8 @@ def _prepare(
         closed_at=now if initial.is_closed else None,
         response_due_at=response_due, resolve_due_at=resolve_due, is_test=is_test,
     )
-    images = [image_sanitise(data, name=f"Photo {i + 1}") for i, data in enumerate(photos or [])]
+    images = [data if isinstance(data, CleanImage) else image_sanitise(data, name=f"Photo {i + 1}")
+              for i, data in enumerate(photos or [])]
     return _PreparedCase(case=case, images=images, links=_clean_media_urls(media_urls or []))
 
 
@@ -385,7 +386,7 @@ def case_add_internal_note(*, case: Case, actor: Principal, note: str) -> Case:
     return case
 
 
-def case_add_citizen_update(*, case: Case, actor: Principal, message: str, author: str = "",
+def case_add_citizen_update(*, case: Case, actor: Principal, message: str,
                             requested_status: str = "") -> tuple[Case, int]:
     """A comment from the public on a public case, optionally asking for a status.
 
@@ -395,7 +396,6 @@ def case_add_citizen_update(*, case: Case, actor: Principal, message: str, autho
     event id (what Open311 clients receive as the update id).
     """
     message = _clean_text(message, field="description", limit=MAX_MESSAGE)
-    author = _clean_text(author, field="name", limit=200)
     requested_status = (requested_status or "").strip().lower()
     with transaction.atomic():
         case = _locked(case, None)
@@ -426,7 +426,7 @@ def case_add_citizen_update(*, case: Case, actor: Principal, message: str, autho
             )
         record = append_event(
             events.CitizenUpdatePosted(case_id=case.id, reference=case.reference, message=message,
-                                       author=author, requested_status=requested_status,
+                                       requested_status=requested_status,
                                        state=case.state),
             council_id=case.council_id, stream="case", stream_id=case.id,
             actor=actor.as_actor(),
@@ -462,13 +462,17 @@ def case_merge_duplicate(*, duplicate: Case, original: Case, actor: Principal) -
         if original.duplicate_of_id is not None:
             raise InvalidInput(f"{original.reference} is itself a duplicate; merge into "
                                "the case it duplicates", code="bad_merge")
-        workflow = Workflow(duplicate.service_version.document["workflow"])
+        workflow = workflow_for_version(duplicate.service_version)
         target = _duplicate_state(workflow)
+        if not duplicate.is_open:
+            raise InvalidInput(f"{duplicate.reference} is already closed; reopen it to merge it",
+                               code="bad_merge")
         from_state = duplicate.state
         now = clock.now()
+        closed = workflow.state(target).is_closed
         duplicate.state = target
-        duplicate.is_open = False
-        duplicate.closed_at = now
+        duplicate.is_open = not closed
+        duplicate.closed_at = now if closed else None
         duplicate.duplicate_of = original
         _touch(duplicate, now)
         duplicate.save(update_fields=["state", "is_open", "closed_at", "duplicate_of",
@@ -492,39 +496,28 @@ def case_merge_duplicate(*, duplicate: Case, original: Case, actor: Principal) -
 
 
 def cases_anonymise_expired(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
-    """Remove personal data from closed cases past their service's retention period.
+    """Remove personal data from closed cases past their retention period.
 
-    Returns how many cases were anonymised. Idempotent: safe to run as often as wanted.
+    The rules are those of the template version each case was created under. Returns how many
+    cases were anonymised. Idempotent: safe to run as often as wanted.
     """
     now = now or clock.now()
     count = 0
     system = Principal.system("Retention policy").as_actor()
-    services = ServiceTemplate.objects.select_related("current_version").filter(
-        current_version__isnull=False
-    )
-    for service in services:
-        document = service.current_version.document
-        days = document["retention"]["days_after_close"]
-        # Everything an application holds is about a person; a report's private fields may be.
-        personal_fields = {f["code"] for f in document["fields"]
-                           if document["kind"] == "application" or f.get("private")}
-        cutoff = now - dt.timedelta(days=days)
-        ids = list(Case.objects.filter(service=service, is_open=False, closed_at__lt=cutoff,
-                                       anonymised_at__isnull=True)
+    for version in ServiceTemplateVersion.objects.filter(
+            id__in=Case.objects.filter(is_open=False, anonymised_at__isnull=True)
+            .values("service_version_id").distinct()):
+        document = version.document
+        cutoff = now - dt.timedelta(days=document["retention"]["days_after_close"])
+        ids = list(Case.objects.filter(service_version=version, is_open=False,
+                                       closed_at__lt=cutoff, anonymised_at__isnull=True)
                    .values_list("id", flat=True)[: limit - count])
         for case_id in ids:
             with transaction.atomic():
                 case = Case.objects.select_for_update().get(pk=case_id)
-                case.reporter = None
-                case.reporter_name = case.reporter_email = case.reporter_phone = ""
-                case.values = {k: v for k, v in case.values.items()
-                               if k not in personal_fields}
-                if case.kind == "application":
-                    case.description = ""
+                _strip_personal_data(case, document)
                 case.anonymised_at = now
-                case.save(update_fields=["reporter", "reporter_name", "reporter_email",
-                                         "reporter_phone", "values", "description",
-                                         "anonymised_at"])
+                case.save()
                 append_event(events.CaseAnonymised(case_id=case.id, reference=case.reference),
                              council_id=case.council_id, stream="case", stream_id=case.id,
                              actor=system)
@@ -532,3 +525,20 @@ def cases_anonymise_expired(*, now: dt.datetime | None = None, limit: int = 1000
         if count >= limit:
             break
     return count
+
+
+def _strip_personal_data(case: Case, document: dict[str, Any]) -> None:
+    """Everything an application holds is about a person (its location is a home); a report's
+    location is a street, but its private fields and its reporter are personal."""
+    case.reporter = None
+    case.reporter_name = case.reporter_email = case.reporter_phone = ""
+    personal = {f["code"] for f in document["fields"]
+                if document["kind"] == "application" or f.get("private")}
+    case.values = {k: v for k, v in case.values.items() if k not in personal}
+    if case.kind == "application":
+        case.description = case.address = case.postcode = case.status_notes = ""
+        case.lat = case.lng = case.h3_r7 = case.h3_r9 = case.h3_r11 = None
+        for attachment in case.attachments.all():
+            attachment.file.delete(save=False)
+            attachment.delete()
+        case.media_count = 0

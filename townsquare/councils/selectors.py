@@ -3,7 +3,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from townsquare.core.caching import StampedCache
 from townsquare.core.errors import InvalidInput, NotFound
@@ -20,13 +20,15 @@ class _Registry:
     teams: dict[tuple[int, str], Team]
     area_councils: dict[int, int]
     area_names: dict[int, tuple[int, str]]
+    retired: frozenset[int]
 
 
 def _registry_stamp() -> object:
-    c = Council.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    c = Council.objects.aggregate(n=Count("id"), t=Max("updated_at"),
+                                  active=Count("id", filter=Q(is_active=True)))
     a = Area.objects.aggregate(n=Count("id"), t=Max("updated_at"))
     t = Team.objects.aggregate(n=Count("id"), m=Max("id"))
-    return (c["n"], c["t"], a["n"], a["t"], t["n"], t["m"])
+    return (c["n"], c["t"], c["active"], a["n"], a["t"], t["n"], t["m"])
 
 
 def _registry_build() -> _Registry:
@@ -38,6 +40,7 @@ def _registry_build() -> _Registry:
         areas=BoundaryIndex((a[0], a[3]) for a in areas),
         area_councils={a[0]: a[1] for a in areas},
         area_names={a[0]: (a[1], a[2]) for a in areas},
+        retired=frozenset(Council.objects.filter(is_active=False).values_list("id", flat=True)),
         # Boundaries are large; the index above holds them, the cached rows need not.
         by_id={c.id: _without_boundary(c) for c in active},
         teams={(t.council_id, t.code): t for t in Team.objects.all()},
@@ -111,12 +114,16 @@ def areas_named_in(*, text: str, council_ids: set[int] | None = None) -> list[tu
             and f" {name.lower()} " in lowered.replace(",", " ")]
 
 
-def area_id_for_point(*, lat: float, lng: float) -> int | None:
-    return _registry.get().areas.key_containing(lat, lng)
+def area_id_for_point(*, council: Council, lat: float, lng: float) -> int | None:
+    """The council's own ward holding the point (a neighbour's ward may overlap the edge)."""
+    registry = _registry.get()
+    return next((area_id for area_id in registry.areas.keys_containing(lat, lng)
+                 if registry.area_councils.get(area_id) == council.id), None)
 
 
-def active_council_ids() -> frozenset[int]:
-    return frozenset(_registry.get().by_id)
+def retired_council_ids() -> frozenset[int]:
+    """Councils no longer served (their cases stay, out of public view)."""
+    return _registry.get().retired
 
 
 def councils_by_id(*, ids: set[int]) -> dict[int, Council]:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import transaction
 from shapely.geometry import shape
 
+from townsquare.core.errors import InvalidInput
 from townsquare.councils.models import Area, Council, Team
 from townsquare.councils.selectors import boundary_indexes_invalidate
 from townsquare.geo.boundaries import parse_multipolygon
@@ -15,6 +17,10 @@ def council_upsert(*, slug: str, name: str, jurisdiction_id: str, reference_pref
                    settings: dict | None = None) -> Council:
     """Create or update a council from its boundary (validated GeoJSON)."""
     geometry = parse_multipolygon(boundary)
+    colour = (branding or {}).get("colour")
+    if colour is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", str(colour)):
+        raise InvalidInput({"branding.colour": ["must be a colour like #1d70b8"]},
+                           code="bad_colour")
     min_lng, min_lat, max_lng, max_lat = shape(geometry).bounds
     with transaction.atomic():
         council, _ = Council.objects.update_or_create(

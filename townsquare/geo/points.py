@@ -70,8 +70,9 @@ def h3_cells_covering_radius(center: Point, radius_m: float, resolution: int = 9
     spacing = h3.great_circle_distance(
         h3.cell_to_latlng(cell), h3.cell_to_latlng(neighbour), unit="m"
     )
-    # Neighbouring cells shrink away from the centre cell by a few percent at most; 0.9 is margin.
-    k = max(1, math.ceil(radius_m / (spacing * 0.9) + 0.5))
+    # Cells shrink and the ring's edge zigzags away from the centre cell: 0.8 and the extra ring
+    # are margin, checked by sampling up to 50 km (geo/tests/test_points.py).
+    k = max(1, math.ceil(radius_m / (spacing * 0.8)) + 1)
     return [h3.str_to_int(c) for c in h3.grid_disk(cell, k)]
 
 

@@ -41,9 +41,12 @@ def parse_datetime(name: str, raw: str) -> dt.datetime:
         digits = re.match(r"\d+", rest).group()
         text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits):]}"
     try:
-        return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
-    except ValueError:
+        parsed = dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise BadParameter(name, f"{raw[:40]!r} is not a valid date and time") from None
+    if not 1970 <= parsed.year <= 9000:
+        raise BadParameter(name, "must be between the years 1970 and 9000")
+    return parsed
 
 
 def optional_datetime(params: Mapping[str, str], name: str) -> dt.datetime | None:

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 
 from townsquare.accounts.models import ApiKey
 from townsquare.accounts.principal import Principal
-from townsquare.cases.media import image_sanitise
+from townsquare.cases.media import CleanImage, image_sanitise
 from townsquare.cases.models import Case, Channel
 from townsquare.cases.services import (
     Reporter,
@@ -23,10 +23,12 @@ from townsquare.cases.services import (
     case_create,
 )
 from townsquare.core import clock
-from townsquare.core.errors import DomainError, NotFound
+from townsquare.core.errors import DomainError, InvalidInput, NotFound
+from townsquare.core.models import Event
 from townsquare.councils.models import Council
 from townsquare.geo.points import Point
 from townsquare.open311.models import ClientRequestKey, ClientUpdate, PendingRequest
+from townsquare.open311.tasks import create_pending_request
 
 
 @dataclass
@@ -70,12 +72,15 @@ class CreateOutcome:
 
 
 def client_principal(key: ApiKey) -> Principal:
-    """Client systems act as members of the public: what they send is what a resident reported."""
-    return Principal(user_id=None, label=f"Open311 client: {key.name}")
+    """Client systems act as members of the public: what they send is what a resident reported.
+    The audit trail names the client system."""
+    return Principal(user_id=None, label=f"Open311 client: {key.name} (key {key.prefix})",
+                     is_api_client=True)
 
 
-def _key_hash(council: Council, client_key: str) -> str:
-    return hashlib.sha256(f"{council.id}:{client_key}".encode()).hexdigest()
+def _key_hash(key: ApiKey, client_key: str) -> str:
+    # Per client system: two clients of one council may well use the same ids.
+    return hashlib.sha256(f"{key.id}:{client_key}".encode()).hexdigest()
 
 
 def request_create(*, council: Council, key: ApiKey, new: NewRequest, service_type: str,
@@ -83,55 +88,62 @@ def request_create(*, council: Council, key: ApiKey, new: NewRequest, service_ty
     """Create (realtime, blackbox) or queue (batch) a request; with `client_key`, a retry of the
     same request returns the first outcome instead of creating another case."""
     if client_key:
-        previous = _previous_outcome(council, client_key)
+        previous = _previous_outcome(key, client_key)
         if previous is not None:
             return previous
+    # Decoding photos is slow: done before any transaction, so no writer waits on it.
+    images = [image_sanitise(data, name=f"Photo {n}") for n, data in enumerate(photos, 1)]
     try:
+        if service_type == "batch":
+            # Refused now, not later by the worker, where no one would hear of it.
+            new.check(council=council, key=key)
+            token = uuid.uuid4().hex
+            stored = [_store_pending_photo(token, i, image) for i, image in enumerate(images)]
         with transaction.atomic():
             if service_type == "batch":
-                # Refused now, not later by the worker, where no one would hear of it.
-                new.check(council=council, key=key)
-                token = uuid.uuid4().hex
-                # Photos wait in storage, already stripped of metadata, until the worker runs.
-                photo_paths = [
-                    default_storage.save(f"pending/{token}-{i}.{image.extension}",
-                                         ContentFile(image.data))
-                    for i, image in enumerate(image_sanitise(p, name=f"Photo {n}")
-                                              for n, p in enumerate(photos, start=1))
-                ]
                 pending = PendingRequest.objects.create(
                     token=token, council=council, api_key=key,
-                    payload=asdict(new) | {"photo_paths": photo_paths}, created_at=clock.now())
+                    payload=asdict(new) | {"photos": stored}, created_at=clock.now())
+                # The queue is a table in this database: the task exists exactly when the
+                # request does.
+                create_pending_request.enqueue(pending.token)
                 outcome = CreateOutcome(token=pending.token)
-                transaction.on_commit(lambda: _enqueue(pending.token))
             else:
-                outcome = CreateOutcome(case=new.create(council=council, key=key, photos=photos))
+                outcome = CreateOutcome(case=new.create(council=council, key=key, photos=images))
                 pending = None
             if client_key:
                 ClientRequestKey.objects.create(
-                    council=council, key_hash=_key_hash(council, client_key),
+                    council=council, key_hash=_key_hash(key, client_key),
                     case=outcome.case, pending=pending, created_at=clock.now())
         return outcome
     except IntegrityError:
         # The same key raced us: the other request won, and its outcome is the answer.
-        previous = _previous_outcome(council, client_key) if client_key else None
+        previous = _previous_outcome(key, client_key) if client_key else None
         if previous is None:
             raise
         return previous
 
 
-def _previous_outcome(council: Council, client_key: str) -> CreateOutcome | None:
+def _store_pending_photo(token: str, index: int, image: CleanImage) -> dict[str, Any]:
+    path = default_storage.save(f"pending/{token}-{index}.{image.extension}",
+                                ContentFile(image.data))
+    return {"path": path, "content_type": image.content_type, "extension": image.extension,
+            "width": image.width, "height": image.height}
+
+
+def _load_pending_photo(stored: dict[str, Any]) -> CleanImage:
+    with default_storage.open(stored["path"], "rb") as handle:
+        data = handle.read()
+    return CleanImage(data, stored["content_type"], stored["extension"], stored["width"],
+                      stored["height"])
+
+
+def _previous_outcome(key: ApiKey, client_key: str) -> CreateOutcome | None:
     record = (ClientRequestKey.objects.select_related("case", "pending")
-              .filter(council=council, key_hash=_key_hash(council, client_key)).first())
+              .filter(council_id=key.council_id, key_hash=_key_hash(key, client_key)).first())
     if record is None:
         return None
     return CreateOutcome(case=record.case, token=record.pending.token if record.pending else None)
-
-
-def _enqueue(token: str) -> None:
-    from townsquare.open311.tasks import create_pending_request
-
-    create_pending_request.enqueue(token)
 
 
 def pending_request_process(*, token: str) -> Case | None:
@@ -143,27 +155,23 @@ def pending_request_process(*, token: str) -> Case | None:
         if pending is None or pending.case_id or pending.error:
             return pending.case if pending else None
         payload = dict(pending.payload)
-        photo_paths = payload.pop("photo_paths", [])
+        stored = payload.pop("photos", [])
         try:
-            photos = [_read(path) for path in photo_paths]
+            if pending.api_key is None:
+                raise DomainError("The client's api_key was deleted before the request ran")
             with transaction.atomic():
-                case = NewRequest(**payload).create(council=pending.council,
-                                                    key=pending.api_key, photos=photos)
+                case = NewRequest(**payload).create(
+                    council=pending.council, key=pending.api_key,
+                    photos=[_load_pending_photo(s) for s in stored])
         except DomainError as exc:
-            pending.error = exc.message
-            pending.save(update_fields=["error"])
-            return None
+            pending.error, case = exc.message, None
         pending.case = case
-        pending.payload = {}  # personal data now lives (and is retained) with the case only
-        pending.save(update_fields=["case", "payload"])
-        for path in photo_paths:  # the case holds its own copies now
-            transaction.on_commit(lambda path=path: default_storage.delete(path))
+        # Personal data now lives (and is retained) with the case only, or nowhere.
+        pending.payload = {}
+        pending.save(update_fields=["case", "payload", "error"])
+        for item in stored:  # the case holds its own copies now
+            transaction.on_commit(lambda path=item["path"]: default_storage.delete(path))
         return case
-
-
-def _read(path: str) -> bytes:
-    with default_storage.open(path, "rb") as handle:
-        return handle.read()
 
 
 def pending_request_get(*, token: str, council_ids: frozenset[int] | None) -> PendingRequest:
@@ -177,16 +185,22 @@ def pending_request_get(*, token: str, council_ids: frozenset[int] | None) -> Pe
 
 
 def client_update_post(*, council: Council, key: ApiKey, case: Case, client_update_id: str,
-                       message: str, author: str, status: str) -> int:
+                       message: str, status: str) -> int:
     """Record a client's update on a case once; returns our update id (an event id)."""
+    # Scoped to the client system: two clients of one council may use the same ids.
+    client_update_id = f"{key.id}:{client_update_id}"
     existing = ClientUpdate.objects.filter(council=council,
                                            client_update_id=client_update_id).first()
     if existing:
+        if not Event.objects.filter(id=existing.event_id, stream="case",
+                                    stream_id=case.id).exists():
+            raise InvalidInput({"update_id": ["was already used for another request"]},
+                               code="update_id_reused")
         return existing.event_id
     try:
         with transaction.atomic():
             _, event_id = case_add_citizen_update(case=case, actor=client_principal(key),
-                                                  message=message, author=author,
+                                                  message=message,
                                                   requested_status=status)
             ClientUpdate.objects.create(council=council, client_update_id=client_update_id,
                                         event_id=event_id, created_at=clock.now())

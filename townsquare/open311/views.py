@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from townsquare.accounts.models import ApiKey
 from townsquare.accounts.services import api_key_authenticate
+from townsquare.cases.media import MAX_UPLOAD_BYTES
 from townsquare.cases.selectors import (
     PublicListing,
     PublicSearch,
@@ -359,9 +360,11 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if len(description) > 4000:
         raise params.BadParameter("description", "must be 4000 characters or fewer")
     photos = [upload for name in files for upload in files.getlist(name)
-              if name == "media" or re.fullmatch(r"photo\d{1,2}", name)]
+              if name == "media" or re.fullmatch(r"photo\d{0,2}", name)]
     if len(photos) > MAX_PHOTOS:
         raise params.BadParameter("media", f"at most {MAX_PHOTOS} photos")
+    if any(p.size > MAX_UPLOAD_BYTES for p in photos):
+        raise params.BadParameter("media", "each photo must be 20 MB or smaller")
     values = _attributes(form)
     unknown = set(values) - {f["code"] for f in service.current_version.document["fields"]}
     if unknown:
@@ -445,11 +448,9 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
         reference=reference[:40], council_ids=frozenset([council.id]) if council else None)
     if key.council_id != case.council_id:
         raise Forbidden(f"api_key is not valid for {case.council.name}")
-    author = " ".join(p for p in (params.value(form, "first_name"),
-                                  params.value(form, "last_name")) if p)
     event_id = client_update_post(council=case.council, key=key, case=case,
                                   client_update_id=client_update_id[:100],
-                                  message=form.get("description", ""), author=author,
+                                  message=form.get("description", ""),
                                   status=status)
     return render([{"update_id": str(event_id)}], fmt, root="service_request_updates")
 
@@ -470,9 +471,10 @@ def unknown_path(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespons
 def media(request: HttpRequest, attachment_id: int) -> HttpResponse:
     try:
         attachment = public_attachment(attachment_id=attachment_id)
-    except NotFound:
+        handle = attachment.file.open("rb")
+    except (NotFound, OSError):
         return error_response(404, "No such photo")
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response = FileResponse(handle, content_type=attachment.content_type)
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
@@ -483,5 +485,5 @@ def docs(request: HttpRequest) -> HttpResponse:
     return render_page(request, "open311/docs.html", {
         "base": base, "discovery": request.build_absolute_uri("/open311/discovery.json"),
         "council": example_council,
-        "services": [serializers.service(s) for s in _services(request.GET)][:5],
+        "services": [serializers.service(s) for s in _services({})][:5],
     })

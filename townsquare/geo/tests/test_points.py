@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
 from townsquare.core.errors import InvalidInput
 from townsquare.geo.boundaries import BoundaryIndex, parse_multipolygon
-from townsquare.geo.points import Point, distance_m, h3_cells_covering_radius
+from townsquare.geo.points import EARTH_RADIUS_M, Point, distance_m, h3_cells_covering_radius
 
 
 @pytest.mark.parametrize(("lat", "lng", "field", "message"), [
@@ -58,3 +59,21 @@ def test_index_finds_the_holder_of_a_point():
     assert index.key_containing(0.5, 0.5) == "a"
     assert index.key_containing(0.5, 2.5) == "b"
     assert index.key_containing(0.5, 1.5) is None
+
+
+@pytest.mark.parametrize(("resolution", "radius"), [(9, 3000), (7, 25_000), (7, 50_000)])
+def test_large_radius_cells_cover_the_disc(resolution, radius):
+    import h3
+    rng = random.Random(resolution * radius)
+    for _ in range(5):
+        center = Point(rng.uniform(50.5, 55.0), rng.uniform(-4.0, 0.5))
+        cells = set(h3_cells_covering_radius(center, radius, resolution))
+        for _ in range(300):
+            # Points near the edge, where a short ring would miss them.
+            bearing = rng.uniform(0, 2 * math.pi)
+            distance = radius * rng.uniform(0.9, 0.999)
+            lat = center.lat + math.degrees(distance * math.cos(bearing) / EARTH_RADIUS_M)
+            lng = center.lng + math.degrees(distance * math.sin(bearing) / (
+                EARTH_RADIUS_M * math.cos(math.radians(center.lat))))
+            if distance_m(center, Point(lat, lng)) <= radius:
+                assert h3.str_to_int(h3.latlng_to_cell(lat, lng, resolution)) in cells
