@@ -251,8 +251,10 @@ def _insert_all(specs: Iterable[CaseSpec], *, batch_size: int, actor_label: str,
             with connection.cursor() as cursor:
                 cursor.executemany(case_sql, case_rows)
                 cursor.executemany(event_sql, event_rows)
+            # Within the batch's transaction, while the tables are still locked: ordinary
+            # inserts that follow must not be handed ids this batch has used.
+            _reset_sequences()
         total += len(batch)
         if progress:
             progress(total)
-    _reset_sequences()
     return total
