@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -121,18 +121,38 @@ class _PreparedCase:
     links: list[str]
 
 
-def case_check(**kwargs: Any) -> None:
-    """Run every check case_create would (same arguments) without writing anything: for
-    requests accepted now and created later, whose errors must still be reported now."""
+class NewCase(TypedDict, total=False):
+    """The arguments of case_create and case_check (all keyword-only)."""
+
+    service_code: Required[str]
+    actor: Required[Principal]
+    council: Council | None
+    point: Point | None
+    values: dict[str, Any] | None
+    description: str
+    title: str
+    address: str
+    postcode: str
+    area_id: int | None
+    reporter: Reporter | None
+    channel: str
+    is_test: bool
+    photos: list[bytes | CleanImage] | None
+    media_urls: list[str] | None
+
+
+def case_check(**kwargs: Unpack[NewCase]) -> None:
+    """Run every check case_create would, without writing anything: for requests accepted now
+    and created later, whose errors must still be reported now."""
     _prepare(**kwargs)
 
 
-def case_create(**kwargs: Any) -> Case:
+def case_create(**kwargs: Unpack[NewCase]) -> Case:
     """Create a case in the council that holds `point` (or `council` when given).
 
-    Arguments as `_prepare`. A report needs a point, or an area or an address in the council
-    (then it is marked approximately located and drawn at a point inside the area or council).
-    Field values are checked against the service's current template.
+    A report needs a point, or an area or an address in the council (then it is marked
+    approximately located and drawn at a point inside the area or council). Field values are
+    checked against the service's current template; photos are stripped of metadata.
     """
     prepared = _prepare(**kwargs)
     case, now = prepared.case, prepared.case.created_at
@@ -294,6 +314,8 @@ def case_transition(
                  f"Your role cannot move a case to {workflow.state(to_state).name!r}")
         from_state = case.state
         target = workflow.state(to_state)
+        # The template's words for the new state, unless the officer wrote their own.
+        message = message or target.message
         now = clock.now()
         case.state = to_state
         case.is_open = not target.is_closed

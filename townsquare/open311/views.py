@@ -33,6 +33,7 @@ from townsquare.cases.selectors import (
     public_updates_between,
 )
 from townsquare.catalogue.models import ServiceTemplate
+from townsquare.catalogue.schema import FMS_STATUSES
 from townsquare.catalogue.selectors import service_get, services_for_council
 from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -42,6 +43,7 @@ from townsquare.councils.selectors import (
     council_for_point,
     council_get_by_jurisdiction,
     council_list,
+    councils_by_id,
 )
 from townsquare.geo.points import Point
 from townsquare.open311 import params, serializers
@@ -56,11 +58,6 @@ from townsquare.open311.services import (
 log = logging.getLogger(__name__)
 
 FORMATS = ("json", "xml")
-FMS_STATUSES = {
-    "open", "closed", "fixed", "in_progress", "action_scheduled", "investigating", "duplicate",
-    "not_councils_responsibility", "no_further_action", "internal_referral", "cancelled",
-    "reopen", "for_triage", "planned", "unchanged",
-}
 MAX_PHOTOS = 10
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _REFERENCE = re.compile(r"[A-Za-z0-9-]{1,40}")
@@ -182,8 +179,8 @@ def _api_key(form: Any) -> ApiKey:
 def _key_council(key: ApiKey, form: Any) -> Council:
     """The council a request goes to: the key's own, which jurisdiction_id must agree with."""
     council = _jurisdiction(form)
-    key_council = next((c for c in council_list() if c.id == key.council_id), None)
-    if key_council is None:
+    key_council = councils_by_id(ids={key.council_id}).get(key.council_id)
+    if key_council is None or not key_council.is_active:
         raise Forbidden("api_key belongs to a council that is not served here")
     if council is not None and council.id != key_council.id:
         raise Forbidden(f"api_key is not valid for {council.name}")
@@ -440,7 +437,7 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     status = params.value(form, "status").lower()
     if not status:
         raise params.BadParameter("status", "is required")
-    if status not in FMS_STATUSES:
+    if status not in FMS_STATUSES:  # mySociety's extended set, as templates map states
         raise params.BadParameter("status", f"{status[:30]!r} is not a known status")
     params.optional_datetime(form, "updated_datetime")
     council = _jurisdiction(form)

@@ -218,3 +218,16 @@ def test_anonymise_removes_what_an_application_says_about_a_person(council, agen
     assert cases_anonymise_expired(now=case.closed_at + dt.timedelta(days=366)) == 1
     case.refresh_from_db()
     assert case.values == {} and case.description == "" and case.reporter_email == ""
+
+
+def test_a_transition_without_words_uses_the_states_public_message(council, agent):
+    document = template()
+    document["workflow"]["states"][2]["message"] = "Thank you, we have fixed this."
+    template_publish(council=council, document=document, actor=Actor.system())
+    case = case_transition(case=new_report(), to_state="fixed", actor=agent)
+    assert case.status_notes == "Thank you, we have fixed this."
+    event = Event.objects.filter(kind="case.transitioned", stream_id=case.id).get()
+    assert event.payload["message"] == "Thank you, we have fixed this."
+    own_words = case_transition(case=new_report(), to_state="fixed", actor=agent,
+                                message="Filled on Tuesday")
+    assert own_words.status_notes == "Filled on Tuesday"
