@@ -428,7 +428,8 @@ def test_council_publishes_every_service_and_a_second_import_is_unchanged(counci
     out = run("open311", "import-services", sf, "--council", council.slug)
     assert "imported   006  Trees - Damaged Tree [Tree Maintenance]  v1" in out
     assert out.rstrip().endswith("Imported 38, unchanged 0, skipped 0 for council testshire.")
-    assert counts() == (templates + 38, versions + 38, events + 38)
+    # One event per published service, and one for the "general" team they route to.
+    assert counts() == (templates + 38, versions + 38, events + 39)
     service = ServiceTemplate.objects.get(council=council, code="006")
     assert (service.name, service.group, service.current_version.number) == (
         "Trees - Damaged Tree", "Tree Maintenance", 1)
@@ -438,7 +439,7 @@ def test_council_publishes_every_service_and_a_second_import_is_unchanged(counci
     again = run("open311", "import-services", sf, "--council", council.slug)
     assert "unchanged  006  Trees - Damaged Tree [Tree Maintenance]  v1" in again
     assert again.rstrip().endswith("Imported 0, unchanged 38, skipped 0 for council testshire.")
-    assert counts() == (templates + 38, versions + 38, events + 38)
+    assert counts() == (templates + 38, versions + 38, events + 39)
 
 
 @pytest.mark.django_db

@@ -22,3 +22,14 @@ class ApiKeyRevoked(DomainEvent):
     visibility: ClassVar[str] = Visibility.INTERNAL
     api_key_id: int
     name: str
+
+
+@dataclass(frozen=True)
+class MembershipSet(DomainEvent):
+    """Someone was given a role in a council (or their role or team changed)."""
+
+    kind: ClassVar[str] = "membership.set"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    user_id: int
+    role: str
+    team_id: int | None

@@ -5,7 +5,7 @@ import secrets
 
 from django.db import transaction
 
-from townsquare.accounts.events import ApiKeyCreated, ApiKeyRevoked
+from townsquare.accounts.events import ApiKeyCreated, ApiKeyRevoked, MembershipSet
 from townsquare.accounts.models import ApiKey, Membership, Role, User
 from townsquare.core import clock
 from townsquare.core.actors import Actor
@@ -26,14 +26,24 @@ def user_ensure(*, email: str, full_name: str = "", password: str | None = None,
         return user
 
 
-def membership_set(*, user: User, council_id: int, role: str, team_id: int | None = None
-                   ) -> Membership:
+def membership_set(*, user: User, council_id: int, role: str, team_id: int | None = None,
+                   actor: Actor | None = None) -> Membership:
+    """Give a user a role (and optionally a team) in a council; recorded in the audit trail."""
     if role not in Role.values:
-        raise ValueError(f"Unknown role {role!r}; expected one of {', '.join(Role.values)}")
+        raise InvalidInput({"role": [f"Unknown role {role!r}; expected one of "
+                                     f"{', '.join(Role.values)}"]})
     with transaction.atomic():
+        existing = Membership.objects.filter(user=user, council_id=council_id).first()
+        if existing and (existing.role, existing.team_id) == (role, team_id):
+            return existing  # nothing changes, nothing to record
         membership, _ = Membership.objects.update_or_create(
             user=user, council_id=council_id, defaults={"role": role, "team_id": team_id}
         )
+        if team_id is not None and membership.team.council_id != council_id:
+            raise InvalidInput({"team": ["That team belongs to another council"]})
+        append_event(MembershipSet(user_id=user.pk, role=role, team_id=team_id),
+                     council_id=council_id, stream="membership", stream_id=membership.pk,
+                     actor=actor or Actor.system())
         return membership
 
 

@@ -88,8 +88,8 @@ def subscribe(event_type: type[DomainEvent], handler: Handler) -> None:
 _PG_APPEND_SQL = (
     "INSERT INTO core_event (kind, council_id, stream, stream_id, actor_kind, actor_label, "
     "actor_user_id, visibility, payload, created_at) "
-    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s "
-    "FROM (SELECT pg_advisory_xact_lock(%s)) AS serialised RETURNING id"
+    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, clock_timestamp() "
+    "FROM (SELECT pg_advisory_xact_lock(%s)) AS serialised RETURNING id, created_at"
 )
 
 
@@ -101,9 +101,10 @@ def _insert(record: Event) -> None:
         cursor.execute(_PG_APPEND_SQL, [
             record.kind, record.council_id, record.stream, record.stream_id, record.actor_kind,
             record.actor_label, record.actor_user_id, record.visibility,
-            json.dumps(record.payload), record.created_at, _EVENT_APPEND_LOCK,
+            json.dumps(record.payload), _EVENT_APPEND_LOCK,
         ])
-        record.id = cursor.fetchone()[0]
+        # The time is read after the lock is granted, so times follow commit order as ids do.
+        record.id, record.created_at = cursor.fetchone()
 
 
 def append_event(

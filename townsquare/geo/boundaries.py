@@ -59,7 +59,8 @@ def parse_multipolygon(geojson: Any) -> dict[str, Any]:
         )
     if geometry.geom_type == "Polygon":
         geometry = shapely.MultiPolygon([geometry])
-    return shapely.geometry.mapping(geometry) | {}
+    # Through JSON, so the result equals what the database gives back (lists, not tuples).
+    return json.loads(json.dumps(shapely.geometry.mapping(geometry)))
 
 
 @dataclass(frozen=True)

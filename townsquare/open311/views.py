@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
 from django.urls import reverse
@@ -126,6 +127,11 @@ def endpoint(*methods: str, root: str) -> Callable:
                 response = error_response(400, _describe(exc), fmt)
             except DomainError as exc:
                 response = error_response(400, exc.message, fmt)
+            except OperationalError:
+                # The database is busy or unreachable: temporary, so say so and invite a retry.
+                log.exception("Open311 %s %s: database unavailable", request.method, request.path)
+                response = error_response(503, "Temporarily unavailable; retry shortly", fmt)
+                response["Retry-After"] = "5"
             except Exception:
                 # A bug of ours; still an Open311 answer, never an HTML 500 page.
                 log.exception("Open311 %s %s failed", request.method, request.path)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from townsquare.core.eventlog import DomainEvent
+from townsquare.core.models import Visibility
+
+
+@dataclass(frozen=True)
+class CouncilSaved(DomainEvent):
+    """A council's details or boundary were created or changed."""
+
+    kind: ClassVar[str] = "council.saved"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AreaSaved(DomainEvent):
+    kind: ClassVar[str] = "area.saved"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TeamSaved(DomainEvent):
+    kind: ClassVar[str] = "team.saved"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    code: str
+    name: str
