@@ -553,3 +553,16 @@ def test_one_request_unknown_jurisdiction_is_404(client, council, fmt):
     case = seed_case(council)
     response = get(client, f"requests/{case.reference}", fmt, jurisdiction_id="nowhere.gov.uk")
     assert_error(response, fmt, 404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_updated_after_alone_finds_old_requests_changed_recently(client, council, now, fmt):
+    old = seed_case(council, at=now - dt.timedelta(days=200), updated=now - dt.timedelta(hours=1))
+    stale = seed_case(council, at=now - dt.timedelta(days=200))
+    since = (now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert found(client, fmt, updated_after=since) == {old.reference}
+    # With a date window, both apply: the old case is outside the window.
+    start = (now - dt.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert found(client, fmt, updated_after=since, start_date=start) == set()
+    assert stale.reference in found(client, fmt, updated_before=since)

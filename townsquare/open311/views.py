@@ -283,13 +283,18 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     radius = params.number(query, "radius", low=1, high=50_000)
     if (lat is None) != (lng is None) or (radius is not None and lat is None):
         raise params.BadParameter("lat", "lat, long and radius go together")
-    start, end = (None, None) if references else params.date_window(query, now)
+    updated_after = params.optional_datetime(query, "updated_after")
+    updated_before = params.optional_datetime(query, "updated_before")
+    # "What changed since X" must find old requests changed recently, so a search by update
+    # time alone is not also held to the default 90 days of creation.
+    by_update_only = (updated_after or updated_before) and not (
+        params.value(query, "start_date") or params.value(query, "end_date"))
+    start, end = (None, None) if references or by_update_only else params.date_window(query, now)
     search = PublicSearch(
         council_ids=_council_ids(query), references=references,
         service_codes=params.comma_list(query, "service_code"), is_open=is_open,
         created_from=start, created_before=end,
-        updated_after=params.optional_datetime(query, "updated_after"),
-        updated_before=params.optional_datetime(query, "updated_before"),
+        updated_after=updated_after, updated_before=updated_before,
         center=Point(lat, lng) if lat is not None else None,
         radius_m=radius or (500.0 if lat is not None else None), bbox=params.bbox(query),
     )
