@@ -68,3 +68,16 @@ def test_unknown_council_or_format_is_404_and_the_index_lists_downloads(client, 
     assert client.get("/open-data/all.xlsx").status_code == 404
     page = client.get("/open-data/").content.decode()
     assert "all.csv" in page and "testshire.geojson" in page and "support_count" in page
+
+
+def test_a_service_name_that_looks_like_a_formula_arrives_as_text(client, council):
+    from tests.factories import template
+    from townsquare.catalogue.services import template_publish
+    from townsquare.core.actors import Actor
+
+    template_publish(council=council, document=template(name="=cmd|' /C calc'!A0"),
+                     actor=Actor.system())
+    case_create(service_code="pothole", actor=Principal.anonymous(), point=Point(51.5, -1.5),
+                values={"depth": "deep"})
+    [row] = list(csv.DictReader(io.StringIO(body(client.get("/open-data/all.csv")))))
+    assert row["service_name"] == "'=cmd|' /C calc'!A0"
