@@ -1,0 +1,39 @@
+"""Open data downloads: a stable URL per council and format, and one for everything."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from townsquare.core import clock
+from townsquare.core.errors import NotFound
+from townsquare.councils.selectors import council_get, council_list
+from townsquare.opendata.exports import COLUMNS, FORMATS, Export, stream
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "opendata/index.html", {
+        "councils": council_list(), "columns": COLUMNS, "formats": list(FORMATS),
+    })
+
+
+@require_GET
+def download(request: HttpRequest, scope: str, fmt: str) -> StreamingHttpResponse:
+    if fmt not in FORMATS:
+        raise Http404("Unknown format")
+    if scope == "all":
+        council_ids = None
+    else:
+        try:
+            council_ids = frozenset([council_get(slug=scope).id])
+        except NotFound:
+            raise Http404("Unknown council") from None
+    response = StreamingHttpResponse(stream(Export(council_ids=council_ids, fmt=fmt)),
+                                     content_type=FORMATS[fmt])
+    stamp = clock.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = (
+        f'attachment; filename="townsquare-{scope}-{stamp}.{fmt}"')
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
