@@ -67,7 +67,7 @@ def date_window(params: Mapping[str, str], now: dt.datetime
             raise BadParameter(
                 "end_date", "the window between start_date and end_date is over 90 days: "
                 "ask for narrower windows one after another (and page through each), or "
-                "download the bulk open data export for long periods")
+                "download the bulk open data export (/open-data/) for long periods")
         return start, end
     if start:
         return start, start + MAX_WINDOW
