@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run serve test lint test-python bench demo migrate clean
+.PHONY: help run serve test lint test-python bench demo migrate clean assets
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ test: lint test-python ## Lint, layer contracts and the whole test suite
 
 bench: $(VENV)/.dev ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python bench/run.py
+
+assets: ## Rebuild the citizen web's CSS/JS from GOV.UK Frontend (needs Node.js 20 and npm)
+	npm ci --no-audit --no-fund
+	node scripts/build-assets.mjs
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

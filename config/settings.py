@@ -67,8 +67,10 @@ INSTALLED_APPS = [
     "townsquare.councils",
     "townsquare.catalogue",
     "townsquare.cases",
+    "townsquare.ui",
     "townsquare.portal",
     "townsquare.open311",
+    "townsquare.opendata",
     "townsquare.demo",
     "townsquare.cli",
 ]

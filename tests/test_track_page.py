@@ -44,10 +44,11 @@ def test_finding_by_reference(client, report):
     assert client.get("/track").status_code == 200
     response = client.get("/track", {"reference": report.reference.lower()})
     assert response.status_code == 302 and response["Location"] == f"/track/{report.reference}"
-    bad = client.get("/track", {"reference": "<script>"})
+    bad = client.get("/track", {"reference": "<script>alert(1)</script>"})
     assert bad.status_code == 400
     assert "Enter a reference like" in bad.content.decode()
-    assert "<script>" not in bad.content.decode()
+    assert "<SCRIPT>ALERT(1)" not in bad.content.decode()  # echoed back escaped only
+    assert "&lt;SCRIPT&gt;ALERT(1)" in bad.content.decode()
 
 
 def test_unknown_and_private_requests_are_not_found(client, council):

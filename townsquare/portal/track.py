@@ -53,6 +53,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     workflow = workflow_for_version(version)
     events = public_timelines(case_ids=[row["id"]])[row["id"]]
     context = {
+        "page_council": listing.councils[row["council_id"]],
         "case": {
             "reference": row["reference"],
             "service_name": listing.services[row["service_id"]].name,
