@@ -1,6 +1,6 @@
 from django.urls import path
 
-from townsquare.portal import open_data, track, views
+from townsquare.portal import open_data, report, track, views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("open-data/<slug:scope>.<str:fmt>", open_data.download, name="open_data_download"),
     path("track", track.find, name="track"),
     path("track/<str:reference>", track.case, name="track_case"),
+    path("report/", report.councils, name="report"),
+    path("report/done/<str:reference>", report.done, name="report_done"),
+    path("report/<slug:slug>/", report.services, name="report_services"),
+    path("report/<slug:slug>/<slug:service_code>/", report.form, name="report_form"),
 ]

@@ -1,0 +1,204 @@
+"""Report a problem without JavaScript: choose the council and the problem, fill in one form,
+get a reference, then track it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from townsquare.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+FORM = "/report/testshire/pothole/"
+
+
+def _answers(**overrides):
+    answers = {
+        "area": "", "place": "Outside 4 Mill Lane",
+        "field-depth": "deep", "field-width_cm": "40", "field-hazards": ["cyclists", "cars"],
+        "field-seen_at": "2026-03-02 07:30",
+        "description": "Big hole by the bus stop", "email": "pat@example.org", "phone": "",
+        "name": "Pat Resident", "name_public": "yes",
+    }
+    answers.update(overrides)
+    return answers
+
+
+def _error_summary(body: str) -> list[tuple[str, str]]:
+    summary = body.split('govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'<a href="#([^"]+)">([^<]*)</a>', summary)
+
+
+def test_the_whole_journey_from_council_to_tracking(client, council):
+    start = client.get("/report/")
+    assert start.status_code == 200
+    assert 'href="/report/testshire/"' in start.content.decode()
+
+    choose = client.get("/report/testshire/")
+    body = choose.content.decode()
+    assert choose.status_code == 200
+    assert "What is the problem?" in body and "<h2 class=\"govuk-heading-m\">Roads</h2>" in body
+    assert f'href="{FORM}"' in body
+
+    form = client.get(FORM)
+    body = form.content.decode()
+    assert form.status_code == 200
+    assert "csrfmiddlewaretoken" in body
+    assert 'type="radio"' in body and 'value="deep"' in body          # singlevaluelist
+    assert 'type="checkbox" value="cyclists"' in body                 # multivaluelist
+    assert 'inputmode="decimal"' in body and "A number from 1 to 1000." in body
+    assert "24-hour clock" in body                                    # datetime hint
+    assert "West ward" in body and "East ward" in body
+    assert "Describe where it is" in body and "Show my name publicly" in body
+
+    west = council.areas.get(name="West ward")
+    response = client.post(FORM, _answers(area=str(west.id)))
+    assert response.status_code == 303
+    case = Case.objects.get()
+    assert response["Location"] == f"/report/done/{case.reference}"
+    assert case.address == "Outside 4 Mill Lane" and case.area_id == west.id
+    assert case.location_approximate and case.channel == "web"
+    assert case.values == {"depth": "deep", "width_cm": 40, "hazards": ["cyclists", "cars"],
+                           "seen_at": "2026-03-02T07:30:00Z"}
+    assert case.reporter_email == "pat@example.org" and case.reporter_name_public
+
+    done = client.get(response["Location"])
+    body = done.content.decode()
+    assert done.status_code == 200
+    assert "govuk-panel--confirmation" in body and case.reference in body
+    assert "What happens next" in body and "within 5 days" in body  # close_hours 120
+    assert f'href="/track/{case.reference}"' in body
+
+    track = client.get(f"/track/{case.reference}")
+    assert track.status_code == 200
+    assert "Outside 4 Mill Lane" in track.content.decode()
+    assert "pat@example.org" not in track.content.decode()
+
+
+def test_a_phone_number_alone_is_enough(client, council):
+    response = client.post(FORM, _answers(email="", phone="01632 960 001", name=""))
+    assert response.status_code == 303
+    assert Case.objects.get().reporter_phone == "01632960001"
+
+
+def test_a_missing_required_answer_and_place_are_listed_and_what_was_typed_kept(client, council):
+    response = client.post(FORM, _answers(**{"field-depth": "", "place": ""}))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "<title>Error: " in body
+    assert "There is a problem" in body
+    assert _error_summary(body) == [
+        ("place", "Describe where the problem is, for example Outside 4 Mill Lane"),
+        ("field-depth", "Select an answer for “How deep?”"),
+    ]
+    assert 'id="field-depth-error"' in body and "govuk-form-group--error" in body
+    assert 'value="pat@example.org"' in body and "Big hole by the bus stop" in body
+    assert 'value="cyclists" checked' in body and 'value="40"' in body
+    assert not Case.objects.exists()
+
+
+def test_an_empty_form_lists_every_problem(client, council):
+    response = client.post(FORM, {})
+    assert response.status_code == 400
+    targets = [target for target, _message in _error_summary(response.content.decode())]
+    assert targets == ["place", "field-depth", "email"]
+
+
+def test_a_value_not_in_the_list_is_refused(client, council):
+    response = client.post(FORM, _answers(**{"field-depth": "bottomless",
+                                             "field-hazards": ["cyclists", "tanks"]}))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert _error_summary(body) == [
+        # a list's error links to its first option, which has the field's id
+        ("field-depth", "Select one of the answers listed for “How deep?”"),
+        ("field-hazards", "Select only answers listed for “Hazards”"),
+    ]
+    assert 'id="field-depth-error"' in body and 'id="field-hazards-error"' in body
+    assert not Case.objects.exists()
+
+
+def test_numbers_and_dates_are_checked(client, council):
+    response = client.post(FORM, _answers(**{"field-width_cm": "5000", "field-seen_at": "soon"}))
+    assert response.status_code == 400
+    assert _error_summary(response.content.decode()) == [
+        ("field-width_cm", "Width in cm: must be at most 1000"),
+        ("field-seen_at", "Enter “When did you see it?” as a date and time, for example "
+                          "2026-03-02 07:30"),
+    ]
+
+
+def test_no_way_to_contact_is_refused(client, council):
+    response = client.post(FORM, _answers(email="", phone=""))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert dict(_error_summary(body)) == {
+        "email": "Enter an email address or a phone number so the council can contact you "
+                 "about this report"}
+    assert 'id="email-error"' in body
+
+
+def test_a_bad_email_address_is_refused(client, council):
+    response = client.post(FORM, _answers(email="not-an-address"))
+    assert response.status_code == 400
+    assert dict(_error_summary(response.content.decode()))["email"].startswith(
+        "Enter an email address in the correct format")
+
+
+def test_over_long_text_is_refused(client, council):
+    response = client.post(FORM, _answers(description="x" * 4001))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "must be 4000 characters or fewer" in dict(_error_summary(body))["description"]
+    assert 'id="description-error"' in body
+    response = client.post(FORM, _answers(place="y" * 301))
+    assert "must be 300 characters or fewer" in dict(
+        _error_summary(response.content.decode()))["place"]
+    assert not Case.objects.exists()
+
+
+def test_hostile_input_is_shown_escaped(client, council):
+    hostile = "<script>alert(1)</script>"
+    response = client.post(FORM, _answers(description=hostile, place=hostile, email="",
+                                          **{"field-depth": hostile}))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+    response = client.post(FORM, _answers(description=hostile, place=hostile))
+    assert response.status_code == 303
+    track = client.get(f"/track/{Case.objects.get().reference}").content.decode()
+    assert "<script>alert(1)</script>" not in track
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in track
+
+
+def test_a_private_service_is_not_offered(client, council):
+    body = client.get("/report/testshire/").content.decode()
+    assert "School transport" not in body and "school_transport" not in body
+    assert client.get("/report/testshire/school_transport/").status_code == 404
+    assert client.post("/report/testshire/school_transport/",
+                       {"place": "x", "email": "a@example.org"}).status_code == 404
+    assert not Case.objects.exists()
+
+
+def test_unknown_council_service_and_reference_are_not_found(client, council):
+    assert client.get("/report/nowhere/").status_code == 404
+    assert client.get("/report/testshire/no_such_thing/").status_code == 404
+    assert client.get("/report/done/TST-26-999999").status_code == 404
+
+
+def test_the_form_is_protected_against_cross_site_requests(council):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(FORM, _answers()).status_code == 403
+    assert not Case.objects.exists()
+
+
+def test_home_and_footer_link_to_the_journey(client, council):
+    body = client.get("/").content.decode()
+    assert 'href="/report/testshire/"' in body
+    assert 'href="/report/"' in body
