@@ -44,6 +44,7 @@ def test_csv_has_the_dictionary_columns_and_no_personal_or_private_data(client, 
     for secret in ("Pat", "07700", "pat@example.org", "Sam", "school_transport"):
         assert secret not in text
     assert rows[0]["ward"] == "East ward" and rows[0]["status"] == "open"
+    assert rows[0]["location_approximate"] == "false"
 
 
 def test_formula_cells_are_neutralised():

@@ -61,11 +61,16 @@ def _csv_cell(value: object) -> object:
     return value
 
 
-def _neutralised(row: OpenDataRow) -> OpenDataRow:
-    if any(isinstance(row[i], str) and row[i].startswith(_FORMULA_STARTS) for i in _TYPED_TEXT):
-        row = list(row)
-        for i in _TYPED_TEXT:
-            row[i] = _csv_cell(row[i])
+_BOOLEANS = tuple(i for i, (name, _) in enumerate(COLUMNS) if name == "location_approximate")
+
+
+def _neutralised(row: OpenDataRow) -> list[object]:
+    """The row as CSV cells: true/false as in JSON, typed text safe from formulas."""
+    row = list(row)
+    for i in _BOOLEANS:
+        row[i] = "true" if row[i] else "false"
+    for i in _TYPED_TEXT:
+        row[i] = _csv_cell(row[i])
     return row
 
 
