@@ -32,6 +32,10 @@ migrate: $(VENV)/.runtime ## Apply database migrations
 demo: migrate ## Load the demo councils, services, staff and cases (idempotent)
 	$(BIN)/townsquare demo
 
+# The demo's webhook goes to a receiver on this machine, which the address guard refuses
+# unless told (never set this in production).
+run demo: export MESSAGING_WEBHOOK_ALLOW_LOOPBACK = true
+
 run: demo ## Serve the product with its demo data on http://127.0.0.1:8000
 	$(BIN)/townsquare collectstatic --no-input -v 0
 	@echo ""
@@ -40,7 +44,13 @@ run: demo ## Serve the product with its demo data on http://127.0.0.1:8000
 	@echo "  Open311 for integrators:      http://$(HOST):$(PORT)/open311/"
 	@echo "  Open311 endpoint:             http://$(HOST):$(PORT)/open311/v2/services.json"
 	@echo "  Health check:                 http://$(HOST):$(PORT)/healthz"
+	@echo "  Email alerts:                 http://$(HOST):$(PORT)/alerts/"
+	@echo "  Demo mailbox (all email):     .venv/bin/townsquare mailbox list"
+	@echo "  Demo webhook receiver log:    var/webhooks/"
 	@echo "Press Ctrl-C to stop."
+	$(BIN)/townsquare mailbox serve & MAILBOX=$$!; \
+	$(BIN)/townsquare webhooks listen & RECEIVER=$$!; \
+	trap 'kill $$MAILBOX $$RECEIVER 2>/dev/null' EXIT; \
 	$(BIN)/townsquare serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev ## Ruff and the import-layer contracts

@@ -61,3 +61,32 @@ def agent(council):
 @pytest.fixture
 def supervisor(council):
     return factories.make_staff(council, "supervisor")[1]
+
+
+@pytest.fixture(autouse=True)
+def _messaging_quiet(settings):
+    # Tests that do not test messaging send nothing; messaging's tests switch dispatch on.
+    settings.MESSAGING_DISPATCH = "off"
+
+
+@pytest.fixture(autouse=True)
+def _live_broker_stopped_after_each_test():
+    # A test that opened a live stream starts the watcher thread, which keeps reading the event
+    # table. Left running, its reads can deadlock with the next transactional test's flush
+    # (TRUNCATE) on PostgreSQL. This fixture is set up after pytest-django's database fixture,
+    # so it is torn down before the flush.
+    yield
+    from townsquare.live.broker import broker
+
+    if broker.running:
+        broker.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _background_threads_stopped_before_the_database_goes(django_db_setup):
+    # Live streams start a watcher thread per process; stop it while the test database still
+    # exists, so it never logs "lost the database" into a closed capture at the end of a run.
+    yield
+    from townsquare.live.broker import broker
+
+    broker.stop()

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -300,7 +301,18 @@ load from four client processes on the same two cores (keep-alive connections).
 
 Raw figures: `{json.dumps(r)}`
 """
-    (ROOT / "bench" / "RESULTS.md").write_text(text)
+    # Other benchmarks write their own sections, between <!-- name: script --> and
+    # <!-- end name --> lines, or <!-- name:start --> and <!-- name:end -->; keep them.
+    path = ROOT / "bench" / "RESULTS.md"
+    if path.exists():
+        existing = path.read_text()
+        kept = re.findall(r"(?ms)^<!-- [^\n]*: bench/[^\n]* -->\n.*?^<!-- end [^\n]* -->$",
+                          existing)
+        kept += [m.group(0) for m in re.finditer(
+            r"(?ms)^<!-- ([\w-]+):start -->\n.*?^<!-- \1:end -->$", existing)]
+        if kept:
+            text = text.rstrip() + "\n\n" + "\n\n".join(kept) + "\n"
+    path.write_text(text)
     print(text)
 
 

@@ -67,9 +67,14 @@ INSTALLED_APPS = [
     "townsquare.councils",
     "townsquare.catalogue",
     "townsquare.cases",
+    "townsquare.messaging",
     "townsquare.ui",
     "townsquare.portal",
+    "townsquare.staff",
+    "townsquare.live",
     "townsquare.open311",
+    "townsquare.api",
+    "townsquare.insights",
     "townsquare.opendata",
     "townsquare.demo",
     "townsquare.cli",
@@ -184,3 +189,92 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO")},
 }
+
+# --- staff ---
+# Staff sign-in: failures allowed per email address before it is locked, and for how long
+# (failures are counted within the same number of minutes).
+STAFF_SIGNIN_MAX_FAILURES = int(_env("STAFF_SIGNIN_MAX_FAILURES", "5"))
+STAFF_SIGNIN_LOCKOUT_MINUTES = int(_env("STAFF_SIGNIN_LOCKOUT_MINUTES", "15"))
+# A staff session ends after this many minutes without a request, and in any case this many
+# hours after signing in.
+STAFF_SESSION_IDLE_MINUTES = int(_env("STAFF_SESSION_IDLE_MINUTES", "30"))
+STAFF_SESSION_MAX_HOURS = int(_env("STAFF_SESSION_MAX_HOURS", "10"))
+
+# --- messaging ---
+# Outgoing email (Django's own settings, so django.core.mail and the outbox share them). The
+# defaults point at the demo's local mailbox (`townsquare mailbox serve`), never at the internet.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = _env("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(_env("EMAIL_PORT", "8025"))
+EMAIL_HOST_USER = _env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Townsquare <noreply@townsquare.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The demo mailbox: where `townsquare mailbox serve` listens and keeps what it receives.
+MAILBOX_HOST = "127.0.0.1"
+MAILBOX_PORT = int(_env("MAILBOX_PORT", str(EMAIL_PORT)))
+MAILBOX_DIR = VAR_DIR / "mailbox"
+# The site's address as people reach it, for links in emails and SMS.
+PUBLIC_URL = _env("PUBLIC_URL", f"http://127.0.0.1:{SERVE_PORT}").rstrip("/")
+# Replies to case emails go to reply+<signed case token>@this domain (an inbound-email provider
+# forwards them to /api/inbound/email). Empty: emails carry no reply address.
+REPLY_EMAIL_DOMAIN = _env("REPLY_EMAIL_DOMAIN", "replies.townsquare.localhost")
+# Shared secret that inbound providers send as "Authorization: Bearer <secret>"; empty refuses all.
+INBOUND_SECRET = _env("INBOUND_SECRET")
+# thread: a dispatcher thread in each process turns events into outbox rows; inline: at once,
+# after the commit (tests); off: only the worker and `townsquare messaging dispatch` do it.
+MESSAGING_DISPATCH = _env("MESSAGING_DISPATCH", "thread")
+MESSAGING_MAX_ATTEMPTS = int(_env("MESSAGING_MAX_ATTEMPTS", "6"))
+MESSAGING_RETRY_BASE_SECONDS = float(_env("MESSAGING_RETRY_BASE_SECONDS", "30"))
+MESSAGING_RETRY_MAX_SECONDS = 6 * 3600
+# A worker holds a claimed message this long; if it dies, another takes the message over.
+MESSAGING_SEND_LEASE_SECONDS = int(_env("MESSAGING_SEND_LEASE_SECONDS", "120"))
+MESSAGING_BATCH_SIZE = 50
+# How many send tasks one burst of messages is split across (one per worker process).
+MESSAGING_SENDERS = int(_env("MESSAGING_SENDERS", "2"))
+MESSAGING_RATE_LIMIT_PER_HOUR = int(_env("MESSAGING_RATE_LIMIT_PER_HOUR", "30"))
+MESSAGING_SMS_QUIET_HOURS = _env("MESSAGING_SMS_QUIET_HOURS", "21:00-08:00")
+MESSAGING_DIGEST_HOUR = int(_env("MESSAGING_DIGEST_HOUR", "7"))
+# Events older than this (imports, bulk loads) notify nobody.
+MESSAGING_EVENT_MAX_AGE_HOURS = 24
+MESSAGING_AREA_MAX_RADIUS_M = 5000
+MESSAGING_WEBHOOK_TIMEOUT = float(_env("MESSAGING_WEBHOOK_TIMEOUT", "10"))
+MESSAGING_WEBHOOK_ALLOW_PRIVATE = _env_bool("MESSAGING_WEBHOOK_ALLOW_PRIVATE", False)
+MESSAGING_WEBHOOK_ALLOW_LOOPBACK = _env_bool("MESSAGING_WEBHOOK_ALLOW_LOOPBACK", False)
+MESSAGING_WEBHOOK_SECRET_OVERLAP_HOURS = 24
+# GOV.UK Notify: with an API key, email and SMS go through Notify (one generic template each,
+# with ((subject)) and ((body)) placeholders); without one, email goes over SMTP and SMS is off.
+NOTIFY_API_KEY = _env("NOTIFY_API_KEY")
+NOTIFY_BASE_URL = _env("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_EMAIL_TEMPLATE_ID = _env("NOTIFY_EMAIL_TEMPLATE_ID")
+NOTIFY_SMS_TEMPLATE_ID = _env("NOTIFY_SMS_TEMPLATE_ID")
+# The bearer token Notify sends with delivery receipts and inbound SMS (set in Notify's settings).
+NOTIFY_CALLBACK_TOKEN = _env("NOTIFY_CALLBACK_TOKEN")
+# --- insights ---
+# Real public data (City of Boston 311, 2015...) the demo imports; not shipped with the product.
+SHARED_DATA_DIR = Path(_env("TOWNSQUARE_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
+# Live streams (SSE): on SQLite, how often each process looks for new events (PostgreSQL is
+# told at once by NOTIFY and looks this often only as a safety net); and how often an idle
+# stream sends a keep-alive comment so proxies keep it open.
+LIVE_POLL_SECONDS = float(_env("LIVE_POLL_SECONDS", "0.2"))
+LIVE_HEARTBEAT_SECONDS = float(_env("LIVE_HEARTBEAT_SECONDS", "15"))
+# Open live streams each web process accepts (beyond them, connections wait).
+LIVE_MAX_STREAMS = int(_env("LIVE_MAX_STREAMS", "2000"))
+# --- report ---
+# Map tiles behind the report and browse maps (Leaflet URL template); empty for no tiles: the
+# maps still draw council boundaries and reports from Townsquare's own GeoJSON (ADR 50).
+MAP_TILE_URL = _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = _env(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
+# A Nominatim-style search URL (`?q=...&format=jsonv2` is added) asked when the gazetteer has
+# no match; off when empty (ADR 52).
+GEOCODER_URL = _env("GEOCODER_URL", "")
+GEOCODER_TIMEOUT_SECONDS = float(_env("GEOCODER_TIMEOUT_SECONDS", "3"))
+# A report form with photos larger than this in total is refused with a page saying so (each
+# photo is also held to 20 MB, with the error shown on the form).
+REPORT_MAX_UPLOAD_BYTES = int(_env("REPORT_MAX_UPLOAD_BYTES", str(64 * 1024 * 1024)))
+# How long the link that confirms a report's email address works.
+REPORT_CONFIRM_DAYS = int(_env("REPORT_CONFIRM_DAYS", "14"))

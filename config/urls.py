@@ -2,5 +2,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("townsquare.open311.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("townsquare.portal.urls")),
+    path("api/", include("townsquare.api.urls")),
+    path("staff/messaging/", include("townsquare.staff.messaging_urls")),
+    path("staff/", include("townsquare.staff.urls")),
+    path("live/", include("townsquare.live.urls")),
 ]

@@ -1,10 +1,12 @@
 // Build the citizen web's static files from GOV.UK Frontend (ADR 11).
 //   npm ci && node scripts/build-assets.mjs     (or: make assets)
-// Writes townsquare/ui/static/ui/{townsquare.css, govuk-frontend.min.js, assets-manifest.json}.
+// Writes townsquare/ui/static/ui/{townsquare.css, govuk-frontend.min.js, assets-manifest.json}
+// and Leaflet (ADR 50) under townsquare/ui/static/ui/leaflet/. Our own map script, map.js,
+// is written by hand beside them and is not built.
 // The manifest records a hash of the sources (our SCSS, the installed govuk-frontend and sass
 // versions); tests/test_ui_assets.py fails when the committed CSS is older than its sources.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as sass from "sass";
@@ -43,7 +45,11 @@ export function sourcesHash(versions) {
   return hash.digest("hex");
 }
 
-const versions = { "govuk-frontend": versionOf("govuk-frontend"), sass: versionOf("sass") };
+const versions = {
+  "govuk-frontend": versionOf("govuk-frontend"),
+  leaflet: versionOf("leaflet"),
+  sass: versionOf("sass"),
+};
 mkdirSync(outDir, { recursive: true });
 
 const result = sass.compile(join(scssDir, "townsquare.scss"), {
@@ -62,6 +68,18 @@ const js = readFileSync(join(govukDist, "govuk-frontend.min.js"), "utf8")
   .replace(/\/\/# sourceMappingURL=\S+\s*$/, "");
 writeFileSync(join(outDir, "govuk-frontend.min.js"), js.trimEnd() + "\n");
 
+// Leaflet as its authors ship it, without source maps; its CSS names its images relatively,
+// so they are copied beside it for collectstatic's manifest to find.
+const leafletDist = join(root, "node_modules/leaflet/dist");
+const leafletOut = join(outDir, "leaflet");
+mkdirSync(join(leafletOut, "images"), { recursive: true });
+writeFileSync(join(leafletOut, "leaflet.js"),
+  readFileSync(join(leafletDist, "leaflet.js"), "utf8").replace(/\/\/# sourceMappingURL=\S+\s*$/, "").trimEnd() + "\n");
+copyFileSync(join(leafletDist, "leaflet.css"), join(leafletOut, "leaflet.css"));
+for (const image of readdirSync(join(leafletDist, "images"))) {
+  copyFileSync(join(leafletDist, "images", image), join(leafletOut, "images", image));
+}
+
 const cssHash = createHash("sha256").update(result.css + "\n").digest("hex");
 const manifest = {
   comment: "Written by scripts/build-assets.mjs (make assets). Do not edit.",
@@ -70,4 +88,4 @@ const manifest = {
   css_sha256: cssHash,
 };
 writeFileSync(join(outDir, "assets-manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-console.log(`townsquare.css ${result.css.length} bytes; govuk-frontend ${versions["govuk-frontend"]}`);
+console.log(`townsquare.css ${result.css.length} bytes; govuk-frontend ${versions["govuk-frontend"]}; leaflet ${versions.leaflet}`);

@@ -116,3 +116,18 @@ def make_staff(council: Council, role: str, email: str | None = None) -> tuple[U
                        password="a-long-test-password")
     membership_set(user=user, council_id=council.id, role=role)
     return user, principal_for_user(user)
+
+
+# Staff made by make_staff_signed_in share this authenticator key; tests compute codes from it.
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+STAFF_PASSWORD = "a-long-test-password"
+
+
+def make_staff_signed_in(council: Council, role: str, email: str | None = None
+                         ) -> tuple[User, Principal]:
+    """make_staff, plus a confirmed authenticator (STAFF_TOTP_SECRET) so they can sign in."""
+    from townsquare.accounts.signin import second_factor_set
+
+    user, principal = make_staff(council, role, email)
+    second_factor_set(user=user, secret=STAFF_TOTP_SECRET)
+    return user, principal

@@ -69,7 +69,8 @@ def test_export_for_an_unknown_council_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_loads_real_councils_and_is_idempotent():
+def test_demo_loads_real_councils_and_is_idempotent(settings, tmp_path):
+    settings.SHARED_DATA_DIR = tmp_path  # no Boston year here: tests/test_insights_boston_2015
     run("demo", "--cases-per-council", "50")
     snapshot = (Council.objects.count(), ServiceTemplateVersion.objects.count(),
                 Case.objects.count(), Event.objects.count())

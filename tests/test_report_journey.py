@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 
 from townsquare.cases.models import Case
 
@@ -16,7 +17,7 @@ FORM = "/report/testshire/pothole/"
 
 def _answers(**overrides):
     answers = {
-        "area": "", "place": "Outside 4 Mill Lane",
+        "lat": "51.5", "lng": "-1.75", "area": "", "place": "Outside 4 Mill Lane",
         "field-depth": "deep", "field-width_cm": "40", "field-hazards": ["cyclists", "cars"],
         "field-seen_at": "2026-03-02 07:30",
         "description": "Big hole by the bus stop", "email": "pat@example.org", "phone": "",
@@ -54,17 +55,35 @@ def test_the_whole_journey_from_council_to_tracking(client, council):
     assert "Describe where it is" in body and "Show my name publicly" in body
 
     west = council.areas.get(name="West ward")
-    response = client.post(FORM, _answers(area=str(west.id)))
+    response = client.post(FORM, _answers(area=str(west.id), lat="", lng=""))
     assert response.status_code == 303
     case = Case.objects.get()
-    assert response["Location"] == f"/report/done/{case.reference}"
+    assert response["Location"].startswith("/report/check-email/")
     assert case.address == "Outside 4 Mill Lane" and case.area_id == west.id
     assert case.location_approximate and case.channel == "web"
     assert case.values == {"depth": "deep", "width_cm": 40, "hazards": ["cyclists", "cars"],
                            "seen_at": "2026-03-02T07:30:00Z"}
     assert case.reporter_email == "pat@example.org" and case.reporter_name_public
+    # Not public until the email address is confirmed.
+    assert case.awaiting_confirmation and not case.is_public
+    assert client.get(f"/track/{case.reference}").status_code == 404
+    check = client.get(response["Location"]).content.decode()
+    assert "Check your email" in check and "p***@example.org" in check
+    assert case.reference in check and "will not be shown publicly" in check
+    message, = mail.outbox
+    assert message.to == ["pat@example.org"] and case.reference in message.subject
+    link = re.search(r"http://testserver(/report/confirm/\S+)", message.body).group(1)
+    assert link in message.alternatives[0][0]
 
-    done = client.get(response["Location"])
+    response = client.get(link)
+    assert response.status_code == 303
+    assert response["Location"] == f"/report/done/{case.reference}?confirmed=1"
+    case.refresh_from_db()
+    assert case.is_public and not case.awaiting_confirmation
+    assert client.get(link).status_code == 303  # following it twice is harmless
+    assert "Email address confirmed" in client.get(response["Location"]).content.decode()
+
+    done = client.get(f"/report/done/{case.reference}")
     body = done.content.decode()
     assert done.status_code == 200
     assert "govuk-panel--confirmation" in body and case.reference in body
@@ -77,19 +96,27 @@ def test_the_whole_journey_from_council_to_tracking(client, council):
     assert "pat@example.org" not in track.content.decode()
 
 
-def test_a_phone_number_alone_is_enough(client, council):
-    response = client.post(FORM, _answers(email="", phone="01632 960 001", name=""))
+def test_a_phone_number_alone_is_enough_and_is_public_at_once(client, council):
+    west = council.areas.get(name="West ward")
+    response = client.post(FORM, _answers(email="", phone="01632 960 001", name="",
+                                          area=str(west.id), lat="", lng=""))
     assert response.status_code == 303
-    assert Case.objects.get().reporter_phone == "01632960001"
+    case = Case.objects.get()
+    assert response["Location"] == f"/report/done/{case.reference}"
+    assert case.reporter_phone == "01632960001" and case.is_public
+    assert not mail.outbox
 
 
 def test_a_missing_required_answer_and_place_are_listed_and_what_was_typed_kept(client, council):
-    response = client.post(FORM, _answers(**{"field-depth": "", "place": ""}))
+    response = client.post(FORM, _answers(**{"field-depth": "", "place": "", "lat": "",
+                                             "lng": ""}))
     body = response.content.decode()
     assert response.status_code == 400
     assert "<title>Error: " in body
     assert "There is a problem" in body
     assert _error_summary(body) == [
+        ("area", "Show where the problem is: place a pin on the map, search for a street or "
+                 "place, or select the ward"),
         ("place", "Describe where the problem is, for example Outside 4 Mill Lane"),
         ("field-depth", "Select an answer for “How deep?”"),
     ]
@@ -103,7 +130,7 @@ def test_an_empty_form_lists_every_problem(client, council):
     response = client.post(FORM, {})
     assert response.status_code == 400
     targets = [target for target, _message in _error_summary(response.content.decode())]
-    assert targets == ["place", "field-depth", "email"]
+    assert targets == ["area", "place", "field-depth", "email"]
 
 
 def test_a_value_not_in_the_list_is_refused(client, council):
@@ -168,7 +195,8 @@ def test_hostile_input_is_shown_escaped(client, council):
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
-    response = client.post(FORM, _answers(description=hostile, place=hostile))
+    response = client.post(FORM, _answers(description=hostile, place=hostile, email="",
+                                          phone="01632 960 001"))
     assert response.status_code == 303
     track = client.get(f"/track/{Case.objects.get().reference}").content.decode()
     assert "<script>alert(1)</script>" not in track
@@ -202,3 +230,11 @@ def test_home_and_footer_link_to_the_journey(client, council):
     body = client.get("/").content.decode()
     assert 'href="/report/testshire/"' in body
     assert 'href="/report/"' in body
+
+
+def test_problems_can_be_searched_without_javascript(client, council):
+    body = client.get("/report/testshire/?q=POT").content.decode()
+    assert f'href="{FORM}"' in body and "Problems matching “POT”" in body
+    body = client.get("/report/testshire/?q=zebra").content.decode()
+    assert f'href="{FORM}"' not in body and "No problems match “zebra”" in body
+    assert "Show all problems" in body

@@ -57,4 +57,4 @@ def test_unknown_and_private_requests_are_not_found(client, council):
     for reference in ("TST-26-999999", application.reference):
         response = client.get(f"/track/{reference}")
         assert response.status_code == 404
-        assert "We cannot find a public request" in response.content.decode()
+        assert "We cannot find a request" in response.content.decode()

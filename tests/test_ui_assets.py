@@ -35,7 +35,8 @@ def sources_hash(versions: dict[str, str]) -> str:
 
 def test_committed_css_is_built_from_the_current_sources():
     """Fails when the SCSS or the pinned packages changed without `make assets`."""
-    versions = {"govuk-frontend": PINNED["govuk-frontend"], "sass": PINNED["sass"]}
+    versions = {"govuk-frontend": PINNED["govuk-frontend"], "leaflet": PINNED["leaflet"],
+                "sass": PINNED["sass"]}
     assert MANIFEST["versions"] == versions, "package.json pins changed: run `make assets`"
     assert MANIFEST["sources_sha256"] == sources_hash(versions), (
         "townsquare/ui/assets/scss changed since the CSS was built: run `make assets`")
@@ -59,7 +60,20 @@ def test_css_carries_no_gov_uk_font_or_images():
     assert "system-ui" in css
     assert "sourceMappingURL" not in (STATIC / "govuk-frontend.min.js").read_text()
     shipped = {p.name for p in STATIC.iterdir()}
-    assert shipped == {"townsquare.css", "govuk-frontend.min.js", "assets-manifest.json"}
+    # live.js is written by hand (live updates, ADR 40), not built.
+    assert shipped == {"townsquare.css", "govuk-frontend.min.js", "assets-manifest.json",
+                       "leaflet", "map.js", "category-search.js", "live.js"}
+
+
+def test_leaflet_is_the_pinned_release_without_source_maps():
+    """Leaflet is copied from npm by the build (ADR 50), with the images its CSS names."""
+    leaflet = STATIC / "leaflet"
+    version = PINNED["leaflet"]
+    assert f'version="{version}"' in (leaflet / "leaflet.js").read_text()
+    assert "sourceMappingURL" not in (leaflet / "leaflet.js").read_text()
+    css = (leaflet / "leaflet.css").read_text()
+    for name in re.findall(r"url\((images/[^)]+)\)", css):
+        assert (leaflet / name).is_file(), name
 
 
 def test_collectstatic_with_the_production_storage(tmp_path, settings):
@@ -69,6 +83,7 @@ def test_collectstatic_with_the_production_storage(tmp_path, settings):
     call_command("collectstatic", "--no-input", verbosity=0)
     paths = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
     assert "ui/townsquare.css" in paths and "ui/govuk-frontend.min.js" in paths
+    assert "ui/leaflet/leaflet.css" in paths and "ui/map.js" in paths
 
 
 @pytest.mark.parametrize(("colour", "expected"), [

@@ -20,6 +20,7 @@ import pytest
 
 from tests import factories
 from tests.browser.support import NO_JS_PAGES, TIMEOUT_MS, VIEWPORT
+from tests.citizen_mailbox import smtp_mailbox  # noqa: F401 (a real SMTP server, a fixture)
 
 CHROMIUM = os.environ.get("TOWNSQUARE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

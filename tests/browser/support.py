@@ -119,3 +119,22 @@ def tab_to(page: Any, selector: str, *, limit: int = 60, backwards: bool = False
 def assert_focused(page: Any, selector: str) -> None:
     if not page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
         pytest.fail(f"expected the focus on {selector}, it is on {focused(page)}", pytrace=False)
+
+
+def staff_sign_in(page: Any, email: str, *, password: str | None = None,
+                  secret: str | None = None) -> None:
+    """Sign in to the staff web through its pages (password, then the current TOTP code).
+
+    Defaults match tests.factories.make_staff_signed_in."""
+    import pyotp
+
+    from tests.factories import STAFF_PASSWORD, STAFF_TOTP_SECRET
+
+    page.goto("/staff/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password or STAFF_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Enter your security code").fill(
+        pyotp.TOTP(secret or STAFF_TOTP_SECRET).now())
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/**")

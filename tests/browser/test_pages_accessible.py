@@ -45,7 +45,8 @@ def test_track_pages_are_accessible(new_page, reference, javascript):
 
 
 @pytest.mark.parametrize("path", ["/", "/report/", "/report/testshire/pothole/", "/open-data/",
-                                  "/open311/"])
+                                  "/open311/", "/reports/", "/reports/?council=testshire",
+                                  "/report/testshire/pothole/?q=ward"])
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_page_is_accessible(new_page, town, path, javascript):
     page = new_page(javascript=javascript)

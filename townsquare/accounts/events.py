@@ -33,3 +33,42 @@ class MembershipSet(DomainEvent):
     user_id: int
     role: str
     team_id: int | None
+
+
+@dataclass(frozen=True)
+class StaffSignedIn(DomainEvent):
+    """A staff member passed both factors. `method` is "totp" or "recovery_code"."""
+
+    kind: ClassVar[str] = "staff.signed_in"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    user_id: int
+    method: str
+
+
+@dataclass(frozen=True)
+class SecondFactorEnrolled(DomainEvent):
+    kind: ClassVar[str] = "staff.second_factor_enrolled"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    user_id: int
+
+
+@dataclass(frozen=True)
+class RecoveryCodesIssued(DomainEvent):
+    kind: ClassVar[str] = "staff.recovery_codes_issued"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    user_id: int
+    count: int
+
+
+@dataclass(frozen=True)
+class SecondFactorReset(DomainEvent):
+    kind: ClassVar[str] = "staff.second_factor_reset"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    user_id: int
+
+
+@dataclass(frozen=True)
+class MembershipRemoved(DomainEvent):
+    kind: ClassVar[str] = "membership.removed"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    user_id: int

@@ -95,3 +95,40 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SecondFactor(models.Model):
+    """A staff member's TOTP authenticator and recovery codes (stored as hashes, used once).
+
+    The TOTP secret must be readable to check codes, so it is kept as is; the database is as
+    sensitive as the passwords' salts. `confirmed_at` is set when the person first proves their
+    authenticator works: until then the factor does not count.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="second_factor")
+    totp_secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last time step accepted: a code cannot be replayed within its 30 seconds.
+    last_used_step = models.BigIntegerField(default=0)
+    # sha256 hex of each unused recovery code.
+    recovery_code_hashes = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"2FA for {self.user_id}"
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-in attempts per key (a hashed email address, or a client address).
+
+    Keyed on what was typed, not on an account, so an unknown address is throttled exactly like
+    a known one and the answers cannot tell them apart.
+    """
+
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"

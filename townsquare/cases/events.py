@@ -86,3 +86,67 @@ class DuplicateMerged(CaseEvent):
 class CaseAnonymised(CaseEvent):
     kind: ClassVar[str] = "case.anonymised"
     visibility: ClassVar[str] = Visibility.INTERNAL
+
+
+@dataclass(frozen=True)
+class CasePrioritySet(CaseEvent):
+    kind: ClassVar[str] = "case.priority_set"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    priority: int
+    previous: int
+
+
+@dataclass(frozen=True)
+class AttachmentAdded(CaseEvent):
+    """A file staff attached; public ones (photos) are shown on the public page too."""
+
+    kind: ClassVar[str] = "case.attachment_added"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    attachment_id: int
+    content_type: str
+    is_public: bool
+
+
+@dataclass(frozen=True)
+class CasesLinked(CaseEvent):
+    kind: ClassVar[str] = "case.linked"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    other_reference: str
+
+
+@dataclass(frozen=True)
+class CitizenReplyReceived(CaseEvent):
+    """Someone replied to an email or SMS about the case. Internal: staff read it on the
+    timeline and decide what to make public. No address: the log outlives personal data."""
+
+    kind: ClassVar[str] = "case.citizen_reply"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    message: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class CaseReporterConfirmed(CaseEvent):
+    """The reporter followed the link sent to their email address; a public report is now
+    public."""
+
+    kind: ClassVar[str] = "case.reporter_confirmed"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+
+
+@dataclass(frozen=True)
+class CaseSupported(CaseEvent):
+    """Someone else has the same problem and added their support. Who they are is not kept
+    here (they may follow the case through messaging instead)."""
+
+    kind: ClassVar[str] = "case.supported"
+    support_count: int
+
+
+@dataclass(frozen=True)
+class CaseDocumentsAdded(CaseEvent):
+    """Supporting documents came with an application; names stay out (they can be personal)."""
+
+    kind: ClassVar[str] = "case.documents_added"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    count: int

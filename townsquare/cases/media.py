@@ -10,15 +10,18 @@ import io
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from townsquare.core.errors import InvalidInput
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # refuses decompression bombs before decoding them
 LONGEST_SIDE = 2048
-ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
+# HEIF is what iPhones take (.heic); Pillow reads it through pillow-heif's libheif (ADR 54).
+ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF", "MPO", "HEIF"}
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+register_heif_opener()
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ def image_sanitise(data: bytes, *, name: str = "photo") -> CleanImage:
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ACCEPTED:
-                raise InvalidInput({"media": [f"{name} must be a JPEG, PNG or WebP image"]},
+                raise InvalidInput({"media": [f"{name} must be a JPEG, PNG, HEIC or WebP image"]},
                                    code="bad_image")
             if image.width * image.height > MAX_PIXELS:
                 raise InvalidInput({"media": [f"{name} has too many pixels"]}, code="bad_image")

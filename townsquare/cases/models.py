@@ -58,6 +58,10 @@ class Case(models.Model):
     reporter_email = models.EmailField(blank=True)
     reporter_phone = models.CharField(max_length=30, blank=True)
     reporter_name_public = models.BooleanField(default=False)
+    # A report from someone who gave only an email address stays out of public view until they
+    # follow the link sent to it (case_confirm_reporter); staff see and handle it meanwhile.
+    # (db_default: bulk loaders that write rows with raw SQL need not know of it.)
+    awaiting_confirmation = models.BooleanField(default=False, db_default=False)
 
     team = models.ForeignKey("councils.Team", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+", db_index=False)
@@ -86,11 +90,17 @@ class Case(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["council", "is_open", "created_at"], name="case_council_open_idx"),
+            # Staff queues sorted by due time, and their overdue and due-soon counts.
+            models.Index(fields=["council", "is_open", "resolve_due_at"],
+                         name="case_council_due_idx"),
             models.Index(fields=["created_at"], name="case_created_idx"),
             models.Index(fields=["updated_at"], name="case_updated_idx"),
             # Covering index for radius queries: cell, then the box test, without reading rows.
             models.Index(fields=["h3_r9", "lat", "lng"], name="case_h3_r9_idx"),
-            models.Index(fields=["h3_r7"], name="case_h3_r7_idx"),
+            # The public map counts reports per cell with its filters from this index alone
+            # (ADR 51); its first column also serves radius queries beyond 3 km.
+            models.Index(fields=["h3_r7", "is_public", "is_test", "kind", "is_open",
+                                 "service", "created_at"], name="case_h3_map_idx"),
         ]
 
     def __str__(self) -> str:
@@ -130,3 +140,45 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.url or self.file.name
+
+
+class CaseLink(models.Model):
+    """Two cases staff marked as related (not duplicates: both stay open). Stored once, with
+    the lower id first, and read in both directions."""
+
+    first = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="case_link_unique"),
+            models.CheckConstraint(condition=models.Q(first__lt=models.F("second")),
+                                   name="case_link_ordered"),
+        ]
+        indexes = [models.Index(fields=["second"], name="case_link_second_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}"
+
+
+class MapCellCount(models.Model):
+    """How many public reports each H3 resolution-7 cell holds, per council, service and
+    open/closed: what the zoomed-out public map reads (ADR 51).
+
+    Kept exact by database triggers on cases_case (migration 0006), so every writer (services,
+    bulk loads, raw SQL) keeps it in step without knowing of it. Rows may reach n = 0.
+    """
+
+    h3_r7 = models.BigIntegerField()
+    council_id = models.IntegerField()
+    service_id = models.IntegerField()
+    is_open = models.BooleanField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["h3_r7", "council_id", "service_id", "is_open"], name="one_map_cell_count")]
+
+    def __str__(self) -> str:
+        return f"{self.h3_r7}: {self.n}"

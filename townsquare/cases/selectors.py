@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import CharField, Func, QuerySet
+from django.db import connection
+from django.db.models import CharField, Count, Func, Q, QuerySet, Sum
 
 from townsquare.accounts import policies
 from townsquare.accounts.principal import Principal
-from townsquare.cases.models import Attachment, Case
+from townsquare.cases.models import Attachment, Case, MapCellCount
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
 from townsquare.catalogue.selectors import services_by_id, versions_by_id
 from townsquare.core.errors import NotFound
@@ -19,7 +20,15 @@ from townsquare.core.models import Event, Visibility
 from townsquare.core.queries import PreparedLookup
 from townsquare.councils.models import Area, Council
 from townsquare.councils.selectors import councils_by_id, retired_council_ids
-from townsquare.geo.points import Point, bounding_box, distance_m, h3_cells_covering_radius
+from townsquare.geo.points import (
+    Point,
+    bounding_box,
+    distance_m,
+    h3_cell_center,
+    h3_cells_covering_bbox,
+    h3_cells_covering_radius,
+    h3_parent,
+)
 
 
 def cases_for_principal(*, principal: Principal) -> QuerySet[Case]:
@@ -88,6 +97,7 @@ class PublicSearch:
     center: Point | None = None
     radius_m: float | None = None
     bbox: tuple[float, float, float, float] | None = None  # min_lng, min_lat, max_lng, max_lat
+    area_ids: frozenset[int] | None = None
 
 
 PUBLIC_TIMELINE_KINDS = ("case.created", "case.transitioned", "case.public_update",
@@ -149,6 +159,8 @@ def public_cases_search(*, search: PublicSearch, offset: int = 0, limit: int = 1
             qs = qs.filter(updated_at__gt=search.updated_after)
         if search.updated_before:
             qs = qs.filter(updated_at__lt=search.updated_before)
+        if search.area_ids is not None:
+            qs = qs.filter(area_id__in=search.area_ids)
         if search.bbox:
             min_lng, min_lat, max_lng, max_lat = search.bbox
             qs = qs.filter(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
@@ -255,8 +267,9 @@ class _UtcIso(Func):
     output_field = CharField()
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="strftime",
-                           template="%(function)s('%%Y-%%m-%%dT%%H:%%M:%%SZ', %(expressions)s)",
+        # SQLite keeps UTC times as "YYYY-MM-DD HH:MM:SS[.ffffff]" text: read it as it is and
+        # let _sqlite_iso cut it to shape, several times cheaper than strftime per row.
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS text)",
                            **extra)
 
     def as_postgresql(self, compiler, connection, **extra):
@@ -264,6 +277,14 @@ class _UtcIso(Func):
             compiler, connection, function="to_char",
             template="%(function)s(%(expressions)s AT TIME ZONE 'UTC', "
                      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", **extra)
+
+
+def _sqlite_iso(value: str | None) -> str | None:
+    return None if value is None else f"{value[:10]}T{value[11:19]}Z"
+
+
+def _as_is(value: str | None) -> str | None:
+    return value
 
 
 def open_data_rows(*, council_ids: frozenset[int] | None = None, chunk: int = 5000
@@ -282,6 +303,7 @@ def open_data_rows(*, council_ids: frozenset[int] | None = None, chunk: int = 50
     services = {s.id: (s.code, s.name) for s in ServiceTemplate.objects.all()}
     councils = {c.id: c.slug for c in Council.objects.only("id", "slug")}
     areas = dict(Area.objects.values_list("id", "name"))
+    iso = _sqlite_iso if connection.vendor == "sqlite" else _as_is
     last_id = 0
     while True:
         rows = list(qs.filter(id__gt=last_id).order_by("id").values_list(
@@ -294,10 +316,172 @@ def open_data_rows(*, council_ids: frozenset[int] | None = None, chunk: int = 50
              closed, lat, lng, approximate, area_id, channel, support) in rows:
             code, name = services[service_id]
             yield (reference, councils[council_id], code, name, "open" if is_open else "closed",
-                   state, created, updated, closed,
+                   state, iso(created), iso(updated), iso(closed),
                    round(lat, 6) if lat is not None else None,
                    round(lng, 6) if lng is not None else None,
                    approximate, areas.get(area_id, ""), channel, support)
         last_id = rows[-1][0]
 
 
+
+
+def public_reports_nearby(*, council_id: int, service_code: str, center: Point,
+                          radius_m: float = 250, limit: int = 5) -> PublicListing:
+    """Open public reports of one kind near a point, nearest first: what a resident about to
+    report the same problem may support instead."""
+    qs = _public_cases().filter(council_id=council_id, service__code=service_code, is_open=True,
+                                kind="report", duplicate_of__isnull=True)
+    ids = case_ids_within_radius(center=center, radius_m=radius_m, queryset=qs)[:limit]
+    rows = {row["id"]: row for row in Case.objects.filter(id__in=ids).values(*PUBLIC_COLUMNS)}
+    return _listing([rows[i] for i in ids if i in rows])
+
+
+def public_report_for_support(*, reference: str) -> Case:
+    """An open public report that may be supported; NotFound otherwise."""
+    case = (_public_cases().filter(reference=reference, is_open=True, kind="report")
+            .only("id", "reference", "council_id", "is_public", "is_open", "kind").first())
+    if case is None:
+        raise NotFound(f"No open public report {reference!r}")
+    return case
+
+
+# The public map (ADR 51): counts per H3 cell when zoomed out, points when zoomed in.
+
+MAP_MAX_FEATURES = 5000
+# Above this many cells in view, count over every cell and drop those outside in Python: one
+# scan of the index beats a query with thousands of parameters.
+_MAP_MAX_CELL_FILTER = 2000
+
+
+@dataclass(frozen=True)
+class MapFilter:
+    """Filters of the public map and list; bbox is (min_lat, min_lng, max_lat, max_lng)."""
+
+    bbox: tuple[float, float, float, float]
+    council_ids: frozenset[int] | None = None
+    service_ids: frozenset[int] | None = None
+    is_open: bool | None = None
+    created_from: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+
+
+def _map_cases(search: MapFilter) -> QuerySet[Case]:
+    qs = _public_cases().filter(kind="report")
+    if search.council_ids is not None:
+        qs = qs.filter(council_id__in=search.council_ids)
+    if search.service_ids is not None:
+        qs = qs.filter(service_id__in=search.service_ids)
+    if search.is_open is not None:
+        qs = qs.filter(is_open=search.is_open)
+    if search.created_from is not None:
+        qs = qs.filter(created_at__gte=search.created_from)
+    if search.created_before is not None:
+        qs = qs.filter(created_at__lt=search.created_before)
+    return qs
+
+
+def public_map_cells(*, search: MapFilter, resolution: int) -> list[tuple[Point, int, int]]:
+    """(cell centre, count, cell) of public reports per H3 cell overlapping the box, largest
+    first, at most MAP_MAX_FEATURES.
+
+    Up to resolution 7 without a date filter, the counts come from MapCellCount (kept by
+    triggers: a few hundred rows for a city, whatever the number of reports); otherwise they
+    are counted from the covering index case_h3_map_idx (resolution 7) or h3_r9. Coarser
+    resolutions are rolled up from resolution 7 (ADR 51)."""
+    column_resolution = 9 if resolution >= 9 else 7
+    column = f"h3_r{column_resolution}"
+    min_lat, min_lng, max_lat, max_lng = search.bbox
+    cells = h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, column_resolution)
+    filtered = len(cells) <= _MAP_MAX_CELL_FILTER
+    dated = search.created_from is not None or search.created_before is not None
+    if column_resolution == 7 and not dated:
+        qs = MapCellCount.objects.filter(n__gt=0)
+        retired = retired_council_ids()
+        if retired:
+            qs = qs.exclude(council_id__in=retired)
+        if search.council_ids is not None:
+            qs = qs.filter(council_id__in=search.council_ids)
+        if search.service_ids is not None:
+            qs = qs.filter(service_id__in=search.service_ids)
+        if search.is_open is not None:
+            qs = qs.filter(is_open=search.is_open)
+        counted = qs.values_list("h3_r7").annotate(total=Sum("n"))
+    else:
+        counted = _map_cases(search).values_list(column).annotate(total=Count("id"))
+    counted = counted.filter(**({f"{column}__in": cells} if filtered
+                                else {f"{column}__isnull": False}))
+    counts: dict[int, int] = {}
+    for cell, count in counted.order_by().values_list(column, "total"):
+        key = cell if resolution >= column_resolution else h3_parent(cell, resolution)
+        counts[key] = counts.get(key, 0) + count
+    found = []
+    for cell, count in counts.items():
+        center = h3_cell_center(cell)
+        if filtered or (min_lat <= center.lat <= max_lat and min_lng <= center.lng <= max_lng):
+            found.append((center, count, cell))
+    found.sort(key=lambda item: -item[1])
+    return found[:MAP_MAX_FEATURES]
+
+
+def public_map_points(*, search: MapFilter, limit: int = MAP_MAX_FEATURES) -> list[dict]:
+    """Public reports in the box, newest first: reference, service, state, open, position."""
+    min_lat, min_lng, max_lat, max_lng = search.bbox
+    qs = _map_cases(search).filter(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
+    # Through the cells, so the planner starts from an H3 index rather than scanning by date.
+    cells = h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 9)
+    if len(cells) <= 200:
+        qs = qs.filter(h3_r9__in=cells)
+    else:
+        cells = h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 7)
+        if len(cells) <= _MAP_MAX_CELL_FILTER:
+            qs = qs.filter(h3_r7__in=cells)
+    return list(qs.order_by("-created_at", "-id").values(
+        "reference", "service_id", "state", "is_open", "lat", "lng", "council_id",
+        "location_approximate", "created_at")[:limit])
+
+
+def case_for_confirmation(*, case_id: int) -> Case:
+    """The case a reporter's confirmation link names (holding the link is the permission)."""
+    case = (Case.objects.filter(id=case_id, kind="report")
+            .only("id", "reference", "council_id", "reporter_email", "title", "is_public",
+                  "awaiting_confirmation", "is_open").first())
+    if case is None:
+        raise NotFound(f"No report {case_id}")
+    return case
+# A citizen's own requests (the citizen web's "My requests" and tracking applications).
+
+def citizen_case_by_reference(*, reference: str, user_id: int | None = None,
+                              references: frozenset[str] = frozenset()) -> PublicListing:
+    """A listing of one case its citizen may follow: any public case, or a private one (an
+    application) when it was made by `user_id` or its reference is among `references` (those
+    this browser submitted). Only public columns are read, so a private case shows its status
+    and public updates, never its answers. NotFound otherwise, never "forbidden"."""
+    rows = list(Case.objects.filter(reference=reference, is_test=False)
+                .values(*PUBLIC_COLUMNS, "is_public", "reporter_id")[:1])
+    if not rows:
+        raise NotFound(f"No request {reference!r}")
+    row = rows[0]
+    mine = (user_id is not None and row["reporter_id"] == user_id) or reference in references
+    if (row.pop("is_public") is False and not mine) or row["council_id"] in retired_council_ids():
+        raise NotFound(f"No request {reference!r}")
+    row["is_mine"] = mine
+    del row["reporter_id"]
+    return _listing(rows)
+
+
+def citizen_cases(*, user_id: int, case_ids: frozenset[int] = frozenset(), kind: str = "",
+                  only_followed: bool = False, offset: int = 0, limit: int = 20
+                  ) -> tuple[PublicListing, int]:
+    """A citizen's reports and applications, plus the public cases they follow or supported
+    (`case_ids`), newest first: one page and the total."""
+    followed = Q(id__in=case_ids, is_public=True) if case_ids else Q(pk__in=[])
+    mine = followed if only_followed else Q(reporter_id=user_id) | followed
+    qs = Case.objects.filter(mine, is_test=False)
+    if kind:
+        qs = qs.filter(kind=kind)
+    total = qs.count()
+    rows = list(qs.order_by("-created_at", "-id")
+                .values(*PUBLIC_COLUMNS, "kind", "reporter_id")[offset:offset + limit])
+    for row in rows:
+        row["is_mine"] = row.pop("reporter_id") == user_id
+    return _listing(rows), total

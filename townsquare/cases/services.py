@@ -18,15 +18,16 @@ from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases import events
 from townsquare.cases.media import CleanImage, image_sanitise
-from townsquare.cases.models import Attachment, Case, Channel
+from townsquare.cases.models import Attachment, Case, CaseLink, Channel
 from townsquare.cases.references import case_insert_with_reference
-from townsquare.cases.sla import due_times
+from townsquare.cases.sla import due_times, region_for_gss
 from townsquare.catalogue.fields import clean_field_values
 from townsquare.catalogue.models import ServiceTemplateVersion
-from townsquare.catalogue.selectors import service_get, workflow_for_version
+from townsquare.catalogue.selectors import service_get, versions_by_id, workflow_for_version
 from townsquare.catalogue.workflow import Workflow
 from townsquare.core import clock
-from townsquare.core.errors import Conflict, InvalidInput, PermissionDenied
+from townsquare.core.actors import Actor
+from townsquare.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from townsquare.core.eventlog import append_event
 from townsquare.councils.models import Council, Team
 from townsquare.councils.selectors import (
@@ -139,6 +140,8 @@ class NewCase(TypedDict, total=False):
     is_test: bool
     photos: list[bytes | CleanImage] | None
     media_urls: list[str] | None
+    location_approximate: bool
+    awaiting_confirmation: bool
 
 
 def case_check(**kwargs: Unpack[NewCase]) -> None:
@@ -151,8 +154,11 @@ def case_create(**kwargs: Unpack[NewCase]) -> Case:
     """Create a case in the council that holds `point` (or `council` when given).
 
     A report needs a point, or an area or an address in the council (then it is marked
-    approximately located and drawn at a point inside the area or council). Field values are
-    checked against the service's current template; photos are stripped of metadata.
+    approximately located and drawn at a point inside the area or council). A point from a
+    street or place name rather than the map is given with `location_approximate=True`. Field
+    values are checked against the service's current template; photos are stripped of metadata.
+    With `awaiting_confirmation`, the case stays out of public view until
+    case_confirm_reporter.
     """
     prepared = _prepare(**kwargs)
     case, now = prepared.case, prepared.case.created_at
@@ -195,6 +201,8 @@ def _prepare(
     is_test: bool = False,
     photos: list[bytes | CleanImage] | None = None,
     media_urls: list[str] | None = None,
+    location_approximate: bool = False,
+    awaiting_confirmation: bool = False,
 ) -> _PreparedCase:
     """Check everything and build the unsaved case; raise DomainError on the first problem."""
     council = _route_location(council, point)
@@ -219,7 +227,8 @@ def _prepare(
     # Without a point, a report is placed by its area (or only its council) and the address
     # as given: it is marked approximate and drawn at a point inside the area or council, so
     # maps and radius queries work; staff pin it down.
-    location_approximate = point is None and document["kind"] == "report"
+    location_approximate = document["kind"] == "report" and (point is None
+                                                             or location_approximate)
     if point is not None:
         area_id = area_id_for_point(council=council, lat=point.lat, lng=point.lng)
     elif area_id is not None:
@@ -236,7 +245,8 @@ def _prepare(
     initial = workflow.state(workflow.initial)
     routed_team = team_get(council=council, code=document["routing"]["team"])
     now = clock.now()
-    response_due, resolve_due = due_times(document["sla"], now)
+    response_due, resolve_due = due_times(document["sla"], now,
+                                          region=region_for_gss(council.gss_code))
     # A signed-in citizen reporting for themselves is the reporter; staff reporting on someone's
     # behalf are not.
     citizen_id = actor.user_id if actor.as_actor().kind == "citizen" else None
@@ -244,7 +254,8 @@ def _prepare(
     case = Case(
         council=council, service=service, service_version=version,
         kind=document["kind"], state=initial.code, is_open=not initial.is_closed,
-        is_public=document["privacy"] == "public", values=cleaned,
+        is_public=document["privacy"] == "public" and not awaiting_confirmation,
+        awaiting_confirmation=awaiting_confirmation, values=cleaned,
         title=title or service.name, description=description,
         lat=point.lat if point else None, lng=point.lng if point else None,
         address=address, postcode=postcode, location_approximate=location_approximate,
@@ -263,7 +274,12 @@ def _prepare(
 
 def _locked(case: Case, expected_revision: int | None) -> Case:
     """Re-read the case under a row lock; refuse if someone changed it since `expected_revision`."""
-    fresh = Case.objects.select_for_update().select_related("service_version").get(pk=case.pk)
+    fresh = Case.objects.select_for_update().get(pk=case.pk)
+    # Versions never change: share the process's copy, whose workflow is built once, instead
+    # of decoding the template document again for every case changed (bulk actions change
+    # a thousand in a row).
+    fresh.service_version = versions_by_id(ids={fresh.service_version_id})[
+        fresh.service_version_id]
     if expected_revision is not None and fresh.revision != expected_revision:
         raise Conflict(
             f"{fresh.reference} was changed by someone else while you were looking at it. "
@@ -298,39 +314,95 @@ def case_transition(
     message = _clean_text(message, field="message", limit=MAX_MESSAGE)
     with transaction.atomic():
         case = _locked(case, expected_revision)
-        workflow = workflow_for_version(case.service_version)
-        if to_state not in workflow.states:
-            raise InvalidInput({"state": [f"{to_state!r} is not a state of this service"]},
-                               code="unknown_state")
-        transition = workflow.transition(case.state, to_state)
-        if transition is None:
-            raise InvalidInput(
-                {"state": [f"A case cannot go from {workflow.state(case.state).name!r} to "
-                           f"{workflow.state(to_state).name!r}"]},
-                code="illegal_transition",
-            )
-        roles = policies.effective_roles(actor, case.council_id)
-        _require(bool(transition.roles & roles),
-                 f"Your role cannot move a case to {workflow.state(to_state).name!r}")
-        from_state = case.state
-        target = workflow.state(to_state)
-        # The template's words for the new state, unless the officer wrote their own.
-        message = message or target.message
-        now = clock.now()
-        case.state = to_state
-        case.is_open = not target.is_closed
-        case.closed_at = now if target.is_closed else None
-        case.status_notes = message or case.status_notes
-        _touch(case, now)
-        case.save(update_fields=["state", "is_open", "closed_at", "updated_at", "revision",
-                                 "responded_at", "status_notes"])
-        append_event(
-            events.CaseTransitioned(case_id=case.id, reference=case.reference,
-                                    from_state=from_state, to_state=to_state, message=message),
-            council_id=case.council_id, stream="case", stream_id=case.id,
-            actor=actor.as_actor(),
-        )
+        _transition_locked(case, to_state=to_state, actor=actor, message=message)
     return case
+
+
+def _transition_locked(case: Case, *, to_state: str, actor: Principal, message: str) -> None:
+    """Check and make one transition of a case already locked (and its message cleaned).
+    Every check comes before the first write, so a refusal leaves nothing to roll back."""
+    workflow = workflow_for_version(case.service_version)
+    if to_state not in workflow.states:
+        raise InvalidInput({"state": [f"{to_state!r} is not a state of this service"]},
+                           code="unknown_state")
+    transition = workflow.transition(case.state, to_state)
+    if transition is None:
+        raise InvalidInput(
+            {"state": [f"A case cannot go from {workflow.state(case.state).name!r} to "
+                       f"{workflow.state(to_state).name!r}"]},
+            code="illegal_transition",
+        )
+    roles = policies.effective_roles(actor, case.council_id)
+    _require(bool(transition.roles & roles),
+             f"Your role cannot move a case to {workflow.state(to_state).name!r}")
+    from_state = case.state
+    target = workflow.state(to_state)
+    # The template's words for the new state, unless the officer wrote their own.
+    message = message or target.message
+    now = clock.now()
+    case.state = to_state
+    case.is_open = not target.is_closed
+    case.closed_at = now if target.is_closed else None
+    case.status_notes = message or case.status_notes
+    _touch(case, now)
+    case.save(update_fields=["state", "is_open", "closed_at", "updated_at", "revision",
+                             "responded_at", "status_notes"])
+    append_event(
+        events.CaseTransitioned(case_id=case.id, reference=case.reference,
+                                from_state=from_state, to_state=to_state, message=message),
+        council_id=case.council_id, stream="case", stream_id=case.id,
+        actor=actor.as_actor(),
+    )
+
+
+@dataclass(frozen=True)
+class TransitionOutcome:
+    case_id: int
+    reference: str
+    done: bool
+    reason: str = ""
+
+
+def cases_transition(*, cases: list[tuple[Case, int | None]], to_state: str, actor: Principal,
+                     message: str = "") -> list[TransitionOutcome]:
+    """Move many cases of one council to `to_state`, each checked on its own exactly as
+    case_transition checks one (role, workflow, the revision the person saw); refused cases
+    are left as they are and reported. All in one transaction that locks the cases in one
+    query, which is what makes a thousand take seconds rather than minutes."""
+    if not cases:
+        return []
+    councils = {case.council_id for case, _ in cases}
+    if len(councils) != 1:
+        raise InvalidInput("Cases of one council at a time")
+    council_id = councils.pop()
+    if not policies.can_handle_case(actor, council_id):
+        return [TransitionOutcome(c.id, c.reference, False,
+                                  "You cannot change cases of this council") for c, _ in cases]
+    message = _clean_text(message, field="message", limit=MAX_MESSAGE)
+    outcomes = []
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().in_bulk([c.pk for c, _ in cases])
+        versions = versions_by_id(ids={c.service_version_id for c in locked.values()})
+        for wanted, revision in cases:
+            case = locked.get(wanted.pk)
+            if case is None:
+                outcomes.append(TransitionOutcome(wanted.id, wanted.reference, False,
+                                                  "The case no longer exists"))
+                continue
+            case.service_version = versions[case.service_version_id]
+            if revision is not None and case.revision != revision:
+                outcomes.append(TransitionOutcome(
+                    case.id, case.reference, False,
+                    f"{case.reference} was changed by someone else while you were looking at "
+                    "it. Reload it to see the latest version, then try again."))
+                continue
+            try:
+                _transition_locked(case, to_state=to_state, actor=actor, message=message)
+            except DomainError as exc:
+                outcomes.append(TransitionOutcome(case.id, case.reference, False, exc.message))
+            else:
+                outcomes.append(TransitionOutcome(case.id, case.reference, True))
+    return outcomes
 
 
 def case_assign(
@@ -456,6 +528,29 @@ def case_add_citizen_update(*, case: Case, actor: Principal, message: str,
     return case, record.id
 
 
+def case_add_citizen_reply(*, case: Case, message: str, channel: str,
+                           actor: Principal | None = None) -> Case:
+    """A reply to a message about the case (email or SMS), for staff to read on the timeline.
+
+    The caller has already tied the reply to the case (a signed reply address, or the number a
+    message was sent to); the reply changes nothing else about the case."""
+    message = _clean_text(message, field="message", limit=MAX_MESSAGE)
+    if not message:
+        raise InvalidInput({"message": ["The reply is empty"]}, code="empty")
+    actor = actor or Principal.anonymous()
+    with transaction.atomic():
+        case = _locked(case, None)
+        _touch(case, clock.now(), responded=False)
+        case.save(update_fields=["updated_at", "revision"])
+        append_event(
+            events.CitizenReplyReceived(case_id=case.id, reference=case.reference,
+                                        message=message, channel=channel[:10]),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=actor.as_actor(),
+        )
+    return case
+
+
 def _duplicate_state(workflow: Workflow) -> str:
     for code, state in workflow.states.items():
         if state.fms == "duplicate":
@@ -564,3 +659,194 @@ def _strip_personal_data(case: Case, document: dict[str, Any]) -> None:
             attachment.file.delete(save=False)
             attachment.delete()
         case.media_count = 0
+
+
+def case_confirm_reporter(*, case_id: int) -> Case:
+    """The reporter followed the link sent to their email address: the report goes public (when
+    its template makes reports public). Confirming again changes nothing."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("service_version").get(id=case_id)
+        if not case.awaiting_confirmation:
+            return case
+        case.awaiting_confirmation = False
+        case.is_public = (case.service_version.document["privacy"] == "public"
+                          and case.anonymised_at is None)
+        case.save(update_fields=["awaiting_confirmation", "is_public"])
+        append_event(
+            events.CaseReporterConfirmed(case_id=case.id, reference=case.reference),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=Actor.system("Reporter's email confirmation"),
+        )
+    return case
+
+
+def case_support(*, case: Case, actor: Principal) -> Case:
+    """Add one more person's support to an open public report ("I have this problem too").
+
+    Only the count and an event without personal data are kept. Following the case (for a
+    supporter who gave an email address or is signed in) is the interface's call to messaging,
+    since cases never import messaging.
+    """
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(id=case.id)
+        if not (locked.is_public and locked.is_open) or locked.kind != "report":
+            raise InvalidInput({"case": ["Only open public reports can be supported"]},
+                               code="not_supportable")
+        locked.support_count += 1
+        locked.save(update_fields=["support_count"])
+        append_event(
+            events.CaseSupported(case_id=locked.id, reference=locked.reference,
+                                 support_count=locked.support_count),
+            council_id=locked.council_id, stream="case", stream_id=locked.id,
+            actor=actor.as_actor(),
+        )
+    return locked
+# Supporting documents for applications (the citizen web's uploads).
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENTS = 10
+
+
+@dataclass(frozen=True)
+class Document:
+    """A checked supporting document: a metadata-free image or a PDF (see portal uploads)."""
+
+    data: bytes
+    content_type: str
+    extension: str
+
+
+def case_create_with_documents(*, documents: list[Document],
+                               **kwargs: Unpack[NewCase]) -> Case:
+    """case_create, plus private supporting documents attached in the same transaction: an
+    application is never stored without the documents its applicant sent."""
+    if len(documents) > MAX_DOCUMENTS:
+        raise InvalidInput({"documents": [f"at most {MAX_DOCUMENTS} documents"]})
+    for document in documents:
+        if len(document.data) > MAX_DOCUMENT_BYTES or document.content_type not in (
+                "application/pdf", "image/jpeg", "image/png"):
+            raise InvalidInput({"documents": ["a document is too large or of the wrong kind"]})
+    with transaction.atomic():
+        case = case_create(**kwargs)
+        if documents:
+            now = case.created_at
+            for i, document in enumerate(documents):
+                attachment = Attachment(case=case, content_type=document.content_type,
+                                        is_public=False, created_at=now)
+                attachment.file.save(f"{case.reference}-doc-{i + 1}.{document.extension}",
+                                     ContentFile(document.data), save=False)
+                attachment.save()
+            append_event(
+                events.CaseDocumentsAdded(case_id=case.id, reference=case.reference,
+                                          count=len(documents)),
+                council_id=case.council_id, stream="case", stream_id=case.id,
+                actor=kwargs["actor"].as_actor(),
+            )
+    return case
+
+
+PRIORITIES = (1, 2, 3, 4)  # 1 urgent .. 4 low
+
+
+def case_set_priority(*, case: Case, actor: Principal, priority: int,
+                      expected_revision: int | None = None) -> Case:
+    """Set how urgent a case is, 1 (urgent) to 4 (low)."""
+    _require(policies.can_handle_case(actor, case.council_id),
+             "You cannot change cases of this council")
+    if priority not in PRIORITIES:
+        raise InvalidInput({"priority": ["Choose a priority from 1 (urgent) to 4 (low)"]},
+                           code="bad_priority")
+    with transaction.atomic():
+        case = _locked(case, expected_revision)
+        if case.priority == priority:
+            return case
+        previous = case.priority
+        case.priority = priority
+        _touch(case, clock.now(), responded=False)
+        case.save(update_fields=["priority", "updated_at", "revision"])
+        append_event(
+            events.CasePrioritySet(case_id=case.id, reference=case.reference, priority=priority,
+                                   previous=previous),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=actor.as_actor(),
+        )
+    return case
+
+
+def case_attach_file(*, case: Case, actor: Principal, data: bytes, name: str,
+                     is_public: bool = False) -> Attachment:
+    """Attach a photo (stripped of metadata, like citizens' photos) or a PDF document.
+
+    Public attachments must be photos of a public case: documents may hold personal data.
+    Attaching never conflicts with other changes (like notes).
+    """
+    _require(policies.can_handle_case(actor, case.council_id),
+             "You cannot add files to cases of this council")
+    name = _CONTROL_CHARS.sub("", (name or "file").replace("/", "_"))[:80] or "file"
+    if data[:5] == b"%PDF-":
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise InvalidInput({"file": [f"{name} is larger than 10 MB"]}, code="too_large")
+        if is_public:
+            raise InvalidInput({"file": ["Only photos can be shown to the public; attach "
+                                         "documents as internal"]}, code="bad_file")
+        content, content_type, extension, width, height = data, "application/pdf", "pdf", \
+            None, None
+    else:
+        try:
+            image = image_sanitise(data, name=name)
+        except InvalidInput as exc:
+            raise InvalidInput({"file": [f"{name} must be a photo (JPEG, PNG, WebP) or a PDF "
+                                         f"document: {exc.message.split(': ', 1)[-1]}"]},
+                               code="bad_file") from exc
+        content, content_type, extension = image.data, image.content_type, image.extension
+        width, height = image.width, image.height
+    with transaction.atomic():
+        case = _locked(case, None)
+        if is_public and not case.is_public:
+            raise InvalidInput({"file": ["This case is private: its files stay internal"]},
+                               code="bad_file")
+        now = clock.now()
+        attachment = Attachment(case=case, content_type=content_type, width=width,
+                                height=height, is_public=is_public, created_at=now)
+        attachment.file.save(f"{case.reference}-staff-{now:%Y%m%d%H%M%S}.{extension}",
+                             ContentFile(content), save=False)
+        attachment.save()
+        case.media_count = min(case.media_count + 1, 32767)
+        _touch(case, now, responded=False)
+        case.save(update_fields=["media_count", "updated_at", "revision"])
+        append_event(
+            events.AttachmentAdded(case_id=case.id, reference=case.reference,
+                                   attachment_id=attachment.id, content_type=content_type,
+                                   is_public=is_public),
+            council_id=case.council_id, stream="case", stream_id=case.id,
+            actor=actor.as_actor(),
+        )
+    return attachment
+
+
+def case_link(*, case: Case, other: Case, actor: Principal) -> None:
+    """Mark two cases of the same council as related (both keep their own state)."""
+    _require(policies.can_handle_case(actor, case.council_id),
+             "You cannot change cases of this council")
+    if other.pk == case.pk:
+        raise InvalidInput({"related": ["A case cannot be related to itself"]}, code="bad_link")
+    if other.council_id != case.council_id or not policies.can_view_case(actor,
+                                                                         other.council_id):
+        raise InvalidInput({"related": [f"No case {other.reference} in this council"]},
+                           code="bad_link")
+    first, second = sorted([case, other], key=lambda c: c.pk)
+    with transaction.atomic():
+        locked = {c.pk: _locked(c, None) for c in (first, second)}
+        if CaseLink.objects.filter(first_id=first.pk, second_id=second.pk).exists():
+            raise InvalidInput({"related": [f"{case.reference} and {other.reference} are "
+                                            "already linked"]}, code="bad_link")
+        now = clock.now()
+        CaseLink.objects.create(first_id=first.pk, second_id=second.pk, created_at=now)
+        for this, that in ((case, other), (other, case)):
+            row = locked[this.pk]
+            _touch(row, now, responded=False)
+            row.save(update_fields=["updated_at", "revision"])
+            append_event(events.CasesLinked(case_id=this.id, reference=this.reference,
+                                            other_reference=that.reference),
+                         council_id=this.council_id, stream="case", stream_id=this.id,
+                         actor=actor.as_actor())

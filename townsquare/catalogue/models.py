@@ -47,3 +47,25 @@ class ServiceTemplateVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template.code} v{self.number}"
+
+
+class ServiceDraft(models.Model):
+    """A template being edited in the service builder, not yet published. It may be invalid
+    while being worked on; publishing validates it and makes a new ServiceTemplateVersion."""
+
+    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE,
+                                related_name="service_drafts")
+    document = models.JSONField()
+    # Where it started: "scratch", "library:<file>", "service:<council slug>/<code>".
+    source = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    updated_by_label = models.CharField(max_length=200, blank=True)
+    # Bumped by every save: two admins editing one draft get a conflict, not a lost edit.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.document.get('code', '?')}"

@@ -139,6 +139,8 @@ SCHEMA: dict[str, Any] = {
                 "first_response_hours": {"type": "number", "exclusiveMinimum": 0,
                                          "maximum": 87600},
                 "close_hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 87600},
+                # Which hours count (cases/sla.py): working_days (default), office_hours, elapsed.
+                "calendar": {"enum": ["working_days", "office_hours", "elapsed"]},
             },
         },
         "routing": {

@@ -78,3 +78,31 @@ def invalidate_all() -> None:
     """Forget every cache (tests call this between cases, as their rollbacks are silent)."""
     for cache in _all:
         cache.invalidate()
+
+
+class StampedValues(Generic[T]):
+    """Values by key, each reused while a cheap stamp query (asked on every get) gives the same
+    answer as when it was computed: for expensive reads whose inputs change often but are read
+    far more often (a council's queue counts, stamped by its latest event id). Bounded like
+    MemoCache."""
+
+    def __init__(self, *, size: int = 2_000) -> None:
+        self._size = size
+        self._values: dict = {}
+        self._lock = threading.Lock()
+        _all.append(self)
+
+    def get(self, key: object, *, stamp: object, compute: Callable[[], T]) -> T:
+        held = self._values.get(key)
+        if held is not None and held[0] == stamp:
+            return held[1]
+        value = compute()
+        with self._lock:
+            if len(self._values) >= self._size:
+                self._values = {}
+            self._values[key] = (stamp, value)
+        return value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._values = {}

@@ -31,3 +31,27 @@ class TeamSaved(DomainEvent):
     visibility: ClassVar[str] = Visibility.INTERNAL
     code: str
     name: str
+
+
+@dataclass(frozen=True)
+class BrandingSet(DomainEvent):
+    kind: ClassVar[str] = "council.branding_set"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    branding: dict
+
+
+@dataclass(frozen=True)
+class AreasImported(DomainEvent):
+    kind: ClassVar[str] = "council.areas_imported"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    count: int
+
+
+@dataclass(frozen=True)
+class GazetteerImported(DomainEvent):
+    """A council's streets and place names were replaced from a CSV file."""
+
+    kind: ClassVar[str] = "gazetteer.imported"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    places: int
+    source: str

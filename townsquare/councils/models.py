@@ -67,3 +67,35 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Place(models.Model):
+    """A street, place name or postcode in a council's gazetteer, imported from a CSV file.
+
+    Council areas and wards are found from the boundary data itself; these rows add the names
+    people type that boundaries do not hold.
+    """
+
+    class Kind(models.TextChoices):
+        STREET = "street", "Street"
+        PLACE = "place", "Place"
+        POSTCODE = "postcode", "Postcode"
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="places")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STREET)
+    name = models.CharField(max_length=200)
+    # Lower case, accents and punctuation removed, spaces collapsed (postcodes: no spaces):
+    # what a search is matched against.
+    search_name = models.CharField(max_length=200)
+    # Where the name is (for a street, a point on it), WGS84.
+    lat = models.FloatField()
+    lng = models.FloatField()
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["search_name"], name="place_search_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q
 
 from townsquare.core.caching import StampedCache
 from townsquare.core.errors import InvalidInput, NotFound
-from townsquare.councils.models import Area, Council, Team
+from townsquare.councils.gazetteer import PlaceMatch, match_rank, normalise
+from townsquare.councils.models import Area, Council, Place, Team
 from townsquare.geo.boundaries import BoundaryIndex
 from townsquare.geo.points import Point
 
@@ -159,3 +161,123 @@ def council_get_by_jurisdiction(*, jurisdiction_id: str) -> Council:
 
 def team_get(*, council: Council, code: str) -> Team | None:
     return _registry.get().teams.get((council.id, code))
+
+
+# The gazetteer (see gazetteer.py).
+
+def places_matching(*, query: str, limit: int = 10, council_id: int | None = None
+                    ) -> list[PlaceMatch]:
+    """Councils, wards, streets, places and postcodes whose name matches `query`, best first:
+    exact names, then names starting with it, then names with a word starting with it.
+
+    Only places in councils we serve. `council_id` keeps to one council.
+    """
+    wanted = normalise(query)
+    if not wanted or limit <= 0:
+        return []
+    registry = _registry.get()
+    found: list[PlaceMatch] = []
+    for council in registry.by_id.values():
+        if council_id is not None and council.id != council_id:
+            continue
+        for name in (council.name, _short_name(council.name)):
+            rank = match_rank(normalise(name), wanted)
+            if rank is not None:
+                found.append(_council_match(registry, council, rank))
+                break
+    for area_id, (owner_id, name) in registry.area_names.items():
+        if council_id is not None and owner_id != council_id:
+            continue
+        rank = match_rank(normalise(name), wanted)
+        if rank is not None and owner_id in registry.by_id:
+            found.append(_area_match(registry, area_id, registry.by_id[owner_id], name, rank))
+    rows = (Place.objects.filter(search_name__contains=wanted,
+                                 council_id__in=list(registry.by_id))
+            .values_list("id", "kind", "name", "search_name", "council_id", "lat", "lng",
+                         "area_id"))
+    if council_id is not None:
+        rows = rows.filter(council_id=council_id)
+    # Prefix matches first from the database too, so a common word cannot crowd them out.
+    prefix = list(rows.filter(search_name__startswith=wanted).order_by("search_name")[:limit])
+    rest = list(rows.exclude(search_name__startswith=wanted).order_by("search_name")[:limit])
+    for place_id, kind, name, search_name, owner_id, lat, lng, area_id in prefix + rest:
+        found.append(_place_match(registry, place_id, kind, name, owner_id, lat, lng, area_id,
+                                  match_rank(search_name, wanted) or 3))
+    found.sort(key=lambda match: match.sort_key)
+    return found[:limit]
+
+
+def _short_name(name: str) -> str:
+    """"Bristol City Council" is found as "Bristol" too (by the rank of an exact match)."""
+    return re.sub(r"\b(city|county|borough|district|metropolitan)?\s*council\b", "", name,
+                  flags=re.IGNORECASE).strip()
+
+
+def _council_match(registry: _Registry, council: Council, rank: int) -> PlaceMatch:
+    geometry = registry.councils.geometry(council.id)
+    inside = geometry.representative_point()
+    min_lng, min_lat, max_lng, max_lat = geometry.bounds
+    return PlaceMatch(kind="council", name=council.name, council_id=council.id,
+                      council_slug=council.slug, council_name=council.name,
+                      lat=round(inside.y, 6), lng=round(inside.x, 6),
+                      bounds=(min_lat, min_lng, max_lat, max_lng), rank=rank,
+                      key=f"council:{council.id}")
+
+
+def _area_match(registry: _Registry, area_id: int, council: Council, name: str,
+                rank: int) -> PlaceMatch:
+    geometry = registry.areas.geometry(area_id)
+    inside = geometry.representative_point()
+    min_lng, min_lat, max_lng, max_lat = geometry.bounds
+    return PlaceMatch(kind="ward", name=name, council_id=council.id, council_slug=council.slug,
+                      council_name=council.name, lat=round(inside.y, 6), lng=round(inside.x, 6),
+                      area_id=area_id, bounds=(min_lat, min_lng, max_lat, max_lng), rank=rank,
+                      key=f"ward:{area_id}")
+
+
+def places_count(*, council: Council) -> int:
+    """How many streets, places and postcodes the council's gazetteer holds."""
+    return Place.objects.filter(council=council).count()
+
+
+def council_boundaries_geojson(*, council_id: int) -> dict:
+    """The council's boundary and its wards as one GeoJSON FeatureCollection (for maps)."""
+    council = Council.objects.only("id", "name", "slug", "boundary").get(id=council_id)
+    features = [{"type": "Feature", "geometry": council.boundary,
+                 "properties": {"kind": "council", "name": council.name, "slug": council.slug}}]
+    for area_id, name, kind, boundary in (Area.objects.filter(council_id=council_id)
+                                          .values_list("id", "name", "kind", "boundary")):
+        features.append({"type": "Feature", "geometry": boundary,
+                         "properties": {"kind": kind, "name": name, "id": area_id}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def place_by_key(*, key: str) -> PlaceMatch | None:
+    """The place a search result stood for ("council:ID", "ward:ID" or "place:ID"), or None."""
+    kind, _sep, raw_id = key.partition(":")
+    if not raw_id.isdigit():
+        return None
+    registry = _registry.get()
+    item_id = int(raw_id)
+    if kind == "council" and item_id in registry.by_id:
+        return _council_match(registry, registry.by_id[item_id], 0)
+    if kind == "ward" and registry.area_councils.get(item_id) in registry.by_id:
+        owner_id, name = registry.area_names[item_id]
+        return _area_match(registry, item_id, registry.by_id[owner_id], name, 0)
+    if kind == "place":
+        row = Place.objects.filter(id=item_id, council_id__in=list(registry.by_id)).first()
+        if row is not None:
+            return _place_match(registry, row.id, row.kind, row.name, row.council_id, row.lat,
+                                row.lng, row.area_id, 0)
+    return None
+
+
+def _place_match(registry: _Registry, place_id: int, kind: str, name: str, owner_id: int,
+                 lat: float, lng: float, area_id: int | None, rank: int) -> PlaceMatch:
+    council = registry.by_id[owner_id]
+    return PlaceMatch(kind=kind, name=name, council_id=owner_id, council_slug=council.slug,
+                      council_name=council.name, lat=lat, lng=lng, area_id=area_id,
+                      rank=rank, key=f"place:{place_id}")
+def council_shape(*, council_id: int):
+    """The council's boundary as a (prepared, cached) shapely geometry; KeyError if retired."""
+    return _registry.get().councils.geometry(council_id)

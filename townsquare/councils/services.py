@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
 
@@ -9,10 +11,16 @@ from shapely.geometry import shape
 from townsquare.core.actors import Actor
 from townsquare.core.errors import InvalidInput
 from townsquare.core.eventlog import append_event
-from townsquare.councils.events import AreaSaved, CouncilSaved, TeamSaved
-from townsquare.councils.models import Area, Council, Team
-from townsquare.councils.selectors import boundary_indexes_invalidate
+from townsquare.councils.events import AreaSaved, CouncilSaved, GazetteerImported, TeamSaved
+from townsquare.councils.gazetteer import normalise
+from townsquare.councils.models import Area, Council, Place, Team
+from townsquare.councils.selectors import (
+    area_id_for_point,
+    boundary_indexes_invalidate,
+    council_contains_point,
+)
 from townsquare.geo.boundaries import parse_multipolygon
+from townsquare.geo.points import Point
 
 
 def council_upsert(*, slug: str, name: str, jurisdiction_id: str, reference_prefix: str,
@@ -79,3 +87,68 @@ def team_ensure(*, council: Council, code: str, name: str, actor: Actor | None =
                          stream_id=team.id, actor=actor or Actor.system())
     boundary_indexes_invalidate()
     return team
+
+
+# The gazetteer.
+
+MAX_GAZETTEER_ROWS = 500_000
+_LAT_COLUMNS = ("lat", "latitude")
+_LNG_COLUMNS = ("lng", "lon", "long", "longitude")
+
+
+def places_import_csv(*, council: Council, text: str, source: str = "",
+                      actor: Actor | None = None) -> int:
+    """Replace the council's streets, place names and postcodes with those in a CSV file.
+
+    Columns (header row, any order, case-insensitive): name, lat/latitude, lng/lon/longitude,
+    and optionally kind (street, place or postcode; street by default). Every row must lie
+    inside the council. All or nothing: a file with any bad row changes nothing and
+    InvalidInput lists the first 20 problems by line. Returns the number of places imported.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    columns = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
+    lat_column = next((columns[c] for c in _LAT_COLUMNS if c in columns), None)
+    lng_column = next((columns[c] for c in _LNG_COLUMNS if c in columns), None)
+    if "name" not in columns or lat_column is None or lng_column is None:
+        raise InvalidInput({"csv": ["The first row must name the columns: name, lat and lng "
+                                    "(and optionally kind)"]}, code="bad_gazetteer")
+    kinds = set(Place.Kind.values)
+    problems: list[str] = []
+    places: list[Place] = []
+    for line, row in enumerate(reader, start=2):
+        if len(places) >= MAX_GAZETTEER_ROWS:
+            problems.append(f"more than {MAX_GAZETTEER_ROWS:,} rows; split the file")
+            break
+        name = " ".join((row.get(columns["name"]) or "").split())
+        kind = (row.get(columns.get("kind", ""), "") or "street").strip().lower()
+        try:
+            point = Point.parse(row.get(lat_column), row.get(lng_column))
+        except InvalidInput as exc:
+            problems.append(f"line {line}: " + "; ".join(
+                f"{key} {' '.join(messages)}" for key, messages in exc.errors.items()))
+            continue
+        if not name or len(name) > 200:
+            problems.append(f"line {line}: the name must be 1 to 200 characters")
+        elif not normalise(name):
+            problems.append(f"line {line}: the name has no letters or digits")
+        elif kind not in kinds:
+            problems.append(f"line {line}: kind must be street, place or postcode, not {kind!r}")
+        elif not council_contains_point(council=council, lat=point.lat, lng=point.lng):
+            problems.append(f"line {line}: {name} ({point.lat}, {point.lng}) is outside "
+                            f"{council.name}")
+        else:
+            places.append(Place(council=council, kind=kind, name=name,
+                                search_name=normalise(name), lat=point.lat, lng=point.lng,
+                                area_id=area_id_for_point(council=council, lat=point.lat,
+                                                          lng=point.lng)))
+        if len(problems) >= 20:
+            break
+    if problems:
+        raise InvalidInput({"csv": problems}, code="bad_gazetteer")
+    with transaction.atomic():
+        Place.objects.filter(council=council).delete()
+        Place.objects.bulk_create(places, batch_size=2000)
+        append_event(GazetteerImported(places=len(places), source=source[:200]),
+                     council_id=council.id, stream="council", stream_id=council.id,
+                     actor=actor or Actor.system())
+    return len(places)

@@ -15,16 +15,28 @@ from django.conf import settings
 
 from townsquare.accounts.models import Role
 from townsquare.accounts.services import membership_set, user_ensure
+from townsquare.accounts.signin import second_factor_set
 from townsquare.cases.bulk import cases_bulk_create
 from townsquare.cases.selectors import council_has_cases
 from townsquare.catalogue.documents import library_files, load_template_file
 from townsquare.catalogue.services import template_publish
 from townsquare.core.actors import Actor
 from townsquare.councils.models import Council
-from townsquare.councils.services import area_upsert, council_upsert, team_ensure
+from townsquare.councils.selectors import places_count
+from townsquare.councils.services import (
+    area_upsert,
+    council_upsert,
+    places_import_csv,
+    team_ensure,
+)
+from townsquare.demo.boston import boston_demo_load
 from townsquare.demo.generator import DATA_DIR, generate_case_specs
+from townsquare.messaging.demo import demo_messaging_ensure
 
 DEMO_PASSWORD = "townsquare-demo"  # noqa: S105 - printed for people trying the demo
+# Every demo staff account has this authenticator key (published in the README, like the
+# password): add it to an authenticator app, or run `townsquare staff totp-code EMAIL`.
+DEMO_TOTP_SECRET = "TOWNSQUAREDEMOSTAFFTOTPSECRET234"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,8 @@ def demo_logins() -> list[tuple[str, str]]:
     for council in DEMO_COUNCILS:
         for handle, role in ROLES:
             logins.append((f"{handle}@{council.slug}.example", f"{role.label}, {council.name}"))
+    for handle, role in ROLES:
+        logins.append((f"{handle}@boston.example", f"{role.label}, City of Boston (2015 data)"))
     return logins
 
 
@@ -80,6 +94,10 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
             props = feature["properties"]
             area_upsert(council=council, code=props["code"], name=props["name"],
                         boundary=feature["geometry"])
+        gazetteer = DATA_DIR / "gazetteer" / f"{demo.slug}.csv"
+        if gazetteer.exists() and not places_count(council=council):
+            places_import_csv(council=council, text=gazetteer.read_text(encoding="utf-8"),
+                              source=gazetteer.name, actor=actor)
         for team_code in sorted({doc["routing"]["team"] for doc in library}):
             team_ensure(council=council, code=team_code,
                         name=team_code.replace("_", " ").capitalize())
@@ -90,10 +108,12 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
                                full_name=f"{demo.name.split()[0]} {role.label}",
                                password=DEMO_PASSWORD)
             membership_set(user=user, council_id=council.id, role=role)
+            second_factor_set(user=user, secret=DEMO_TOTP_SECRET)
         councils.append(council)
         say(f"Council ready: {council.name}\n")
-    user_ensure(email=PLATFORM_ADMIN_EMAIL, full_name="Platform admin", password=DEMO_PASSWORD,
-                is_platform_admin=True)
+    platform_admin = user_ensure(email=PLATFORM_ADMIN_EMAIL, full_name="Platform admin",
+                                 password=DEMO_PASSWORD, is_platform_admin=True)
+    second_factor_set(user=platform_admin, secret=DEMO_TOTP_SECRET)
     for council in councils:
         if council_has_cases(council_id=council.id):
             continue
@@ -103,4 +123,8 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
             actor_label="Demo loader",
         )
     say(f"Demo cases created: {created['cases']}\n")
+    demo_messaging_ensure(councils=councils, say=say)
+    # A real year (City of Boston 2015) for dashboards and the performance page.
+    boston_demo_load(library=library, password=DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET,
+                     roles=ROLES, say=say)
     return created

@@ -82,6 +82,7 @@ class BoundaryIndex:
             shapely.prepare(geometry)
             self._entries.append(_Entry(key, geometry))
         self._tree = shapely.STRtree([e.geometry for e in self._entries])
+        self._by_key = {e.key: e.geometry for e in self._entries}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -96,13 +97,7 @@ class BoundaryIndex:
         return keys[0] if keys else None
 
     def bounds(self, key: Any) -> Sequence[float]:
-        for entry in self._entries:
-            if entry.key == key:
-                return entry.geometry.bounds
-        raise KeyError(key)
+        return self._by_key[key].bounds
 
     def geometry(self, key: Any) -> Any:
-        for entry in self._entries:
-            if entry.key == key:
-                return entry.geometry
-        raise KeyError(key)
+        return self._by_key[key]

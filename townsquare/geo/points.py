@@ -81,3 +81,21 @@ def bounding_box(center: Point, radius_m: float) -> tuple[float, float, float, f
     dlat = math.degrees(radius_m / EARTH_RADIUS_M)
     dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(math.cos(math.radians(center.lat)), 1e-6)))
     return center.lat - dlat, center.lng - dlng, center.lat + dlat, center.lng + dlng
+
+
+def h3_cells_covering_bbox(min_lat: float, min_lng: float, max_lat: float, max_lng: float,
+                           resolution: int) -> list[int]:
+    """Every cell at `resolution` that overlaps the box (not only those whose centre is in it)."""
+    box = h3.LatLngPoly([(min_lat, min_lng), (min_lat, max_lng), (max_lat, max_lng),
+                         (max_lat, min_lng)])
+    cells = h3.h3shape_to_cells_experimental(box, resolution, contain="overlap")
+    return [h3.str_to_int(c) for c in cells]
+
+
+def h3_cell_center(cell: int) -> Point:
+    lat, lng = h3.cell_to_latlng(h3.int_to_str(cell))
+    return Point(round(lat, 6), round(lng, 6))
+
+
+def h3_parent(cell: int, resolution: int) -> int:
+    return h3.str_to_int(h3.cell_to_parent(h3.int_to_str(cell), resolution))

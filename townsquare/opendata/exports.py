@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from townsquare.cases.selectors import OpenDataRow, open_data_rows
 
@@ -62,16 +63,9 @@ def _csv_cell(value: object) -> object:
 
 
 _BOOLEANS = tuple(i for i, (name, _) in enumerate(COLUMNS) if name == "location_approximate")
-
-
-def _neutralised(row: OpenDataRow) -> list[object]:
-    """The row as CSV cells: true/false as in JSON, typed text safe from formulas."""
-    row = list(row)
-    for i in _BOOLEANS:
-        row[i] = "true" if row[i] else "false"
-    for i in _TYPED_TEXT:
-        row[i] = _csv_cell(row[i])
-    return row
+# _csv writes columns by position for speed; this keeps it honest if COLUMNS changes.
+if _TYPED_TEXT != (3, 12) or _BOOLEANS != (11,) or len(COLUMNS) != 15:
+    raise ImportError("opendata.exports._csv needs updating for the new COLUMNS")
 
 
 def stream(export: Export, *, chunk: int = 5000) -> Iterator[str]:
@@ -88,10 +82,25 @@ def _csv(rows: Iterable[OpenDataRow]) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name for name, _ in COLUMNS])
     yield buffer.getvalue()
-    for batch in _batched(rows, 1000):
+    # Typed text repeats (a few service and ward names): neutralise each distinct value once.
+    safe: dict[str, object] = {}
+
+    def cell(value: object) -> object:
+        try:
+            return safe[value]
+        except KeyError:
+            safe[value] = _csv_cell(value)
+            return safe[value]
+
+    for batch in _batched(rows, 5000):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(_neutralised(row) for row in batch)
+        # Column order as in COLUMNS; service_name (3) and ward (12) are typed text,
+        # location_approximate (11) is written true/false.
+        writer.writerows(
+            (r[0], r[1], r[2], cell(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+             "true" if r[11] else "false", cell(r[12]), r[13], r[14])
+            for r in batch)
         yield buffer.getvalue()
 
 
@@ -110,11 +119,6 @@ def _geojson(rows: Iterable[OpenDataRow]) -> Iterator[str]:
 
 
 def _batched(rows: Iterable[OpenDataRow], size: int) -> Iterator[list[OpenDataRow]]:
-    batch: list[OpenDataRow] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
         yield batch

@@ -1,9 +1,13 @@
-"""Report a problem, without JavaScript: choose a council, then the problem, then one form page.
+"""Report a problem: choose a council, then the problem, then one form page.
 
-The form places the report by ward and a description of the place (the case is marked as
-approximately located); the map comes later. Every rule about the report itself is checked by
-`case_create`; this module only turns the form into its arguments and its errors into the
-GOV.UK error summary.
+The form places the report with a pin on a map (ui/map.js, when JavaScript runs) or, for
+everyone, by a street or place from the gazetteer or a ward, with a description of the place
+(then the case is marked approximately located). Before a report is sent, open reports of the
+same kind nearby are shown so the person can support one instead. A report from someone who
+gave an email address stays out of public view until they follow the link sent to it.
+
+Every rule about the report itself is checked by `case_create`; this module only turns the
+form into its arguments and its errors into the GOV.UK error summary.
 """
 
 from __future__ import annotations
@@ -12,29 +16,55 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.principal import Principal
-from townsquare.cases.selectors import public_case_by_reference
-from townsquare.cases.services import MAX_DESCRIPTION, Reporter, case_check, case_create
+from townsquare.accounts.selectors import principal_for_user
+from townsquare.cases.media import MAX_UPLOAD_BYTES
+from townsquare.cases.selectors import (
+    public_case_by_reference,
+    public_report_for_support,
+    public_reports_nearby,
+)
+from townsquare.cases.services import (
+    MAX_DESCRIPTION,
+    Reporter,
+    case_check,
+    case_create,
+    case_support,
+)
 from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, clean_field_values
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.selectors import service_get, services_for_council
-from townsquare.core.errors import InvalidInput, NotFound
+from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
+from townsquare.councils.gazetteer import PlaceMatch, normalise
 from townsquare.councils.models import Council
-from townsquare.councils.selectors import council_get, council_list
+from townsquare.councils.selectors import council_get, council_list, place_by_key
+from townsquare.geo.points import Point
+from townsquare.portal import following
+from townsquare.portal.confirmation import SENT_SALT, send_confirmation
+from townsquare.portal.photos import MAX_PHOTOS, pending_photos_discard, pending_photos_from
+from townsquare.portal.places import MAX_QUERY, search_places
 
 MAX_PLACE = 300
 MAX_NAME = 200
+# How far around the pin (or the chosen street) reports of the same kind are offered for support.
+NEARBY_RADIUS_M = 250
+SUPPORTED_KEY = "report.supported"
 # Where each error of case_create is shown on the form (template fields use "field-<code>").
-_ERROR_TARGETS = {"location": "place", "address": "place", "area": "area",
+_ERROR_TARGETS = {"location": "area", "address": "place", "area": "area", "media": "photos",
                   "description": "description", "email": "email", "phone": "phone",
                   "name": "name"}
 
@@ -85,60 +115,257 @@ def councils(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def services(request: HttpRequest, slug: str) -> HttpResponse:
+    """The council's report categories in their groups, with a search box (filtered on the
+    server, so it works without JavaScript; the page's script filters as you type)."""
     council = _council_or_404(slug)
+    query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    wanted = normalise(query)
     groups: dict[str, list[ServiceTemplate]] = {}
-    for service in _report_services(council):
-        groups.setdefault(service.group, []).append(service)
+    every = _report_services(council)
+    for service in every:
+        if not wanted or wanted in normalise(f"{service.group} {service.name} {service.code}"):
+            groups.setdefault(service.group, []).append(service)
     return render(request, "report/services.html", {
         "page_council": council, "council": council, "groups": sorted(groups.items()),
+        "query": query, "any_services": bool(every),
     })
 
 
-@csrf_protect
+@csrf_exempt  # checked below, once the size of the request is known to be reasonable
 @require_http_methods(["GET", "POST"])
 def form(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
     council = _council_or_404(slug)
     if service_code not in {s.code for s in _report_services(council)}:
         raise Http404(_("This council does not take reports of that kind online"))
+    if request.method == "POST":
+        # Refuse what is too large before reading it, with a page that says what to do.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REPORT_MAX_UPLOAD_BYTES:
+            return _too_large(request, council, service_code)
+        try:
+            request.POST  # noqa: B018 - parse now, so an oversized text field is caught here
+        except RequestDataTooBig:
+            return _too_large(request, council, service_code)
+    return _form(request, council=council, service_code=service_code)
+
+
+def _too_large(request: HttpRequest, council: Council, service_code: str) -> HttpResponse:
+    # The body was not read, so the connection must not be reused for another request.
+    response = render(request, "report/too_large.html", {
+        "page_council": council, "council": council,
+        "form_url": reverse("portal:report_form", args=[council.slug, service_code]),
+        "limit_mb": settings.REPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
+        "photo_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+    }, status=413)
+    response["Connection"] = "close"
+    return response
+
+
+@csrf_protect
+def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpResponse:
     service = service_get(council=council, code=service_code)
     document = service.current_version.document
     data = request.POST if request.method == "POST" else None
+    user = request.user if request.user.is_authenticated else None
     questions = _questions(document["fields"], data)
+    query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    places = _place_choices(council, query, data)
+    photos, photo_errors = ([], {}) if data is None else pending_photos_from(request)
     own: dict[str, str] = {}
     domain: dict[str, list[str]] = {}
+    nearby = None
     if data is not None:
-        own = _form_errors(data)
-        arguments = _arguments(council, service_code, questions, data)
+        location, own = _location(council, data)
+        own.update(_form_errors(data, user))
+        arguments = _arguments(council, service_code, questions, data, location, user)
+        arguments["photos"] = [photo.image for photo in photos]
         try:
-            if not own:
-                return _see_other(case_create(**arguments).reference)
-            # The form is refused anyway: list the answers' problems too, then whatever else
-            # case_create would refuse first.
-            domain = _field_problems(document["fields"], arguments["values"])
-            case_check(**arguments)
+            if not own and not photo_errors:
+                case_check(**arguments)
+                nearby = _nearby(council, service_code, location, data)
+                if nearby is None:
+                    case = case_create(**arguments)
+                    pending_photos_discard(photos)
+                    return _after_create(request, case, user)
+            else:
+                # The form is refused anyway: list the answers' problems too, then whatever
+                # else case_create would refuse first.
+                domain = _field_problems(document["fields"], arguments["values"])
+                arguments["photos"] = []
+                case_check(**arguments)
         except InvalidInput as exc:
-            for key, messages in exc.errors.items():
-                domain.setdefault(key, messages)
+            if getattr(exc, "code", "") == "outside_council":
+                own.setdefault("map", _("The pin is outside %(council)s. Move it inside the "
+                                        "boundary drawn on the map.") % {"council": council.name})
+            else:
+                for key, messages in exc.errors.items():
+                    domain.setdefault(key, messages)
         except NotFound:
             raise Http404(_("This council does not take reports of that kind online")) from None
+        for key, message in photo_errors.items():
+            own.setdefault(key, message)
     summary = _error_summary(own, domain, questions)
+    initial = dict(data.items()) if data is not None else {}
+    if user is not None and data is None:
+        initial.update(email=user.email, name=user.full_name)
     context = {
         "page_council": council, "council": council, "service": service,
         "intro": document.get("description", ""),
         "questions": questions,
         "areas": list(council.areas.order_by("name").values_list("id", "name")),
-        "data": data or {},
+        "data": initial, "signed_in": user is not None,
+        "query": query, "places": places,
+        "photos": photos, "max_photos": MAX_PHOTOS,
+        "nearby": nearby,
         "errors": {target: message for target, message, _first in summary},
         "error_summary": [(f"#{first}", message) for _target, message, first in summary],
         "max_place": MAX_PLACE, "max_description": MAX_DESCRIPTION, "max_name": MAX_NAME,
+        "map": _map_context(council, service_code),
     }
     return render(request, "report/form.html", context, status=400 if summary else 200)
+
+
+def _map_context(council: Council, service_code: str) -> dict[str, Any]:
+    return {
+        "bounds": f"{council.min_lat},{council.min_lng},{council.max_lat},{council.max_lng}",
+        "boundary_url": reverse("portal:map_boundaries", args=[council.slug]),
+        "reports_url": reverse("portal:map_reports") + "?" + urlencode(
+            {"council": council.slug, "service": service_code, "status": "open"}),
+        "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the form says the problem is; `approximate` when not from a pin on the map."""
+
+    point: Point | None = None
+    area_id: int | None = None
+    approximate: bool = True
+    place_name: str = ""
+
+
+def _location(council: Council, data: Any) -> tuple[Location, dict[str, str]]:
+    """A pin from the map wins; then a street or place chosen from the search; then a ward."""
+    lat, lng = data.get("lat", "").strip(), data.get("lng", "").strip()
+    if lat or lng:
+        try:
+            return Location(point=Point.parse(lat, lng), approximate=False), {}
+        except InvalidInput:
+            return Location(), {"map": _("The position of the pin could not be read. Place "
+                                         "the pin on the map again.")}
+    key = data.get("place_key", "").strip()
+    if key:
+        place = place_by_key(key=key)
+        if place is None or place.council_id != council.id:
+            return Location(), {"place_key": _("Choose one of the streets or places listed")}
+        if place.kind in ("council", "ward"):
+            return Location(area_id=place.area_id, place_name=place.name), {}
+        return Location(point=Point(place.lat, place.lng), place_name=place.name), {}
+    area = data.get("area", "").strip()
+    if area:
+        if not area.isdigit():
+            return Location(), {"area": _("Select a ward from the list")}
+        return Location(area_id=int(area)), {}
+    return Location(), {"area": _("Show where the problem is: place a pin on the map, search "
+                                  "for a street or place, or select the ward")}
+
+
+def _place_choices(council: Council, query: str, data: Any) -> list[PlaceMatch]:
+    """The streets and places to choose from: those the search found, or the one chosen."""
+    if query:
+        return search_places(query=query, limit=10, council_id=council.id)
+    key = (data or {}).get("place_key", "")
+    chosen = place_by_key(key=key) if key else None
+    return [chosen] if chosen is not None and chosen.council_id == council.id else []
+
+
+def _nearby(council: Council, service_code: str, location: Location, data: Any):
+    """Open reports of the same kind near the point, unless the person has seen them already
+    (or there are none)."""
+    if data.get("nearby_checked") == "yes" or location.point is None:
+        return None
+    listing = public_reports_nearby(council_id=council.id, service_code=service_code,
+                                    center=location.point, radius_m=NEARBY_RADIUS_M)
+    if not listing.rows:
+        return None
+    return [{**row, "service_name": listing.services[row["service_id"]].name}
+            for row in listing.rows]
+
+
+def _after_create(request: HttpRequest, case, user) -> HttpResponse:
+    if case.awaiting_confirmation:
+        sent = send_confirmation(request, case)
+        token = signing.dumps({"c": case.id, "sent": sent}, salt=SENT_SALT)
+        return _see_other_to(reverse("portal:report_check_email", args=[token]))
+    return _see_other(case.reference)
+
+
+def _see_other_to(url: str) -> HttpResponse:
+    response = redirect(url)
+    response.status_code = 303
+    return response
 
 
 def _see_other(reference: str) -> HttpResponse:
     response = redirect("portal:report_done", reference=reference)
     response.status_code = 303
     return response
+
+
+@csrf_protect
+@require_POST
+def support(request: HttpRequest, reference: str) -> HttpResponse:
+    """"I have this problem too": add support to an open report instead of a new one."""
+    try:
+        case = public_report_for_support(reference=reference.upper())
+    except NotFound:
+        raise Http404(_("We cannot find an open report with that reference")) from None
+    supported = request.session.get(SUPPORTED_KEY, [])
+    if case.reference not in supported:
+        user = request.user if request.user.is_authenticated else None
+        actor = principal_for_user(user) if user is not None else Principal.anonymous()
+        try:
+            case = case_support(case=case, actor=actor)
+        except InvalidInput:
+            raise Http404(_("We cannot find an open report with that reference")) from None
+        mode = _follow_supported(case, user=user, email=request.POST.get("email", "").strip())
+        request.session[SUPPORTED_KEY] = [*supported, case.reference][-100:]
+        url = reverse("portal:report_supported", args=[case.reference])
+        return _see_other_to(f"{url}?following={mode}" if mode else url)
+    return _see_other_to(reverse("portal:report_supported", args=[case.reference]))
+
+
+def _follow_supported(case, *, user, email: str) -> str:
+    """A supporter who is signed in, or gave an email address, follows the report (through
+    messaging, which owns subscriptions: an email address is confirmed by its own link).
+    Returns "user", "email" or "" (not following: no address, or messaging is absent)."""
+    if not following.available() or (user is None and not email):
+        return ""
+    try:
+        following.follow(case=case, user=user, email=None if user is not None else email)
+    except (InvalidInput, PermissionDenied):
+        return ""  # the support still counts; a bad address only means no updates
+    return "user" if user is not None else "email"
+
+
+@require_GET
+def supported(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        listing = public_case_by_reference(reference=reference.upper())
+    except NotFound:
+        raise Http404(_("We cannot find a public request with that reference")) from None
+    row = listing.rows[0]
+    council = listing.councils[row["council_id"]]
+    return render(request, "report/supported.html", {
+        "page_council": council, "council": council, "row": row,
+        "service_name": listing.services[row["service_id"]].name,
+        "already": row["reference"] in request.session.get(SUPPORTED_KEY, []),
+        "following": request.GET.get("following", ""),
+    })
 
 
 @require_GET
@@ -158,6 +385,7 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
         "expected": ngettext("within %(days)d day", "within %(days)d days", days)
         % {"days": days},
         "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+        "confirmed": request.GET.get("confirmed") == "1",
     })
 
 
@@ -245,34 +473,42 @@ def _field_problems(fields: list[dict[str, Any]], values: dict[str, Any]) -> dic
     return {}
 
 
-def _form_errors(data: Any) -> dict[str, str]:
+def _form_errors(data: Any, user) -> dict[str, str]:
     """What this form itself asks for (a description of the place and a way to reply), by the
     id of the input to correct."""
     errors: dict[str, str] = {}
-    area = data.get("area", "").strip()
-    if area and not area.isdigit():
-        errors["area"] = _("Select a ward from the list")
     if not data.get("place", "").strip():
         errors["place"] = _("Describe where the problem is, for example Outside 4 Mill Lane")
-    if not data.get("email", "").strip() and not data.get("phone", "").strip():
+    if user is None and not data.get("email", "").strip() and not data.get("phone", "").strip():
         errors["email"] = _("Enter an email address or a phone number so the council can "
                             "contact you about this report")
     return errors
 
 
 def _arguments(council: Council, service_code: str, questions: list[Question],
-               data: Any) -> dict[str, Any]:
-    area = data.get("area", "").strip()
+               data: Any, location: Location, user) -> dict[str, Any]:
+    place = data.get("place", "")
+    if location.place_name and location.point is not None:
+        place = f"{location.place_name}: {place.strip()}" if place.strip() else location.place_name
+    email = user.email if user is not None else data.get("email", "")
+    document = service_get(council=council, code=service_code).current_version.document
     return {
-        "service_code": service_code, "actor": Principal.anonymous(), "council": council,
-        "area_id": int(area) if area.isdigit() else None,
-        "address": data.get("place", ""),
+        "service_code": service_code, "council": council,
+        "actor": principal_for_user(user) if user is not None else Principal.anonymous(),
+        "point": location.point, "location_approximate": location.approximate,
+        "area_id": location.area_id,
+        "address": place,
         "values": _values(questions, data),
         "description": data.get("description", ""),
-        "reporter": Reporter(name=data.get("name", ""), email=data.get("email", ""),
+        "reporter": Reporter(name=data.get("name", ""), email=email,
                              phone=data.get("phone", ""),
-                             name_public=data.get("name_public") == "yes"),
+                             name_public=data.get("name_public") == "yes",
+                             user_id=user.pk if user is not None else None),
         "channel": "web",
+        # An email address typed by someone not signed in is confirmed before the report is
+        # shown publicly (ADR 53).
+        "awaiting_confirmation": (user is None and bool(email.strip())
+                                  and document["privacy"] == "public"),
     }
 
 
@@ -297,8 +533,8 @@ def _error_summary(own: dict[str, str], domain: dict[str, list[str]],
             found.setdefault(target, (_own_message(key, messages[0]), target))
         else:
             found.setdefault("report-form", (messages[0], "report-form"))
-    order = (["area", "place"] + [q.id for q in questions]
-             + ["description", "email", "phone", "name", "report-form"])
+    order = (["map", "place_key", "area", "place"] + [q.id for q in questions]
+             + ["description", "photos", "email", "phone", "name", "report-form"])
     return [(target, *found[target]) for target in order if target in found]
 
 
@@ -329,6 +565,8 @@ def _own_message(key: str, problem: str) -> str:
         return _("Enter an email address in the correct format, like name@example.com")
     if key == "phone":
         return _("Enter a phone number, like 01632 960 001 or +44 7700 900 982")
+    if key == "location":
+        return _("Show where the problem is: %(problem)s") % {"problem": problem}
     subjects = {
         "location": _("Where it is"), "address": _("Where it is"), "area": _("Ward"),
         "description": _("Description"), "name": _("Your name"),

@@ -1,19 +1,32 @@
-"""Track a request: where a report or application stands, and everything public that happened."""
+"""Track a request: where a report or application stands, and everything public that happened.
+
+Public reports can be tracked by anyone with the reference. Applications are private: only the
+person who made them sees their status (signed in, or in the browser that sent them), and even
+then only the public columns and updates, never the answers. The timeline is also served alone
+(`?fragment=timeline`) for the live updates script (HELPERS.md "Live updates").
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_GET, require_POST
 
-from townsquare.cases.selectors import public_case_by_reference, public_timelines
+from townsquare.cases.selectors import citizen_case_by_reference, public_timelines
 from townsquare.catalogue.selectors import workflow_for_version
-from townsquare.core.errors import NotFound
+from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
+from townsquare.portal import drafts, following, static_map
+from townsquare.portal.signin import email_clean
 
 _REFERENCE = re.compile(r"[A-Za-z]{2,5}-\d{2}-\d{1,9}")
 
@@ -38,45 +51,82 @@ def find(request: HttpRequest) -> HttpResponse:
                   status=400)
 
 
+@lru_cache(maxsize=1)
+def _live_js() -> str:
+    """The live updates script's URL, once the insights app ships it; until then, nothing."""
+    return static("ui/live.js") if finders.find("ui/live.js") else ""
+
+
+def _listing(request: HttpRequest, reference: str):
+    return citizen_case_by_reference(
+        reference=reference.upper()[:40],
+        user_id=request.user.pk if request.user.is_authenticated else None,
+        references=drafts.submitted_references(request))
+
+
+def _not_found(request: HttpRequest, reference: str) -> HttpResponse:
+    return render(request, "track/find.html", {
+        "reference": reference[:40],
+        "error": _("We cannot find a request with that reference. Check it and try again. "
+                   "Applications can only be seen by the person who made them: sign in "
+                   "first."),
+        "sign_in": True,
+    }, status=404)
+
+
 @require_GET
 def case(request: HttpRequest, reference: str) -> HttpResponse:
     try:
-        listing = public_case_by_reference(reference=reference.upper())
+        listing = _listing(request, reference)
     except NotFound:
-        return render(request, "track/find.html", {
-            "reference": reference[:40],
-            "error": _("We cannot find a public request with that reference. Check it and "
-                       "try again."),
-        }, status=404)
+        return _not_found(request, reference)
     row = listing.rows[0]
     version = listing.versions[row["service_version_id"]]
     workflow = workflow_for_version(version)
+    is_application = version.document["kind"] == "application"
     events = public_timelines(case_ids=[row["id"]])[row["id"]]
+    timeline = [_note(event, workflow, is_application) for event in reversed(events)]
+    if request.GET.get("fragment") == "timeline":
+        return render(request, "track/timeline.html", {"timeline": timeline})
+    council = listing.councils[row["council_id"]]
     context = {
-        "page_council": listing.councils[row["council_id"]],
+        "page_council": council,
         "case": {
             "reference": row["reference"],
             "service_name": listing.services[row["service_id"]].name,
-            "council_name": listing.councils[row["council_id"]].name,
+            "council_name": council.name,
             "status_name": workflow.state(row["state"]).name,
             "is_open": row["is_open"],
+            "is_application": is_application,
             "status_notes": row["status_notes"],
             "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
             "expected_at": row["resolve_due_at"] if row["is_open"] else None,
             "place": row["address"] or (f"{row['lat']:.5f}, {row['lng']:.5f}"
                                         if row["lat"] is not None else ""),
             "location_approximate": row["location_approximate"],
             "description": row["description"],
+            "support_count": row["support_count"],
+            "duplicate_of": listing.duplicates_of.get(row["duplicate_of_id"]),
         },
-        "timeline": [_note(event, workflow) for event in events],
+        "photos": listing.media.get(row["id"], []),
+        "map": None if is_application else static_map.case_map(
+            council_id=row["council_id"], lat=row["lat"], lng=row["lng"]),
+        "timeline": timeline,
+        "live": not is_application,
+        "live_js": _live_js(),
+        "can_follow": following.available() and not is_application,
+        "is_following": request.user.is_authenticated and following.available()
+        and row["id"] in following.followed_ids(user=request.user),
+        "followed": request.GET.get("followed", "")[:10],
     }
     return render(request, "track/case.html", context)
 
 
-def _note(event, workflow) -> Note:
+def _note(event, workflow, is_application: bool) -> Note:
     payload = event.payload
     if event.kind == "case.created":
-        summary = _("Reported")
+        summary = _("Application received") if is_application else _("Reported")
     elif event.kind in ("case.transitioned", "case.merged_into"):
         target = payload.get("to_state", "")
         name = workflow.states[target].name if target in workflow.states else target
@@ -86,3 +136,47 @@ def _note(event, workflow) -> Note:
     else:
         summary = _("Update from the council")
     return Note(at=event.created_at, summary=summary, message=payload.get("message", ""))
+
+
+@csrf_protect
+@require_POST
+def follow(request: HttpRequest, reference: str) -> HttpResponse:
+    """Follow (or stop following) a public report: by account when signed in, else by an
+    email address (messaging confirms it before sending anything)."""
+    if not following.available():
+        raise Http404(_("Following requests is not available here yet"))
+    from townsquare.cases.selectors import public_case_get_for_update
+
+    try:
+        case = public_case_get_for_update(reference=reference.upper()[:40])
+    except NotFound:
+        return _not_found(request, reference)
+    stop = request.POST.get("action") == "unfollow"
+    user = request.user if request.user.is_authenticated else None
+    email = None
+    if user is None:
+        try:
+            email = email_clean(request.POST.get("email", "")[:300])
+        except InvalidInput as exc:
+            return _follow_error(request, reference, exc.errors["email"][0])
+    if stop:
+        following.unfollow(case=case, user=user, email=email)
+        outcome = "stopped"
+    else:
+        try:
+            outcome = "yes" if following.follow(case=case, user=user, email=email) else "confirm"
+        except InvalidInput:
+            return _follow_error(request, reference, _(
+                "Enter an email address in the correct format, like name@example.com"))
+        except PermissionDenied:
+            return _not_found(request, reference)
+    target = reverse("portal:track_case", kwargs={"reference": case.reference})
+    response = redirect(f"{target}?followed={outcome}")
+    response.status_code = 303
+    return response
+
+
+def _follow_error(request: HttpRequest, reference: str, message: str) -> HttpResponse:
+    return render(request, "track/follow_error.html", {
+        "reference": reference.upper()[:40], "error": message,
+        "email": request.POST.get("email", "")[:300]}, status=400)

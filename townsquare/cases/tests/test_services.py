@@ -18,6 +18,7 @@ from townsquare.cases.services import (
     case_transition,
     cases_anonymise_expired,
 )
+from townsquare.cases.sla import due_times
 from townsquare.catalogue.services import template_publish
 from townsquare.core.actors import Actor
 from townsquare.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -52,8 +53,9 @@ def test_create_routes_by_point_and_records_everything(council):
     assert case.team.code == "highways"
     assert case.reporter_email == "sam@example.org"
     assert (case.h3_r7, case.h3_r9, case.h3_r11) == tuple(h3_cells(INSIDE).values())
-    assert case.response_due_at - case.created_at == dt.timedelta(hours=24)
-    assert case.resolve_due_at - case.created_at == dt.timedelta(hours=120)
+    # Counted in working days (weekends and bank holidays skipped): see test_sla.
+    assert (case.response_due_at, case.resolve_due_at) == due_times(
+        {"first_response_hours": 24, "close_hours": 120}, case.created_at)
     event = Event.objects.get(stream="case", stream_id=case.id)
     assert event.kind == "case.created" and event.council_id == council.id
     assert event.payload["reference"] == case.reference

@@ -1,4 +1,4 @@
-"""townsquare serve — the web server (granian) and the background worker, together."""
+"""townsquare serve — the web server (granian, ASGI) and the background worker, together."""
 
 from __future__ import annotations
 
@@ -24,10 +24,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, workers: int, threads: int, no_worker: bool,
                **options):
-        web = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
-               "--port", str(port), "--workers", str(workers), "--blocking-threads",
-               str(threads), "--backpressure", str(threads * 4), "--no-ws",
-               "config.wsgi:application"]
+        # ASGI, so live streams are idle coroutines; ordinary views still run on a pool of
+        # `threads` threads per process (config/asgi.py, ADR 0040). Backpressure bounds the open
+        # connections per process: the streams plus a queue of ordinary requests.
+        web = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", host,
+               "--port", str(port), "--workers", str(workers), "--backpressure",
+               str(settings.LIVE_MAX_STREAMS + threads * 4),
+               "--backlog", str(max(2048, settings.LIVE_MAX_STREAMS)), "--no-ws",
+               "config.asgi:application"]
         children = [subprocess.Popen(web)]  # noqa: S603 - our own argv, no shell
         if not no_worker:
             worker = [sys.executable, "-m", "townsquare.cli", "worker"]

@@ -1,0 +1,106 @@
+"""Signing in with a one-time link, sent through a real SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from tests import factories
+from tests.citizen_mailbox import text_of
+from townsquare.accounts.models import User
+from townsquare.portal.models import SignInLink
+
+pytestmark = pytest.mark.django_db
+LINK = re.compile(r"http://testserver(/sign-in/link/[A-Za-z0-9_-]+)")
+
+
+def _ask(client, email, next_path=""):
+    return client.post("/sign-in", {"email": email, "next": next_path})
+
+
+def _link(mailbox, email, count=1) -> str:
+    message = mailbox.wait_for(to=email, count=count)
+    assert message["Subject"] == "Your link to sign in to Townsquare"
+    return LINK.search(text_of(message)).group(1)
+
+
+def test_a_new_resident_signs_in_with_the_emailed_link_and_signs_out(client, smtp_mailbox):
+    response = _ask(client, "New.Person@Example.org", "/my-requests")
+    assert response.status_code == 303 and response["Location"] == "/sign-in/check-your-email"
+    page = client.get(response["Location"]).content.decode()
+    assert "new.person@example.org" in page
+    path = _link(smtp_mailbox, "new.person@example.org")
+    # Opening the link (a mail scanner might) does not spend it; the button does.
+    assert "Sign in to Townsquare" in client.get(path).content.decode()
+    assert not client.session.get("_auth_user_id")
+    response = client.post(path)
+    assert response.status_code == 303 and response["Location"] == "/my-requests"
+    user = User.objects.get(email="new.person@example.org")
+    assert not user.has_usable_password()
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert "My requests" in client.get("/my-requests").content.decode()
+    # The link works once.
+    client.post("/sign-out")
+    again = client.post(path)
+    assert again.status_code == 400 and "This link has expired" in again.content.decode()
+    assert client.get("/my-requests").status_code == 302
+
+
+def test_the_answer_is_the_same_for_known_and_unknown_addresses(client, smtp_mailbox):
+    User.objects.create_user("known@example.org")
+    known = _ask(client, "known@example.org")
+    unknown = _ask(client, "unknown@example.org")
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert smtp_mailbox.wait_for(to="known@example.org")
+    assert smtp_mailbox.wait_for(to="unknown@example.org")
+
+
+def test_staff_addresses_get_no_citizen_link(client, smtp_mailbox, council):
+    factories.make_staff(council, "agent", email="agent@council.test")
+    response = _ask(client, "agent@council.test")
+    assert response.status_code == 303  # the same answer as anyone else
+    _ask(client, "someone@example.org")
+    smtp_mailbox.wait_for(to="someone@example.org")
+    assert smtp_mailbox.sent_to("agent@council.test") == []
+
+
+def test_links_expire(client, smtp_mailbox):
+    _ask(client, "late@example.org")
+    path = _link(smtp_mailbox, "late@example.org")
+    SignInLink.objects.update(expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+    assert client.post(path).status_code == 400
+    assert not client.session.get("_auth_user_id")
+
+
+def test_requests_are_throttled_per_address(client, smtp_mailbox):
+    for _ in range(3):
+        assert _ask(client, "busy@example.org").status_code == 303
+    response = _ask(client, "busy@example.org")
+    assert response.status_code == 429
+    assert "try again in 15 minutes" in response.content.decode()
+
+
+@pytest.mark.parametrize("email, message", [
+    ("", "Enter your email address"),
+    ("not-an-email", "Enter an email address in the correct format"),
+    ("<script>@x", "Enter an email address in the correct format"),
+    ("a" * 400 + "@example.org", "254 characters or fewer"),
+])
+def test_bad_addresses_get_a_clear_error(client, email, message):
+    response = _ask(client, email)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert message in body and "govuk-error-summary" in body and "<script>@x" not in body
+
+
+def test_only_local_paths_follow_a_sign_in(client, smtp_mailbox):
+    _ask(client, "nav@example.org", "//evil.example/x")
+    path = _link(smtp_mailbox, "nav@example.org")
+    assert client.post(path)["Location"] == "/my-requests"
+
+
+def test_bogus_links_are_refused(client):
+    assert client.post("/sign-in/link/" + "x" * 43).status_code == 400
+    assert client.post("/sign-in/link/" + "x" * 500).status_code == 400

@@ -1,0 +1,174 @@
+"""Staff messaging pages over HTTP: outbox, dead letters with retry, message detail, template
+previews, webhook endpoints (admins only), the demo mailbox; councils kept apart."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from django.test import Client
+
+from tests import factories
+from townsquare.accounts.principal import Principal
+from townsquare.cases.services import Reporter, case_create
+from townsquare.core import clock
+from townsquare.core.models import Event
+from townsquare.geo.points import Point
+from townsquare.messaging.models import Message, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(council, role: str) -> Client:
+    user, _ = factories.make_staff_signed_in(council, role)
+    client = Client()
+    client.post("/staff/sign-in", {"email": user.email, "password": factories.STAFF_PASSWORD})
+    response = client.post("/staff/sign-in/code",
+                           {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()})
+    assert response.status_code == 302
+    return client
+
+
+def dead_letter(council, recipient: str = "someone@example.org") -> Message:
+    now = clock.now()
+    return Message.objects.create(
+        idempotency_key=f"test:{now.timestamp()}:{recipient}", council=council,
+        channel="email", recipient=recipient, subject="Your request is fixed",
+        body_text="Hello", status=Status.DEAD, attempts=6, last_error="Connection refused",
+        next_attempt_at=now, created_at=now)
+
+
+def test_outbox_and_dead_letters_with_retry(council, other_council):
+    mine = dead_letter(council)
+    theirs = dead_letter(other_council, recipient="other@example.org")
+    client = signed_in(council, "agent")
+    page = client.get("/staff/messaging/")
+    assert page.status_code == 200
+    assert b"Your request is fixed" in page.content and b"Messages" in page.content
+    assert client.get("/staff/messaging/?status=dead&channel=email").status_code == 200
+    assert client.get("/staff/messaging/?status=nonsense&page=999").status_code == 200
+    page = client.get("/staff/messaging/dead-letters")
+    assert b"Connection refused" in page.content
+    assert client.get(f"/staff/messaging/messages/{theirs.pk}").status_code == 404
+    assert client.post(f"/staff/messaging/messages/{theirs.pk}/retry").status_code == 404
+    response = client.post(f"/staff/messaging/messages/{mine.pk}/retry")
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert mine.status == Status.QUEUED and mine.attempts == 0
+    assert Event.objects.filter(kind="messaging.message_retried", stream_id=mine.pk).exists()
+    page = client.get(response["Location"])
+    assert b"queued to be sent again" in page.content
+    detail = client.get(f"/staff/messaging/messages/{mine.pk}")
+    assert detail.status_code == 200 and b"test:" in detail.content
+
+
+def test_template_previews(council):
+    client = signed_in(council, "agent")
+    page = client.get("/staff/messaging/templates?key=state&language=cy")
+    assert page.status_code == 200
+    assert b"Mae eich cais" in page.content
+    assert b"1 text message" in page.content
+    assert client.get("/staff/messaging/templates?key=<script>").status_code == 200
+
+
+def test_webhook_pages_for_admins_only(council, settings):
+    settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = True
+    agent = signed_in(council, "agent")
+    assert agent.get("/staff/messaging/webhooks").status_code == 403
+    admin = signed_in(council, "council_admin")
+    refused = admin.post("/staff/messaging/webhooks", {"url": "http://10.0.0.1/hook"})
+    assert refused.status_code == 400 and b"internal address" in refused.content
+    empty = admin.post("/staff/messaging/webhooks", {"url": ""})
+    assert empty.status_code == 400
+    added = admin.post("/staff/messaging/webhooks",
+                       {"url": "http://127.0.0.1:9/hook", "events": ["case.created"]})
+    assert added.status_code == 302
+    page = admin.get(added["Location"])
+    assert b"whsec_" in page.content
+    secret_before = page.content
+    rotated = admin.post(added["Location"], {"action": "rotate"})
+    assert rotated.status_code == 302
+    page = admin.get(added["Location"])
+    assert b"Previous secret" in page.content and page.content != secret_before
+    admin.post(added["Location"], {"action": "disable"})
+    assert b"Switch on" in admin.get(added["Location"]).content
+    assert Event.objects.filter(kind="messaging.webhook_endpoint").count() == 3
+
+
+def test_mailbox_pages(council, settings, tmp_path):
+    settings.MAILBOX_DIR = tmp_path
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.MAILBOX_PORT = settings.EMAIL_PORT
+    (tmp_path / "1700000000000000000-abcd.eml").write_bytes(
+        b"X-Envelope-To: pat@example.org\r\nFrom: a@b\r\nTo: pat@example.org\r\n"
+        b"Subject: Hello Pat\r\nContent-Type: text/plain\r\n\r\nThe body\r\n")
+    client = signed_in(council, "agent")
+    page = client.get("/staff/messaging/mailbox")
+    assert b"Hello Pat" in page.content
+    assert b"The body" in client.get("/staff/messaging/mailbox/1700000000000000000-abcd").content
+    assert client.get("/staff/messaging/mailbox/..%2Fsecret").status_code == 404
+    settings.EMAIL_HOST = "smtp.example.org"
+    assert client.get("/staff/messaging/mailbox").status_code == 404
+
+
+def test_delivery_status_include_for_the_case_page(council):
+    from django.template.loader import render_to_string
+
+    from townsquare.messaging.selectors import deliveries_for_case
+
+    case = case_create(service_code="pothole", actor=Principal.anonymous(),
+                       point=Point(51.5, -1.75), values={"depth": "deep"},
+                       reporter=Reporter(email="pat@example.org"))
+    now = clock.now()
+    Message.objects.create(idempotency_key="k1", council=council, case=case, channel="email",
+                           recipient="pat@example.org", subject="We have received it",
+                           status=Status.DELIVERED, next_attempt_at=now, created_at=now)
+    html = render_to_string("staff/messaging/deliveries.html",
+                            {"deliveries": deliveries_for_case(case.id)})
+    assert "We have received it" in html and "Delivered" in html
+    assert "pat@example.org" not in html  # masked: pa…@example.org
+
+
+def test_admins_change_template_words_with_preview_and_reset(council):
+    from townsquare.messaging.models import MessageTemplate
+    from townsquare.messaging.templates import TemplateBook
+
+    agent = signed_in(council, "agent")
+    assert b"Change the words" not in agent.get("/staff/messaging/templates").content
+    assert agent.post("/staff/messaging/templates", {"key": "created", "action": "save",
+                                                     "body": "x"}).status_code == 403
+    admin = signed_in(council, "council_admin")
+    bad = admin.post("/staff/messaging/templates", {
+        "key": "created", "language": "en", "action": "save", "subject": "Hi ((nme))",
+        "body": ""})
+    assert bad.status_code == 400
+    assert b"Unknown placeholders: ((nme))" in bad.content
+    assert b"Enter the email text" in bad.content
+    draft = admin.post("/staff/messaging/templates", {
+        "key": "created", "language": "en", "action": "preview",
+        "subject": "Thanks from ((council_name))", "body": "Got it: **((reference))**"})
+    assert b"not saved" in draft.content and b"Thanks from Bristol City Council" in draft.content
+    assert not MessageTemplate.objects.exists()
+    saved = admin.post("/staff/messaging/templates", {
+        "key": "created", "language": "en", "action": "save",
+        "subject": "Thanks from ((council_name))", "body": "Got it: **((reference))**"})
+    assert saved.status_code == 302
+    words = TemplateBook().words(council_id=council.id, service_code="pothole", key="created",
+                                 language="en")
+    assert words.subject == "Thanks from ((council_name))"
+    assert Event.objects.filter(kind="messaging.template_changed").count() == 1
+    admin.post("/staff/messaging/templates", {"key": "created", "language": "en",
+                                              "action": "reset"})
+    assert not MessageTemplate.objects.exists()
+
+
+def test_staff_watch_a_queue(council):
+    from townsquare.messaging.models import Subscription
+
+    client = signed_in(council, "agent")
+    team = council.teams.get(code="highways")
+    assert client.post("/staff/messaging/watch", {"team": str(team.pk)}).status_code == 302
+    page = client.get("/staff/messaging/")
+    assert b"each new case in Highways" in page.content
+    assert client.post("/staff/messaging/watch", {"team": "99999"}).status_code == 302
+    client.post("/staff/messaging/watch", {"action": "stop"})
+    assert not Subscription.objects.filter(kind="queue", unsubscribed_at__isnull=True).exists()

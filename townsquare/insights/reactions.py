@@ -1,0 +1,39 @@
+"""Subscriptions: new case events make the worker refresh the figures and look for anomalies.
+
+Figures are also brought up to date whenever a dashboard is read, so this only decides how soon
+anomaly alerts go out. At most one refresh is queued per process per few seconds, to run a few
+seconds later: a burst of reports costs one task, not one each, and the task sees the burst.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from townsquare.cases.events import CaseEvent
+from townsquare.core.eventlog import subscribe
+
+log = logging.getLogger(__name__)
+QUEUE_AT_MOST_EVERY_S = 5.0
+_last_queued = 0.0
+
+
+def _queue_refresh(event, record) -> None:
+    global _last_queued
+    now = time.monotonic()
+    if now - _last_queued < QUEUE_AT_MOST_EVERY_S:
+        return
+    _last_queued = now
+    from townsquare.insights.tasks import insights_refresh
+
+    try:
+        insights_refresh.using(
+            run_after=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=QUEUE_AT_MOST_EVERY_S)
+        ).enqueue()
+    except Exception:
+        log.exception("Could not queue the insights refresh")
+
+
+def connect() -> None:
+    subscribe(CaseEvent, _queue_refresh)

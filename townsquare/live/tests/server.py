@@ -1,0 +1,78 @@
+"""A real ASGI server for tests: granian running config.asgi on the test's database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def _collect_static(env: dict) -> None:
+    # Pages need the hashed static files the production storage serves.
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        subprocess.run([sys.executable, "-m", "townsquare.cli", "collectstatic",
+                        "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        return (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+                f"{db['PORT'] or 5432}/{db['NAME']}")
+    return f"sqlite:///{db['NAME']}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def asgi_server(*, static: bool = False):
+    """A granian ASGI server (as `townsquare serve` runs it) on the test database."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": _database_url(), "LIVE_POLL_SECONDS": "0.05",
+           "LIVE_HEARTBEAT_SECONDS": "1", "PYTHONPATH": str(ROOT),
+           # Sessions made by the test process must be valid in the server.
+           "SECRET_KEY": settings.SECRET_KEY}
+    if static:
+        _collect_static(env)
+    process = subprocess.Popen(  # noqa: S603 - our own argv
+        [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1", "--no-ws", "config.asgi:application"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                requests.get(f"{base}/healthz", timeout=5)
+                break
+            except requests.RequestException:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.05)
+        yield base
+    finally:
+        # The whole group: granian's worker processes too.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            # Graceful shutdown waits for open streams; the test is done with them.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+

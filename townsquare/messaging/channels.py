@@ -1,0 +1,208 @@
+"""Channels: how one outbox row leaves the building. Each returns an Outcome; none raises.
+
+An outcome is temporary (worth retrying: the other side was busy or unreachable) or final.
+Only temporary failures are retried; a refused address or a rejected request never is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import smtplib
+import time
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend
+
+from townsquare.core import clock
+from townsquare.messaging import signing
+from townsquare.messaging.addresses import AddressRefused, check_url
+from townsquare.messaging.models import Message, WebhookEndpoint
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    temporary: bool = False
+    bounced: bool = False
+    delivered: bool = False
+    detail: str = ""
+    status_code: int | None = None
+    provider_id: str = ""
+
+
+class SmtpChannel:
+    """Email over SMTP, one connection reused for a batch (Django's backend and settings)."""
+
+    def __init__(self) -> None:
+        self._backend: EmailBackend | None = None
+
+    def _connection(self) -> EmailBackend:
+        if self._backend is None:
+            self._backend = EmailBackend(fail_silently=False)
+            self._backend.open()
+        return self._backend
+
+    def close(self) -> None:
+        if self._backend is not None:
+            # Closing a connection the server already dropped may fail; nothing to do then.
+            with contextlib.suppress(Exception):
+                self._backend.close()
+            self._backend = None
+
+    def send(self, message: Message) -> Outcome:
+        email = EmailMultiAlternatives(
+            subject=message.subject, body=message.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
+            headers={"Message-ID": message_id_header(message), **message.headers},
+        )
+        if message.body_html:
+            email.attach_alternative(message.body_html, "text/html")
+        try:
+            self._connection().send_messages([email])
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
+            code, text = next(iter(exc.recipients.values()), (0, b""))
+            detail = f"{code} {_text(text)}"
+            if 400 <= code < 500:
+                return Outcome(ok=False, temporary=True, detail=detail, status_code=code)
+            return Outcome(ok=False, bounced=True, detail=detail, status_code=code)
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            detail = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+            return Outcome(ok=False, temporary=400 <= exc.smtp_code < 500, detail=detail,
+                           status_code=exc.smtp_code)
+        except (smtplib.SMTPException, OSError) as exc:
+            # Disconnected, refused, timed out: the server may be back in a moment.
+            self.close()
+            return Outcome(ok=False, temporary=True, detail=f"{type(exc).__name__}: {exc}")
+        return Outcome(ok=True)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def message_id_header(message: Message) -> str:
+    # Stable per outbox row, so a receiver can drop a copy sent twice after a crash.
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}@townsquare>"
+
+
+class NotifyChannel:
+    """Email and SMS through GOV.UK Notify's official client."""
+
+    def __init__(self) -> None:
+        from notifications_python_client.notifications import NotificationsAPIClient
+
+        self.client = NotificationsAPIClient(settings.NOTIFY_API_KEY,
+                                             base_url=settings.NOTIFY_BASE_URL)
+
+    def close(self) -> None:
+        pass
+
+    def send(self, message: Message) -> Outcome:
+        from notifications_python_client.errors import APIError, HTTPError
+
+        try:
+            if message.channel == "sms":
+                response = self.client.send_sms_notification(
+                    phone_number=message.recipient,
+                    template_id=settings.NOTIFY_SMS_TEMPLATE_ID,
+                    personalisation={"body": message.body_text},
+                    reference=str(message.pk),
+                )
+            else:
+                response = self.client.send_email_notification(
+                    email_address=message.recipient,
+                    template_id=settings.NOTIFY_EMAIL_TEMPLATE_ID,
+                    personalisation={"subject": message.subject, "body": message.body_text},
+                    reference=str(message.pk),
+                )
+        except HTTPError as exc:
+            code = exc.status_code
+            return Outcome(ok=False, temporary=code == 429 or code >= 500,
+                           detail=f"Notify {code}: {str(exc.message)[:300]}", status_code=code)
+        except APIError as exc:  # no response at all: connection or timeout
+            return Outcome(ok=False, temporary=True, detail=f"Notify: {str(exc)[:300]}")
+        except requests.RequestException as exc:
+            return Outcome(ok=False, temporary=True, detail=f"Notify: {exc}"[:300])
+        return Outcome(ok=True, provider_id=str(response.get("id", "")))
+
+
+class WebhookChannel:
+    """Signed POSTs to council systems. Retries only on 5xx, 429 and timeouts/connection errors."""
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def send(self, message: Message) -> Outcome:
+        endpoint: WebhookEndpoint | None = message.endpoint
+        if endpoint is None or not endpoint.is_active:
+            return Outcome(ok=False, detail="The endpoint was removed or switched off")
+        try:
+            check_url(endpoint.url)
+        except AddressRefused as exc:
+            return Outcome(ok=False, detail=str(exc)[:300])
+        body = message.body_text.encode()
+        now = clock.now()
+        secrets_ = [endpoint.secret]
+        if (endpoint.previous_secret and endpoint.previous_secret_expires_at
+                and endpoint.previous_secret_expires_at > now):
+            secrets_.append(endpoint.previous_secret)
+        headers = signing.headers(secrets_, msg_id=message.headers.get("webhook-id", ""),
+                                  timestamp=int(time.time()), body=body)
+        headers["user-agent"] = "Townsquare-Webhooks/1"
+        try:
+            response = self.session.post(endpoint.url, data=body, headers=headers,
+                                         timeout=settings.MESSAGING_WEBHOOK_TIMEOUT,
+                                         allow_redirects=False)
+        except (TimeoutError, requests.Timeout, requests.ConnectionError) as exc:
+            return Outcome(ok=False, temporary=True, detail=f"{type(exc).__name__}"[:300])
+        except requests.RequestException as exc:
+            return Outcome(ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
+        code = response.status_code
+        if 200 <= code < 300:
+            return Outcome(ok=True, delivered=True, status_code=code)
+        return Outcome(ok=False, temporary=code == 429 or code >= 500, status_code=code,
+                       detail=f"HTTP {code}")
+
+
+def webhook_body(*, msg_id: str, kind: str, timestamp: str, data: dict) -> str:
+    return json.dumps({"type": kind, "timestamp": timestamp, "data": data},
+                      separators=(",", ":"), ensure_ascii=False)
+
+
+def notify_configured() -> bool:
+    return bool(settings.NOTIFY_API_KEY)
+
+
+class Channels:
+    """The channels one send batch uses, opened lazily and closed together."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, SmtpChannel | NotifyChannel | WebhookChannel] = {}
+
+    def for_message(self, message: Message) -> SmtpChannel | NotifyChannel | WebhookChannel:
+        if message.channel == "webhook":
+            name = "webhook"
+        elif notify_configured():
+            name = "notify"
+        else:
+            name = "smtp"
+        if name not in self._open:
+            self._open[name] = {"webhook": WebhookChannel, "notify": NotifyChannel,
+                                "smtp": SmtpChannel}[name]()
+        return self._open[name]
+
+    def close(self) -> None:
+        for channel in self._open.values():
+            channel.close()
+        self._open.clear()

@@ -1,0 +1,162 @@
+"""The shipped words for every notification, in English and Welsh.
+
+Every shipped service uses these: the words that differ by service and state come from the
+service template itself (each state's `message`, arriving here as ((message))). A council
+overrides any of them, for all its services or one, with a MessageTemplate row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Words:
+    subject: str
+    body: str
+    sms: str = ""
+
+
+_EMAIL_FOOTER = {
+    "en": "\n\n---\n\nYou can reply to this email to send a comment to ((council_name)).\n\n"
+          "[Stop these emails](((unsubscribe_url)))",
+    "cy": "\n\n---\n\nGallwch ateb yr e-bost hwn i anfon sylw at ((council_name)).\n\n"
+          "[Peidio â chael yr e-byst hyn](((unsubscribe_url)))",
+}
+_ALERT_FOOTER = {
+    "en": "\n\n---\n\n[Stop these alerts](((unsubscribe_url)))",
+    "cy": "\n\n---\n\n[Peidio â chael y rhybuddion hyn](((unsubscribe_url)))",
+}
+
+DEFAULTS: dict[str, dict[str, Words]] = {
+    "created": {
+        "en": Words(
+            "We have received your request ((reference))",
+            "# We have received your request\n\nYour reference is **((reference))**.\n\n"
+            "((service_name)) at ((address)).\n\n((message))\n\n"
+            "[Track your request](((track_url)))" + _EMAIL_FOOTER["en"],
+            "((council_name)): we have received your request ((reference)). Track it at "
+            "((track_url))",
+        ),
+        "cy": Words(
+            "Rydym wedi cael eich cais ((reference))",
+            "# Rydym wedi cael eich cais\n\nEich cyfeirnod yw **((reference))**.\n\n"
+            "((service_name)) yn ((address)).\n\n((message))\n\n"
+            "[Dilyn eich cais](((track_url)))" + _EMAIL_FOOTER["cy"],
+            "((council_name)): rydym wedi cael eich cais ((reference)). Dilynwch ef yn "
+            "((track_url))",
+        ),
+    },
+    "state": {
+        "en": Words(
+            "Your request ((reference)) is now: ((state_name))",
+            "# ((state_name))\n\nYour request **((reference))** (((service_name))) is now "
+            "**((state_name))**.\n\n((message))\n\n[See the whole history](((track_url)))"
+            + _EMAIL_FOOTER["en"],
+            "((council_name)): ((reference)) is now ((state_name)). ((message))",
+        ),
+        "cy": Words(
+            "Mae eich cais ((reference)) bellach: ((state_name))",
+            "# ((state_name))\n\nMae eich cais **((reference))** (((service_name))) bellach yn "
+            "**((state_name))**.\n\n((message))\n\n[Gweld yr hanes i gyd](((track_url)))"
+            + _EMAIL_FOOTER["cy"],
+            "((council_name)): mae ((reference)) bellach yn ((state_name)). ((message))",
+        ),
+    },
+    "state_closed": {
+        "en": Words(
+            "Your request ((reference)) is closed: ((state_name))",
+            "# Your request is closed\n\nYour request **((reference))** (((service_name))) is "
+            "closed: **((state_name))**.\n\n((message))\n\n[See the whole history](((track_url)))"
+            + _EMAIL_FOOTER["en"],
+            "((council_name)): ((reference)) is closed: ((state_name)). ((message))",
+        ),
+        "cy": Words(
+            "Mae eich cais ((reference)) wedi cau: ((state_name))",
+            "# Mae eich cais wedi cau\n\nMae eich cais **((reference))** (((service_name))) wedi "
+            "cau: **((state_name))**.\n\n((message))\n\n[Gweld yr hanes i gyd](((track_url)))"
+            + _EMAIL_FOOTER["cy"],
+            "((council_name)): mae ((reference)) wedi cau: ((state_name)). ((message))",
+        ),
+    },
+    "public_update": {
+        "en": Words(
+            "Update on your request ((reference))",
+            "# An update on ((reference))\n\n((message))\n\n[See the whole history](((track_url)))"
+            + _EMAIL_FOOTER["en"],
+            "((council_name)) update on ((reference)): ((message))",
+        ),
+        "cy": Words(
+            "Diweddariad ar eich cais ((reference))",
+            "# Diweddariad ar ((reference))\n\n((message))\n\n[Gweld yr hanes i gyd](((track_url)))"
+            + _EMAIL_FOOTER["cy"],
+            "Diweddariad gan ((council_name)) ar ((reference)): ((message))",
+        ),
+    },
+    "merged": {
+        "en": Words(
+            "Your request ((reference)) has been joined with another",
+            "# Your request has been joined with another\n\nSomeone had already told us about "
+            "this. We have joined **((reference))** with **((message))** and will keep you up "
+            "to date.\n\n[Track it](((track_url)))" + _EMAIL_FOOTER["en"],
+            "((council_name)): ((reference)) has been joined with ((message)).",
+        ),
+        "cy": Words(
+            "Mae eich cais ((reference)) wedi'i gyfuno ag un arall",
+            "# Mae eich cais wedi'i gyfuno ag un arall\n\nRoedd rhywun eisoes wedi dweud wrthym "
+            "am hyn. Rydym wedi cyfuno **((reference))** â **((message))** a byddwn yn rhoi'r "
+            "newyddion diweddaraf i chi.\n\n[Dilyn y cais](((track_url)))" + _EMAIL_FOOTER["cy"],
+            "((council_name)): mae ((reference)) wedi'i gyfuno â ((message)).",
+        ),
+    },
+    "area_alert": {
+        "en": Words(
+            "New report in ((area_name)): ((service_name))",
+            "# New report in ((area_name))\n\n**((service_name))** at ((address)) "
+            "(((reference))).\n\n((description))\n\n[See the report](((track_url)))"
+            + _ALERT_FOOTER["en"],
+            "New ((service_name)) report in ((area_name)): ((track_url))",
+        ),
+        "cy": Words(
+            "Adroddiad newydd yn ((area_name)): ((service_name))",
+            "# Adroddiad newydd yn ((area_name))\n\n**((service_name))** yn ((address)) "
+            "(((reference))).\n\n((description))\n\n[Gweld yr adroddiad](((track_url)))"
+            + _ALERT_FOOTER["cy"],
+            "Adroddiad ((service_name)) newydd yn ((area_name)): ((track_url))",
+        ),
+    },
+    "area_digest": {
+        "en": Words(
+            "((count)) new reports in ((area_name))",
+            "# New reports in ((area_name))\n\n((items))" + _ALERT_FOOTER["en"],
+        ),
+        "cy": Words(
+            "((count)) adroddiad newydd yn ((area_name))",
+            "# Adroddiadau newydd yn ((area_name))\n\n((items))" + _ALERT_FOOTER["cy"],
+        ),
+    },
+    "confirm": {
+        "en": Words(
+            "Confirm your email updates from ((council_name))",
+            "# Confirm your email address\n\nYou asked for updates about ((area_name)).\n\n"
+            "[Confirm and start the updates](((confirm_url)))\n\nIf you did not ask for them, "
+            "ignore this email: nothing will be sent.",
+        ),
+        "cy": Words(
+            "Cadarnhewch eich diweddariadau e-bost gan ((council_name))",
+            "# Cadarnhewch eich cyfeiriad e-bost\n\nGwnaethoch ofyn am ddiweddariadau am "
+            "((area_name)).\n\n[Cadarnhau a dechrau'r diweddariadau](((confirm_url)))\n\n"
+            "Os na wnaethoch ofyn amdanynt, anwybyddwch yr e-bost hwn: ni fydd dim yn cael ei "
+            "anfon.",
+        ),
+    },
+    "queue_new": {
+        "en": Words(
+            "New in your queue: ((reference)) ((service_name))",
+            "# New in your queue\n\n**((reference))**: ((service_name)) at ((address)).\n\n"
+            "((description))" + _ALERT_FOOTER["en"],
+        ),
+    },
+}
+
+KEYS = tuple(DEFAULTS)

@@ -1,0 +1,37 @@
+"""Messaging's own changes, for the audit trail (staff actions on endpoints and dead letters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from townsquare.core.eventlog import DomainEvent
+from townsquare.core.models import Visibility
+
+
+@dataclass(frozen=True)
+class WebhookEndpointChanged(DomainEvent):
+    kind: ClassVar[str] = "messaging.webhook_endpoint"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    endpoint_id: int
+    action: str  # added, secret_rotated, disabled, enabled
+    url: str
+    event_types: list[str]
+
+
+@dataclass(frozen=True)
+class MessageRetried(DomainEvent):
+    kind: ClassVar[str] = "messaging.message_retried"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    message_id: int
+    channel: str
+
+
+@dataclass(frozen=True)
+class MessageTemplateChanged(DomainEvent):
+    kind: ClassVar[str] = "messaging.template_changed"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    key: str
+    service_code: str
+    language: str
+    action: str  # saved, reset

@@ -1,0 +1,146 @@
+"""Sending what the outbox holds: claim due rows, send each, record what happened.
+
+Workers claim a batch by marking it "sending" with a lease; each message's outcome is committed
+as soon as it is known, so a worker killed mid-batch leaves only the message it was on in doubt,
+and the lease hands the unfinished rest to the next worker. Temporary failures are retried with
+exponential back-off and jitter; after the last try the message is a dead letter for staff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+
+from townsquare.core import clock
+from townsquare.messaging import rules
+from townsquare.messaging.channels import Channels, Outcome
+from townsquare.messaging.models import Attempt, ChannelKind, Message, Status
+
+_DUE = Q(status=Status.QUEUED)
+
+
+def _claim(limit: int) -> list[Message]:
+    now = clock.now()
+    lease = now + dt.timedelta(seconds=settings.MESSAGING_SEND_LEASE_SECONDS)
+    with transaction.atomic():
+        due = Message.objects.filter(
+            Q(status=Status.QUEUED, next_attempt_at__lte=now)
+            | Q(status=Status.SENDING, lease_until__lt=now)
+        ).order_by("next_attempt_at", "id")
+        if connection.vendor == "postgresql":
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        Message.objects.filter(pk__in=ids).update(status=Status.SENDING, lease_until=lease)
+    from townsquare.messaging.outbox import materialise
+
+    return [materialise(m) for m in Message.objects.filter(pk__in=ids)
+            .select_related("endpoint", "body").order_by("id")]
+
+
+def _over_rate_limit(batch: list[Message]) -> set[int]:
+    """Messages to people who had too many in the last hour (webhooks are not limited)."""
+    limit = settings.MESSAGING_RATE_LIMIT_PER_HOUR
+    people = [m for m in batch if m.channel != ChannelKind.WEBHOOK]
+    if not people or limit <= 0:
+        return set()
+    since = clock.now() - dt.timedelta(hours=1)
+    recipients = {m.recipient for m in people}
+    sent = Counter(dict(
+        Message.objects.filter(recipient__in=recipients, sent_at__gte=since)
+        .values_list("recipient").annotate(n=Count("id")).values_list("recipient", "n")
+    ))
+    refused = set()
+    for message in people:
+        if sent[message.recipient] >= limit:
+            refused.add(message.id)
+        else:
+            sent[message.recipient] += 1
+    return refused
+
+
+def outbox_send_due(*, budget_seconds: float = 30.0, batch_size: int | None = None) -> int:
+    """Send due messages until none are left or the time budget is spent. Returns how many
+    were handled (whatever the outcome)."""
+    batch_size = batch_size or settings.MESSAGING_BATCH_SIZE
+    deadline = time.monotonic() + budget_seconds
+    handled = 0
+    channels = Channels()
+    try:
+        while time.monotonic() < deadline:
+            batch = _claim(batch_size)
+            if not batch:
+                break
+            limited = _over_rate_limit(batch)
+            for message in batch:
+                if message.id in limited:
+                    outcome = Outcome(ok=False, detail="Not sent: more than "
+                                      f"{settings.MESSAGING_RATE_LIMIT_PER_HOUR} messages to "
+                                      "this recipient in an hour")
+                    _record(message, outcome, 0, suppressed=True)
+                    continue
+                started = time.monotonic()
+                outcome = channels.for_message(message).send(message)
+                _record(message, outcome, int((time.monotonic() - started) * 1000))
+                handled += 1
+    finally:
+        channels.close()
+    return handled
+
+
+def _record(message: Message, outcome: Outcome, duration_ms: int, *,
+            suppressed: bool = False) -> None:
+    now = clock.now()
+    attempts = message.attempts + (0 if suppressed else 1)
+    update: dict = {"attempts": attempts, "lease_until": None, "status_at": now,
+                    "last_error": outcome.detail[:500]}
+    if outcome.ok:
+        update.update(status=Status.DELIVERED if outcome.delivered else Status.SENT,
+                      sent_at=now, provider_id=outcome.provider_id, last_error="")
+        result = "sent"
+    elif suppressed:
+        update["status"] = Status.SUPPRESSED
+        result = "suppressed"
+    elif outcome.temporary and attempts < settings.MESSAGING_MAX_ATTEMPTS:
+        delay = rules.retry_delay(attempts, base=settings.MESSAGING_RETRY_BASE_SECONDS,
+                                  cap=settings.MESSAGING_RETRY_MAX_SECONDS)
+        update.update(status=Status.QUEUED, next_attempt_at=now + dt.timedelta(seconds=delay))
+        result = "retry"
+    elif outcome.temporary:
+        update["status"] = Status.DEAD
+        result = "dead"
+    else:
+        update["status"] = Status.BOUNCED if outcome.bounced else Status.FAILED
+        result = "bounced" if outcome.bounced else "failed"
+    # The delivery log keeps every webhook try and every failure; a person's message sent at
+    # the first try is fully described by its own row, and skipping the log row there is what
+    # keeps bulk email fast.
+    logged = message.channel == ChannelKind.WEBHOOK or result != "sent" or attempts > 1
+    if not logged:
+        # One statement in autocommit: the common case costs a single round trip.
+        Message.objects.filter(pk=message.pk).update(**update)
+        return
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(**update)
+        Attempt.objects.create(message_id=message.pk, at=now, outcome=result,
+                               status_code=outcome.status_code, detail=outcome.detail[:500],
+                               duration_ms=duration_ms)
+
+
+def message_retry(*, message: Message) -> Message:
+    """Send a dead letter (or failed message) again, from a fresh count of tries."""
+    now = clock.now()
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(
+            status=Status.QUEUED, attempts=0, next_attempt_at=now, lease_until=None)
+        from townsquare.messaging import tasks
+
+        transaction.on_commit(lambda: tasks.senders_enqueue(1))
+    message.refresh_from_db()
+    return message

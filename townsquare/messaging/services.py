@@ -1,0 +1,477 @@
+"""Writes: subscriptions (follow, area alerts, queue watches), confirmation and unsubscribing,
+webhook endpoints, retrying dead letters, and replies arriving from outside."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from townsquare.accounts.models import User
+from townsquare.accounts.principal import Principal
+from townsquare.cases.models import Case
+from townsquare.cases.services import case_add_citizen_reply
+from townsquare.catalogue.selectors import services_for_council
+from townsquare.core import clock
+from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
+from townsquare.core.eventlog import append_event
+from townsquare.councils.models import Area, Council, Team
+from townsquare.geo.points import Point
+from townsquare.messaging import rendering, signing, tokens
+from townsquare.messaging.addresses import AddressRefused, check_url
+from townsquare.messaging.events import (
+    MessageRetried,
+    MessageTemplateChanged,
+    WebhookEndpointChanged,
+)
+from townsquare.messaging.models import (
+    ChannelKind,
+    Frequency,
+    Message,
+    MessageTemplate,
+    Status,
+    Subscription,
+    SubscriptionKind,
+    WebhookEndpoint,
+)
+from townsquare.messaging.sending import message_retry as _message_retry
+from townsquare.messaging.templates import TemplateBook
+
+MIN_RADIUS_M = 100
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput({"email": ["Enter an email address in the correct format, like "
+                                      "name@example.com"]}, code="bad_email") from None
+    return email
+
+
+def _language(language: str) -> str:
+    return "cy" if (language or "").lower().startswith("cy") else "en"
+
+
+# -- following a case -------------------------------------------------------------------------
+
+
+def case_follow(*, case: Case, user: User | None = None, email: str | None = None,
+                language: str = "en", confirmed: bool = False) -> Subscription:
+    """Hear about every public change to `case`. A signed-in user follows at once; an email
+    address given without signing in is confirmed by a link first (unless the caller has
+    already confirmed it, `confirmed=True`). Following again is harmless."""
+    if user is None and not email:
+        raise InvalidInput({"email": ["Enter your email address"]}, code="bad_email")
+    is_reporter = user is not None and case.reporter_id == user.pk
+    if not case.is_public and not is_reporter:
+        raise PermissionDenied("Only public requests can be followed")
+    now = clock.now()
+    language = _language(language)
+    with transaction.atomic():
+        if user is not None:
+            sub = (Subscription.objects.select_for_update()
+                   .filter(case=case, user=user, kind=SubscriptionKind.FOLLOWER).first())
+            if sub is None:
+                sub = Subscription(kind=SubscriptionKind.FOLLOWER, council_id=case.council_id,
+                                   case=case, user=user, created_at=now)
+            sub.confirmed_at = sub.confirmed_at or now
+            sub.unsubscribed_at = None
+            sub.language = language
+            sub.save()
+            return sub
+        address = _clean_email(email or "")
+        sub = (Subscription.objects.select_for_update()
+               .filter(case=case, email=address, kind=SubscriptionKind.FOLLOWER).first())
+        if sub is not None and sub.is_active:
+            return sub
+        if sub is None:
+            sub = Subscription(kind=SubscriptionKind.FOLLOWER, council_id=case.council_id,
+                               case=case, email=address, created_at=now)
+        sub.unsubscribed_at = None
+        sub.language = language
+        sub.confirmed_at = now if confirmed else None
+        sub.save()
+        if not confirmed:
+            _confirmation_send(sub, what=case.reference)
+    return sub
+
+
+def case_unfollow(*, case: Case, user: User | None = None, email: str | None = None) -> int:
+    """Stop following `case` (the reporter's own updates stop too). Returns rows changed."""
+    subs = Subscription.objects.filter(case=case, unsubscribed_at__isnull=True,
+                                       kind__in=[SubscriptionKind.FOLLOWER,
+                                                 SubscriptionKind.REPORTER])
+    if user is not None:
+        subs = subs.filter(user=user)
+    elif email:
+        subs = subs.filter(email=(email or "").strip().lower())
+    else:
+        return 0
+    return subs.update(unsubscribed_at=clock.now())
+
+
+# -- area alerts ------------------------------------------------------------------------------
+
+
+def area_alert_subscribe(
+    *,
+    council: Council,
+    email: str,
+    area: Area | None = None,
+    point: Point | None = None,
+    radius_m: int | None = None,
+    service_codes: Iterable[str] = (),
+    frequency: str = Frequency.IMMEDIATE,
+    language: str = "en",
+    user: User | None = None,
+) -> Subscription:
+    """Alerts about new public reports in a ward, or within `radius_m` of a point, optionally
+    only for some services. Confirmed by email first unless the signed-in user owns the address.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        address = _clean_email(email)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+        address = ""
+    if (area is None) == (point is None):
+        errors["area"] = ["Choose a ward, or a place and a distance"]
+    if area is not None and area.council_id != council.id:
+        errors["area"] = ["That ward is not in this council"]
+    if point is not None:
+        limit = settings.MESSAGING_AREA_MAX_RADIUS_M
+        if radius_m is None or not MIN_RADIUS_M <= radius_m <= limit:
+            errors["radius"] = [f"Choose a distance between {MIN_RADIUS_M} m and {limit} m"]
+    codes = sorted({c for c in service_codes if c})
+    known = {s.code for s in services_for_council(council=council, include_private=False)}
+    if set(codes) - known:
+        errors["services"] = ["Choose services from the list"]
+    if frequency not in Frequency.values:
+        errors["frequency"] = ["Choose how often to hear"]
+    if errors:
+        raise InvalidInput(errors, code="bad_alert")
+    now = clock.now()
+    owned = user is not None and user.email.lower() == address
+    with transaction.atomic():
+        sub = Subscription.objects.create(
+            kind=SubscriptionKind.AREA, council=council, email=address, user=user if owned
+            else None, area=area, lat=point.lat if point else None,
+            lng=point.lng if point else None, radius_m=radius_m if point else None,
+            service_codes=codes, frequency=frequency, language=_language(language),
+            created_at=now, confirmed_at=now if owned else None,
+        )
+        if not owned:
+            _confirmation_send(sub, what=area.name if area else
+                               ("y {} m o gwmpas eich lle" if sub.language == "cy"
+                                else "the {} m around your chosen place").format(radius_m))
+    return sub
+
+
+def _confirmation_send(sub: Subscription, *, what: str) -> Message:
+    """Write the confirmation email to the outbox; nothing else is sent until it is followed."""
+    from django.urls import reverse
+
+    from townsquare.messaging import tasks
+
+    council = Council.objects.get(pk=sub.council_id)
+    link = settings.PUBLIC_URL + reverse("portal:alerts_confirm",
+                                         kwargs={"token": tokens.make("confirm", sub.pk)})
+    words = TemplateBook().words(council_id=council.id, service_code="", key="confirm",
+                                 language=sub.language)
+    rendered = rendering.render(subject=words.subject, body=words.body, sms="",
+                                language=sub.language,
+                                values={"council_name": council.name, "area_name": what,
+                                        "confirm_url": link})
+    now = clock.now()
+    message, _ = Message.objects.get_or_create(
+        idempotency_key=f"confirm:{sub.pk}:{sub.created_at:%Y%m%d%H%M%S}:{now:%Y%m%d%H}",
+        defaults=dict(council_id=sub.council_id, subscription_id=sub.pk,
+                      case_id=sub.case_id, channel=ChannelKind.EMAIL, recipient=sub.email,
+                      template="confirm", language=sub.language, subject=rendered.subject,
+                      body_text=rendered.text, body_html=rendered.html, next_attempt_at=now,
+                      created_at=now),
+    )
+    transaction.on_commit(lambda: tasks.senders_enqueue(1))
+    return message
+
+
+def subscription_confirm(*, token: str) -> Subscription:
+    sub_id = tokens.read("confirm", token)
+    sub = Subscription.objects.filter(pk=sub_id).first() if sub_id else None
+    if sub is None:
+        raise NotFound("This confirmation link is not valid")
+    if sub.confirmed_at is None or sub.unsubscribed_at is not None:
+        Subscription.objects.filter(pk=sub.pk).update(confirmed_at=clock.now(),
+                                                      unsubscribed_at=None)
+        sub.refresh_from_db()
+    return sub
+
+
+def subscription_for_token(*, token: str, purpose: str = "unsubscribe") -> Subscription:
+    sub_id = tokens.read(purpose, token)
+    sub = Subscription.objects.filter(pk=sub_id).first() if sub_id else None
+    if sub is None:
+        raise NotFound("This link is not valid")
+    return sub
+
+
+def subscription_unsubscribe(*, token: str) -> Subscription:
+    """One click: stop the messages this token's subscription brings. Idempotent."""
+    sub = subscription_for_token(token=token)
+    if sub.unsubscribed_at is None:
+        Subscription.objects.filter(pk=sub.pk).update(unsubscribed_at=clock.now(),
+                                                      digest_due_at=None)
+        sub.refresh_from_db()
+    return sub
+
+
+# -- staff watching a queue -------------------------------------------------------------------
+
+
+def queue_watch(*, user: User, council: Council, team: Team | None = None) -> Subscription:
+    """Email `user` about new cases for `team` (or the whole council) — staff only."""
+    if not user.memberships.filter(council=council).exists() and not user.is_platform_admin:
+        raise PermissionDenied("Only staff of this council can watch its queues")
+    if team is not None and team.council_id != council.id:
+        raise InvalidInput({"team": ["That team belongs to another council"]}, code="bad_team")
+    now = clock.now()
+    sub, _ = Subscription.objects.update_or_create(
+        kind=SubscriptionKind.QUEUE, council=council, user=user, team=team,
+        defaults={"confirmed_at": now, "unsubscribed_at": None, "created_at": now},
+    )
+    return sub
+
+
+def queue_unwatch(*, user: User, council: Council) -> int:
+    return Subscription.objects.filter(kind=SubscriptionKind.QUEUE, council=council, user=user,
+                                       unsubscribed_at__isnull=True
+                                       ).update(unsubscribed_at=clock.now())
+
+
+# -- webhooks ---------------------------------------------------------------------------------
+
+EVENT_KINDS = (
+    "case.created", "case.transitioned", "case.assigned", "case.public_update",
+    "case.citizen_update", "case.citizen_reply", "case.internal_note", "case.merged_into",
+    "case.duplicate_merged", "case.anonymised",
+)
+
+
+def _check_admin(actor: Principal, council: Council) -> None:
+    if not (actor.is_platform_admin or actor.role_in(council.id) == "council_admin"):
+        raise PermissionDenied("Only the council's admins can manage its webhooks")
+
+
+def webhook_endpoint_add(*, council: Council, url: str, actor: Principal,
+                         event_types: Iterable[str] = (), description: str = ""
+                         ) -> WebhookEndpoint:
+    """Register an endpoint. Its signing secret is readable by the council's admins."""
+    _check_admin(actor, council)
+    url = (url or "").strip()
+    kinds = sorted({k.strip() for k in event_types if k.strip()})
+    errors: dict[str, list[str]] = {}
+    if len(url) > 500:
+        errors["url"] = ["Use an address of 500 characters or fewer"]
+    else:
+        try:
+            check_url(url)
+        except AddressRefused as exc:
+            errors["url"] = [str(exc)]
+    unknown = [k for k in kinds if k not in EVENT_KINDS]
+    if unknown:
+        errors["event_types"] = [f"Unknown event types: {', '.join(unknown)}"]
+    if errors:
+        raise InvalidInput(errors, code="bad_endpoint")
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            council=council, url=url, description=description.strip()[:200],
+            event_types=kinds, secret=signing.new_secret(), created_at=clock.now())
+        _endpoint_event(endpoint, "added", actor)
+    return endpoint
+
+
+def webhook_secret_rotate(*, endpoint: WebhookEndpoint, actor: Principal) -> WebhookEndpoint:
+    """A new secret; the old one keeps signing alongside it for the overlap period."""
+    _check_admin(actor, endpoint.council)
+    now = clock.now()
+    with transaction.atomic():
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = now + dt.timedelta(
+            hours=settings.MESSAGING_WEBHOOK_SECRET_OVERLAP_HOURS)
+        endpoint.secret = signing.new_secret()
+        endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+        _endpoint_event(endpoint, "secret_rotated", actor)
+    return endpoint
+
+
+def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool,
+                                actor: Principal) -> WebhookEndpoint:
+    _check_admin(actor, endpoint.council)
+    with transaction.atomic():
+        endpoint.is_active = active
+        endpoint.save(update_fields=["is_active"])
+        _endpoint_event(endpoint, "enabled" if active else "disabled", actor)
+    return endpoint
+
+
+def _endpoint_event(endpoint: WebhookEndpoint, action: str, actor: Principal) -> None:
+    append_event(
+        WebhookEndpointChanged(endpoint_id=endpoint.pk, action=action, url=endpoint.url,
+                               event_types=list(endpoint.event_types)),
+        council_id=endpoint.council_id, stream="messaging", stream_id=endpoint.pk,
+        actor=actor.as_actor(),
+    )
+
+
+def message_retry(*, message: Message, actor: Principal) -> Message:
+    """Staff send a dead letter (or a failed message) again."""
+    if message.council_id is None or not (actor.is_platform_admin
+                                          or actor.role_in(message.council_id)):
+        raise PermissionDenied("You cannot retry this council's messages")
+    if message.status not in (Status.DEAD, Status.FAILED, Status.BOUNCED, Status.SUPPRESSED):
+        raise InvalidInput({"message": ["Only messages that were not sent can be retried"]},
+                           code="not_retryable")
+    with transaction.atomic():
+        append_event(MessageRetried(message_id=message.pk, channel=message.channel),
+                     council_id=message.council_id, stream="messaging",
+                     stream_id=message.pk, actor=actor.as_actor())
+        return _message_retry(message=message)
+
+
+# -- inbound replies --------------------------------------------------------------------------
+
+_REPLY_ADDRESS = re.compile(r"reply\+([A-Za-z0-9_.\-]+)@", re.IGNORECASE)
+_QUOTE_HEADER = re.compile(r"^\s*(On .+ wrote:|Ar .+ ysgrifennodd .+:|-----Original Message-----|"
+                           r"From: .+)$", re.IGNORECASE)
+
+
+def reply_text(text: str) -> str:
+    """The new part of a reply: stop at the quoted original."""
+    kept = []
+    for line in (text or "").replace("\r\n", "\n").split("\n"):
+        if line.startswith(">") or _QUOTE_HEADER.match(line):
+            break
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def inbound_email_receive(*, to: str, text: str) -> Case:
+    """A reply to a case email, as an inbound-email provider forwards it."""
+    match = _REPLY_ADDRESS.search(to or "")
+    case_id = tokens.read("reply", match.group(1)) if match else None
+    case = Case.objects.filter(pk=case_id).first() if case_id else None
+    if case is None:
+        raise NotFound("The reply address does not belong to a request")
+    return case_add_citizen_reply(case=case, message=reply_text(text)[:4000], channel="email")
+
+
+def _phone_key(number: str) -> str:
+    digits = re.sub(r"\D", "", number or "")
+    return digits[-10:]
+
+
+def inbound_sms_receive(*, source_number: str, text: str) -> Case:
+    """A text message back to us: the case of the latest SMS sent to that number."""
+    key = _phone_key(source_number)
+    if len(key) < 6:
+        raise NotFound("No request was texted to that number")
+    latest = (Message.objects.filter(channel=ChannelKind.SMS, case__isnull=False,
+                                     recipient__endswith=key)
+              .order_by("-id").values_list("case_id", flat=True).first())
+    case = Case.objects.filter(pk=latest).first() if latest else None
+    if case is None:
+        raise NotFound("No request was texted to that number")
+    return case_add_citizen_reply(case=case, message=(text or "").strip()[:4000], channel="sms")
+
+
+def delivery_receipt(*, provider_id: str, status: str) -> Message:
+    """A provider's delivery receipt (GOV.UK Notify callback statuses)."""
+    message = Message.objects.filter(provider_id=provider_id).first() if provider_id else None
+    if message is None:
+        raise NotFound("No message has that id")
+    mapped = {"delivered": Status.DELIVERED, "permanent-failure": Status.BOUNCED,
+              "temporary-failure": Status.FAILED, "technical-failure": Status.FAILED,
+              "sent": Status.SENT, "sending": Status.SENT}.get(status)
+    if mapped is None:
+        raise InvalidInput({"status": [f"Unknown status {status[:40]!r}"]}, code="bad_status")
+    Message.objects.filter(pk=message.pk).update(status=mapped, status_at=clock.now())
+    message.refresh_from_db()
+    return message
+
+
+# -- council template overrides ---------------------------------------------------------------
+
+
+def message_template_save(*, council: Council, key: str, language: str, subject: str,
+                          body: str, sms: str = "", service_code: str = "",
+                          actor: Principal) -> MessageTemplate:
+    """A council's own words for one notification (all its services, or one)."""
+    from townsquare.messaging.defaults import KEYS
+
+    if not (actor.is_platform_admin or actor.role_in(council.id) == "council_admin"):
+        raise PermissionDenied("Only the council's admins can change its message templates")
+    errors: dict[str, list[str]] = {}
+    if key not in KEYS and not (key.startswith("state:") and 6 < len(key) <= 60):
+        errors["key"] = ["Choose a template from the list"]
+    if language not in ("en", "cy"):
+        errors["language"] = ["Choose English or Welsh"]
+    if service_code and service_code not in {
+            s.code for s in services_for_council(council=council)}:
+        errors["service_code"] = ["Choose a service of this council"]
+    subject, body, sms = (subject or "").strip(), (body or "").strip(), (sms or "").strip()
+    try:
+        message_template_check(subject=subject, body=body, sms=sms)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise InvalidInput(errors, code="bad_template")
+    with transaction.atomic():
+        template, _ = MessageTemplate.objects.update_or_create(
+            council=council, service_code=service_code, key=key, language=language,
+            defaults={"subject": subject, "body": body, "sms": sms})
+        append_event(MessageTemplateChanged(key=key, service_code=service_code,
+                                            language=language, action="saved"),
+                     council_id=council.id, stream="messaging", stream_id=template.pk,
+                     actor=actor.as_actor())
+    return template
+
+
+def message_template_check(*, subject: str, body: str, sms: str) -> None:
+    """Raise InvalidInput unless the words can be used: a body, known placeholders, lengths."""
+    errors: dict[str, list[str]] = {}
+    if not (body or "").strip():
+        errors["body"] = ["Enter the email text"]
+    for field, text, limit in (("subject", subject, 300), ("body", body, 10_000),
+                               ("sms", sms, 918)):
+        text = (text or "").strip()
+        if len(text) > limit:
+            errors[field] = [f"Use {limit} characters or fewer (it has {len(text)})"]
+        unknown = sorted(rendering.placeholders(text) - set(rendering.FIELDS))
+        if unknown:
+            errors[field] = ["Unknown placeholders: " + ", ".join(f"(({u}))" for u in unknown)]
+    if errors:
+        raise InvalidInput(errors, code="bad_template")
+
+
+def message_template_reset(*, council: Council, key: str, language: str,
+                           service_code: str = "", actor: Principal) -> int:
+    """Go back to the shipped words. Returns how many overrides were removed."""
+    if not (actor.is_platform_admin or actor.role_in(council.id) == "council_admin"):
+        raise PermissionDenied("Only the council's admins can change its message templates")
+    with transaction.atomic():
+        found = list(MessageTemplate.objects.filter(council=council, key=key, language=language,
+                                                    service_code=service_code))
+        for template in found:
+            append_event(MessageTemplateChanged(key=key, service_code=service_code,
+                                                language=language, action="reset"),
+                         council_id=council.id, stream="messaging", stream_id=template.pk,
+                         actor=actor.as_actor())
+            template.delete()
+    return len(found)

@@ -1,0 +1,97 @@
+"""Signing in and out of the citizen web (see signin.py for the rules of the links)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from townsquare.core.errors import InvalidInput
+from townsquare.portal import drafts
+from townsquare.portal.signin import (
+    requester_hash,
+    safe_next,
+    sign_in_link_send,
+    sign_in_link_use,
+)
+
+SESSION_SENT_TO = "signin_sent_to"
+log = logging.getLogger(__name__)
+
+
+def see_other(to: str, **kwargs) -> HttpResponse:
+    response = redirect(to, **kwargs)
+    response.status_code = 303
+    return response
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    next_path = safe_next(request.POST.get("next") or request.GET.get("next", ""))
+    if request.method == "GET":
+        return render(request, "signin/start.html", {"next": next_path, "email": ""})
+    email = request.POST.get("email", "")[:300]
+    try:
+        sent = sign_in_link_send(
+            email=email, requester=requester_hash(request.META.get("REMOTE_ADDR", "")),
+            next_path=next_path,
+            build_url=lambda token: request.build_absolute_uri(
+                reverse("portal:sign_in_link", kwargs={"token": token})),
+        )
+    except InvalidInput as exc:
+        return render(request, "signin/start.html", {
+            "next": next_path, "email": email, "error": exc.errors["email"][0],
+        }, status=400)
+    except (OSError, smtplib.SMTPException):
+        log.exception("Could not send a sign-in link")
+        return render(request, "signin/start.html", {
+            "next": next_path, "email": email,
+            "error": _("We could not send the email just now. Try again in a few minutes."),
+        }, status=503)
+    if not sent:
+        return render(request, "signin/start.html", {
+            "next": next_path, "email": email,
+            "error": _("You have asked for several links in the last few minutes. Check your "
+                       "email for the links already sent, or try again in 15 minutes."),
+        }, status=429)
+    request.session[SESSION_SENT_TO] = email.strip().lower()
+    return see_other("portal:sign_in_sent")
+
+
+def sign_in_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "signin/sent.html",
+                  {"email": request.session.get(SESSION_SENT_TO, "")})
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; only the POST uses the link. Mail scanners that open links ahead
+    of the person would otherwise spend a link meant to work once."""
+    if request.method == "GET":
+        return render(request, "signin/confirm.html", {"token": token})
+    used = sign_in_link_use(token=token)
+    if used is None:
+        return render(request, "signin/expired.html", status=400)
+    user, next_path = used
+    anonymous_drafts = drafts.session_draft_keys(request)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    drafts.drafts_adopt(keys=anonymous_drafts, user=user)
+    response = redirect(next_path or reverse("portal:my_requests"))
+    response.status_code = 303
+    return response
+
+
+@csrf_protect
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return render(request, "signin/signed_out.html")

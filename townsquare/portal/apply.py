@@ -1,0 +1,463 @@
+"""Apply for a service: one question per page, conditional questions from the template,
+supporting documents, contact details, "Check your answers", save and return. No JavaScript
+needed. The draft rules live in drafts.py; case_create checks the answers once more."""
+
+from __future__ import annotations
+
+import logging
+import math
+import smtplib
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from townsquare.accounts.principal import Principal
+from townsquare.accounts.selectors import principal_for_user
+from townsquare.catalogue.selectors import service_get, services_for_council
+from townsquare.core.errors import InvalidInput, NotFound
+from townsquare.councils.selectors import council_get, council_list
+from townsquare.portal import drafts
+from townsquare.portal.account import see_other
+from townsquare.portal.models import ApplicationDraft
+from townsquare.portal.signin import email_clean
+from townsquare.portal.uploads import (
+    MAX_DOCUMENTS_PER_APPLICATION,
+    display_name,
+    document_check,
+)
+
+DEFAULT_MAX = {"string": 500, "text": 4000}
+log = logging.getLogger(__name__)
+
+
+def _council_or_404(slug: str):
+    try:
+        return council_get(slug=slug)
+    except NotFound:
+        raise Http404(_("We cannot find that council")) from None
+
+
+def _application_services(council) -> list:
+    return services_for_council(council=council, kind="application", include_private=True)
+
+
+@require_GET
+def councils(request: HttpRequest) -> HttpResponse:
+    return render(request, "apply/councils.html", {"councils": council_list()})
+
+
+@require_GET
+def services(request: HttpRequest, slug: str) -> HttpResponse:
+    council = _council_or_404(slug)
+    return render(request, "apply/services.html", {
+        "page_council": council, "council": council,
+        "services": _application_services(council),
+    })
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
+    council = _council_or_404(slug)
+    if service_code not in {s.code for s in _application_services(council)}:
+        raise Http404(_("This council does not take applications of that kind online"))
+    if request.method == "POST":
+        draft = drafts.draft_start(request, council=council, service_code=service_code)
+        return see_other("portal:apply_continue", key=draft.key)
+    service = service_get(council=council, code=service_code)
+    saved = []
+    if request.user.is_authenticated:
+        saved = [d for d in drafts.drafts_for_user(user=request.user)
+                 if d.council_id == council.id and d.service_code == service_code]
+    return render(request, "apply/start.html", {
+        "page_council": council, "council": council, "service": service,
+        "intro": service.current_version.document.get("description", ""), "saved": saved,
+    })
+
+
+def _draft_or_404(request: HttpRequest, key: str) -> ApplicationDraft:
+    draft = drafts.draft_for_request(request, key)
+    if draft is None:
+        raise Http404(_("We cannot find that application. It may have been sent already, "
+                        "or it expired after 30 days without changes."))
+    return draft
+
+
+def _page_url(draft: ApplicationDraft, page: str, *, returning: bool = False) -> str:
+    if page == drafts.CHECK:
+        return reverse("portal:apply_check", kwargs={"key": draft.key})
+    if page == drafts.DOCUMENTS:
+        url = reverse("portal:apply_documents", kwargs={"key": draft.key})
+    elif page == drafts.CONTACT:
+        url = reverse("portal:apply_contact", kwargs={"key": draft.key})
+    else:
+        url = reverse("portal:apply_question", kwargs={"key": draft.key, "code": page})
+    return url + ("?return=check" if returning else "")
+
+
+def _go(draft: ApplicationDraft, page: str, *, returning: bool = False) -> HttpResponse:
+    response = redirect(_page_url(draft, page, returning=returning))
+    response.status_code = 303
+    return response
+
+
+def _after(request: HttpRequest, draft: ApplicationDraft, flow: drafts.Flow, page: str
+           ) -> HttpResponse:
+    """Where a page's buttons lead: "save" to the saved page; back to "Check your answers"
+    when changing an answer (unless it opened a question not yet answered); else onwards."""
+    if request.POST.get("action") == "save":
+        return see_other("portal:apply_saved", key=draft.key)
+    if request.GET.get("return") == "check":
+        unanswered = flow.first_unanswered(draft)
+        return _go(draft, unanswered, returning=unanswered != drafts.CHECK)
+    return _go(draft, flow.next_page(draft, page))
+
+
+def _common(draft: ApplicationDraft, service, flow: drafts.Flow, page: str,
+            request: HttpRequest) -> dict[str, Any]:
+    previous = flow.previous_page(draft, page)
+    returning = request.GET.get("return") == "check"
+    if returning:
+        back = _page_url(draft, drafts.CHECK)
+    elif previous:
+        back = _page_url(draft, previous)
+    else:
+        back = reverse("portal:apply_start", kwargs={"slug": draft.council.slug,
+                                                     "service_code": draft.service_code})
+    return {"page_council": draft.council, "council": draft.council, "service": service,
+            "draft": draft, "back": back, "returning": returning,
+            "action": request.get_full_path()}
+
+
+@require_GET
+def resume_continue(request: HttpRequest, key: str) -> HttpResponse:
+    draft = _draft_or_404(request, key)
+    _service, flow = drafts.flow_for(draft)
+    return _go(draft, flow.first_unanswered(draft))
+
+
+# One question.
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def question(request: HttpRequest, key: str, code: str) -> HttpResponse:
+    draft = _draft_or_404(request, key)
+    service, flow = drafts.flow_for(draft)
+    field = flow.field(code)
+    if field is None:
+        raise Http404(_("That question is not part of this application"))
+    if code not in flow.pages(draft.values):
+        # Hidden by an earlier answer: go where the person should be instead.
+        return _go(draft, flow.first_unanswered(draft))
+    error = ""
+    if request.method == "POST":
+        raw = _raw_value(field, request.POST)
+        try:
+            value = field_clean(field, raw)
+        except ValueError as exc:
+            error = str(exc)
+            if request.POST.get("action") == "save":
+                return see_other("portal:apply_saved", key=draft.key)
+        else:
+            drafts.draft_answer(draft, code=code, value=value)
+            return _after(request, draft, flow, code)
+        shown = raw
+    else:
+        shown = draft.values.get(code, "")
+    context = _common(draft, service, flow, code, request)
+    context["q"] = _question(field, shown, error)
+    return render(request, "apply/question.html", context, status=400 if error else 200)
+
+
+def _raw_value(field: dict[str, Any], data: Any) -> Any:
+    if field["datatype"] == "multivaluelist":
+        return [v for v in data.getlist("answer") if v]
+    return data.get("answer", "")
+
+
+def field_clean(field: dict[str, Any], raw: Any) -> Any:
+    """The stored answer, or ValueError with a message for the person (translated)."""
+    label = field["label"]
+    datatype = field["datatype"]
+    keys = [v["key"] for v in field.get("values", [])]
+    empty = raw in ("", None, []) or (isinstance(raw, str) and not raw.strip())
+    if empty:
+        if not field.get("required"):
+            return ""
+        if datatype == "singlevaluelist":
+            raise ValueError(_("Select an answer for “%(label)s”") % {"label": label})
+        if datatype == "multivaluelist":
+            raise ValueError(_("Select at least one answer for “%(label)s”") % {"label": label})
+        raise ValueError(_("Answer “%(label)s”") % {"label": label})
+    if datatype == "singlevaluelist":
+        if raw not in keys:
+            raise ValueError(_("Select one of the answers listed for “%(label)s”")
+                             % {"label": label})
+        return raw
+    if datatype == "multivaluelist":
+        if any(v not in keys for v in raw):
+            raise ValueError(_("Select only answers listed for “%(label)s”") % {"label": label})
+        return [k for k in keys if k in raw]
+    if datatype == "number":
+        try:
+            number = float(raw.strip().replace(",", ""))
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise ValueError(_("“%(label)s” must be a number, like 2") % {"label": label})
+        if "min" in field and number < field["min"]:
+            raise ValueError(_("“%(label)s” must be %(min)s or more")
+                             % {"label": label, "min": f"{field['min']:g}"})
+        if "max" in field and number > field["max"]:
+            raise ValueError(_("“%(label)s” must be %(max)s or less")
+                             % {"label": label, "max": f"{field['max']:g}"})
+        return int(number) if number.is_integer() else number
+    text = raw.strip()
+    limit = field.get("max_length", DEFAULT_MAX.get(datatype, 500))
+    if len(text) > limit:
+        raise ValueError(_("“%(label)s” must be %(limit)s characters or fewer")
+                         % {"label": label, "limit": limit})
+    if "\x00" in text:
+        raise ValueError(_("“%(label)s” contains a character we cannot store")
+                         % {"label": label})
+    return text
+
+
+def _question(field: dict[str, Any], value: Any, error: str) -> dict[str, Any]:
+    datatype = field["datatype"]
+    chosen = set(value) if isinstance(value, list) else {value}
+    options = [{"id": "answer" if i == 0 else f"answer-{i + 1}", "key": option["key"],
+                "name": option["name"], "checked": option["key"] in chosen}
+               for i, option in enumerate(field.get("values", []))]
+    hint = field.get("help", "")
+    if datatype == "multivaluelist" and not hint:
+        hint = _("Select all that apply.")
+    return {"code": field["code"], "label": field["label"], "datatype": datatype,
+            "hint": hint, "required": bool(field.get("required")), "error": error,
+            "value": "" if isinstance(value, list) else value, "options": options,
+            "max_length": field.get("max_length", DEFAULT_MAX.get(datatype))}
+
+
+# Supporting documents.
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def documents(request: HttpRequest, key: str) -> HttpResponse:
+    draft = _draft_or_404(request, key)
+    service, flow = drafts.flow_for(draft)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "continue")
+        remove = request.POST.get("remove", "")
+        upload = request.FILES.get("document")
+        if remove.isdigit():
+            drafts.document_remove(draft, int(remove))
+            return redirect(request.get_full_path())
+        if upload is not None:
+            if draft.documents.count() >= MAX_DOCUMENTS_PER_APPLICATION:
+                error = _("You can upload up to %(count)d documents. Remove one to add "
+                          "another.") % {"count": MAX_DOCUMENTS_PER_APPLICATION}
+            else:
+                try:
+                    document = document_check(upload)
+                except InvalidInput as exc:
+                    error = exc.errors["document"][0]
+                else:
+                    drafts.document_add(draft, name=display_name(upload.name or ""),
+                                        document=document)
+            if error or action == "upload":
+                status = 400 if error else 200
+                if not error:
+                    return redirect(request.get_full_path())
+        elif action == "upload":
+            error = _("Select a file to upload")
+            status = 400
+        if not error:
+            drafts.draft_mark_answered(draft, drafts.DOCUMENTS)
+            return _after(request, draft, flow, drafts.DOCUMENTS)
+    context = _common(draft, service, flow, drafts.DOCUMENTS, request)
+    context.update(documents=list(draft.documents.all()), error=error,
+                   can_add=draft.documents.count() < MAX_DOCUMENTS_PER_APPLICATION,
+                   max_documents=MAX_DOCUMENTS_PER_APPLICATION)
+    return render(request, "apply/documents.html", context, status=status)
+
+
+# How to contact the applicant.
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest, key: str) -> HttpResponse:
+    draft = _draft_or_404(request, key)
+    service, flow = drafts.flow_for(draft)
+    errors: dict[str, str] = {}
+    data = {"email": draft.contact_email, "phone": draft.contact_phone}
+    if request.method == "POST":
+        data = {"email": request.POST.get("email", "")[:300].strip(),
+                "phone": request.POST.get("phone", "")[:60].strip()}
+        try:
+            data["email"] = email_clean(data["email"])
+        except InvalidInput as exc:
+            errors["email"] = exc.errors["email"][0]
+        phone = data["phone"]
+        if phone and (len(phone) > 30 or not all(c.isdigit() or c in " +()-" for c in phone)
+                      or sum(c.isdigit() for c in phone) < 10):
+            errors["phone"] = _("Enter a phone number, like 01632 960 001 or "
+                                "+44 7700 900 982")
+        if not errors:
+            drafts.draft_contact(draft, email=data["email"], phone=phone)
+            return _after(request, draft, flow, drafts.CONTACT)
+        if request.POST.get("action") == "save":
+            return see_other("portal:apply_saved", key=draft.key)
+    context = _common(draft, service, flow, drafts.CONTACT, request)
+    context.update(data=data, errors=errors,
+                   error_summary=[(f"#{k}", v) for k, v in errors.items()])
+    return render(request, "apply/contact.html", context, status=400 if errors else 200)
+
+
+# Check your answers, and send.
+
+def _answers(draft: ApplicationDraft, flow: drafts.Flow) -> list[dict[str, Any]]:
+    rows = []
+    for field in flow.visible(draft.values):
+        value = draft.values.get(field["code"], "")
+        names = {v["key"]: v["name"] for v in field.get("values", [])}
+        if isinstance(value, list):
+            shown = [names.get(v, v) for v in value]
+        else:
+            shown = [names.get(value, value)] if value != "" else []
+        rows.append({"label": field["label"], "lines": shown,
+                     "url": _page_url(draft, field["code"], returning=True),
+                     "missing": field.get("required") and not shown})
+    return rows
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, key: str) -> HttpResponse:
+    draft = _draft_or_404(request, key)
+    service, flow = drafts.flow_for(draft)
+    unanswered = flow.first_unanswered(draft)
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST":
+        if unanswered != drafts.CHECK:
+            return _go(draft, unanswered)
+        principal = (principal_for_user(request.user) if request.user.is_authenticated
+                     else Principal.anonymous())
+        try:
+            case = drafts.draft_submit(draft, actor=principal)
+        except InvalidInput as exc:
+            # The template changed under the draft, or an answer was edited elsewhere: send
+            # the person to the question concerned.
+            for code, messages in exc.errors.items():
+                field = flow.field(code)
+                target = _page_url(draft, code, returning=True) if field else "#answers"
+                problems.append((target, f"{field['label']}: {messages[0]}" if field
+                                 else messages[0]))
+        else:
+            drafts.remember_submitted(request, case.reference)
+            return see_other("portal:apply_done", reference=case.reference)
+    context = _common(draft, service, flow, drafts.CHECK, request)
+    context.update(answers=_answers(draft, flow), documents=list(draft.documents.all()),
+                   unanswered=None if unanswered == drafts.CHECK
+                   else _page_url(draft, unanswered),
+                   documents_url=_page_url(draft, drafts.DOCUMENTS, returning=True),
+                   contact_url=_page_url(draft, drafts.CONTACT, returning=True),
+                   error_summary=problems)
+    return render(request, "apply/check.html", context, status=400 if problems else 200)
+
+
+@require_GET
+def done(request: HttpRequest, reference: str) -> HttpResponse:
+    from townsquare.cases.selectors import citizen_case_by_reference
+
+    try:
+        listing = citizen_case_by_reference(
+            reference=reference.upper()[:40],
+            user_id=request.user.pk if request.user.is_authenticated else None,
+            references=drafts.submitted_references(request))
+    except NotFound:
+        raise Http404(_("We cannot find an application with that reference")) from None
+    row = listing.rows[0]
+    version = listing.versions[row["service_version_id"]]
+    council = listing.councils[row["council_id"]]
+    days = max(1, -(-version.document["sla"]["close_hours"] // 24))
+    return render(request, "apply/done.html", {
+        "page_council": council, "council": council, "reference": row["reference"],
+        "service_name": listing.services[row["service_id"]].name, "days": days,
+        "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+        "first_message": version.document["workflow"]["states"][0].get("message", ""),
+    })
+
+
+# Save and come back later.
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def saved(request: HttpRequest, key: str) -> HttpResponse:
+    draft = _draft_or_404(request, key)
+    service, flow = drafts.flow_for(draft)
+    error = ""
+    sent_to = ""
+    email = draft.contact_email
+    if request.method == "POST" and draft.user_id is None:
+        email = request.POST.get("email", "")[:300]
+        try:
+            email = email_clean(email)
+        except InvalidInput as exc:
+            error = exc.errors["email"][0]
+        else:
+            token = drafts.resume_token_issue(draft)
+            try:
+                _send_resume_link(request, draft, service, email, token)
+            except (OSError, smtplib.SMTPException):
+                log.exception("Could not send a resume link")
+                error = _("We could not send the email just now. Try again in a few minutes.")
+            else:
+                sent_to = email
+    context = _common(draft, service, flow, drafts.CHECK, request)
+    context.update(email=email, error=error, sent_to=sent_to,
+                   continue_url=reverse("portal:apply_continue", kwargs={"key": draft.key}),
+                   expires_at=draft.expires_at)
+    return render(request, "apply/saved.html", context, status=400 if error else 200)
+
+
+def _send_resume_link(request: HttpRequest, draft: ApplicationDraft, service, email: str,
+                      token: str) -> None:
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+
+    context = {"url": request.build_absolute_uri(
+        reverse("portal:apply_resume", kwargs={"token": token})),
+        "service_name": service.name, "council_name": draft.council.name,
+        "expires_at": draft.expires_at}
+    message = EmailMultiAlternatives(
+        subject=_("Continue your application: %(service)s") % {"service": service.name},
+        body=render_to_string("apply/email_resume.txt", context), to=[email])
+    message.attach_alternative(render_to_string("apply/email_resume.html", context),
+                               "text/html")
+    message.send()
+
+
+@require_GET
+def resume(request: HttpRequest, token: str) -> HttpResponse:
+    draft = drafts.draft_by_resume_token(token)
+    if draft is None:
+        raise Http404(_("This link has expired or been replaced by a newer one."))
+    if not drafts.draft_open_in_session(request, draft):
+        return redirect(reverse("portal:sign_in") + "?next=" + request.path)
+    _service, flow = drafts.flow_for(draft)
+    return _go(draft, flow.first_unanswered(draft))
+
+
+@csrf_protect
+@require_POST
+def discard(request: HttpRequest, key: str) -> HttpResponse:
+    draft = _draft_or_404(request, key)
+    drafts.draft_discard(draft)
+    return see_other("portal:my_requests" if request.user.is_authenticated else "portal:apply")

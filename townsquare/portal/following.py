@@ -1,0 +1,38 @@
+"""Following a public request: the seam to the messaging app, which owns subscriptions.
+
+messaging.services.case_follow / case_unfollow and messaging.selectors.followed_case_ids are
+the contract (HELPERS.md). Where messaging is not installed, following is not offered: the
+track page hides its button and My requests lists only the person's own requests.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.utils.translation import get_language
+
+
+def available() -> bool:
+    return apps.is_installed("townsquare.messaging")
+
+
+def follow(*, case, user=None, email: str | None = None) -> bool:
+    """Follow `case`; True when following now, False when an emailed link must confirm it."""
+    from townsquare.messaging.services import case_follow
+
+    subscription = case_follow(case=case, user=user, email=email,
+                               language=(get_language() or "en")[:2])
+    return subscription.confirmed_at is not None
+
+
+def unfollow(*, case, user=None, email: str | None = None) -> None:
+    from townsquare.messaging.services import case_unfollow
+
+    case_unfollow(case=case, user=user, email=email)
+
+
+def followed_ids(*, user) -> frozenset[int]:
+    if not available():
+        return frozenset()
+    from townsquare.messaging.selectors import followed_case_ids
+
+    return frozenset(followed_case_ids(user=user))

@@ -1,0 +1,124 @@
+"""Signing citizens in with a one-time link sent by email; no passwords.
+
+The answer to "send me a link" is the same whether or not the address has an account, so the
+form cannot be used to find out who uses the service. A link works once, for 15 minutes; only
+a hash of its token is stored. Requests are throttled per address and per requester. Staff
+accounts are never signed in this way: they sign in with a password and a second factor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from townsquare.accounts.models import User
+from townsquare.accounts.services import user_ensure
+from townsquare.core import clock
+from townsquare.core.errors import InvalidInput
+from townsquare.portal.models import SignInLink
+
+LINK_LIFETIME = dt.timedelta(minutes=15)
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+MAX_LINKS_PER_ADDRESS = 3
+MAX_LINKS_PER_REQUESTER = 10
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def requester_hash(address: str) -> str:
+    """A keyed hash of a network address: it throttles without storing the address."""
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def email_clean(raw: str) -> str:
+    email = raw.strip().lower()
+    if not email:
+        raise InvalidInput({"email": [_("Enter your email address")]})
+    if len(email) > 254:
+        raise InvalidInput({"email": [_("Email address must be 254 characters or fewer")]})
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput({"email": [_("Enter an email address in the correct format, "
+                                        "like name@example.com")]}) from None
+    return email
+
+
+def safe_next(path: str) -> str:
+    """Only a path on this site (never //elsewhere or a scheme) may follow a sign-in."""
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path \
+            and len(path) <= 300 and all(31 < ord(c) < 127 for c in path):
+        return path
+    return ""
+
+
+def sign_in_link_send(*, email: str, requester: str, next_path: str, build_url,
+                      ) -> bool:
+    """Email a one-time sign-in link to `email` unless throttled or the address belongs to
+    staff. Returns False only when throttled (the page says "try again later"); an address
+    with no account gets a link too, which creates the account when used."""
+    email = email_clean(email)
+    now = clock.now()
+    since = now - THROTTLE_WINDOW
+    recent = SignInLink.objects.filter(created_at__gte=since)
+    if (recent.filter(email=email).count() >= MAX_LINKS_PER_ADDRESS
+            or recent.filter(requester=requester).count() >= MAX_LINKS_PER_REQUESTER):
+        return False
+    token = secrets.token_urlsafe(32)
+    SignInLink.objects.create(token_hash=token_hash(token), email=email,
+                              next_path=safe_next(next_path), requester=requester,
+                              created_at=now, expires_at=now + LINK_LIFETIME)
+    user = User.objects.filter(email=email).first()
+    if user is not None and _is_staff(user):
+        return True  # staff sign in at /staff/ with their second factor; say nothing more here
+    context = {"url": build_url(token), "minutes": int(LINK_LIFETIME.total_seconds() // 60)}
+    message = EmailMultiAlternatives(
+        subject=_("Your link to sign in to Townsquare"),
+        body=render_to_string("signin/email.txt", context),
+        to=[email],
+    )
+    message.attach_alternative(render_to_string("signin/email.html", context), "text/html")
+    message.send()  # OSError/SMTPException when mail cannot be sent: the view says so
+    return True
+
+
+def _is_staff(user: User) -> bool:
+    return user.is_platform_admin or user.is_staff or user.memberships.exists()
+
+
+def sign_in_link_use(*, token: str) -> tuple[User, str] | None:
+    """The citizen a link signs in (created on first use) and where to go next; None when the
+    link is unknown, used or expired."""
+    if not token or len(token) > 100:
+        return None
+    now = clock.now()
+    with transaction.atomic():
+        link = (SignInLink.objects.select_for_update()
+                .filter(token_hash=token_hash(token)).first())
+        if link is None or link.used_at is not None or link.expires_at <= now:
+            return None
+        link.used_at = now
+        link.save(update_fields=["used_at"])
+        user = user_ensure(email=link.email)
+        if not user.is_active or _is_staff(user):
+            return None
+        return user, link.next_path
+
+
+def sign_in_links_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete links a day after they expired (they hold email addresses)."""
+    cutoff = (now or clock.now()) - dt.timedelta(days=1)
+    deleted, _kinds = SignInLink.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,232 @@
+"""Council administration: teams, staff and roles, API keys, branding, boundary and areas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from townsquare.accounts import policies
+from townsquare.accounts.models import ApiKey, Role
+from townsquare.accounts.services import api_key_create, api_key_revoke
+from townsquare.accounts.staffing import (
+    staff_member_add,
+    staff_member_change,
+    staff_member_remove,
+    staff_member_reset_authenticator,
+    staff_of_council,
+)
+from townsquare.core.errors import DomainError, InvalidInput
+from townsquare.councils.administration import (
+    MAX_AREAS,
+    areas_import,
+    boundary_set,
+    branding_set,
+    team_save,
+)
+from townsquare.councils.models import Area, Council, Team
+from townsquare.staff.access import staff_render, staff_view
+from townsquare.staff.maps import areas_map
+
+SECTIONS = (("teams", "Teams"), ("staff", "Staff and roles"), ("keys", "API keys"),
+            ("branding", "Branding"), ("areas", "Boundary and areas"))
+MAX_GEOJSON = 5 * 1024 * 1024
+NOTICE = "staff.admin_notice"
+
+
+def _admin(view):
+    return staff_view(policies.can_administer_council)(view)
+
+
+def _render(request: HttpRequest, section: str, context: dict[str, Any], *, status: int = 200
+            ) -> HttpResponse:
+    council = Council.objects.get(pk=request.staff.council.id)
+    base = {
+        "section": section, "sections": SECTIONS, "council": council,
+        "notice": request.session.pop(NOTICE, None),
+        "errors": {}, "posted": {},
+    }
+    base.update(context)
+    return staff_render(request, f"staff/admin/{section}.html", base, status=status)
+
+
+def _done(request: HttpRequest, section: str, notice: Any) -> HttpResponse:
+    request.session[NOTICE] = notice
+    return redirect(f"staff:admin_{section}")
+
+
+def _errors(exc: DomainError, prefix: str) -> dict[str, list[str]]:
+    """Messages by form control id ("<form>_<field>"), each a list (area files can have many
+    problems, one per feature)."""
+    if isinstance(exc, InvalidInput):
+        return {f"{prefix}_{k}" if k != "__all__" else f"{prefix}_main": v
+                for k, v in exc.errors.items()}
+    return {f"{prefix}_main": [exc.message]}
+
+
+@require_GET
+@_admin
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("staff:admin_teams")
+
+
+@require_http_methods(["GET", "POST"])
+@_admin
+def teams(request: HttpRequest) -> HttpResponse:
+    staff = request.staff
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            team = team_save(council=staff.council, code=request.POST.get("code", ""),
+                             name=request.POST.get("name", ""), actor=staff.principal)
+            return _done(request, "teams", f"Team {team.name} saved")
+        except DomainError as exc:
+            context = {"errors": _errors(exc, "team"), "posted": request.POST.dict()}
+    context["teams"] = list(Team.objects.filter(council=staff.council).order_by("name"))
+    return _render(request, "teams", context, status=400 if context.get("errors") else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@_admin
+def staff_members(request: HttpRequest) -> HttpResponse:
+    staff = request.staff
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        user_id = request.POST.get("user", "")
+        user_id = int(user_id) if user_id.isdigit() else 0
+        team = request.POST.get("team", "")
+        team_id = int(team) if team.isdigit() else None
+        try:
+            if op == "add":
+                user, password = staff_member_add(
+                    council_id=staff.council.id, email=request.POST.get("email", ""),
+                    full_name=request.POST.get("full_name", ""),
+                    role=request.POST.get("role", ""), team_id=team_id, actor=staff.principal)
+                return _done(request, "staff", {
+                    "text": f"{user.email} can now sign in to {staff.council.name}.",
+                    "password": password})
+            if op == "change":
+                staff_member_change(council_id=staff.council.id, user_id=user_id,
+                                    role=request.POST.get("role", ""), team_id=team_id,
+                                    actor=staff.principal)
+                return _done(request, "staff", "Role saved")
+            if op == "remove":
+                staff_member_remove(council_id=staff.council.id, user_id=user_id,
+                                    actor=staff.principal)
+                return _done(request, "staff", "Removed from the council")
+            if op == "reset":
+                staff_member_reset_authenticator(council_id=staff.council.id, user_id=user_id,
+                                                 actor=staff.principal)
+                return _done(request, "staff", "Authenticator removed: they will set up a "
+                                               "new one when they next sign in")
+            raise InvalidInput("Unknown action")
+        except DomainError as exc:
+            context = {"errors": _errors(exc, op or "add"), "posted": request.POST.dict()}
+    context.update({
+        "members": staff_of_council(actor=staff.principal, council_id=staff.council.id),
+        "roles": Role.choices,
+        "teams": list(Team.objects.filter(council=staff.council).order_by("name")),
+    })
+    return _render(request, "staff", context, status=400 if context.get("errors") else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@_admin
+def api_keys(request: HttpRequest) -> HttpResponse:
+    staff = request.staff
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        try:
+            if op == "create":
+                key, raw = api_key_create(council_id=staff.council.id,
+                                          name=request.POST.get("name", ""),
+                                          actor=staff.principal.as_actor(),
+                                          test_mode=request.POST.get("test") == "yes")
+                return _done(request, "keys", {"text": f"Key for {key.name} created.",
+                                               "key": raw})
+            if op == "revoke":
+                key_id = request.POST.get("key", "")
+                key = ApiKey.objects.filter(council=staff.council,
+                                            id=int(key_id) if key_id.isdigit() else 0).first()
+                if key is None:
+                    raise InvalidInput("No such key")
+                api_key_revoke(key=key, actor=staff.principal.as_actor())
+                return _done(request, "keys", f"Key for {key.name} revoked")
+            raise InvalidInput("Unknown action")
+        except DomainError as exc:
+            context = {"errors": _errors(exc, "key"), "posted": request.POST.dict()}
+    context["keys"] = list(ApiKey.objects.filter(council=staff.council)
+                           .order_by("revoked_at", "name"))
+    return _render(request, "keys", context, status=400 if context.get("errors") else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@_admin
+def branding(request: HttpRequest) -> HttpResponse:
+    staff = request.staff
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            branding_set(council=staff.council, colour=request.POST.get("colour", ""),
+                         website=request.POST.get("website", ""), actor=staff.principal)
+            return _done(request, "branding", "Branding saved")
+        except DomainError as exc:
+            context = {"errors": _errors(exc, "branding"), "posted": request.POST.dict()}
+    branding = staff.council.branding or {}
+    posted = context.get("posted", {})
+    context["form_colour"] = posted.get("colour", branding.get("colour", ""))
+    context["form_website"] = posted.get("website", branding.get("website", ""))
+    return _render(request, "branding", context, status=400 if context.get("errors") else 200)
+
+
+def _upload(request: HttpRequest, name: str) -> bytes | None:
+    upload = request.FILES.get(name)
+    if upload is None:
+        return None
+    if upload.size > MAX_GEOJSON:
+        raise InvalidInput({name: ["The file is larger than 5 MB"]})
+    return upload.read()
+
+
+@require_http_methods(["GET", "POST"])
+@_admin
+def areas(request: HttpRequest) -> HttpResponse:
+    staff = request.staff
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        try:
+            if op == "boundary":
+                data = _upload(request, "boundary")
+                if data is None:
+                    raise InvalidInput({"boundary": ["Choose a GeoJSON file"]})
+                boundary_set(council=staff.council, geojson=data, actor=staff.principal)
+                return _done(request, "areas", "Boundary saved")
+            if op == "areas":
+                data = _upload(request, "areas")
+                if data is None:
+                    raise InvalidInput({"areas": ["Choose a GeoJSON file"]})
+                count = areas_import(council=staff.council, geojson=data,
+                                     actor=staff.principal,
+                                     code_property=request.POST.get("code_property", "code")[:40]
+                                     or "code",
+                                     name_property=request.POST.get("name_property", "name")[:40]
+                                     or "name")
+                return _done(request, "areas", f"{count} area{'s' if count != 1 else ''} saved")
+            raise InvalidInput("Unknown action")
+        except DomainError as exc:
+            context = {"errors": _errors(exc, op or "areas")}
+    council = Council.objects.get(pk=staff.council.id)
+    area_rows = list(Area.objects.filter(council=council).order_by("name"))
+    context.update({
+        "areas": area_rows,
+        "map": areas_map(boundary=council.boundary,
+                         areas=[(a.name, a.boundary) for a in area_rows]),
+        "max_areas": MAX_AREAS,
+    })
+    return _render(request, "areas", context, status=400 if context.get("errors") else 200)
+

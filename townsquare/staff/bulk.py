@@ -1,0 +1,67 @@
+"""Bulk actions on cases chosen in the queue (or every case a filter matches, up to 1,000)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from townsquare.accounts import policies
+from townsquare.cases.bulk_actions import MAX_BULK, Selected, cases_bulk_apply, parse_selection
+from townsquare.cases.queues import parse_filter, queue_references
+from townsquare.core import clock
+from townsquare.core.errors import InvalidInput
+from townsquare.councils.models import Team
+from townsquare.staff.access import safe_next, staff_render, staff_view
+
+RESULT = "staff.bulk_result"
+
+
+@require_POST
+@staff_view(policies.can_handle_case)
+def bulk(request: HttpRequest) -> HttpResponse:
+    staff = request.staff
+    back = safe_next(request, request.POST.get("back"))
+    if request.POST.get("scope") == "all":
+        queue, _ = parse_filter(QueryDict(request.POST.get("query", "")[:4000]))
+        selection = [Selected(ref) for ref in queue_references(
+            principal=staff.principal, council_id=staff.council.id, queue=queue,
+            now=clock.now(), limit=MAX_BULK)]
+    else:
+        selection = parse_selection(request.POST.getlist("case"))
+    action = request.POST.get("action", "")
+    team = None
+    assignee_id = None
+    if action == "assign":
+        team_value = request.POST.get("team", "")
+        if team_value.isdigit():
+            team = Team.objects.filter(id=int(team_value), council_id=staff.council.id).first()
+        person = request.POST.get("assignee", "")
+        assignee_id = staff.principal.user_id if person == "me" else (
+            int(person) if person.isdigit() else None)
+    priority = request.POST.get("priority", "")
+    try:
+        outcomes = cases_bulk_apply(
+            selection=selection, actor=staff.principal, council_id=staff.council.id,
+            action=action, to_state=request.POST.get("to_state", "")[:50],
+            message=request.POST.get("message", "")[:4000], team=team, assignee_id=assignee_id,
+            priority=int(priority) if priority.isdigit() else None)
+    except InvalidInput as exc:
+        request.session[RESULT] = {"error": exc.message, "back": back}
+        return redirect("staff:bulk_result")
+    request.session[RESULT] = {
+        "back": back,
+        "action": action,
+        "done": [o.reference for o in outcomes if o.done],
+        "refused": [(o.reference, o.reason) for o in outcomes if not o.done],
+    }
+    return redirect("staff:bulk_result")
+
+
+@require_GET
+@staff_view(policies.can_handle_case)
+def bulk_result(request: HttpRequest) -> HttpResponse:
+    result = request.session.get(RESULT)
+    if not result:
+        return redirect("staff:queue")
+    return staff_render(request, "staff/bulk_result.html", {"result": result})

@@ -1,0 +1,200 @@
+"""Staff sign-in pages: password, then the authenticator code (or a recovery code); first-time
+set-up of the authenticator with a QR code; sign-out; the council switcher.
+
+Between the two steps the session holds only the pending user's id and when the password was
+accepted; the person is signed in (django.contrib.auth.login) only after the second factor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import segno
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from townsquare.accounts import signin as accounts_signin
+from townsquare.accounts.models import User
+from townsquare.core import clock
+from townsquare.core.errors import InvalidInput
+from townsquare.staff import access
+
+PENDING_USER = "staff.pending_user_id"
+PENDING_AT = "staff.pending_at"
+PENDING_NEXT = "staff.pending_next"
+NEW_RECOVERY_CODES = "staff.new_recovery_codes"
+# The password step is good for this long; then start again.
+PENDING_FOR = dt.timedelta(minutes=5)
+WRONG_PASSWORD = "Enter a correct email address and password"  # noqa: S105
+WRONG_CODE = "The code is not right. Enter the 6-digit code your authenticator app shows now, " \
+             "or one of your recovery codes"
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _locked_message(until: dt.datetime) -> str:
+    local = timezone.localtime(until)
+    return (f"Too many failed attempts. For your security, sign-in for this email address is "
+            f"paused until {local:%H:%M}. Try again then.")
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    user_id = request.session.get(PENDING_USER)
+    started = request.session.get(PENDING_AT)
+    if not user_id or not started:
+        return None
+    if clock.now() - dt.datetime.fromisoformat(started) > PENDING_FOR:
+        for key in (PENDING_USER, PENDING_AT):
+            request.session.pop(key, None)
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    expired = request.session.pop(access.EXPIRED_NOTICE, False)
+    if request.method == "GET":
+        if access.staff_context(request) is not None:
+            return redirect(access.safe_next(request, request.GET.get("next")))
+        return render(request, "staff/sign_in.html", {
+            "next": request.GET.get("next", ""), "expired": expired, "errors": {}})
+    email = request.POST.get("email", "").strip()[:254]
+    password = request.POST.get("password", "")[:1000]
+    next_url = request.POST.get("next", "")[:1000]
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = "Enter your email address"
+    if not password:
+        errors["password"] = "Enter your password"  # noqa: S105
+    if not errors:
+        result = accounts_signin.staff_password_check(email=email, password=password,
+                                                      client=_client(request))
+        if result.user is not None:
+            request.session.cycle_key()
+            request.session[PENDING_USER] = result.user.pk
+            request.session[PENDING_AT] = clock.now().isoformat()
+            request.session[PENDING_NEXT] = next_url
+            if accounts_signin.second_factor_of(result.user) is None:
+                return redirect("staff:set_up_authenticator")
+            return redirect("staff:sign_in_code")
+        errors["email"] = (_locked_message(result.locked_until) if result.locked_until
+                           else WRONG_PASSWORD)
+    return render(request, "staff/sign_in.html", {
+        "next": next_url, "email": email, "errors": errors}, status=400)
+
+
+def _complete(request: HttpRequest, user: User) -> HttpResponse:
+    next_url = request.session.get(PENDING_NEXT, "")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    access.session_start(request)
+    return redirect(access.safe_next(request, next_url))
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        return redirect("staff:sign_in")
+    if accounts_signin.second_factor_of(user) is None:
+        return redirect("staff:set_up_authenticator")
+    if request.method == "GET":
+        return render(request, "staff/sign_in_code.html", {"errors": {}})
+    code = request.POST.get("code", "")[:40]
+    error = ""
+    if not code.strip():
+        error = "Enter the code from your authenticator app"
+    else:
+        lock = accounts_signin.locked_until([accounts_signin.email_key(user.email),
+                                             accounts_signin.client_key(_client(request))])
+        method = None if lock else accounts_signin.second_factor_verify(
+            user=user, code=code, client=_client(request))
+        if method is not None:
+            response = _complete(request, user)
+            if method == "recovery_code":
+                remaining = accounts_signin.recovery_codes_remaining(user=user)
+                request.session["staff.recovery_notice"] = remaining
+            return response
+        lock = lock or accounts_signin.locked_until(
+            [accounts_signin.email_key(user.email)])
+        error = _locked_message(lock) if lock else WRONG_CODE
+    return render(request, "staff/sign_in_code.html", {"errors": {"code": error}}, status=400)
+
+
+def _qr_svg(uri: str) -> str:
+    svg = segno.make(uri, error="m").svg_inline(scale=4, border=2, omitsize=False)
+    # Decorative for screen readers: the same secret is given in text beside it.
+    return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def set_up_authenticator(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        return redirect("staff:sign_in")
+    if accounts_signin.second_factor_of(user) is not None:
+        return redirect("staff:sign_in_code")
+    factor = accounts_signin.totp_enrolment_start(user=user)
+    secret = factor.totp_secret
+    context = {
+        "qr_svg": _qr_svg(accounts_signin.totp_uri(user, secret)),
+        "secret_groups": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        "errors": {},
+    }
+    if request.method == "GET":
+        return render(request, "staff/set_up_authenticator.html", context)
+    try:
+        codes = accounts_signin.totp_enrolment_confirm(user=user,
+                                                       code=request.POST.get("code", "")[:40])
+    except InvalidInput as exc:
+        context["errors"] = {"code": exc.errors.get("code", [exc.message])[0]}
+        return render(request, "staff/set_up_authenticator.html", context, status=400)
+    _complete(request, user)
+    request.session[NEW_RECOVERY_CODES] = codes
+    return redirect("staff:recovery_codes")
+
+
+@never_cache
+@access.staff_view()
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Shows newly issued codes once; POST issues a new set (the old ones stop working)."""
+    if request.method == "POST":
+        request.session[NEW_RECOVERY_CODES] = accounts_signin.recovery_codes_regenerate(
+            user=request.staff.user)
+        return redirect("staff:recovery_codes")
+    codes = request.session.pop(NEW_RECOVERY_CODES, None)
+    return access.staff_render(request, "staff/recovery_codes.html", {
+        "codes": codes,
+        "remaining": accounts_signin.recovery_codes_remaining(user=request.staff.user),
+    })
+
+
+@require_POST
+@csrf_protect
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect(f"{reverse('staff:sign_in')}?signed_out=1")
+
+
+@require_POST
+@access.staff_view()
+def switch_council(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("council", "")
+    council = next((c for c in request.staff.councils if str(c.id) == wanted), None)
+    if council is not None:
+        request.session[access.COUNCIL] = council.id
+    return redirect(access.safe_next(request, request.POST.get("next")))

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests import factories
+from townsquare.accounts.models import ApiKey, Membership, SecondFactor
+from townsquare.accounts.services import api_key_authenticate
+from townsquare.core.models import Event
+from townsquare.councils.models import Area, Council, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def geojson(data) -> SimpleUploadedFile:
+    return SimpleUploadedFile("x.geojson", json.dumps(data).encode(), "application/geo+json")
+
+
+def test_only_admins_reach_the_settings_and_the_audit(council, staff_client):
+    supervisor = staff_client("supervisor")
+    for url in ("/staff/admin/teams", "/staff/admin/staff", "/staff/admin/api-keys",
+                "/staff/admin/branding", "/staff/admin/areas", "/staff/audit/",
+                "/staff/audit/export.csv"):
+        assert supervisor.get(url).status_code == 403, url
+    admin = staff_client("council_admin")
+    for url in ("/staff/admin/teams", "/staff/admin/staff", "/staff/admin/api-keys",
+                "/staff/admin/branding", "/staff/admin/areas", "/staff/audit/"):
+        assert admin.get(url).status_code == 200, url
+
+
+def test_teams(council, staff_client):
+    admin = staff_client("council_admin")
+    assert admin.post("/staff/admin/teams", {"code": "parks", "name": "Parks"}).status_code \
+        == 302
+    assert Team.objects.filter(council=council, code="parks", name="Parks").exists()
+    bad = admin.post("/staff/admin/teams", {"code": "Bad Code", "name": ""})
+    assert bad.status_code == 400 and "Enter a code of lower-case" in bad.content.decode()
+
+
+def test_staff_members_roles_and_reset(council, other_council, staff_client):
+    admin = staff_client("council_admin")
+    response = admin.post("/staff/admin/staff", {"op": "add", "email": "New@Testshire.test",
+                                                 "full_name": "New Person", "role": "agent"})
+    assert response.status_code == 302
+    page = admin.get("/staff/admin/staff").content.decode()
+    password = re.search(r'id="temporary-password">([^<]+)<', page).group(1)
+    membership = Membership.objects.get(user__email="new@testshire.test")
+    assert membership.user.check_password(password)
+    admin.post("/staff/admin/staff", {"op": "change", "user": membership.user_id,
+                                      "role": "supervisor"})
+    membership.refresh_from_db()
+    assert membership.role == "supervisor"
+    # A team of another council is refused.
+    foreign = Team.objects.filter(council=other_council).first()
+    refused = admin.post("/staff/admin/staff", {"op": "change", "user": membership.user_id,
+                                                "role": "agent", "team": foreign.id})
+    assert refused.status_code == 400
+    # Admins cannot lock themselves out.
+    refused = admin.post("/staff/admin/staff", {"op": "change", "user": admin.user.pk,
+                                                "role": "agent"})
+    assert "own admin role" in refused.content.decode()
+    factories.make_staff_signed_in(council, "agent", email="lost@testshire.test")
+    lost = Membership.objects.get(user__email="lost@testshire.test")
+    admin.post("/staff/admin/staff", {"op": "reset", "user": lost.user_id})
+    assert not SecondFactor.objects.filter(user_id=lost.user_id).exists()
+    admin.post("/staff/admin/staff", {"op": "remove", "user": lost.user_id})
+    assert not Membership.objects.filter(pk=lost.pk).exists()
+    assert Event.objects.filter(kind="membership.removed", council_id=council.id).exists()
+    # Someone of another council cannot be touched.
+    outsider, _ = factories.make_staff(other_council, "agent", email="out@otherby.test")
+    admin.post("/staff/admin/staff", {"op": "remove", "user": outsider.pk})
+    assert Membership.objects.filter(user=outsider).exists()
+
+
+def test_api_keys(council, staff_client):
+    admin = staff_client("council_admin")
+    admin.post("/staff/admin/api-keys", {"op": "create", "name": "FixMyStreet"})
+    page = admin.get("/staff/admin/api-keys").content.decode()
+    raw = re.search(r'id="new-api-key">([^<]+)<', page).group(1)
+    assert api_key_authenticate(raw=raw) is not None
+    assert raw not in admin.get("/staff/admin/api-keys").content.decode()  # shown once
+    key = ApiKey.objects.get(council=council)
+    admin.post("/staff/admin/api-keys", {"op": "revoke", "key": key.id})
+    assert api_key_authenticate(raw=raw) is None
+
+
+def test_branding(council, staff_client):
+    admin = staff_client("council_admin")
+    admin.post("/staff/admin/branding", {"colour": "#00703C", "website": ""})
+    council.refresh_from_db()
+    assert council.branding["colour"] == "#00703c"
+    bad = admin.post("/staff/admin/branding", {"colour": "red; background: url(x)"})
+    assert bad.status_code == 400 and "six hexadecimal digits" in bad.content.decode()
+
+
+def test_areas_and_boundary_upload_is_validated(council, staff_client):
+    admin = staff_client("council_admin")
+    good = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "north", "name": "North ward"},
+         "geometry": factories.square(-2.0, 51.5, -1.0, 52.0)}]}
+    assert admin.post("/staff/admin/areas", {"op": "areas",
+                                             "areas": geojson(good)}).status_code == 302
+    assert Area.objects.filter(council=council, code="north").exists()
+    bad = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "No code"},
+         "geometry": factories.square(-2.0, 51.5, -1.0, 52.0)},
+        {"type": "Feature", "properties": {"code": "far", "name": "Far away"},
+         "geometry": factories.square(10.0, 10.0, 11.0, 11.0)},
+        {"type": "Feature", "properties": {"code": "pt", "name": "A point"},
+         "geometry": {"type": "Point", "coordinates": [-1.5, 51.5]}}]}
+    response = admin.post("/staff/admin/areas", {"op": "areas", "areas": geojson(bad)})
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "Feature 1 (No code): no “code” property" in text
+    assert "Feature 2 (Far away): it lies outside" in text
+    assert "Feature 3 (A point)" in text and "Point" in text
+    not_json = admin.post("/staff/admin/areas", {"op": "boundary", "boundary":
+                          SimpleUploadedFile("b.geojson", b"{not json")})
+    assert not_json.status_code == 400 and "not GeoJSON" in not_json.content.decode()
+    admin.post("/staff/admin/areas", {"op": "boundary",
+                                      "boundary": geojson(factories.square(-2.5, 51, -1, 52))})
+    assert Council.objects.get(pk=council.pk).min_lng == -2.5
+    assert "<svg" in admin.get("/staff/admin/areas").content.decode()
+
+
+def test_audit_filters_and_csv_is_neutralised(council, report, staff_client):
+    admin = staff_client("council_admin")
+    agent = staff_client("agent")
+    case, other = report(), report()
+    agent.post(f"/staff/cases/{case.reference}/note", {"note": "=HYPERLINK(\"http://x\")"})
+    admin.post(f"/staff/cases/{other.reference}/note", {"note": "plain"})
+    page = admin.get(f"/staff/audit/?case={case.reference}").content.decode()
+    assert "case.internal_note" in page and "case.created" in page
+    assert "plain" not in page
+    by_agent = admin.get(f"/staff/audit/?person={agent.user.pk}").content.decode()
+    assert "HYPERLINK" in by_agent and "plain" not in by_agent
+    assert admin.get("/staff/audit/?from=yesterday").status_code == 400
+
+    response = admin.get(f"/staff/audit/export.csv?case={case.reference}")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "id"
+    details = [r[-1] for r in rows[1:]]
+    assert any(d.startswith("note: =HYPERLINK") for d in details)
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@")), cell
+
+
+def test_neutralise():
+    from townsquare.staff.audit import neutralise
+
+    assert neutralise("=1+1") == "'=1+1"
+    assert neutralise("+44") == "'+44"
+    assert neutralise("-2") == "'-2"
+    assert neutralise("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralise("safe") == "safe"

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from townsquare.accounts.principal import Principal
+from townsquare.cases.services import case_create
+from townsquare.catalogue.models import ServiceDraft, ServiceTemplate
+from townsquare.core.models import Event
+from townsquare.geo.points import Point
+
+pytestmark = pytest.mark.django_db
+
+
+def _draft_id(response) -> int:
+    return int(re.search(r"/staff/services/drafts/(\d+)/", response["Location"]).group(1))
+
+
+def edit(client, draft_id: int, op: str, **data):
+    draft = ServiceDraft.objects.get(pk=draft_id)
+    return client.post(f"/staff/services/drafts/{draft_id}/edit",
+                       {"op": op, "revision": draft.revision, "section": "fields", **data})
+
+
+def test_only_council_admins_build_services(council, staff_client):
+    for role in ("agent", "supervisor"):
+        assert staff_client(role, email=f"{role}@x.test").get("/staff/services/").status_code \
+            == 403
+    admin = staff_client("council_admin")
+    page = admin.get("/staff/services/").content.decode()
+    assert "Pothole" in page
+
+
+def test_build_from_scratch_publish_and_use(council, staff_client):
+    admin = staff_client("council_admin")
+    response = admin.post("/staff/services/new", {"start": "scratch", "name": "Broken bench",
+                                                  "code": "broken_bench", "kind": "report"})
+    draft_id = _draft_id(response)
+    page = admin.get(f"/staff/services/drafts/{draft_id}/?section=fields").content.decode()
+    assert "Preview of the form residents see" in page
+
+    bad = edit(admin, draft_id, "field_add", label="", code="bad code!", datatype="number",
+               min="5", max="1")
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "Enter the question" in text and "Enter a code of letters" in text
+    assert "The largest answer must be at least the smallest" in text
+
+    assert edit(admin, draft_id, "field_add", label="What is broken?", code="part",
+                datatype="singlevaluelist", values="seat | The seat\nlegs | The legs",
+                required="yes").status_code == 302
+    assert edit(admin, draft_id, "field_add", label="Anything else?", code="notes",
+                datatype="text").status_code == 302
+    edit(admin, draft_id, "field_down", index="0")
+    draft = ServiceDraft.objects.get(pk=draft_id)
+    assert [f["code"] for f in sorted(draft.document["fields"], key=lambda f: f["order"])] == \
+        ["notes", "part"]
+    edit(admin, draft_id, "state_add", code="awaiting_parts", name="Awaiting parts",
+         open311="open", fms="action_scheduled", public="yes", message="Parts are ordered.")
+    refused = edit(admin, draft_id, "transition_add", to="awaiting_parts")
+    assert "Choose at least one state" in refused.content.decode()
+    edit(admin, draft_id, "transition_add", **{"from": ["in_progress"], "to": "awaiting_parts",
+                                               "roles": ["agent"], "name": "Wait for parts"})
+    page = admin.get(f"/staff/services/drafts/{draft_id}/?section=workflow").content.decode()
+    assert "Workflow diagram" in page and "Awaiting parts" in page
+    rules = edit(admin, draft_id, "rules", first_response_hours="8", close_hours="40",
+                 calendar="office_hours", team="highways", privacy="public",
+                 retention_days="365")
+    assert rules.status_code == 302
+    response = edit(admin, draft_id, "publish")
+    assert response.status_code == 302
+    service = ServiceTemplate.objects.get(council=council, code="broken_bench")
+    assert service.current_version.number == 1
+    assert not ServiceDraft.objects.filter(pk=draft_id).exists()
+    assert Event.objects.filter(kind="service.published", stream_id=service.id).exists()
+    assert "version 1 is published" in admin.get(response["Location"]).content.decode()
+
+    case = case_create(service_code="broken_bench", actor=Principal.anonymous(),
+                       council=council, point=Point(51.5, -1.75), values={"part": "seat"})
+    assert case.service_version_id == service.current_version_id
+
+    # Changing it makes version 2; the case keeps version 1.
+    draft_id = _draft_id(admin.post(f"/staff/services/{service.id}/edit"))
+    edit(admin, draft_id, "basics", name="Broken bench or seat", group="Parks",
+         description="Benches in parks and streets.", kind="report", open311_type="realtime")
+    edit(admin, draft_id, "publish")
+    service.refresh_from_db()
+    case.refresh_from_db()
+    assert service.current_version.number == 2
+    assert case.service_version.number == 1
+
+
+def test_problems_are_listed_and_block_publishing(council, staff_client):
+    admin = staff_client("council_admin")
+    draft_id = _draft_id(admin.post("/staff/services/new", {
+        "start": "scratch", "name": "Thing", "code": "thing", "kind": "report"}))
+    # The team "general" does not exist; a state nobody can reach.
+    edit(admin, draft_id, "state_add", code="limbo", name="Limbo", open311="open",
+         fms="open", public="yes")
+    page = admin.get(f"/staff/services/drafts/{draft_id}/").content.decode()
+    assert "problem" in page and "cannot be reached" in page
+    response = edit(admin, draft_id, "publish")
+    assert response.status_code == 400
+    assert not ServiceTemplate.objects.filter(code="thing").exists()
+
+
+def test_from_library_and_from_another_council(council, other_council, staff_client):
+    admin = staff_client("council_admin")
+    response = admin.post("/staff/services/new", {"start": "library",
+                                                  "file": "fly_tipping.yaml"})
+    draft = ServiceDraft.objects.get(pk=_draft_id(response))
+    assert draft.document["code"] == "fly_tipping" and draft.source == "library:fly_tipping.yaml"
+    theirs = ServiceTemplate.objects.get(council=other_council, code="pothole")
+    response = admin.post("/staff/services/new", {"start": "copy", "service": theirs.id})
+    copy = ServiceDraft.objects.get(pk=_draft_id(response))
+    assert copy.council_id == council.id and copy.source == "service:otherby/pothole"
+    missing = admin.post("/staff/services/new", {"start": "library", "file": "../etc.yaml"})
+    assert missing.status_code == 400
+
+
+def test_yaml_export_and_import(council, staff_client):
+    admin = staff_client("council_admin")
+    service = ServiceTemplate.objects.get(council=council, code="pothole")
+    exported = admin.get(f"/staff/services/{service.id}/export.yaml")
+    assert exported["Content-Disposition"] == 'attachment; filename="pothole.yaml"'
+    document = yaml.safe_load(exported.content)
+    document["code"] = "pothole_copy"
+    response = admin.post("/staff/services/import", {"yaml": yaml.safe_dump(document)})
+    assert ServiceDraft.objects.get(pk=_draft_id(response)).document["code"] == "pothole_copy"
+
+    document["workflow"]["initial"] = "nowhere"
+    document["fields"][0]["datatype"] = "colour"
+    refused = admin.post("/staff/services/import", {"yaml": yaml.safe_dump(document)})
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "fields[0].datatype" in text and "colour" in text
+    broken = admin.post("/staff/services/import", {"yaml": "code: [unclosed"})
+    assert "not valid YAML" in broken.content.decode()
+
+
+def test_a_stale_draft_edit_is_a_conflict(council, staff_client):
+    admin = staff_client("council_admin")
+    draft_id = _draft_id(admin.post("/staff/services/new", {
+        "start": "scratch", "name": "Thing", "code": "thing", "kind": "report"}))
+    stale = ServiceDraft.objects.get(pk=draft_id).revision
+    edit(admin, draft_id, "field_add", label="A", code="a", datatype="string")
+    response = admin.post(f"/staff/services/drafts/{draft_id}/edit", {
+        "op": "field_add", "revision": stale, "label": "B", "code": "b", "datatype": "string"})
+    assert response.status_code == 409
+    assert "Someone else changed this draft" in response.content.decode()
+
+
+def test_other_councils_drafts_are_not_found(council, other_council, staff_client):
+    mine = staff_client("council_admin")
+    draft_id = _draft_id(mine.post("/staff/services/new", {
+        "start": "scratch", "name": "Thing", "code": "thing", "kind": "report"}))
+    theirs = staff_client("council_admin", target=other_council, email="admin@otherby.test")
+    assert theirs.get(f"/staff/services/drafts/{draft_id}/").status_code == 404

@@ -1,0 +1,84 @@
+"""Each role can do exactly what it should, in every council it belongs to and no other."""
+
+from __future__ import annotations
+
+import pytest
+
+from townsquare.accounts.services import membership_set
+from townsquare.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    # url: the lowest role that may open it
+    "/staff/": "agent",
+    "/staff/cases/": "agent",
+    "/staff/cases/workload": "agent",
+    "/staff/services/": "council_admin",
+    "/staff/services/new": "council_admin",
+    "/staff/admin/teams": "council_admin",
+    "/staff/admin/staff": "council_admin",
+    "/staff/admin/api-keys": "council_admin",
+    "/staff/admin/branding": "council_admin",
+    "/staff/admin/areas": "council_admin",
+    "/staff/audit/": "council_admin",
+}
+RANK = {"agent": 1, "supervisor": 2, "council_admin": 3}
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "council_admin"])
+def test_pages_by_role(council, staff_client, role):
+    client = staff_client(role)
+    for url, lowest in PAGES.items():
+        expected = 200 if RANK[role] >= RANK[lowest] else 403
+        assert client.get(url).status_code == expected, (role, url)
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "council_admin"])
+def test_case_actions_by_role(council, report, staff_client, role):
+    client = staff_client(role)
+    case, original = report(), report(lat=51.5001, lng=-1.7501)
+    # Everyone handles cases: notes, updates, assignment, agent transitions.
+    assert client.post(f"/staff/cases/{case.reference}/note",
+                       {"note": "seen"}).status_code == 302
+    assert client.post(f"/staff/cases/{case.reference}/transition",
+                       {"to_state": "in_progress"}).status_code == 302
+    # "Not ours" and merging are for supervisors and above.
+    allowed = RANK[role] >= RANK["supervisor"]
+    response = client.post(f"/staff/cases/{original.reference}/transition",
+                           {"to_state": "rejected"})
+    assert response.status_code == (302 if allowed else 403)
+    other = report(lat=51.4, lng=-1.6)
+    response = client.post(f"/staff/cases/{other.reference}/merge",
+                           {"original": case.reference})
+    assert response.status_code == (302 if allowed else 403)
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "council_admin"])
+def test_nothing_of_another_council(council, other_council, report, staff_client, role):
+    client = staff_client(role)
+    theirs = report(lat=51.5, lng=0.5, target=other_council)
+    assert client.get(f"/staff/cases/{theirs.reference}").status_code == 404
+    assert client.post(f"/staff/cases/{theirs.reference}/note",
+                       {"note": "x"}).status_code == 404
+    client.post("/staff/cases/bulk", {"case": [theirs.reference], "action": "transition",
+                                      "to_state": "fixed"})
+    page = client.get("/staff/cases/bulk/result").content.decode()
+    assert "No such case in this council" in page
+    assert Case.objects.get(pk=theirs.pk).is_open
+    # Switching to a council one does not belong to does nothing.
+    client.post("/staff/council", {"council": other_council.id})
+    assert other_council.name not in client.get("/staff/").content.decode()
+
+
+def test_roles_follow_the_current_council(council, other_council, staff_client):
+    """An agent here and an admin there builds services only while working there."""
+    client = staff_client("agent")
+    membership_set(user=client.user, council_id=other_council.id, role="council_admin")
+    client.post("/staff/council", {"council": council.id})
+    assert client.get("/staff/services/").status_code == 403
+    client.post("/staff/council", {"council": other_council.id})
+    page = client.get("/staff/services/")
+    assert page.status_code == 200 and "Otherby" in page.content.decode()
+    client.post("/staff/council", {"council": council.id})
+    assert client.get("/staff/audit/").status_code == 403
