@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from townsquare.catalogue.schema import DATATYPES, FMS_STATUSES, ROLES
+from townsquare.catalogue.translations import translations_pruned
 from townsquare.core.errors import InvalidInput
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -251,7 +252,7 @@ def field_update(document: dict[str, Any], index: int, data: dict[str, Any]
     if any(f["code"] == field["code"] for i, f in enumerate(doc["fields"]) if i != index):
         raise InvalidInput({"code": [f"A field called {field['code']!r} exists already"]})
     doc["fields"][index] = field
-    return doc
+    return translations_pruned(doc)
 
 
 def field_move(document: dict[str, Any], index: int, offset: int) -> dict[str, Any]:
@@ -273,7 +274,7 @@ def field_remove(document: dict[str, Any], index: int) -> dict[str, Any]:
             if other.get("show_if", {}).get("field") == removed["code"]:
                 other.pop("show_if")
     doc["fields"] = _renumber(fields)
-    return doc
+    return translations_pruned(doc)
 
 
 def state_from_form(data: dict[str, Any]) -> dict[str, Any]:
@@ -338,7 +339,7 @@ def state_remove(document: dict[str, Any], index: int) -> dict[str, Any]:
             continue
         kept.append({**t, "from": sources if len(sources) > 1 else sources[0]})
     doc["workflow"]["transitions"] = kept
-    return doc
+    return translations_pruned(doc)
 
 
 def initial_set(document: dict[str, Any], code: str) -> dict[str, Any]:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import translation
+
+from townsquare.catalogue.translations import translation_for
 
 
 class ServiceTemplate(models.Model):
@@ -27,6 +30,22 @@ class ServiceTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # What residents read: the name and group in the page's language when the template has a
+    # translation (ADR 63), else the English ones. Load `current_version` with the service.
+    @property
+    def display_name(self) -> str:
+        return self._translated("name") or self.name
+
+    @property
+    def display_group(self) -> str:
+        return self._translated("group") or self.group
+
+    def _translated(self, key: str) -> str:
+        if self.current_version_id is None or translation.get_language() in (None, "en"):
+            return ""
+        return translation_for(self.current_version.document,
+                               translation.get_language()).get(key, "")
 
 
 class ServiceTemplateVersion(models.Model):

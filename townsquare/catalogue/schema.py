@@ -27,9 +27,39 @@ FMS_STATUSES = (
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
 PUBLIC_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
+# Languages a template may carry translations for, beside its own English (ADR 63).
+TRANSLATION_LANGUAGES = ("cy",)
+
 _text = {"type": "string", "minLength": 1, "maxLength": 4000}
 _code = {"type": "string", "pattern": CODE_PATTERN}
 _public_code = {"type": "string", "pattern": PUBLIC_CODE_PATTERN}
+
+
+def _texts(**properties: Any) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+def _short(limit: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": limit}
+
+
+# What a resident reads, in another language, keyed by the codes of the English part.
+_translation = _texts(
+    name=_short(200),
+    group=_short(100),
+    groups={"type": "array", "items": _short(100)},
+    description=_text,
+    keywords={"type": "array", "items": _short(50)},
+    fields={"type": "object", "additionalProperties": _texts(
+        label=_short(300),
+        help={"type": "string", "maxLength": 2000},
+        values={"type": "object", "additionalProperties": _short(200)},
+    )},
+    states={"type": "object", "additionalProperties": _texts(
+        name=_short(100),
+        message={"type": "string", "maxLength": 4000},
+    )},
+)
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -156,6 +186,11 @@ SCHEMA: dict[str, Any] = {
             "required": ["days_after_close"],
             "properties": {"days_after_close": {"type": "integer", "minimum": 0,
                                                 "maximum": 36500}},
+        },
+        "translations": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {language: _translation for language in TRANSLATION_LANGUAGES},
         },
     },
 }
@@ -292,4 +327,31 @@ def _rule_problems(doc: dict[str, Any]) -> list[TemplateProblem]:
                                          f"{workflow['initial']!r}")
     if not any(s["open311"] == "closed" for s in workflow["states"]):
         add("workflow.states", "at least one state must map to open311: closed")
+    for language, translation in doc.get("translations", {}).items():
+        _translation_problems(doc, f"translations.{language}", translation, add)
     return problems
+
+
+def _translation_problems(doc: dict[str, Any], at: str, translation: dict[str, Any],
+                          add: Any) -> None:
+    """A translation may leave texts out (the English shows), but not name what is not there."""
+    groups = translation.get("groups")
+    if groups is not None and len(groups) != len(doc.get("groups", [])):
+        add(f"{at}.groups", f"has {len(groups)} groups but the template has "
+                            f"{len(doc.get('groups', []))}")
+    fields = {f["code"]: f for f in doc["fields"]}
+    for code, texts in translation.get("fields", {}).items():
+        field = fields.get(code)
+        if field is None:
+            add(f"{at}.fields.{code}", f"no field is called {code!r}")
+            continue
+        if "help" in texts and not field.get("help"):
+            add(f"{at}.fields.{code}.help", "the field has no help text to translate")
+        keys = {v["key"] for v in field.get("values", [])}
+        for key in texts.get("values", {}):
+            if key not in keys:
+                add(f"{at}.fields.{code}.values.{key}", f"the field has no value {key!r}")
+    states = {s["code"] for s in doc["workflow"]["states"]}
+    for code in translation.get("states", {}):
+        if code not in states:
+            add(f"{at}.states.{code}", f"no state is called {code!r}")

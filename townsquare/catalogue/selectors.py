@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.db.models import Count, Max, Q
 
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
+from townsquare.catalogue.translations import language_code, localised
 from townsquare.catalogue.workflow import Workflow
 from townsquare.core.caching import MemoCache, StampedCache
 from townsquare.core.errors import NotFound
@@ -13,8 +14,9 @@ from townsquare.councils.models import Council
 
 def services_for_council(*, council: Council, kind: str | None = None,
                          include_private: bool = True) -> list[ServiceTemplate]:
-    qs = ServiceTemplate.objects.filter(council=council, is_active=True,
-                                        current_version__isnull=False)
+    # The current version comes along: its translations name the service in Welsh.
+    qs = ServiceTemplate.objects.select_related("current_version").filter(
+        council=council, is_active=True, current_version__isnull=False)
     if kind:
         qs = qs.filter(kind=kind)
     if not include_private:
@@ -25,7 +27,7 @@ def services_for_council(*, council: Council, kind: str | None = None,
 def services_by_group(*, councils: list[Council]) -> dict[int, dict[str, list[ServiceTemplate]]]:
     """council id -> group -> services, for listing many councils in one query."""
     grouped: dict[int, dict[str, list[ServiceTemplate]]] = defaultdict(lambda: defaultdict(list))
-    for service in (ServiceTemplate.objects
+    for service in (ServiceTemplate.objects.select_related("current_version")
                     .filter(council__in=councils, is_active=True, current_version__isnull=False)
                     .order_by("group", "name")):
         grouped[service.council_id][service.group].append(service)
@@ -49,7 +51,8 @@ _published = StampedCache(build=_published_build, stamp=_published_stamp)
 # Versions never change once written, so they can be kept for the life of the process.
 _versions = MemoCache(load=lambda ids: ServiceTemplateVersion.objects.in_bulk(ids))
 _services_by_id = StampedCache(
-    build=lambda: ServiceTemplate.objects.in_bulk(), stamp=lambda: _published_stamp())
+    build=lambda: ServiceTemplate.objects.select_related("current_version").in_bulk(),
+    stamp=lambda: _published_stamp())
 
 
 def versions_by_id(*, ids: set[int]) -> dict[int, ServiceTemplateVersion]:
@@ -61,7 +64,8 @@ def services_by_id(*, ids: set[int]) -> dict[int, ServiceTemplate]:
     cached = _services_by_id.get()
     found = {i: cached[i] for i in ids if i in cached}
     if len(found) < len(ids):
-        found.update(ServiceTemplate.objects.in_bulk(set(ids) - set(found)))
+        found.update(ServiceTemplate.objects.select_related("current_version")
+                     .in_bulk(set(ids) - set(found)))
     return found
 
 
@@ -78,10 +82,24 @@ def service_get(*, council: Council, code: str) -> ServiceTemplate:
     return service
 
 
-def workflow_for_version(version: ServiceTemplateVersion) -> Workflow:
-    """The version's workflow, built once per loaded version (versions never change)."""
-    workflow = getattr(version, "_workflow", None)
-    if workflow is None:
-        workflow = Workflow(version.document["workflow"])
-        version._workflow = workflow
-    return workflow
+def document_in_language(version: ServiceTemplateVersion,
+                         language: str | None = None) -> dict:
+    """The version's document as a resident reading `language` sees it: its translation's texts
+    over the English (ADR 63). Built once per loaded version and language; treat as read-only."""
+    code = language_code(language)
+    memo = version.__dict__.setdefault("_localised", {})
+    if code not in memo:
+        memo[code] = localised(version.document, code)
+    return memo[code]
+
+
+def workflow_for_version(version: ServiceTemplateVersion, *,
+                         language: str | None = None) -> Workflow:
+    """The version's workflow, built once per loaded version and language (versions never
+    change). Without a language its names are the template's own (English) ones, as staff and
+    the APIs use them."""
+    code = language_code(language)
+    memo = version.__dict__.setdefault("_workflows", {})
+    if code not in memo:
+        memo[code] = Workflow(document_in_language(version, code)["workflow"])
+    return memo[code]

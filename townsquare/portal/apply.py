@@ -12,13 +12,18 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
-from townsquare.catalogue.selectors import service_get, services_for_council
+from townsquare.catalogue.selectors import (
+    document_in_language,
+    service_get,
+    services_for_council,
+)
 from townsquare.core.errors import InvalidInput, NotFound
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.portal import drafts
@@ -76,7 +81,8 @@ def start(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
                  if d.council_id == council.id and d.service_code == service_code]
     return render(request, "apply/start.html", {
         "page_council": council, "council": council, "service": service,
-        "intro": service.current_version.document.get("description", ""), "saved": saved,
+        "intro": document_in_language(service.current_version, get_language())["description"],
+        "saved": saved,
     })
 
 
@@ -389,9 +395,10 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
     days = max(1, -(-version.document["sla"]["close_hours"] // 24))
     return render(request, "apply/done.html", {
         "page_council": council, "council": council, "reference": row["reference"],
-        "service_name": listing.services[row["service_id"]].name, "days": days,
+        "service_name": listing.services[row["service_id"]].display_name, "days": days,
         "expected_at": row["resolve_due_at"] if row["is_open"] else None,
-        "first_message": version.document["workflow"]["states"][0].get("message", ""),
+        "first_message": document_in_language(version, get_language())["workflow"]["states"][0]
+        .get("message", ""),
     })
 
 
@@ -434,10 +441,10 @@ def _send_resume_link(request: HttpRequest, draft: ApplicationDraft, service, em
 
     context = {"url": request.build_absolute_uri(
         reverse("portal:apply_resume", kwargs={"token": token})),
-        "service_name": service.name, "council_name": draft.council.name,
+        "service_name": service.display_name, "council_name": draft.council.name,
         "expires_at": draft.expires_at}
     message = EmailMultiAlternatives(
-        subject=_("Continue your application: %(service)s") % {"service": service.name},
+        subject=_("Continue your application: %(service)s") % {"service": service.display_name},
         body=render_to_string("apply/email_resume.txt", context), to=[email])
     message.attach_alternative(render_to_string("apply/email_resume.html", context),
                                "text/html")

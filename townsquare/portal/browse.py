@@ -77,7 +77,7 @@ def browse(request: HttpRequest) -> HttpResponse:
                                   limit=PAGE_SIZE + 1)
     rows = listing.rows[:PAGE_SIZE]
     for row in rows:
-        row["service_name"] = listing.services[row["service_id"]].name
+        row["service_name"] = listing.services[row["service_id"]].display_name
         row["council_name"] = listing.councils[row["council_id"]].name
     kept = {k: v for k, v in {**filters, "place": place.key if place else "",
                               "q": query}.items() if v}

@@ -17,12 +17,13 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
 from townsquare.accounts.models import User
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Case
 from townsquare.cases.services import Document, Reporter, case_create_with_documents
-from townsquare.catalogue.selectors import service_get
+from townsquare.catalogue.selectors import document_in_language, service_get
 from townsquare.core import clock
 from townsquare.councils.models import Council
 from townsquare.portal.models import ApplicationDraft, DraftDocument
@@ -152,7 +153,7 @@ def _is_shown(field: dict[str, Any], values: dict[str, Any]) -> bool:
 
 def flow_for(draft: ApplicationDraft) -> tuple[Any, Flow]:
     service = service_get(council=draft.council, code=draft.service_code)
-    document = service.current_version.document
+    document = document_in_language(service.current_version, get_language())
     fields = sorted((f for f in document["fields"] if not f.get("automated")),
                     key=lambda f: f.get("order", 0))
     return service, Flow(fields=fields)

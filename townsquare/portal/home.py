@@ -66,5 +66,5 @@ def council_home(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "home/council.html", {
         "page_council": council, "council": council,
         "report_groups": [(g, s) for g, s in reports if s],
-        "applications": sorted(applications, key=lambda s: s.name),
+        "applications": sorted(applications, key=lambda s: s.display_name),
     })

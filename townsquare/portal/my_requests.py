@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from townsquare.cases.selectors import citizen_cases
@@ -39,9 +40,10 @@ def index(request: HttpRequest) -> HttpResponse:
         version = listing.versions[row["service_version_id"]]
         rows.append({
             "reference": row["reference"], "kind": row["kind"], "is_mine": row["is_mine"],
-            "service_name": listing.services[row["service_id"]].name,
+            "service_name": listing.services[row["service_id"]].display_name,
             "council_name": listing.councils[row["council_id"]].name,
-            "status_name": workflow_for_version(version).state(row["state"]).name,
+            "status_name": workflow_for_version(version, language=get_language())
+            .state(row["state"]).name,
             "is_open": row["is_open"], "created_at": row["created_at"],
             "updated_at": row["updated_at"], "place": row["address"],
         })
@@ -62,8 +64,9 @@ def _saved(draft) -> dict:
     from townsquare.portal.drafts import flow_for
 
     service, _flow = flow_for(draft)
-    return {"key": draft.key, "service_name": service.name, "council_name": draft.council.name,
-            "updated_at": draft.updated_at, "expires_at": draft.expires_at}
+    return {"key": draft.key, "service_name": service.display_name,
+            "council_name": draft.council.name, "updated_at": draft.updated_at,
+            "expires_at": draft.expires_at}
 
 
 def _page_links(page: int, pages: int) -> list[int | None]:

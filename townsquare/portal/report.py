@@ -25,8 +25,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -47,7 +47,11 @@ from townsquare.cases.services import (
 )
 from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, clean_field_values
 from townsquare.catalogue.models import ServiceTemplate
-from townsquare.catalogue.selectors import service_get, services_for_council
+from townsquare.catalogue.selectors import (
+    document_in_language,
+    service_get,
+    services_for_council,
+)
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
 from townsquare.councils.gazetteer import PlaceMatch, normalise
 from townsquare.councils.models import Council
@@ -123,8 +127,10 @@ def services(request: HttpRequest, slug: str) -> HttpResponse:
     groups: dict[str, list[ServiceTemplate]] = {}
     every = _report_services(council)
     for service in every:
-        if not wanted or wanted in normalise(f"{service.group} {service.name} {service.code}"):
-            groups.setdefault(service.group, []).append(service)
+        searched = (f"{service.display_group} {service.display_name} {service.group} "
+                    f"{service.name} {service.code}")
+        if not wanted or wanted in normalise(searched):
+            groups.setdefault(service.display_group, []).append(service)
     return render(request, "report/services.html", {
         "page_council": council, "council": council, "groups": sorted(groups.items()),
         "query": query, "any_services": bool(every),
@@ -167,7 +173,7 @@ def _too_large(request: HttpRequest, council: Council, service_code: str) -> Htt
 @csrf_protect
 def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpResponse:
     service = service_get(council=council, code=service_code)
-    document = service.current_version.document
+    document = document_in_language(service.current_version, get_language())
     data = request.POST if request.method == "POST" else None
     user = request.user if request.user.is_authenticated else None
     questions = _questions(document["fields"], data)
@@ -292,7 +298,7 @@ def _nearby(council: Council, service_code: str, location: Location, data: Any):
                                     center=location.point, radius_m=NEARBY_RADIUS_M)
     if not listing.rows:
         return None
-    return [{**row, "service_name": listing.services[row["service_id"]].name}
+    return [{**row, "service_name": listing.services[row["service_id"]].display_name}
             for row in listing.rows]
 
 
@@ -362,7 +368,7 @@ def supported(request: HttpRequest, reference: str) -> HttpResponse:
     council = listing.councils[row["council_id"]]
     return render(request, "report/supported.html", {
         "page_council": council, "council": council, "row": row,
-        "service_name": listing.services[row["service_id"]].name,
+        "service_name": listing.services[row["service_id"]].display_name,
         "already": row["reference"] in request.session.get(SUPPORTED_KEY, []),
         "following": request.GET.get("following", ""),
     })
@@ -381,7 +387,7 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
     council = listing.councils[row["council_id"]]
     return render(request, "report/done.html", {
         "page_council": council, "council": council, "reference": row["reference"],
-        "service_name": listing.services[row["service_id"]].name,
+        "service_name": listing.services[row["service_id"]].display_name,
         "expected": ngettext("within %(days)d day", "within %(days)d days", days)
         % {"days": days},
         "expected_at": row["resolve_due_at"] if row["is_open"] else None,

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -82,7 +83,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         return _not_found(request, reference)
     row = listing.rows[0]
     version = listing.versions[row["service_version_id"]]
-    workflow = workflow_for_version(version)
+    workflow = workflow_for_version(version, language=get_language())
     is_application = version.document["kind"] == "application"
     events = public_timelines(case_ids=[row["id"]])[row["id"]]
     timeline = [_note(event, workflow, is_application) for event in reversed(events)]
@@ -93,7 +94,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         "page_council": council,
         "case": {
             "reference": row["reference"],
-            "service_name": listing.services[row["service_id"]].name,
+            "service_name": listing.services[row["service_id"]].display_name,
             "council_name": council.name,
             "status_name": workflow.state(row["state"]).name,
             "is_open": row["is_open"],
