@@ -179,7 +179,8 @@ def _heic_with_exif() -> bytes:
 def test_photos_survive_a_round_trip_and_heic_is_stored_as_clean_jpeg(client, council):
     heic = _heic_with_exif()
     assert b"SpyCam" in heic
-    response = client.post(FORM, _answers(place="", photos=[
+    # Something else is wrong (no way to reply), so the form comes back with the photo kept.
+    response = client.post(FORM, _answers(phone="", photos=[
         SimpleUploadedFile("IMG_0001.HEIC", heic, content_type="image/heic")]))
     body = response.content.decode()
     assert response.status_code == 400 and "1 photo added." in body
@@ -462,3 +463,13 @@ def test_a_large_bulk_load_rebuilds_the_counts_instead_of_firing_triggers(counci
     assert _counts_by_trigger() == _counts_by_hand() and sum(_counts_by_hand().values()) == 4
     _report(council, (51.7, -1.7))  # and back on afterwards
     assert sum(_counts_by_trigger().values()) == 5
+
+
+def test_a_pin_on_the_map_needs_no_words_but_no_pin_does(client, council):
+    response = client.post(FORM, _answers(lat="", lng="", place=""))
+    assert response.status_code == 400
+    assert "Describe where the problem is" in response.content.decode()
+    response = client.post(FORM, _answers(place="", nearby_checked="yes"))
+    assert response.status_code == 303
+    case = Case.objects.get()
+    assert not case.location_approximate and case.lat == 51.5

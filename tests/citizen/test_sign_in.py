@@ -104,3 +104,35 @@ def test_only_local_paths_follow_a_sign_in(client, smtp_mailbox):
 def test_bogus_links_are_refused(client):
     assert client.post("/sign-in/link/" + "x" * 43).status_code == 400
     assert client.post("/sign-in/link/" + "x" * 500).status_code == 400
+
+
+def test_signing_in_brings_what_was_sent_without_an_account(client, smtp_mailbox, council):
+    from django.test import Client
+
+    from townsquare.accounts.principal import Principal
+    from townsquare.cases.models import Case
+    from townsquare.cases.services import Reporter, case_create
+    from townsquare.core.models import Event
+
+    application = case_create(service_code="school_transport", council=council,
+                              actor=Principal.anonymous(),
+                              values={"child_name": "Sam", "sen": "no"},
+                              reporter=Reporter(email="Parent@Example.org"))
+    someone_elses = case_create(service_code="school_transport", council=council,
+                                actor=Principal.anonymous(),
+                                values={"child_name": "Alex", "sen": "no"},
+                                reporter=Reporter(email="other@example.org"))
+    # On another device, before signing in, the application is nobody's to see.
+    other_device = Client()
+    assert other_device.get(f"/track/{application.reference}").status_code == 404
+    _ask(other_device, "parent@example.org")
+    response = other_device.post(_link(smtp_mailbox, "parent@example.org"))
+    assert response.status_code == 303
+    page = other_device.get("/my-requests").content.decode()
+    assert application.reference in page and someone_elses.reference not in page
+    assert other_device.get(f"/track/{application.reference}").status_code == 200
+    assert other_device.get(f"/track/{someone_elses.reference}").status_code == 404
+    user = User.objects.get(email="parent@example.org")
+    assert Case.objects.get(pk=application.pk).reporter_id == user.pk
+    linked = Event.objects.get(kind="case.reporter_linked")
+    assert linked.stream_id == application.pk and "parent" not in str(linked.payload).lower()

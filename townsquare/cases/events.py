@@ -144,6 +144,15 @@ class CaseSupported(CaseEvent):
 
 
 @dataclass(frozen=True)
+class CaseReporterLinked(CaseEvent):
+    """A case sent without signing in now belongs to the account of the person who reported it:
+    they signed in with a link sent to the address the case was made with."""
+
+    kind: ClassVar[str] = "case.reporter_linked"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+
+
+@dataclass(frozen=True)
 class CaseDocumentsAdded(CaseEvent):
     """Supporting documents came with an application; names stay out (they can be personal)."""
 

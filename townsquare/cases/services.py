@@ -701,6 +701,30 @@ def case_support(*, case: Case, actor: Principal) -> Case:
             actor=actor.as_actor(),
         )
     return locked
+
+
+def cases_link_to_citizen(*, user_id: int, email: str, actor: Principal) -> int:
+    """Give a citizen's account the cases they made without signing in, with the address they
+    have just proved is theirs (by the one-time sign-in link), so they can track their
+    applications from any device and see them in "My requests". Returns how many."""
+    if not email:
+        return 0
+    with transaction.atomic():
+        found = list(Case.objects.select_for_update()
+                     .filter(reporter__isnull=True, reporter_email=email.strip().lower(),
+                             anonymised_at__isnull=True)
+                     .values_list("id", "reference", "council_id"))
+        if not found:
+            return 0
+        Case.objects.filter(id__in=[case_id for case_id, _, _ in found]).update(
+            reporter_id=user_id)
+        for case_id, reference, council_id in found:
+            append_event(events.CaseReporterLinked(case_id=case_id, reference=reference),
+                         council_id=council_id, stream="case", stream_id=case_id,
+                         actor=actor.as_actor())
+    return len(found)
+
+
 # Supporting documents for applications (the citizen web's uploads).
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from townsquare.accounts.selectors import principal_for_user
+from townsquare.cases.services import cases_link_to_citizen
 from townsquare.core.errors import InvalidInput
 from townsquare.portal import drafts
 from townsquare.portal.signin import (
@@ -85,6 +87,9 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
     anonymous_drafts = drafts.session_draft_keys(request)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     drafts.drafts_adopt(keys=anonymous_drafts, user=user)
+    # The link proved the address is theirs: what they sent with it without signing in
+    # (applications above all, which only their maker may track) is theirs too.
+    cases_link_to_citizen(user_id=user.pk, email=user.email, actor=principal_for_user(user))
     response = redirect(next_path or reverse("portal:my_requests"))
     response.status_code = 303
     return response

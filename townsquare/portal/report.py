@@ -483,7 +483,9 @@ def _form_errors(data: Any, user) -> dict[str, str]:
     """What this form itself asks for (a description of the place and a way to reply), by the
     id of the input to correct."""
     errors: dict[str, str] = {}
-    if not data.get("place", "").strip():
+    # A pin on the map says where; without one, words must (the case is then approximate).
+    pinned = data.get("lat", "").strip() and data.get("lng", "").strip()
+    if not pinned and not data.get("place", "").strip():
         errors["place"] = _("Describe where the problem is, for example Outside 4 Mill Lane")
     if user is None and not data.get("email", "").strip() and not data.get("phone", "").strip():
         errors["email"] = _("Enter an email address or a phone number so the council can "

@@ -83,22 +83,28 @@ def _councils_outline(key: tuple[tuple[int, int], ...]) -> dict:
     span_x = max((max_lng - min_lng) * lat_factor, 1e-9)
     span_y = max(max_lat - min_lat, 1e-9)
     scale = min(WIDTH / span_x, MAX_HEIGHT / span_y)
+    # Councils far apart north to south make a narrow picture; centre it in the full width so
+    # their names (wider than the outlines) have room on a phone too.
+    left = (WIDTH - span_x * scale) / 2
     paths = {}
     labels = {}
     for council_id, geometry in shapes.items():
         inside = geometry.representative_point()
-        labels[council_id] = (round((inside.x - min_lng) * lat_factor * scale, 1),
-                              round((max_lat - inside.y) * scale, 1))
+        x = left + (inside.x - min_lng) * lat_factor * scale
+        # A name reads away from the nearer edge, so it never runs off the picture.
+        anchor = "middle" if WIDTH / 3 <= x <= 2 * WIDTH / 3 else (
+            "start" if x < WIDTH / 2 else "end")
+        labels[council_id] = (round(x, 1), round((max_lat - inside.y) * scale, 1), anchor)
         simple = geometry.simplify(1.5 / scale, preserve_topology=True)
         parts = []
         for polygon in getattr(simple, "geoms", [simple]):
             for ring in [polygon.exterior, *polygon.interiors]:
                 parts.append("M" + "L".join(
-                    f"{(x - min_lng) * lat_factor * scale:.1f},{(max_lat - y) * scale:.1f}"
+                    f"{left + (x - min_lng) * lat_factor * scale:.1f},"
+                    f"{(max_lat - y) * scale:.1f}"
                     for x, y in ring.coords) + "Z")
         paths[council_id] = "".join(parts)
-    return {"paths": paths, "labels": labels, "width": round(span_x * scale),
-            "height": round(span_y * scale)}
+    return {"paths": paths, "labels": labels, "width": WIDTH, "height": round(span_y * scale)}
 
 
 def councils_map(councils: list) -> dict | None:
@@ -114,5 +120,6 @@ def councils_map(councils: list) -> dict | None:
     drawn = _councils_outline(tuple(key))
     return {"width": drawn["width"], "height": drawn["height"],
             "councils": [{"council": c, "path": drawn["paths"][c.id],
-                          "x": drawn["labels"][c.id][0], "y": drawn["labels"][c.id][1]}
+                          "x": drawn["labels"][c.id][0], "y": drawn["labels"][c.id][1],
+                          "anchor": drawn["labels"][c.id][2]}
                          for c in councils if c.id in drawn["paths"]]}

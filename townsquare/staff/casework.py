@@ -99,6 +99,8 @@ def _timeline(case, principal, choices) -> list[dict[str, Any]]:
             title = f"Linked to related case {p.get('other_reference', '')}"
         elif kind == "case.supported":
             title = "Supported by a member of the public"
+        elif kind == "case.reporter_linked":
+            title = "The reporter signed in; the case is now in their account"
         elif kind == "case.anonymised":
             title = "Personal data removed (retention period ended)"
         else:
