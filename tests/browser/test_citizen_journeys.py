@@ -14,7 +14,12 @@ import pytest
 from tests.browser.support import assert_accessible
 from tests.citizen_mailbox import text_of
 from townsquare.accounts.principal import Principal
-from townsquare.cases.services import Reporter, case_create, case_post_public_update
+from townsquare.cases.services import (
+    Reporter,
+    case_create,
+    case_post_public_update,
+    case_transition,
+)
 from townsquare.portal import following
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -167,9 +172,12 @@ def test_track_and_follow_a_report(new_page, public_report, javascript):
     expect(page.get_by_role("heading", level=1)).to_contain_text(public_report)
     expect(page.locator("#timeline").get_by_text("Booked for repair on Tuesday.")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Where it is in Testshire"))).to_be_visible()
-    stream = page.locator("[data-live-stream]")
-    expect(stream).to_have_attribute("data-live-stream", f"/live/cases/{public_report}")
-    expect(stream).to_have_attribute("aria-live", "polite")
+    # The timeline announces changes; the status summary above follows the same stream.
+    timeline = page.locator("[data-live-stream][data-live-fragment$='fragment=timeline']")
+    expect(timeline).to_have_attribute("data-live-stream", f"/live/cases/{public_report}")
+    expect(timeline).to_have_attribute("aria-live", "polite")
+    summary = page.locator("[data-live-stream][data-live-fragment$='fragment=summary']")
+    expect(summary).to_have_attribute("aria-live", "off")
     assert_accessible(page)
     if javascript:
         _shot(page, "track")
@@ -180,6 +188,27 @@ def test_track_and_follow_a_report(new_page, public_report, javascript):
     page.get_by_role("button", name="Follow this report").click()
     expect(page.get_by_text("Check your email: select the link we sent")).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_track_page_updates_by_itself_when_the_council_acts(browser, public_report):
+    """Over the real ASGI server (streams need it): status and timeline change, no reload."""
+    from townsquare.cases.models import Case
+    from townsquare.live.tests.server import asgi_server
+
+    expect = _expect()
+    with asgi_server(static=True) as base:
+        context = browser.new_context(base_url=base, locale="en-GB")
+        page = context.new_page()
+        page.goto(f"/track/{public_report}")
+        status = page.locator(".govuk-summary-list__value strong.govuk-tag")
+        expect(status).to_have_text("Submitted")
+        page.wait_for_timeout(500)  # the stream connects
+        case_transition(case=Case.objects.get(reference=public_report), to_state="fixed",
+                        actor=Principal.system("Highways team"), message="Filled today.")
+        expect(page.locator("#timeline")).to_contain_text("Filled today.", timeout=10_000)
+        expect(status).to_have_text("Fixed", timeout=10_000)
+        assert_accessible(page)
+        context.close()
 
 
 def test_switch_to_welsh_and_report_a_problem(new_page, town):

@@ -7,7 +7,12 @@ import pytest
 from townsquare.accounts.models import User
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
-from townsquare.cases.services import Reporter, case_create, case_post_public_update
+from townsquare.cases.services import (
+    Reporter,
+    case_create,
+    case_post_public_update,
+    case_transition,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +36,12 @@ def test_the_track_page_follows_the_live_updates_contract(client, council, agent
     assert "<html" not in fragment and "Booked for Tuesday" in fragment
     # Newest first.
     assert fragment.index("Booked for Tuesday") < fragment.index("Reported")
+    # The status summary follows the same stream (one connection for both).
+    assert f'data-live-fragment="/track/{case.reference}?fragment=summary"' in body
+    case_transition(case=case, to_state="fixed", actor=agent)
+    summary = client.get(f"/track/{case.reference}?fragment=summary").content.decode()
+    assert summary.lstrip().startswith('<dl class="govuk-summary-list">')
+    assert "<html" not in summary and ">Fixed</strong>" in summary
 
 
 def test_a_private_application_is_tracked_only_by_its_applicant(client, council):

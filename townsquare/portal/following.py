@@ -1,8 +1,8 @@
 """Following a public request: the seam to the messaging app, which owns subscriptions.
 
 messaging.services.case_follow / case_unfollow and messaging.selectors.followed_case_ids are
-the contract (HELPERS.md). Where messaging is not installed, following is not offered: the
-track page hides its button and My requests lists only the person's own requests.
+the contract between the two apps. Where messaging is not installed, following is not offered:
+the track page hides its button and My requests lists only the person's own requests.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Public reports can be tracked by anyone with the reference. Applications are private: only the
 person who made them sees their status (signed in, or in the browser that sent them), and even
-then only the public columns and updates, never the answers. The timeline is also served alone
-(`?fragment=timeline`) for the live updates script (HELPERS.md "Live updates").
+then only the public columns and updates, never the answers. The timeline and the status summary
+are also served alone (`?fragment=timeline`, `?fragment=summary`) for the live updates script
+(ui/static/ui/live.js), which fetches them again on each event of the case's stream (ADR 40).
 """
 
 from __future__ import annotations
@@ -87,8 +88,6 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     is_application = version.document["kind"] == "application"
     events = public_timelines(case_ids=[row["id"]])[row["id"]]
     timeline = [_note(event, workflow, is_application) for event in reversed(events)]
-    if request.GET.get("fragment") == "timeline":
-        return render(request, "track/timeline.html", {"timeline": timeline})
     council = listing.councils[row["council_id"]]
     context = {
         "page_council": council,
@@ -121,6 +120,10 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         and row["id"] in following.followed_ids(user=request.user),
         "followed": request.GET.get("followed", "")[:10],
     }
+    fragment = request.GET.get("fragment")
+    if fragment in ("timeline", "summary"):
+        # What live.js fetches again when the case changes.
+        return render(request, f"track/{fragment}.html", context)
     return render(request, "track/case.html", context)
 
 

@@ -3,7 +3,8 @@
  * Marks up:  <div data-live-stream="/live/cases/REF"
  *                 data-live-fragment="/track/REF?fragment=timeline" aria-live="polite">
  * On each server-sent event from the stream, the fragment URL is fetched again and replaces the
- * element's contents. When EventSource is missing or the stream refuses us, the fragment is
+ * element's contents. Several elements may name the same stream (a status summary and a
+ * timeline, say): the page opens one connection for them and refreshes each. When EventSource is missing or the stream refuses us, the fragment is
  * polled instead (every data-live-poll seconds, 30 by default). Without JavaScript the page is
  * simply what the server rendered. Bursts are merged: at most one fetch runs at a time.
  */
@@ -26,6 +27,9 @@
     }
   }
 
+  // One EventSource per stream URL, shared by every element that names it.
+  var streams = {};
+
   Live.prototype.start = function () {
     if (!this.fragmentUrl) {
       return;
@@ -34,17 +38,30 @@
       this.poll();
       return;
     }
-    var self = this;
+    var shared = streams[this.streamUrl];
+    if (shared) {
+      shared.members.push(this);
+      this.source = shared.source;
+      return;
+    }
+    var members = [this];
     var source = new window.EventSource(this.streamUrl, { withCredentials: true });
+    streams[this.streamUrl] = { source: source, members: members };
     this.source = source;
-    // Every message (an event, or "ready" on a fresh stream) means: fetch the fragment again.
-    source.onmessage = function () { self.refresh(); };
+    // Every message (an event, or "ready" on a fresh stream) means: fetch the fragments again.
+    source.onmessage = function () {
+      for (var i = 0; i < members.length; i++) {
+        members[i].refresh();
+      }
+    };
     source.onerror = function () {
       // CONNECTING: the browser retries by itself and resumes with Last-Event-ID.
       // CLOSED: the server refused (signed out, not found): fall back to polling.
       if (source.readyState === window.EventSource.CLOSED) {
-        self.source = null;
-        self.poll();
+        for (var i = 0; i < members.length; i++) {
+          members[i].source = null;
+          members[i].poll();
+        }
       }
     };
   };
