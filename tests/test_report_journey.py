@@ -87,7 +87,7 @@ def test_the_whole_journey_from_council_to_tracking(client, council):
     body = done.content.decode()
     assert done.status_code == 200
     assert "govuk-panel--confirmation" in body and case.reference in body
-    assert "What happens next" in body and "within 5 days" in body  # close_hours 120
+    assert "What happens next" in body and "within 5 working days" in body  # close_hours 120
     assert f'href="/track/{case.reference}"' in body
 
     track = client.get(f"/track/{case.reference}")

@@ -28,6 +28,7 @@ from townsquare.core.errors import InvalidInput, NotFound
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.portal import drafts
 from townsquare.portal.account import see_other
+from townsquare.portal.expected import expected_within
 from townsquare.portal.models import ApplicationDraft
 from townsquare.portal.signin import email_clean
 from townsquare.portal.uploads import (
@@ -392,10 +393,10 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
     row = listing.rows[0]
     version = listing.versions[row["service_version_id"]]
     council = listing.councils[row["council_id"]]
-    days = max(1, -(-version.document["sla"]["close_hours"] // 24))
     return render(request, "apply/done.html", {
         "page_council": council, "council": council, "reference": row["reference"],
-        "service_name": listing.services[row["service_id"]].display_name, "days": days,
+        "service_name": listing.services[row["service_id"]].display_name,
+        "expected": expected_within(version.document["sla"]),
         "expected_at": row["resolve_due_at"] if row["is_open"] else None,
         "first_message": document_in_language(version, get_language())["workflow"]["states"][0]
         .get("message", ""),

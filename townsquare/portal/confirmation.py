@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from townsquare.cases.selectors import case_for_confirmation
 from townsquare.cases.services import case_confirm_reporter
+from townsquare.catalogue.selectors import services_by_id
 from townsquare.core.errors import NotFound
 from townsquare.councils.selectors import councils_by_id
 
@@ -39,7 +40,9 @@ def send_confirmation(request: HttpRequest, case) -> bool:
     link = request.build_absolute_uri(reverse("portal:report_confirm",
                                               args=[confirmation_token(case.id)]))
     context = {"council": council, "reference": case.reference, "link": link,
-               "days": settings.REPORT_CONFIRM_DAYS, "title": case.title}
+               "days": settings.REPORT_CONFIRM_DAYS,
+               # The service's name in the language of the page that sent the report.
+               "title": services_by_id(ids={case.service_id})[case.service_id].display_name}
     message = EmailMultiAlternatives(
         subject=_("Confirm your report %(reference)s to %(council)s")
         % {"reference": case.reference, "council": council.name},

@@ -25,7 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -59,6 +59,7 @@ from townsquare.councils.selectors import council_get, council_list, place_by_ke
 from townsquare.geo.points import Point
 from townsquare.portal import following
 from townsquare.portal.confirmation import SENT_SALT, send_confirmation
+from townsquare.portal.expected import expected_within
 from townsquare.portal.photos import MAX_PHOTOS, pending_photos_discard, pending_photos_from
 from townsquare.portal.places import MAX_QUERY, search_places
 
@@ -382,14 +383,11 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404(_("We cannot find a public request with that reference")) from None
     row = listing.rows[0]
     version = listing.versions[row["service_version_id"]]
-    close_hours = version.document["sla"]["close_hours"]
-    days = max(1, -(-close_hours // 24))
     council = listing.councils[row["council_id"]]
     return render(request, "report/done.html", {
         "page_council": council, "council": council, "reference": row["reference"],
         "service_name": listing.services[row["service_id"]].display_name,
-        "expected": ngettext("within %(days)d day", "within %(days)d days", days)
-        % {"days": days},
+        "expected": expected_within(version.document["sla"]),
         "expected_at": row["resolve_due_at"] if row["is_open"] else None,
         "confirmed": request.GET.get("confirmed") == "1",
     })
