@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,12 @@ from django.db.models import Max, Q
 from django.urls import reverse
 
 from townsquare.cases.models import Case
-from townsquare.catalogue.selectors import services_by_id, versions_by_id, workflow_for_version
+from townsquare.catalogue.selectors import (
+    document_in_language,
+    services_by_id,
+    versions_by_id,
+    workflow_for_version,
+)
 from townsquare.core import clock
 from townsquare.core.models import Event
 from townsquare.councils.models import Area, Council
@@ -204,8 +209,8 @@ class Planner:
         if kind == "case.created" and case.id in self.pending:
             self._to_queue_watchers(event, case, team_id=case.team_id)
         elif kind in ("case.created", "case.reporter_confirmed"):
-            self._to_case_subscribers(event, case, "created",
-                                      message=self._state(case, payload.get("state", "")).message)
+            self._to_case_subscribers(event, case, "created", lambda language: {
+                "message": self._state(case, payload.get("state", ""), language).message})
             if kind == "case.created":
                 self._to_queue_watchers(event, case, team_id=case.team_id)
             if case.is_public:
@@ -215,29 +220,37 @@ class Planner:
             key = f"state:{payload['to_state']}"
             if state.is_closed:
                 key = "state_closed"
-            self._to_case_subscribers(event, case, key, message=payload.get("message", ""),
-                                      state_name=state.name)
+            self._to_case_subscribers(event, case, key, lambda language: {
+                "message": payload.get("message", ""),
+                "state_name": self._state(case, payload["to_state"], language).name})
         elif kind == "case.public_update":
             self._to_case_subscribers(event, case, "public_update",
-                                      message=payload.get("message", ""))
+                                      lambda _: {"message": payload.get("message", "")})
         elif kind == "case.merged_into":
-            self._to_case_subscribers(event, case, "merged",
-                                      message=payload.get("original_reference", ""))
+            self._to_case_subscribers(event, case, "merged", lambda _: {
+                "message": payload.get("original_reference", "")})
         elif kind == "case.assigned" and payload.get("team_id"):
             self._to_queue_watchers(event, case, team_id=payload["team_id"])
 
-    def _state(self, case: Case, code: str):
-        workflow = workflow_for_version(self.versions[case.service_version_id])
+    def _state(self, case: Case, code: str, language: str = "en"):
+        workflow = workflow_for_version(self.versions[case.service_version_id],
+                                        language=language)
         return workflow.state(code or case.state)
 
-    def _values(self, case: Case, **extra: str) -> dict[str, str]:
+    def _values(self, case: Case, language: str = "en", **extra: str) -> dict[str, str]:
+        """What a message about the case may say. The service's and states' names are in the
+        recipient's language when the case's template has a translation (ADR 63)."""
         service = self.services.get(case.service_id)
         council = self.councils[case.council_id]
+        version = self.versions[case.service_version_id]
+        service_name = "" if service is None else service.name
+        if service is not None and language != "en":
+            service_name = document_in_language(version, language)["name"]
         values = {
             "reference": case.reference,
-            "service_name": service.name if service else "",
+            "service_name": service_name,
             "council_name": council.name,
-            "state_name": self._state(case, case.state).name,
+            "state_name": self._state(case, case.state, language).name,
             "message": "",
             "address": case.address or (f"{case.lat:.5f}, {case.lng:.5f}"
                                         if case.lat is not None else ""),
@@ -250,15 +263,19 @@ class Planner:
 
     # -- recipients ----------------------------------------------------------------------
 
-    def _to_case_subscribers(self, event: Event, case: Case, key: str, **extra: str) -> None:
+    def _to_case_subscribers(self, event: Event, case: Case, key: str,
+                             extra: Callable[[str], dict[str, str]]) -> None:
+        """`extra(language)`: what this event adds to the message, in that language."""
         service = self.services.get(case.service_id)
-        values = self._values(case, **extra)
+        values_in: dict[str, dict[str, str]] = {}
         for sub in self.case_subs.get(case.id, ()):
+            if sub.language not in values_in:
+                values_in[sub.language] = self._values(case, sub.language, **extra(sub.language))
             recipient = _Recipient(sub.id, sub.email or (sub.user.email if sub.user else ""),
                                    sub.phone, sub.language)
             self._person(event, case.council_id, case.id, recipient, key=key,
-                         service_code=service.code if service else "", values=values,
-                         reply_to=reply_address(case.id))
+                         service_code=service.code if service else "",
+                         values=values_in[sub.language], reply_to=reply_address(case.id))
 
     def _to_queue_watchers(self, event: Event, case: Case, *, team_id: int | None) -> None:
         watchers = Subscription.objects.filter(
@@ -291,7 +308,7 @@ class Planner:
         area_names: dict[int, str] = {}
         if case.area_id:
             area_names = dict(Area.objects.filter(pk=case.area_id).values_list("id", "name"))
-        base = self._values(case)
+        bases: dict[str, dict[str, str]] = {}
         new_due: list[int] = []
         due_at = rules.next_digest_time(self.now, hour=settings.MESSAGING_DIGEST_HOUR,
                                         zone=settings.TIME_ZONE)
@@ -312,9 +329,11 @@ class Planner:
                 continue
             area_name = (area_names.get(area_id, "") if area_id
                          else _circle_name(radius or 0, language))
+            if language not in bases:
+                bases[language] = self._values(case, language)
             self._person(event, case.council_id, case.id,
                          _Recipient(sub_id, email, "", language), key="area_alert",
-                         service_code=code, values={**base, "area_name": area_name},
+                         service_code=code, values={**bases[language], "area_name": area_name},
                          render_key=("area", case.id, language, area_name))
         if new_due:
             Subscription.objects.filter(pk__in=new_due, digest_due_at__isnull=True).update(
