@@ -27,6 +27,7 @@ from townsquare.cases.map_counts import (
 )
 from townsquare.cases.models import Case, ReferenceCounter
 from townsquare.core.models import Event
+from townsquare.core.queries import rows_insert
 
 
 @dataclass
@@ -76,13 +77,6 @@ _CASE_COLUMNS = (
 )
 _EVENT_COLUMNS = ("id", "kind", "council_id", "stream", "stream_id", "actor_kind",
                   "actor_label", "actor_user_id", "visibility", "payload", "created_at")
-
-
-def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    # Table and column names come from our models, never from input.
-    return f"INSERT INTO {connection.ops.quote_name(table)} ({cols}) VALUES ({marks})"  # noqa: S608
 
 
 def _batches(items: Iterable[CaseSpec], size: int) -> Iterator[list[CaseSpec]]:
@@ -209,8 +203,6 @@ def cases_bulk_create(specs: Iterable[CaseSpec], *, batch_size: int = 20_000,
 def _insert_all(specs: Iterable[CaseSpec], *, batch_size: int, actor_label: str,
                 progress) -> int:
     dt_value = _datetime_adapter()
-    case_sql = _insert_sql(Case._meta.db_table, _CASE_COLUMNS)
-    event_sql = _insert_sql(Event._meta.db_table, _EVENT_COLUMNS)
     total = 0
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
@@ -266,9 +258,8 @@ def _insert_all(specs: Iterable[CaseSpec], *, batch_size: int, actor_label: str,
                     ))
                     event_id += 1
                 case_id += 1
-            with connection.cursor() as cursor:
-                cursor.executemany(case_sql, case_rows)
-                cursor.executemany(event_sql, event_rows)
+            rows_insert(Case._meta.db_table, _CASE_COLUMNS, case_rows)
+            rows_insert(Event._meta.db_table, _EVENT_COLUMNS, event_rows)
             # Within the batch's transaction, while the tables are still locked: ordinary
             # inserts that follow must not be handed ids this batch has used.
             _reset_sequences()

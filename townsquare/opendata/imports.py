@@ -34,13 +34,14 @@ import h3.api.basic_int as h3
 import numpy as np
 import shapely
 import yaml
-from django.db import connection, transaction
+from django.db import transaction
 from shapely.geometry import shape
 
 from townsquare.cases.bulk import CaseSpec, cases_bulk_create
 from townsquare.cases.sla import due_times
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.workflow import Workflow
+from townsquare.core.queries import rows_insert
 from townsquare.councils.models import Area, Council, Team
 from townsquare.opendata.models import ImportedRecord
 
@@ -476,12 +477,8 @@ class _Importer:
             cases_bulk_create(specs, batch_size=len(specs), actor_label=f"Import: "
                               f"{self.mapping.name}"[:200])
             # Raw inserts: building 10,000 model instances costs more than writing them.
-            table = connection.ops.quote_name(ImportedRecord._meta.db_table)
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {table} (council_id, source, source_id) "  # noqa: S608
-                    "VALUES (%s, %s, %s)",
-                    [(self.council.id, self.mapping.source, p.source_id) for p in batch])
+            rows_insert(ImportedRecord._meta.db_table, ("council_id", "source", "source_id"),
+                        [(self.council.id, self.mapping.source, p.source_id) for p in batch])
         self.earlier.update(p.source_id for p in batch)
         return len(specs), rejections
 
