@@ -24,22 +24,24 @@ import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import h3.api.basic_int as h3
 import numpy as np
 import shapely
 import yaml
-from django.db import connection, transaction
+from django.db import transaction
 from shapely.geometry import shape
 
 from townsquare.cases.bulk import CaseSpec, cases_bulk_create
 from townsquare.cases.sla import due_times
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.workflow import Workflow
+from townsquare.core.queries import rows_insert
 from townsquare.councils.models import Area, Council, Team
 from townsquare.opendata.models import ImportedRecord
 
@@ -147,37 +149,20 @@ def mapping_from_document(document: Any, *, where: str = "mapping") -> Mapping:
 # ----------------------------------------------------------------------------- reading files
 
 
-class _CsvRow(dict):
-    """A CSV row as a dict, built only when asked for more than its category: most rows of a
-    multi-category export are skipped on that one cell."""
-
-    __slots__ = ("header", "values")
-
-    def __init__(self, header: list[str], values: list[str]) -> None:
-        super().__init__()
-        self.header, self.values = header, values
-
-    def cell(self, index: int | None) -> str:
-        return self.values[index] if index is not None and index < len(self.values) else ""
-
-    def get(self, key, default=""):
-        if not dict.__len__(self):
-            self.update(zip(self.header, self.values, strict=False))
-        return dict.get(self, key, default)
-
-    def __getitem__(self, key):
-        return self.get(key)
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+@contextmanager
+def _table(path: Path) -> Iterator[tuple[list[str], Iterator[tuple[int, list[str]]]]]:
+    """A file's header and its rows as (line number, cells): CSV as the csv module reads it
+    (lists, no dict per row: most rows of a multi-category export are skipped on one cell),
+    an Open311 dump as one row per request over the union of the requests' keys."""
+    if path.suffix.lower() in (".json", ".xml"):
+        records = _open311_records(path)
+        header = list(dict.fromkeys(key for record in records for key in record))
+        yield header, enumerate(([r.get(k, "") for k in header] for r in records), start=1)
+        return
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        for number, values in enumerate(reader, start=2):
-            yield number, _CsvRow(header, values)
+        header = next(reader, None)
+        yield (header or []), (enumerate(reader, start=2) if header is not None else iter(()))
 
 
 def _open311_records(path: Path) -> list[dict[str, str]]:
@@ -209,13 +194,6 @@ def _open311_records(path: Path) -> list[dict[str, str]]:
     return records
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    if path.suffix.lower() in (".json", ".xml"):
-        yield from enumerate(_open311_records(path), start=1)
-    else:
-        yield from _csv_rows(path)
-
-
 # ----------------------------------------------------------------------------- values
 
 
@@ -241,19 +219,26 @@ def _fast_us_datetime(value: str) -> dt.datetime:
                        int(value[14:16]), int(value[17:19]))
 
 
+_US_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+
+
 def _datetime_parser(mapping: Mapping) -> Callable[[str, str], dt.datetime | None]:
+    """Text to an aware UTC datetime (None for a blank cell), raising RowProblem."""
     zone = mapping.timezone
     fmt = mapping.datetime_format
-
-    def naive(value: str) -> dt.datetime:
-        if fmt == "%m/%d/%Y %I:%M:%S %p":
+    utc = dt.UTC
+    if fmt == _US_FORMAT:
+        def naive(value: str) -> dt.datetime:
             try:
                 return _fast_us_datetime(value)
             except ValueError:
-                pass
-        if fmt:
+                return dt.datetime.strptime(value, fmt)
+    elif fmt:
+        def naive(value: str) -> dt.datetime:
             return dt.datetime.strptime(value, fmt)
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    else:
+        def naive(value: str) -> dt.datetime:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
     def parse(value: str, what: str) -> dt.datetime | None:
         value = value.strip()
@@ -266,7 +251,7 @@ def _datetime_parser(mapping: Mapping) -> Callable[[str, str], dt.datetime | Non
                              + (f" like {fmt}" if fmt else "")) from exc
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=zone)
-        return parsed.astimezone(dt.UTC)
+        return parsed.astimezone(utc)
 
     return parse
 
@@ -354,45 +339,63 @@ class _Importer:
         self.earlier: set[str] = set(
             ImportedRecord.objects.filter(council=council, source=mapping.source)
             .values_list("source_id", flat=True))
-        self.this_run: dict[str, str] = {}
-        self._header: list[str] | None = None
-        self._category_index: int | None = None
+        self.this_run: dict[str, tuple[str, int]] = {}
 
-    def spec(self, row: dict[str, str], where: str) -> CaseSpec | str | None:
-        """A CaseSpec, a category name to skip, or None if already imported; raises
-        RowProblem when the row is wrong."""
+    def columns(self, header: list[str]) -> _Columns:
+        """Where the mapping's columns are in this header; a column the header lacks reads as
+        the blank cell that `spec` appends to every row it reads past the category."""
         m = self.mapping
-        if isinstance(row, _CsvRow):
-            if row.header is not self._header:
-                self._header = row.header
-                self._category_index = (row.header.index(m.service_column)
-                                        if m.service_column in row.header else None)
-            category = row.cell(self._category_index).strip()
-        else:
-            category = row.get(m.service_column, "").strip()
+        where = {name: i for i, name in enumerate(header)}  # a repeated name: the last one
+        blank = len(header)
+
+        def at(name: str) -> int:
+            return where.get(name, blank) if name else blank
+
+        return _Columns(
+            width=blank,
+            category=header.index(m.service_column) if m.service_column in where else None,
+            id=at(m.id), opened_at=at(m.opened_at), closed_at=at(m.closed_at),
+            due_at=at(m.due_at), status=at(m.status_column), latitude=at(m.latitude),
+            longitude=at(m.longitude), address=at(m.address), channel=at(m.channel_column))
+
+    def category(self, row: list[str], columns: _Columns) -> str:
+        i = columns.category
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def spec(self, row: list[str], columns: _Columns, category: str, file: str,
+             line: int) -> CaseSpec | str | None:
+        """A CaseSpec, the category name when it is not mapped (the row is skipped), or None
+        if already imported; raises RowProblem when the row is wrong. `row` gains a blank
+        cell at the end (see `columns`)."""
+        m = self.mapping
         code = m.service_map.get(category)
         if code is None and m.unmapped_same_code and category in self.services:
             code = category
         if code is None:
             return category or "(no category)"
-        source_id = row.get(m.id, "").strip()
+        if len(row) != columns.width:
+            row[:] = (row + [""] * columns.width)[:columns.width]
+        row.append("")
+        source_id = row[columns.id].strip()
         if not source_id:
             raise RowProblem(f"no id in column {m.id!r}")
         if source_id in self.this_run:
-            raise RowProblem(f"id {source_id} repeats line {self.this_run[source_id]}")
-        self.this_run[source_id] = where
+            seen_file, seen_line = self.this_run[source_id]
+            raise RowProblem(f"id {source_id} repeats line {seen_file}:{seen_line}")
+        self.this_run[source_id] = (file, line)
         if source_id in self.earlier:
             return None
         service = self.services[code]
-        opened = self.parse_datetime(row.get(m.opened_at, ""), "opened")
+        parse = self.parse_datetime
+        opened = parse(row[columns.opened_at], "opened")
         if opened is None:
             raise RowProblem(f"no opening time in column {m.opened_at!r}")
         if opened > self.now:
             raise RowProblem(f"opened {opened:%Y-%m-%d %H:%M} UTC, in the future")
-        closed = self.parse_datetime(row.get(m.closed_at, ""), "closed") if m.closed_at else None
-        due = self.parse_datetime(row.get(m.due_at, ""), "due") if m.due_at else None
+        closed = parse(row[columns.closed_at], "closed")
+        due = parse(row[columns.due_at], "due")
         if m.status_column:
-            is_closed = row.get(m.status_column, "").strip().lower() in m.closed_statuses
+            is_closed = row[columns.status].strip().lower() in m.closed_statuses
         else:
             is_closed = closed is not None
         if is_closed and closed is None:
@@ -404,8 +407,8 @@ class _Importer:
                              f"({opened:%Y-%m-%d %H:%M:%S})")
         if closed is not None and closed > self.now:
             raise RowProblem(f"closed {closed:%Y-%m-%d %H:%M} UTC, in the future")
-        lat = _coordinate(row.get(m.latitude, ""), "latitude", 90) if m.latitude else None
-        lng = _coordinate(row.get(m.longitude, ""), "longitude", 180) if m.longitude else None
+        lat = _coordinate(row[columns.latitude], "latitude", 90)
+        lng = _coordinate(row[columns.longitude], "longitude", 180)
         if lat is None or lng is None or any(
                 abs(lat - a) < _NO_LOCATION_TOLERANCE and abs(lng - b) < _NO_LOCATION_TOLERANCE
                 for a, b in m.no_location_points):
@@ -427,9 +430,9 @@ class _Importer:
             title=service.template.name, lat=lat, lng=lng,
             h3=(h3.latlng_to_cell(lat, lng, 7), h3.latlng_to_cell(lat, lng, 9),
                 h3.latlng_to_cell(lat, lng, 11)) if lat is not None else (None, None, None),
-            address=row.get(m.address, "").strip()[:300] if m.address else "",
+            address=row[columns.address].strip()[:300],
             team_id=service.team_id,
-            channel=m.channel_map.get(row.get(m.channel_column, "").strip(), m.channel_default)
+            channel=m.channel_map.get(row[columns.channel].strip(), m.channel_default)
             if m.channel_column else m.channel_default,
         )
 
@@ -474,14 +477,24 @@ class _Importer:
             cases_bulk_create(specs, batch_size=len(specs), actor_label=f"Import: "
                               f"{self.mapping.name}"[:200])
             # Raw inserts: building 10,000 model instances costs more than writing them.
-            table = connection.ops.quote_name(ImportedRecord._meta.db_table)
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {table} (council_id, source, source_id) "  # noqa: S608
-                    "VALUES (%s, %s, %s)",
-                    [(self.council.id, self.mapping.source, p.source_id) for p in batch])
+            rows_insert(ImportedRecord._meta.db_table, ("council_id", "source", "source_id"),
+                        [(self.council.id, self.mapping.source, p.source_id) for p in batch])
         self.earlier.update(p.source_id for p in batch)
         return len(specs), rejections
+
+
+class _Columns(NamedTuple):
+    width: int
+    category: int | None
+    id: int
+    opened_at: int
+    closed_at: int
+    due_at: int
+    status: int
+    latitude: int
+    longitude: int
+    address: int
+    channel: int
 
 
 @dataclass
@@ -498,34 +511,40 @@ def cases_import(*, council: Council, mapping: Mapping, paths: Iterable[Path],
     """Import every row of `paths` into `council`; see the module's docstring."""
     importer = _Importer(council=council, mapping=mapping, now=now or dt.datetime.now(dt.UTC))
     result = ImportResult()
+    skipped = result.skipped_categories
     batch: list[_Pending] = []
+    rows = already = 0
     for path in paths:
+        file = path.name
         try:
-            rows = _rows(path)
-            for number, row in rows:
-                result.rows += 1
-                try:
-                    outcome = importer.spec(row, f"{path.name}:{number}")
-                except RowProblem as problem:
-                    result.rejected.append(Rejection(path.name, number,
-                                                     row.get(mapping.id, "")[:60],
-                                                     str(problem)))
-                    continue
-                if outcome is None:
-                    result.already_imported += 1
-                elif isinstance(outcome, str):
-                    result.skipped_categories[outcome] += 1
-                else:
-                    batch.append(_Pending(row[mapping.id].strip(), outcome, path.name, number))
-                    if len(batch) >= batch_size:
-                        _write(importer, batch, result)
-                        batch = []
-                if progress and result.rows % 5000 == 0:
-                    progress(result.rows)
+            with _table(path) as (header, lines):
+                columns = importer.columns(header)
+                for number, row in lines:
+                    rows += 1
+                    category = importer.category(row, columns)
+                    try:
+                        outcome = importer.spec(row, columns, category, file, number)
+                    except RowProblem as problem:
+                        result.rejected.append(Rejection(file, number, row[columns.id][:60],
+                                                         str(problem)))
+                        continue
+                    if outcome is None:
+                        already += 1
+                    elif outcome.__class__ is str:
+                        skipped[outcome] += 1
+                    else:
+                        batch.append(_Pending(row[columns.id].strip(), outcome, file, number))
+                        if len(batch) >= batch_size:
+                            _write(importer, batch, result)
+                            batch = []
+                    if progress and rows % 5000 == 0:
+                        progress(rows)
         except OSError as exc:
             raise ImportFailed(f"Cannot read {path}: {exc}") from exc
         except csv.Error as exc:
-            raise ImportFailed(f"{path.name}: not a readable CSV file ({exc})") from exc
+            raise ImportFailed(f"{file}: not a readable CSV file ({exc})") from exc
+        finally:
+            result.rows, result.already_imported = rows, already
     if batch:
         _write(importer, batch, result)
     result.rejected.sort(key=lambda r: (r.file, r.line))

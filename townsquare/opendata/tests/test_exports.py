@@ -65,3 +65,41 @@ def test_exports_hold_exactly_the_dictionary_columns(cases):
     assert list(json.loads(line)) == names
     [feature] = json.loads(_export("geojson"))["features"]
     assert set(feature["properties"]) == set(names) - {"latitude", "longitude"}
+
+
+TRICKY = '=HYPERLINK("x"), a "quoted"\nname, é ✓ \\ back\tslash'
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5000])
+def test_fast_writers_write_exactly_what_the_reference_writers_write(council, other_council,
+                                                                     chunk):
+    import datetime as dt
+
+    from townsquare.cases.models import Case
+    from townsquare.cases.selectors import open_data_rows
+    from townsquare.catalogue.models import ServiceTemplate
+    from townsquare.councils.models import Area
+    from townsquare.opendata.exports import _csv_rows_slow, _json_slow
+
+    made = [case_create(service_code="pothole", actor=Principal.anonymous(),
+                        point=Point(51.5 + i / 1e7, -1.5 - i * 0.1234567), values={"depth": "deep"})
+            for i in range(4)]
+    made.append(case_create(service_code="pothole", actor=Principal.anonymous(),
+                            point=Point(51.5, 0.5), values={"depth": "deep"}))  # the other
+    Case.objects.filter(id=made[1].id).update(
+        is_open=False, state="fixed", closed_at=dt.datetime(2026, 3, 4, 5, 6, 7, 891011,
+                                                            tzinfo=dt.UTC))
+    Case.objects.filter(id=made[2].id).update(lat=None, lng=None, area=None)
+    Case.objects.filter(id=made[3].id).update(location_approximate=True, support_count=12)
+    ServiceTemplate.objects.filter(council=council, code="pothole").update(name=TRICKY)
+    Area.objects.filter(council=council).update(name="+" + TRICKY)
+    for scope in (None, frozenset([council.id])):
+        fast = "".join(stream(Export(council_ids=scope, fmt="csv"), chunk=chunk))
+        assert fast == "".join(_csv_rows_slow(open_data_rows(council_ids=scope)))
+        assert "'=HYPERLINK" in fast and "'+=HYPERLINK" in fast  # neutralised
+        assert len(list(csv.reader(io.StringIO(fast)))) == (6 if scope is None else 5)
+        for fmt in ("jsonl", "geojson"):
+            fast = "".join(stream(Export(council_ids=scope, fmt=fmt), chunk=chunk))
+            assert fast == "".join(_json_slow(Export(council_ids=scope, fmt=fmt)))
+        assert "".join(stream(Export(council_ids=frozenset([-1]), fmt=fmt), chunk=chunk)) \
+            == "".join(_json_slow(Export(council_ids=frozenset([-1]), fmt=fmt)))

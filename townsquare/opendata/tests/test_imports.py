@@ -164,3 +164,48 @@ def test_the_command_reports_and_writes_the_rejected_rows(council, csv_file, tmp
                      "--mapping", "boston")
     with pytest.raises(CommandError, match="No council"):
         call_command("import", str(csv_file), "--council", "atlantis", "--mapping", "boston")
+
+
+def test_short_rows_repeated_and_missing_columns_read_as_blank_cells(council, tmp_path):
+    # The header lacks the mapping's WHERE column; a row ends early (no place, no source);
+    # a repeated column name reads its last cell, as a dict of the row would.
+    path = tmp_path / "ragged.csv"
+    path.write_text(
+        "ID,OPEN,CLOSED,TARGET,STATUS,TYPE,LAT,LNG,SOURCE,SOURCE\n"
+        "1,01/24/2015 02:36:52 PM,,,Open,Pothole\n"
+        "2,01/24/2015 02:36:52 PM,,,Open,Pothole,51.5,-1.5,Phone,App,extra,cells\n"
+        "3\n", encoding="utf-8")
+    result = cases_import(council=council, mapping=mapping_from_document(MAPPING), paths=[path])
+    assert (result.rows, result.imported) == (3, 2)
+    assert result.skipped_categories == {"(no category)": 1}
+    short = Case.objects.get(council=council, lat__isnull=True)
+    assert short.address == "" and short.channel == "phone" and short.h3_r7 is None
+    long = Case.objects.get(council=council, lat__isnull=False)
+    assert long.address == "" and long.channel == "app"
+
+
+def test_a_problem_in_one_file_names_that_file(council, csv_file, tmp_path):
+    other = tmp_path / "more.csv"
+    other.write_text(HEADER + "1,01/24/2015 02:36:52 PM,,,Open,Pothole,51.5,-1.5,,App\n",
+                     encoding="utf-8")
+    result = cases_import(council=council, mapping=mapping_from_document(MAPPING),
+                          paths=[csv_file, other])
+    assert [(r.file, r.line, r.source_id, r.reason) for r in result.rejected
+            if r.file == "more.csv"] == [("more.csv", 2, "1", "id 1 repeats line cases.csv:2")]
+    assert result.rows == len(ROWS) + 1
+
+
+def test_open311_requests_with_different_keys(council, tmp_path):
+    dump = tmp_path / "requests.json"
+    dump.write_text(json.dumps([
+        {"service_request_id": "A1", "service_code": "pothole",
+         "requested_datetime": "2024-03-01T10:00:00Z"},
+        {"address": "2 Mill Lane", "service_request_id": "A2", "service_code": "pothole",
+         "requested_datetime": "2024-03-01T11:00:00Z", "lat": "51.5", "long": "-1.5"},
+        "not a request",
+    ]), encoding="utf-8")
+    result = cases_import(council=council, mapping=mapping_load("open311"), paths=[dump])
+    assert (result.rows, result.imported) == (3, 2)
+    assert result.skipped_categories == {"(no category)": 1}
+    assert Case.objects.get(council=council, address="2 Mill Lane").lat == 51.5
+    assert Case.objects.get(council=council, address="").lat is None
