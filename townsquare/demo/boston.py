@@ -2,8 +2,10 @@
 maps to one of our services, imported with the shipped Boston mapping, so dashboards, the
 performance page and anomaly alerts show real figures, not generated ones.
 
-The raw files are not shipped (see the shared data's README); they are read from
-settings.SHARED_DATA_DIR, and the council is left out with a note when they are missing.
+The raw files are read from settings.SHARED_DATA_DIR when they are there. Otherwise the demo
+uses the compact extract shipped in demo/data (scripts/derive_boston_year.py: the same rows of
+the types the mapping imports, only the columns it reads; ODC PDDL), so a fresh checkout shows
+the same year.
 """
 
 from __future__ import annotations
@@ -32,28 +34,26 @@ def _geometry(feature: dict) -> dict:
     return mapping(shape(feature["geometry"]).buffer(0))
 
 
-def boston_data() -> tuple[Path, Path] | None:
-    """The folder of 2015 CSV files and the neighbourhoods file, if the shared data is here."""
+SHIPPED = Path(__file__).resolve().parent / "data"
+
+
+def boston_data() -> tuple[list[Path], Path]:
+    """The 2015 case files and the neighbourhoods file: the shared data's raw files when they
+    are here, else the extract shipped with the demo."""
     shared = Path(settings.SHARED_DATA_DIR)
     folder = shared / "boston311_2015"
     neighbourhoods_file = shared / "us_boundaries" / "boston.geojson"
-    if not folder.is_dir() or not neighbourhoods_file.exists():
-        return None
-    return folder, neighbourhoods_file
+    if folder.is_dir() and neighbourhoods_file.exists():
+        return sorted(folder.glob("*.csv")), neighbourhoods_file
+    return [SHIPPED / "boston311_2015.csv.gz"], SHIPPED / "boston_neighbourhoods.geojson"
 
 
 def boston_demo_load(*, library: list[dict], password: str, totp_secret: str, roles,
-                     say: Callable[[str], None]) -> Council | None:
-    found = boston_data()
-    if found is None:
-        say(f"Boston 2015 demo left out: no data in {settings.SHARED_DATA_DIR} "
-            "(set TOWNSQUARE_SHARED_DATA)\n")
-        return None
-    folder, _ = found
+                     say: Callable[[str], None]) -> Council:
+    paths, _ = boston_data()
     council = boston_council_ensure(library=library, password=password,
                                     totp_secret=totp_secret, roles=roles)
-    result = cases_import(council=council, mapping=mapping_load("boston"),
-                          paths=sorted(folder.glob("*.csv")))
+    result = cases_import(council=council, mapping=mapping_load("boston"), paths=paths)
     if result.imported:
         # Count the new year into the dashboards now, not on the first dashboard view.
         figures_rebuild()
@@ -65,10 +65,7 @@ def boston_demo_load(*, library: list[dict], password: str, totp_secret: str, ro
 def boston_council_ensure(*, library: list[dict], password: str, totp_secret: str,
                           roles) -> Council:
     """The council, its neighbourhoods, teams, services and staff (no cases)."""
-    found = boston_data()
-    if found is None:
-        raise FileNotFoundError(f"No Boston data in {settings.SHARED_DATA_DIR}")
-    _, neighbourhoods_file = found
+    _, neighbourhoods_file = boston_data()
     neighbourhoods = json.loads(neighbourhoods_file.read_text(encoding="utf-8"))["features"]
     boundary = mapping(unary_union([shape(f["geometry"]).buffer(0) for f in neighbourhoods])
                        .simplify(0.0002))

@@ -209,3 +209,19 @@ def test_open311_requests_with_different_keys(council, tmp_path):
     assert result.skipped_categories == {"(no category)": 1}
     assert Case.objects.get(council=council, address="2 Mill Lane").lat == 51.5
     assert Case.objects.get(council=council, address="").lat is None
+
+
+def test_a_gzipped_csv_in_a_folder_imports_as_the_plain_one(council, csv_file, tmp_path,
+                                                            capsys):
+    import gzip
+
+    folder = tmp_path / "packed"
+    folder.mkdir()
+    (folder / "cases.csv.gz").write_bytes(gzip.compress(csv_file.read_bytes()))
+    (folder / "notes.txt").write_text("not data", encoding="utf-8")
+    mapping = tmp_path / "mine.yaml"
+    mapping.write_text(json.dumps(MAPPING), encoding="utf-8")
+    call_command("import", str(folder), "--council", "testshire", "--mapping", str(mapping),
+                 "--rejected", str(tmp_path / "rejected.csv"), "--quiet")
+    out = capsys.readouterr().out
+    assert "imported: 3" in out and "rejected: 7" in out

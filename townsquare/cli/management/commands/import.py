@@ -3,6 +3,7 @@ request dumps, into one council."""
 
 from __future__ import annotations
 
+import gzip
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,11 @@ from townsquare.opendata.imports import (
     rejections_csv,
 )
 
-_SUFFIXES = (".csv", ".json", ".xml")
+_SUFFIXES = (".csv", ".csv.gz", ".json", ".xml")
+
+
+def _importable(path: Path) -> bool:
+    return path.name.lower().endswith(_SUFFIXES)
 
 
 def _files(paths: list[str]) -> list[Path]:
@@ -27,21 +32,22 @@ def _files(paths: list[str]) -> list[Path]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix.lower() in _SUFFIXES)
+            files += sorted(p for p in path.iterdir() if _importable(p))
         elif path.is_file():
             files.append(path)
         else:
             raise CommandError(f"No such file or folder: {name}")
     if not files:
-        raise CommandError("No .csv, .json or .xml files to import")
+        raise CommandError("No .csv, .csv.gz, .json or .xml files to import")
     return files
 
 
 def _count_rows(files: list[Path]) -> int:
     total = 0
     for path in files:
-        if path.suffix.lower() == ".csv":
-            with path.open("rb") as handle:
+        if path.name.lower().endswith((".csv", ".csv.gz")):
+            opener = gzip.open if path.name.lower().endswith(".gz") else open
+            with opener(path, "rb") as handle:
                 total += max(0, sum(chunk.count(b"\n") for chunk in iter(
                     lambda h=handle: h.read(1 << 20), b"")) - 1)
     return total
@@ -53,7 +59,7 @@ class Command(BaseCommand):
             "(--mapping open311). Re-running skips rows imported before.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("paths", nargs="+", help="Files, or folders of .csv/.json/.xml")
+        parser.add_argument("paths", nargs="+", help="Files, or folders of .csv/.csv.gz/.json/.xml")
         parser.add_argument("--council", required=True, help="Council slug")
         parser.add_argument("--mapping", required=True,
                             help="A shipped mapping's name or a mapping YAML file")
