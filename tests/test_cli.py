@@ -70,11 +70,12 @@ def test_export_for_an_unknown_council_is_a_clear_error(tmp_path):
 
 @pytest.mark.slow
 def test_demo_loads_real_councils_and_is_idempotent(settings, tmp_path):
-    settings.SHARED_DATA_DIR = tmp_path  # no Boston year here: tests/test_insights_boston_2015
+    settings.SHARED_DATA_DIR = tmp_path  # no shared data: Boston's year from the shipped extract
     run("demo", "--cases-per-council", "50")
     snapshot = (Council.objects.count(), ServiceTemplateVersion.objects.count(),
                 Case.objects.count(), Event.objects.count())
-    assert snapshot[0] == 3 and snapshot[2] == 150
+    assert snapshot[0] == 4 and snapshot[2] == 150 + 42_990
+    assert Case.objects.filter(council__slug="boston").count() == 42_990
     bristol = Council.objects.get(slug="bristol")
     assert bristol.areas.count() > 30
     from townsquare.councils.selectors import council_for_point
