@@ -1,9 +1,10 @@
 """Sending what the outbox holds: claim due rows, send each, record what happened.
 
-Workers claim a batch by marking it "sending" with a lease; each message's outcome is committed
-as soon as it is known, so a worker killed mid-batch leaves only the message it was on in doubt,
-and the lease hands the unfinished rest to the next worker. Temporary failures are retried with
-exponential back-off and jitter; after the last try the message is a dead letter for staff.
+Workers claim a batch by marking it "sending" with a lease, in one statement; each message's
+outcome is committed as soon as it is known, before the next message is sent, so a worker killed
+mid-batch leaves only the message it was on in doubt, and the lease hands the unfinished rest to
+the next worker. Temporary failures are retried with exponential back-off and jitter; after the
+last try the message is a dead letter for staff.
 """
 
 from __future__ import annotations
@@ -11,33 +12,42 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from townsquare.core import clock
 from townsquare.messaging import rules
 from townsquare.messaging.channels import Channels, Outcome
 from townsquare.messaging.models import Attempt, ChannelKind, Message, Status
 
-_DUE = Q(status=Status.QUEUED)
-
 
 def _claim(limit: int) -> list[Message]:
+    """Mark up to `limit` due messages "sending" with a lease and return them, filled in.
+
+    One UPDATE ... RETURNING: on PostgreSQL in autocommit with SKIP LOCKED, so workers claim
+    disjoint batches in a single round trip; on SQLite in a write transaction (the writer queue
+    of ADR 10)."""
     now = clock.now()
     lease = now + dt.timedelta(seconds=settings.MESSAGING_SEND_LEASE_SECONDS)
-    with transaction.atomic():
-        due = Message.objects.filter(
-            Q(status=Status.QUEUED, next_attempt_at__lte=now)
-            | Q(status=Status.SENDING, lease_until__lt=now)
-        ).order_by("next_attempt_at", "id")
-        if connection.vendor == "postgresql":
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("id", flat=True)[:limit])
-        if not ids:
-            return []
-        Message.objects.filter(pk__in=ids).update(status=Status.SENDING, lease_until=lease)
+    ops = connection.ops
+    table = ops.quote_name(Message._meta.db_table)
+    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    # Only constant names go into the statement; every value is a parameter.
+    sql = (f"UPDATE {table} SET status = %s, lease_until = %s WHERE id IN ("  # noqa: S608
+           f"SELECT id FROM {table} WHERE (status = %s AND next_attempt_at <= %s) "
+           "OR (status = %s AND lease_until < %s) "
+           f"ORDER BY next_attempt_at, id LIMIT %s{skip_locked}) RETURNING id")
+    at, until = ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(lease)
+    params = [Status.SENDING, until, Status.QUEUED, at, Status.SENDING, at, limit]
+    writing = transaction.atomic() if connection.vendor == "sqlite" else nullcontext()
+    with writing, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
     from townsquare.messaging.outbox import materialise
 
     return [materialise(m) for m in Message.objects.filter(pk__in=ids)
@@ -97,6 +107,39 @@ def outbox_send_due(*, budget_seconds: float = 30.0, batch_size: int | None = No
 def _record(message: Message, outcome: Outcome, duration_ms: int, *,
             suppressed: bool = False) -> None:
     now = clock.now()
+    update, result = _update(message, outcome, now, suppressed=suppressed)
+    # The delivery log keeps every webhook try and every failure; a person's message sent at
+    # the first try is fully described by its own row, and skipping the log row there is what
+    # keeps bulk email fast.
+    logged = (message.channel == ChannelKind.WEBHOOK or result != "sent"
+              or update["attempts"] > 1)
+    if not logged:
+        _mark_sent(message, outcome, now)
+        return
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(**update)
+        Attempt.objects.create(message_id=message.pk, at=now, outcome=result,
+                               status_code=outcome.status_code, detail=outcome.detail[:500],
+                               duration_ms=duration_ms)
+
+
+def _mark_sent(message: Message, outcome: Outcome, now: dt.datetime) -> None:
+    """The common case, a person's message sent at the first try: one statement in autocommit,
+    a single round trip (SQL of our own: the ORM's update costs more to build than to run)."""
+    ops = connection.ops
+    table = ops.quote_name(Message._meta.db_table)
+    at = ops.adapt_datetimefield_value(now)
+    # Only constant names go into the statement; every value is a parameter.
+    sql = (f"UPDATE {table} SET status = %s, attempts = %s, lease_until = NULL, "  # noqa: S608
+           "status_at = %s, sent_at = %s, last_error = '', provider_id = %s WHERE id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Status.DELIVERED if outcome.delivered else Status.SENT,
+                             message.attempts + 1, at, at, outcome.provider_id, message.pk])
+
+
+def _update(message: Message, outcome: Outcome, now: dt.datetime, *,
+            suppressed: bool) -> tuple[dict, str]:
+    """The row's new columns for an outcome, and the outcome's name for the delivery log."""
     attempts = message.attempts + (0 if suppressed else 1)
     update: dict = {"attempts": attempts, "lease_until": None, "status_at": now,
                     "last_error": outcome.detail[:500]}
@@ -118,19 +161,7 @@ def _record(message: Message, outcome: Outcome, duration_ms: int, *,
     else:
         update["status"] = Status.BOUNCED if outcome.bounced else Status.FAILED
         result = "bounced" if outcome.bounced else "failed"
-    # The delivery log keeps every webhook try and every failure; a person's message sent at
-    # the first try is fully described by its own row, and skipping the log row there is what
-    # keeps bulk email fast.
-    logged = message.channel == ChannelKind.WEBHOOK or result != "sent" or attempts > 1
-    if not logged:
-        # One statement in autocommit: the common case costs a single round trip.
-        Message.objects.filter(pk=message.pk).update(**update)
-        return
-    with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(**update)
-        Attempt.objects.create(message_id=message.pk, at=now, outcome=result,
-                               status_code=outcome.status_code, detail=outcome.detail[:500],
-                               duration_ms=duration_ms)
+    return update, result
 
 
 def message_retry(*, message: Message) -> Message:

@@ -250,3 +250,31 @@ def test_anonymising_a_case_forgets_its_recipients(council, agent, smtp, messagi
     assert cases_anonymise_expired() == 1
     assert not Message.objects.filter(case=case, recipient="reporter@example.org").exists()
     assert not Subscription.objects.filter(case=case).exclude(email="").exists()
+
+
+def test_an_email_sent_again_after_a_crash_carries_the_same_message_id(council, agent, smtp,
+                                                                       messaging_on, settings):
+    settings.DEFAULT_FROM_EMAIL = "Testshire Council <noreply@testshire.example>"
+    case = report()
+    run_worker()
+    case_transition(case=case, to_state="in_progress", actor=agent)
+    run_worker()
+    first, second = smtp.to("reporter@example.org")
+    assert first["Message-ID"] != second["Message-ID"]
+    assert first["Message-ID"].endswith("@testshire.example>")
+    # The server accepted the second, then the worker died before recording it: its lease runs
+    # out and another worker sends it again, under the same Message-ID, so receivers can drop it.
+    import datetime as dt
+
+    from townsquare.core import clock
+    from townsquare.messaging import tasks
+
+    message = Message.objects.get(case=case, template="state")
+    Message.objects.filter(pk=message.pk).update(
+        status=Status.SENDING, lease_until=clock.now() - dt.timedelta(seconds=1))
+    tasks.senders_enqueue(1)
+    run_worker()
+    again = smtp.to("reporter@example.org")[-1]
+    assert len(smtp.to("reporter@example.org")) == 3
+    assert again["Message-ID"] == second["Message-ID"]
+    assert Message.objects.get(pk=message.pk).status == Status.SENT
