@@ -14,6 +14,10 @@ def pytest_configure(config):
     Django deletes the old test database file but not its -wal and -shm companions, and a new
     database beside a stale WAL fails with "disk I/O error".
     """
+    # No dispatcher thread in tests, not even for data loaded outside a test function (module
+    # fixtures): it would send from other tests' committed events in the background. Tests
+    # that test messaging switch dispatch on ("inline") themselves.
+    settings.MESSAGING_DISPATCH = "off"
     database = settings.DATABASES["default"]
     if "sqlite" not in database["ENGINE"]:
         return
