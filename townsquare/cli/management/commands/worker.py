@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -23,4 +25,12 @@ class Command(BaseCommand):
             extra += ["--max-tasks", str(max_tasks)]
         if batch:
             extra.append("--batch")
+        elif settings.MESSAGING_DISPATCH == "thread" and apps.is_installed("townsquare.messaging"):
+            # A web process dispatches its own events at once; this long-lived process also
+            # looks every few seconds for events no web process dispatched (written by the
+            # command line, an import, or a process that died first) so none waits for the
+            # next web request.
+            from townsquare.messaging.handlers import dispatcher
+
+            dispatcher.wake()
         call_command("db_worker", *extra, verbosity=options.get("verbosity", 1))
