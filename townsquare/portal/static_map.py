@@ -71,55 +71,17 @@ def case_map(*, council_id: int, lat: float | None, lng: float | None) -> dict |
             "x": f"{x:.1f}", "y": f"{y:.1f}", "lat": f"{lat:.5f}", "lng": f"{lng:.5f}"}
 
 
-@lru_cache(maxsize=8)
-def _councils_outline(key: tuple[tuple[int, int], ...]) -> dict:
-    shapes = {council_id: council_shape(council_id=council_id) for council_id, _g in key}
-    bounds = [geometry.bounds for geometry in shapes.values()]
-    min_lng = min(b[0] for b in bounds)
-    min_lat = min(b[1] for b in bounds)
-    max_lng = max(b[2] for b in bounds)
-    max_lat = max(b[3] for b in bounds)
-    lat_factor = math.cos(math.radians((min_lat + max_lat) / 2))
-    span_x = max((max_lng - min_lng) * lat_factor, 1e-9)
-    span_y = max(max_lat - min_lat, 1e-9)
-    scale = min(WIDTH / span_x, MAX_HEIGHT / span_y)
-    # Councils far apart north to south make a narrow picture; centre it in the full width so
-    # their names (wider than the outlines) have room on a phone too.
-    left = (WIDTH - span_x * scale) / 2
-    paths = {}
-    labels = {}
-    for council_id, geometry in shapes.items():
-        inside = geometry.representative_point()
-        x = left + (inside.x - min_lng) * lat_factor * scale
-        # A name reads away from the nearer edge, so it never runs off the picture.
-        anchor = "middle" if WIDTH / 3 <= x <= 2 * WIDTH / 3 else (
-            "start" if x < WIDTH / 2 else "end")
-        labels[council_id] = (round(x, 1), round((max_lat - inside.y) * scale, 1), anchor)
-        simple = geometry.simplify(1.5 / scale, preserve_topology=True)
-        parts = []
-        for polygon in getattr(simple, "geoms", [simple]):
-            for ring in [polygon.exterior, *polygon.interiors]:
-                parts.append("M" + "L".join(
-                    f"{left + (x - min_lng) * lat_factor * scale:.1f},"
-                    f"{(max_lat - y) * scale:.1f}"
-                    for x, y in ring.coords) + "Z")
-        paths[council_id] = "".join(parts)
-    return {"paths": paths, "labels": labels, "width": WIDTH, "height": round(span_y * scale)}
-
-
-def councils_map(councils: list) -> dict | None:
-    """Every council's outline in one picture, each a link to its home page."""
-    key = []
+def councils_map(councils: list) -> list[dict] | None:
+    """Each council's outline as a small picture of its own, to pick it by its shape. Councils
+    of one deployment can be an ocean apart, so one shared map would shrink them to dots."""
+    drawn = []
     for council in councils:
         try:
-            key.append((council.id, id(council_shape(council_id=council.id))))
+            geometry = council_shape(council_id=council.id)
         except KeyError:
             continue
-    if not key:
-        return None
-    drawn = _councils_outline(tuple(key))
-    return {"width": drawn["width"], "height": drawn["height"],
-            "councils": [{"council": c, "path": drawn["paths"][c.id],
-                          "x": drawn["labels"][c.id][0], "y": drawn["labels"][c.id][1],
-                          "anchor": drawn["labels"][c.id][2]}
-                         for c in councils if c.id in drawn["paths"]]}
+        outline = _outline(council.id, id(geometry))
+        if outline is not None:
+            drawn.append({"council": council, "path": outline.path, "width": outline.width,
+                          "height": outline.height})
+    return drawn or None
