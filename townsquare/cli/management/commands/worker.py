@@ -33,4 +33,9 @@ class Command(BaseCommand):
             from townsquare.messaging.handlers import dispatcher
 
             dispatcher.wake()
+        if not batch:
+            # Retention and clean-up jobs on a clock (core/periodic.py); safe in every worker.
+            from townsquare.core.periodic import periodic_start
+
+            periodic_start()
         call_command("db_worker", *extra, verbosity=options.get("verbosity", 1))
