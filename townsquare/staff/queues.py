@@ -32,6 +32,32 @@ MAX_SAVED_VIEWS = 20
 PRIORITIES = ((1, "1: Urgent"), (2, "2: High"), (3, "3: Normal"), (4, "4: Low"))
 
 
+def _filter_selects(query: dict[str, Any], choices) -> list[dict[str, Any]]:
+    """The queue's drop-down filters: each one's options, and which of them are chosen."""
+
+    def select(key: str, label: str, empty: str, options, default: str = "") -> dict[str, Any]:
+        raw = query.get(key, default)
+        chosen = {str(v) for v in (raw if isinstance(raw, list) else [raw])}
+        return {"key": key, "label": label, "empty": empty,
+                "options": [(str(value), text, str(value) in chosen) for value, text in options]}
+
+    return [
+        select("status", "Open or closed", "",
+               [("open", "Open"), ("closed", "Closed"), ("all", "All")], default="open"),
+        select("state", "Status", "Any status", choices.states),
+        select("service", "Service", "Any service", choices.services),
+        select("area", "Ward", "Any ward", choices.areas.items()),
+        select("team", "Team", "Any team", choices.teams.items()),
+        select("sla", "Due", "Any time", [("overdue", "Overdue"),
+                                          ("due_soon", "Due within 24 hours"),
+                                          ("on_track", "On track")]),
+        select("assigned", "Assigned", "Anyone or no one", [
+            ("me", "Assigned to me"), ("unassigned", "Unassigned"),
+            ("others", "Assigned to others")]),
+        select("priority", "Priority", "Any priority", PRIORITIES),
+    ]
+
+
 def _builtin_views(request: HttpRequest) -> list[tuple[str, QueueFilter]]:
     staff = request.staff
     views = [("All open", QueueFilter()),
@@ -106,6 +132,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "result": result,
         "rows": rows,
         "choices": choices,
+        "filter_selects": _filter_selects(query, choices),
         "sorts": SORT_LABELS,
         "sort_label": SORT_LABELS[sort],
         "priorities": PRIORITIES,
