@@ -86,29 +86,36 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     version = listing.versions[row["service_version_id"]]
     workflow = workflow_for_version(version, language=get_language())
     is_application = version.document["kind"] == "application"
+    council = listing.councils[row["council_id"]]
+    summary = {
+        "reference": row["reference"],
+        "service_name": listing.services[row["service_id"]].display_name,
+        "council_name": council.name,
+        "status_name": workflow.state(row["state"]).name,
+        "is_open": row["is_open"],
+        "is_application": is_application,
+        "status_notes": row["status_notes"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+        "place": row["address"] or (f"{row['lat']:.5f}, {row['lng']:.5f}"
+                                    if row["lat"] is not None else ""),
+        "location_approximate": row["location_approximate"],
+        "description": row["description"],
+        "support_count": row["support_count"],
+        "duplicate_of": listing.duplicates_of.get(row["duplicate_of_id"]),
+    }
+    # What live.js fetches again on each change: only what that fragment shows is worked out.
+    fragment = request.GET.get("fragment")
+    if fragment == "summary":
+        return render(request, "track/summary.html", {"case": summary})
     events = public_timelines(case_ids=[row["id"]])[row["id"]]
     timeline = [_note(event, workflow, is_application) for event in reversed(events)]
-    council = listing.councils[row["council_id"]]
+    if fragment == "timeline":
+        return render(request, "track/timeline.html", {"timeline": timeline})
     context = {
         "page_council": council,
-        "case": {
-            "reference": row["reference"],
-            "service_name": listing.services[row["service_id"]].display_name,
-            "council_name": council.name,
-            "status_name": workflow.state(row["state"]).name,
-            "is_open": row["is_open"],
-            "is_application": is_application,
-            "status_notes": row["status_notes"],
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
-            "expected_at": row["resolve_due_at"] if row["is_open"] else None,
-            "place": row["address"] or (f"{row['lat']:.5f}, {row['lng']:.5f}"
-                                        if row["lat"] is not None else ""),
-            "location_approximate": row["location_approximate"],
-            "description": row["description"],
-            "support_count": row["support_count"],
-            "duplicate_of": listing.duplicates_of.get(row["duplicate_of_id"]),
-        },
+        "case": summary,
         "photos": listing.media.get(row["id"], []),
         "map": None if is_application else static_map.case_map(
             council_id=row["council_id"], lat=row["lat"], lng=row["lng"]),
@@ -120,10 +127,6 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         and row["id"] in following.followed_ids(user=request.user),
         "followed": request.GET.get("followed", "")[:10],
     }
-    fragment = request.GET.get("fragment")
-    if fragment in ("timeline", "summary"):
-        # What live.js fetches again when the case changes.
-        return render(request, f"track/{fragment}.html", context)
     return render(request, "track/case.html", context)
 
 
