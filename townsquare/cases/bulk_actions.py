@@ -24,6 +24,7 @@ from townsquare.cases.services import (
     cases_transition,
 )
 from townsquare.core.errors import DomainError, InvalidInput
+from townsquare.core.numbers import whole_number
 from townsquare.councils.models import Team
 
 MAX_BULK = 1000
@@ -51,7 +52,7 @@ def parse_selection(values: list[str]) -> list[Selected]:
     for value in values:
         reference, _, revision = (value or "").strip().upper().partition("@")
         if reference and reference not in seen and len(reference) <= 20:
-            seen[reference] = Selected(reference, int(revision) if revision.isdigit() else None)
+            seen[reference] = Selected(reference, whole_number(revision))
     return list(seen.values())
 
 

@@ -24,6 +24,7 @@ from townsquare.catalogue.selectors import services_by_id, versions_by_id, workf
 from townsquare.core.caching import StampedValues
 from townsquare.core.errors import PermissionDenied
 from townsquare.core.models import Event
+from townsquare.core.numbers import whole_number
 from townsquare.councils.models import Area, Team
 
 STATUSES = ("open", "closed", "all")
@@ -84,7 +85,7 @@ class QueueFilter:
 
 
 def _ints(values: list[str]) -> tuple[int, ...]:
-    return tuple(sorted({int(v) for v in values if v.isdigit() and len(v) < 19}))
+    return tuple(sorted({n for n in map(whole_number, values) if n is not None}))
 
 
 def _date(value: str, name: str, problems: dict[str, str]) -> dt.date | None:

@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Q
 
 from townsquare.core.caching import StampedCache
 from townsquare.core.errors import InvalidInput, NotFound
+from townsquare.core.numbers import whole_number
 from townsquare.councils.gazetteer import PlaceMatch, match_rank, normalise
 from townsquare.councils.models import Area, Council, Place, Team
 from townsquare.geo.boundaries import BoundaryIndex
@@ -255,10 +256,10 @@ def council_boundaries_geojson(*, council_id: int) -> dict:
 def place_by_key(*, key: str) -> PlaceMatch | None:
     """The place a search result stood for ("council:ID", "ward:ID" or "place:ID"), or None."""
     kind, _sep, raw_id = key.partition(":")
-    if not raw_id.isdigit():
+    item_id = whole_number(raw_id)
+    if item_id is None:
         return None
     registry = _registry.get()
-    item_id = int(raw_id)
     if kind == "council" and item_id in registry.by_id:
         return _council_match(registry, registry.by_id[item_id], 0)
     if kind == "ward" and registry.area_councils.get(item_id) in registry.by_id:

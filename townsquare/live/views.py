@@ -24,6 +24,7 @@ from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.selectors import case_get_for_user, public_case_by_reference
 from townsquare.core.errors import DomainError
+from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import council_get
 from townsquare.live.broker import LiveEvent, Subscription, broker, events_after
 
@@ -43,7 +44,7 @@ TOPICS = ("queue", "dashboard", "events")
 
 def _last_event_id(request: HttpRequest) -> int | None:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or ""
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+    return whole_number(raw)
 
 
 def _message(event: LiveEvent, *, internal: bool) -> str:

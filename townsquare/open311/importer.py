@@ -45,6 +45,7 @@ from townsquare.catalogue.schema import (
     SCHEMA,
     template_problems,
 )
+from townsquare.core.numbers import whole_number
 
 SERVICE_TYPES = ("realtime", "batch", "blackbox")
 DEFAULT_GROUP = "General"
@@ -520,7 +521,7 @@ def _order(read: _Reader, *, default: int) -> int:
     value = read.record.get("order")
     if isinstance(value, str):
         value = value.strip()
-        value = int(value) if value.isdigit() else value
+        value = value if whole_number(value) is None else whole_number(value)
     if value in (None, "", "null"):
         return default
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:

@@ -25,6 +25,7 @@ from townsquare.catalogue.selectors import (
     services_for_council,
 )
 from townsquare.core.errors import InvalidInput, NotFound
+from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.portal import drafts
 from townsquare.portal.account import see_other
@@ -263,8 +264,8 @@ def documents(request: HttpRequest, key: str) -> HttpResponse:
         action = request.POST.get("action", "continue")
         remove = request.POST.get("remove", "")
         upload = request.FILES.get("document")
-        if remove.isdigit():
-            drafts.document_remove(draft, int(remove))
+        if whole_number(remove) is not None:
+            drafts.document_remove(draft, whole_number(remove))
             return redirect(request.get_full_path())
         if upload is not None:
             if draft.documents.count() >= MAX_DOCUMENTS_PER_APPLICATION:

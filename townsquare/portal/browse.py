@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from townsquare.cases.selectors import PublicSearch, public_cases_search
 from townsquare.catalogue.selectors import services_for_council
 from townsquare.core.errors import NotFound
+from townsquare.core.numbers import whole_number
 from townsquare.councils.gazetteer import PlaceMatch
 from townsquare.councils.selectors import council_get, council_list, place_by_key
 from townsquare.geo.points import Point
@@ -50,7 +51,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         except NotFound:
             errors["council"] = _("Select a council from the list")
     page = params.get("page", "1")
-    page = int(page) if page.isdigit() and 1 <= int(page) <= MAX_PAGE else 1
+    page = whole_number(page, largest=MAX_PAGE) or 1
 
     bbox, center, radius = _where(place, council)
     filters = {k: params.get(k, "").strip() for k in ("service", "status", "from", "to")}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from townsquare.cases.selectors import MapFilter, public_map_cells, public_map_points
 from townsquare.catalogue.selectors import services_by_id, services_for_council
 from townsquare.core.errors import NotFound
+from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import council_boundaries_geojson, council_get
 
 # Zoom levels (Leaflet's) from which reports are drawn one by one rather than counted per cell,
@@ -110,7 +111,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     try:
         bbox = _bbox(request.GET.get("bbox", ""))
         raw_zoom = request.GET.get("zoom", "12")
-        if not raw_zoom.isdigit() or int(raw_zoom) > 22:
+        if whole_number(raw_zoom, largest=22) is None:
             raise BadMapQuery(_("zoom must be a whole number from 0 to 22"))
         search = map_filter_from(request.GET, bbox=bbox)
     except BadMapQuery as exc:

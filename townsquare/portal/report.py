@@ -53,6 +53,7 @@ from townsquare.catalogue.selectors import (
     services_for_council,
 )
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
+from townsquare.core.numbers import whole_number
 from townsquare.councils.gazetteer import PlaceMatch, normalise
 from townsquare.councils.models import Council
 from townsquare.councils.selectors import council_get, council_list, place_by_key
@@ -274,9 +275,9 @@ def _location(council: Council, data: Any) -> tuple[Location, dict[str, str]]:
         return Location(point=Point(place.lat, place.lng), place_name=place.name), {}
     area = data.get("area", "").strip()
     if area:
-        if not area.isdigit():
+        if whole_number(area) is None:
             return Location(), {"area": _("Select a ward from the list")}
-        return Location(area_id=int(area)), {}
+        return Location(area_id=whole_number(area)), {}
     return Location(), {"area": _("Show where the problem is: place a pin on the map, search "
                                   "for a street or place, or select the ward")}
 

@@ -19,6 +19,7 @@ from townsquare.accounts.staffing import (
     staff_of_council,
 )
 from townsquare.core.errors import DomainError, InvalidInput
+from townsquare.core.numbers import whole_number
 from townsquare.councils.administration import (
     MAX_AREAS,
     areas_import,
@@ -96,9 +97,9 @@ def staff_members(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         op = request.POST.get("op", "")
         user_id = request.POST.get("user", "")
-        user_id = int(user_id) if user_id.isdigit() else 0
+        user_id = whole_number(user_id) or 0
         team = request.POST.get("team", "")
-        team_id = int(team) if team.isdigit() else None
+        team_id = whole_number(team)
         try:
             if op == "add":
                 user, password = staff_member_add(
@@ -151,7 +152,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             if op == "revoke":
                 key_id = request.POST.get("key", "")
                 key = ApiKey.objects.filter(council=staff.council,
-                                            id=int(key_id) if key_id.isdigit() else 0).first()
+                                            id=whole_number(key_id) or 0).first()
                 if key is None:
                     raise InvalidInput("No such key")
                 api_key_revoke(key=key, actor=staff.principal.as_actor())

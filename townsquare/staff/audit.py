@@ -13,6 +13,7 @@ from townsquare.accounts import policies
 from townsquare.accounts.staffing import staff_of_council
 from townsquare.cases.audit import AuditFilter, audit_page, audit_rows
 from townsquare.cases.sla import LOCAL
+from townsquare.core.numbers import whole_number
 from townsquare.staff.access import staff_render, staff_view
 
 PAGE = 50
@@ -41,7 +42,7 @@ def _filter(request: HttpRequest) -> tuple[AuditFilter, dict[str, str]]:
         if "from" in dates else None
     end = dt.datetime.combine(dates["to"] + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL) \
         if "to" in dates else None
-    return AuditFilter(user_id=int(person) if person.isdigit() else None,
+    return AuditFilter(user_id=whole_number(person),
                        reference=request.GET.get("case", "").strip()[:20],
                        start=start, end=end,
                        kind=request.GET.get("kind", "").strip()[:40]), problems
@@ -62,7 +63,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before", "")
     events, references = audit_page(principal=staff.principal, council_id=staff.council.id,
                                     audit=audit_filter,
-                                    before_id=int(before) if before.isdigit() else None,
+                                    before_id=whole_number(before),
                                     limit=PAGE + 1)
     more = len(events) > PAGE
     events = events[:PAGE]

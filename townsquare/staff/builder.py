@@ -36,6 +36,7 @@ from townsquare.catalogue.documents import (
 from townsquare.catalogue.models import ServiceDraft, ServiceTemplate
 from townsquare.catalogue.schema import DATATYPES, FMS_STATUSES, ROLES
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from townsquare.core.numbers import whole_number
 from townsquare.councils.models import Team
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.diagram import workflow_diagram
@@ -94,8 +95,8 @@ def new(request: HttpRequest) -> HttpResponse:
             elif start == "copy":
                 service_id = posted.get("service", "")
                 draft = draft_from_service(council=staff.council,
-                                           service_id=int(service_id) if service_id.isdigit()
-                                           else 0, actor=staff.principal)
+                                           service_id=whole_number(service_id) or 0,
+                                           actor=staff.principal)
             else:
                 raise InvalidInput({"start": ["Choose how to start"]})
             return redirect("staff:builder_draft", draft_id=draft.id)
@@ -242,7 +243,8 @@ def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 
 def _index(value: str) -> int:
-    return int(value) if value.isdigit() else -1
+    number = whole_number(value)
+    return -1 if number is None else number
 
 
 @require_POST

@@ -11,6 +11,7 @@ from townsquare.cases.bulk_actions import MAX_BULK, Selected, cases_bulk_apply, 
 from townsquare.cases.queues import parse_filter, queue_references
 from townsquare.core import clock
 from townsquare.core.errors import InvalidInput
+from townsquare.core.numbers import whole_number
 from townsquare.councils.models import Team
 from townsquare.staff.access import safe_next, staff_render, staff_view
 
@@ -34,18 +35,19 @@ def bulk(request: HttpRequest) -> HttpResponse:
     assignee_id = None
     if action == "assign":
         team_value = request.POST.get("team", "")
-        if team_value.isdigit():
-            team = Team.objects.filter(id=int(team_value), council_id=staff.council.id).first()
+        if whole_number(team_value) is not None:
+            team = Team.objects.filter(id=whole_number(team_value),
+                                       council_id=staff.council.id).first()
         person = request.POST.get("assignee", "")
         assignee_id = staff.principal.user_id if person == "me" else (
-            int(person) if person.isdigit() else None)
+            whole_number(person))
     priority = request.POST.get("priority", "")
     try:
         outcomes = cases_bulk_apply(
             selection=selection, actor=staff.principal, council_id=staff.council.id,
             action=action, to_state=request.POST.get("to_state", "")[:50],
             message=request.POST.get("message", "")[:4000], team=team, assignee_id=assignee_id,
-            priority=int(priority) if priority.isdigit() else None)
+            priority=whole_number(priority, largest=9))
     except InvalidInput as exc:
         request.session[RESULT] = {"error": exc.message, "back": back}
         return redirect("staff:bulk_result")

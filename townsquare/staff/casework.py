@@ -30,6 +30,7 @@ from townsquare.cases.sla import sla_state
 from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from townsquare.core.numbers import whole_number
 from townsquare.councils.models import Team
 from townsquare.messaging.selectors import deliveries_for_case
 from townsquare.staff.access import staff_render, staff_view
@@ -207,8 +208,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _revision(request: HttpRequest) -> int | None:
-    value = request.POST.get("revision", "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.POST.get("revision", ""))
 
 
 def _handle(request: HttpRequest, reference: str, form: str, action, success: str
@@ -258,7 +258,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         team_value = request.POST.get("team", "")
         team = None
         if team_value:
-            team = Team.objects.filter(id=int(team_value) if team_value.isdigit() else 0,
+            team = Team.objects.filter(id=whole_number(team_value) or 0,
                                        council_id=case.council_id).first()
             if team is None:
                 raise InvalidInput({"team": ["Choose one of the council's teams"]})
@@ -284,7 +284,7 @@ def priority(request: HttpRequest, reference: str) -> HttpResponse:
 
     def act(case):
         return case_set_priority(case=case, actor=request.staff.principal,
-                                 priority=int(value) if value.isdigit() else 0,
+                                 priority=whole_number(value, largest=9) or 0,
                                  expected_revision=_revision(request))
 
     return _handle(request, reference, "priority", act, "Priority saved")

@@ -18,6 +18,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from townsquare.accounts import policies
+from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import area_for_point
 from townsquare.insights import charts
 from townsquare.insights.selectors import Dashboard, Filters, dashboard_get, default_filters
@@ -59,13 +60,13 @@ def _parse_filters(request: HttpRequest, dashboard_defaults: Filters, services: 
         dates = {"start": start, "end": end}
     service_id = team_id = None
     if raw["service"]:
-        if raw["service"].isdigit() and int(raw["service"]) in services:
-            service_id = int(raw["service"])
+        if whole_number(raw["service"]) in services:
+            service_id = whole_number(raw["service"])
         else:
             errors["service"] = "Choose a service from the list"
     if raw["team"]:
-        if raw["team"].isdigit() and int(raw["team"]) in teams:
-            team_id = int(raw["team"])
+        if whole_number(raw["team"]) in teams:
+            team_id = whole_number(raw["team"])
         else:
             errors["team"] = "Choose a team from the list"
     return FilterForm(Filters(dates["start"], dates["end"], service_id, team_id), errors, raw)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from townsquare.accounts import policies
 from townsquare.core.errors import DomainError, InvalidInput, NotFound
+from townsquare.core.numbers import whole_number
 from townsquare.messaging import rendering, selectors, services
 from townsquare.messaging.defaults import KEYS, Words
 from townsquare.messaging.mailbox import mailbox_get, mailbox_list
@@ -82,7 +83,7 @@ def watch(request: HttpRequest) -> HttpResponse:
         flash.success(request, "You will no longer get emails about new cases.")
     else:
         team_id = request.POST.get("team", "")
-        team = council.teams.filter(pk=team_id).first() if team_id.isdigit() else None
+        team = council.teams.filter(pk=whole_number(team_id) or 0).first()
         if team_id and team is None:
             flash.error(request, "Choose a team from the list.")
         else:
