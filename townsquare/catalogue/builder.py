@@ -17,6 +17,7 @@ from django.db import transaction
 from townsquare.accounts import policies
 from townsquare.accounts.principal import Principal
 from townsquare.catalogue.documents import TemplateFileError, library_files, load_template_file
+from townsquare.catalogue.editing import blank_template
 from townsquare.catalogue.events import (
     ServiceAvailabilitySet,
     ServiceDraftDeleted,
@@ -69,6 +70,21 @@ def draft_create(*, council: Council, document: dict[str, Any], actor: Principal
     return draft
 
 
+def draft_from_scratch(*, council: Council, code: str, name: str, kind: str,
+                       actor: Principal) -> ServiceDraft:
+    """A small valid service to build on, routed to the council's first team."""
+    _require_admin(actor, council.id)
+    document = blank_template(code=code, name=name, kind=kind)
+    if ServiceTemplate.objects.filter(council=council, code=document["code"]).exists():
+        raise InvalidInput({"code": [f"{council.name} already has a service with this code: "
+                                     "choose another"]})
+    teams = list(Team.objects.filter(council=council).order_by("name")
+                 .values_list("code", flat=True))
+    if teams and "general" not in teams:
+        document["routing"]["team"] = teams[0]
+    return draft_create(council=council, document=document, actor=actor, source="scratch")
+
+
 def draft_from_library(*, council: Council, file_name: str, actor: Principal) -> ServiceDraft:
     for name, document in library_templates():
         if name == file_name:
@@ -83,7 +99,8 @@ def draft_from_service(*, council: Council, service_id: int, actor: Principal
     council's (templates are shared knowledge between councils, never their cases)."""
     service = (ServiceTemplate.objects.select_related("current_version", "council")
                .filter(id=service_id, current_version__isnull=False).first())
-    if service is None:
+    # Another council shares what it offers the public; what it has retired stays its own.
+    if service is None or (service.council_id != council.id and not service.is_active):
         raise NotFound("No such published service")
     return draft_create(council=council, document=service.current_version.document,
                         actor=actor, source=f"service:{service.council.slug}/{service.code}")
@@ -126,12 +143,34 @@ def draft_delete(*, draft: ServiceDraft, actor: Principal) -> None:
         draft.delete()
 
 
+def draft_changes_own_service(draft: ServiceDraft) -> bool:
+    """Whether the draft was started from one of the council's own services (so publishing it
+    is meant to make that service's next version), rather than being a new service."""
+    return draft.source == f"service:{draft.council.slug}/{draft.document.get('code', '')}" \
+        or draft.source == "import"
+
+
+def draft_target(draft: ServiceDraft) -> ServiceTemplate | None:
+    """The council's service that publishing this draft would make a new version of (the one
+    with its code), or None when publishing adds a new service."""
+    code = draft.document.get("code")
+    if not isinstance(code, str):
+        return None
+    return ServiceTemplate.objects.filter(council_id=draft.council_id, code=code).first()
+
+
 def draft_problems(draft: ServiceDraft) -> list[TemplateProblem]:
     """What stops the draft from being published: the template rules, then the council's own
-    facts (the team it routes to must exist)."""
+    facts (the team it routes to must exist; a new service must not take the code of one the
+    council already has, which would silently replace it)."""
     problems = template_problems(draft.document)
     if problems:
         return problems
+    existing = draft_target(draft)
+    if existing is not None and not draft_changes_own_service(draft):
+        return [TemplateProblem("code", f"{draft.council.name} already has a service with the "
+                                f"code {existing.code!r} ({existing.name}). Give this one "
+                                "another code, or change that service instead")]
     team = draft.document["routing"]["team"]
     if not Team.objects.filter(council_id=draft.council_id, code=team).exists():
         return [TemplateProblem("routing.team", f"{draft.council.name} has no team {team!r}")]

@@ -99,9 +99,18 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise InvalidInput(errors)
 
 
-def basics_update(document: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+def basics_update(document: dict[str, Any], data: dict[str, Any], *,
+                  code_editable: bool = False) -> dict[str, Any]:
+    """The name, group, description, keywords and kinds; the code too while the draft is a new
+    service (a published service's code is its identity in URLs, Open311 and open data)."""
     doc = copy.deepcopy(document)
     errors: dict[str, list[str]] = {}
+    if code_editable and "code" in data:
+        code = str(data.get("code", "")).strip()
+        if not _PUBLIC_CODE.match(code):
+            errors["code"] = ["Use letters, digits, _ and - (for example street_bins), at most 64"]
+        else:
+            doc["code"] = code
     doc["name"] = _text(data, "name", required=True, limit=200, errors=errors, label="a name")
     doc["group"] = _text(data, "group", required=True, limit=100, errors=errors,
                          label="a group")

@@ -29,9 +29,12 @@ def template_publish(*, council: Council, document: dict[str, Any], actor: Actor
         template = (ServiceTemplate.objects.select_for_update()
                     .filter(council=council, code=document["code"]).first())
         if template is None:
+            # A new service is offered at once; a new version of a retired one stays retired
+            # until someone offers it again.
             template = ServiceTemplate.objects.create(
                 council=council, code=document["code"], name=document["name"],
                 group=document["group"], kind=document["kind"], privacy=document["privacy"],
+                is_active=True,
             )
         current = template.current_version
         if current is not None and current.document == document:
@@ -46,7 +49,6 @@ def template_publish(*, council: Council, document: dict[str, Any], actor: Actor
         template.group = document["group"]
         template.kind = document["kind"]
         template.privacy = document["privacy"]
-        template.is_active = True
         template.save()
         append_event(
             ServicePublished(service_id=template.id, code=template.code, version=number),

@@ -16,13 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from townsquare.accounts import policies
 from townsquare.catalogue import editing
 from townsquare.catalogue.builder import (
+    draft_changes_own_service,
     draft_create,
     draft_delete,
     draft_from_library,
+    draft_from_scratch,
     draft_from_service,
     draft_get,
     draft_problems,
     draft_publish,
+    draft_target,
     draft_update,
     library_templates,
     service_set_active,
@@ -79,15 +82,10 @@ def new(request: HttpRequest) -> HttpResponse:
         posted = request.POST.dict()
         try:
             if start == "scratch":
-                document = editing.blank_template(code=posted.get("code", "").strip(),
-                                                  name=posted.get("name", ""),
-                                                  kind=posted.get("kind", ""))
-                teams = list(Team.objects.filter(council=staff.council)
-                             .values_list("code", flat=True))
-                if teams and "general" not in teams:
-                    document["routing"]["team"] = teams[0]
-                draft = draft_create(council=staff.council, document=document,
-                                     actor=staff.principal, source="scratch")
+                draft = draft_from_scratch(council=staff.council,
+                                           code=posted.get("code", "").strip(),
+                                           name=posted.get("name", ""),
+                                           kind=posted.get("kind", ""), actor=staff.principal)
             elif start == "library":
                 draft = draft_from_library(council=staff.council,
                                            file_name=posted.get("file", ""),
@@ -201,9 +199,12 @@ def _context(request: HttpRequest, draft: ServiceDraft, section: str, *,
                             "to": t.get("to"), "roles": t.get("roles", [])})
     teams = list(Team.objects.filter(council=draft.council).order_by("name")
                  .values_list("code", "name"))
+    changes_own = draft_changes_own_service(draft)
     return {
         "draft": draft,
         "doc": document,
+        "code_editable": not changes_own,
+        "target": draft_target(draft) if changes_own else None,
         "section": section,
         "sections": SECTIONS,
         "problems": problems,
@@ -275,7 +276,8 @@ def draft_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
             draft_delete(draft=draft, actor=staff.principal)
             return redirect("staff:builder")
         ops = {
-            "basics": lambda: editing.basics_update(doc, data),
+            "basics": lambda: editing.basics_update(
+                doc, data, code_editable=not draft_changes_own_service(draft)),
             "rules": lambda: editing.rules_update(
                 doc, data, team_codes=list(Team.objects.filter(council=draft.council)
                                            .values_list("code", flat=True))),

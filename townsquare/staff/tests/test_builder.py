@@ -158,3 +158,54 @@ def test_other_councils_drafts_are_not_found(council, other_council, staff_clien
         "start": "scratch", "name": "Thing", "code": "thing", "kind": "report"}))
     theirs = staff_client("council_admin", target=other_council, email="admin@otherby.test")
     assert theirs.get(f"/staff/services/drafts/{draft_id}/").status_code == 404
+
+
+def test_a_copy_never_silently_replaces_a_service_of_the_same_code(council, other_council,
+                                                                  staff_client):
+    admin = staff_client("council_admin")
+    ours = ServiceTemplate.objects.get(council=council, code="pothole")
+    versions = ours.versions.count()
+    taken = admin.post("/staff/services/new", {"start": "scratch", "name": "Potholes again",
+                                               "code": "pothole", "kind": "report"})
+    assert taken.status_code == 400 and "already has a service with this code" in \
+        taken.content.decode()
+
+    theirs = ServiceTemplate.objects.get(council=other_council, code="pothole")
+    draft_id = _draft_id(admin.post("/staff/services/new", {"start": "copy",
+                                                            "service": theirs.id}))
+    page = admin.get(f"/staff/services/drafts/{draft_id}/").content.decode()
+    assert "already has a service with the code &#x27;pothole&#x27;" in page
+    assert edit(admin, draft_id, "publish").status_code == 400
+    assert ours.versions.count() == versions
+
+    draft = ServiceDraft.objects.get(pk=draft_id)
+    assert edit(admin, draft_id, "basics", section="basics", code="pothole_otherby",
+                name=draft.document["name"], group=draft.document["group"],
+                description=draft.document["description"], kind="report",
+                open311_type="realtime").status_code == 302
+    page = admin.get(f"/staff/services/drafts/{draft_id}/").content.decode()
+    assert "as a new service" in page
+    assert edit(admin, draft_id, "publish").status_code == 302
+    assert ServiceTemplate.objects.get(council=council, code="pothole_otherby").is_active
+    assert ours.versions.count() == versions
+
+
+def test_changing_a_retired_service_keeps_it_retired(council, other_council, staff_client):
+    admin = staff_client("council_admin")
+    ours = ServiceTemplate.objects.get(council=council, code="pothole")
+    admin.post(f"/staff/services/{ours.id}/availability", {"active": "no"})
+    ours.refresh_from_db()
+    assert not ours.is_active
+    draft_id = _draft_id(admin.post("/staff/services/new", {"start": "copy", "service": ours.id}))
+    page = admin.get(f"/staff/services/drafts/{draft_id}/").content.decode()
+    assert "stays retired" in page and "Code" not in page.split("Save basics")[0].split(
+        "Basics</h2>")[1]
+    edit(admin, draft_id, "field_add", label="Any cones?", code="cones", datatype="string")
+    assert edit(admin, draft_id, "publish").status_code == 302
+    ours.refresh_from_db()
+    assert ours.current_version.number == 2 and not ours.is_active
+
+    # Another council cannot copy what this one has retired.
+    theirs = staff_client("council_admin", target=other_council, email="admin@otherby.test")
+    assert theirs.post("/staff/services/new", {"start": "copy", "service": ours.id}
+                       ).status_code == 400
