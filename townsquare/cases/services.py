@@ -340,13 +340,19 @@ def _transition_locked(case: Case, *, to_state: str, actor: Principal, message: 
     # The template's words for the new state, unless the officer wrote their own.
     message = message or target.message
     now = clock.now()
+    if not case.is_open and not target.is_closed:
+        # Reopened: it gets the service's time to close again from now, as a new report
+        # would, rather than counting as overdue from the day it was first made.
+        _response_due, case.resolve_due_at = due_times(
+            case.service_version.document["sla"], now,
+            region=region_for_gss(case.council.gss_code))
     case.state = to_state
     case.is_open = not target.is_closed
     case.closed_at = now if target.is_closed else None
     case.status_notes = message or case.status_notes
     _touch(case, now)
     case.save(update_fields=["state", "is_open", "closed_at", "updated_at", "revision",
-                             "responded_at", "status_notes"])
+                             "responded_at", "status_notes", "resolve_due_at"])
     append_event(
         events.CaseTransitioned(case_id=case.id, reference=case.reference,
                                 from_state=from_state, to_state=to_state, message=message),

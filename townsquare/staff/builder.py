@@ -44,6 +44,10 @@ from townsquare.councils.models import Team
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.diagram import workflow_diagram
 
+CALENDAR_LABELS = {"working_days": "working hours: the clock stops at weekends and on bank "
+                                   "holidays",
+                   "office_hours": "office hours, 9am to 5pm on working days",
+                   "elapsed": "every hour, nights and weekends included"}
 SECTIONS = (("basics", "Basics"), ("fields", "Questions"), ("workflow", "Workflow"),
             ("rules", "Time limits, routing and privacy"), ("messages", "Messages"),
             ("preview", "Preview"), ("yaml", "YAML"))
@@ -192,11 +196,15 @@ def _context(request: HttpRequest, draft: ServiceDraft, section: str, *,
     workflow = document.get("workflow") if isinstance(document.get("workflow"), dict) else {}
     fields = sorted([f for f in document.get("fields") or [] if isinstance(f, dict)],
                     key=lambda f: f.get("order", 0))
+    names = {s.get("code"): s.get("name") or s.get("code")
+             for s in workflow.get("states") or [] if isinstance(s, dict)}
     transitions = []
     for i, t in enumerate(workflow.get("transitions") or []):
         sources = [t.get("from")] if isinstance(t.get("from"), str) else t.get("from") or []
-        transitions.append({"index": i, "name": t.get("name", ""), "from": sources,
-                            "to": t.get("to"), "roles": t.get("roles", [])})
+        transitions.append({"index": i, "name": t.get("name", ""),
+                            "from": [names.get(c, c) for c in sources],
+                            "to": names.get(t.get("to"), t.get("to")),
+                            "roles": [ROLE_LABELS.get(r, r) for r in t.get("roles", [])]})
     teams = list(Team.objects.filter(council=draft.council).order_by("name")
                  .values_list("code", "name"))
     changes_own = draft_changes_own_service(draft)
@@ -379,11 +387,16 @@ def _service(request: HttpRequest, service_id: int) -> ServiceTemplate:
 def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     service = _service(request, service_id)
     document = service.current_version.document if service.current_version else {}
+    sla = document.get("sla") or {}
+    team_code = (document.get("routing") or {}).get("team", "")
+    team = Team.objects.filter(council=service.council, code=team_code).first()
     return staff_render(request, "staff/builder/service.html", {
         "service": service, "versions": versions_of(service=service),
         "notice": request.session.pop("staff.builder_notice", ""),
         "diagram": workflow_diagram(document.get("workflow", {})),
         "doc": document,
+        "calendar": CALENDAR_LABELS.get(sla.get("calendar", "working_days"), ""),
+        "team": team.name if team else team_code,
     })
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -140,3 +141,21 @@ def test_reopen_is_a_supervisor_transition(council, report, staff_client):
     supervisor.post(f"/staff/cases/{case.reference}/transition",
                     {"to_state": "in_progress", "revision": case.revision})
     assert Case.objects.get(pk=case.pk).is_open
+
+
+def test_a_reopened_case_gets_its_time_to_close_again(council, report, staff_client):
+    from townsquare.core import clock
+
+    case = report()
+    agent, supervisor = staff_client("agent"), staff_client("supervisor")
+    agent.post(f"/staff/cases/{case.reference}/transition",
+               {"to_state": "fixed", "revision": case.revision})
+    # Closed long ago: its first time to close is long past.
+    long_ago = clock.now() - dt.timedelta(days=90)
+    Case.objects.filter(pk=case.pk).update(resolve_due_at=long_ago)
+    case.refresh_from_db()
+    supervisor.post(f"/staff/cases/{case.reference}/transition",
+                    {"to_state": "in_progress", "revision": case.revision})
+    case.refresh_from_db()
+    assert case.is_open and case.resolve_due_at > clock.now()
+    assert "Overdue" not in supervisor.get(f"/staff/cases/{case.reference}").content.decode()
