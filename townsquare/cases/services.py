@@ -418,8 +418,10 @@ def case_assign(
     team: Team | None = None,
     assignee_id: int | None = None,
     expected_revision: int | None = None,
+    clear_team: bool = False,
 ) -> Case:
-    """Give a case to a team and/or a person of the case's council (None clears the person)."""
+    """Give a case to a team and/or a person of the case's council. A team of None leaves
+    the team as it is unless `clear_team`; an assignee of None clears the person."""
     _require(policies.can_assign_case(actor, case.council_id),
              "You cannot assign cases of this council")
     if team is not None and team.council_id != case.council_id:
@@ -431,7 +433,7 @@ def case_assign(
                            code="bad_assignee")
     with transaction.atomic():
         case = _locked(case, expected_revision)
-        if team is not None:
+        if team is not None or clear_team:
             case.team = team
         case.assignee_id = assignee_id
         _touch(case, clock.now(), responded=False)

@@ -159,7 +159,19 @@ def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
     update_text = (posted or {}).get("message") or next(
         (t["text"] for t in templates if t["code"] == chosen_template), "")
     attachments = casework.case_attachments(case=case)
+    # What the drop-downs show: what this person chose if their change came back (refused, or
+    # a conflict), else the case as it stands.
+    form = (posted or {}).get("form")
+    selected = {
+        "team": posted["team"] if form == "assign" and "team" in posted
+        else str(case.team_id or ""),
+        "assignee": posted["assignee"] if form == "assign" and "assignee" in posted
+        else str(case.assignee_id or ""),
+        "priority": posted["priority"] if form == "priority" and "priority" in posted
+        else str(case.priority),
+    }
     context = {
+        "selected": selected,
         "case": case,
         "state": workflow.states.get(case.state),
         "sla": sla_state(is_open=case.is_open, due_at=case.resolve_due_at, now=now),
@@ -265,13 +277,14 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         person = request.POST.get("assignee", "")
         if person == "me":
             assignee_id = request.staff.principal.user_id
-        elif person.isdigit():
-            assignee_id = int(person)
+        elif whole_number(person) is not None:
+            assignee_id = whole_number(person)
         elif person:
             raise InvalidInput({"assignee": ["Choose a person from the list"]})
         else:
             assignee_id = None
         return case_assign(case=case, actor=request.staff.principal, team=team,
+                           clear_team=team is None,
                            assignee_id=assignee_id, expected_revision=_revision(request))
 
     return _handle(request, reference, "assign", act, "Assignment saved")

@@ -159,3 +159,29 @@ def test_a_reopened_case_gets_its_time_to_close_again(council, report, staff_cli
     case.refresh_from_db()
     assert case.is_open and case.resolve_due_at > clock.now()
     assert "Overdue" not in supervisor.get(f"/staff/cases/{case.reference}").content.decode()
+
+
+def test_a_conflict_keeps_the_choices_made_and_a_team_can_be_cleared(council, report,
+                                                                     staff_client):
+    from townsquare.councils.models import Team
+
+    case = report()
+    first, second = staff_client("agent"), staff_client("agent", email="b@testshire.test")
+    seen = case.revision
+    first.post(f"/staff/cases/{case.reference}/priority", {"priority": "1", "revision": seen})
+    other_team = Team.objects.filter(council=council).exclude(id=case.team_id).first()
+    response = second.post(f"/staff/cases/{case.reference}/assign",
+                           {"team": other_team.id, "assignee": "me", "revision": seen})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert f'<option value="{other_team.id}" selected>' in page
+    assert '<option value="me" selected>Me</option>' in page
+    response = second.post(f"/staff/cases/{case.reference}/priority",
+                           {"priority": "4", "revision": seen})
+    assert '<option value="4" selected>' in response.content.decode()
+
+    case.refresh_from_db()
+    second.post(f"/staff/cases/{case.reference}/assign",
+                {"team": "", "assignee": "", "revision": case.revision})
+    case.refresh_from_db()
+    assert case.team_id is None and case.assignee_id is None
