@@ -32,6 +32,10 @@ def membership_set(*, user: User, council_id: int, role: str, team_id: int | Non
     if role not in Role.values:
         raise InvalidInput({"role": [f"Unknown role {role!r}; expected one of "
                                      f"{', '.join(Role.values)}"]})
+    # Teams live in councils, a layer above; the foreign key reaches them without an import.
+    teams = Membership._meta.get_field("team").related_model.objects
+    if team_id is not None and not teams.filter(id=team_id, council_id=council_id).exists():
+        raise InvalidInput({"team": ["Choose one of the council's teams"]})
     with transaction.atomic():
         existing = Membership.objects.filter(user=user, council_id=council_id).first()
         if existing and (existing.role, existing.team_id) == (role, team_id):
@@ -39,8 +43,6 @@ def membership_set(*, user: User, council_id: int, role: str, team_id: int | Non
         membership, _ = Membership.objects.update_or_create(
             user=user, council_id=council_id, defaults={"role": role, "team_id": team_id}
         )
-        if team_id is not None and membership.team.council_id != council_id:
-            raise InvalidInput({"team": ["That team belongs to another council"]})
         append_event(MembershipSet(user_id=user.pk, role=role, team_id=team_id),
                      council_id=council_id, stream="membership", stream_id=membership.pk,
                      actor=actor or Actor.system())

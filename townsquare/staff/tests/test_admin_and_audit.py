@@ -75,6 +75,23 @@ def test_staff_members_roles_and_reset(council, other_council, staff_client):
     outsider, _ = factories.make_staff(other_council, "agent", email="out@otherby.test")
     admin.post("/staff/admin/staff", {"op": "remove", "user": outsider.pk})
     assert Membership.objects.filter(user=outsider).exists()
+    # A team that does not exist is refused with a message, not a failure.
+    missing = admin.post("/staff/admin/staff", {"op": "change", "user": membership.user_id,
+                                                "role": "agent", "team": 987654})
+    assert missing.status_code == 400 and "Choose one of the council" in missing.content.decode()
+
+
+def test_an_admin_cannot_reset_the_authenticator_of_someone_from_another_council(
+        council, other_council, staff_client):
+    from townsquare.accounts.services import membership_set
+
+    admin = staff_client("council_admin")
+    both, _ = factories.make_staff_signed_in(council, "agent", email="both@testshire.test")
+    membership_set(user=both, council_id=other_council.id, role="council_admin")
+    refused = admin.post("/staff/admin/staff", {"op": "reset", "user": both.pk})
+    assert refused.status_code in (400, 403)
+    assert "ask a platform admin" in refused.content.decode()
+    assert SecondFactor.objects.filter(user_id=both.pk).exists()
 
 
 def test_api_keys(council, staff_client):
