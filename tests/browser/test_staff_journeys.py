@@ -188,6 +188,10 @@ def test_a_supervisor_sees_what_an_agent_cannot(new_page, town):
     expect(agent.get_by_label("Not ours")).to_have_count(0)
     expect(supervisor.get_by_role("group", name="Merge as a duplicate")).to_be_visible()
     expect(supervisor.get_by_label("Not ours")).to_be_visible()
+    # The reporter's contact details are for supervisors and whoever the case is assigned to.
+    expect(agent.locator("#contact-hidden")).to_be_visible()
+    expect(agent.locator("main")).not_to_contain_text("sam@example.org")
+    expect(supervisor.locator("main")).to_contain_text("sam@example.org")
     assert_accessible(supervisor)
 
 

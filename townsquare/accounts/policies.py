@@ -55,7 +55,21 @@ def can_merge_cases(principal: Principal, council_id: int) -> bool:
 
 
 def can_see_reporter(principal: Principal, council_id: int) -> bool:
+    """The reporter's name: every member of staff, to address them."""
     return is_staff_of(principal, council_id)
+
+
+def can_see_reporter_contact(principal: Principal, council_id: int, *, team_id: int | None,
+                             assignee_id: int | None) -> bool:
+    """The reporter's email, phone and private answers: only those who need them to handle
+    the case (data minimisation): supervisors and admins, and an agent the case is assigned
+    to, in person or through their team. An agent who takes the case on sees them."""
+    if _has_at_least(principal, council_id, SUPERVISOR):
+        return True
+    if not is_staff_of(principal, council_id):
+        return False
+    return (assignee_id is not None and assignee_id == principal.user_id) or (
+        team_id is not None and principal.teams.get(council_id) == team_id)
 
 
 def can_manage_services(principal: Principal, council_id: int) -> bool:

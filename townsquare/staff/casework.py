@@ -130,6 +130,9 @@ def _error_anchor(key: str) -> str:
     return anchor if anchor in _CONTROLS else _FORM_FIRST_CONTROL.get(form, "main-content")
 
 
+HIDDEN_FROM_ROLE = "Shown to the team or person the case is assigned to, and to supervisors"
+
+
 def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
           posted: dict[str, Any] | None = None, conflict: str = "", status: int = 200
           ) -> HttpResponse:
@@ -140,6 +143,8 @@ def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
     roles = policies.effective_roles(principal, case.council_id)
     choices = queue_choices(principal=principal, council_id=case.council_id)
     now = clock.now()
+    can_see_contact = policies.can_see_reporter_contact(
+        principal, case.council_id, team_id=case.team_id, assignee_id=case.assignee_id)
     fields = []
     for f in sorted(document.get("fields", []), key=lambda f: f.get("order", 0)):
         if f["code"] not in case.values:
@@ -150,7 +155,10 @@ def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
             shown = ", ".join(names.get(v, str(v)) for v in value)
         else:
             shown = names.get(value, str(value))
-        fields.append({"label": f["label"], "value": shown, "private": f.get("private", False)})
+        private = f.get("private", False)
+        if private and not can_see_contact:
+            shown = HIDDEN_FROM_ROLE
+        fields.append({"label": f["label"], "value": shown, "private": private})
     candidates = casework.duplicate_candidates(case=case) if \
         policies.can_merge_cases(principal, case.council_id) else []
     templates = [{"code": code, "name": s.name, "text": s.message}
@@ -183,6 +191,7 @@ def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
         "transitions": workflow.transitions_from(case.state, roles),
         "can_merge": policies.can_merge_cases(principal, case.council_id) and case.is_open,
         "can_see_reporter": policies.can_see_reporter(principal, case.council_id),
+        "can_see_contact": can_see_contact,
         "choices": choices,
         "assignee_name": choices.staff.get(case.assignee_id, ""),
         "timeline": _timeline(case, principal, choices),

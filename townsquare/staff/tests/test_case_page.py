@@ -19,7 +19,7 @@ def test_case_page_shows_everything(council, report, staff_client):
     client = staff_client("agent")
     page = client.get(f"/staff/cases/{case.reference}").content.decode()
     assert "How deep?" in page and "Deep" in page
-    assert "sam@example.org" in page  # agents see the reporter
+    assert "Sam Reporter" in page and "sam@example.org" not in page  # not theirs yet
     assert "West ward" in page and "<svg" in page  # the map with the ward
     assert "Reported" in page
     # The agent is offered the agent transitions only.

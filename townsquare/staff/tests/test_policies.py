@@ -82,3 +82,26 @@ def test_roles_follow_the_current_council(council, other_council, staff_client):
     assert page.status_code == 200 and "Otherby" in page.content.decode()
     client.post("/staff/council", {"council": council.id})
     assert client.get("/staff/audit/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "council_admin"])
+def test_reporter_contact_details_by_role_and_assignment(council, report, staff_client, role):
+    """Everyone sees who reported; contact details are for supervisors and admins, and for
+    the agent (or the agent's team) the case is assigned to."""
+    from townsquare.accounts.models import Membership
+
+    case = report()
+    client = staff_client(role)
+    url = f"/staff/cases/{case.reference}"
+    page = client.get(url).content.decode()
+    assert "Sam Reporter" in page
+    assert ("sam@example.org" in page) == (RANK[role] >= RANK["supervisor"])
+    if role == "agent":
+        # Through the team the case is routed to...
+        teammate = staff_client("agent", email="teammate@testshire.test")
+        Membership.objects.filter(user=teammate.user, council=council).update(team=case.team)
+        assert "sam@example.org" in teammate.get(url).content.decode()
+        # ... or by taking it on.
+        client.post(f"{url}/assign", {"team": case.team_id, "assignee": "me",
+                                      "revision": case.revision})
+        assert "sam@example.org" in client.get(url).content.decode()
