@@ -36,6 +36,19 @@ class MembershipSet(DomainEvent):
 
 
 @dataclass(frozen=True)
+class StaffSignInRefused(DomainEvent):
+    """A wrong password or code for a known staff account (`step` "password" or "code");
+    `locked` when this attempt locked the account for a while. Attempts on unknown addresses
+    are counted for throttling but not logged: there is nobody to attribute them to."""
+
+    kind: ClassVar[str] = "staff.sign_in_refused"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    user_id: int
+    step: str
+    locked: bool
+
+
+@dataclass(frozen=True)
 class StaffSignedIn(DomainEvent):
     """A staff member passed both factors. `method` is "totp" or "recovery_code"."""
 

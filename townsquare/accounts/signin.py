@@ -25,6 +25,7 @@ from townsquare.accounts.events import (
     SecondFactorEnrolled,
     SecondFactorReset,
     StaffSignedIn,
+    StaffSignInRefused,
 )
 from townsquare.accounts.models import Membership, SecondFactor, SignInThrottle, User
 from townsquare.core import clock
@@ -126,8 +127,17 @@ def staff_password_check(*, email: str, password: str, client: str) -> PasswordR
     else:
         ok = user.check_password(password) and user.is_active and _is_staff(user)
     if not ok:
-        return PasswordResult(user=None, locked_until=failure_record(keys))
+        lock = failure_record(keys)
+        if user is not None and _is_staff(user):
+            _refusal_record(user, step="password", locked=lock is not None)
+        return PasswordResult(user=None, locked_until=lock)
     return PasswordResult(user=user)
+
+
+def _refusal_record(user: User, *, step: str, locked: bool) -> None:
+    append_event(StaffSignInRefused(user_id=user.pk, step=step, locked=locked), council_id=None,
+                 stream="user", stream_id=user.pk,
+                 actor=Actor.anonymous(f"Someone signing in as {user.email}"[:200]))
 
 
 def second_factor_of(user: User) -> SecondFactor | None:
@@ -231,7 +241,7 @@ def second_factor_verify(*, user: User, code: str, client: str) -> str | None:
                              actor=Actor(kind="staff", label=user.full_name or user.email,
                                          user_id=user.pk))
     if method is None:
-        failure_record(keys)
+        _refusal_record(user, step="code", locked=failure_record(keys) is not None)
     else:
         failures_clear([keys[0]])
     return method

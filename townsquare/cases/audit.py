@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from townsquare.accounts import policies
+from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Case
 from townsquare.core.errors import PermissionDenied
@@ -27,9 +28,15 @@ class AuditFilter:
 def _events(*, principal: Principal, council_id: int, audit: AuditFilter) -> QuerySet[Event]:
     if not policies.can_administer_council(principal, council_id):
         raise PermissionDenied("Only council admins can read the audit trail")
-    qs = Event.objects.filter(council_id=council_id)
+    # The council's own events, and its staff's sign-ins, refusals and authenticator changes
+    # (recorded against the person, not a council, since one person may work for several).
+    members = Membership.objects.filter(council_id=council_id).values("user_id")
+    qs = Event.objects.filter(Q(council_id=council_id)
+                              | Q(council_id=None, stream="user", stream_id__in=members))
     if audit.user_id is not None:
-        qs = qs.filter(actor_user_id=audit.user_id)
+        # What they did, and what happened to their account (sign-in refusals, resets).
+        qs = qs.filter(Q(actor_user_id=audit.user_id)
+                       | Q(stream="user", stream_id=audit.user_id))
     if audit.reference:
         case_id = Case.objects.filter(reference=audit.reference.upper(),
                                       council_id=council_id).values_list("id", flat=True).first()

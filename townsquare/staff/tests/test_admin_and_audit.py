@@ -178,3 +178,31 @@ def test_neutralise():
     assert neutralise("-2") == "'-2"
     assert neutralise("@SUM(A1)") == "'@SUM(A1)"
     assert neutralise("safe") == "safe"
+
+
+def test_the_audit_shows_its_staffs_sign_ins_and_refusals_and_filters_by_date(
+        council, other_council, staff_client):
+    from django.test import Client
+
+    from townsquare.core import clock
+
+    admin = staff_client("council_admin")
+    agent, _ = factories.make_staff_signed_in(council, "agent", email="agent2@testshire.test")
+    outsider, _ = factories.make_staff_signed_in(other_council, "agent",
+                                                 email="out@otherby.test")
+    for email in (agent.email, outsider.email, "nobody@testshire.test"):
+        Client().post("/staff/sign-in", {"email": email, "password": "wrong"})
+    page = admin.get(f"/staff/audit/?person={agent.pk}&kind=staff").content.decode()
+    assert "staff.sign_in_refused" in page
+    everything = admin.get("/staff/audit/").content.decode()
+    assert "staff.signed_in" in everything  # the admin's own sign-in
+    assert "out@otherby.test" not in everything and "nobody@" not in everything
+    refused = Event.objects.get(kind="staff.sign_in_refused", stream_id=agent.pk)
+    assert refused.payload == {"user_id": agent.pk, "step": "password", "locked": False}
+
+    today = clock.now().date()
+    tomorrow = today.fromordinal(today.toordinal() + 1)
+    assert "staff.sign_in_refused" in admin.get(
+        f"/staff/audit/?from={today.isoformat()}&to={today.isoformat()}").content.decode()
+    assert "staff.sign_in_refused" not in admin.get(
+        f"/staff/audit/?from={tomorrow.isoformat()}").content.decode()
