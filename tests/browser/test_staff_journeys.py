@@ -215,9 +215,12 @@ def test_build_and_publish_a_service_then_a_resident_uses_it(new_page, town):
     page.get_by_role("link", name="Questions").click()
     form = page.locator("#field-form")
     form.get_by_label("Question").fill("What is broken?")
+    # The preview follows the typing before anything is saved.
+    expect(page.locator(".ts-preview__question--pending")).to_contain_text("What is broken?")
     form.get_by_label("Code").fill("part")
     form.get_by_label("Kind of answer").select_option(label="Choose one")
     form.get_by_label("Choices").fill("seat | The seat\nlegs | The legs")
+    expect(page.locator(".ts-preview").get_by_label("The legs")).to_be_visible()
     form.get_by_label("An answer is required").check()
     form.get_by_role("button", name="Add the question").click()
     preview = page.locator(".ts-preview")

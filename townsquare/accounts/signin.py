@@ -135,9 +135,10 @@ def staff_password_check(*, email: str, password: str, client: str) -> PasswordR
 
 
 def _refusal_record(user: User, *, step: str, locked: bool) -> None:
-    append_event(StaffSignInRefused(user_id=user.pk, step=step, locked=locked), council_id=None,
-                 stream="user", stream_id=user.pk,
-                 actor=Actor.anonymous(f"Someone signing in as {user.email}"[:200]))
+    with transaction.atomic():
+        append_event(StaffSignInRefused(user_id=user.pk, step=step, locked=locked), council_id=None,
+                     stream="user", stream_id=user.pk,
+                     actor=Actor.anonymous(f"Someone signing in as {user.email}"[:200]))
 
 
 def second_factor_of(user: User) -> SecondFactor | None:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
@@ -111,7 +112,12 @@ def _position() -> int:
     return broker.position
 
 
-def _response(stream: AsyncIterator[str]) -> StreamingHttpResponse:
+def _response(request: HttpRequest, stream: AsyncIterator[str]) -> HttpResponse:
+    if not isinstance(request, ASGIRequest):
+        # Under WSGI (runserver, the test live server) Django would read the endless stream
+        # to its end before sending a byte, holding a thread for ever. 204 tells EventSource
+        # to stop asking; the page then simply does not refresh itself.
+        return HttpResponse(status=204)
     response = StreamingHttpResponse(stream, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-transform"
     # Proxies (nginx) must pass each message on at once.
@@ -131,7 +137,7 @@ async def case_public(request: HttpRequest, reference: str) -> HttpResponse:
     except DomainError:
         return _problem(404, "No public request with that reference")
     subscription = Subscription(case_id=case_id)
-    return _response(_stream(subscription, _last_event_id(request), coalesce=False,
+    return _response(request, _stream(subscription, _last_event_id(request), coalesce=False,
                              backlog_filters={"stream": "case", "stream_id": case_id,
                                               "visibility": "public"}))
 
@@ -176,7 +182,7 @@ async def case_staff(request: HttpRequest, reference: str) -> HttpResponse:
         # nothing.
         return _problem(404, "No case with that reference in your councils")
     subscription = Subscription(case_id=case_id, internal=True)
-    return _response(_stream(subscription, _last_event_id(request), coalesce=False,
+    return _response(request, _stream(subscription, _last_event_id(request), coalesce=False,
                              backlog_filters={"stream": "case", "stream_id": case_id}))
 
 
@@ -195,5 +201,5 @@ async def council_staff(request: HttpRequest, slug: str, topic: str) -> HttpResp
     if council.id not in principal.council_ids and not principal.is_platform_admin:
         return _problem(403, "You are not a member of this council")
     subscription = Subscription(council_id=council.id, internal=True)
-    return _response(_stream(subscription, _last_event_id(request), coalesce=True,
+    return _response(request, _stream(subscription, _last_event_id(request), coalesce=True,
                              backlog_filters={"council_id": council.id}))

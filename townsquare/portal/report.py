@@ -13,8 +13,7 @@ form into its arguments and its errors into the GOV.UK error summary.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -45,8 +44,9 @@ from townsquare.cases.services import (
     case_create,
     case_support,
 )
-from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, clean_field_values
+from townsquare.catalogue.fields import clean_field_values
 from townsquare.catalogue.models import ServiceTemplate
+from townsquare.catalogue.questions import Question, questions_for
 from townsquare.catalogue.selectors import (
     document_in_language,
     service_get,
@@ -73,34 +73,6 @@ SUPPORTED_KEY = "report.supported"
 _ERROR_TARGETS = {"location": "area", "address": "place", "area": "area", "media": "photos",
                   "description": "description", "email": "email", "phone": "phone",
                   "name": "name"}
-
-
-@dataclass
-class Question:
-    """One template field, ready for its GOV.UK component."""
-
-    code: str
-    label: str
-    datatype: str
-    hint: str = ""
-    required: bool = False
-    private: bool = False
-    max_length: int | None = None
-    min: float | None = None
-    max: float | None = None
-    value: str = ""
-    options: list[dict[str, Any]] = field(default_factory=list)
-    error: str = ""
-
-    @property
-    def id(self) -> str:
-        return f"field-{self.code}"
-
-    @property
-    def described_by(self) -> str:
-        """The ids of its hint and error, for aria-describedby."""
-        return " ".join(([f"{self.id}-hint"] if self.hint else [])
-                        + ([f"{self.id}-error"] if self.error else []))
 
 
 def _council_or_404(slug: str) -> Council:
@@ -178,7 +150,7 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
     document = document_in_language(service.current_version, get_language())
     data = request.POST if request.method == "POST" else None
     user = request.user if request.user.is_authenticated else None
-    questions = _questions(document["fields"], data)
+    questions = questions_for(document["fields"], data)
     query = request.GET.get("q", "").strip()[:MAX_QUERY]
     places = _place_choices(council, query, data)
     photos, photo_errors = ([], {}) if data is None else pending_photos_from(request)
@@ -395,55 +367,6 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 # Reading the form.
-
-def _questions(fields: Iterable[dict[str, Any]], data: Any) -> list[Question]:
-    """The template's fields a resident answers, in order, with what they typed."""
-    questions = []
-    for spec in sorted(fields, key=lambda f: f.get("order", 0)):
-        if spec.get("automated"):
-            continue  # filled in by Townsquare or by an app, never asked on this form
-        datatype = spec["datatype"]
-        question = Question(
-            code=spec["code"], label=spec["label"], datatype=datatype,
-            hint=_hint(spec), required=bool(spec.get("required")),
-            private=bool(spec.get("private")),
-            max_length=spec.get("max_length", DEFAULT_MAX_LENGTH.get(datatype)),
-            min=spec.get("min"), max=spec.get("max"),
-        )
-        name = question.id
-        chosen = set(data.getlist(name)) if data is not None else set()
-        if datatype in ("singlevaluelist", "multivaluelist"):
-            for i, option in enumerate(spec.get("values", [])):
-                question.options.append({
-                    "id": name if i == 0 else f"{name}-{i + 1}",
-                    "key": option["key"], "name": option["name"],
-                    "checked": option["key"] in chosen,
-                })
-        elif data is not None:
-            question.value = data.get(name, "")
-        questions.append(question)
-    return questions
-
-
-def _hint(spec: dict[str, Any]) -> str:
-    parts = [spec.get("help", "")]
-    datatype = spec["datatype"]
-    low, high = spec.get("min"), spec.get("max")
-    if datatype == "multivaluelist" and not spec.get("help"):
-        parts.append(_("Select all that apply."))
-    elif datatype == "datetime":
-        parts.append(_("For example, 2026-03-02 07:30 (24-hour clock, UK time)."))
-    elif datatype == "number" and low is not None and high is not None:
-        parts.append(_("A number from %(min)s to %(max)s.")
-                     % {"min": f"{low:g}", "max": f"{high:g}"})
-    elif datatype == "number" and low is not None:
-        parts.append(_("A number, at least %(min)s.") % {"min": f"{low:g}"})
-    elif datatype == "number" and high is not None:
-        parts.append(_("A number, at most %(max)s.") % {"max": f"{high:g}"})
-    if spec.get("private"):
-        parts.append(_("Only the council will see this answer."))
-    return " ".join(part for part in parts if part)
-
 
 def _values(questions: list[Question], data: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}

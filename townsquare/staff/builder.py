@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts import policies
@@ -37,6 +37,7 @@ from townsquare.catalogue.documents import (
     parse_template_yaml,
 )
 from townsquare.catalogue.models import ServiceDraft, ServiceTemplate
+from townsquare.catalogue.questions import questions_for
 from townsquare.catalogue.schema import DATATYPES, FMS_STATUSES, ROLES
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from townsquare.core.numbers import whole_number
@@ -187,6 +188,25 @@ def _describe_problem(path: str, document: dict[str, Any]) -> tuple[str, str]:
     return "basics", path.replace("_", " ")
 
 
+def _preview(document: dict[str, Any], *, pending: str = "") -> dict[str, Any]:
+    """What the preview shows: the citizen form's own question components (catalogue.questions,
+    drawn by report/question.html) for every field that is whole enough to draw. `pending`
+    names the code of a question being typed but not yet saved."""
+    items = []
+    specs = [f for f in document.get("fields") or [] if isinstance(f, dict)
+             and all(isinstance(f.get(k), str) and f.get(k) for k in ("code", "label", "datatype"))
+             and all(isinstance(v, dict) and "key" in v and "name" in v
+                     for v in f.get("values") or [])]
+    questions = questions_for(specs, None, prefix="preview-")
+    by_code = {f["code"]: f for f in specs}
+    for question in questions:
+        show_if = by_code[question.code].get("show_if")
+        items.append({"q": question, "show_if": show_if if isinstance(show_if, dict) else None,
+                      "pending": question.code == pending})
+    return {"kind": document.get("kind"), "name": document.get("name", ""),
+            "description": document.get("description", ""), "items": items}
+
+
 def _context(request: HttpRequest, draft: ServiceDraft, section: str, *,
              errors: dict[str, str] | None = None, posted: dict[str, Any] | None = None,
              conflict: str = "") -> dict[str, Any]:
@@ -231,6 +251,7 @@ def _context(request: HttpRequest, draft: ServiceDraft, section: str, *,
         "yaml_text": (posted or {}).get("yaml") or _safe_yaml(document),
         "keywords": ", ".join(document.get("keywords") or []),
         "edit_index": request.GET.get("edit", ""),
+        "preview": _preview(document),
     }
 
 
@@ -249,6 +270,34 @@ def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
     if section not in dict(SECTIONS):
         section = "basics"
     return staff_render(request, "staff/builder/draft.html", _context(request, draft, section))
+
+
+PREVIEW_CODE = "question_being_written"
+
+
+@require_POST
+@_admin_view
+def draft_preview(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """The preview with the question in the field form as typed so far, nothing saved: the
+    builder's script asks for it as the admin types (without JavaScript the preview follows
+    each save instead)."""
+    draft = _draft(request, draft_id)
+    data: dict[str, Any] = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    op = data.get("op", "")
+    data["code"] = data.get("code", "").strip() or PREVIEW_CODE
+    data["label"] = data.get("label", "").strip() or "Your question"
+    document, pending = draft.document, ""
+    try:
+        if op == "field_add":
+            document, pending = editing.field_add(draft.document, data), data["code"]
+        elif op == "field_update":
+            index = _raw_index(draft.document, _index(data.get("index", "")))
+            document = editing.field_update(draft.document, index, data)
+            pending = data["code"]
+    except InvalidInput:
+        pass  # not yet a whole question (a choice without a name, say): show what is saved
+    return render(request, "staff/builder/preview.html", {"preview": _preview(
+        document, pending=pending)})
 
 
 def _index(value: str) -> int:

@@ -35,6 +35,8 @@ urlpatterns = [
     path("services/import", builder.import_yaml, name="builder_import"),
     path("services/drafts/<int:draft_id>/", builder.draft_page, name="builder_draft"),
     path("services/drafts/<int:draft_id>/edit", builder.draft_edit, name="builder_edit"),
+    path("services/drafts/<int:draft_id>/preview", builder.draft_preview,
+         name="builder_preview"),
     path("services/drafts/<int:draft_id>/export.yaml", builder.draft_export,
          name="builder_draft_export"),
     path("services/<int:service_id>/", builder.service_page, name="builder_service"),

@@ -165,3 +165,10 @@ def test_two_server_processes_both_deliver_a_change(report, agent):
         assert time.monotonic() - started < 5
         for listener in listeners:
             listener.close()
+
+
+def test_a_wsgi_server_answers_no_content_instead_of_holding_a_thread(report, client):
+    # Django under WSGI reads an async stream to its end before sending anything: an endless
+    # stream would hold a thread for ever (and hang the test live server at exit).
+    response = client.get(f"/live/cases/{report.reference}")
+    assert response.status_code == 204

@@ -209,3 +209,26 @@ def test_changing_a_retired_service_keeps_it_retired(council, other_council, sta
     theirs = staff_client("council_admin", target=other_council, email="admin@otherby.test")
     assert theirs.post("/staff/services/new", {"start": "copy", "service": ours.id}
                        ).status_code == 400
+
+
+def test_the_preview_follows_the_question_being_typed_and_uses_the_citizen_form(
+        council, staff_client):
+    admin = staff_client("council_admin")
+    draft_id = _draft_id(admin.post("/staff/services/new", {
+        "start": "scratch", "name": "Thing", "code": "thing", "kind": "report"}))
+    url = f"/staff/services/drafts/{draft_id}/preview"
+    half_typed = admin.post(url, {"op": "field_add", "label": "Which part is", "code": "",
+                                  "datatype": "number", "min": "5", "max": "1"})
+    text = half_typed.content.decode()
+    assert half_typed.status_code == 200 and "Which part is" not in text  # not whole yet
+    whole = admin.post(url, {"op": "field_add", "label": "Which part is broken?", "code": "",
+                             "datatype": "singlevaluelist",
+                             "values": "seat | The seat\nlegs | Legs",
+                             "help": "Look <b>closely</b>"}).content.decode()
+    assert "Which part is broken?" in whole and "Not saved yet" in whole
+    # The citizen form's own markup: radios named and identified like the real form's.
+    assert 'class="govuk-radios__input" id="preview-question_being_written"' in whole
+    assert "Look &lt;b&gt;closely&lt;/b&gt;" in whole
+    assert ServiceDraft.objects.get(pk=draft_id).document["fields"] == []
+    # Another council's admin cannot preview this draft.
+    assert staff_client("agent", email="a@testshire.test").post(url, {}).status_code == 403

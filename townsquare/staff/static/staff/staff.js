@@ -12,3 +12,36 @@
     box.focus();
   });
 })();
+
+// The builder's live preview: as an admin types a question, the preview beside the form shows
+// it, drawn by the server with the citizen form's own templates, nothing saved. Without
+// JavaScript the preview follows each save instead.
+(function () {
+  var form = document.getElementById('field-form');
+  if (!form || !form.getAttribute('data-preview-url') || !window.fetch) return;
+  var timer = null;
+  var pending = null;
+  function refresh() {
+    if (pending && pending.abort) pending.abort();
+    pending = window.AbortController ? new AbortController() : null;
+    fetch(form.getAttribute('data-preview-url'), {
+      method: 'POST', body: new FormData(form), credentials: 'same-origin',
+      signal: pending ? pending.signal : undefined
+    }).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      var current = document.getElementById('preview');
+      if (html === null || !current) return;
+      var holder = document.createElement('div');
+      holder.innerHTML = html;
+      var next = holder.querySelector('#preview');
+      if (next) current.replaceWith(next);
+    }).catch(function () { /* a refresh overtaken by the next keystroke, or offline */ });
+  }
+  function soon() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  }
+  form.addEventListener('input', soon);
+  form.addEventListener('change', soon);
+})();
