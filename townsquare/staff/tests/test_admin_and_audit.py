@@ -206,3 +206,22 @@ def test_the_audit_shows_its_staffs_sign_ins_and_refusals_and_filters_by_date(
         f"/staff/audit/?from={today.isoformat()}&to={today.isoformat()}").content.decode()
     assert "staff.sign_in_refused" not in admin.get(
         f"/staff/audit/?from={tomorrow.isoformat()}").content.decode()
+
+
+def test_api_keys_show_when_they_were_last_used(council, staff_client):
+    from django.utils import timezone
+
+    admin = staff_client("council_admin")
+    admin.post("/staff/admin/api-keys", {"op": "create", "name": "FixMyStreet"})
+    raw = re.search(r'id="new-api-key">([^<]+)<',
+                    admin.get("/staff/admin/api-keys").content.decode()).group(1)
+    assert re.search(r"FixMyStreet.*?Never", admin.get("/staff/admin/api-keys")
+                     .content.decode(), re.S)
+    # A client system uses it (an Open311 request with the key).
+    admin.get("/open311/v2/requests.json", {"api_key": raw})
+    api_key_authenticate(raw=raw)
+    used = ApiKey.objects.get(council=council, name="FixMyStreet").last_used_at
+    assert used is not None
+    shown = timezone.localtime(used).strftime("%-d %b %Y")
+    page = admin.get("/staff/admin/api-keys").content.decode()
+    assert re.search(rf"FixMyStreet.*?{shown}", page, re.S)

@@ -232,3 +232,67 @@ def test_the_preview_follows_the_question_being_typed_and_uses_the_citizen_form(
     assert ServiceDraft.objects.get(pk=draft_id).document["fields"] == []
     # Another council's admin cannot preview this draft.
     assert staff_client("agent", email="a@testshire.test").post(url, {}).status_code == 403
+
+
+def test_every_change_the_builder_offers(council, staff_client):
+    admin = staff_client("council_admin")
+    draft_id = _draft_id(admin.post("/staff/services/new", {
+        "start": "scratch", "name": "Bench", "code": "bench", "kind": "report"}))
+
+    def doc():
+        return ServiceDraft.objects.get(pk=draft_id).document
+
+    def ok(op, **data):
+        response = edit(admin, draft_id, op, **data)
+        assert response.status_code == 302, (op, response.content.decode()[:3000])
+
+    ok("field_add", label="Where exactly?", code="where", datatype="string")
+    ok("field_update", index="0", label="Where is it exactly?", code="where",
+       datatype="string", help="A landmark helps", required="yes")
+    field = doc()["fields"][0]
+    assert field["label"] == "Where is it exactly?" and field["help"] == "A landmark helps"
+    assert field["required"] is True
+    ok("field_remove", index="0")
+    assert doc()["fields"] == []
+
+    ok("state_add", code="awaiting_parts", name="Awaiting parts", open311="open", fms="open",
+       public="yes")
+    index = [s["code"] for s in doc()["workflow"]["states"]].index("awaiting_parts")
+    ok("state_update", index=str(index), name="Waiting for parts", open311="open",
+       fms="action_scheduled", public="yes", message="We have ordered the parts.")
+    state = doc()["workflow"]["states"][index]
+    assert state["name"] == "Waiting for parts" and state["message"] == "We have ordered the parts."
+    ok("transition_add", **{"from": ["submitted"], "to": "awaiting_parts", "roles": ["agent"],
+                            "name": "Order parts"})
+    moves = doc()["workflow"]["transitions"]
+    assert any(t["to"] == "awaiting_parts" and t["name"] == "Order parts" for t in moves)
+    ok("transition_remove", index=str(len(moves) - 1))
+    assert len(doc()["workflow"]["transitions"]) == len(moves) - 1
+    ok("initial", initial="awaiting_parts")
+    assert doc()["workflow"]["initial"] == "awaiting_parts"
+    refused = edit(admin, draft_id, "state_remove", index=str(index))
+    assert refused.status_code == 400 and "first state cannot be removed" in \
+        refused.content.decode()
+    ok("initial", initial="submitted")
+    ok("state_remove", index=str(index))
+    assert "awaiting_parts" not in [s["code"] for s in doc()["workflow"]["states"]]
+
+    messages = {f"message_{i}": f"Message {i}" for i in range(len(doc()["workflow"]["states"]))}
+    ok("messages", **messages)
+    assert [s.get("message") for s in doc()["workflow"]["states"]] == list(messages.values())
+    refused = edit(admin, draft_id, "rules", section="rules", first_response_hours="-3",
+                   close_hours="abc",
+                   calendar="lunar", team="nowhere", privacy="secret", retention_days="0")
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert text.count("govuk-error-message") >= 4
+
+    exported = admin.get(f"/staff/services/drafts/{draft_id}/export.yaml")
+    document = yaml.safe_load(exported.content)
+    document["name"] = "Bench (from YAML)"
+    ok("yaml", yaml=yaml.safe_dump(document))
+    assert doc()["name"] == "Bench (from YAML)"
+
+    admin.post(f"/staff/services/drafts/{draft_id}/edit", {"op": "delete"})
+    assert not ServiceDraft.objects.filter(pk=draft_id).exists()
+    assert Event.objects.filter(kind="service.draft_deleted", stream_id=draft_id).exists()

@@ -185,3 +185,24 @@ def test_a_conflict_keeps_the_choices_made_and_a_team_can_be_cleared(council, re
                 {"team": "", "assignee": "", "revision": case.revision})
     case.refresh_from_db()
     assert case.team_id is None and case.assignee_id is None
+
+
+def test_a_standard_message_fills_the_public_update(council, report, staff_client):
+    import copy
+
+    from tests import factories
+    from townsquare.catalogue.services import template_publish
+    from townsquare.core.actors import Actor
+
+    document = copy.deepcopy(factories.REPORT_TEMPLATE)
+    for state in document["workflow"]["states"]:
+        if state["code"] == "in_progress":
+            state["message"] = "A crew is on its way."
+    template_publish(council=council, document=document, actor=Actor.system("tests"))
+    case = report()
+    client = staff_client("agent")
+    page = client.get(f"/staff/cases/{case.reference}").content.decode()
+    code = re.search(r'<option value="([a-z_]+)" data-text="([^"]+)"', page)
+    assert code, "the service's standard messages are offered"
+    filled = client.get(f"/staff/cases/{case.reference}?template={code.group(1)}").content.decode()
+    assert f">{code.group(2)}</textarea>" in filled

@@ -101,3 +101,30 @@ def test_workload_per_team(council, report, staff_client):
                                                                        tzinfo=dt.UTC))
     page = client.get("/staff/cases/workload").content.decode()
     assert re.search(r"Highways</a></th>\s*<td[^>]*>2</td>\s*<td[^>]*><a[^>]*>1</a>", page)
+
+
+def test_filters_by_service_ward_team_date_and_priority(council, report, staff_client):
+    from townsquare.catalogue.models import ServiceTemplate
+    from townsquare.councils.models import Area, Team
+
+    client = staff_client("agent")
+    west, east = report(), report(lat=51.5, lng=-1.2)
+    application = report(service_code="school_transport",
+                         values={"child_name": "Alex", "sen": "no"})
+    highways = Team.objects.get(council=council, code="highways")
+    Case.objects.filter(pk=application.pk).update(team=highways)
+    education = Team.objects.get(council=council, code="education")
+    Case.objects.filter(pk=east.pk).update(team=education, priority=1,
+                                           created_at=dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC))
+    service = ServiceTemplate.objects.get(council=council, code="school_transport")
+    ward = Area.objects.get(council=council, name="West ward")
+
+    assert refs(client.get(f"/staff/cases/?service={service.id}")) == [application.reference]
+    in_west = refs(client.get(f"/staff/cases/?area={ward.id}"))
+    assert west.reference in in_west and east.reference not in in_west
+    assert refs(client.get(f"/staff/cases/?team={education.id}")) == [east.reference]
+    assert refs(client.get("/staff/cases/?priority=1")) == [east.reference]
+    assert refs(client.get("/staff/cases/?from=2026-01-01&to=2026-01-31")) == [east.reference]
+    assert east.reference not in refs(client.get("/staff/cases/?from=2026-02-01"))
+    # Two filters together narrow; a team of another council matches nothing.
+    assert refs(client.get(f"/staff/cases/?team={education.id}&area={ward.id}")) == []
