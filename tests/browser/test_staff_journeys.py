@@ -129,8 +129,12 @@ def test_bulk_close_from_the_queue(page, town):
     user, _ = factories.make_staff_signed_in(town, "agent")
     staff_sign_in(page, user.email)
     page.goto("/staff/cases/")
-    for case in cases[:2]:
-        page.get_by_label(f"Select {case.reference}").check()
+    # Everything on the page at once, then one taken out again.
+    page.get_by_label("Select every case on this page").check()
+    for case in cases:
+        expect(page.get_by_label(f"Select {case.reference}")).to_be_checked()
+    page.get_by_label(f"Select {cases[2].reference}").uncheck()
+    expect(page.get_by_label("Select every case on this page")).not_to_be_checked()
     page.get_by_label("Change status or close, with a message").check()
     page.get_by_label("New status").select_option(label="Fixed")
     page.get_by_label("Message to the public (optional)").fill("Resurfaced the whole street")

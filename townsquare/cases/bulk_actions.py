@@ -17,6 +17,8 @@ from django.db import transaction
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Case
 from townsquare.cases.services import (
+    KEEP,
+    Keep,
     case_assign,
     case_post_public_update,
     case_set_priority,
@@ -58,12 +60,14 @@ def parse_selection(values: list[str]) -> list[Selected]:
 
 def cases_bulk_apply(*, selection: list[Selected], actor: Principal, council_id: int,
                      action: str, to_state: str = "", message: str = "",
-                     team: Team | None = None, assignee_id: int | None = None,
+                     team: Team | Keep | None = KEEP,
+                     assignee_id: int | Keep | None = KEEP,
                      priority: int | None = None) -> list[BulkOutcome]:
     """Apply one action to each selected case of `council_id`.
 
     action: "transition" (to `to_state`, with `message` to the public or the state's standard
-    message), "assign" (to `team` and/or `assignee_id`), "update" (public `message`),
+    message), "assign" (to `team` and/or `assignee_id`, each None to clear or KEEP),
+    "update" (public `message`),
     "priority". Raises InvalidInput only for a malformed request (unknown action, nothing
     selected, too many); everything about one case goes into its outcome.
     """
@@ -104,8 +108,8 @@ def cases_bulk_apply(*, selection: list[Selected], actor: Principal, council_id:
     return [outcomes[s.reference] for s in selection]
 
 
-def _action(*, action: str, actor: Principal, to_state: str, message: str, team: Team | None,
-            assignee_id: int | None, priority: int | None
+def _action(*, action: str, actor: Principal, to_state: str, message: str,
+            team: Team | Keep | None, assignee_id: int | Keep | None, priority: int | None
             ) -> Callable[[Case, int | None], object]:
     if action == "transition":
         if not to_state:
@@ -114,7 +118,7 @@ def _action(*, action: str, actor: Principal, to_state: str, message: str, team:
             case=case, to_state=to_state, actor=actor, message=message,
             expected_revision=revision)
     if action == "assign":
-        if team is None and assignee_id is None:
+        if team is KEEP and assignee_id is KEEP:
             raise InvalidInput({"team": ["Choose a team or a person"]})
         return lambda case, revision: case_assign(
             case=case, actor=actor, team=team, assignee_id=assignee_id,

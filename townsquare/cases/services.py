@@ -4,6 +4,7 @@ transaction, or changes nothing and raises a DomainError saying why."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from dataclasses import dataclass
 from typing import Any, Required, TypedDict, Unpack
@@ -411,36 +412,45 @@ def cases_transition(*, cases: list[tuple[Case, int | None]], to_state: str, act
     return outcomes
 
 
+class Keep(enum.Enum):
+    """"Leave it as it is", for arguments where None means "clear it"."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
 def case_assign(
     *,
     case: Case,
     actor: Principal,
-    team: Team | None = None,
-    assignee_id: int | None = None,
+    team: Team | Keep | None = KEEP,
+    assignee_id: int | Keep | None = KEEP,
     expected_revision: int | None = None,
-    clear_team: bool = False,
 ) -> Case:
-    """Give a case to a team and/or a person of the case's council. A team of None leaves
-    the team as it is unless `clear_team`; an assignee of None clears the person."""
+    """Give a case to a team and/or a person of the case's council. None clears either;
+    KEEP (the default) leaves it as it is."""
     _require(policies.can_assign_case(actor, case.council_id),
              "You cannot assign cases of this council")
-    if team is not None and team.council_id != case.council_id:
+    if isinstance(team, Team) and team.council_id != case.council_id:
         raise InvalidInput({"team": ["That team belongs to another council"]}, code="bad_team")
-    if assignee_id is not None and not Membership.objects.filter(
+    if isinstance(assignee_id, int) and not Membership.objects.filter(
         user_id=assignee_id, council_id=case.council_id
     ).exists():
         raise InvalidInput({"assignee": ["That person is not staff of this council"]},
                            code="bad_assignee")
     with transaction.atomic():
         case = _locked(case, expected_revision)
-        if team is not None or clear_team:
+        if team is not KEEP:
             case.team = team
-        case.assignee_id = assignee_id
+        if assignee_id is not KEEP:
+            case.assignee_id = assignee_id
         _touch(case, clock.now(), responded=False)
         case.save(update_fields=["team", "assignee", "updated_at", "revision"])
         append_event(
             events.CaseAssigned(case_id=case.id, reference=case.reference,
-                                team_id=case.team_id, assignee_id=assignee_id),
+                                team_id=case.team_id, assignee_id=case.assignee_id),
             council_id=case.council_id, stream="case", stream_id=case.id,
             actor=actor.as_actor(),
         )

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from townsquare.accounts import policies
 from townsquare.cases.bulk_actions import MAX_BULK, Selected, cases_bulk_apply, parse_selection
 from townsquare.cases.queues import parse_filter, queue_references
+from townsquare.cases.services import KEEP, Keep
 from townsquare.core import clock
 from townsquare.core.errors import InvalidInput
 from townsquare.core.numbers import whole_number
@@ -31,22 +32,33 @@ def bulk(request: HttpRequest) -> HttpResponse:
     else:
         selection = parse_selection(request.POST.getlist("case"))
     action = request.POST.get("action", "")
-    team = None
-    assignee_id = None
+    team: Team | Keep | None = KEEP
+    assignee_id: int | Keep | None = KEEP
     if action == "assign":
         team_value = request.POST.get("team", "")
-        if whole_number(team_value) is not None:
-            team = Team.objects.filter(id=whole_number(team_value),
+        if team_value == "none":
+            team = None
+        elif team_value:
+            team = Team.objects.filter(id=whole_number(team_value) or 0,
                                        council_id=staff.council.id).first()
+            if team is None:
+                request.session[RESULT] = {"error": "Choose one of the council's teams",
+                                           "back": back}
+                return redirect("staff:bulk_result")
         person = request.POST.get("assignee", "")
-        assignee_id = staff.principal.user_id if person == "me" else (
-            whole_number(person))
+        if person == "none":
+            assignee_id = None
+        elif person == "me":
+            assignee_id = staff.principal.user_id
+        elif whole_number(person) is not None:
+            assignee_id = whole_number(person)
     priority = request.POST.get("priority", "")
     try:
         outcomes = cases_bulk_apply(
             selection=selection, actor=staff.principal, council_id=staff.council.id,
             action=action, to_state=request.POST.get("to_state", "")[:50],
-            message=request.POST.get("message", "")[:4000], team=team, assignee_id=assignee_id,
+            message=request.POST.get("update_message" if action == "update" else "message",
+                                     "")[:4000], team=team, assignee_id=assignee_id,
             priority=whole_number(priority, largest=9))
     except InvalidInput as exc:
         request.session[RESULT] = {"error": exc.message, "back": back}

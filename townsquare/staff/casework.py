@@ -293,7 +293,6 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             assignee_id = None
         return case_assign(case=case, actor=request.staff.principal, team=team,
-                           clear_team=team is None,
                            assignee_id=assignee_id, expected_revision=_revision(request))
 
     return _handle(request, reference, "assign", act, "Assignment saved")

@@ -50,3 +50,41 @@ def test_nothing_selected(council, staff_client):
     client = staff_client("agent")
     client.post("/staff/cases/bulk", {"action": "transition", "to_state": "fixed"})
     assert "Select at least one case" in client.get("/staff/cases/bulk/result").content.decode()
+
+
+def test_bulk_assign_keeps_what_is_not_chosen_and_can_unassign(council, report, staff_client):
+    from townsquare.councils.models import Team
+
+    cases = [report() for _ in range(2)]
+    client = staff_client("supervisor")
+    refs = [c.reference for c in cases]
+    client.post("/staff/cases/bulk", {"case": refs, "action": "assign", "assignee": "me"})
+    education = Team.objects.get(council=council, code="education")
+    # A new team only: each case keeps its person.
+    client.post("/staff/cases/bulk", {"case": refs, "action": "assign",
+                                      "team": education.id, "assignee": ""})
+    assert set(Case.objects.filter(reference__in=refs).values_list("team", "assignee")) == {
+        (education.id, client.user.pk)}
+    # Unassign, and take the team away.
+    client.post("/staff/cases/bulk", {"case": refs, "action": "assign", "team": "none",
+                                      "assignee": "none"})
+    assert set(Case.objects.filter(reference__in=refs).values_list("team", "assignee")) == {
+        (None, None)}
+    # Nothing chosen, or a team that is not the council's, is refused before anything changes.
+    client.post("/staff/cases/bulk", {"case": refs, "action": "assign", "team": "",
+                                      "assignee": ""})
+    assert "Choose a team or a person" in client.get("/staff/cases/bulk/result").content.decode()
+    client.post("/staff/cases/bulk", {"case": refs, "action": "assign", "team": "424242"})
+    assert "Choose one of the council" in client.get("/staff/cases/bulk/result").content.decode()
+
+
+def test_bulk_public_update_leaves_the_status(council, report, staff_client):
+    cases = [report() for _ in range(2)]
+    client = staff_client("agent")
+    client.post("/staff/cases/bulk", {"case": [c.reference for c in cases],
+                                      "action": "update",
+                                      "update_message": "Crews are out across the ward today"})
+    for case in cases:
+        case.refresh_from_db()
+        assert case.status_notes == "Crews are out across the ward today"
+        assert case.state == "submitted"

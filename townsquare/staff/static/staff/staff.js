@@ -45,3 +45,35 @@
   form.addEventListener('input', soon);
   form.addEventListener('change', soon);
 })();
+
+// The queue: one checkbox in the header selects every case on the page (with the keyboard
+// too: it is a real checkbox). Without JavaScript each row is ticked on its own, or the bulk
+// form's "all cases matching these filters" does the lot. Set up again when the list refreshes
+// itself (live.js keeps what was ticked).
+(function () {
+  function setUp() {
+    var table = document.querySelector('.ts-queue-table');
+    if (!table) return;
+    var header = table.querySelector('thead .ts-col-select');
+    var boxes = table.querySelectorAll('tbody input[name="case"]');
+    if (!header || !boxes.length) return;
+    header.innerHTML = '<div class="govuk-checkboxes govuk-checkboxes--small"><div class="govuk-checkboxes__item">' +
+      '<input class="govuk-checkboxes__input" id="select-page" type="checkbox">' +
+      '<label class="govuk-label govuk-checkboxes__label" for="select-page">' +
+      '<span class="govuk-visually-hidden">Select every case on this page</span></label></div></div>';
+    var all = document.getElementById('select-page');
+    function sync() {
+      var ticked = 0;
+      boxes.forEach(function (box) { if (box.checked) ticked += 1; });
+      all.checked = ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+    all.addEventListener('change', function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+    boxes.forEach(function (box) { box.addEventListener('change', sync); });
+    sync();
+  }
+  setUp();
+  document.addEventListener('live:updated', setUp);
+})();

@@ -115,9 +115,18 @@
     // Keep keyboard focus where it was when the focused control survives the update.
     var active = document.activeElement;
     var focusId = active && element.contains(active) ? active.id : "";
+    // And what was ticked (cases chosen for a bulk action), where the box is still there.
+    var ticked = Array.prototype.map.call(
+      element.querySelectorAll("input[type=checkbox]:checked"), function (box) { return box.id; });
     element.setAttribute("aria-busy", "true");
     element.innerHTML = html;
     element.removeAttribute("aria-busy");
+    ticked.forEach(function (id) {
+      var box = id ? document.getElementById(id) : null;
+      if (box && element.contains(box)) {
+        box.checked = true;
+      }
+    });
     if (focusId) {
       var again = document.getElementById(focusId);
       if (again) {
