@@ -220,8 +220,9 @@ def _write(result: dict) -> None:
         "council's latest event id changes, so the first request after any change recounts "
         "(one aggregate query over the council's open cases).",
         "- **Bulk close**: `POST /staff/cases/bulk` acting on every case the filter matches (the "
-        "oldest 1,000), moving each to Fixed with a public message through `case_transition`, "
-        "each case checked on its own (a savepoint each, a commit per 100).",
+        "oldest 1,000), moving each to Fixed with a public message through `cases_transition`: "
+        "100 cases a transaction, locked in one query, each checked on its own (role, workflow, "
+        "the revision the officer saw) before any is written.",
         SECTION_END,
     ])
     if SECTION_START in text:
