@@ -213,7 +213,8 @@ def _write(result: dict) -> None:
         "table, and asks whether anything in the council changed (one query) to reuse or redo "
         "the counts of the views. \"Right after a change\" times the first request after an "
         "internal note was added, which recounts every view (one aggregate query over the "
-        "100,000 open cases).",
+        "100,000 open cases, read from the index on council, open, due time, assignee and team "
+        "alone, without reading a row).",
         "- **Queries**: the whole request (session, user, roles, counts, page, names) at 25, 50, "
         "100 and 200 cases per page (the fewest of three requests: once a minute a request "
         "also refreshes the session's idle clock). Counts are kept per process until the "
