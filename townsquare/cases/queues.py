@@ -325,6 +325,8 @@ class QueueChoices:
 
     services: list[tuple[int, str]]
     states: list[tuple[str, str]]
+    # The statuses the person's role may move some case to (what a bulk change offers).
+    reachable_states: list[tuple[str, str]]
     areas: dict[int, str]
     teams: dict[int, str]
     staff: dict[int, str]
@@ -335,14 +337,21 @@ def queue_choices(*, principal: Principal, council_id: int) -> QueueChoices:
     services = list(ServiceTemplate.objects.filter(council_id=council_id)
                     .order_by("name").values_list("id", "name", "current_version_id"))
     states: dict[str, str] = {}
+    reachable: dict[str, str] = {}
+    roles = policies.effective_roles(principal, council_id)
     for version in versions_by_id(ids={v for _, _, v in services if v}).values():
-        for code, state in workflow_for_version(version).states.items():
+        workflow = workflow_for_version(version)
+        for code, state in workflow.states.items():
             states.setdefault(code, state.name)
+        for transition in workflow.transitions:
+            if transition.roles & roles:
+                reachable.setdefault(transition.target, workflow.state(transition.target).name)
     staff = {uid: (name or email) for uid, name, email in Membership.objects.filter(
         council_id=council_id).values_list("user_id", "user__full_name", "user__email")}
     return QueueChoices(
         services=[(sid, name) for sid, name, _ in services],
         states=sorted(states.items(), key=lambda kv: kv[1]),
+        reachable_states=sorted(reachable.items(), key=lambda kv: kv[1]),
         areas=dict(Area.objects.filter(council_id=council_id).order_by("name")
                    .values_list("id", "name")),
         teams=dict(Team.objects.filter(council_id=council_id).order_by("name")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from townsquare.cases.models import Case
@@ -88,3 +90,16 @@ def test_bulk_public_update_leaves_the_status(council, report, staff_client):
         case.refresh_from_db()
         assert case.status_notes == "Crews are out across the ward today"
         assert case.state == "submitted"
+
+
+def test_a_bulk_change_offers_only_statuses_the_role_can_reach(council, report, staff_client):
+    report()
+    agent = staff_client("agent").get("/staff/cases/").content.decode()
+    supervisor = staff_client("supervisor").get("/staff/cases/").content.decode()
+
+    def offered(page):
+        select = page.split('id="bulk-to-state"')[1].split("</select>")[0]
+        return set(re.findall(r'<option value="([a-z_]+)"', select))
+
+    assert "fixed" in offered(agent) and "rejected" not in offered(agent)
+    assert {"fixed", "rejected"} <= offered(supervisor)
