@@ -10,8 +10,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from townsquare.accounts import policies
+from townsquare.accounts.principal import Principal
 from townsquare.accounts.staffing import staff_of_council
 from townsquare.cases.audit import AuditFilter, audit_page, audit_rows
+from townsquare.cases.queues import queue_choices
 from townsquare.cases.sla import LOCAL
 from townsquare.core.numbers import whole_number
 from townsquare.staff.access import staff_render, staff_view
@@ -48,10 +50,30 @@ def _filter(request: HttpRequest) -> tuple[AuditFilter, dict[str, str]]:
                        kind=request.GET.get("kind", "").strip()[:40]), problems
 
 
-def _describe(event) -> str:
+# Ids in event payloads that people read better as names: the key, then what to call it.
+_NAMED_IDS = {"user_id": ("person", "people"), "assignee_id": ("assigned to", "people"),
+              "team_id": ("team", "teams")}
+
+
+def _names(principal: Principal, council_id: int) -> dict[str, dict[int, str]]:
+    choices = queue_choices(principal=principal, council_id=council_id)
+    return {"people": choices.staff, "teams": choices.teams}
+
+
+def _describe(event, names: dict[str, dict[int, str]]) -> str:
+    """The payload as "key: value; …", with the council's people and teams by name (and id:
+    a person removed since is still told apart)."""
     payload = event.payload or {}
-    bits = [f"{k}: {v}" for k, v in payload.items()
-            if k not in ("case_id", "reference") and v not in ("", None, [], {})]
+    bits = []
+    for key, value in payload.items():
+        if key in ("case_id", "reference") or value in ("", None, [], {}):
+            continue
+        if key in _NAMED_IDS and isinstance(value, int):
+            label, kind = _NAMED_IDS[key]
+            name = names[kind].get(value)
+            bits.append(f"{label}: {name} (#{value})" if name else f"{key}: {value}")
+        else:
+            bits.append(f"{key}: {value}")
     return "; ".join(bits)[:300]
 
 
@@ -72,8 +94,9 @@ def audit(request: HttpRequest) -> HttpResponse:
     next_query = query.copy()
     if more:
         next_query["before"] = str(events[-1].id)
+    names = _names(staff.principal, staff.council.id)
     rows = [{"event": e, "reference": references.get(e.stream_id, "") if e.stream == "case"
-             else "", "details": _describe(e)} for e in events]
+             else "", "details": _describe(e, names)} for e in events]
     return staff_render(request, "staff/audit.html", {
         "rows": rows, "problems": problems,
         "members": staff_of_council(actor=staff.principal, council_id=staff.council.id),
@@ -98,6 +121,7 @@ def export(request: HttpRequest) -> HttpResponse:
         return HttpResponse("; ".join(problems.values()), status=400,
                             content_type="text/plain; charset=utf-8")
     writer = csv.writer(_Echo())
+    names = _names(staff.principal, staff.council.id)
 
     def lines():
         yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
@@ -108,7 +132,7 @@ def export(request: HttpRequest) -> HttpResponse:
             yield writer.writerow([neutralise(v) for v in (
                 event.id, event.created_at.astimezone(LOCAL).isoformat(timespec="seconds"),
                 event.actor_label, event.actor_kind, event.kind, reference, event.visibility,
-                _describe(event))])
+                _describe(event, names))])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (f'attachment; filename="audit-{staff.council.slug}-'

@@ -225,3 +225,16 @@ def test_api_keys_show_when_they_were_last_used(council, staff_client):
     shown = timezone.localtime(used).strftime("%-d %b %Y")
     page = admin.get("/staff/admin/api-keys").content.decode()
     assert re.search(rf"FixMyStreet.*?{shown}", page, re.S)
+
+
+def test_the_audit_names_people_and_teams(council, report, staff_client):
+    from townsquare.councils.models import Team
+
+    admin = staff_client("council_admin")
+    case = report()
+    education = Team.objects.get(council=council, code="education")
+    admin.post(f"/staff/cases/{case.reference}/assign",
+               {"team": education.id, "assignee": "me", "revision": case.revision})
+    page = admin.get(f"/staff/audit/?case={case.reference}").content.decode()
+    assert f"team: Education (#{education.id})" in page
+    assert f"assigned to: {admin.user.full_name} (#{admin.user.pk})" in page
