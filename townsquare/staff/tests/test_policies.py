@@ -105,3 +105,56 @@ def test_reporter_contact_details_by_role_and_assignment(council, report, staff_
         client.post(f"{url}/assign", {"team": case.team_id, "assignee": "me",
                                       "revision": case.revision})
         assert "sam@example.org" in client.get(url).content.decode()
+
+
+WRITES = [
+    # (url, form): changes only council admins may make
+    ("/staff/admin/teams", {"code": "parks", "name": "Parks"}),
+    ("/staff/admin/api-keys", {"op": "create", "name": "FixMyStreet"}),
+    ("/staff/admin/staff", {"op": "add", "email": "new@testshire.test", "full_name": "New",
+                            "role": "agent"}),
+    ("/staff/services/new", {"start": "scratch", "name": "Bench", "code": "bench",
+                             "kind": "report"}),
+]
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "council_admin"])
+def test_admin_writes_by_role(council, staff_client, role):
+    client = staff_client(role)
+    for url, form in WRITES:
+        response = client.post(url, form)
+        expected = (302,) if role == "council_admin" else (403,)
+        assert response.status_code in expected, (role, url, response.status_code)
+
+
+def test_an_admin_here_and_an_agent_there_writes_only_here(council, other_council,
+                                                           staff_client):
+    client = staff_client("council_admin")
+    membership_set(user=client.user, council_id=other_council.id, role="agent")
+    client.post("/staff/council", {"council": other_council.id})
+    for url, form in WRITES:
+        assert client.post(url, form).status_code == 403, url
+    client.post("/staff/council", {"council": council.id})
+    assert client.post(*WRITES[0]).status_code == 302
+    from townsquare.councils.models import Team
+
+    assert Team.objects.filter(code="parks", council=council).exists()
+    assert not Team.objects.filter(code="parks", council=other_council).exists()
+
+
+def test_a_platform_admin_works_in_every_council(council, other_council, staff_client):
+    from tests import factories
+    from townsquare.accounts.models import User
+
+    user, _ = factories.make_staff_signed_in(council, "agent", email="platform@x.test")
+    User.objects.filter(pk=user.pk).update(is_platform_admin=True)
+    from django.test import Client
+
+    from townsquare.staff.tests.conftest import sign_in
+
+    client = Client()
+    sign_in(client, user.email)
+    for target in (council, other_council):
+        client.post("/staff/council", {"council": target.id})
+        assert client.get("/staff/audit/").status_code == 200
+        assert target.name in client.get("/staff/").content.decode()
