@@ -283,7 +283,7 @@ def test_council_settings_audit_and_builder_pages_are_accessible(page, town):
     assert_accessible(page)
     page.get_by_role("button", name="Change this service").click()
     for section in ("Basics", "Questions", "Workflow", "Time limits, routing and privacy",
-                    "Messages", "Preview", "YAML"):
+                    "Messages", "Welsh", "Preview", "YAML"):
         page.get_by_role("navigation", name="Parts of the service").get_by_role(
             "link", name=section, exact=True).click()
         expect(page.get_by_role("navigation", name="Parts of the service").get_by_role(

@@ -394,3 +394,116 @@ def transition_remove(document: dict[str, Any], index: int) -> dict[str, Any]:
     if 0 <= index < len(doc["workflow"]["transitions"]):
         doc["workflow"]["transitions"].pop(index)
     return doc
+
+
+# Translations (ADR 63): each English text of the template, and its translation by the same
+# codes. Form fields are named "t.<path>", the path inside translations.<language>.
+
+def translation_rows(document: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    """Every text a resident may read, in order: where it is, the English, the translation
+    (empty when there is none) and whether it is long (a message or description)."""
+    current = (document.get("translations") or {}).get(language) or {}
+    rows: list[dict[str, Any]] = []
+
+    def add(path: str, where: str, english: Any, now: Any, *, long: bool = False) -> None:
+        if isinstance(english, str) and english:
+            rows.append({"name": f"t.{path}", "where": where, "english": english,
+                         "value": now if isinstance(now, str) else "", "long": long})
+
+    add("name", "Name", document.get("name"), current.get("name"))
+    add("group", "Group", document.get("group"), current.get("group"))
+    translated_groups = current.get("groups") or []
+    for i, group in enumerate(document.get("groups") or []):
+        add(f"groups.{i}", "Also listed under",
+            group, translated_groups[i] if i < len(translated_groups) else "")
+    add("description", "Description", document.get("description"), current.get("description"),
+        long=True)
+    if document.get("keywords"):
+        add("keywords", "Search words (separate them with commas)",
+            ", ".join(document["keywords"]), ", ".join(current.get("keywords") or []))
+    field_texts = current.get("fields") or {}
+    for field in sorted((f for f in document.get("fields") or [] if isinstance(f, dict)),
+                        key=lambda f: f.get("order", 0)):
+        code = field.get("code")
+        texts = field_texts.get(code) or {}
+        label = field.get("label", code)
+        add(f"fields.{code}.label", f"Question “{label}”", field.get("label"), texts.get("label"))
+        add(f"fields.{code}.help", f"Help text of “{label}”", field.get("help"),
+            texts.get("help"), long=True)
+        names = texts.get("values") or {}
+        for value in field.get("values") or []:
+            if isinstance(value, dict):
+                add(f"fields.{code}.values.{value.get('key')}", f"Answer to “{label}”",
+                    value.get("name"), names.get(value.get("key")))
+    state_texts = current.get("states") or {}
+    for state in (document.get("workflow") or {}).get("states") or []:
+        if not isinstance(state, dict):
+            continue
+        texts = state_texts.get(state.get("code")) or {}
+        add(f"states.{state.get('code')}.name", "Status", state.get("name"), texts.get("name"))
+        add(f"states.{state.get('code')}.message", f"Message when a case becomes “"
+            f"{state.get('name')}”", state.get("message"), texts.get("message"), long=True)
+    return rows
+
+
+def translation_update(document: dict[str, Any], language: str, data: dict[str, Any]
+                       ) -> dict[str, Any]:
+    """The translation into `language` as the form gives it: every row of translation_rows
+    read from its "t.<path>" field; an empty field leaves that text in English."""
+    doc = copy.deepcopy(document)
+    errors: dict[str, list[str]] = {}
+    translation = copy.deepcopy((doc.get("translations") or {}).get(language) or {})
+    groups: list[str] = []
+    group_rows = 0
+    for row in translation_rows(document, language):
+        name = row["name"]
+        path = name[2:].split(".")
+        text = str(data.get(name, "") or "").replace("\r\n", "\n").strip()
+        limit = 200 if path[-1] in ("name", "label", "group") or path[0] == "groups" else 4000
+        if len(text) > limit:
+            errors[name] = [f"Use {limit} characters or fewer"]
+            continue
+        if path[0] == "groups":
+            group_rows += 1
+            if text:
+                groups.append(text)
+            continue
+        if path == ["keywords"]:
+            words = [w.strip() for w in text.split(",") if w.strip()]
+            if any(len(w) > 50 for w in words):
+                errors[name] = ["Each word must be 50 characters or fewer"]
+            elif words:
+                translation["keywords"] = words
+            else:
+                translation.pop("keywords", None)
+            continue
+        node = translation
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        if text:
+            node[path[-1]] = text
+        else:
+            node.pop(path[-1], None)
+    if groups and len(groups) != group_rows:
+        errors["t.groups.0"] = ["Translate every group it is also listed under, or none"]
+    elif groups:
+        translation["groups"] = groups
+    elif group_rows:
+        translation.pop("groups", None)
+    _raise(errors)
+    translation = _without_empty(translation)
+    translations = {k: v for k, v in (doc.get("translations") or {}).items() if k != language}
+    if translation:
+        translations[language] = translation
+    if translations:
+        doc["translations"] = translations
+    else:
+        doc.pop("translations", None)
+    return doc
+
+
+def _without_empty(node: Any) -> Any:
+    if isinstance(node, dict):
+        cleaned = {k: _without_empty(v) for k, v in node.items()}
+        return {k: v for k, v in cleaned.items() if v not in ({}, "", None)}
+    return node

@@ -51,7 +51,7 @@ CALENDAR_LABELS = {"working_days": "working hours: the clock stops at weekends a
                    "elapsed": "every hour, nights and weekends included"}
 SECTIONS = (("basics", "Basics"), ("fields", "Questions"), ("workflow", "Workflow"),
             ("rules", "Time limits, routing and privacy"), ("messages", "Messages"),
-            ("preview", "Preview"), ("yaml", "YAML"))
+            ("welsh", "Welsh"), ("preview", "Preview"), ("yaml", "YAML"))
 DATATYPE_LABELS = {"string": "Short text", "text": "Long text", "number": "Number",
                    "datetime": "Date and time", "singlevaluelist": "Choose one",
                    "multivaluelist": "Choose any"}
@@ -185,6 +185,8 @@ def _describe_problem(path: str, document: dict[str, Any]) -> tuple[str, str]:
         return "workflow", path.replace("workflow.", "Workflow: ")
     if head in ("sla", "routing", "privacy", "retention"):
         return "rules", path.replace("_", " ")
+    if head == "translations":
+        return "welsh", path.replace("translations.cy", "Welsh").replace("translations.", "")
     return "basics", path.replace("_", " ")
 
 
@@ -252,7 +254,19 @@ def _context(request: HttpRequest, draft: ServiceDraft, section: str, *,
         "keywords": ", ".join(document.get("keywords") or []),
         "edit_index": request.GET.get("edit", ""),
         "preview": _preview(document),
+        "welsh": _welsh(document, posted or {}) if section == "welsh" else None,
     }
+
+
+def _welsh(document: dict[str, Any], posted: dict[str, Any]) -> dict[str, Any]:
+    """The Welsh section: each English text beside its translation (what was typed, when the
+    form came back with a problem)."""
+    rows = editing.translation_rows(document, "cy")
+    if posted.get("op") == "translation":
+        for row in rows:
+            row["value"] = posted.get(row["name"], "")
+    return {"rows": rows, "done": sum(1 for r in rows if r["value"].strip()),
+            "total": len(rows)}
 
 
 def _safe_yaml(document: Any) -> str:
@@ -350,6 +364,7 @@ def draft_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
             "transition_add": lambda: editing.transition_add(doc, data),
             "transition_remove": lambda: editing.transition_remove(doc, index),
             "messages": lambda: _messages_update(doc, request),
+            "translation": lambda: editing.translation_update(doc, "cy", data),
             "yaml": lambda: _yaml_replace(request),
         }
         if op not in ops:

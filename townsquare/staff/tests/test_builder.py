@@ -296,3 +296,36 @@ def test_every_change_the_builder_offers(council, staff_client):
     admin.post(f"/staff/services/drafts/{draft_id}/edit", {"op": "delete"})
     assert not ServiceDraft.objects.filter(pk=draft_id).exists()
     assert Event.objects.filter(kind="service.draft_deleted", stream_id=draft_id).exists()
+
+
+def test_welsh_texts_are_edited_beside_the_english(council, staff_client):
+    admin = staff_client("council_admin")
+    draft_id = _draft_id(admin.post("/staff/services/new", {
+        "start": "scratch", "name": "Broken bench", "code": "broken_bench", "kind": "report"}))
+    edit(admin, draft_id, "field_add", label="What is broken?", code="part",
+         datatype="singlevaluelist", values="seat | The seat\nlegs | The legs")
+    page = admin.get(f"/staff/services/drafts/{draft_id}/?section=welsh").content.decode()
+    assert "0 of" in page and 'name="t.fields.part.values.legs"' in page
+    assert 'English: <span lang="en">The legs</span>' in page
+
+    too_long = edit(admin, draft_id, "translation", section="welsh",
+                    **{"t.name": "M" * 201, "t.fields.part.label": "Beth sydd wedi torri?"})
+    assert too_long.status_code == 400 and "Use 200 characters or fewer" in \
+        too_long.content.decode()
+    assert "Beth sydd wedi torri?" in too_long.content.decode()  # what was typed is kept
+
+    assert edit(admin, draft_id, "translation", section="welsh", **{
+        "t.name": "Mainc wedi torri", "t.fields.part.label": "Beth sydd wedi torri?",
+        "t.fields.part.values.legs": "Y coesau"}).status_code == 302
+    welsh = ServiceDraft.objects.get(pk=draft_id).document["translations"]["cy"]
+    assert welsh == {"name": "Mainc wedi torri",
+                     "fields": {"part": {"label": "Beth sydd wedi torri?",
+                                         "values": {"legs": "Y coesau"}}}}
+    assert "3 of" in admin.get(f"/staff/services/drafts/{draft_id}/?section=welsh"
+                               ).content.decode()
+    assert edit(admin, draft_id, "publish").status_code == 302
+    resident = admin.__class__()
+    resident.cookies["django_language"] = "cy"
+    form = resident.get("/report/testshire/broken_bench/", HTTP_ACCEPT_LANGUAGE="cy")
+    text = form.content.decode()
+    assert "Mainc wedi torri" in text and "Y coesau" in text and "The seat" in text
