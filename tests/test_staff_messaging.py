@@ -3,6 +3,8 @@ previews, webhook endpoints (admins only), the demo mailbox; councils kept apart
 
 from __future__ import annotations
 
+import hashlib
+
 import pyotp
 import pytest
 from django.test import Client
@@ -31,7 +33,9 @@ def signed_in(council, role: str) -> Client:
 def dead_letter(council, recipient: str = "someone@example.org") -> Message:
     now = clock.now()
     return Message.objects.create(
-        idempotency_key=f"test:{now.timestamp()}:{recipient}", council=council,
+        # Like the outbox's keys, it names the recipient only by a hash.
+        idempotency_key=f"test:{now.timestamp()}:{hashlib.sha256(recipient.encode()).hexdigest()[:12]}",
+        council=council,
         channel="email", recipient=recipient, subject="Your request is fixed",
         body_text="Hello", status=Status.DEAD, attempts=6, last_error="Connection refused",
         next_attempt_at=now, created_at=now)
@@ -172,3 +176,15 @@ def test_staff_watch_a_queue(council):
     assert client.post("/staff/messaging/watch", {"team": "99999"}).status_code == 302
     client.post("/staff/messaging/watch", {"action": "stop"})
     assert not Subscription.objects.filter(kind="queue", unsubscribed_at__isnull=True).exists()
+
+
+def test_agents_see_addresses_masked_unless_the_case_is_theirs(council):
+    mine = dead_letter(council, recipient="sam.reporter@example.org")
+    agent = signed_in(council, "agent")
+    for url in ("/staff/messaging/", "/staff/messaging/dead-letters",
+                f"/staff/messaging/messages/{mine.pk}"):
+        page = agent.get(url).content.decode()
+        assert "sam.reporter@example.org" not in page and "sa…@example.org" in page, url
+    supervisor = signed_in(council, "supervisor")
+    assert "sam.reporter@example.org" in supervisor.get(
+        f"/staff/messaging/messages/{mine.pk}").content.decode()

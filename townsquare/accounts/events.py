@@ -38,12 +38,13 @@ class MembershipSet(DomainEvent):
 @dataclass(frozen=True)
 class StaffSignInRefused(DomainEvent):
     """A wrong password or code for a known staff account (`step` "password" or "code");
-    `locked` when this attempt locked the account for a while. Attempts on unknown addresses
-    are counted for throttling but not logged: there is nobody to attribute them to."""
+    `locked` when this attempt locked the account for a while. An attempt on an address that
+    is no staff account is recorded too, with no user and nothing of what was typed: the same
+    write either way, so the time taken does not tell which addresses are staff."""
 
     kind: ClassVar[str] = "staff.sign_in_refused"
     visibility: ClassVar[str] = Visibility.INTERNAL
-    user_id: int
+    user_id: int | None
     step: str
     locked: bool
 

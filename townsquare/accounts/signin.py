@@ -128,17 +128,19 @@ def staff_password_check(*, email: str, password: str, client: str) -> PasswordR
         ok = user.check_password(password) and user.is_active and _is_staff(user)
     if not ok:
         lock = failure_record(keys)
-        if user is not None and _is_staff(user):
-            _refusal_record(user, step="password", locked=lock is not None)
+        _refusal_record(user if user is not None and _is_staff(user) else None,
+                        step="password", locked=lock is not None)
         return PasswordResult(user=None, locked_until=lock)
     return PasswordResult(user=user)
 
 
-def _refusal_record(user: User, *, step: str, locked: bool) -> None:
+def _refusal_record(user: User | None, *, step: str, locked: bool) -> None:
+    label = f"Someone signing in as {user.email}" if user else "Someone signing in"
     with transaction.atomic():
-        append_event(StaffSignInRefused(user_id=user.pk, step=step, locked=locked), council_id=None,
-                     stream="user", stream_id=user.pk,
-                     actor=Actor.anonymous(f"Someone signing in as {user.email}"[:200]))
+        append_event(StaffSignInRefused(user_id=user.pk if user else None, step=step,
+                                        locked=locked),
+                     council_id=None, stream="user", stream_id=user.pk if user else 0,
+                     actor=Actor.anonymous(label[:200]))
 
 
 def second_factor_of(user: User) -> SecondFactor | None:

@@ -98,8 +98,10 @@ def staff_member_reset_authenticator(*, council_id: int, user_id: int, actor: Pr
     membership = _membership(council_id, user_id)
     # A reset lets the next person with the password enrol a new authenticator, so one
     # council's admin may not do it for someone who also holds a role elsewhere.
-    if membership.user.is_platform_admin or Membership.objects.filter(user_id=user_id).exclude(
-            council_id=council_id).exists():
+    if not actor.is_platform_admin and (
+            membership.user.is_platform_admin
+            or Membership.objects.filter(user_id=user_id).exclude(council_id=council_id)
+            .exists()):
         raise PermissionDenied("This person also works for another council; ask a platform "
                                "admin to reset their authenticator")
     second_factor_reset(user=membership.user, council_id=council_id, actor=actor.as_actor())

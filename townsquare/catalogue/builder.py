@@ -85,6 +85,17 @@ def draft_from_scratch(*, council: Council, code: str, name: str, kind: str,
     return draft_create(council=council, document=document, actor=actor, source="scratch")
 
 
+def draft_from_yaml(*, council: Council, document: dict[str, Any], actor: Principal
+                    ) -> ServiceDraft:
+    """A draft from an uploaded template. One with the code of a service the council has is a
+    change to that service (how a council brings back its own export); any other is new."""
+    code = document.get("code")
+    if ServiceTemplate.objects.filter(council=council, code=code).exists():
+        return draft_create(council=council, document=document, actor=actor,
+                            source=f"service:{council.slug}/{code}")
+    return draft_create(council=council, document=document, actor=actor, source="import")
+
+
 def draft_from_library(*, council: Council, file_name: str, actor: Principal) -> ServiceDraft:
     for name, document in library_templates():
         if name == file_name:
@@ -146,8 +157,7 @@ def draft_delete(*, draft: ServiceDraft, actor: Principal) -> None:
 def draft_changes_own_service(draft: ServiceDraft) -> bool:
     """Whether the draft was started from one of the council's own services (so publishing it
     is meant to make that service's next version), rather than being a new service."""
-    return draft.source == f"service:{draft.council.slug}/{draft.document.get('code', '')}" \
-        or draft.source == "import"
+    return draft.source == f"service:{draft.council.slug}/{draft.document.get('code', '')}"
 
 
 def draft_target(draft: ServiceDraft) -> ServiceTemplate | None:

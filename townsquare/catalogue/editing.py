@@ -414,7 +414,7 @@ def translation_rows(document: dict[str, Any], language: str) -> list[dict[str, 
     add("group", "Group", document.get("group"), current.get("group"))
     translated_groups = current.get("groups") or []
     for i, group in enumerate(document.get("groups") or []):
-        add(f"groups.{i}", "Also listed under",
+        add(f"groups.{i}", f"Also listed under ({i + 1})",
             group, translated_groups[i] if i < len(translated_groups) else "")
     add("description", "Description", document.get("description"), current.get("description"),
         long=True)
@@ -433,14 +433,16 @@ def translation_rows(document: dict[str, Any], language: str) -> list[dict[str, 
         names = texts.get("values") or {}
         for value in field.get("values") or []:
             if isinstance(value, dict):
-                add(f"fields.{code}.values.{value.get('key')}", f"Answer to “{label}”",
+                add(f"fields.{code}.values.{value.get('key')}",
+                    f"Answer “{value.get('name')}” to “{label}”",
                     value.get("name"), names.get(value.get("key")))
     state_texts = current.get("states") or {}
     for state in (document.get("workflow") or {}).get("states") or []:
         if not isinstance(state, dict):
             continue
         texts = state_texts.get(state.get("code")) or {}
-        add(f"states.{state.get('code')}.name", "Status", state.get("name"), texts.get("name"))
+        add(f"states.{state.get('code')}.name", f"Status “{state.get('name')}”",
+            state.get("name"), texts.get("name"))
         add(f"states.{state.get('code')}.message", f"Message when a case becomes “"
             f"{state.get('name')}”", state.get("message"), texts.get("message"), long=True)
     return rows
@@ -459,7 +461,8 @@ def translation_update(document: dict[str, Any], language: str, data: dict[str, 
         name = row["name"]
         path = name[2:].split(".")
         text = str(data.get(name, "") or "").replace("\r\n", "\n").strip()
-        limit = 200 if path[-1] in ("name", "label", "group") or path[0] == "groups" else 4000
+        limit = 300 if path[-1] == "label" else (
+            200 if path[-1] in ("name", "group") or path[0] == "groups" else 4000)
         if len(text) > limit:
             errors[name] = [f"Use {limit} characters or fewer"]
             continue

@@ -42,7 +42,7 @@ class Delivery:
     last_error: str
 
 
-def _mask(channel: str, recipient: str) -> str:
+def recipient_masked(channel: str, recipient: str) -> str:
     """Enough of an address to tell recipients apart, not to read it off a screen."""
     if channel == "email" and "@" in recipient:
         local, domain = recipient.split("@", 1)
@@ -56,7 +56,7 @@ def deliveries_for_case(case_id: int) -> list[Delivery]:
     """Every message about a case and how it went, newest first (for the staff timeline)."""
     labels = dict(Status.choices)
     return [
-        Delivery(id=m.id, channel=m.channel, recipient=_mask(m.channel, m.recipient),
+        Delivery(id=m.id, channel=m.channel, recipient=recipient_masked(m.channel, m.recipient),
                  template=m.template, subject=m.subject, status=m.status,
                  status_label=str(labels.get(m.status, m.status)), attempts=m.attempts,
                  created_at=m.created_at, sent_at=m.sent_at, last_error=m.last_error)

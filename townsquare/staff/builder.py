@@ -17,11 +17,11 @@ from townsquare.accounts import policies
 from townsquare.catalogue import editing
 from townsquare.catalogue.builder import (
     draft_changes_own_service,
-    draft_create,
     draft_delete,
     draft_from_library,
     draft_from_scratch,
     draft_from_service,
+    draft_from_yaml,
     draft_get,
     draft_problems,
     draft_publish,
@@ -130,8 +130,8 @@ def import_yaml(request: HttpRequest) -> HttpResponse:
         except TemplateFileError as exc:
             problems = [str(p) for p in exc.problems]
         else:
-            draft = draft_create(council=staff.council, document=document,
-                                 actor=staff.principal, source="import")
+            draft = draft_from_yaml(council=staff.council, document=document,
+                                    actor=staff.principal)
             return redirect("staff:builder_draft", draft_id=draft.id)
     services = list(ServiceTemplate.objects.filter(council=staff.council)
                     .select_related("current_version").order_by("group", "name"))
@@ -199,7 +199,8 @@ def _preview(document: dict[str, Any], *, pending: str = "") -> dict[str, Any]:
              and all(isinstance(f.get(k), str) and f.get(k) for k in ("code", "label", "datatype"))
              and all(isinstance(v, dict) and "key" in v and "name" in v
                      for v in f.get("values") or [])]
-    questions = questions_for(specs, None, prefix="preview-")
+    # Ids of their own, apart from the preview's fixed ones (preview-heading, preview-place).
+    questions = questions_for(specs, None, prefix="preview-q-")
     by_code = {f["code"]: f for f in specs}
     for question in questions:
         show_if = by_code[question.code].get("show_if")

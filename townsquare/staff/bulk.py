@@ -52,6 +52,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
             assignee_id = staff.principal.user_id
         elif whole_number(person) is not None:
             assignee_id = whole_number(person)
+        elif person:
+            request.session[RESULT] = {"error": "Choose a person from the list", "back": back}
+            return redirect("staff:bulk_result")
     priority = request.POST.get("priority", "")
     try:
         outcomes = cases_bulk_apply(

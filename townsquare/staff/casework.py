@@ -196,7 +196,11 @@ def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
         "assignee_name": choices.staff.get(case.assignee_id, ""),
         "timeline": _timeline(case, principal, choices),
         "photos": [a for a in attachments if a.content_type.startswith("image/") or a.url],
-        "documents": [a for a in attachments if a.content_type == "application/pdf"],
+        # An application's documents are the applicant's personal data (ADR 24).
+        "documents": [a for a in attachments if a.content_type == "application/pdf"
+                      and (case.is_public or can_see_contact)],
+        "documents_hidden": not case.is_public and not can_see_contact and any(
+            a.content_type == "application/pdf" for a in attachments),
         "related": casework.related_cases(case=case),
         "duplicates": casework.duplicates_of(case=case),
         "candidates": candidates,
@@ -398,6 +402,12 @@ def attachment(request: HttpRequest, reference: str, attachment_id: int) -> Http
                                         attachment_id=attachment_id)
     except (NotFound, DomainError):
         raise Http404("No such file") from None
+    case = item.case
+    if not item.content_type.startswith("image/") and not case.is_public and \
+            not policies.can_see_reporter_contact(request.staff.principal, case.council_id,
+                                                  team_id=case.team_id,
+                                                  assignee_id=case.assignee_id):
+        raise Http404("No such file")
     response = FileResponse(item.file.open("rb"), content_type=item.content_type or
                             "application/octet-stream")
     disposition = "inline" if item.content_type.startswith("image/") else "attachment"

@@ -37,8 +37,14 @@ TEMPLATE_NAMES = {
 
 def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200
             ) -> HttpResponse:
+    # Addresses are personal data (ADR 24): in full for supervisors and admins, masked for
+    # agents, except on a message about a case they are handling (see message()).
+    principal, council_id = request.staff.principal, request.staff.council.id
+    full = policies.can_see_reporter_contact(principal, council_id, team_id=None,
+                                             assignee_id=None)
     return staff_render(request, template, {"mailbox_available": _mailbox_available(),
-                                            **context}, status=status)
+                                            "full_recipients": full, **context},
+                        status=status)
 
 
 def _message_for_council(request: HttpRequest, message_id: int):
@@ -107,8 +113,12 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
 def message(request: HttpRequest, message_id: int) -> HttpResponse:
     found = materialise(_message_for_council(request, message_id))
     log = selectors.attempts_for(message_ids=[found.pk]).get(found.pk, [])
+    case = found.case
+    handling = case is not None and policies.can_see_reporter_contact(
+        request.staff.principal, case.council_id, team_id=case.team_id,
+        assignee_id=case.assignee_id)
     return _render(request, "staff/messaging/message.html", {
-        "message": found, "log": log,
+        "message": found, "log": log, "handling": handling,
         "retryable": found.status in (Status.DEAD, Status.FAILED, Status.BOUNCED,
                                       Status.SUPPRESSED),
     })

@@ -47,3 +47,12 @@ def values_text(values) -> str:
         return ""
     return "\n".join(f"{v.get('key', '')} | {v.get('name', '')}" for v in values
                      if isinstance(v, dict))
+
+
+@register.simple_tag
+def recipient(message, full: bool) -> str:
+    """A message's address: whole when `full`, else just enough to tell recipients apart."""
+    from townsquare.messaging.selectors import recipient_masked
+
+    return message.recipient if full else recipient_masked(message.channel, message.recipient)
+

@@ -92,6 +92,12 @@ def test_an_admin_cannot_reset_the_authenticator_of_someone_from_another_council
     assert refused.status_code in (400, 403)
     assert "ask a platform admin" in refused.content.decode()
     assert SecondFactor.objects.filter(user_id=both.pk).exists()
+    # A platform admin can.
+    from townsquare.accounts.models import User
+
+    User.objects.filter(pk=admin.user.pk).update(is_platform_admin=True)
+    admin.post("/staff/admin/staff", {"op": "reset", "user": both.pk})
+    assert not SecondFactor.objects.filter(user_id=both.pk).exists()
 
 
 def test_api_keys(council, staff_client):

@@ -227,7 +227,7 @@ def test_the_preview_follows_the_question_being_typed_and_uses_the_citizen_form(
                              "help": "Look <b>closely</b>"}).content.decode()
     assert "Which part is broken?" in whole and "Not saved yet" in whole
     # The citizen form's own markup: radios named and identified like the real form's.
-    assert 'class="govuk-radios__input" id="preview-question_being_written"' in whole
+    assert 'class="govuk-radios__input" id="preview-q-question_being_written"' in whole
     assert "Look &lt;b&gt;closely&lt;/b&gt;" in whole
     assert ServiceDraft.objects.get(pk=draft_id).document["fields"] == []
     # Another council's admin cannot preview this draft.
@@ -307,6 +307,7 @@ def test_welsh_texts_are_edited_beside_the_english(council, staff_client):
     page = admin.get(f"/staff/services/drafts/{draft_id}/?section=welsh").content.decode()
     assert "0 of" in page and 'name="t.fields.part.values.legs"' in page
     assert 'English: <span lang="en">The legs</span>' in page
+    assert "Answer “The legs” to “What is broken?”" in page
 
     too_long = edit(admin, draft_id, "translation", section="welsh",
                     **{"t.name": "M" * 201, "t.fields.part.label": "Beth sydd wedi torri?"})
@@ -329,3 +330,17 @@ def test_welsh_texts_are_edited_beside_the_english(council, staff_client):
     form = resident.get("/report/testshire/broken_bench/", HTTP_ACCEPT_LANGUAGE="cy")
     text = form.content.decode()
     assert "Mainc wedi torri" in text and "Y coesau" in text and "The seat" in text
+
+
+def test_an_imported_template_changes_the_service_of_its_code_and_says_so(council,
+                                                                         staff_client):
+    admin = staff_client("council_admin")
+    service = ServiceTemplate.objects.get(council=council, code="pothole")
+    document = yaml.safe_load(admin.get(f"/staff/services/{service.id}/export.yaml").content)
+    same = _draft_id(admin.post("/staff/services/import", {"yaml": yaml.safe_dump(document)}))
+    page = admin.get(f"/staff/services/drafts/{same}/").content.decode()
+    assert "version 2 of Pothole" in page and 'id="basics_code"' not in page
+    document["code"] = "pothole_two"
+    new = _draft_id(admin.post("/staff/services/import", {"yaml": yaml.safe_dump(document)}))
+    page = admin.get(f"/staff/services/drafts/{new}/").content.decode()
+    assert "as a new service" in page and 'id="basics_code"' in page

@@ -158,3 +158,22 @@ def test_a_platform_admin_works_in_every_council(council, other_council, staff_c
         client.post("/staff/council", {"council": target.id})
         assert client.get("/staff/audit/").status_code == 200
         assert target.name in client.get("/staff/").content.decode()
+
+
+def test_an_applications_documents_are_for_those_handling_it(council, report, staff_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from townsquare.cases.models import Attachment
+
+    case = report(service_code="school_transport", values={"child_name": "Alex", "sen": "no"})
+    supervisor, agent = staff_client("supervisor"), staff_client("agent")
+    pdf = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
+           b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    response = supervisor.post(f"/staff/cases/{case.reference}/attach", {
+        "file": SimpleUploadedFile("proof.pdf", pdf, content_type="application/pdf")})
+    assert response.status_code == 302, response.content.decode()[:500]
+    document = Attachment.objects.get(case=case)
+    url = f"/staff/cases/{case.reference}/files/{document.id}"
+    assert supervisor.get(url).status_code == 200
+    assert agent.get(url).status_code == 404
+    assert 'id="documents-hidden"' in agent.get(f"/staff/cases/{case.reference}").content.decode()

@@ -115,15 +115,19 @@
     // Keep keyboard focus where it was when the focused control survives the update.
     var active = document.activeElement;
     var focusId = active && element.contains(active) ? active.id : "";
-    // And what was ticked (cases chosen for a bulk action), where the box is still there.
+    // And what was ticked (cases chosen for a bulk action), where the box is still there,
+    // with the value it had: a queue row's value names the case as the officer saw it, so a
+    // case changed since is reported as such by the bulk action rather than silently taken.
     var ticked = Array.prototype.map.call(
-      element.querySelectorAll("input[type=checkbox]:checked"), function (box) { return box.id; });
+      element.querySelectorAll("input[type=checkbox]:checked"),
+      function (box) { return { id: box.id, value: box.value }; });
     element.setAttribute("aria-busy", "true");
     element.innerHTML = html;
     element.removeAttribute("aria-busy");
-    ticked.forEach(function (id) {
-      var box = id ? document.getElementById(id) : null;
+    ticked.forEach(function (was) {
+      var box = was.id ? document.getElementById(was.id) : null;
       if (box && element.contains(box)) {
+        box.value = was.value;
         box.checked = true;
       }
     });
