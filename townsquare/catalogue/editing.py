@@ -510,3 +510,16 @@ def _without_empty(node: Any) -> Any:
         cleaned = {k: _without_empty(v) for k, v in node.items()}
         return {k: v for k, v in cleaned.items() if v not in ({}, "", None)}
     return node
+
+
+def translations_to_check(document: dict[str, Any], published: dict[str, Any] | None,
+                          language: str) -> set[str]:
+    """The translation rows whose English this draft changed from the published version while
+    their translation stayed as it was: most likely the translation now says something else."""
+    if not published:
+        return set()
+    before = {r["name"]: r for r in translation_rows(published, language)}
+    return {row["name"] for row in translation_rows(document, language)
+            if row["value"] and row["name"] in before
+            and before[row["name"]]["english"] != row["english"]
+            and before[row["name"]]["value"] == row["value"]}

@@ -255,19 +255,24 @@ def _context(request: HttpRequest, draft: ServiceDraft, section: str, *,
         "keywords": ", ".join(document.get("keywords") or []),
         "edit_index": request.GET.get("edit", ""),
         "preview": _preview(document),
-        "welsh": _welsh(document, posted or {}) if section == "welsh" else None,
+        "welsh": _welsh(draft, posted or {}) if section == "welsh" else None,
     }
 
 
-def _welsh(document: dict[str, Any], posted: dict[str, Any]) -> dict[str, Any]:
+def _welsh(draft: ServiceDraft, posted: dict[str, Any]) -> dict[str, Any]:
     """The Welsh section: each English text beside its translation (what was typed, when the
-    form came back with a problem)."""
+    form came back with a problem), flagging those whose English this draft changed."""
+    document = draft.document
+    target = draft_target(draft) if draft_changes_own_service(draft) else None
+    published = target.current_version.document if target and target.current_version else None
+    to_check = editing.translations_to_check(document, published, "cy")
     rows = editing.translation_rows(document, "cy")
-    if posted.get("op") == "translation":
-        for row in rows:
+    for row in rows:
+        row["check"] = row["name"] in to_check
+        if posted.get("op") == "translation":
             row["value"] = posted.get(row["name"], "")
     return {"rows": rows, "done": sum(1 for r in rows if r["value"].strip()),
-            "total": len(rows)}
+            "total": len(rows), "to_check": len(to_check)}
 
 
 def _safe_yaml(document: Any) -> str:

@@ -344,3 +344,25 @@ def test_an_imported_template_changes_the_service_of_its_code_and_says_so(counci
     new = _draft_id(admin.post("/staff/services/import", {"yaml": yaml.safe_dump(document)}))
     page = admin.get(f"/staff/services/drafts/{new}/").content.decode()
     assert "as a new service" in page and 'id="basics_code"' in page
+
+
+def test_welsh_whose_english_changed_is_flagged(council, staff_client):
+    admin = staff_client("council_admin")
+    service = ServiceTemplate.objects.get(council=council, code="pothole")
+
+    def change_draft():
+        return _draft_id(admin.post(f"/staff/services/{service.id}/edit"))
+
+    first = change_draft()
+    edit(admin, first, "translation", section="welsh", **{"t.name": "Twll yn y ffordd"})
+    assert edit(admin, first, "publish").status_code == 302
+    second = change_draft()
+    page = admin.get(f"/staff/services/drafts/{second}/?section=welsh").content.decode()
+    assert "English changed" not in page
+    document = ServiceDraft.objects.get(pk=second).document
+    edit(admin, second, "basics", section="basics", name="Pothole or sunken road",
+         group=document["group"], description=document["description"], kind="report",
+         open311_type="realtime")
+    page = admin.get(f"/staff/services/drafts/{second}/?section=welsh").content.decode()
+    assert 'id="welsh-to-check"' in page and "1 text changed in English" in page
+    assert page.count("English changed: check the Welsh") == 1
