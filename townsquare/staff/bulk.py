@@ -42,9 +42,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             team = Team.objects.filter(id=whole_number(team_value) or 0,
                                        council_id=staff.council.id).first()
             if team is None:
-                request.session[RESULT] = {"error": "Choose one of the council's teams",
-                                           "back": back}
-                return redirect("staff:bulk_result")
+                return _refused(request, back, "Choose one of the council's teams")
         person = request.POST.get("assignee", "")
         if person == "none":
             assignee_id = None
@@ -53,8 +51,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         elif whole_number(person) is not None:
             assignee_id = whole_number(person)
         elif person:
-            request.session[RESULT] = {"error": "Choose a person from the list", "back": back}
-            return redirect("staff:bulk_result")
+            return _refused(request, back, "Choose a person from the list")
     priority = request.POST.get("priority", "")
     try:
         outcomes = cases_bulk_apply(
@@ -64,14 +61,19 @@ def bulk(request: HttpRequest) -> HttpResponse:
                                      "")[:4000], team=team, assignee_id=assignee_id,
             priority=whole_number(priority, largest=9))
     except InvalidInput as exc:
-        request.session[RESULT] = {"error": exc.message, "back": back}
-        return redirect("staff:bulk_result")
+        return _refused(request, back, exc.message)
     request.session[RESULT] = {
         "back": back,
         "action": action,
         "done": [o.reference for o in outcomes if o.done],
         "refused": [(o.reference, o.reason) for o in outcomes if not o.done],
     }
+    return redirect("staff:bulk_result")
+
+
+def _refused(request: HttpRequest, back: str, message: str) -> HttpResponse:
+    """The result page saying why nothing was done (a malformed request, not a refused case)."""
+    request.session[RESULT] = {"error": message, "back": back}
     return redirect("staff:bulk_result")
 
 

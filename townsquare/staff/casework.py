@@ -33,7 +33,7 @@ from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from townsquare.core.numbers import whole_number
 from townsquare.councils.models import Team
 from townsquare.messaging.selectors import deliveries_for_case
-from townsquare.staff.access import staff_render, staff_view
+from townsquare.staff.access import sees_reporter_contact, staff_render, staff_view
 from townsquare.staff.maps import static_map
 
 PRIORITY_NAMES = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low"}
@@ -143,8 +143,7 @@ def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
     roles = policies.effective_roles(principal, case.council_id)
     choices = queue_choices(principal=principal, council_id=case.council_id)
     now = clock.now()
-    can_see_contact = policies.can_see_reporter_contact(
-        principal, case.council_id, team_id=case.team_id, assignee_id=case.assignee_id)
+    can_see_contact = sees_reporter_contact(principal, case)
     fields = []
     for f in sorted(document.get("fields", []), key=lambda f: f.get("order", 0)):
         if f["code"] not in case.values:
@@ -404,9 +403,7 @@ def attachment(request: HttpRequest, reference: str, attachment_id: int) -> Http
         raise Http404("No such file") from None
     case = item.case
     if not item.content_type.startswith("image/") and not case.is_public and \
-            not policies.can_see_reporter_contact(request.staff.principal, case.council_id,
-                                                  team_id=case.team_id,
-                                                  assignee_id=case.assignee_id):
+            not sees_reporter_contact(request.staff.principal, case):
         raise Http404("No such file")
     response = FileResponse(item.file.open("rb"), content_type=item.content_type or
                             "application/octet-stream")

@@ -19,7 +19,7 @@ from townsquare.messaging.mailbox import mailbox_get, mailbox_list
 from townsquare.messaging.models import ChannelKind, Status
 from townsquare.messaging.outbox import materialise
 from townsquare.messaging.templates import current_words, preview
-from townsquare.staff.access import staff_render, staff_view
+from townsquare.staff.access import sees_reporter_contact, staff_render, staff_view
 
 PAGE_SIZE = 50
 TEMPLATE_NAMES = {
@@ -114,9 +114,7 @@ def message(request: HttpRequest, message_id: int) -> HttpResponse:
     found = materialise(_message_for_council(request, message_id))
     log = selectors.attempts_for(message_ids=[found.pk]).get(found.pk, [])
     case = found.case
-    handling = case is not None and policies.can_see_reporter_contact(
-        request.staff.principal, case.council_id, team_id=case.team_id,
-        assignee_id=case.assignee_id)
+    handling = case is not None and sees_reporter_contact(request.staff.principal, case)
     return _render(request, "staff/messaging/message.html", {
         "message": found, "log": log, "handling": handling,
         "retryable": found.status in (Status.DEAD, Status.FAILED, Status.BOUNCED,
