@@ -8,6 +8,12 @@ from django.conf import settings
 from tests import factories
 
 
+def pytest_addoption(parser):
+    parser.addoption("--slow-requests", action="store_true",
+                     help="pause 1.5 s before every other test-client request, as a loaded "
+                          "machine would (tests/slow_requests.py)")
+
+
 def pytest_configure(config):
     """Remove a previous run's SQLite test database with its WAL files.
 
@@ -18,6 +24,10 @@ def pytest_configure(config):
     # fixtures): it would send from other tests' committed events in the background. Tests
     # that test messaging switch dispatch on ("inline") themselves.
     settings.MESSAGING_DISPATCH = "off"
+    if config.getoption("--slow-requests"):
+        from tests import slow_requests
+
+        config.pluginmanager.register(slow_requests, "slow_requests")
     database = settings.DATABASES["default"]
     if "sqlite" not in database["ENGINE"]:
         return
@@ -38,12 +48,17 @@ def _plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
-    # Test rollbacks undo rows without telling the per-process caches.
+def interval_clock():
+    """The per-process caches' and throttles' clock, held still for the test: they re-check
+    only when a write invalidates them or the test moves the clock (`interval_clock.advance`),
+    never because the machine was slow between two requests. Caches start empty, as test
+    rollbacks undo rows without telling them."""
     from townsquare.core.caching import invalidate_all
+    from townsquare.core.clock import hold_monotonic
 
     invalidate_all()
-    yield
+    with hold_monotonic() as held:
+        yield held
     invalidate_all()
 
 

@@ -9,7 +9,6 @@ import email
 import email.policy
 import socket
 import threading
-import time
 from email.message import EmailMessage
 
 import pytest
@@ -18,28 +17,29 @@ import pytest
 class Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
-        self._lock = threading.Lock()
+        self._arrived = threading.Condition()
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
+        with self._arrived:
             self.messages.append(message)
+            self._arrived.notify_all()
         return "250 OK"
 
-    def wait_for(self, *, to: str, timeout: float = 10.0, count: int = 1) -> EmailMessage:
-        """The `count`-th message sent to `to`, waiting for it to arrive."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                found = [m for m in self.messages if to in str(m["To"])]
-            if len(found) >= count:
-                return found[count - 1]
-            time.sleep(0.05)
+    def wait_for(self, *, to: str, timeout: float = 120.0, count: int = 1) -> EmailMessage:
+        """The `count`-th message sent to `to`, waiting for it to arrive (the timeout only ends
+        a test that has already failed)."""
+        def found():
+            return [m for m in self.messages if to in str(m["To"])]
+
+        with self._arrived:
+            if self._arrived.wait_for(lambda: len(found()) >= count, timeout=timeout):
+                return found()[count - 1]
         raise AssertionError(f"no message {count} to {to} within {timeout}s; "
                              f"got {[str(m['To']) for m in self.messages]}")
 
     def sent_to(self, to: str) -> list[EmailMessage]:
-        with self._lock:
+        with self._arrived:
             return [m for m in self.messages if to in str(m["To"])]
 
 

@@ -64,6 +64,7 @@ def browser() -> Iterator[Any]:
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_api.sync_playwright().start()
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)
     try:
         try:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM,

@@ -11,7 +11,9 @@ import pytest
 
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-TIMEOUT_MS = 10_000
+# How long a step may wait for the page. Generous, because a loaded CI machine can be slow: it only
+# ends a journey that has already failed, and a passing journey never waits for it.
+TIMEOUT_MS = 90_000
 VIEWPORT = {"width": 1024, "height": 800}
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
 # Pages opened with JavaScript off: axe cannot run in them (their timers never fire).

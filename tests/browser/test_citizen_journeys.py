@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import assert_accessible
+from tests.browser.support import TIMEOUT_MS, assert_accessible
 from tests.citizen_mailbox import text_of
 from townsquare.accounts.principal import Principal
 from townsquare.cases.services import (
@@ -205,8 +205,8 @@ def test_the_track_page_updates_by_itself_when_the_council_acts(browser, public_
         page.wait_for_timeout(500)  # the stream connects
         case_transition(case=Case.objects.get(reference=public_report), to_state="fixed",
                         actor=Principal.system("Highways team"), message="Filled today.")
-        expect(page.locator("#timeline")).to_contain_text("Filled today.", timeout=10_000)
-        expect(status).to_have_text("Fixed", timeout=10_000)
+        expect(page.locator("#timeline")).to_contain_text("Filled today.", timeout=TIMEOUT_MS)
+        expect(status).to_have_text("Fixed", timeout=TIMEOUT_MS)
         assert_accessible(page)
         context.close()
 

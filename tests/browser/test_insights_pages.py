@@ -73,7 +73,7 @@ def test_dashboard_is_accessible_and_updates_live(browser, town):
         # A report arrives elsewhere: the figure changes without a reload.
         case_create(service_code="pothole", actor=Principal.anonymous(),
                     point=Point(51.6, -1.6), values={"depth": "deep"})
-        expect(received).to_have_text("4", timeout=10_000)
+        expect(received).to_have_text("4", timeout=TIMEOUT_MS)
         context.close()
 
 

@@ -4,18 +4,23 @@ A cache is rebuilt when a cheap "stamp" query (counts, latest change times) give
 and that query runs at most once per `check_every` seconds, so hot paths such as creating a case
 cost no query at all for them. Writes in this process call `invalidate()` and are seen at once;
 writes in other processes are seen within `check_every` seconds.
+
+Their time comes from `core.clock.monotonic`, which tests hold still: a cache re-checks in a test
+only when the test moves the clock on or a write invalidates it, never because the machine was
+slow between two requests (ADR 7).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from townsquare.core.clock import monotonic
+
 T = TypeVar("T")
 
-_all: list[StampedCache | MemoCache] = []
+_all: list[StampedCache | MemoCache | StampedValues | Throttle] = []
 
 
 class StampedCache(Generic[T]):
@@ -31,7 +36,7 @@ class StampedCache(Generic[T]):
         _all.append(self)
 
     def get(self) -> T:
-        now = time.monotonic()
+        now = monotonic()
         value = self._value
         if value is not None and now - self._checked_at < self._check_every:
             return value
@@ -106,3 +111,26 @@ class StampedValues(Generic[T]):
     def invalidate(self) -> None:
         with self._lock:
             self._values = {}
+
+
+class Throttle:
+    """Lets something through at most once per `every` seconds in this process (e.g. queueing
+    one refresh for a burst of events). Reset with the caches, so each test starts open."""
+
+    def __init__(self, *, every: float) -> None:
+        self._every = every
+        self._last = float("-inf")
+        self._lock = threading.Lock()
+        _all.append(self)
+
+    def ready(self) -> bool:
+        now = monotonic()
+        with self._lock:
+            if now - self._last < self._every:
+                return False
+            self._last = now
+            return True
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._last = float("-inf")

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
 from townsquare.cases.events import CaseEvent
+from townsquare.core.caching import Throttle
 from townsquare.core.eventlog import subscribe
 
 log = logging.getLogger(__name__)
 QUEUE_AT_MOST_EVERY_S = 5.0
-_last_queued = 0.0
+_refresh_throttle = Throttle(every=QUEUE_AT_MOST_EVERY_S)
 
 
 def _queue_refresh(event, record) -> None:
-    global _last_queued
-    now = time.monotonic()
-    if now - _last_queued < QUEUE_AT_MOST_EVERY_S:
+    if not _refresh_throttle.ready():
         return
-    _last_queued = now
     from townsquare.insights.tasks import insights_refresh
 
     try:

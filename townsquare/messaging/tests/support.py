@@ -79,15 +79,17 @@ class Request:
 
 class HttpReceiver:
     """An HTTP server that records requests and answers with `responses` in turn (the last
-    one repeats): each an HTTP status, or "hang" to answer after `hang_seconds`."""
+    one repeats): each an HTTP status, or "hang" to answer only when the receiver stops (or
+    after `hang_seconds`), so a sender's timeout always fires first whatever the machine's load."""
 
-    def __init__(self, responses: list[int | str] | None = None, *, hang_seconds: float = 3.0,
+    def __init__(self, responses: list[int | str] | None = None, *, hang_seconds: float = 120.0,
                  handler: Callable[[Request], tuple[int, dict]] | None = None) -> None:
         self.requests: list[Request] = []
         self.responses = list(responses or [200])
         self.hang_seconds = hang_seconds
         self.handler = handler
         self.received = threading.Event()
+        self._released = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -102,7 +104,7 @@ class HttpReceiver:
                     index = min(len(receiver.requests) - 1, len(receiver.responses) - 1)
                     status, payload = receiver.responses[index], {}
                     if status == "hang":
-                        threading.Event().wait(receiver.hang_seconds)
+                        receiver._released.wait(receiver.hang_seconds)
                         status = 200
                 body = json.dumps(payload).encode()
                 self.send_response(int(status))
@@ -124,5 +126,6 @@ class HttpReceiver:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         self.server.shutdown()
         self.server.server_close()
