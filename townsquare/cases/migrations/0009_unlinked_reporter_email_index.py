@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_merge_0006_map_cell_counts_0007_queue_due_index'),
+        ('cases', '0008_queue_due_index'),
         ('catalogue', '0002_service_drafts'),
         ('councils', '0002_gazetteer_places'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -6,8 +6,11 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
+    # Was 0007_queue_due_index (ADR 13); the merge migration after it had no operations.
+    replaces = [('cases', '0007_queue_due_index')]
+
     dependencies = [
-        ('cases', '0006_case_links'),
+        ('cases', '0007_map_cell_counts'),
         ('catalogue', '0002_service_drafts'),
         ('councils', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

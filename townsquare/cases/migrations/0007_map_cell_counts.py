@@ -8,8 +8,12 @@ from townsquare.cases.map_counts import create_triggers, drop_triggers
 
 class Migration(migrations.Migration):
 
+    # Was 0006_map_cell_counts, a second 0006 beside 0006_case_links joined by a merge; renamed
+    # so the history is one line (ADR 13). A database that applied the old name keeps it.
+    replaces = [('cases', '0006_map_cell_counts')]
+
     dependencies = [
-        ('cases', '0005_report_confirmation_and_map_index'),
+        ('cases', '0006_case_links'),
     ]
 
     operations = [
