@@ -53,9 +53,11 @@ run: demo ## Serve the product with its demo data on http://127.0.0.1:8000
 	trap 'kill $$MAILBOX $$RECEIVER 2>/dev/null' EXIT; \
 	$(BIN)/townsquare serve --host $(HOST) --port $(PORT)
 
-lint: $(VENV)/.dev ## Ruff and the import-layer contracts
+lint: $(VENV)/.dev ## Ruff (lint and format), the import-layer contracts and mypy on the domain core
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 test-python: $(VENV)/.dev ## The test suite only (set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests import factories
+from tests import factories, network_guard
 
 
 def pytest_addoption(parser):
@@ -24,6 +24,7 @@ def pytest_configure(config):
     # fixtures): it would send from other tests' committed events in the background. Tests
     # that test messaging switch dispatch on ("inline") themselves.
     settings.MESSAGING_DISPATCH = "off"
+    network_guard.install()
     if config.getoption("--slow-requests"):
         from tests import slow_requests
 
