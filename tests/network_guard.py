@@ -32,8 +32,9 @@ def _is_local(host: object) -> bool:
 
 
 def _is_literal(host: object) -> bool:
+    name = host.decode() if isinstance(host, bytes) else str(host)
     try:
-        ipaddress.ip_address((host.decode() if isinstance(host, bytes) else str(host)).split("%")[0])
+        ipaddress.ip_address(name.split("%")[0])
     except ValueError:
         return False
     return True

@@ -58,3 +58,48 @@ def test_unknown_and_private_requests_are_not_found(client, council):
         response = client.get(f"/track/{reference}")
         assert response.status_code == 404
         assert "We cannot find a request" in response.content.decode()
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_public_photo_is_served_on_its_track_page_and_a_hidden_one_never(client, report,
+                                                                          agent):
+    from townsquare.cases.services import case_attach_file
+
+    shown = case_attach_file(case=report, actor=agent, data=_png(), name="hole.png",
+                             is_public=True)
+    hidden = case_attach_file(case=report, actor=agent, data=_png(), name="plate.png")
+    page = client.get(f"/track/{report.reference}").content.decode()
+    url = f"/track/{report.reference}/photos/{shown.id}"
+    assert f'src="{url}"' in page
+    assert f"/photos/{hidden.id}" not in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/")
+    assert response["Cache-Control"] == "public, max-age=600"
+    assert b"".join(response.streaming_content).startswith((b"\x89PNG", b"\xff\xd8"))
+    assert client.get(f"/track/{report.reference}/photos/{hidden.id}").status_code == 404
+    # A photo is only found under its own case's reference.
+    other = case_create(service_code="pothole", actor=Principal.anonymous(),
+                        point=Point(51.5, -1.5), values={"depth": "deep"})
+    assert client.get(f"/track/{other.reference}/photos/{shown.id}").status_code == 404
+
+
+def test_a_private_cases_photo_is_not_served(client, council, agent):
+    from townsquare.cases.models import Attachment
+    from townsquare.cases.services import case_attach_file
+
+    application = case_create(service_code="school_transport", actor=Principal.anonymous(),
+                              council=council, values={"child_name": "Sam", "sen": "no"})
+    attachment = case_attach_file(case=application, actor=agent, data=_png(), name="a.png")
+    Attachment.objects.filter(id=attachment.id).update(is_public=True)  # even if marked so
+    response = client.get(f"/track/{application.reference}/photos/{attachment.id}")
+    assert response.status_code == 404

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -74,6 +74,30 @@ def _not_found(request: HttpRequest, reference: str) -> HttpResponse:
                    "first."),
         "sign_in": True,
     }, status=404)
+
+
+@require_GET
+def photo(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+    """A photo on a track page: only a public photo, of a case this visitor may follow (any
+    public case, or their own), so a hidden photo or a private case's photo is never served."""
+    try:
+        listing = _listing(request, reference)
+    except NotFound:
+        raise Http404(_("No such photo")) from None
+    row = listing.rows[0]
+    found = [a for a in listing.media.get(row["id"], []) if a.id == attachment_id and a.file]
+    if not found:
+        raise Http404(_("No such photo"))
+    try:
+        handle = found[0].file.open("rb")
+    except OSError:
+        raise Http404(_("No such photo")) from None
+    response = FileResponse(handle, content_type=found[0].content_type)
+    # Short-lived: staff may hide a photo, and shared caches must then stop serving it soon.
+    # Another person's own (private) case is never put in a shared cache.
+    visibility = "private" if row.get("is_mine") else "public"
+    response["Cache-Control"] = f"{visibility}, max-age=600"
+    return response
 
 
 @require_GET

@@ -32,6 +32,7 @@ urlpatterns = [
     path("map/<slug:slug>/boundaries.geojson", maps.council_boundaries, name="map_boundaries"),
     path("reports/", browse.browse, name="browse"),
     path("track/<str:reference>/follow", track.follow, name="track_follow"),
+    path("track/<str:reference>/photos/<int:attachment_id>", track.photo, name="track_photo"),
     path("report/", report.councils, name="report"),
     path("report/done/<str:reference>", report.done, name="report_done"),
     path("report/check-email/<str:token>", confirmation.check_email,
