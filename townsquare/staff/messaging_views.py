@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts import policies
+from townsquare.cases import policies as case_policies
 from townsquare.core.errors import DomainError, InvalidInput, NotFound
 from townsquare.core.numbers import whole_number
 from townsquare.messaging import rendering, selectors, services
@@ -19,7 +20,7 @@ from townsquare.messaging.mailbox import mailbox_get, mailbox_list
 from townsquare.messaging.models import ChannelKind, Status
 from townsquare.messaging.outbox import materialise
 from townsquare.messaging.templates import current_words, preview
-from townsquare.staff.access import sees_reporter_contact, staff_render, staff_view
+from townsquare.staff.access import staff_render, staff_view
 
 PAGE_SIZE = 50
 TEMPLATE_NAMES = {
@@ -39,9 +40,8 @@ def _render(request: HttpRequest, template: str, context: dict, *, status: int =
             ) -> HttpResponse:
     # Addresses are personal data (ADR 24): in full for supervisors and admins, masked for
     # agents, except on a message about a case they are handling (see message()).
-    principal, council_id = request.staff.principal, request.staff.council.id
-    full = policies.can_see_reporter_contact(principal, council_id, team_id=None,
-                                             assignee_id=None)
+    full = case_policies.can_see_every_reporter_contact(request.staff.principal,
+                                                        request.staff.council.id)
     return staff_render(request, template, {"mailbox_available": _mailbox_available(),
                                             "full_recipients": full, **context},
                         status=status)
@@ -114,7 +114,8 @@ def message(request: HttpRequest, message_id: int) -> HttpResponse:
     found = materialise(_message_for_council(request, message_id))
     log = selectors.attempts_for(message_ids=[found.pk]).get(found.pk, [])
     case = found.case
-    handling = case is not None and sees_reporter_contact(request.staff.principal, case)
+    handling = case is not None and case_policies.can_see_reporter_contact(
+        request.staff.principal, case)
     return _render(request, "staff/messaging/message.html", {
         "message": found, "log": log, "handling": handling,
         "retryable": found.status in (Status.DEAD, Status.FAILED, Status.BOUNCED,
