@@ -67,6 +67,11 @@ def case_timeline(*, case: Case, principal: Principal | None = None) -> list[Eve
     return list(qs.order_by("id"))
 
 
+def case_has_event(*, case: Case, event_id: int) -> bool:
+    """Whether event `event_id` is one of the case's own (e.g. an update a client posted)."""
+    return Event.objects.filter(id=event_id, stream="case", stream_id=case.id).exists()
+
+
 def case_ids_within_radius(*, center: Point, radius_m: float,
                            queryset: QuerySet[Case] | None = None) -> list[int]:
     """Ids of cases within `radius_m` metres of `center`, nearest first.

@@ -32,7 +32,7 @@ from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from townsquare.core.numbers import whole_number
-from townsquare.councils.models import Team
+from townsquare.councils.selectors import team_of_council
 from townsquare.messaging.selectors import deliveries_for_case
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.maps import static_map
@@ -262,8 +262,8 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         team_value = request.POST.get("team", "")
         team = None
         if team_value:
-            team = Team.objects.filter(id=whole_number(team_value) or 0,
-                                       council_id=case.council_id).first()
+            team = team_of_council(council_id=case.council_id,
+                                   team_id=whole_number(team_value))
             if team is None:
                 raise InvalidInput({"team": ["Choose one of the council's teams"]})
         person = request.POST.get("assignee", "")

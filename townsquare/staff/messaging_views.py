@@ -14,6 +14,7 @@ from townsquare.accounts import policies
 from townsquare.cases import policies as case_policies
 from townsquare.core.errors import DomainError, InvalidInput, NotFound
 from townsquare.core.numbers import whole_number
+from townsquare.councils.selectors import team_of_council, teams_of_council
 from townsquare.messaging import rendering, selectors, services
 from townsquare.messaging.defaults import KEYS, Words
 from townsquare.messaging.mailbox import mailbox_get, mailbox_list
@@ -73,7 +74,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     return _render(request, "staff/messaging/outbox.html", {
         "watches": selectors.queue_watches(user_id=request.staff.user.pk,
                                            council_id=council.id),
-        "teams": list(council.teams.order_by("name")),
+        "teams": teams_of_council(council_id=council.id),
         "page": page, "status": status, "channel": channel,
         "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
         "channels": ChannelKind.choices, "total": sum(counts.values()),
@@ -89,7 +90,7 @@ def watch(request: HttpRequest) -> HttpResponse:
         flash.success(request, "You will no longer get emails about new cases.")
     else:
         team_id = request.POST.get("team", "")
-        team = council.teams.filter(pk=whole_number(team_id) or 0).first()
+        team = team_of_council(council_id=council.id, team_id=whole_number(team_id))
         if team_id and team is None:
             flash.error(request, "Choose a team from the list.")
         else:
