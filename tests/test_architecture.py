@@ -57,3 +57,81 @@ def test_only_settings_reads_the_environment():
         if "os.environ" in text or "os.getenv" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == [] or offenders == ["townsquare/cli/__init__.py"], offenders
+
+
+# Interfaces call selectors and services, never a model's manager (docs/architecture.md,
+# ADR 86), so the citizen web, staff web, APIs and Open311 read the same rows the same way.
+INTERFACES = ("portal", "staff", "api", "open311", "live")
+MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+# The only interface modules that query models: each keeps state of its own interface alone
+# (its own app's models, never domain data), and is its store for that state.
+OWN_STATE_STORES = {
+    "townsquare/staff/saved_views.py": "SavedView: a person's saved queue filters",
+    "townsquare/portal/drafts.py": "ApplicationDraft, DraftDocument: applications until sent "
+                                   "(ADR 60)",
+    "townsquare/portal/signin.py": "SignInLink: one-time citizen sign-in links (ADR 60, 61)",
+    "townsquare/open311/services.py": "PendingRequest, ClientRequestKey, ClientUpdate: the "
+                                      "adapter's idempotency and batch bookkeeping (ADR 9)",
+}
+
+
+def _manager_uses(source: str, *, app: str, path: str) -> list[str]:
+    """Each `<Model>.objects` (or another way to a model's manager) in `source`, a module of
+    interface `app` at `path`, that the rule forbids."""
+    tree = ast.parse(source)
+    imported_from = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                imported_from[alias.asname or alias.name] = node.module
+    own_models = f"townsquare.{app}.models"
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in MANAGERS:
+            owner = node.value.id if isinstance(node.value, ast.Name) else None
+            if imported_from.get(owner) == own_models and path in OWN_STATE_STORES:
+                continue
+            found.append(f"{path}:{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.Attribute) and node.attr == "get_model":
+            found.append(f"{path}:{node.lineno}: {ast.unparse(node)} (a model by name)")
+    return found
+
+
+def _interface_modules() -> list[tuple[str, Path]]:
+    return [(app, path) for app in INTERFACES
+            for path in sorted((ROOT / "townsquare" / app).rglob("*.py"))
+            if "tests" not in path.parts and "migrations" not in path.parts]
+
+
+def test_interfaces_never_use_model_managers():
+    offenders = []
+    for app, path in _interface_modules():
+        offenders += _manager_uses(path.read_text(), app=app,
+                                   path=path.relative_to(ROOT).as_posix())
+    assert offenders == [], (
+        "Read through a selector (<app>/selectors.py) or write through a service instead:\n"
+        + "\n".join(offenders))
+
+
+def test_every_own_state_store_is_real_and_used():
+    """The allow-list stays small and true: each entry exists and queries its own models."""
+    for path in OWN_STATE_STORES:
+        app = path.split("/")[1]
+        source = (ROOT / path).read_text()
+        assert f"from townsquare.{app}.models import" in source, path
+        assert ".objects" in source, f"{path} no longer queries: drop it from the list"
+
+
+def test_the_manager_rule_catches_what_it_should():
+    domain = "from townsquare.cases.models import Case\nCase.objects.filter(id=1)\n"
+    assert _manager_uses(domain, app="staff", path="townsquare/staff/x.py")
+    own = "from townsquare.staff.models import SavedView\nSavedView.objects.all()\n"
+    assert _manager_uses(own, app="staff", path="townsquare/staff/queues.py")
+    assert not _manager_uses(own, app="staff", path="townsquare/staff/saved_views.py")
+    # Another interface's models, or a domain model in a store, are never allowed.
+    other = "from townsquare.portal.models import SignInLink\nSignInLink.objects.all()\n"
+    assert _manager_uses(other, app="staff", path="townsquare/staff/saved_views.py")
+    assert _manager_uses(domain, app="staff", path="townsquare/staff/saved_views.py")
+    assert _manager_uses("type(case)._default_manager.all()\n", app="api", path="x.py")
+    assert _manager_uses("from django.apps import apps\napps.get_model('cases', 'Case')\n",
+                         app="api", path="x.py")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from townsquare.accounts.models import Membership, User
+from townsquare.accounts.models import ApiKey, Membership, User
 from townsquare.accounts.principal import Principal
 
 
@@ -23,3 +23,23 @@ def principal_for_user(user: User | None) -> Principal:
         roles=roles,
         teams=teams,
     )
+
+
+def active_user_by_id(*, user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def user_by_email(*, email: str) -> User | None:
+    """The account with exactly this (already cleaned) address, if any."""
+    return User.objects.filter(email=email).first()
+
+
+def api_keys_of_council(*, council_id: int) -> list[ApiKey]:
+    """The council's API keys, those in use first, by name."""
+    return list(ApiKey.objects.filter(council_id=council_id).order_by("revoked_at", "name"))
+
+
+def api_key_of_council(*, council_id: int, key_id: int | None) -> ApiKey | None:
+    if key_id is None:
+        return None
+    return ApiKey.objects.filter(council_id=council_id, id=key_id).first()

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from townsquare.accounts import policies
 from townsquare.accounts.principal import Principal
+from townsquare.cases import policies as case_policies
 from townsquare.cases.models import Attachment, Case, CaseLink
 from townsquare.cases.selectors import case_ids_within_radius
 from townsquare.core.errors import NotFound
@@ -41,14 +42,15 @@ def _summaries(qs) -> list[CaseSummary]:
                                "created_at")]
 
 
-def case_attachments(*, case: Case) -> list[Attachment]:
-    return list(Attachment.objects.filter(case=case).order_by("id"))
-
-
 def case_attachment(*, principal: Principal, reference: str, attachment_id: int) -> Attachment:
+    """A stored file of a case, for downloading: NotFound unless the principal may see the case
+    and, for anything but a photo, the case's papers (ADR 24)."""
     attachment = (Attachment.objects.select_related("case")
                   .filter(id=attachment_id, case__reference=reference).exclude(file="").first())
     if attachment is None or not policies.can_view_case(principal, attachment.case.council_id):
+        raise NotFound("No such file")
+    if not attachment.content_type.startswith("image/") and \
+            not case_policies.can_see_case_papers(principal, attachment.case):
         raise NotFound("No such file")
     return attachment
 

@@ -22,9 +22,10 @@ from django.db.models import (
 
 from townsquare.accounts import policies
 from townsquare.accounts.principal import Principal
+from townsquare.cases import policies as case_policies
 from townsquare.cases.models import Attachment, Case, MapCellCount
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
-from townsquare.catalogue.selectors import services_by_id, versions_by_id
+from townsquare.catalogue.selectors import services_by_id, versions_by_id, workflow_for_version
 from townsquare.core.errors import NotFound
 from townsquare.core.models import Event, Visibility
 from townsquare.core.queries import PreparedLookup, UtcIsoText
@@ -64,6 +65,11 @@ def case_timeline(*, case: Case, principal: Principal | None = None) -> list[Eve
     if principal is None or not policies.can_view_case(principal, case.council_id):
         qs = qs.filter(visibility=Visibility.PUBLIC)
     return list(qs.order_by("id"))
+
+
+def case_has_event(*, case: Case, event_id: int) -> bool:
+    """Whether event `event_id` is one of the case's own (e.g. an update a client posted)."""
+    return Event.objects.filter(id=event_id, stream="case", stream_id=case.id).exists()
 
 
 def case_ids_within_radius(*, center: Point, radius_m: float,
@@ -462,6 +468,8 @@ def case_for_confirmation(*, case_id: int) -> Case:
     if case is None:
         raise NotFound(f"No report {case_id}")
     return case
+
+
 # A citizen's own requests (the citizen web's "My requests" and tracking applications).
 
 def citizen_case_by_reference(*, reference: str, user_id: int | None = None,
@@ -499,3 +507,169 @@ def citizen_cases(*, user_id: int, case_ids: frozenset[int] = frozenset(), kind:
     for row in rows:
         row["is_mine"] = row.pop("reporter_id") == user_id
     return _listing(rows), total
+
+
+# The case as one person may see it (ADR 24, ADR 85).
+
+@dataclass(frozen=True)
+class ReporterView:
+    """Who reported a case. `email` and `phone` are None when withheld from the viewer (not
+    the same as "" for not given)."""
+
+    name: str
+    name_public: bool
+    email: str | None
+    phone: str | None
+
+    @property
+    def contact_shown(self) -> bool:
+        return self.email is not None
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One answer to the service's questions, in the template's order. `value` is as people
+    read it (choice names, not keys); None when the answer is private and withheld."""
+
+    code: str
+    label: str
+    value: str | None
+    private: bool
+
+    @property
+    def withheld(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    content_type: str
+    is_public: bool
+    url: str
+
+    @property
+    def is_photo(self) -> bool:
+        return self.content_type.startswith("image/") or bool(self.url)
+
+    @property
+    def is_document(self) -> bool:
+        return self.content_type == "application/pdf"
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as one member of staff may see it: everything they may read and nothing else.
+
+    Built only by case_view_for, which applies the case policies (cases.policies): the
+    reporter's name for every member of the council's staff; email, phone, private answers
+    and an application's documents only for those handling the case. Interfaces show this,
+    never the model, so no page, export or API can show what the rule withholds.
+    """
+
+    id: int
+    reference: str
+    council_id: int
+    kind: str
+    service_code: str
+    service_name: str
+    state: str
+    state_name: str
+    is_open: bool
+    is_public: bool
+    title: str
+    description: str
+    status_notes: str
+    channel: str
+    channel_label: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    responded_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    response_due_at: dt.datetime | None
+    resolve_due_at: dt.datetime | None
+    priority: int
+    team_id: int | None
+    team_name: str
+    assignee_id: int | None
+    lat: float | None
+    lng: float | None
+    address: str
+    postcode: str
+    location_approximate: bool
+    area_id: int | None
+    area_name: str
+    support_count: int
+    duplicate_of_reference: str
+    revision: int
+    anonymised_at: dt.datetime | None
+    # None: the viewer's role does not show who reported, or the retention period removed it.
+    reporter: ReporterView | None
+    answers: tuple[AnswerView, ...]
+    # Photos (stored or linked) and the documents the viewer may open, in the order added.
+    photos: tuple[AttachmentView, ...]
+    documents: tuple[AttachmentView, ...]
+    # The case has documents the viewer may not open (so a page can say who can).
+    documents_withheld: bool
+    sees_reporter_contact: bool
+
+
+def _answers(case: Case, *, sees_private: bool) -> tuple[AnswerView, ...]:
+    answers = []
+    fields = case.service_version.document.get("fields", [])
+    for field in sorted(fields, key=lambda f: f.get("order", 0)):
+        if field["code"] not in case.values:
+            continue
+        private = bool(field.get("private", False))
+        value: str | None = None
+        if sees_private or not private:
+            raw = case.values[field["code"]]
+            names = {v["key"]: v["name"] for v in field.get("values", [])}
+            value = ", ".join(names.get(v, str(v)) for v in raw) if isinstance(raw, list) \
+                else names.get(raw, str(raw))
+        answers.append(AnswerView(code=field["code"], label=field["label"], value=value,
+                                  private=private))
+    return tuple(answers)
+
+
+def case_view_for(*, case: Case, principal: Principal) -> CaseView:
+    """`case` as `principal` may see it (ADR 24); NotFound when they may not see it at all.
+
+    Pass a case read with case_get_for_user (its service, version, team and area come along).
+    Queries: the attachments, and the original's reference when the case is a duplicate.
+    """
+    if not policies.can_view_case(principal, case.council_id):
+        raise NotFound(f"No case {case.reference!r}")
+    sees_contact = case_policies.can_see_reporter_contact(principal, case)
+    sees_papers = case_policies.can_see_case_papers(principal, case)
+    reporter = None
+    if case.anonymised_at is None and case_policies.can_see_reporter(principal, case):
+        reporter = ReporterView(name=case.reporter_name, name_public=case.reporter_name_public,
+                                email=case.reporter_email if sees_contact else None,
+                                phone=case.reporter_phone if sees_contact else None)
+    attachments = [AttachmentView(id=a.id, content_type=a.content_type, is_public=a.is_public,
+                                  url=a.url)
+                   for a in Attachment.objects.filter(case=case).order_by("id")]
+    states = workflow_for_version(case.service_version).states
+    return CaseView(
+        id=case.id, reference=case.reference, council_id=case.council_id, kind=case.kind,
+        service_code=case.service.code, service_name=case.service.name, state=case.state,
+        state_name=states[case.state].name if case.state in states else case.state,
+        is_open=case.is_open, is_public=case.is_public, title=case.title,
+        description=case.description, status_notes=case.status_notes, channel=case.channel,
+        channel_label=str(case.get_channel_display()), created_at=case.created_at,
+        updated_at=case.updated_at, responded_at=case.responded_at, closed_at=case.closed_at,
+        response_due_at=case.response_due_at, resolve_due_at=case.resolve_due_at,
+        priority=case.priority, team_id=case.team_id,
+        team_name=case.team.name if case.team_id else "", assignee_id=case.assignee_id,
+        lat=case.lat, lng=case.lng, address=case.address, postcode=case.postcode,
+        location_approximate=case.location_approximate, area_id=case.area_id,
+        area_name=case.area.name if case.area_id else "", support_count=case.support_count,
+        duplicate_of_reference=case.duplicate_of.reference if case.duplicate_of_id else "",
+        revision=case.revision, anonymised_at=case.anonymised_at, reporter=reporter,
+        answers=_answers(case, sees_private=sees_contact),
+        photos=tuple(a for a in attachments if a.is_photo),
+        documents=tuple(a for a in attachments if a.is_document and sees_papers),
+        documents_withheld=not sees_papers and any(a.is_document for a in attachments),
+        sees_reporter_contact=sees_contact,
+    )

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.db.models import Count, Max, Q
 
-from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
+from townsquare.catalogue.models import ServiceDraft, ServiceTemplate, ServiceTemplateVersion
 from townsquare.catalogue.translations import language_code, localised
 from townsquare.catalogue.workflow import Workflow
 from townsquare.core.caching import MemoCache, StampedCache
@@ -103,3 +103,33 @@ def workflow_for_version(version: ServiceTemplateVersion, *,
     if code not in memo:
         memo[code] = Workflow(document_in_language(version, code)["workflow"])
     return memo[code]
+
+
+# Reads for the service builder (council admins): every service of a council, active or not.
+
+def services_of_council(*, council_id: int) -> list[ServiceTemplate]:
+    """The council's services, active or not, with their current versions, by group and name."""
+    return list(ServiceTemplate.objects.filter(council_id=council_id)
+                .select_related("current_version").order_by("group", "name"))
+
+
+def service_of_council(*, council_id: int, service_id: int) -> ServiceTemplate:
+    """One service of the council with its current version; NotFound otherwise."""
+    service = (ServiceTemplate.objects.select_related("current_version")
+               .filter(id=service_id, council_id=council_id).first())
+    if service is None:
+        raise NotFound("No such service")
+    return service
+
+
+def services_of_other_councils(*, council_id: int) -> list[ServiceTemplate]:
+    """Published, active services of every other council (to start a draft from), by council
+    and name."""
+    return list(ServiceTemplate.objects.exclude(council_id=council_id)
+                .filter(current_version__isnull=False, is_active=True)
+                .select_related("council").order_by("council__name", "name"))
+
+
+def service_drafts_of_council(*, council_id: int) -> list[ServiceDraft]:
+    """The council's drafts in the service builder, most recently changed first."""
+    return list(ServiceDraft.objects.filter(council_id=council_id))

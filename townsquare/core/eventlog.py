@@ -142,3 +142,21 @@ def events_after(last_id: int, *, limit: int = 1000, council_id: int | None = No
     if council_id is not None:
         qs = qs.filter(council_id=council_id)
     return list(qs.order_by("id")[:limit])
+
+
+def event_rows_after(last_id: int, *, fields: tuple[str, ...], limit: int = 1000,
+                     stream: str | None = None, stream_id: int | None = None,
+                     visibility: str | None = None, council_id: int | None = None
+                     ) -> list[tuple]:
+    """Events with an id above `last_id`, oldest first, as tuples of `fields` (no model
+    instances): for readers that poll the log many times a second, such as live streams."""
+    wanted = {"stream": stream, "stream_id": stream_id, "visibility": visibility,
+              "council_id": council_id}
+    qs = Event.objects.filter(id__gt=last_id, **{k: v for k, v in wanted.items()
+                                                 if v is not None})
+    return list(qs.order_by("id").values_list(*fields)[:limit])
+
+
+def newest_event_id() -> int:
+    """The id of the newest event in the log (0 when it is empty)."""
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -282,3 +282,31 @@ def _place_match(registry: _Registry, place_id: int, kind: str, name: str, owner
 def council_shape(*, council_id: int):
     """The council's boundary as a (prepared, cached) shapely geometry; KeyError if retired."""
     return _registry.get().councils.geometry(council_id)
+
+
+# Reads for the council's own administration pages: from the database, not the per-process
+# registry, so a page shows a change the moment it is saved.
+
+def council_get_by_id(*, council_id: int) -> Council:
+    """A council with its boundary, as stored now."""
+    council = Council.objects.filter(pk=council_id).first()
+    if council is None:
+        raise NotFound(f"No council {council_id}")
+    return council
+
+
+def teams_of_council(*, council_id: int) -> list[Team]:
+    """The council's teams by name."""
+    return list(Team.objects.filter(council_id=council_id).order_by("name"))
+
+
+def team_of_council(*, council_id: int, team_id: int | None) -> Team | None:
+    """One team of the council; None for an id that is not one of them (or no id)."""
+    if team_id is None:
+        return None
+    return Team.objects.filter(id=team_id, council_id=council_id).first()
+
+
+def areas_of_council(*, council_id: int) -> list[Area]:
+    """The council's areas (wards) by name, with their boundaries."""
+    return list(Area.objects.filter(council_id=council_id).order_by("name"))

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from townsquare.core.eventlog import DomainEvent, subscribe
+from townsquare.core.eventlog import DomainEvent, event_rows_after, newest_event_id, subscribe
 from townsquare.core.models import Event
 
 log = logging.getLogger(__name__)
@@ -42,12 +42,9 @@ class LiveEvent:
 
 
 def events_after(last_id: int, *, limit: int = 1000, **filters: Any) -> list[LiveEvent]:
-    qs = Event.objects.filter(id__gt=last_id, **filters).order_by("id").values_list(*_FIELDS)
-    return [LiveEvent(*row) for row in qs[:limit]]
-
-
-def newest_event_id() -> int:
-    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    """Filters: stream, stream_id, visibility, council_id (see core.eventlog.event_rows_after)."""
+    return [LiveEvent(*row) for row in event_rows_after(last_id, fields=_FIELDS, limit=limit,
+                                                        **filters)]
 
 
 def _notify(event: DomainEvent, record: Event) -> None:

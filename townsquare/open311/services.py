@@ -16,6 +16,7 @@ from townsquare.accounts.models import ApiKey
 from townsquare.accounts.principal import Principal
 from townsquare.cases.media import CleanImage, image_sanitise
 from townsquare.cases.models import Case, Channel
+from townsquare.cases.selectors import case_has_event
 from townsquare.cases.services import (
     Reporter,
     case_add_citizen_update,
@@ -24,7 +25,6 @@ from townsquare.cases.services import (
 )
 from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput, NotFound
-from townsquare.core.models import Event
 from townsquare.councils.models import Council
 from townsquare.geo.points import Point
 from townsquare.open311.models import ClientRequestKey, ClientUpdate, PendingRequest
@@ -192,8 +192,7 @@ def client_update_post(*, council: Council, key: ApiKey, case: Case, client_upda
     existing = ClientUpdate.objects.filter(council=council,
                                            client_update_id=client_update_id).first()
     if existing:
-        if not Event.objects.filter(id=existing.event_id, stream="case",
-                                    stream_id=case.id).exists():
+        if not case_has_event(case=case, event_id=existing.event_id):
             raise InvalidInput({"update_id": ["was already used for another request"]},
                                code="update_id_reused")
         return existing.event_id

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
+from townsquare.accounts.selectors import user_by_email
 from townsquare.accounts.services import user_ensure
 from townsquare.core import clock
 from townsquare.core.errors import InvalidInput
@@ -80,7 +81,7 @@ def sign_in_link_send(*, email: str, requester: str, next_path: str, build_url,
     SignInLink.objects.create(token_hash=token_hash(token), email=email,
                               next_path=safe_next(next_path), requester=requester,
                               created_at=now, expires_at=now + LINK_LIFETIME)
-    user = User.objects.filter(email=email).first()
+    user = user_by_email(email=email)
     if user is not None and _is_staff(user):
         return True  # staff sign in at /staff/ with their second factor; say nothing more here
     context = {"url": build_url(token), "minutes": int(LINK_LIFETIME.total_seconds() // 60)}

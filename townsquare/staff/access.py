@@ -151,10 +151,3 @@ def staff_render(request: HttpRequest, template: str, context: dict[str, Any], *
     }
     return render(request, template, full, status=status)
 
-
-def sees_reporter_contact(principal: Principal, case: Any) -> bool:
-    """Whether `principal` may see the reporter's contact details and private papers of
-    `case` (a Case): the case-level form of policies.can_see_reporter_contact (ADR 24)."""
-    return policies.can_see_reporter_contact(principal, case.council_id, team_id=case.team_id,
-                                             assignee_id=case.assignee_id)
-

@@ -9,7 +9,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from townsquare.accounts import policies
-from townsquare.accounts.models import ApiKey, Role
+from townsquare.accounts.models import Role
+from townsquare.accounts.selectors import api_key_of_council, api_keys_of_council
 from townsquare.accounts.services import api_key_create, api_key_revoke
 from townsquare.accounts.staffing import (
     staff_member_add,
@@ -27,7 +28,11 @@ from townsquare.councils.administration import (
     branding_set,
     team_save,
 )
-from townsquare.councils.models import Area, Council, Team
+from townsquare.councils.selectors import (
+    areas_of_council,
+    council_get_by_id,
+    teams_of_council,
+)
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.maps import areas_map
 
@@ -43,7 +48,7 @@ def _admin(view):
 
 def _render(request: HttpRequest, section: str, context: dict[str, Any], *, status: int = 200
             ) -> HttpResponse:
-    council = Council.objects.get(pk=request.staff.council.id)
+    council = council_get_by_id(council_id=request.staff.council.id)
     base = {
         "section": section, "sections": SECTIONS, "council": council,
         "notice": request.session.pop(NOTICE, None),
@@ -85,7 +90,7 @@ def teams(request: HttpRequest) -> HttpResponse:
             return _done(request, "teams", f"Team {team.name} saved")
         except DomainError as exc:
             context = {"errors": _errors(exc, "team"), "posted": request.POST.dict()}
-    context["teams"] = list(Team.objects.filter(council=staff.council).order_by("name"))
+    context["teams"] = teams_of_council(council_id=staff.council.id)
     return _render(request, "teams", context, status=400 if context.get("errors") else 200)
 
 
@@ -129,7 +134,7 @@ def staff_members(request: HttpRequest) -> HttpResponse:
     context.update({
         "members": staff_of_council(actor=staff.principal, council_id=staff.council.id),
         "roles": Role.choices,
-        "teams": list(Team.objects.filter(council=staff.council).order_by("name")),
+        "teams": teams_of_council(council_id=staff.council.id),
     })
     return _render(request, "staff", context, status=400 if context.get("errors") else 200)
 
@@ -151,8 +156,8 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                                                "key": raw})
             if op == "revoke":
                 key_id = request.POST.get("key", "")
-                key = ApiKey.objects.filter(council=staff.council,
-                                            id=whole_number(key_id) or 0).first()
+                key = api_key_of_council(council_id=staff.council.id,
+                                         key_id=whole_number(key_id))
                 if key is None:
                     raise InvalidInput("No such key")
                 api_key_revoke(key=key, actor=staff.principal.as_actor())
@@ -160,8 +165,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             raise InvalidInput("Unknown action")
         except DomainError as exc:
             context = {"errors": _errors(exc, "key"), "posted": request.POST.dict()}
-    context["keys"] = list(ApiKey.objects.filter(council=staff.council)
-                           .order_by("revoked_at", "name"))
+    context["keys"] = api_keys_of_council(council_id=staff.council.id)
     return _render(request, "keys", context, status=400 if context.get("errors") else 200)
 
 
@@ -221,8 +225,8 @@ def areas(request: HttpRequest) -> HttpResponse:
             raise InvalidInput("Unknown action")
         except DomainError as exc:
             context = {"errors": _errors(exc, op or "areas")}
-    council = Council.objects.get(pk=staff.council.id)
-    area_rows = list(Area.objects.filter(council=council).order_by("name"))
+    council = council_get_by_id(council_id=staff.council.id)
+    area_rows = areas_of_council(council_id=council.id)
     context.update({
         "areas": area_rows,
         "map": areas_map(boundary=council.boundary,

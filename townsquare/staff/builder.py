@@ -39,9 +39,15 @@ from townsquare.catalogue.documents import (
 from townsquare.catalogue.models import ServiceDraft, ServiceTemplate
 from townsquare.catalogue.questions import questions_for
 from townsquare.catalogue.schema import DATATYPES, FMS_STATUSES, ROLES
+from townsquare.catalogue.selectors import (
+    service_drafts_of_council,
+    service_of_council,
+    services_of_council,
+    services_of_other_councils,
+)
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from townsquare.core.numbers import whole_number
-from townsquare.councils.models import Team
+from townsquare.councils.selectors import teams_of_council
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.diagram import workflow_diagram
 
@@ -69,11 +75,9 @@ def _admin_view(view):
 @_admin_view
 def index(request: HttpRequest) -> HttpResponse:
     council = request.staff.council
-    services = list(ServiceTemplate.objects.filter(council=council)
-                    .select_related("current_version").order_by("group", "name"))
-    drafts = list(ServiceDraft.objects.filter(council=council))
     return staff_render(request, "staff/builder/index.html", {
-        "services": services, "drafts": drafts})
+        "services": services_of_council(council_id=council.id),
+        "drafts": service_drafts_of_council(council_id=council.id)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,9 +111,7 @@ def new(request: HttpRequest) -> HttpResponse:
             errors = {f"{start}_{k}": v[0] for k, v in exc.errors.items()}
         except NotFound as exc:
             errors = {f"{start}_choice": exc.message}
-    others = (ServiceTemplate.objects.exclude(council=staff.council)
-              .filter(current_version__isnull=False, is_active=True)
-              .select_related("council").order_by("council__name", "name"))
+    others = services_of_other_councils(council_id=staff.council.id)
     return staff_render(request, "staff/builder/new.html", {
         "library": [(name, doc["name"], doc["kind"], doc["group"])
                     for name, doc in library_templates()],
@@ -133,10 +135,9 @@ def import_yaml(request: HttpRequest) -> HttpResponse:
             draft = draft_from_yaml(council=staff.council, document=document,
                                     actor=staff.principal)
             return redirect("staff:builder_draft", draft_id=draft.id)
-    services = list(ServiceTemplate.objects.filter(council=staff.council)
-                    .select_related("current_version").order_by("group", "name"))
     return staff_render(request, "staff/builder/index.html", {
-        "services": services, "drafts": list(ServiceDraft.objects.filter(council=staff.council)),
+        "services": services_of_council(council_id=staff.council.id),
+        "drafts": service_drafts_of_council(council_id=staff.council.id),
         "import_problems": problems, "import_text": text[:MAX_YAML]}, status=400)
 
 
@@ -228,8 +229,7 @@ def _context(request: HttpRequest, draft: ServiceDraft, section: str, *,
                             "from": [names.get(c, c) for c in sources],
                             "to": names.get(t.get("to"), t.get("to")),
                             "roles": [ROLE_LABELS.get(r, r) for r in t.get("roles", [])]})
-    teams = list(Team.objects.filter(council=draft.council).order_by("name")
-                 .values_list("code", "name"))
+    teams = [(t.code, t.name) for t in teams_of_council(council_id=draft.council_id)]
     changes_own = draft_changes_own_service(draft)
     return {
         "draft": draft,
@@ -356,8 +356,8 @@ def draft_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
             "basics": lambda: editing.basics_update(
                 doc, data, code_editable=not draft_changes_own_service(draft)),
             "rules": lambda: editing.rules_update(
-                doc, data, team_codes=list(Team.objects.filter(council=draft.council)
-                                           .values_list("code", flat=True))),
+                doc, data, team_codes=[t.code for t in teams_of_council(
+                    council_id=draft.council_id)]),
             "field_add": lambda: editing.field_add(doc, data),
             "field_update": lambda: editing.field_update(doc, _raw_index(doc, index), data),
             "field_up": lambda: editing.field_move(doc, index, -1),
@@ -445,11 +445,10 @@ def draft_export(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 
 def _service(request: HttpRequest, service_id: int) -> ServiceTemplate:
-    service = (ServiceTemplate.objects.select_related("current_version")
-               .filter(id=service_id, council=request.staff.council).first())
-    if service is None:
-        raise Http404("No such service")
-    return service
+    try:
+        return service_of_council(council_id=request.staff.council.id, service_id=service_id)
+    except NotFound:
+        raise Http404("No such service") from None
 
 
 @require_GET
@@ -459,7 +458,8 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     document = service.current_version.document if service.current_version else {}
     sla = document.get("sla") or {}
     team_code = (document.get("routing") or {}).get("team", "")
-    team = Team.objects.filter(council=service.council, code=team_code).first()
+    team = next((t for t in teams_of_council(council_id=service.council_id)
+                 if t.code == team_code), None)
     return staff_render(request, "staff/builder/service.html", {
         "service": service, "versions": versions_of(service=service),
         "notice": request.session.pop("staff.builder_notice", ""),

@@ -14,6 +14,7 @@ from townsquare.core import clock
 from townsquare.core.errors import InvalidInput
 from townsquare.core.numbers import whole_number
 from townsquare.councils.models import Team
+from townsquare.councils.selectors import team_of_council
 from townsquare.staff.access import safe_next, staff_render, staff_view
 
 RESULT = "staff.bulk_result"
@@ -39,8 +40,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
         if team_value == "none":
             team = None
         elif team_value:
-            team = Team.objects.filter(id=whole_number(team_value) or 0,
-                                       council_id=staff.council.id).first()
+            team = team_of_council(council_id=staff.council.id,
+                                   team_id=whole_number(team_value))
             if team is None:
                 return _refused(request, back, "Choose one of the council's teams")
         person = request.POST.get("assignee", "")

@@ -3,6 +3,7 @@ refusal re-renders the page with the reason beside the form and what the person 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from townsquare.accounts import policies
 from townsquare.cases import casework
 from townsquare.cases.queues import queue_choices
-from townsquare.cases.selectors import case_get_for_user, case_timeline
+from townsquare.cases.selectors import case_get_for_user, case_timeline, case_view_for
 from townsquare.cases.services import (
     PRIORITIES,
     case_add_internal_note,
@@ -31,9 +32,9 @@ from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from townsquare.core.numbers import whole_number
-from townsquare.councils.models import Team
+from townsquare.councils.selectors import team_of_council
 from townsquare.messaging.selectors import deliveries_for_case
-from townsquare.staff.access import sees_reporter_contact, staff_render, staff_view
+from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.maps import static_map
 
 PRIORITY_NAMES = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low"}
@@ -55,60 +56,60 @@ def _case_or_404(request: HttpRequest, reference: str):
     return case
 
 
+def _attachment_title(p: dict[str, Any]) -> str:
+    kind = "Photo" if str(p.get("content_type", "")).startswith("image/") else "Document"
+    return f"{kind} attached ({'public' if p.get('is_public') else 'internal'})"
+
+
+def _assigned_title(p: dict[str, Any], choices) -> str:
+    who = choices.staff.get(p["assignee_id"], "no one") if p.get("assignee_id") else "no one"
+    return f"Assigned to {who} ({choices.teams.get(p.get('team_id'), 'no team')})"
+
+
+# How each kind of event reads on the timeline: (title, text) from its payload, the case's
+# state names and the council's people and teams.
+_TIMELINE_ENTRIES: dict[str, Callable[[dict[str, Any], Callable[[str], str], Any],
+                                      tuple[str, str]]] = {
+    "case.created": lambda p, state, choices: ("Reported", ""),
+    "case.transitioned": lambda p, state, choices: (
+        f"Status changed from {state(p.get('from_state', ''))} to "
+        f"{state(p.get('to_state', ''))}", p.get("message", "")),
+    "case.assigned": lambda p, state, choices: (_assigned_title(p, choices), ""),
+    "case.public_update": lambda p, state, choices: ("Public update", p.get("message", "")),
+    "case.citizen_update": lambda p, state, choices: ("Update from the public",
+                                                      p.get("message", "")),
+    "case.internal_note": lambda p, state, choices: ("Internal note", p.get("note", "")),
+    "case.merged_into": lambda p, state, choices: (
+        f"Closed as a duplicate of {p.get('original_reference', '')}", ""),
+    "case.duplicate_merged": lambda p, state, choices: (
+        f"{p.get('duplicate_reference', '')} merged into this case as a duplicate", ""),
+    "case.priority_set": lambda p, state, choices: (
+        f"Priority changed to {PRIORITY_NAMES.get(p.get('priority'), '')}", ""),
+    "case.attachment_added": lambda p, state, choices: (_attachment_title(p), ""),
+    "case.linked": lambda p, state, choices: (
+        f"Linked to related case {p.get('other_reference', '')}", ""),
+    "case.supported": lambda p, state, choices: ("Supported by a member of the public", ""),
+    "case.reporter_linked": lambda p, state, choices: (
+        "The reporter signed in; the case is now in their account", ""),
+    "case.anonymised": lambda p, state, choices: (
+        "Personal data removed (retention period ended)", ""),
+}
+
+
 def _timeline(case, principal, choices) -> list[dict[str, Any]]:
-    workflow = workflow_for_version(case.service_version)
+    states = workflow_for_version(case.service_version).states
 
     def state_name(code: str) -> str:
-        return workflow.states[code].name if code in workflow.states else code
+        return states[code].name if code in states else code
 
     entries = []
     for event in case_timeline(case=case, principal=principal):
-        p = event.payload
-        text, title = "", ""
-        kind = event.kind
-        if kind == "case.created":
-            title = "Reported"
-        elif kind == "case.transitioned":
-            title = f"Status changed from {state_name(p.get('from_state', ''))} to " \
-                    f"{state_name(p.get('to_state', ''))}"
-            text = p.get("message", "")
-        elif kind == "case.assigned":
-            who = choices.staff.get(p.get("assignee_id"), "no one") if p.get("assignee_id") \
-                else "no one"
-            team = choices.teams.get(p.get("team_id"), "no team")
-            title = f"Assigned to {who} ({team})"
-        elif kind == "case.public_update":
-            title = "Public update"
-            text = p.get("message", "")
-        elif kind == "case.citizen_update":
-            title = "Update from the public"
-            text = p.get("message", "")
-        elif kind == "case.internal_note":
-            title = "Internal note"
-            text = p.get("note", "")
-        elif kind == "case.merged_into":
-            title = f"Closed as a duplicate of {p.get('original_reference', '')}"
-        elif kind == "case.duplicate_merged":
-            title = f"{p.get('duplicate_reference', '')} merged into this case as a duplicate"
-        elif kind == "case.priority_set":
-            title = f"Priority changed to {PRIORITY_NAMES.get(p.get('priority'), '')}"
-        elif kind == "case.attachment_added":
-            title = "Photo attached" if str(p.get("content_type", "")).startswith("image/") \
-                else "Document attached"
-            title += " (public)" if p.get("is_public") else " (internal)"
-        elif kind == "case.linked":
-            title = f"Linked to related case {p.get('other_reference', '')}"
-        elif kind == "case.supported":
-            title = "Supported by a member of the public"
-        elif kind == "case.reporter_linked":
-            title = "The reporter signed in; the case is now in their account"
-        elif kind == "case.anonymised":
-            title = "Personal data removed (retention period ended)"
-        else:
-            title = kind.replace("case.", "").replace("_", " ").capitalize()
+        entry = _TIMELINE_ENTRIES.get(event.kind)
+        title, text = entry(event.payload, state_name, choices) if entry else (
+            event.kind.replace("case.", "").replace("_", " ").capitalize(), "")
         entries.append({"at": event.created_at, "title": title, "text": text,
                         "public": event.visibility == "public", "actor": event.actor_label,
-                        "kind": kind})
+                        "kind": event.kind})
     entries.reverse()  # newest first
     return entries
 
@@ -130,92 +131,71 @@ def _error_anchor(key: str) -> str:
     return anchor if anchor in _CONTROLS else _FORM_FIRST_CONTROL.get(form, "main-content")
 
 
-HIDDEN_FROM_ROLE = "Shown to the team or person the case is assigned to, and to supervisors"
+def _choices_shown(case, posted: dict[str, Any]) -> dict[str, str]:
+    """What the drop-downs show: what this person chose if their change came back (refused,
+    or a conflict), else the case as it stands."""
+    form = posted.get("form")
+
+    def chosen(name: str, own_form: str, current: object) -> str:
+        if form == own_form and name in posted:
+            return posted[name]
+        return "" if current is None else str(current)
+
+    return {"team": chosen("team", "assign", case.team_id),
+            "assignee": chosen("assignee", "assign", case.assignee_id),
+            "priority": chosen("priority", "priority", case.priority)}
+
+
+def _error_context(errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "errors": errors,
+        "transition_error": next((errors[k] for k in ("transition_to_state", "transition_state",
+                                                      "transition_main") if k in errors), ""),
+        "merge_error": errors.get("merge_original") or errors.get("merge_main"),
+        "error_links": [(_error_anchor(key), message) for key, message in errors.items()],
+    }
 
 
 def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
           posted: dict[str, Any] | None = None, conflict: str = "", status: int = 200
           ) -> HttpResponse:
-    staff = request.staff
-    principal = staff.principal
+    """The case page. The template reads the case only through `case_view_for`, which
+    withholds what this person may not see (ADR 24); the model is used here for the forms."""
+    principal, posted = request.staff.principal, posted or {}
+    view = case_view_for(case=case, principal=principal)
     workflow = workflow_for_version(case.service_version)
-    document = case.service_version.document
-    roles = policies.effective_roles(principal, case.council_id)
     choices = queue_choices(principal=principal, council_id=case.council_id)
-    now = clock.now()
-    can_see_contact = sees_reporter_contact(principal, case)
-    fields = []
-    for f in sorted(document.get("fields", []), key=lambda f: f.get("order", 0)):
-        if f["code"] not in case.values:
-            continue
-        value = case.values[f["code"]]
-        names = {v["key"]: v["name"] for v in f.get("values", [])}
-        if isinstance(value, list):
-            shown = ", ".join(names.get(v, str(v)) for v in value)
-        else:
-            shown = names.get(value, str(value))
-        private = f.get("private", False)
-        if private and not can_see_contact:
-            shown = HIDDEN_FROM_ROLE
-        fields.append({"label": f["label"], "value": shown, "private": private})
-    candidates = casework.duplicate_candidates(case=case) if \
-        policies.can_merge_cases(principal, case.council_id) else []
+    can_merge = policies.can_merge_cases(principal, case.council_id)
     templates = [{"code": code, "name": s.name, "text": s.message}
                  for code, s in workflow.states.items() if s.message]
     chosen_template = request.GET.get("template", "")
-    update_text = (posted or {}).get("message") or next(
-        (t["text"] for t in templates if t["code"] == chosen_template), "")
-    attachments = casework.case_attachments(case=case)
-    # What the drop-downs show: what this person chose if their change came back (refused, or
-    # a conflict), else the case as it stands.
-    form = (posted or {}).get("form")
-    selected = {
-        "team": posted["team"] if form == "assign" and "team" in posted
-        else str(case.team_id or ""),
-        "assignee": posted["assignee"] if form == "assign" and "assignee" in posted
-        else str(case.assignee_id or ""),
-        "priority": posted["priority"] if form == "priority" and "priority" in posted
-        else str(case.priority),
-    }
+    now = clock.now()
     context = {
-        "selected": selected,
-        "case": case,
-        "state": workflow.states.get(case.state),
+        "case": view,
         "sla": sla_state(is_open=case.is_open, due_at=case.resolve_due_at, now=now),
         "response_sla": sla_state(is_open=case.is_open and case.responded_at is None,
                                   due_at=case.response_due_at, now=now),
         "priority_name": PRIORITY_NAMES.get(case.priority, str(case.priority)),
-        "priorities": [(p, PRIORITY_NAMES[p]) for p in PRIORITIES],
-        "fields": fields,
-        "transitions": workflow.transitions_from(case.state, roles),
-        "can_merge": policies.can_merge_cases(principal, case.council_id) and case.is_open,
-        "can_see_reporter": policies.can_see_reporter(principal, case.council_id),
-        "can_see_contact": can_see_contact,
-        "choices": choices,
         "assignee_name": choices.staff.get(case.assignee_id, ""),
         "timeline": _timeline(case, principal, choices),
-        "photos": [a for a in attachments if a.content_type.startswith("image/") or a.url],
-        # An application's documents are the applicant's personal data (ADR 24).
-        "documents": [a for a in attachments if a.content_type == "application/pdf"
-                      and (case.is_public or can_see_contact)],
-        "documents_hidden": not case.is_public and not can_see_contact and any(
-            a.content_type == "application/pdf" for a in attachments),
         "related": casework.related_cases(case=case),
         "duplicates": casework.duplicates_of(case=case),
-        "candidates": candidates,
         "map": static_map(lat=case.lat, lng=case.lng,
-                          boundary=case.area.boundary if case.area_id else None,
-                          others=[]),
+                          boundary=case.area.boundary if case.area_id else None, others=[]),
+        # The forms.
+        "choices": choices,
+        "selected": _choices_shown(case, posted),
+        "priorities": [(p, PRIORITY_NAMES[p]) for p in PRIORITIES],
+        "transitions": workflow.transitions_from(
+            case.state, policies.effective_roles(principal, case.council_id)),
+        "can_merge": can_merge and case.is_open,
+        "candidates": casework.duplicate_candidates(case=case) if can_merge else [],
         "templates": templates,
-        "update_text": update_text,
-        "errors": errors or {},
-        "transition_error": next((errors[k] for k in ("transition_to_state", "transition_state",
-                                                      "transition_main") if k in (errors or {})),
-                                 ""),
-        "merge_error": (errors or {}).get("merge_original") or (errors or {}).get("merge_main"),
-        "error_links": [(_error_anchor(key), message) for key, message in (errors or {}).items()],
-        "posted": posted or {},
+        "update_text": posted.get("message") or next(
+            (t["text"] for t in templates if t["code"] == chosen_template), ""),
+        "posted": posted,
         "conflict": conflict,
+        **_error_context(errors or {}),
         "live_fragment": f"{reverse('staff:case', args=[case.reference])}?fragment=timeline",
     }
     if request.GET.get("fragment") == "timeline":
@@ -282,8 +262,8 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         team_value = request.POST.get("team", "")
         team = None
         if team_value:
-            team = Team.objects.filter(id=whole_number(team_value) or 0,
-                                       council_id=case.council_id).first()
+            team = team_of_council(council_id=case.council_id,
+                                   team_id=whole_number(team_value))
             if team is None:
                 raise InvalidInput({"team": ["Choose one of the council's teams"]})
         person = request.POST.get("assignee", "")
@@ -401,10 +381,6 @@ def attachment(request: HttpRequest, reference: str, attachment_id: int) -> Http
                                         attachment_id=attachment_id)
     except (NotFound, DomainError):
         raise Http404("No such file") from None
-    case = item.case
-    if not item.content_type.startswith("image/") and not case.is_public and \
-            not sees_reporter_contact(request.staff.principal, case):
-        raise Http404("No such file")
     response = FileResponse(item.file.open("rb"), content_type=item.content_type or
                             "application/octet-stream")
     disposition = "inline" if item.content_type.startswith("image/") else "attachment"

@@ -11,15 +11,17 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from townsquare.accounts import policies
+from townsquare.cases import policies as case_policies
 from townsquare.core.errors import DomainError, InvalidInput, NotFound
 from townsquare.core.numbers import whole_number
+from townsquare.councils.selectors import team_of_council, teams_of_council
 from townsquare.messaging import rendering, selectors, services
 from townsquare.messaging.defaults import KEYS, Words
 from townsquare.messaging.mailbox import mailbox_get, mailbox_list
 from townsquare.messaging.models import ChannelKind, Status
 from townsquare.messaging.outbox import materialise
 from townsquare.messaging.templates import current_words, preview
-from townsquare.staff.access import sees_reporter_contact, staff_render, staff_view
+from townsquare.staff.access import staff_render, staff_view
 
 PAGE_SIZE = 50
 TEMPLATE_NAMES = {
@@ -39,9 +41,8 @@ def _render(request: HttpRequest, template: str, context: dict, *, status: int =
             ) -> HttpResponse:
     # Addresses are personal data (ADR 24): in full for supervisors and admins, masked for
     # agents, except on a message about a case they are handling (see message()).
-    principal, council_id = request.staff.principal, request.staff.council.id
-    full = policies.can_see_reporter_contact(principal, council_id, team_id=None,
-                                             assignee_id=None)
+    full = case_policies.can_see_every_reporter_contact(request.staff.principal,
+                                                        request.staff.council.id)
     return staff_render(request, template, {"mailbox_available": _mailbox_available(),
                                             "full_recipients": full, **context},
                         status=status)
@@ -73,7 +74,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     return _render(request, "staff/messaging/outbox.html", {
         "watches": selectors.queue_watches(user_id=request.staff.user.pk,
                                            council_id=council.id),
-        "teams": list(council.teams.order_by("name")),
+        "teams": teams_of_council(council_id=council.id),
         "page": page, "status": status, "channel": channel,
         "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
         "channels": ChannelKind.choices, "total": sum(counts.values()),
@@ -89,7 +90,7 @@ def watch(request: HttpRequest) -> HttpResponse:
         flash.success(request, "You will no longer get emails about new cases.")
     else:
         team_id = request.POST.get("team", "")
-        team = council.teams.filter(pk=whole_number(team_id) or 0).first()
+        team = team_of_council(council_id=council.id, team_id=whole_number(team_id))
         if team_id and team is None:
             flash.error(request, "Choose a team from the list.")
         else:
@@ -114,7 +115,8 @@ def message(request: HttpRequest, message_id: int) -> HttpResponse:
     found = materialise(_message_for_council(request, message_id))
     log = selectors.attempts_for(message_ids=[found.pk]).get(found.pk, [])
     case = found.case
-    handling = case is not None and sees_reporter_contact(request.staff.principal, case)
+    handling = case is not None and case_policies.can_see_reporter_contact(
+        request.staff.principal, case)
     return _render(request, "staff/messaging/message.html", {
         "message": found, "log": log, "handling": handling,
         "retryable": found.status in (Status.DEAD, Status.FAILED, Status.BOUNCED,

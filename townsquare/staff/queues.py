@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,11 +23,10 @@ from townsquare.cases.queues import (
 )
 from townsquare.core import clock
 from townsquare.staff.access import staff_render, staff_view
-from townsquare.staff.models import SavedView
+from townsquare.staff.saved_views import saved_view_delete, saved_view_save, saved_views_of
 
 SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "due": "Due soonest",
                "updated": "Recently updated", "priority": "Highest priority"}
-MAX_SAVED_VIEWS = 20
 PRIORITIES = ((1, "1: Urgent"), (2, "2: High"), (3, "3: Normal"), (4, "4: Low"))
 
 
@@ -95,7 +93,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page_number = 1
 
-    saved = list(SavedView.objects.filter(user=staff.user, council=staff.council))
+    saved = saved_views_of(user_id=staff.user.pk, council_id=staff.council.id)
     named: dict[str, QueueFilter] = {}
     views = []
     for label, view_filter in _builtin_views(request):
@@ -181,22 +179,19 @@ def save_view(request: HttpRequest) -> HttpResponse:
     back = _url(query)
     if not name:
         return redirect(f"{back}{'&' if '?' in back else '?'}save_error=name")
-    if SavedView.objects.filter(user=staff.user, council=staff.council).count() >= \
-            MAX_SAVED_VIEWS:
-        return redirect(f"{back}{'&' if '?' in back else '?'}save_error=limit")
-    try:
-        SavedView.objects.update_or_create(user=staff.user, council=staff.council, name=name,
-                                           defaults={"query": query})
-    except IntegrityError:
-        return redirect(f"{back}{'&' if '?' in back else '?'}save_error=name")
+    refused = saved_view_save(user_id=staff.user.pk, council_id=staff.council.id, name=name,
+                              query=query)
+    if refused:
+        return redirect(f"{back}{'&' if '?' in back else '?'}save_error={refused}")
     return redirect(back)
 
 
 @require_POST
 @staff_view()
 def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
-    SavedView.objects.filter(id=view_id, user=request.staff.user,
-                             council=request.staff.council).delete()
+    if not saved_view_delete(user_id=request.staff.user.pk,
+                             council_id=request.staff.council.id, view_id=view_id):
+        raise Http404("No such saved view")
     return redirect("staff:queue")
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from townsquare.accounts import signin as accounts_signin
 from townsquare.accounts.models import User
+from townsquare.accounts.selectors import active_user_by_id
 from townsquare.core import clock
 from townsquare.core.errors import InvalidInput
 from townsquare.staff import access
@@ -55,7 +56,7 @@ def _pending_user(request: HttpRequest) -> User | None:
         for key in (PENDING_USER, PENDING_AT):
             request.session.pop(key, None)
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    return active_user_by_id(user_id=user_id)
 
 
 @never_cache

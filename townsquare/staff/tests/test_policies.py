@@ -177,3 +177,21 @@ def test_an_applications_documents_are_for_those_handling_it(council, report, st
     assert supervisor.get(url).status_code == 200
     assert agent.get(url).status_code == 404
     assert 'id="documents-hidden"' in agent.get(f"/staff/cases/{case.reference}").content.decode()
+
+
+def test_private_answers_only_for_those_handling_the_case(council, report, staff_client):
+    """The page shows what cases.selectors.case_view_for lets through (ADR 24, ADR 85)."""
+    from tests import factories
+    from townsquare.catalogue.services import template_publish
+    from townsquare.core.actors import Actor
+
+    template_publish(council=council, actor=Actor.system("tests"), document=factories.template(
+        code="noise", name="Noise", fields=[
+            {"code": "flat", "label": "Your flat number", "datatype": "string", "order": 1,
+             "private": True}]))
+    case = report(service_code="noise", values={"flat": "Flat 3"})
+    url = f"/staff/cases/{case.reference}"
+    agent_page = staff_client("agent").get(url).content.decode()
+    assert "Your flat number" in agent_page and "Flat 3" not in agent_page
+    assert "Shown to the team or person the case is assigned to" in agent_page
+    assert "Flat 3" in staff_client("supervisor").get(url).content.decode()

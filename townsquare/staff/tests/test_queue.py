@@ -87,7 +87,7 @@ def test_saved_views(council, report, staff_client):
         "save_error=name")
     # Someone else's view cannot be deleted.
     other = staff_client("agent", email="other@testshire.test")
-    other.post(f"/staff/cases/views/{view.id}/delete")
+    assert other.post(f"/staff/cases/views/{view.id}/delete").status_code == 404
     assert SavedView.objects.filter(id=view.id).exists()
     client.post(f"/staff/cases/views/{view.id}/delete")
     assert not SavedView.objects.filter(id=view.id).exists()

@@ -1,0 +1,181 @@
+"""Every staff and API route refuses an anonymous request and a person of another council
+(after GOV.UK Notify's route-auth test).
+
+The URL resolver is walked, so a route added later is checked without anyone remembering to:
+each route under /staff/, /api/ and /live/staff/ is either listed in PUBLIC with the reason it
+needs no sign-in, or
+
+- refuses an anonymous request (sends it to the staff sign-in, or answers 401 or 403), and
+- when its URL names a council's object (a case, a draft, a message...), refuses a council
+  admin of another council (404 or 403) for that object, while the object's own council's
+  admin is not refused (so the 404 is the object being out of reach, not a bad sample).
+
+Routes without an object in their URL act on the council being worked in, which staff_context
+only ever takes from the person's own councils (staff/tests/test_policies.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests import factories
+from townsquare.accounts.principal import Principal
+from townsquare.cases.services import Reporter, case_attach_file, case_create
+from townsquare.catalogue.builder import draft_from_scratch
+from townsquare.catalogue.selectors import service_get
+from townsquare.core import clock
+from townsquare.geo.points import Point
+from townsquare.messaging.models import Message, Status, WebhookEndpoint
+from townsquare.staff.saved_views import saved_view_save, saved_views_of
+from townsquare.staff.tests.conftest import sign_in
+
+# Live streams read the database on other threads: they see only committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GUARDED_PREFIXES = ("staff/", "api/", "live/staff/")
+
+# Routes anyone may open, and why.
+PUBLIC = {
+    "staff/sign-in": "the sign-in form itself",
+    "staff/sign-out": "signing out needs no session (and ends any there is)",
+}
+
+# Routes whose object the owning council's own admin cannot open either in tests, and why
+# (their refusal of strangers is still checked).
+NOT_OPEN_TO_THE_OWNER_IN_TESTS = {
+    "staff/messaging/mailbox/<str:mail_id>": "the demo mailbox exists only beside a local "
+                                            "mail server, which tests do not run",
+}
+
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
+       b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+def _routes(patterns=None, prefix: str = "") -> Iterator[str]:
+    """Every route of the site as its path pattern, e.g. "staff/cases/<str:reference>"."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            yield from _routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+def _guarded_routes() -> list[str]:
+    return sorted({r for r in _routes() if r.startswith(GUARDED_PREFIXES)} - set(PUBLIC))
+
+
+def _url(route: str, samples: dict[str, object]) -> str:
+    return "/" + _PARAMETER.sub(lambda m: str(samples[m["name"]]), route)
+
+
+def _parameters(route: str) -> list[str]:
+    return [m["name"] for m in _PARAMETER.finditer(route)]
+
+
+def _is_sign_in_redirect(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith("/staff/sign-in")
+
+
+def _signed_in(council, role: str, email: str) -> Client:
+    user, _ = factories.make_staff_signed_in(council, role, email)
+    # A view that breaks on a stranger's request is a finding to list, not a crash.
+    client = Client(raise_request_exception=False)
+    sign_in(client, user.email)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def their_objects(other_council) -> dict[str, object]:
+    """One of each kind of object a staff URL names, all of `other_council`."""
+    owner, principal = factories.make_staff_signed_in(other_council, "council_admin",
+                                                      "owner@otherton.test")
+    case = case_create(council=other_council, service_code="pothole",
+                       actor=Principal.anonymous(), point=Point(51.5, 0.5),
+                       values={"depth": "deep"}, reporter=Reporter(email="pat@example.org"))
+    attachment = case_attach_file(case=case, actor=principal, data=PDF, name="proof.pdf")
+    draft = draft_from_scratch(council=other_council, code="bench", name="Bench",
+                               kind="report", actor=principal)
+    saved_view_save(user_id=owner.pk, council_id=other_council.id, name="Mine",
+                    query={"state": "submitted"})
+    now = clock.now()
+    message = Message.objects.create(
+        idempotency_key="route-auth", council=other_council, case=case, channel="email",
+        recipient="pat@example.org", subject="Fixed", body_text="Hello", status=Status.DEAD,
+        attempts=6, next_attempt_at=now, created_at=now)
+    endpoint = WebhookEndpoint.objects.create(council=other_council, url="https://example.org/h",
+                                              secret="whsec_test", created_at=now)
+    return {
+        "reference": case.reference,
+        "attachment_id": attachment.id,
+        "draft_id": draft.id,
+        "service_id": service_get(council=other_council, code="pothole").id,
+        "view_id": saved_views_of(user_id=owner.pk, council_id=other_council.id)[0].id,
+        "message_id": message.id,
+        "endpoint_id": endpoint.id,
+        "mail_id": "1",
+        "slug": other_council.slug,
+        "topic": "queue",
+    }
+
+
+def test_the_walk_finds_the_routes_it_guards():
+    routes = _guarded_routes()
+    assert "staff/cases/<str:reference>" in routes
+    assert "staff/messaging/messages/<int:message_id>" in routes
+    assert "api/notify/receipts" in routes
+    assert "live/staff/cases/<str:reference>" in routes
+    assert set(PUBLIC) <= set(_routes()), "PUBLIC names a route that no longer exists"
+
+
+def test_every_guarded_route_refuses_an_anonymous_request(council, their_objects):
+    client = Client(raise_request_exception=False)
+    problems = []
+    for route in _guarded_routes():
+        url = _url(route, their_objects)
+        answers = {method: getattr(client, method)(url) for method in ("get", "post")}
+        tried = {m: r for m, r in answers.items() if r.status_code != 405}
+        if not tried:
+            problems.append(f"{route}: answers neither GET nor POST, so nothing was checked")
+        for method, response in tried.items():
+            if not (_is_sign_in_redirect(response) or response.status_code in (401, 403)):
+                problems.append(f"{method.upper()} {route}: {response.status_code} "
+                                f"{response.get('Location', '')}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_council_objects_are_out_of_reach_of_another_councils_staff(council, other_council,
+                                                                      their_objects):
+    stranger = _signed_in(council, "council_admin", "stranger@testshire.test")
+    owner = Client()
+    sign_in(owner, "owner@otherton.test")
+    problems = []
+    for route in _guarded_routes():
+        names = _parameters(route)
+        missing = [n for n in names if n not in their_objects]
+        if missing:
+            problems.append(f"{route}: add a sample of another council's {missing} to "
+                            "their_objects")
+            continue
+        if not names:
+            continue
+        url = _url(route, their_objects)
+        for method in ("get", "post"):
+            response = getattr(stranger, method)(url)
+            if response.status_code == 405:
+                continue
+            if response.status_code not in (403, 404):
+                problems.append(f"{method.upper()} {route} as another council's admin: "
+                                f"{response.status_code}")
+            elif route not in NOT_OPEN_TO_THE_OWNER_IN_TESTS:
+                own = getattr(owner, method)(url)
+                if own.status_code in (403, 404):
+                    problems.append(f"{method.upper()} {route}: the sample is not reachable "
+                                    f"by its own council's admin either ({own.status_code})")
+    assert problems == [], "\n".join(problems)
