@@ -120,7 +120,7 @@ def provider_start(*, config: dict[str, Any], config_path: Path, port: int,
         env={**os.environ, "NODE_ENV": "development"})
     try:
         provider_wait(f"http://127.0.0.1:{port}", process)
-    except ProviderUnavailable:
+    except BaseException:  # not ready, or interrupted while waiting: never leave it running
         process.terminate()
         raise
     return process
@@ -141,3 +141,24 @@ def provider_wait(issuer: str, process: subprocess.Popen, *, timeout: float = 60
             pass
         time.sleep(0.05)  # polling a port that is not open yet; not standing in for an event
     raise ProviderUnavailable(f"the OpenID Provider did not answer at {url} in {timeout}s")
+
+
+def demo_identity_ensure(*, var_dir: Path, public_url: str, issuer: str) -> dict[str, Any]:
+    """The demo's keys (made once, under var/identity/) and Bristol's staff sign-in through the
+    demo provider. Returns the provider's configuration."""
+    from townsquare.accounts.identity import identity_provider_set
+    from townsquare.councils.models import Council
+
+    resident_key = client_key_ensure(var_dir / "identity" / "resident-client-key.json",
+                                     "townsquare-residents-1")
+    staff_key = client_key_ensure(var_dir / "identity" / "bristol-staff-client-key.json",
+                                  "bristol-staff-1")
+    bristol = Council.objects.filter(slug="bristol").first()
+    if bristol is not None:
+        identity_provider_set(council_id=bristol.id, label="Bristol staff account (demo)",
+                              issuer=issuer, client_id=STAFF_CLIENT_ID,
+                              private_key_jwk=staff_key, group_roles=DEMO_GROUP_ROLES)
+    bases = sorted({public_url.rstrip("/"), public_url.rstrip("/").replace("127.0.0.1",
+                                                                            "localhost")})
+    return provider_config(resident_bases=bases, staff_bases=bases, resident_key=resident_key,
+                           staff_key=staff_key, back_channel_base=public_url)
