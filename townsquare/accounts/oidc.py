@@ -32,6 +32,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
+from townsquare.accounts import levels
 from townsquare.accounts.models import TokenSeen
 from townsquare.core import clock
 
@@ -44,29 +45,12 @@ LEEWAY = dt.timedelta(seconds=60)
 MAX_TOKEN_AGE = dt.timedelta(minutes=10)
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
-# One Login's vectors of trust, weakest first (docs/adr/0091-levels-of-confidence.md).
-LEVEL_NONE = "none"
-LEVEL_AUTHENTICATED = "authenticated"
-LEVEL_P2 = "P2"
-LEVELS = (LEVEL_NONE, LEVEL_AUTHENTICATED, LEVEL_P2)
-VTR_FOR_LEVEL = {LEVEL_AUTHENTICATED: "Cl.Cm", LEVEL_P2: "Cl.Cm.P2"}
-
-
-def level_of_vot(vot: str | None) -> str:
-    """The level of confidence a returned vector of trust reaches."""
-    if not vot:
-        return LEVEL_AUTHENTICATED
-    if vot.endswith(".P2") or vot.endswith(".P3") or vot.endswith(".P4"):
-        return LEVEL_P2
-    return LEVEL_AUTHENTICATED
-
-
-def level_at_least(reached: str | None, wanted: str) -> bool:
-    if wanted == LEVEL_NONE:
-        return True
-    if reached not in LEVELS:
-        return False
-    return LEVELS.index(reached) >= LEVELS.index(wanted)
+# Levels of confidence and One Login's vectors of trust (accounts.levels).
+LEVEL_NONE, LEVEL_AUTHENTICATED, LEVEL_P2 = levels.NONE, levels.AUTHENTICATED, levels.P2
+LEVELS = levels.LEVELS
+VTR_FOR_LEVEL = levels.VTR_FOR_LEVEL
+level_of_vot = levels.level_of_vot
+level_at_least = levels.level_at_least
 
 
 class SignInRefused(Exception):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from importlib import import_module
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import login, logout
@@ -19,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from townsquare.accounts import identity, oidc
+from townsquare.accounts import identity, levels, oidc
 from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.services import cases_link_to_citizen
 from townsquare.portal import drafts
@@ -216,3 +217,19 @@ def back_channel_logout(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(status=200)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def identity_gate(request: HttpRequest, document: dict, next_path: str) -> HttpResponse | None:
+    """None when this session reached the level of confidence the service's template needs;
+    otherwise a page sending the person to sign in at that level (and back to `next_path`)."""
+    required = document.get("identity", levels.NONE)
+    if levels.level_at_least(session_level(request), required):
+        return None
+    return render(request, "signin/identity_needed.html", {
+        "service_name": document.get("name", ""),
+        "p2": required == levels.P2,
+        "one_login": one_login_label(),
+        "start_url": f"{reverse('portal:one_login_start')}?"
+                     f"{urlencode({'level': required, 'next': safe_next(next_path)})}",
+        "sign_in_url": f"{reverse('portal:sign_in')}?{urlencode({'next': safe_next(next_path)})}",
+    }, status=403)
