@@ -11,11 +11,7 @@ import pytest
 
 from tests import factories
 from tests.browser.support import assert_accessible
-from tests.identity_provider import (  # noqa: F401 (fixtures)
-    council_provider_set,
-    live_identity_provider,
-    live_one_login,
-)
+from tests.identity_provider import council_provider_set
 from townsquare.cases.models import Case
 from townsquare.catalogue.services import template_publish
 from townsquare.core.actors import Actor

@@ -6,7 +6,6 @@ sign in through the same real provider (docs/adr/0090-openid-connect-sign-in.md)
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -116,8 +115,7 @@ def provider_start(*, config: dict[str, Any], config_path: Path, port: int,
     process = subprocess.Popen(  # noqa: S603 (our own script, no shell)
         [shutil.which("node") or "node", str(SERVER), "--config", str(config_path),
          "--port", str(port)],
-        cwd=PROVIDER_DIR, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "NODE_ENV": "development"})
+        cwd=PROVIDER_DIR, stdout=log, stderr=subprocess.STDOUT)
     try:
         provider_wait(f"http://127.0.0.1:{port}", process)
     except BaseException:  # not ready, or interrupted while waiting: never leave it running
