@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run serve test lint test-python bench demo migrate clean assets
+.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,13 @@ demo: migrate ## Load the demo councils, services, staff and cases (idempotent)
 # unless told (never set this in production).
 run demo: export MESSAGING_WEBHOOK_ALLOW_LOOPBACK = true
 
-run: demo ## Serve the product with its demo data on http://127.0.0.1:8000
+# Residents sign in with the demo's local One Login-like provider (townsquare identity-provider).
+OIDC_PORT ?= 9010
+run: export ONE_LOGIN_ISSUER = http://127.0.0.1:$(OIDC_PORT)
+run: export ONE_LOGIN_CLIENT_ID = townsquare-residents
+run: export ONE_LOGIN_PRIVATE_KEY_FILE = var/identity/resident-client-key.json
+
+run: demo identity-provider ## Serve the product with its demo data on http://127.0.0.1:8000
 	$(BIN)/townsquare collectstatic --no-input -v 0
 	@echo ""
 	@echo "Townsquare is starting on http://$(HOST):$(PORT)/"
@@ -47,10 +53,13 @@ run: demo ## Serve the product with its demo data on http://127.0.0.1:8000
 	@echo "  Email alerts:                 http://$(HOST):$(PORT)/alerts/"
 	@echo "  Demo mailbox (all email):     .venv/bin/townsquare mailbox list"
 	@echo "  Demo webhook receiver log:    var/webhooks/"
+	@echo "  Sign in with GOV.UK One Login (demo), or as Bristol staff with the"
+	@echo "  Bristol staff account (demo): provider at http://127.0.0.1:$(OIDC_PORT)/"
 	@echo "Press Ctrl-C to stop."
 	$(BIN)/townsquare mailbox serve & MAILBOX=$$!; \
 	$(BIN)/townsquare webhooks listen & RECEIVER=$$!; \
-	trap 'kill $$MAILBOX $$RECEIVER 2>/dev/null' EXIT; \
+	$(BIN)/townsquare identity_provider --port $(OIDC_PORT) & PROVIDER=$$!; \
+	trap 'kill $$MAILBOX $$RECEIVER $$PROVIDER 2>/dev/null' EXIT; \
 	$(BIN)/townsquare serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev ## Ruff (lint and format), the import-layer contracts and mypy on the domain core
@@ -59,7 +68,15 @@ lint: $(VENV)/.dev ## Ruff (lint and format), the import-layer contracts and myp
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
-test-python: $(VENV)/.dev ## The test suite only (set DATABASE_URL for PostgreSQL)
+# The local OpenID Provider (oidc-provider from npm) that the tests and the demo sign in with.
+OIDC_PROVIDER := scripts/oidc-provider
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+identity-provider: $(OIDC_PROVIDER)/node_modules/.package-lock.json
+
+test-python: $(VENV)/.dev identity-provider ## The test suite only (set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint test-python ## Lint, layer contracts and the whole test suite

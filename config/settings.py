@@ -200,6 +200,18 @@ STAFF_SIGNIN_LOCKOUT_MINUTES = int(_env("STAFF_SIGNIN_LOCKOUT_MINUTES", "15"))
 STAFF_SESSION_IDLE_MINUTES = int(_env("STAFF_SESSION_IDLE_MINUTES", "30"))
 STAFF_SESSION_MAX_HOURS = int(_env("STAFF_SESSION_MAX_HOURS", "10"))
 
+# --- digital identity (OpenID Connect; docs/operations/identity.md) ---
+# Residents' provider, GOV.UK One Login (or any provider that speaks its dialect). Unset, the
+# "Sign in with GOV.UK One Login" button is not shown. The private key (a PEM or JWK file) signs
+# the client's private_key_jwt assertions; a client secret is for providers that need one.
+ONE_LOGIN_ISSUER = _env("ONE_LOGIN_ISSUER").rstrip("/")
+ONE_LOGIN_CLIENT_ID = _env("ONE_LOGIN_CLIENT_ID")
+ONE_LOGIN_PRIVATE_KEY_FILE = _env("ONE_LOGIN_PRIVATE_KEY_FILE")
+ONE_LOGIN_CLIENT_SECRET = _env("ONE_LOGIN_CLIENT_SECRET")
+ONE_LOGIN_SCOPES = _env("ONE_LOGIN_SCOPES", "openid email phone")
+# How long to wait for a provider's answer (discovery, keys, token, userinfo).
+OIDC_HTTP_TIMEOUT_SECONDS = float(_env("OIDC_HTTP_TIMEOUT_SECONDS", "5"))
+
 # --- messaging ---
 # Outgoing email (Django's own settings, so django.core.mail and the outbox share them). The
 # defaults point at the demo's local mailbox (`townsquare mailbox serve`), never at the internet.

@@ -21,6 +21,10 @@ import pytest
 from tests import factories
 from tests.browser.support import NO_JS_PAGES, TIMEOUT_MS, VIEWPORT
 from tests.citizen_mailbox import smtp_mailbox  # noqa: F401 (a real SMTP server, a fixture)
+from tests.identity_provider import (  # noqa: F401 (the local OpenID Provider, fixtures)
+    live_identity_provider,
+    live_one_login,
+)
 
 CHROMIUM = os.environ.get("TOWNSQUARE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

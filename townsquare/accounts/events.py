@@ -86,3 +86,53 @@ class MembershipRemoved(DomainEvent):
     kind: ClassVar[str] = "membership.removed"
     visibility: ClassVar[str] = Visibility.INTERNAL
     user_id: int
+
+
+@dataclass(frozen=True)
+class IdentitySignedIn(DomainEvent):
+    """Someone signed in through an OpenID Provider (`provider` "one-login" or "council-<id>");
+    `level` is the level of confidence reached, `vot` One Login's vector of trust."""
+
+    kind: ClassVar[str] = "identity.signed_in"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    provider: str
+    user_id: int
+    level: str
+    vot: str
+
+
+@dataclass(frozen=True)
+class IdentitySignInRefused(DomainEvent):
+    """A sign-in through an OpenID Provider was refused; `reason` is stable (wrong_issuer,
+    wrong_audience, bad_algorithm, bad_signature, unknown_key, expired_token, wrong_nonce,
+    wrong_state, vot_too_low, replayed_token, token_refused, no_role, link_needed...)."""
+
+    kind: ClassVar[str] = "identity.sign_in_refused"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    provider: str
+    reason: str
+    user_id: int | None
+
+
+@dataclass(frozen=True)
+class IdentityLinked(DomainEvent):
+    """An account at a provider now signs in as this user (`new_account` when the account was
+    created for it)."""
+
+    kind: ClassVar[str] = "identity.linked"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    provider: str
+    user_id: int
+    new_account: bool
+
+
+@dataclass(frozen=True)
+class IdentitySignedOut(DomainEvent):
+    """Sessions begun through a provider ended: `how` is "here" (the person signed out) or
+    "back_channel" (the provider told us the person signed out there)."""
+
+    kind: ClassVar[str] = "identity.signed_out"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    provider: str
+    user_id: int
+    how: str

@@ -132,3 +132,91 @@ class SignInThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.failures}"
+
+
+class IdentityProvider(models.Model):
+    """A council's own OpenID Provider for its staff (Entra ID, Google Workspace, Okta...).
+
+    A council setting, edited by its admins. Residents' provider (GOV.UK One Login) is one per
+    deployment and comes from deployment settings instead. The client authenticates to the
+    provider with a private key (`private_key_jwk`, private_key_jwt) or, where the provider needs
+    one, a client secret; the private key is as sensitive as a password.
+    """
+
+    council = models.OneToOneField("councils.Council", on_delete=models.CASCADE,
+                                   related_name="identity_provider")
+    label = models.CharField(max_length=100,
+                             help_text="The button's words, e.g. Bristol staff account")
+    issuer = models.URLField(max_length=300)
+    client_id = models.CharField(max_length=300)
+    client_secret = models.CharField(max_length=300, blank=True)
+    private_key_jwk = models.JSONField(default=dict, blank=True)
+    scopes = models.CharField(max_length=300, default="openid email profile groups")
+    # The ID token or userinfo claim listing the person's groups at the provider.
+    groups_claim = models.CharField(max_length=100, default="groups")
+    # provider group -> role here; a person in none of these groups may not sign in.
+    group_roles = models.JSONField(default=dict, blank=True)
+    # Whether staff signing in through the provider still give a Townsquare TOTP code (the
+    # council's admin decides: their provider may already require a second factor).
+    totp_required = models.BooleanField(default=False)
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.issuer})"
+
+
+class LinkedIdentity(models.Model):
+    """An account at an OpenID Provider (issuer + subject) that signs in as this user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identities")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    # The verified email the provider gave when the identity was linked.
+    email = models.EmailField(blank=True)
+    linked_at = models.DateTimeField()
+    last_signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_identity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"
+
+
+class ProviderSession(models.Model):
+    """Which Django session a provider session (its `sid`) signed in, so that a back-channel
+    logout from the provider ends exactly the sessions it started."""
+
+    issuer = models.CharField(max_length=300)
+    sid = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40)
+    started_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["issuer", "sid"]),
+                   models.Index(fields=["issuer", "subject"])]
+
+    def __str__(self) -> str:
+        return f"{self.sid or self.subject} @ {self.issuer}"
+
+
+class TokenSeen(models.Model):
+    """ID and logout tokens already accepted (by `jti`, or by the token's hash when it has
+    none), kept until they expire, so a token cannot be played twice."""
+
+    issuer = models.CharField(max_length=300)
+    token_id = models.CharField(max_length=255)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "token_id"], name="token_seen_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} @ {self.issuer}"

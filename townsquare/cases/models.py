@@ -69,6 +69,11 @@ class Case(models.Model):
                                  on_delete=models.SET_NULL, related_name="assigned_cases")
     priority = models.PositiveSmallIntegerField(default=3)  # 1 urgent .. 4 low
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    # The level of confidence in the applicant's identity when they sent it (accounts.levels:
+    # none, authenticated, P2), so staff can see what was checked; null for cases from before.
+    # Nullable so that SQLite adds the column in place: rebuilding the table would drop the
+    # map-count triggers (ADR 51).
+    identity_level = models.CharField(max_length=20, null=True, blank=True)
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 
-from townsquare.accounts import policies
+from townsquare.accounts import levels, policies
 from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases import events
@@ -143,6 +143,7 @@ class NewCase(TypedDict, total=False):
     media_urls: list[str] | None
     location_approximate: bool
     awaiting_confirmation: bool
+    identity_level: str
 
 
 def case_check(**kwargs: Unpack[NewCase]) -> None:
@@ -204,12 +205,19 @@ def _prepare(
     media_urls: list[str] | None = None,
     location_approximate: bool = False,
     awaiting_confirmation: bool = False,
+    identity_level: str = levels.NONE,
 ) -> _PreparedCase:
-    """Check everything and build the unsaved case; raise DomainError on the first problem."""
+    """Check everything and build the unsaved case; raise DomainError on the first problem.
+    `identity_level` is how sure we are who the applicant is (accounts.levels); a service
+    whose template requires more refuses the case, whatever the channel."""
     council = _route_location(council, point)
     service = service_get(council=council, code=service_code)
     version = service.current_version
     document = version.document
+    required = document.get("identity", levels.NONE)
+    if not levels.level_at_least(identity_level, required):
+        raise PermissionDenied(f"This service needs the applicant to be "
+                               f"{levels.LABELS[required].lower()}", code="identity_required")
     if document["kind"] == "report" and point is None and not (area_id or address.strip()):
         raise InvalidInput(
             {"location": ["A report needs a point on the map, or an area or address in the "
@@ -267,6 +275,7 @@ def _prepare(
         team=routed_team, channel=channel, created_at=now, updated_at=now,
         closed_at=now if initial.is_closed else None,
         response_due_at=response_due, resolve_due_at=resolve_due, is_test=is_test,
+        identity_level=identity_level if identity_level in levels.LEVELS else levels.NONE,
     )
     images = [data if isinstance(data, CleanImage) else image_sanitise(data, name=f"Photo {i + 1}")
               for i, data in enumerate(photos or [])]

@@ -76,6 +76,9 @@ SCHEMA: dict[str, Any] = {
                                                  "maxLength": 50}},
         "description": _text,
         "kind": {"enum": list(KINDS)},
+        # The level of confidence in the applicant's identity the service needs before an
+        # application starts (accounts.levels; docs/adr/0091-levels-of-confidence.md).
+        "identity": {"enum": ["none", "authenticated", "P2"]},
         "open311": {
             "type": "object",
             "additionalProperties": False,

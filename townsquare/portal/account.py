@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.services import cases_link_to_citizen
 from townsquare.core.errors import InvalidInput
-from townsquare.portal import drafts
+from townsquare.portal import drafts, oidc_views
 from townsquare.portal.signin import (
     requester_hash,
     safe_next,
@@ -39,7 +39,8 @@ def see_other(to: str, **kwargs) -> HttpResponse:
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_path = safe_next(request.POST.get("next") or request.GET.get("next", ""))
     if request.method == "GET":
-        return render(request, "signin/start.html", {"next": next_path, "email": ""})
+        return render(request, "signin/start.html", {
+            "next": next_path, "email": "", "one_login": oidc_views.one_login_label()})
     email = request.POST.get("email", "")[:300]
     try:
         sent = sign_in_link_send(
@@ -98,5 +99,9 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_protect
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    # Signed in with One Login: sign out there too (which tells the other services used).
+    at_provider = oidc_views.one_login_sign_out(request)
+    if at_provider is not None:
+        return at_provider
     logout(request)
     return render(request, "signin/signed_out.html")

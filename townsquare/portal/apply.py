@@ -24,10 +24,10 @@ from townsquare.catalogue.selectors import (
     service_get,
     services_for_council,
 )
-from townsquare.core.errors import InvalidInput, NotFound
+from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
 from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import council_get, council_list
-from townsquare.portal import drafts
+from townsquare.portal import drafts, oidc_views
 from townsquare.portal.account import see_other
 from townsquare.portal.expected import expected_within
 from townsquare.portal.models import ApplicationDraft
@@ -73,10 +73,18 @@ def start(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
     council = _council_or_404(slug)
     if service_code not in {s.code for s in _application_services(council)}:
         raise Http404(_("This council does not take applications of that kind online"))
+    service = service_get(council=council, code=service_code)
+    gate = oidc_views.identity_gate(request, service.current_version.document, request.path)
+    if gate is not None:
+        return gate
     if request.method == "POST":
         draft = drafts.draft_start(request, council=council, service_code=service_code)
         return see_other("portal:apply_continue", key=draft.key)
-    service = service_get(council=council, code=service_code)
+    # A service may need to know who the applicant is before they start (a level of
+    # confidence in the template): those below it sign in at that level first.
+    gate = oidc_views.identity_gate(request, service.current_version.document, request.path)
+    if gate is not None:
+        return gate
     saved = []
     if request.user.is_authenticated:
         saved = [d for d in drafts.drafts_for_user(user=request.user)
@@ -358,7 +366,13 @@ def check(request: HttpRequest, key: str) -> HttpResponse:
         principal = (principal_for_user(request.user) if request.user.is_authenticated
                      else Principal.anonymous())
         try:
-            case = drafts.draft_submit(draft, actor=principal)
+            case = drafts.draft_submit(draft, actor=principal,
+                                       identity_level=oidc_views.session_level(request))
+        except PermissionDenied:
+            # The service needs a stronger sign-in than this session's (the template changed,
+            # or the person signed out and in differently): sign in at that level, come back.
+            return oidc_views.identity_gate(request, service.current_version.document,
+                                            request.path) or see_other("portal:apply")
         except InvalidInput as exc:
             # The template changed under the draft, or an answer was edited elsewhere: send
             # the person to the question concerned.

@@ -223,15 +223,18 @@ def _documents(draft: ApplicationDraft) -> list[Document]:
     return found
 
 
-def draft_submit(draft: ApplicationDraft, *, actor: Principal) -> Case:
+def draft_submit(draft: ApplicationDraft, *, actor: Principal,
+                 identity_level: str = "none") -> Case:
     """Create the application's case (with its documents), then forget the draft. Raises the
-    InvalidInput of case_create when an answer breaks the current template."""
+    InvalidInput of case_create when an answer breaks the current template, and its
+    PermissionDenied when the service needs a stronger `identity_level` than the applicant's."""
     with transaction.atomic():
         case = case_create_with_documents(
             documents=_documents(draft),
             service_code=draft.service_code, actor=actor, council=draft.council,
             values=draft.values, channel="web",
             reporter=Reporter(email=draft.contact_email, phone=draft.contact_phone),
+            identity_level=identity_level,
         )
         draft_discard(draft)
     return case

@@ -1,6 +1,16 @@
 from django.urls import include, path
 
-from townsquare.staff import admin, audit, builder, bulk, casework, queues, signin, views
+from townsquare.staff import (
+    admin,
+    audit,
+    builder,
+    bulk,
+    casework,
+    oidc_views,
+    queues,
+    signin,
+    views,
+)
 
 app_name = "staff"
 
@@ -10,6 +20,8 @@ urlpatterns = [
     path("sign-in/code", signin.sign_in_code, name="sign_in_code"),
     path("sign-in/set-up-authenticator", signin.set_up_authenticator,
          name="set_up_authenticator"),
+    path("sign-in/provider/<int:council_id>", oidc_views.provider_start, name="provider_start"),
+    path("sign-in/provider/return", oidc_views.provider_return, name="provider_return"),
     path("sign-out", signin.sign_out, name="sign_out"),
     path("account/recovery-codes", signin.recovery_codes, name="recovery_codes"),
     path("council", signin.switch_council, name="switch_council"),

@@ -1,0 +1,138 @@
+"""A full resident sign-in round trip through the local One Login-like provider (issue #14:
+median under 300 ms on the demo machine).
+
+    python bench/identity_sign_in.py [--rounds 200]
+
+Builds a SQLite database of its own under bench/out/identity, starts the local OpenID Provider
+(scripts/oidc-provider, oidc-provider from npm on Node 20) on a free loopback port, and times
+each round trip as a person's browser would make it, end to end: Townsquare's start page
+(discovery cached after the first), the provider's authorize endpoint and sign-in page, choosing
+the person, the provider's redirects, then Townsquare's return page, which redeems the code
+(private_key_jwt, PKCE), verifies the ID token (ES256, keys cached), fetches userinfo, records
+the token and the provider session and signs the person in. Townsquare runs in this process
+through Django's full request handling; the provider is a real HTTP server. Ten warm-up rounds
+are not counted. Prints a JSON summary and writes it into bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "identity"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    sys.path.insert(0, str(ROOT))
+    port = _free_port()
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "config.settings", "TOWNSQUARE_VAR_DIR": str(OUT),
+        "ONE_LOGIN_ISSUER": f"http://127.0.0.1:{port}",
+        "ONE_LOGIN_CLIENT_ID": "townsquare-residents",
+        "ONE_LOGIN_PRIVATE_KEY_FILE": str(OUT / "resident-key.json"),
+        "ALLOWED_HOSTS": "testserver", "MESSAGING_DISPATCH": "off"})
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from tests.identity_provider import LocalProvider
+    from townsquare.demo import identity
+
+    call_command("migrate", verbosity=0)
+    resident_key = identity.client_key_new("bench-resident")
+    (OUT / "resident-key.json").write_text(json.dumps(resident_key))
+    config = identity.provider_config(resident_bases=["http://testserver"],
+                                      staff_bases=["http://testserver"],
+                                      resident_key=resident_key,
+                                      staff_key=identity.client_key_new("bench-staff"))
+    process = identity.provider_start(config=config, config_path=OUT / "provider.json",
+                                      port=port, log_path=OUT / "provider.log")
+    provider = LocalProvider(issuer=f"http://127.0.0.1:{port}",
+                             resident_key_file=OUT / "resident-key.json", staff_key={},
+                             base="http://testserver")
+    timings = []
+    phases: dict[str, list[float]] = {"start": [], "provider": [], "return": []}
+    try:
+        for i in range(args.rounds + 10):
+            client = Client()
+            started = time.perf_counter()
+            begin = client.get("/sign-in/one-login")
+            at_provider = time.perf_counter()
+            back = urlsplit(provider.sign_in(begin["Location"], "resident-p2"))
+            returned = time.perf_counter()
+            done = client.get(back.path, {k: v[0] for k, v in parse_qs(back.query).items()})
+            elapsed = time.perf_counter() - started
+            assert done.status_code == 303, done.content[:300]
+            if i >= 10:
+                timings.append(elapsed * 1000)
+                phases["start"].append((at_provider - started) * 1000)
+                phases["provider"].append((returned - at_provider) * 1000)
+                phases["return"].append((time.perf_counter() - returned) * 1000)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    timings.sort()
+    summary = {"rounds": len(timings), "median_ms": round(statistics.median(timings), 1),
+               "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+               "max_ms": round(timings[-1], 1), "cpus": os.cpu_count(),
+               "load_average": round(os.getloadavg()[0], 1),
+               # Where the time goes: Townsquare's start page, the person at the provider
+               # (authorize, sign-in page, choice, redirects), Townsquare's return page.
+               "median_phase_ms": {k: round(statistics.median(v), 1)
+                                   for k, v in phases.items()}}
+    print(json.dumps(summary))
+    _write(summary)
+
+
+def _write(summary: dict) -> None:
+    section = f"""<!-- identity: bench/identity_sign_in.py -->
+## Digital identity: a full sign-in round trip
+
+`python bench/identity_sign_in.py`: a resident's sign-in through the local One Login-like
+provider (oidc-provider 8 on Node 20, loopback), from Townsquare's start page through the
+provider's sign-in page and redirects to Townsquare's return page (code redeemed with
+private_key_jwt and PKCE, ES256 ID token verified, userinfo, session). Target: median under
+300 ms.
+
+| rounds | median | p95 | max | CPUs | load average |
+|---|---|---|---|---|---|
+| {summary['rounds']} | {summary['median_ms']} ms | {summary['p95_ms']} ms \
+| {summary['max_ms']} ms | {summary['cpus']} | {summary['load_average']} |
+
+Median by phase: {json.dumps(summary['median_phase_ms'])}.
+<!-- end identity -->"""
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    pattern = re.compile(r"(?ms)^<!-- identity: bench/identity_sign_in.py -->\n.*?^<!-- end "
+                         r"identity -->$")
+    text = pattern.sub(section, text) if pattern.search(text) else \
+        text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
