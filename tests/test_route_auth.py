@@ -43,6 +43,10 @@ GUARDED_PREFIXES = ("staff/", "api/", "live/staff/")
 PUBLIC = {
     "staff/sign-in": "the sign-in form itself",
     "staff/sign-out": "signing out needs no session (and ends any there is)",
+    "staff/sign-in/provider/<int:council_id>": "starts signing in at the council's identity "
+                                               "provider, before there is a session",
+    "staff/sign-in/provider/return": "the identity provider sends the person back here to "
+                                     "finish signing in (checked by state, nonce and PKCE)",
 }
 
 # Routes whose object the owning council's own admin cannot open either in tests, and why
