@@ -365,8 +365,8 @@ def test_when_the_mail_server_is_down_the_outbox_keeps_trying(client, council, s
     assert Case.objects.get().awaiting_confirmation
 
 
-def test_when_the_confirmation_cannot_be_queued_the_page_says_so(client, council,
-                                                                 outbox_refuses):
+@pytest.mark.usefixtures("outbox_refuses")
+def test_when_the_confirmation_cannot_be_queued_the_page_says_so(client, council):
     response = client.post(FORM, _answers(email="pat@example.org", phone=""), follow=True)
     body = response.content.decode()
     assert response.status_code == 200
