@@ -150,3 +150,14 @@ def test_in_a_served_process_the_sender_thread_sends_it_without_a_worker(
     assert LINK in personalisation["body"]
     message = Message.objects.get(pk=queued.pk)
     assert message.status == Status.SENT and message.provider_id and message.secret_link == ""
+
+
+def test_only_the_outbox_channels_send_email():
+    """One path for every email: nothing else in the product may use django.core.mail."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    senders = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
+                     if "/tests/" not in str(path)
+                     and "django.core.mail" in path.read_text(encoding="utf-8"))
+    assert senders == ["messaging/channels.py"]
