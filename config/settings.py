@@ -235,8 +235,9 @@ PUBLIC_URL = _env("PUBLIC_URL", f"http://127.0.0.1:{SERVE_PORT}").rstrip("/")
 REPLY_EMAIL_DOMAIN = _env("REPLY_EMAIL_DOMAIN", "replies.townsquare.localhost")
 # Shared secret that inbound providers send as "Authorization: Bearer <secret>"; empty refuses all.
 INBOUND_SECRET = _env("INBOUND_SECRET")
-# thread: a dispatcher thread in each process turns events into outbox rows; inline: at once,
-# after the commit (tests); off: only the worker and `townsquare messaging dispatch` do it.
+# thread: a dispatcher thread in each process turns events into outbox rows, and a sender thread
+# sends each transactional message (a sign-in link) as it commits (ADR 75); inline: both at once,
+# after the commit (tests); off: only the worker and `townsquare messaging dispatch` do them.
 MESSAGING_DISPATCH = _env("MESSAGING_DISPATCH", "thread")
 MESSAGING_MAX_ATTEMPTS = int(_env("MESSAGING_MAX_ATTEMPTS", "6"))
 MESSAGING_RETRY_BASE_SECONDS = float(_env("MESSAGING_RETRY_BASE_SECONDS", "30"))

@@ -1,6 +1,9 @@
 """A real SMTP server (aiosmtpd) on loopback for tests, and Django pointed at it.
 
 Usage: the `smtp_mailbox` fixture; `mailbox.wait_for(to=...)` returns the parsed message.
+Transactional messages (sign-in, confirmation and resume links) go through the outbox and are
+sent as the request's transaction commits (MESSAGING_DISPATCH "inline"), so tests that read
+them need committed transactions: `django_db(transaction=True)` or a live server.
 """
 
 from __future__ import annotations
@@ -65,7 +68,38 @@ def smtp_mailbox(settings):
     settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.MESSAGING_DISPATCH = "inline"
+    settings.NOTIFY_API_KEY = ""
     try:
         yield mailbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def outbox_refuses(db):
+    """The database refuses every new outbox message, as it would when its disk is full: a
+    trigger, so the error is the database's own."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        statements = [
+            "CREATE FUNCTION outbox_refuses() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ "
+            "LANGUAGE plpgsql",
+            "CREATE TRIGGER outbox_refuses BEFORE INSERT ON messaging_message "
+            "FOR EACH ROW EXECUTE FUNCTION outbox_refuses()",
+        ]
+        undo = ["DROP TRIGGER IF EXISTS outbox_refuses ON messaging_message",
+                "DROP FUNCTION IF EXISTS outbox_refuses()"]
+    else:
+        statements = ["CREATE TRIGGER outbox_refuses BEFORE INSERT ON messaging_message "
+                      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"]
+        undo = ["DROP TRIGGER IF EXISTS outbox_refuses"]
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+    yield
+    with connection.cursor() as cursor:
+        for statement in undo:
+            cursor.execute(statement)

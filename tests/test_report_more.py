@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from tests.citizen_mailbox import outbox_refuses  # noqa: F401 (a fixture)
 from tests.factories import make_staff
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Attachment, Case
@@ -22,6 +23,7 @@ from townsquare.cases.services import Reporter, case_create, case_transition
 from townsquare.core.models import Event
 from townsquare.councils.services import places_import_csv
 from townsquare.geo.points import Point
+from townsquare.messaging.models import Message, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -312,10 +314,14 @@ def smtp(settings):
     settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.NOTIFY_API_KEY = ""
+    # The outbox sends the confirmation as the request commits (ADR 75).
+    settings.MESSAGING_DISPATCH = "inline"
     yield mailbox
     controller.stop()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_confirmation_link_is_sent_by_smtp_and_makes_the_report_public(client, council,
                                                                           smtp):
     response = client.post(FORM, _answers(email="Pat@Example.org", phone=""))
@@ -341,17 +347,32 @@ def test_the_confirmation_link_is_sent_by_smtp_and_makes_the_report_public(clien
     assert case.reference in client.get("/reports/?council=testshire").content.decode()
 
 
-def test_when_the_mail_server_is_down_the_page_says_so(client, council, settings):
+@pytest.mark.django_db(transaction=True)
+def test_when_the_mail_server_is_down_the_outbox_keeps_trying(client, council, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed.getsockname()[1]
-    settings.EMAIL_TIMEOUT = 2
+    settings.MESSAGING_DISPATCH, settings.NOTIFY_API_KEY = "inline", ""
+    response = client.post(FORM, _answers(email="pat@example.org", phone=""), follow=True)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "We have sent an email to p***@example.org" in body
+    message = Message.objects.get(template="report_confirm")
+    # Tried at once, refused by the closed port, and waiting for its next try.
+    assert (message.status, message.attempts) == (Status.QUEUED, 1)
+    assert message.secret_link.startswith("http://testserver/report/confirm/")
+    assert Case.objects.get().awaiting_confirmation
+
+
+@pytest.mark.usefixtures("outbox_refuses")
+def test_when_the_confirmation_cannot_be_queued_the_page_says_so(client, council):
     response = client.post(FORM, _answers(email="pat@example.org", phone=""), follow=True)
     body = response.content.decode()
     assert response.status_code == 200
     assert "We could not send the email to p***@example.org just now" in body
-    assert Case.objects.get().awaiting_confirmation
+    assert Case.objects.get().awaiting_confirmation  # the council still has the report
+    assert not Message.objects.exists()
 
 
 def test_bad_and_expired_links(client, council, settings):

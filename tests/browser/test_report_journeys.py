@@ -12,10 +12,10 @@ import io
 import re
 
 import pytest
-from django.core import mail
 from PIL import Image
 
 from tests.browser.support import assert_accessible, assert_focused, tab_to
+from tests.citizen_mailbox import text_of
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Attachment, Case
 from townsquare.cases.services import Reporter, case_create
@@ -61,11 +61,12 @@ def _reference_from_confirmation(page, heading: str = "Report sent") -> str:
     return reference
 
 
-def _confirm_by_email(page, reference: str) -> None:
+def _confirm_by_email(page, mailbox, reference: str) -> None:
     """Follow the link in the email, as the reporter would."""
     expect = _expect()
-    message = next(m for m in mail.outbox if reference in m.subject)
-    link = re.search(r"https?://\S+/report/confirm/\S+", message.body).group(0)
+    message = mailbox.wait_for(to="pat@example.org")
+    assert reference in message["Subject"]
+    link = re.search(r"https?://\S+/report/confirm/\S+", text_of(message)).group(0)
     page.goto(link)
     expect(page.get_by_role("heading", level=1, name="Email address confirmed")).to_be_visible()
     expect(page.locator(".govuk-panel__body strong")).to_have_text(reference)
@@ -90,7 +91,7 @@ def _wait_for_boundaries(page) -> None:
     _expect()(page.locator(".ts-map__canvas path.ts-map__boundary")).to_have_count(3)
 
 
-def test_report_with_the_map_click_to_place(page, town):
+def test_report_with_the_map_click_to_place(page, town, smtp_mailbox):
     expect = _expect()
     page.goto(FORM)
     canvas = page.locator(".ts-map__canvas")
@@ -121,7 +122,7 @@ def test_report_with_the_map_click_to_place(page, town):
     assert not case.location_approximate and case.area.name == "West ward"
     assert not case.is_public and case.awaiting_confirmation
 
-    _confirm_by_email(page, reference)
+    _confirm_by_email(page, smtp_mailbox, reference)
     assert_accessible(page)
     page.get_by_role("link", name="Track your report").click()
     _expect_tracked(page, reference)

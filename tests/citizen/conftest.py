@@ -1,1 +1,1 @@
-from tests.citizen_mailbox import smtp_mailbox  # noqa: F401 (a fixture)
+from tests.citizen_mailbox import outbox_refuses, smtp_mailbox  # noqa: F401 (fixtures)

@@ -136,6 +136,7 @@ def test_bad_documents_are_refused_with_a_clear_message(client, council):
     assert "Select a file to upload" in response.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # the outbox sends the link as the request commits
 def test_save_and_return_by_emailed_link_on_another_device(client, council, smtp_mailbox):
     url = _start(client)
     response = _answer(client, url, "Alex", action="save")

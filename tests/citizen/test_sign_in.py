@@ -1,4 +1,4 @@
-"""Signing in with a one-time link, sent through a real SMTP server."""
+"""Signing in with a one-time link, sent through the outbox and a real SMTP server."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from townsquare.accounts.models import User
 from townsquare.portal.models import SignInLink
 
 pytestmark = pytest.mark.django_db
+# Tests that read the link commit their transactions: the outbox sends it as a request commits.
+mailed = pytest.mark.django_db(transaction=True)
 LINK = re.compile(r"http://testserver(/sign-in/link/[A-Za-z0-9_-]+)")
 
 
@@ -26,6 +28,7 @@ def _link(mailbox, email, count=1) -> str:
     return LINK.search(text_of(message)).group(1)
 
 
+@mailed
 def test_a_new_resident_signs_in_with_the_emailed_link_and_signs_out(client, smtp_mailbox):
     response = _ask(client, "New.Person@Example.org", "/my-requests")
     assert response.status_code == 303 and response["Location"] == "/sign-in/check-your-email"
@@ -48,6 +51,7 @@ def test_a_new_resident_signs_in_with_the_emailed_link_and_signs_out(client, smt
     assert client.get("/my-requests").status_code == 302
 
 
+@mailed
 def test_the_answer_is_the_same_for_known_and_unknown_addresses(client, smtp_mailbox):
     User.objects.create_user("known@example.org")
     known = _ask(client, "known@example.org")
@@ -57,6 +61,7 @@ def test_the_answer_is_the_same_for_known_and_unknown_addresses(client, smtp_mai
     assert smtp_mailbox.wait_for(to="unknown@example.org")
 
 
+@mailed
 def test_staff_addresses_get_no_citizen_link(client, smtp_mailbox, council):
     factories.make_staff(council, "agent", email="agent@council.test")
     response = _ask(client, "agent@council.test")
@@ -66,6 +71,7 @@ def test_staff_addresses_get_no_citizen_link(client, smtp_mailbox, council):
     assert smtp_mailbox.sent_to("agent@council.test") == []
 
 
+@mailed
 def test_links_expire(client, smtp_mailbox):
     _ask(client, "late@example.org")
     path = _link(smtp_mailbox, "late@example.org")
@@ -95,6 +101,7 @@ def test_bad_addresses_get_a_clear_error(client, email, message):
     assert message in body and "govuk-error-summary" in body and "<script>@x" not in body
 
 
+@mailed
 def test_only_local_paths_follow_a_sign_in(client, smtp_mailbox):
     _ask(client, "nav@example.org", "//evil.example/x")
     path = _link(smtp_mailbox, "nav@example.org")
@@ -106,6 +113,7 @@ def test_bogus_links_are_refused(client):
     assert client.post("/sign-in/link/" + "x" * 500).status_code == 400
 
 
+@mailed
 def test_signing_in_brings_what_was_sent_without_an_account(client, smtp_mailbox, council):
     from django.test import Client
 

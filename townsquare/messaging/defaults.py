@@ -160,3 +160,66 @@ DEFAULTS: dict[str, dict[str, Words]] = {
 }
 
 KEYS = tuple(DEFAULTS)
+
+# Messages someone asked for and is waiting for (ADR 75): sent at once, with no unsubscribe
+# link (there is nothing to stop). ((link)) is the link the message exists to carry; it is kept
+# out of the stored content and filled in as the message is sent. Not council-editable: a
+# council's words could leave the link out.
+TRANSACTIONAL: dict[str, dict[str, Words]] = {
+    "sign_in": {
+        "en": Words(
+            "Your link to sign in to Townsquare",
+            "# Sign in to Townsquare\n\nUse this link to sign in:\n\n"
+            "[Sign in to Townsquare](((link)))\n\n"
+            "The link works once and stops working after ((minutes)) minutes.\n\n"
+            "If you did not ask to sign in, you can ignore this email. Nobody can sign in "
+            "without the link.",
+        ),
+        "cy": Words(
+            "Eich dolen i fewngofnodi i Townsquare",
+            "# Mewngofnodi i Townsquare\n\nDefnyddiwch y ddolen hon i fewngofnodi:\n\n"
+            "[Mewngofnodi i Townsquare](((link)))\n\n"
+            "Mae'r ddolen yn gweithio unwaith ac yn peidio â gweithio ar ôl ((minutes)) "
+            "munud.\n\n"
+            "Os na wnaethoch ofyn am gael mewngofnodi, gallwch anwybyddu'r e-bost hwn. Ni all "
+            "neb fewngofnodi heb y ddolen.",
+        ),
+    },
+    "report_confirm": {
+        "en": Words(
+            "Confirm your report ((reference)) to ((council_name))",
+            "Thank you for your report to ((council_name)).\n\n"
+            "Your reference is **((reference))** (((service_name))).\n\n"
+            "[Confirm your email address to show your report publicly](((link)))\n\n"
+            "The link works for ((days)) days. If you did not make this report, ignore this "
+            "email: nothing will be shown publicly.",
+        ),
+        "cy": Words(
+            "Cadarnhewch eich adroddiad ((reference)) i ((council_name))",
+            "Diolch am eich adroddiad i ((council_name)).\n\n"
+            "Eich cyfeirnod yw **((reference))** (((service_name))).\n\n"
+            "[Cadarnhewch eich cyfeiriad e-bost i ddangos eich adroddiad yn gyhoeddus]"
+            "(((link)))\n\n"
+            "Mae'r ddolen yn gweithio am ((days)) diwrnod. Os na wnaethoch yr adroddiad hwn, "
+            "anwybyddwch yr e-bost hwn: ni chaiff dim byd ei ddangos yn gyhoeddus.",
+        ),
+    },
+    "application_resume": {
+        "en": Words(
+            "Continue your application: ((service_name))",
+            "# Continue your application: ((service_name))\n\n"
+            "You saved an application to ((council_name)). Use this link to carry on with "
+            "it:\n\n[Continue your application](((link)))\n\n"
+            "We will keep your answers until ((expires_on)). Anyone with this link can see "
+            "them, so do not share it.",
+        ),
+        "cy": Words(
+            "Parhau â'ch cais: ((service_name))",
+            "# Parhau â'ch cais: ((service_name))\n\n"
+            "Rydych wedi cadw cais i ((council_name)). Defnyddiwch y ddolen hon i barhau ag "
+            "ef:\n\n[Parhau â'ch cais](((link)))\n\n"
+            "Byddwn yn cadw eich atebion tan ((expires_on)). Gall unrhyw un sydd â'r ddolen "
+            "hon eu gweld, felly peidiwch â'i rhannu.",
+        ),
+    },
+}

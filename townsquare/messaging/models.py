@@ -131,6 +131,13 @@ class MessageBody(models.Model):
         return self.subject or f"body {self.pk}"
 
 
+class Priority(models.IntegerChoices):
+    NORMAL = 0, "Normal"
+    # A message someone is waiting for on the page that sent it (a sign-in link): sent at once
+    # by the process that queued it, and first in every worker's claim.
+    TRANSACTIONAL = 10, "Transactional"
+
+
 class Message(models.Model):
     """One message to one recipient on one channel: the outbox row and its delivery status."""
 
@@ -157,6 +164,12 @@ class Message(models.Model):
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    # The link that a stand-in in the content stands for (a sign-in link grants an account):
+    # filled in as the message leaves and emptied once its outcome is final (ADR 75).
+    secret_link = models.CharField(max_length=500, blank=True, default="", db_default="")
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices,
+                                                default=Priority.NORMAL,
+                                                db_default=Priority.NORMAL)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()

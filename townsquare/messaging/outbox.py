@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -50,6 +51,9 @@ from townsquare.messaging.templates import TemplateBook
 
 CURSOR = "outbox"
 _UNSUBSCRIBE = "UNSUBSCRIBEURLx9q"  # stands in for each recipient's own link while rendering
+# Stands in for a transactional message's link in its stored content (ADR 75).
+LINK_STAND_IN = "LINKSTANDINx4w"
+LINK_NOT_SHOWN = "(link not shown: kept only until the message is sent)"
 
 
 def latest_event_id() -> int:
@@ -490,12 +494,14 @@ def personal_data_remove(*, case_ids: list[int]) -> None:
         channel=ChannelKind.WEBHOOK)
     MessageBody.objects.filter(pk__in=messages.exclude(body__isnull=True)
                                .values("body_id")).update(text="", html="")
-    messages.update(recipient="(removed)", body_text="", body_html="", headers={})
+    messages.update(recipient="(removed)", body_text="", body_html="", headers={},
+                    secret_link="")
 
 
-def materialise(message: Message) -> Message:
-    """Fill in a message's content as it is sent: its body with the recipient's own
-    unsubscribe link (in memory; the row keeps the shared body)."""
+def materialise(message: Message, *, sending: bool = False) -> Message:
+    """Fill in a message's content: its body with the recipient's own unsubscribe link (in
+    memory; the row keeps the shared body). Only `sending` fills in a secret link (ADR 75);
+    anyone else reading the message (staff pages) sees that it is not shown."""
     if message.body_id is not None and message.body is not None:
         message.body_text, message.body_html = message.body.text, message.body.html
     headers = message.headers if isinstance(message.headers, dict) else {}
@@ -505,7 +511,18 @@ def materialise(message: Message) -> Message:
         message.body_html = message.body_html.replace(_UNSUBSCRIBE, link)
         headers = {k: v.replace(_UNSUBSCRIBE, link) for k, v in headers.items()}
     message.headers = headers
+    if LINK_STAND_IN in message.body_text or LINK_STAND_IN in message.body_html:
+        shown = message.secret_link if sending and message.secret_link else LINK_NOT_SHOWN
+        message.body_text = message.body_text.replace(LINK_STAND_IN, shown)
+        message.body_html = message.body_html.replace(LINK_STAND_IN, html.escape(shown))
     return message
+
+
+def secret_link_gone(message: Message) -> bool:
+    """Did the message carry a secret link that is no longer kept (so cannot be sent again)?"""
+    if message.secret_link:
+        return False
+    return LINK_STAND_IN in message.body_text or LINK_STAND_IN in message.body_html
 
 
 def _circle_name(radius: int, language: str) -> str:

@@ -24,8 +24,9 @@ from townsquare.messaging.channels import Channels, Outcome
 from townsquare.messaging.models import Attempt, ChannelKind, Message, Status
 
 
-def _claim(limit: int) -> list[Message]:
-    """Mark up to `limit` due messages "sending" with a lease and return them, filled in.
+def _claim(limit: int, *, only: list[int] | None = None) -> list[Message]:
+    """Mark up to `limit` due messages "sending" with a lease and return them, filled in:
+    transactional messages first, then the longest waiting (`only`: of these ids).
 
     One UPDATE ... RETURNING: on PostgreSQL in autocommit with SKIP LOCKED, so workers claim
     disjoint batches in a single round trip; on SQLite in a write transaction (the writer queue
@@ -36,12 +37,14 @@ def _claim(limit: int) -> list[Message]:
     table = ops.quote_name(Message._meta.db_table)
     skip_locked = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     # Only constant names go into the statement; every value is a parameter.
+    among = f" AND id IN ({', '.join(['%s'] * len(only))})" if only else ""
     sql = (f"UPDATE {table} SET status = %s, lease_until = %s WHERE id IN ("  # noqa: S608
-           f"SELECT id FROM {table} WHERE (status = %s AND next_attempt_at <= %s) "
-           "OR (status = %s AND lease_until < %s) "
-           f"ORDER BY next_attempt_at, id LIMIT %s{skip_locked}) RETURNING id")
+           f"SELECT id FROM {table} WHERE ((status = %s AND next_attempt_at <= %s) "
+           f"OR (status = %s AND lease_until < %s)){among} "
+           f"ORDER BY priority DESC, next_attempt_at, id LIMIT %s{skip_locked}) RETURNING id")
     at, until = ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(lease)
-    params = [Status.SENDING, until, Status.QUEUED, at, Status.SENDING, at, limit]
+    params = [Status.SENDING, until, Status.QUEUED, at, Status.SENDING, at, *(only or ()),
+              limit]
     writing = transaction.atomic() if connection.vendor == "sqlite" else nullcontext()
     with writing, connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -50,8 +53,8 @@ def _claim(limit: int) -> list[Message]:
         return []
     from townsquare.messaging.outbox import materialise
 
-    return [materialise(m) for m in Message.objects.filter(pk__in=ids)
-            .select_related("endpoint", "body").order_by("id")]
+    return [materialise(m, sending=True) for m in Message.objects.filter(pk__in=ids)
+            .select_related("endpoint", "body").order_by("-priority", "id")]
 
 
 def _over_rate_limit(batch: list[Message]) -> set[int]:
@@ -87,25 +90,53 @@ def outbox_send_due(*, budget_seconds: float = 30.0, batch_size: int | None = No
             batch = _claim(batch_size)
             if not batch:
                 break
-            limited = _over_rate_limit(batch)
-            for message in batch:
-                if message.id in limited:
-                    outcome = Outcome(ok=False, detail="Not sent: more than "
-                                      f"{settings.MESSAGING_RATE_LIMIT_PER_HOUR} messages to "
-                                      "this recipient in an hour")
-                    _record(message, outcome, 0, suppressed=True)
-                    continue
-                started = time.monotonic()
-                outcome = channels.for_message(message).send(message)
-                _record(message, outcome, int((time.monotonic() - started) * 1000))
-                handled += 1
+            handled += _send_batch(batch, channels)[0]
     finally:
         channels.close()
     return handled
 
 
+def outbox_send_now(*, message_ids: list[int]) -> int:
+    """Send these messages at once, if they are still waiting (a worker may have taken them
+    first): how a transactional message leaves within a second of its commit, without waiting
+    for a worker. Same claim, channels and retry policy as the workers; a retry is left to
+    them. Returns how many were handled."""
+    if not message_ids:
+        return 0
+    channels = Channels()
+    try:
+        handled, retrying = _send_batch(_claim(len(message_ids), only=message_ids), channels)
+    finally:
+        channels.close()
+    if retrying:
+        from townsquare.messaging import tasks
+
+        tasks.follow_up_ensure()
+    return handled
+
+
+def _send_batch(batch: list[Message], channels: Channels) -> tuple[int, bool]:
+    """Send a claimed batch, recording each outcome before the next message. Returns how many
+    were sent or refused, and whether any waits for a retry."""
+    handled, retrying = 0, False
+    limited = _over_rate_limit(batch)
+    for message in batch:
+        if message.id in limited:
+            outcome = Outcome(ok=False, detail="Not sent: more than "
+                              f"{settings.MESSAGING_RATE_LIMIT_PER_HOUR} messages to "
+                              "this recipient in an hour")
+            _record(message, outcome, 0, suppressed=True)
+            continue
+        started = time.monotonic()
+        outcome = channels.for_message(message).send(message)
+        retrying |= _record(message, outcome, int((time.monotonic() - started) * 1000)) == "retry"
+        handled += 1
+    return handled, retrying
+
+
 def _record(message: Message, outcome: Outcome, duration_ms: int, *,
-            suppressed: bool = False) -> None:
+            suppressed: bool = False) -> str:
+    """Store an outcome; returns its name in the delivery log (sent, retry, dead...)."""
     now = clock.now()
     update, result = _update(message, outcome, now, suppressed=suppressed)
     # The delivery log keeps every webhook try and every failure; a person's message sent at
@@ -115,12 +146,13 @@ def _record(message: Message, outcome: Outcome, duration_ms: int, *,
               or update["attempts"] > 1)
     if not logged:
         _mark_sent(message, outcome, now)
-        return
+        return result
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(**update)
         Attempt.objects.create(message_id=message.pk, at=now, outcome=result,
                                status_code=outcome.status_code, detail=outcome.detail[:500],
                                duration_ms=duration_ms)
+    return result
 
 
 def _mark_sent(message: Message, outcome: Outcome, now: dt.datetime) -> None:
@@ -131,7 +163,8 @@ def _mark_sent(message: Message, outcome: Outcome, now: dt.datetime) -> None:
     at = ops.adapt_datetimefield_value(now)
     # Only constant names go into the statement; every value is a parameter.
     sql = (f"UPDATE {table} SET status = %s, attempts = %s, lease_until = NULL, "  # noqa: S608
-           "status_at = %s, sent_at = %s, last_error = '', provider_id = %s WHERE id = %s")
+           "status_at = %s, sent_at = %s, last_error = '', provider_id = %s, secret_link = '' "
+           "WHERE id = %s")
     with connection.cursor() as cursor:
         cursor.execute(sql, [Status.DELIVERED if outcome.delivered else Status.SENT,
                              message.attempts + 1, at, at, outcome.provider_id, message.pk])
@@ -161,6 +194,9 @@ def _update(message: Message, outcome: Outcome, now: dt.datetime, *,
     else:
         update["status"] = Status.BOUNCED if outcome.bounced else Status.FAILED
         result = "bounced" if outcome.bounced else "failed"
+    if result != "retry":
+        # The outcome is final: a secret link is of no more use here (ADR 75).
+        update["secret_link"] = ""
     return update, result
 
 

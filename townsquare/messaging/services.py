@@ -4,13 +4,15 @@ webhook endpoints, retrying dead letters, and replies arriving from outside."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from townsquare.accounts.models import User
 from townsquare.accounts.principal import Principal
@@ -18,7 +20,7 @@ from townsquare.cases.models import Case
 from townsquare.cases.services import case_add_citizen_reply
 from townsquare.catalogue.selectors import services_for_council
 from townsquare.core import clock
-from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
+from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from townsquare.core.eventlog import append_event
 from townsquare.councils.models import Area, Council, Team
 from townsquare.geo.points import Point
@@ -34,15 +36,18 @@ from townsquare.messaging.models import (
     Frequency,
     Message,
     MessageTemplate,
+    Priority,
     Status,
     Subscription,
     SubscriptionKind,
     WebhookEndpoint,
 )
+from townsquare.messaging.outbox import LINK_STAND_IN, secret_link_gone
 from townsquare.messaging.sending import message_retry as _message_retry
 from townsquare.messaging.templates import TemplateBook
 
 MIN_RADIUS_M = 100
+log = logging.getLogger(__name__)
 
 
 def _clean_email(email: str) -> str:
@@ -57,6 +62,76 @@ def _clean_email(email: str) -> str:
 
 def _language(language: str) -> str:
     return "cy" if (language or "").lower().startswith("cy") else "en"
+
+
+# -- transactional messages (ADR 75) ----------------------------------------------------------
+
+
+class MessageNotQueued(DomainError):
+    """The outbox could not take a message (the database refused the row): nothing will be
+    sent, and the person should hear so at once."""
+
+    code = "not_queued"
+
+
+def transactional_message_send(*, kind: str, to: str, link: str, language: str = "en",
+                               values: Mapping[str, str] | None = None,
+                               council: Council | None = None,
+                               case_id: int | None = None) -> Message:
+    """Queue a message that someone has just asked for and is waiting for (`kind`: sign_in,
+    report_confirm, application_resume) to carry `link` to them, in their language.
+
+    The message goes to the top of the outbox, with no unsubscribe link, and the process
+    sends it as soon as the transaction commits; workers retry it by the same policy as every
+    other message. `link` is never part of the stored content: it is kept beside it until the
+    outcome is final, and staff see that it is not shown. Call inside the transaction that
+    makes the link work, so that both happen or neither. Raises MessageNotQueued when the
+    database refuses the message."""
+    from townsquare.messaging.defaults import TRANSACTIONAL
+
+    if not link.startswith(("https://", "http://")) or len(link) > 500:
+        raise ValueError("A transactional message carries an absolute http(s) link")
+    language = _language(language)
+    words = TRANSACTIONAL[kind][language]
+    rendered = rendering.render(
+        subject=words.subject, body=words.body, sms="", language=language,
+        values={"council_name": council.name if council else "", **(values or {}),
+                "link": LINK_STAND_IN})
+    return _transactional_queue(
+        idempotency_key=f"{kind}:{uuid.uuid4().hex}", kind=kind, to=_clean_email(to),
+        language=language, rendered=rendered, secret_link=link,
+        council_id=council.pk if council else None, case_id=case_id)
+
+
+def _transactional_queue(*, idempotency_key: str, kind: str, to: str, language: str,
+                         rendered: rendering.Rendered, secret_link: str,
+                         council_id: int | None, case_id: int | None,
+                         subscription_id: int | None = None) -> Message:
+    from townsquare.messaging import handlers, tasks
+
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            message, created = Message.objects.get_or_create(
+                idempotency_key=idempotency_key,
+                defaults=dict(council_id=council_id, case_id=case_id,
+                              subscription_id=subscription_id, channel=ChannelKind.EMAIL,
+                              recipient=to, template=kind, language=language,
+                              subject=rendered.subject, body_text=rendered.text,
+                              body_html=rendered.html, secret_link=secret_link,
+                              priority=Priority.TRANSACTIONAL, next_attempt_at=now,
+                              created_at=now))
+            if created:
+                # In the same transaction: if this process dies before it sends the message,
+                # a worker still will.
+                tasks.senders_enqueue(1)
+    except DatabaseError as exc:
+        log.warning("Could not queue a %s message: %s", kind, exc)
+        raise MessageNotQueued("The message could not be queued") from exc
+    if created:
+        transaction.on_commit(lambda: handlers.transactional_send_soon(message.pk),
+                              robust=True)
+    return message
 
 
 # -- following a case -------------------------------------------------------------------------
@@ -175,10 +250,9 @@ def area_alert_subscribe(
 
 
 def _confirmation_send(sub: Subscription, *, what: str) -> Message:
-    """Write the confirmation email to the outbox; nothing else is sent until it is followed."""
+    """Queue the confirmation email as a transactional message; nothing else is sent until it
+    is followed. Asking again within the hour queues nothing new."""
     from django.urls import reverse
-
-    from townsquare.messaging import tasks
 
     council = Council.objects.get(pk=sub.council_id)
     link = settings.PUBLIC_URL + reverse("portal:alerts_confirm",
@@ -188,18 +262,13 @@ def _confirmation_send(sub: Subscription, *, what: str) -> Message:
     rendered = rendering.render(subject=words.subject, body=words.body, sms="",
                                 language=sub.language,
                                 values={"council_name": council.name, "area_name": what,
-                                        "confirm_url": link})
+                                        "confirm_url": LINK_STAND_IN})
     now = clock.now()
-    message, _ = Message.objects.get_or_create(
+    return _transactional_queue(
         idempotency_key=f"confirm:{sub.pk}:{sub.created_at:%Y%m%d%H%M%S}:{now:%Y%m%d%H}",
-        defaults=dict(council_id=sub.council_id, subscription_id=sub.pk,
-                      case_id=sub.case_id, channel=ChannelKind.EMAIL, recipient=sub.email,
-                      template="confirm", language=sub.language, subject=rendered.subject,
-                      body_text=rendered.text, body_html=rendered.html, next_attempt_at=now,
-                      created_at=now),
-    )
-    transaction.on_commit(lambda: tasks.senders_enqueue(1))
-    return message
+        kind="confirm", to=sub.email, language=sub.language, rendered=rendered,
+        secret_link=link, council_id=sub.council_id, case_id=sub.case_id,
+        subscription_id=sub.pk)
 
 
 def subscription_confirm(*, token: str) -> Subscription:
@@ -338,6 +407,10 @@ def message_retry(*, message: Message, actor: Principal) -> Message:
     if message.status not in (Status.DEAD, Status.FAILED, Status.BOUNCED, Status.SUPPRESSED):
         raise InvalidInput({"message": ["Only messages that were not sent can be retried"]},
                            code="not_retryable")
+    if secret_link_gone(message):
+        raise InvalidInput({"message": ["This message carried a link that is kept only until "
+                                        "it is sent, so it cannot be sent again. The person "
+                                        "can ask for a new one."]}, code="link_not_kept")
     with transaction.atomic():
         append_event(MessageRetried(message_id=message.pk, channel=message.channel),
                      council_id=message.council_id, stream="messaging",

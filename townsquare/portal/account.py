@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.services import cases_link_to_citizen
 from townsquare.core.errors import InvalidInput
+from townsquare.messaging.services import MessageNotQueued
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.signin import (
     requester_hash,
@@ -53,8 +53,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return render(request, "signin/start.html", {
             "next": next_path, "email": email, "error": exc.errors["email"][0],
         }, status=400)
-    except (OSError, smtplib.SMTPException):
-        log.exception("Could not send a sign-in link")
+    except MessageNotQueued:
+        log.exception("Could not queue a sign-in link")
         return render(request, "signin/start.html", {
             "next": next_path, "email": email,
             "error": _("We could not send the email just now. Try again in a few minutes."),

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 import math
-import smtplib
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from townsquare.catalogue.selectors import (
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
 from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import council_get, council_list
+from townsquare.messaging.services import MessageNotQueued, transactional_message_send
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.account import see_other
 from townsquare.portal.expected import expected_within
@@ -435,11 +436,13 @@ def saved(request: HttpRequest, key: str) -> HttpResponse:
         except InvalidInput as exc:
             error = exc.errors["email"][0]
         else:
-            token = drafts.resume_token_issue(draft)
             try:
-                _send_resume_link(request, draft, service, email, token)
-            except (OSError, smtplib.SMTPException):
-                log.exception("Could not send a resume link")
+                # One transaction: the new link replaces the old one only if it is on its way.
+                with transaction.atomic():
+                    token = drafts.resume_token_issue(draft)
+                    _send_resume_link(request, draft, service, email, token)
+            except MessageNotQueued:
+                log.exception("Could not queue a resume link")
                 error = _("We could not send the email just now. Try again in a few minutes.")
             else:
                 sent_to = email
@@ -452,19 +455,16 @@ def saved(request: HttpRequest, key: str) -> HttpResponse:
 
 def _send_resume_link(request: HttpRequest, draft: ApplicationDraft, service, email: str,
                       token: str) -> None:
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
+    """Queue the link in the page's language (MessageNotQueued when it cannot be)."""
+    from django.utils import formats, timezone
 
-    context = {"url": request.build_absolute_uri(
-        reverse("portal:apply_resume", kwargs={"token": token})),
-        "service_name": service.display_name, "council_name": draft.council.name,
-        "expires_at": draft.expires_at}
-    message = EmailMultiAlternatives(
-        subject=_("Continue your application: %(service)s") % {"service": service.display_name},
-        body=render_to_string("apply/email_resume.txt", context), to=[email])
-    message.attach_alternative(render_to_string("apply/email_resume.html", context),
-                               "text/html")
-    message.send()
+    transactional_message_send(
+        kind="application_resume", to=email, language=get_language() or "en",
+        link=request.build_absolute_uri(reverse("portal:apply_resume", kwargs={"token": token})),
+        council=draft.council,
+        values={"service_name": service.display_name,
+                "expires_on": formats.date_format(timezone.localtime(draft.expires_at),
+                                                  "j F Y")})
 
 
 @require_GET

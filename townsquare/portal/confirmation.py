@@ -10,11 +10,10 @@ import logging
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -23,6 +22,7 @@ from townsquare.cases.services import case_confirm_reporter
 from townsquare.catalogue.selectors import services_by_id
 from townsquare.core.errors import NotFound
 from townsquare.councils.selectors import councils_by_id
+from townsquare.messaging.services import MessageNotQueued, transactional_message_send
 
 log = logging.getLogger(__name__)
 
@@ -35,26 +35,21 @@ def confirmation_token(case_id: int) -> str:
 
 
 def send_confirmation(request: HttpRequest, case) -> bool:
-    """Email the link; False when the mail server refused or could not be reached."""
+    """Queue the link in the language of the page that sent the report; False when it could
+    not be queued (the report is kept either way)."""
     council = councils_by_id(ids={case.council_id})[case.council_id]
     link = request.build_absolute_uri(reverse("portal:report_confirm",
                                               args=[confirmation_token(case.id)]))
-    context = {"council": council, "reference": case.reference, "link": link,
-               "days": settings.REPORT_CONFIRM_DAYS,
-               # The service's name in the language of the page that sent the report.
-               "title": services_by_id(ids={case.service_id})[case.service_id].display_name}
-    message = EmailMultiAlternatives(
-        subject=_("Confirm your report %(reference)s to %(council)s")
-        % {"reference": case.reference, "council": council.name},
-        body=render_to_string("report/email/confirm.txt", context, request=request),
-        to=[case.reporter_email],
-    )
-    message.attach_alternative(render_to_string("report/email/confirm.html", context,
-                                                request=request), "text/html")
     try:
-        message.send()
-    except (OSError, Exception) as exc:
-        log.warning("Could not send the confirmation for %s: %s", case.reference, exc)
+        transactional_message_send(
+            kind="report_confirm", to=case.reporter_email, link=link,
+            language=get_language() or "en", council=council, case_id=case.id,
+            values={"reference": case.reference, "days": str(settings.REPORT_CONFIRM_DAYS),
+                    # The service's name in the language of the page that sent the report.
+                    "service_name": services_by_id(ids={case.service_id})[case.service_id]
+                    .display_name})
+    except MessageNotQueued:
+        log.warning("Could not queue the confirmation for %s", case.reference)
         return False
     return True
 

@@ -15,10 +15,9 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from townsquare.accounts.models import User
@@ -26,6 +25,7 @@ from townsquare.accounts.selectors import user_by_email
 from townsquare.accounts.services import user_ensure
 from townsquare.core import clock
 from townsquare.core.errors import InvalidInput
+from townsquare.messaging.services import transactional_message_send
 from townsquare.portal.models import SignInLink
 
 LINK_LIFETIME = dt.timedelta(minutes=15)
@@ -67,9 +67,10 @@ def safe_next(path: str) -> str:
 
 def sign_in_link_send(*, email: str, requester: str, next_path: str, build_url,
                       ) -> bool:
-    """Email a one-time sign-in link to `email` unless throttled or the address belongs to
-    staff. Returns False only when throttled (the page says "try again later"); an address
-    with no account gets a link too, which creates the account when used."""
+    """Email a one-time sign-in link to `email` (in the page's language) unless throttled or
+    the address belongs to staff. Returns False only when throttled (the page says "try again
+    later"); an address with no account gets a link too, which creates the account when used.
+    Raises MessageNotQueued when the link cannot be queued (nothing is kept then)."""
     email = email_clean(email)
     now = clock.now()
     since = now - THROTTLE_WINDOW
@@ -78,20 +79,16 @@ def sign_in_link_send(*, email: str, requester: str, next_path: str, build_url,
             or recent.filter(requester=requester).count() >= MAX_LINKS_PER_REQUESTER):
         return False
     token = secrets.token_urlsafe(32)
-    SignInLink.objects.create(token_hash=token_hash(token), email=email,
-                              next_path=safe_next(next_path), requester=requester,
-                              created_at=now, expires_at=now + LINK_LIFETIME)
-    user = user_by_email(email=email)
-    if user is not None and _is_staff(user):
-        return True  # staff sign in at /staff/ with their second factor; say nothing more here
-    context = {"url": build_url(token), "minutes": int(LINK_LIFETIME.total_seconds() // 60)}
-    message = EmailMultiAlternatives(
-        subject=_("Your link to sign in to Townsquare"),
-        body=render_to_string("signin/email.txt", context),
-        to=[email],
-    )
-    message.attach_alternative(render_to_string("signin/email.html", context), "text/html")
-    message.send()  # OSError/SMTPException when mail cannot be sent: the view says so
+    with transaction.atomic():
+        SignInLink.objects.create(token_hash=token_hash(token), email=email,
+                                  next_path=safe_next(next_path), requester=requester,
+                                  created_at=now, expires_at=now + LINK_LIFETIME)
+        user = user_by_email(email=email)
+        if user is not None and _is_staff(user):
+            return True  # staff sign in at /staff/ with their second factor; say no more here
+        transactional_message_send(
+            kind="sign_in", to=email, link=build_url(token), language=get_language() or "en",
+            values={"minutes": str(int(LINK_LIFETIME.total_seconds() // 60))})
     return True
 
 
