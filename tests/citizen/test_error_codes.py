@@ -69,6 +69,8 @@ def _visit_question(client) -> str:
 
 def test_next_tuesday_is_refused_on_the_question_page_as_case_create_refuses_it(client, visit):
     url = _visit_question(client)
+    assert "For example, 2026-03-02 07:30 (24-hour clock, UK time)." in client.get(url).content \
+        .decode()  # the report form's hint, from catalogue.questions
     response = client.post(url, {"answer": "next tuesday"})
     assert response.status_code == 400
     assert _summary(response.content.decode()) == [

@@ -23,6 +23,7 @@ from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.limits import MAX_DOCUMENT_BYTES, MAX_DOCUMENTS
 from townsquare.cases.services import Reporter, reporter_clean
 from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, clean_field_value
+from townsquare.catalogue.questions import questions_for
 from townsquare.catalogue.selectors import (
     document_in_language,
     service_get,
@@ -222,9 +223,8 @@ def _question(field: dict[str, Any], value: Any, error: str) -> dict[str, Any]:
     options = [{"id": "answer" if i == 0 else f"answer-{i + 1}", "key": option["key"],
                 "name": option["name"], "checked": option["key"] in chosen}
                for i, option in enumerate(field.get("values", []))]
-    hint = field.get("help", "")
-    if datatype == "multivaluelist" and not hint:
-        hint = _("Select all that apply.")
+    # The report form's hints (the format of a date, a number's range), from one definition.
+    hint = questions_for([field], None)[0].hint
     return {"code": field["code"], "label": field["label"], "datatype": datatype,
             "hint": hint, "required": bool(field.get("required")), "error": error,
             "value": "" if isinstance(value, list) else value, "options": options,
