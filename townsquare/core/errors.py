@@ -90,14 +90,6 @@ class InvalidInput(DomainError):
         )
         super().__init__(message, code=code)
 
-    @classmethod
-    def of(cls, name: str, template: str, *, code: str, error_code: str | None = None,
-           **params: Any) -> InvalidInput:
-        """One problem with one field: `InvalidInput.of("email", "...", code="invalid_email")`.
-        `error_code` is the error's own code (defaults to the problem's)."""
-        return cls({name: [Problem(template, code=code, params=params)]},
-                   code=error_code or code)
-
     def first(self, name: str) -> Problem | None:
         """The first problem with `name`, if any."""
         found = self.problems.get(name)

@@ -25,12 +25,5 @@ def test_a_message_or_a_problem_alone_is_about_the_whole_input():
     assert exc.errors == {"__all__": ["3 too many"]} and exc.first("__all__").code == "too_many"
 
 
-def test_one_problem_with_one_field():
-    exc = InvalidInput.of("email", "%(value)r is not an email address", code="invalid_email",
-                          value="nope")
-    assert exc.errors == {"email": ["'nope' is not an email address"]}
-    assert exc.code == "invalid_email" and exc.first("email").params == {"value": "nope"}
-
-
 def test_a_template_with_a_percent_sign_and_no_params_is_left_alone():
     assert Problem("100% sure").message == "100% sure"
