@@ -152,7 +152,7 @@ def test_numbers_and_dates_are_checked(client, council):
     response = client.post(FORM, _answers(**{"field-width_cm": "5000", "field-seen_at": "soon"}))
     assert response.status_code == 400
     assert _error_summary(response.content.decode()) == [
-        ("field-width_cm", "Width in cm: must be at most 1000"),
+        ("field-width_cm", "“Width in cm” must be 1000 or less"),
         ("field-seen_at", "Enter “When did you see it?” as a date and time, for example "
                           "2026-03-02 07:30"),
     ]

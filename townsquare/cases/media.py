@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
-from townsquare.core.errors import InvalidInput
+from townsquare.cases.limits import MAX_PHOTO_BYTES
+from townsquare.core.errors import InvalidInput, Problem
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# The old name of the limit (cases.limits decides it); kept for code that still imports it.
+MAX_UPLOAD_BYTES = MAX_PHOTO_BYTES
 MAX_PIXELS = 40_000_000  # refuses decompression bombs before decoding them
 LONGEST_SIDE = 2048
 # HEIF is what iPhones take (.heic); Pillow reads it through pillow-heif's libheif (ADR 54).
@@ -34,16 +36,24 @@ class CleanImage:
 
 
 def image_sanitise(data: bytes, *, name: str = "photo") -> CleanImage:
-    """Return a metadata-free JPEG (or PNG, for images with transparency) of at most 2048 px."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput({"media": [f"{name} is larger than 20 MB"]}, code="too_large")
+    """Return a metadata-free JPEG (or PNG, for images with transparency) of at most 2048 px.
+
+    Refuses on "media" with `file_too_large` {name, mb}, `image_format` {name},
+    `too_many_pixels` {name} or `unreadable_image` {name}."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidInput({"media": [Problem(
+            "%(name)s is larger than %(mb)s MB", code="file_too_large",
+            params={"name": name, "mb": MAX_PHOTO_BYTES // (1024 * 1024)})]}, code="too_large")
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ACCEPTED:
-                raise InvalidInput({"media": [f"{name} must be a JPEG, PNG, HEIC or WebP image"]},
-                                   code="bad_image")
+                raise InvalidInput({"media": [Problem(
+                    "%(name)s must be a JPEG, PNG, HEIC or WebP image", code="image_format",
+                    params={"name": name})]}, code="bad_image")
             if image.width * image.height > MAX_PIXELS:
-                raise InvalidInput({"media": [f"{name} has too many pixels"]}, code="bad_image")
+                raise InvalidInput({"media": [Problem(
+                    "%(name)s has too many pixels", code="too_many_pixels",
+                    params={"name": name})]}, code="bad_image")
             image.load()
             image = ImageOps.exif_transpose(image)
             image.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
@@ -59,5 +69,7 @@ def image_sanitise(data: bytes, *, name: str = "photo") -> CleanImage:
             clean.save(out, format="JPEG", quality=85, optimize=True)
             return CleanImage(out.getvalue(), "image/jpeg", "jpg", *clean.size)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise InvalidInput({"media": [f"{name} is not an image we can read"]},
+        raise InvalidInput({"media": [Problem("%(name)s is not an image we can read",
+                                              code="unreadable_image",
+                                              params={"name": name})]},
                            code="bad_image") from None

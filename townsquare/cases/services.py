@@ -18,6 +18,18 @@ from townsquare.accounts import levels, policies
 from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases import events
+from townsquare.cases.limits import (
+    MAX_ADDRESS,
+    MAX_DESCRIPTION,
+    MAX_DOCUMENT_BYTES,
+    MAX_DOCUMENTS,
+    MAX_MEDIA_URLS,
+    MAX_MESSAGE,
+    MAX_NAME,
+    MAX_PHOTOS,
+    MAX_POSTCODE,
+    MAX_TITLE,
+)
 from townsquare.cases.media import CleanImage, image_sanitise
 from townsquare.cases.models import Attachment, Case, CaseLink, Channel
 from townsquare.cases.references import case_insert_with_reference
@@ -28,7 +40,7 @@ from townsquare.catalogue.selectors import service_get, versions_by_id, workflow
 from townsquare.catalogue.workflow import Workflow
 from townsquare.core import clock
 from townsquare.core.actors import Actor
-from townsquare.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from townsquare.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied, Problem
 from townsquare.core.eventlog import append_event
 from townsquare.councils.models import Council, Team
 from townsquare.councils.selectors import (
@@ -41,8 +53,6 @@ from townsquare.councils.selectors import (
 )
 from townsquare.geo.points import Point, h3_cells
 
-MAX_DESCRIPTION = 4000
-MAX_MESSAGE = 4000
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -60,25 +70,32 @@ class Reporter:
 def _clean_text(value: str, *, field: str, limit: int) -> str:
     value = _CONTROL_CHARS.sub("", value or "").strip()
     if len(value) > limit:
-        raise InvalidInput({field: [f"must be {limit} characters or fewer (it is {len(value)})"]},
-                           code="too_long")
+        raise InvalidInput({field: [Problem(
+            "must be %(limit)s characters or fewer (it is %(length)s)", code="max_length",
+            params={"limit": limit, "length": len(value)})]}, code="too_long")
     return value
 
 
-def _clean_reporter(reporter: Reporter) -> Reporter:
-    errors: dict[str, list[str]] = {}
+def reporter_clean(reporter: Reporter) -> Reporter:
+    """The reporter's details as case_create keeps them, or InvalidInput on "email"
+    (`invalid_email`), "phone" (`invalid_phone`) or "name" (`max_length`). For forms that ask
+    for contact details before the case is created."""
+    errors: dict[str, list[Problem]] = {}
     email = (reporter.email or "").strip().lower()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            errors["email"] = [f"{email[:60]!r} is not an email address"]
+            errors["email"] = [Problem("%(value)r is not an email address",
+                                       code="invalid_email", params={"value": email[:60]})]
     phone = re.sub(r"[\s()-]", "", reporter.phone or "")
     if phone and not re.fullmatch(r"\+?\d{6,15}", phone):
-        errors["phone"] = ["must be a phone number of 6 to 15 digits"]
+        errors["phone"] = [Problem("must be a phone number of 6 to 15 digits",
+                                   code="invalid_phone")]
     name = _CONTROL_CHARS.sub("", reporter.name or "").strip()
-    if len(name) > 200:
-        errors["name"] = ["must be 200 characters or fewer"]
+    if len(name) > MAX_NAME:
+        errors["name"] = [Problem("must be %(limit)s characters or fewer", code="max_length",
+                                  params={"limit": MAX_NAME, "length": len(name)})]
     if errors:
         raise InvalidInput(errors, code="bad_reporter")
     return Reporter(name=name, email=email, phone=phone, name_public=reporter.name_public,
@@ -92,25 +109,33 @@ def _clean_media_urls(urls: list[str]) -> list[str]:
         if not url:
             continue
         if len(url) > 1000 or not re.match(r"^https?://[^\s]+$", url):
-            raise InvalidInput({"media_url": ["must be an http or https address"]},
+            raise InvalidInput({"media_url": [Problem("must be an http or https address",
+                                                      code="invalid_url")]},
                                code="bad_media_url")
         cleaned.append(url)
-    if len(cleaned) > 10:
-        raise InvalidInput({"media_url": ["at most 10 media addresses"]}, code="bad_media_url")
+    if len(cleaned) > MAX_MEDIA_URLS:
+        raise InvalidInput({"media_url": [Problem("at most %(max)s media addresses",
+                                                  code="too_many",
+                                                  params={"max": MAX_MEDIA_URLS})]},
+                           code="bad_media_url")
     return cleaned
 
 
 def _route_location(council: Council | None, point: Point | None) -> Council:
     if point is None:
         if council is None:
-            raise InvalidInput({"location": ["A location or a council is required"]},
+            raise InvalidInput({"location": [Problem("A location or a council is required",
+                                                     code="no_location")]},
                                code="no_location")
         return council
     if council is None:
         return council_for_point(lat=point.lat, lng=point.lng)
     if not council_contains_point(council=council, lat=point.lat, lng=point.lng):
         raise InvalidInput(
-            {"location": [f"The point {point.lat:.6f}, {point.lng:.6f} is outside {council.name}"]},
+            {"location": [Problem("The point %(lat).6f, %(lng).6f is outside %(council)s",
+                                  code="outside_council",
+                                  params={"lat": point.lat, "lng": point.lng,
+                                          "council": council.name})]},
             code="outside_council",
         )
     return council
@@ -220,18 +245,24 @@ def _prepare(
                                f"{levels.LABELS[required].lower()}", code="identity_required")
     if document["kind"] == "report" and point is None and not (area_id or address.strip()):
         raise InvalidInput(
-            {"location": ["A report needs a point on the map, or an area or address in the "
-                          "council"]},
+            {"location": [Problem("A report needs a point on the map, or an area or address "
+                                  "in the council", code="no_location")]},
             code="no_location",
         )
     cleaned = clean_field_values(document["fields"], values or {})
     description = _clean_text(description, field="description", limit=MAX_DESCRIPTION)
-    title = _clean_text(title, field="title", limit=200)
-    address = _clean_text(address, field="address", limit=300)
-    postcode = _clean_text(postcode, field="postcode", limit=10).upper()
-    reporter = _clean_reporter(reporter or Reporter())
+    title = _clean_text(title, field="title", limit=MAX_TITLE)
+    address = _clean_text(address, field="address", limit=MAX_ADDRESS)
+    postcode = _clean_text(postcode, field="postcode", limit=MAX_POSTCODE).upper()
+    reporter = reporter_clean(reporter or Reporter())
     if channel not in Channel.values:
-        raise InvalidInput({"channel": [f"unknown channel {channel!r}"]})
+        raise InvalidInput({"channel": [Problem("unknown channel %(value)r",
+                                                code="invalid_choice",
+                                                params={"value": channel})]})
+    if len(photos or []) > MAX_PHOTOS:
+        raise InvalidInput({"media": [Problem("at most %(max)s photos", code="too_many",
+                                              params={"max": MAX_PHOTOS})]},
+                           code="too_many_photos")
 
     # Without a point, a report is placed by its area (or only its council) and the address
     # as given: it is marked approximate and drawn at a point inside the area or council, so
@@ -243,7 +274,8 @@ def _prepare(
     elif area_id is not None:
         inside = area_point(council=council, area_id=area_id)
         if inside is None:
-            raise InvalidInput({"area": ["That area is not part of this council"]},
+            raise InvalidInput({"area": [Problem("That area is not part of this council",
+                                                 code="unknown_area")]},
                                code="bad_area")
         point = inside if location_approximate else None
     elif location_approximate:
@@ -754,10 +786,6 @@ def cases_link_to_citizen(*, user_id: int, email: str, actor: Principal) -> int:
 
 # Supporting documents for applications (the citizen web's uploads).
 
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-MAX_DOCUMENTS = 10
-
-
 @dataclass(frozen=True)
 class Document:
     """A checked supporting document: a metadata-free image or a PDF (see portal uploads)."""
@@ -772,11 +800,13 @@ def case_create_with_documents(*, documents: list[Document],
     """case_create, plus private supporting documents attached in the same transaction: an
     application is never stored without the documents its applicant sent."""
     if len(documents) > MAX_DOCUMENTS:
-        raise InvalidInput({"documents": [f"at most {MAX_DOCUMENTS} documents"]})
+        raise InvalidInput({"documents": [Problem("at most %(max)s documents", code="too_many",
+                                                  params={"max": MAX_DOCUMENTS})]})
     for document in documents:
         if len(document.data) > MAX_DOCUMENT_BYTES or document.content_type not in (
                 "application/pdf", "image/jpeg", "image/png"):
-            raise InvalidInput({"documents": ["a document is too large or of the wrong kind"]})
+            raise InvalidInput({"documents": [Problem(
+                "a document is too large or of the wrong kind", code="invalid_document")]})
     with transaction.atomic():
         case = case_create(**kwargs)
         if documents:
@@ -836,7 +866,10 @@ def case_attach_file(*, case: Case, actor: Principal, data: bytes, name: str,
     name = _CONTROL_CHARS.sub("", (name or "file").replace("/", "_"))[:80] or "file"
     if data[:5] == b"%PDF-":
         if len(data) > MAX_DOCUMENT_BYTES:
-            raise InvalidInput({"file": [f"{name} is larger than 10 MB"]}, code="too_large")
+            raise InvalidInput({"file": [Problem(
+                "%(name)s is larger than %(mb)s MB", code="file_too_large",
+                params={"name": name, "mb": MAX_DOCUMENT_BYTES // (1024 * 1024)})]},
+                code="too_large")
         if is_public:
             raise InvalidInput({"file": ["Only photos can be shown to the public; attach "
                                          "documents as internal"]}, code="bad_file")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import h3
 
-from townsquare.core.errors import InvalidInput
+from townsquare.core.errors import InvalidInput, Problem
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -23,20 +23,24 @@ class Point:
 
     @classmethod
     def parse(cls, lat: object, lng: object) -> Point:
-        """Parse user input into a Point, or raise InvalidInput saying exactly what is wrong."""
-        errors: dict[str, list[str]] = {}
+        """Parse user input into a Point, or raise InvalidInput saying exactly what is wrong
+        ("lat" and "long": `required`, `invalid_number` {value}, `out_of_range` {min, max})."""
+        errors: dict[str, list[Problem]] = {}
         values: dict[str, float] = {}
         for name, raw, limit in (("lat", lat, 90.0), ("long", lng, 180.0)):
             if raw is None or (isinstance(raw, str) and not raw.strip()):
-                errors[name] = ["is required"]
+                errors[name] = [Problem("is required", code="required")]
                 continue
             try:
                 value = float(raw)
             except (TypeError, ValueError):
-                errors[name] = [f"must be a number, not {str(raw)[:40]!r}"]
+                errors[name] = [Problem("must be a number, not %(value)r", code="invalid_number",
+                                        params={"value": str(raw)[:40]})]
                 continue
             if not math.isfinite(value) or not -limit <= value <= limit:
-                errors[name] = [f"must be between -{limit:g} and {limit:g}"]
+                errors[name] = [Problem("must be between %(min)s and %(max)s",
+                                        code="out_of_range",
+                                        params={"min": f"{-limit:g}", "max": f"{limit:g}"})]
                 continue
             values[name] = value
         if errors:

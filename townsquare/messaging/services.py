@@ -20,7 +20,7 @@ from townsquare.cases.models import Case
 from townsquare.cases.services import case_add_citizen_reply
 from townsquare.catalogue.selectors import services_for_council
 from townsquare.core import clock
-from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied, Problem
 from townsquare.core.eventlog import append_event
 from townsquare.councils.models import Area, Council, Team
 from townsquare.geo.points import Point
@@ -55,8 +55,10 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidInput({"email": ["Enter an email address in the correct format, like "
-                                      "name@example.com"]}, code="bad_email") from None
+        raise InvalidInput({"email": [Problem(
+            "Enter an email address in the correct format, like name@example.com",
+            code="required" if not email else "invalid_email", params={"value": email[:60]})]},
+            code="bad_email") from None
     return email
 
 
@@ -210,26 +212,31 @@ def area_alert_subscribe(
     """Alerts about new public reports in a ward, or within `radius_m` of a point, optionally
     only for some services. Confirmed by email first unless the signed-in user owns the address.
     """
-    errors: dict[str, list[str]] = {}
+    # Codes and parameters for each problem, so the citizen web words them in Welsh too.
+    errors: dict[str, list[Problem]] = {}
     try:
         address = _clean_email(email)
     except InvalidInput as exc:
-        errors.update(exc.errors)
+        errors.update(exc.problems)
         address = ""
     if (area is None) == (point is None):
-        errors["area"] = ["Choose a ward, or a place and a distance"]
+        errors["area"] = [Problem("Choose a ward, or a place and a distance", code="required")]
     if area is not None and area.council_id != council.id:
-        errors["area"] = ["That ward is not in this council"]
-    if point is not None:
+        errors["area"] = [Problem("That ward is not in this council", code="unknown_area")]
+    if point is not None or radius_m is not None:
         limit = settings.MESSAGING_AREA_MAX_RADIUS_M
         if radius_m is None or not MIN_RADIUS_M <= radius_m <= limit:
-            errors["radius"] = [f"Choose a distance between {MIN_RADIUS_M} m and {limit} m"]
+            errors["radius"] = [Problem("Choose a distance between %(min)s m and %(max)s m",
+                                        code="out_of_range",
+                                        params={"min": MIN_RADIUS_M, "max": limit})]
     codes = sorted({c for c in service_codes if c})
     known = {s.code for s in services_for_council(council=council, include_private=False)}
     if set(codes) - known:
-        errors["services"] = ["Choose services from the list"]
+        errors["services"] = [Problem("Choose services from the list", code="invalid_choice",
+                                      params={"value": ", ".join(sorted(set(codes) - known))})]
     if frequency not in Frequency.values:
-        errors["frequency"] = ["Choose how often to hear"]
+        errors["frequency"] = [Problem("Choose how often to hear", code="invalid_choice",
+                                       params={"value": frequency})]
     if errors:
         raise InvalidInput(errors, code="bad_alert")
     now = clock.now()

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from townsquare.accounts.models import ApiKey
 from townsquare.accounts.services import api_key_authenticate
-from townsquare.cases.media import MAX_UPLOAD_BYTES
+from townsquare.cases.limits import MAX_DESCRIPTION, MAX_PHOTO_BYTES, MAX_PHOTOS
 from townsquare.cases.selectors import (
     PublicListing,
     PublicSearch,
@@ -59,7 +59,6 @@ from townsquare.open311.services import (
 log = logging.getLogger(__name__)
 
 FORMATS = ("json", "xml")
-MAX_PHOTOS = 10
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _REFERENCE = re.compile(r"[A-Za-z0-9-]{1,40}")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,100})\](\[\])?$")
@@ -365,14 +364,17 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise params.BadParameter("service_code", "is required")
     service = service_get(council=council, code=code)
     description = form.get("description", "")
-    if len(description) > 4000:
-        raise params.BadParameter("description", "must be 4000 characters or fewer")
+    # The domain's limits (cases.limits), checked before the photos are read and decoded.
+    if len(description) > MAX_DESCRIPTION:
+        raise params.BadParameter("description",
+                                  f"must be {MAX_DESCRIPTION} characters or fewer")
     photos = [upload for name in files for upload in files.getlist(name)
               if name == "media" or re.fullmatch(r"photo\d{0,2}", name)]
     if len(photos) > MAX_PHOTOS:
         raise params.BadParameter("media", f"at most {MAX_PHOTOS} photos")
-    if any(p.size > MAX_UPLOAD_BYTES for p in photos):
-        raise params.BadParameter("media", "each photo must be 20 MB or smaller")
+    if any(p.size > MAX_PHOTO_BYTES for p in photos):
+        raise params.BadParameter("media", f"each photo must be "
+                                           f"{MAX_PHOTO_BYTES // (1024 * 1024)} MB or smaller")
     values = _attributes(form)
     unknown = set(values) - {f["code"] for f in service.current_version.document["fields"]}
     if unknown:

@@ -3,6 +3,8 @@ confirm a subscription, and unsubscribe in one click (RFC 8058)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -12,11 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from townsquare.catalogue.selectors import services_for_council
 from townsquare.core.errors import InvalidInput, NotFound
+from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.geo.points import Point
 from townsquare.messaging import services as messaging
-from townsquare.messaging.models import Frequency
+from townsquare.portal.error_messages import input_text
 
+# The distances the form offers; area_alert_subscribe decides which it accepts.
 RADII = (250, 500, 1000, 2000, 5000)
 
 
@@ -28,14 +32,6 @@ def _errors_in_order(errors: dict[str, str]) -> list[tuple[str, str]]:
 @require_GET
 def councils(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/councils.html", {"councils": council_list()})
-
-
-def _float(value: str) -> float | None:
-    try:
-        number = float(value.strip())
-    except (ValueError, AttributeError):
-        return None
-    return number if number == number and abs(number) != float("inf") else None
 
 
 @csrf_protect
@@ -61,58 +57,58 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
-        area = point = None
-        radius = None
-        if form["where"] == "ward":
-            area = next((w for w in wards if str(w.id) == form["area"]), None)
-            if area is None:
-                errors["area"] = _("Select a ward")
-        elif form["where"] == "point":
-            lat, lng = _float(form["lat"]), _float(form["lng"])
-            if lat is None or not -90 <= lat <= 90:
-                errors["lat"] = _("Enter a latitude between -90 and 90, like 51.4545")
-            if lng is None or not -180 <= lng <= 180:
-                errors["lng"] = _("Enter a longitude between -180 and 180, like -2.5879")
-            if form["radius"] not in {str(r) for r in RADII}:
-                errors["radius"] = _("Select a distance")
-            else:
-                radius = int(form["radius"])
-            if not errors:
-                point = Point(lat, lng)
-        else:
-            errors["where"] = _("Select whether you want alerts for a ward or around a place")
-        if form["frequency"] not in Frequency.values:
-            errors["frequency"] = _("Select how often you want to hear")
-        if not form["email"].strip():
-            errors["email"] = _("Enter your email address")
-        if not errors:
-            try:
-                messaging.area_alert_subscribe(
-                    council=council, email=form["email"], area=area, point=point,
-                    radius_m=radius, service_codes=form["services"],
-                    frequency=form["frequency"], language=get_language() or "en",
-                    user=request.user if request.user.is_authenticated else None,
-                )
-            except InvalidInput as exc:
-                messages = {
-                    "email": _("Enter an email address in the correct format, like "
-                               "name@example.com"),
-                    "services": _("Select services from the list"),
-                    "radius": _("Select a distance"),
-                    "area": _("Select a ward"),
-                    "frequency": _("Select how often you want to hear"),
-                }
-                for field in exc.errors:
-                    errors[field if field in messages else "email"] = messages.get(
-                        field, _("Check your answers and try again"))
-            else:
-                request.session["alerts_email"] = form["email"].strip().lower()
-                return redirect("portal:alerts_check_email", slug=council.slug)
+        errors, subscribed = _subscribe(request, council, wards, form)
+        if subscribed:
+            request.session["alerts_email"] = form["email"].strip().lower()
+            return redirect("portal:alerts_check_email", slug=council.slug)
     return render(request, "alerts/subscribe.html", {
         "page_council": council, "council": council, "wards": wards, "services": services,
         "radii": RADII, "form": form, "errors": errors,
         "error_list": _errors_in_order(errors),
     }, status=400 if errors else 200)
+
+
+def _radius(form: dict[str, Any]) -> int:
+    # Not a whole number is not one of the distances offered: 0, which the service refuses
+    # (so the distance is asked for again even when the place could not be read).
+    radius = whole_number(form["radius"])
+    return radius if radius is not None else 0
+
+
+def _subscribe(request: HttpRequest, council, wards: list, form: dict[str, Any]
+               ) -> tuple[dict[str, str], bool]:
+    """Turn the form into area_alert_subscribe's arguments and its problems into messages by
+    the form's inputs. Every rule is the service's: this only reads the form."""
+    errors: dict[str, str] = {}
+    area = point = None
+    if form["where"] == "ward":
+        area = next((w for w in wards if str(w.id) == form["area"]), None)
+    elif form["where"] == "point":
+        try:
+            point = Point.parse(form["lat"], form["lng"])
+        except InvalidInput as exc:
+            errors.update({"lng" if name == "long" else name: input_text(name, problems[0])
+                           for name, problems in exc.problems.items()})
+    try:
+        messaging.area_alert_subscribe(
+            council=council, email=form["email"], area=area, point=point,
+            radius_m=_radius(form) if form["where"] == "point" else None,
+            service_codes=form["services"], frequency=form["frequency"],
+            language=get_language() or "en",
+            user=request.user if request.user.is_authenticated else None,
+        )
+    except InvalidInput as exc:
+        for name, problems in exc.problems.items():
+            problem = problems[0]
+            if name == "area" and problem.code == "required":
+                if form["where"] == "ward":
+                    errors["area"] = _("Select a ward from the list")
+                elif form["where"] != "point":  # a point that could not be read says so
+                    errors["where"] = input_text(name, problem)
+            else:
+                errors.setdefault(name, input_text(name, problem))
+        return errors, False
+    return errors, not errors
 
 
 @require_GET

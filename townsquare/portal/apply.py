@@ -4,14 +4,15 @@ needed. The draft rules live in drafts.py; case_create checks the answers once m
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-import math
 from typing import Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
@@ -19,6 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
+from townsquare.cases.limits import MAX_DOCUMENT_BYTES, MAX_DOCUMENTS
+from townsquare.cases.services import Reporter, reporter_clean
+from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, clean_field_value
+from townsquare.catalogue.questions import questions_for
 from townsquare.catalogue.selectors import (
     document_in_language,
     service_get,
@@ -30,16 +35,12 @@ from townsquare.councils.selectors import council_get, council_list
 from townsquare.messaging.services import MessageNotQueued, transactional_message_send
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.account import see_other
+from townsquare.portal.error_messages import input_text, question_text
 from townsquare.portal.expected import expected_within
 from townsquare.portal.models import ApplicationDraft
 from townsquare.portal.signin import email_clean
-from townsquare.portal.uploads import (
-    MAX_DOCUMENTS_PER_APPLICATION,
-    display_name,
-    document_check,
-)
+from townsquare.portal.uploads import display_name, document_check
 
-DEFAULT_MAX = {"string": 500, "text": 4000}
 log = logging.getLogger(__name__)
 
 
@@ -185,7 +186,7 @@ def question(request: HttpRequest, key: str, code: str) -> HttpResponse:
             return _after(request, draft, flow, code)
         shown = raw
     else:
-        shown = draft.values.get(code, "")
+        shown = _answer_text(field, draft.values.get(code, ""))
     context = _common(draft, service, flow, code, request)
     context["q"] = _question(field, shown, error)
     return render(request, "apply/question.html", context, status=400 if error else 200)
@@ -198,51 +199,31 @@ def _raw_value(field: dict[str, Any], data: Any) -> Any:
 
 
 def field_clean(field: dict[str, Any], raw: Any) -> Any:
-    """The stored answer, or ValueError with a message for the person (translated)."""
-    label = field["label"]
-    datatype = field["datatype"]
-    keys = [v["key"] for v in field.get("values", [])]
-    empty = raw in ("", None, []) or (isinstance(raw, str) and not raw.strip())
-    if empty:
-        if not field.get("required"):
-            return ""
-        if datatype == "singlevaluelist":
-            raise ValueError(_("Select an answer for “%(label)s”") % {"label": label})
-        if datatype == "multivaluelist":
-            raise ValueError(_("Select at least one answer for “%(label)s”") % {"label": label})
-        raise ValueError(_("Answer “%(label)s”") % {"label": label})
-    if datatype == "singlevaluelist":
-        if raw not in keys:
-            raise ValueError(_("Select one of the answers listed for “%(label)s”")
-                             % {"label": label})
-        return raw
-    if datatype == "multivaluelist":
-        if any(v not in keys for v in raw):
-            raise ValueError(_("Select only answers listed for “%(label)s”") % {"label": label})
-        return [k for k in keys if k in raw]
-    if datatype == "number":
-        try:
-            number = float(raw.strip().replace(",", ""))
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            raise ValueError(_("“%(label)s” must be a number, like 2") % {"label": label})
-        if "min" in field and number < field["min"]:
-            raise ValueError(_("“%(label)s” must be %(min)s or more")
-                             % {"label": label, "min": f"{field['min']:g}"})
-        if "max" in field and number > field["max"]:
-            raise ValueError(_("“%(label)s” must be %(max)s or less")
-                             % {"label": label, "max": f"{field['max']:g}"})
-        return int(number) if number.is_integer() else number
-    text = raw.strip()
-    limit = field.get("max_length", DEFAULT_MAX.get(datatype, 500))
-    if len(text) > limit:
-        raise ValueError(_("“%(label)s” must be %(limit)s characters or fewer")
-                         % {"label": label, "limit": limit})
-    if "\x00" in text:
-        raise ValueError(_("“%(label)s” contains a character we cannot store")
-                         % {"label": label})
-    return text
+    """The stored answer, or ValueError with a message for the person (translated).
+
+    The catalogue decides what an answer may be, with the check case_create makes when the
+    application is sent (so an answer accepted here is never refused then); this only reads a
+    date and time typed without a zone as local time, and words the problem."""
+    try:
+        value = clean_field_value(field, raw, local_zone=timezone.get_current_timezone())
+    except InvalidInput as exc:
+        problem = exc.first(field["code"])
+        raise ValueError(question_text(problem, label=field["label"],
+                                       datatype=field["datatype"])) from None
+    return "" if value is None else value
+
+
+def _answer_text(field: dict[str, Any], value: Any) -> Any:
+    """An answer as the person would type it: a stored date and time in local time."""
+    if field["datatype"] != "datetime" or not isinstance(value, str) or not value:
+        return value
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value  # kept from before answers were checked: shown as typed
+    if moment.tzinfo is None:
+        return value
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _question(field: dict[str, Any], value: Any, error: str) -> dict[str, Any]:
@@ -251,13 +232,12 @@ def _question(field: dict[str, Any], value: Any, error: str) -> dict[str, Any]:
     options = [{"id": "answer" if i == 0 else f"answer-{i + 1}", "key": option["key"],
                 "name": option["name"], "checked": option["key"] in chosen}
                for i, option in enumerate(field.get("values", []))]
-    hint = field.get("help", "")
-    if datatype == "multivaluelist" and not hint:
-        hint = _("Select all that apply.")
+    # The report form's hints (the format of a date, a number's range), from one definition.
+    hint = questions_for([field], None)[0].hint
     return {"code": field["code"], "label": field["label"], "datatype": datatype,
             "hint": hint, "required": bool(field.get("required")), "error": error,
             "value": "" if isinstance(value, list) else value, "options": options,
-            "max_length": field.get("max_length", DEFAULT_MAX.get(datatype))}
+            "max_length": field.get("max_length", DEFAULT_MAX_LENGTH.get(datatype))}
 
 
 # Supporting documents.
@@ -277,9 +257,9 @@ def documents(request: HttpRequest, key: str) -> HttpResponse:
             drafts.document_remove(draft, whole_number(remove))
             return redirect(request.get_full_path())
         if upload is not None:
-            if draft.documents.count() >= MAX_DOCUMENTS_PER_APPLICATION:
-                error = _("You can upload up to %(count)d documents. Remove one to add "
-                          "another.") % {"count": MAX_DOCUMENTS_PER_APPLICATION}
+            if draft.documents.count() >= MAX_DOCUMENTS:
+                error = _("You can upload up to %(max)d documents. Remove one to add "
+                          "another.") % {"max": MAX_DOCUMENTS}
             else:
                 try:
                     document = document_check(upload)
@@ -300,8 +280,8 @@ def documents(request: HttpRequest, key: str) -> HttpResponse:
             return _after(request, draft, flow, drafts.DOCUMENTS)
     context = _common(draft, service, flow, drafts.DOCUMENTS, request)
     context.update(documents=list(draft.documents.all()), error=error,
-                   can_add=draft.documents.count() < MAX_DOCUMENTS_PER_APPLICATION,
-                   max_documents=MAX_DOCUMENTS_PER_APPLICATION)
+                   can_add=draft.documents.count() < MAX_DOCUMENTS,
+                   max_documents=MAX_DOCUMENTS, document_mb=MAX_DOCUMENT_BYTES // (1024 * 1024))
     return render(request, "apply/documents.html", context, status=status)
 
 
@@ -322,10 +302,13 @@ def contact(request: HttpRequest, key: str) -> HttpResponse:
         except InvalidInput as exc:
             errors["email"] = exc.errors["email"][0]
         phone = data["phone"]
-        if phone and (len(phone) > 30 or not all(c.isdigit() or c in " +()-" for c in phone)
-                      or sum(c.isdigit() for c in phone) < 10):
-            errors["phone"] = _("Enter a phone number, like 01632 960 001 or "
-                                "+44 7700 900 982")
+        try:
+            # The rule case_create holds the reporter's phone number to, checked now.
+            reporter_clean(Reporter(phone=phone))
+        except InvalidInput as exc:
+            problem = exc.first("phone")
+            if problem is not None:
+                errors["phone"] = input_text("phone", problem)
         if not errors:
             drafts.draft_contact(draft, email=data["email"], phone=phone)
             return _after(request, draft, flow, drafts.CONTACT)
@@ -339,11 +322,15 @@ def contact(request: HttpRequest, key: str) -> HttpResponse:
 
 # Check your answers, and send.
 
+# The page that asks for each of case_create's own arguments (the rest are questions).
+_PAGES = {"email": drafts.CONTACT, "phone": drafts.CONTACT, "documents": drafts.DOCUMENTS}
+
 def _answers(draft: ApplicationDraft, flow: drafts.Flow) -> list[dict[str, Any]]:
     rows = []
     for field in flow.visible(draft.values):
         value = draft.values.get(field["code"], "")
         names = {v["key"]: v["name"] for v in field.get("values", [])}
+        value = _answer_text(field, value)
         if isinstance(value, list):
             shown = [names.get(v, v) for v in value]
         else:
@@ -377,11 +364,16 @@ def check(request: HttpRequest, key: str) -> HttpResponse:
         except InvalidInput as exc:
             # The template changed under the draft, or an answer was edited elsewhere: send
             # the person to the question concerned.
-            for code, messages in exc.errors.items():
+            for code, found in exc.problems.items():
                 field = flow.field(code)
-                target = _page_url(draft, code, returning=True) if field else "#answers"
-                problems.append((target, f"{field['label']}: {messages[0]}" if field
-                                 else messages[0]))
+                if field is not None:
+                    problems.append((_page_url(draft, code, returning=True),
+                                     question_text(found[0], label=field["label"],
+                                                   datatype=field["datatype"])))
+                else:
+                    page = _PAGES.get(code)
+                    problems.append((_page_url(draft, page, returning=True) if page
+                                     else "#answers", input_text(code, found[0])))
         else:
             drafts.remember_submitted(request, case.reference)
             return see_other("portal:apply_done", reference=case.reference)

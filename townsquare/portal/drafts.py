@@ -23,6 +23,7 @@ from townsquare.accounts.models import User
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Case
 from townsquare.cases.services import Document, Reporter, case_create_with_documents
+from townsquare.catalogue.fields import is_shown
 from townsquare.catalogue.selectors import document_in_language, service_get
 from townsquare.core import clock
 from townsquare.councils.models import Council
@@ -118,7 +119,9 @@ class Flow:
     fields: list[dict[str, Any]]  # every field a resident may be asked, in order
 
     def visible(self, values: dict[str, Any]) -> list[dict[str, Any]]:
-        return [f for f in self.fields if _is_shown(f, values)]
+        # The catalogue's rule, the one case_create applies: a page asks exactly what the
+        # case will be checked against.
+        return [f for f in self.fields if is_shown(f, values)]
 
     def field(self, code: str) -> dict[str, Any] | None:
         return next((f for f in self.fields if f["code"] == code), None)
@@ -139,16 +142,6 @@ class Flow:
         pages = self.pages(draft.values)
         position = pages.index(page) if page in pages else 0
         return pages[position - 1] if position > 0 else None
-
-
-def _is_shown(field: dict[str, Any], values: dict[str, Any]) -> bool:
-    condition = field.get("show_if")
-    if not condition:
-        return True
-    shown = values.get(condition["field"])
-    if isinstance(shown, list):
-        return condition["equals"] in shown
-    return shown == condition["equals"]
 
 
 def flow_for(draft: ApplicationDraft) -> tuple[Any, Flow]:

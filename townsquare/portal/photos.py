@@ -14,6 +14,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -21,15 +22,24 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from townsquare.cases.media import MAX_UPLOAD_BYTES, CleanImage, image_sanitise
+from townsquare.cases.limits import MAX_PHOTO_BYTES, MAX_PHOTOS
+from townsquare.cases.media import CleanImage, image_sanitise
 from townsquare.core.errors import InvalidInput
+from townsquare.portal.error_messages import input_text
 
 log = logging.getLogger(__name__)
 
-MAX_PHOTOS = 3
 PENDING_DIR = "pending-photos"
 _SALT = "townsquare.portal.photos"
 _KEEP = dt.timedelta(days=1)
+
+
+def photos_per_form() -> int:
+    """How many photos the report form offers: the domain's limit, or as many of the largest
+    photos as fit in one form post (REPORT_MAX_UPLOAD_BYTES), if fewer (3 by default). A
+    form that offered more would end in the "too large" page instead of an error by the
+    photos."""
+    return max(1, min(MAX_PHOTOS, settings.REPORT_MAX_UPLOAD_BYTES // MAX_PHOTO_BYTES))
 
 
 @dataclass(frozen=True)
@@ -41,28 +51,26 @@ class PendingPhoto:
 def pending_photos_from(request: HttpRequest) -> tuple[list[PendingPhoto], dict[str, str]]:
     """The photos kept from earlier round trips plus those uploaded now, and an error for the
     "photos" input when one is refused (the others are kept)."""
+    limit = photos_per_form()
     kept: list[PendingPhoto] = []
-    for token in request.POST.getlist("photo_token")[:MAX_PHOTOS]:
+    for token in request.POST.getlist("photo_token")[:limit]:
         photo = _load(token)
         if photo is not None:
             kept.append(photo)
     errors: dict[str, str] = {}
     uploads = [f for f in request.FILES.getlist("photos") if f.size or f.name]
-    if len(kept) + len(uploads) > MAX_PHOTOS:
-        errors["photos"] = _("Add up to %(count)d photos") % {"count": MAX_PHOTOS}
-        uploads = uploads[:max(0, MAX_PHOTOS - len(kept))]
+    if len(kept) + len(uploads) > limit:
+        errors["photos"] = _("Add up to %(max)d photos") % {"max": limit}
+        uploads = uploads[:max(0, limit - len(kept))]
     for upload in uploads:
         name = (upload.name or _("Photo"))[:80]
-        if upload.size > MAX_UPLOAD_BYTES:
-            errors.setdefault("photos", _("%(name)s is larger than %(mb)d MB: choose a smaller "
-                                          "photo") % {"name": name,
-                                                      "mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
-            continue
         try:
-            image = image_sanitise(upload.read(), name=name)
-        except InvalidInput:
-            errors.setdefault("photos", _("%(name)s is not a photo we can read: choose a JPEG, "
-                                          "PNG or HEIC photo") % {"name": name})
+            # One byte past the limit is enough for the domain to refuse a photo too large.
+            image = image_sanitise(upload.read(MAX_PHOTO_BYTES + 1), name=name)
+        except InvalidInput as exc:
+            problem = exc.first("media")
+            if problem is not None:
+                errors.setdefault("photos", input_text("media", problem))
             continue
         kept.append(_store(image))
     return kept, errors

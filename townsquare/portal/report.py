@@ -12,7 +12,6 @@ form into its arguments and its errors into the GOV.UK error summary.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -31,20 +30,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
-from townsquare.cases.media import MAX_UPLOAD_BYTES
+from townsquare.cases.limits import MAX_ADDRESS, MAX_DESCRIPTION, MAX_NAME, MAX_PHOTO_BYTES
 from townsquare.cases.selectors import (
     public_case_by_reference,
     public_report_for_support,
     public_reports_nearby,
 )
 from townsquare.cases.services import (
-    MAX_DESCRIPTION,
     Reporter,
     case_check,
     case_create,
     case_support,
 )
-from townsquare.catalogue.fields import clean_field_values
+from townsquare.catalogue.fields import clean_field_value, clean_field_values
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.questions import Question, questions_for
 from townsquare.catalogue.selectors import (
@@ -52,7 +50,7 @@ from townsquare.catalogue.selectors import (
     service_get,
     services_for_council,
 )
-from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
+from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from townsquare.core.numbers import whole_number
 from townsquare.councils.gazetteer import PlaceMatch, normalise
 from townsquare.councils.models import Council
@@ -60,12 +58,15 @@ from townsquare.councils.selectors import council_get, council_list, place_by_ke
 from townsquare.geo.points import Point
 from townsquare.portal import following
 from townsquare.portal.confirmation import SENT_SALT, send_confirmation
+from townsquare.portal.error_messages import input_text, question_text
 from townsquare.portal.expected import expected_within
-from townsquare.portal.photos import MAX_PHOTOS, pending_photos_discard, pending_photos_from
+from townsquare.portal.photos import (
+    pending_photos_discard,
+    pending_photos_from,
+    photos_per_form,
+)
 from townsquare.portal.places import MAX_QUERY, search_places
 
-MAX_PLACE = 300
-MAX_NAME = 200
 # How far around the pin (or the chosen street) reports of the same kind are offered for support.
 NEARBY_RADIUS_M = 250
 SUPPORTED_KEY = "report.supported"
@@ -73,6 +74,8 @@ SUPPORTED_KEY = "report.supported"
 _ERROR_TARGETS = {"location": "area", "address": "place", "area": "area", "media": "photos",
                   "description": "description", "email": "email", "phone": "phone",
                   "name": "name"}
+# A point outside the council came from the pin on the map.
+_CODE_TARGETS = {"outside_council": "map"}
 
 
 def _council_or_404(slug: str) -> Council:
@@ -138,7 +141,8 @@ def _too_large(request: HttpRequest, council: Council, service_code: str) -> Htt
         "page_council": council, "council": council,
         "form_url": reverse("portal:report_form", args=[council.slug, service_code]),
         "limit_mb": settings.REPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
-        "photo_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        "photo_mb": MAX_PHOTO_BYTES // (1024 * 1024), "max_photos": photos_per_form(),
+        "max_description": MAX_DESCRIPTION,
     }, status=413)
     response["Connection"] = "close"
     return response
@@ -155,7 +159,7 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
     places = _place_choices(council, query, data)
     photos, photo_errors = ([], {}) if data is None else pending_photos_from(request)
     own: dict[str, str] = {}
-    domain: dict[str, list[str]] = {}
+    domain: dict[str, list[Problem]] = {}
     nearby = None
     if data is not None:
         location, own = _location(council, data)
@@ -177,12 +181,8 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
                 arguments["photos"] = []
                 case_check(**arguments)
         except InvalidInput as exc:
-            if getattr(exc, "code", "") == "outside_council":
-                own.setdefault("map", _("The pin is outside %(council)s. Move it inside the "
-                                        "boundary drawn on the map.") % {"council": council.name})
-            else:
-                for key, messages in exc.errors.items():
-                    domain.setdefault(key, messages)
+            for key, problems in exc.problems.items():
+                domain.setdefault(key, problems)
         except NotFound:
             raise Http404(_("This council does not take reports of that kind online")) from None
         for key, message in photo_errors.items():
@@ -198,11 +198,12 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
         "areas": list(council.areas.order_by("name").values_list("id", "name")),
         "data": initial, "signed_in": user is not None,
         "query": query, "places": places,
-        "photos": photos, "max_photos": MAX_PHOTOS,
+        "photos": photos, "max_photos": photos_per_form(),
+        "photo_mb": MAX_PHOTO_BYTES // (1024 * 1024),
         "nearby": nearby,
         "errors": {target: message for target, message, _first in summary},
         "error_summary": [(f"#{first}", message) for _target, message, first in summary],
-        "max_place": MAX_PLACE, "max_description": MAX_DESCRIPTION, "max_name": MAX_NAME,
+        "max_place": MAX_ADDRESS, "max_description": MAX_DESCRIPTION, "max_name": MAX_NAME,
         "map": _map_context(council, service_code),
     }
     return render(request, "report/form.html", context, status=400 if summary else 200)
@@ -374,30 +375,30 @@ def _values(questions: list[Question], data: Any) -> dict[str, Any]:
         if question.datatype == "multivaluelist":
             values[question.code] = [v for v in data.getlist(question.id) if v]
         elif question.datatype == "datetime":
-            values[question.code] = _datetime_value(data.get(question.id, ""))
+            values[question.code] = _datetime_value(question.code, data.get(question.id, ""))
         else:
             values[question.code] = data.get(question.id, "").strip()
     return values
 
 
-def _datetime_value(raw: str) -> str:
-    """A date and time as typed ("2026-03-02 07:30"), in the site's time zone unless it says
-    otherwise; anything unreadable is passed on as typed for case_create to refuse."""
-    text = raw.strip()
+def _datetime_value(code: str, raw: str) -> str:
+    """A date and time as typed ("2026-03-02 07:30") is in the site's time zone unless it
+    says otherwise: read by the catalogue, as case_create reads it. Anything unreadable is
+    passed on as typed for case_create to refuse."""
     try:
-        value = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        return text
-    if value.tzinfo is None:
-        value = timezone.make_aware(value)
-    return value.isoformat()
+        value = clean_field_value({"code": code, "datatype": "datetime"}, raw,
+                                  local_zone=timezone.get_current_timezone())
+    except InvalidInput:
+        return raw.strip()
+    return value or ""
 
 
-def _field_problems(fields: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, list[str]]:
+def _field_problems(fields: list[dict[str, Any]], values: dict[str, Any]
+                    ) -> dict[str, list[Problem]]:
     try:
         clean_field_values(fields, values)
     except InvalidInput as exc:
-        return dict(exc.errors)
+        return dict(exc.problems)
     return {}
 
 
@@ -444,25 +445,26 @@ def _arguments(council: Council, service_code: str, questions: list[Question],
 
 # Showing errors.
 
-def _error_summary(own: dict[str, str], domain: dict[str, list[str]],
+def _error_summary(own: dict[str, str], domain: dict[str, list[Problem]],
                    questions: list[Question]) -> list[tuple[str, str, str]]:
     """(target, message, id of the element to focus) per problem, in the order of the page."""
     by_code = {q.code: q for q in questions}
     found: dict[str, tuple[str, str]] = {target: (message, target)
                                          for target, message in own.items()}
-    for key, messages in domain.items():
-        if not messages:
+    for key, problems in domain.items():
+        if not problems:
             continue
+        problem = problems[0]
         question = by_code.get(key)
         if question is not None:
-            message = _question_message(question, messages[0])
+            message = question_text(problem, label=question.label, datatype=question.datatype)
             question.error = message
             found.setdefault(question.id, (message, _first_input(question)))
         elif key in _ERROR_TARGETS:
-            target = _ERROR_TARGETS[key]
-            found.setdefault(target, (_own_message(key, messages[0]), target))
+            target = _CODE_TARGETS.get(problem.code, _ERROR_TARGETS[key])
+            found.setdefault(target, (input_text(key, problem), target))
         else:
-            found.setdefault("report-form", (messages[0], "report-form"))
+            found.setdefault("report-form", (input_text(key, problem), "report-form"))
     order = (["map", "place_key", "area", "place"] + [q.id for q in questions]
              + ["description", "photos", "email", "phone", "name", "report-form"])
     return [(target, *found[target]) for target in order if target in found]
@@ -470,37 +472,3 @@ def _error_summary(own: dict[str, str], domain: dict[str, list[str]],
 
 def _first_input(question: Question) -> str:
     return question.options[0]["id"] if question.options else question.id
-
-
-def _question_message(question: Question, problem: str) -> str:
-    if problem == f"{question.code} required":
-        if question.datatype == "singlevaluelist":
-            return _("Select an answer for “%(label)s”") % {"label": question.label}
-        if question.datatype == "multivaluelist":
-            return _("Select at least one answer for “%(label)s”") % {"label": question.label}
-        return _("Answer “%(label)s”") % {"label": question.label}
-    # Lists can only be wrong when the form was tampered with; say what to do, not what came.
-    if question.datatype == "singlevaluelist":
-        return _("Select one of the answers listed for “%(label)s”") % {"label": question.label}
-    if question.datatype == "multivaluelist":
-        return _("Select only answers listed for “%(label)s”") % {"label": question.label}
-    if question.datatype == "datetime":
-        return _("Enter “%(label)s” as a date and time, for example 2026-03-02 07:30") % {
-            "label": question.label}
-    return _("%(label)s: %(problem)s") % {"label": question.label, "problem": problem}
-
-
-def _own_message(key: str, problem: str) -> str:
-    if key == "email":
-        return _("Enter an email address in the correct format, like name@example.com")
-    if key == "phone":
-        return _("Enter a phone number, like 01632 960 001 or +44 7700 900 982")
-    if key == "location":
-        return _("Show where the problem is: %(problem)s") % {"problem": problem}
-    subjects = {
-        "location": _("Where it is"), "address": _("Where it is"), "area": _("Ward"),
-        "description": _("Description"), "name": _("Your name"),
-    }
-    if key in subjects:
-        return _("%(label)s: %(problem)s") % {"label": subjects[key], "problem": problem}
-    return problem

@@ -8,11 +8,11 @@ import re
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from townsquare.cases.limits import MAX_DOCUMENT_BYTES
 from townsquare.cases.media import image_sanitise
-from townsquare.cases.services import MAX_DOCUMENT_BYTES, Document
+from townsquare.cases.services import Document
 from townsquare.core.errors import InvalidInput
 
-MAX_DOCUMENTS_PER_APPLICATION = 5
 # Scripts, launch actions and embedded files have no place in a proof of address or benefit.
 _ACTIVE_PDF = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|OpenAction)\b")
 
@@ -28,11 +28,13 @@ def document_check(upload: UploadedFile) -> Document:
     """The document to store, or InvalidInput with a message for the file upload component."""
     if upload.size is None or upload.size == 0:
         raise InvalidInput({"document": [_("The selected file is empty")]})
+    too_large = _("The selected file must be smaller than %(mb)d MB") % {
+        "mb": MAX_DOCUMENT_BYTES // (1024 * 1024)}
     if upload.size > MAX_DOCUMENT_BYTES:
-        raise InvalidInput({"document": [_("The selected file must be smaller than 10 MB")]})
+        raise InvalidInput({"document": [too_large]})
     data = upload.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput({"document": [_("The selected file must be smaller than 10 MB")]})
+        raise InvalidInput({"document": [too_large]})
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise InvalidInput({"document": [_("The selected PDF is damaged or incomplete. "

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.accounts import policies
 from townsquare.cases import casework
+from townsquare.cases.limits import MAX_DOCUMENT_BYTES, MAX_PHOTO_BYTES
 from townsquare.cases.queues import queue_choices
 from townsquare.cases.selectors import case_get_for_user, case_timeline, case_view_for
 from townsquare.cases.services import (
@@ -38,7 +39,8 @@ from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.maps import static_map
 
 PRIORITY_NAMES = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low"}
-MAX_UPLOAD = 20 * 1024 * 1024
+# Refused before it is read: larger than any file case_attach_file accepts (cases.limits).
+MAX_UPLOAD = max(MAX_PHOTO_BYTES, MAX_DOCUMENT_BYTES)
 
 
 def _case_or_404(request: HttpRequest, reference: str):
@@ -324,7 +326,8 @@ def attach(request: HttpRequest, reference: str) -> HttpResponse:
         if upload is None:
             raise InvalidInput({"file": ["Choose a file to attach"]})
         if upload.size > MAX_UPLOAD:
-            raise InvalidInput({"file": ["The file is larger than 20 MB"]})
+            raise InvalidInput({"file": [f"The file is larger than "
+                                         f"{MAX_UPLOAD // (1024 * 1024)} MB"]})
         case_attach_file(case=case, actor=request.staff.principal, data=upload.read(),
                          name=upload.name, is_public=request.POST.get("public") == "yes")
         return case

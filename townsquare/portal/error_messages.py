@@ -1,0 +1,134 @@
+"""The citizen web's words for the domain's problems, in the active language (ADR 80).
+
+The domain says what is wrong with a code and its parameters (core.errors.Problem); this is the
+one place that turns them into GOV.UK-style messages, so the pages never re-check an answer to
+be able to word its error, and a Welsh page never shows the domain's English.
+
+- `question_text` words a problem with a template question (its label and datatype decide
+  "Select" or "Enter");
+- `input_text` words a problem with one of the domain's own arguments (description, email,
+  location...) as the forms ask for them.
+
+A code without words here falls back to the domain's English after the label: the test
+`test_every_code_the_citizen_web_meets_has_words` keeps that from happening to the codes the
+citizen web can meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from townsquare.core.errors import InvalidInput, Problem
+
+_LISTS = ("singlevaluelist", "multivaluelist")
+
+# A problem with a template question, by code; %(label)s is the question's label.
+_QUESTION: dict[str, Promise] = {
+    "max_length": gettext_lazy("“%(label)s” must be %(limit)s characters or fewer"),
+    "null_character": gettext_lazy("“%(label)s” contains a character we cannot store"),
+    "invalid_number": gettext_lazy("“%(label)s” must be a number, like 2"),
+    "min_value": gettext_lazy("“%(label)s” must be %(min)s or more"),
+    "max_value": gettext_lazy("“%(label)s” must be %(max)s or less"),
+    "invalid_datetime": gettext_lazy(
+        "Enter “%(label)s” as a date and time, for example 2026-03-02 07:30"),
+    "datetime_without_zone": gettext_lazy(
+        "Enter “%(label)s” as a date and time, for example 2026-03-02 07:30"),
+    # Lists can only be wrong when the form was tampered with (or the template changed under
+    # a draft): say what to do, not what came.
+    "one_value": gettext_lazy("Select one of the answers listed for “%(label)s”"),
+    "invalid_choice": gettext_lazy("Select one of the answers listed for “%(label)s”"),
+    "invalid_choices": gettext_lazy("Select only answers listed for “%(label)s”"),
+}
+_REQUIRED = {
+    "singlevaluelist": gettext_lazy("Select an answer for “%(label)s”"),
+    "multivaluelist": gettext_lazy("Select at least one answer for “%(label)s”"),
+}
+
+# A problem with one of the domain's own arguments, by (argument, code).
+_INPUT: dict[tuple[str, str], Promise] = {
+    ("location", "no_location"): gettext_lazy(
+        "Show where the problem is: place a pin on the map, search for a street or place, or "
+        "select the ward"),
+    ("location", "outside_council"): gettext_lazy(
+        "The pin is outside %(council)s. Move it inside the boundary drawn on the map."),
+    ("area", "unknown_area"): gettext_lazy("Select a ward from the list"),
+    ("area", "required"): gettext_lazy(
+        "Select whether you want alerts for a ward or around a place"),
+    ("email", "required"): gettext_lazy("Enter your email address"),
+    ("email", "invalid_email"): gettext_lazy(
+        "Enter an email address in the correct format, like name@example.com"),
+    ("phone", "invalid_phone"): gettext_lazy(
+        "Enter a phone number, like 01632 960 001 or +44 7700 900 982"),
+    ("media", "too_many"): gettext_lazy("Add up to %(max)d photos"),
+    ("media", "file_too_large"): gettext_lazy(
+        "%(name)s is larger than %(mb)d MB: choose a smaller photo"),
+    ("media", "image_format"): gettext_lazy(
+        "%(name)s is not a photo we can read: choose a JPEG, PNG or HEIC photo"),
+    ("media", "unreadable_image"): gettext_lazy(
+        "%(name)s is not a photo we can read: choose a JPEG, PNG or HEIC photo"),
+    ("media", "too_many_pixels"): gettext_lazy(
+        "%(name)s has too many pixels: choose a smaller photo"),
+    ("documents", "too_many"): gettext_lazy(
+        "You can upload up to %(max)d documents. Remove one to add another."),
+    ("documents", "invalid_document"): gettext_lazy(
+        "A document is too large or of the wrong kind. Remove it and upload it again."),
+    ("radius", "out_of_range"): gettext_lazy("Select a distance"),
+    ("services", "invalid_choice"): gettext_lazy("Select services from the list"),
+    ("frequency", "invalid_choice"): gettext_lazy("Select how often you want to hear"),
+    ("lat", "required"): gettext_lazy("Enter a latitude between -90 and 90, like 51.4545"),
+    ("lat", "invalid_number"): gettext_lazy("Enter a latitude between -90 and 90, like 51.4545"),
+    ("lat", "out_of_range"): gettext_lazy("Enter a latitude between -90 and 90, like 51.4545"),
+    ("long", "required"): gettext_lazy("Enter a longitude between -180 and 180, like -2.5879"),
+    ("long", "invalid_number"): gettext_lazy(
+        "Enter a longitude between -180 and 180, like -2.5879"),
+    ("long", "out_of_range"): gettext_lazy(
+        "Enter a longitude between -180 and 180, like -2.5879"),
+}
+# What the forms call the domain's text arguments, for the messages of _QUESTION.
+_SUBJECTS: dict[str, Promise] = {
+    "description": gettext_lazy("Description"),
+    "address": gettext_lazy("Where it is"),
+    "name": gettext_lazy("Your name"),
+}
+
+
+def _fill(text: Promise | str, params: Mapping[str, Any]) -> str:
+    return str(text) % params
+
+
+def question_text(problem: Problem, *, label: str, datatype: str) -> str:
+    """The message for a problem with a template question, in the active language."""
+    params = {**problem.params, "label": label}
+    if problem.code == "required":
+        return _fill(_REQUIRED.get(datatype, gettext_lazy("Answer “%(label)s”")), params)
+    if problem.code in _QUESTION:
+        return _fill(_QUESTION[problem.code], params)
+    return _("%(label)s: %(problem)s") % {"label": label, "problem": problem.message}
+
+
+def input_text(name: str, problem: Problem) -> str:
+    """The message for a problem with the domain argument `name` (as core.errors names it)."""
+    if (name, problem.code) in _INPUT:
+        return _fill(_INPUT[name, problem.code], problem.params)
+    subject = _SUBJECTS.get(name)
+    if subject is not None:
+        return question_text(problem, label=str(subject), datatype="text")
+    return problem.message
+
+
+def input_texts(exc: InvalidInput) -> dict[str, str]:
+    """The first problem of each argument, worded (for forms that show one per input)."""
+    return {name: input_text(name, problems[0])
+            for name, problems in exc.problems.items() if problems}
+
+
+def has_words(name: str, code: str, *, question: bool = False) -> bool:
+    """Whether this module words `code` (for the test that every code the web meets does)."""
+    if question:
+        return code == "required" or code in _QUESTION
+    return (name, code) in _INPUT or (name in _SUBJECTS and code in _QUESTION)
