@@ -121,7 +121,7 @@ DEFER_INDEXES_FROM = 100_000
 
 def _missing_indexes() -> list[tuple[type, Any]]:
     with connection.cursor() as cursor:
-        missing = []
+        missing: list[tuple[type, Any]] = []
         for model in _INDEXED_MODELS:
             existing = connection.introspection.get_constraints(cursor, model._meta.db_table)
             missing += [(model, i) for i in model._meta.indexes if i.name not in existing]

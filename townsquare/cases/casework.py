@@ -7,6 +7,7 @@ been checked) and the principal, and returns only cases of the same council.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import Q
 
@@ -81,7 +82,9 @@ def duplicate_candidates(*, case: Case) -> list[CaseSummary]:
         "id", "reference", "title", "state", "is_open", "address", "created_at", "lat", "lng")}
     return [CaseSummary(id=r["id"], reference=r["reference"], title=r["title"], state=r["state"],
                         is_open=r["is_open"], address=r["address"], created_at=r["created_at"],
-                        distance_m=round(distance_m(center, Point(r["lat"], r["lng"]))))
+                        # Found by distance, so they have a position.
+                        distance_m=round(distance_m(center, Point(cast(float, r["lat"]),
+                                                                  cast(float, r["lng"])))))
             for r in (rows[i] for i in ids)]
 
 

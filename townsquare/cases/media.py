@@ -55,7 +55,7 @@ def image_sanitise(data: bytes, *, name: str = "photo") -> CleanImage:
                     "%(name)s has too many pixels", code="too_many_pixels",
                     params={"name": name})]}, code="bad_image")
             image.load()
-            image = ImageOps.exif_transpose(image)
+            image = ImageOps.exif_transpose(image)  # type: ignore[assignment]
             image.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
             keep_alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
             out = io.BytesIO()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.db.models import (
@@ -87,6 +88,8 @@ def case_ids_within_radius(*, center: Point, radius_m: float,
                      lng__range=(min_lng, max_lng)).values_list("id", "lat", "lng")
     hits = []
     for case_id, lat, lng in rows:
+        if lat is None or lng is None:  # cannot happen inside the box; keeps the types honest
+            continue
         d = distance_m(center, Point(lat, lng))
         if d <= radius_m:
             hits.append((d, case_id))
@@ -259,10 +262,10 @@ def public_updates_between(*, start: dt.datetime, end: dt.datetime,
     )
     if council_ids is not None:
         events = events.filter(council_id__in=council_ids)
-    events = list(events.order_by("id")[:limit])
+    found = list(events.order_by("id")[:limit])
     cases = _public_cases().select_related("service_version").in_bulk(
-        {e.stream_id for e in events})
-    return [(e, cases[e.stream_id]) for e in events if e.stream_id in cases]
+        {e.stream_id for e in found})
+    return [(e, cases[e.stream_id]) for e in found if e.stream_id in cases]
 
 
 def public_attachment(*, attachment_id: int) -> Attachment:
@@ -425,11 +428,12 @@ def public_map_cells(*, search: MapFilter, resolution: int) -> list[tuple[Point,
             qs = qs.filter(service_id__in=search.service_ids)
         if search.is_open is not None:
             qs = qs.filter(is_open=search.is_open)
-        counted = qs.values_list("h3_r7").annotate(total=Sum("n"))
+        counted: QuerySet[Any, Any] = qs.values_list("h3_r7").annotate(total=Sum("n"))
     else:
         counted = _map_cases(search).values_list(column).annotate(total=Count("id"))
-    counted = counted.filter(**({f"{column}__in": cells} if filtered
-                                else {f"{column}__isnull": False}))
+    within: dict[str, object] = ({f"{column}__in": cells} if filtered
+                                 else {f"{column}__isnull": False})
+    counted = counted.filter(**within)
     counts: dict[int, int] = {}
     for cell, count in counted.order_by().values_list(column, "total"):
         key = cell if resolution >= column_resolution else h3_parent(cell, resolution)
@@ -455,9 +459,10 @@ def public_map_points(*, search: MapFilter, limit: int = MAP_MAX_FEATURES) -> li
         cells = h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 7)
         if len(cells) <= _MAP_MAX_CELL_FILTER:
             qs = qs.filter(h3_r7__in=cells)
-    return list(qs.order_by("-created_at", "-id").values(
+    rows = qs.order_by("-created_at", "-id").values(
         "reference", "service_id", "state", "is_open", "lat", "lng", "council_id",
-        "location_approximate", "created_at")[:limit])
+        "location_approximate", "created_at")[:limit]
+    return [dict(row) for row in rows]
 
 
 def case_for_confirmation(*, case_id: int) -> Case:
@@ -661,11 +666,11 @@ def case_view_for(*, case: Case, principal: Principal) -> CaseView:
         updated_at=case.updated_at, responded_at=case.responded_at, closed_at=case.closed_at,
         response_due_at=case.response_due_at, resolve_due_at=case.resolve_due_at,
         priority=case.priority, team_id=case.team_id,
-        team_name=case.team.name if case.team_id else "", assignee_id=case.assignee_id,
+        team_name=case.team.name if case.team else "", assignee_id=case.assignee_id,
         lat=case.lat, lng=case.lng, address=case.address, postcode=case.postcode,
         location_approximate=case.location_approximate, area_id=case.area_id,
-        area_name=case.area.name if case.area_id else "", support_count=case.support_count,
-        duplicate_of_reference=case.duplicate_of.reference if case.duplicate_of_id else "",
+        area_name=case.area.name if case.area else "", support_count=case.support_count,
+        duplicate_of_reference=case.duplicate_of.reference if case.duplicate_of else "",
         revision=case.revision, anonymised_at=case.anonymised_at, reporter=reporter,
         answers=_answers(case, sees_private=sees_contact),
         photos=tuple(a for a in attachments if a.is_photo),

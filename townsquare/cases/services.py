@@ -40,7 +40,14 @@ from townsquare.catalogue.selectors import service_get, versions_by_id, workflow
 from townsquare.catalogue.workflow import Workflow
 from townsquare.core import clock
 from townsquare.core.actors import Actor
-from townsquare.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied, Problem
+from townsquare.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Problem,
+)
 from townsquare.core.eventlog import append_event
 from townsquare.councils.models import Council, Team
 from townsquare.councils.selectors import (
@@ -238,6 +245,8 @@ def _prepare(
     council = _route_location(council, point)
     service = service_get(council=council, code=service_code)
     version = service.current_version
+    if version is None:
+        raise NotFound(f"The service {service_code!r} is not published")
     document = version.document
     required = document.get("identity", levels.NONE)
     if not levels.level_at_least(identity_level, required):

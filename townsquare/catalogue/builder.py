@@ -111,7 +111,8 @@ def draft_from_service(*, council: Council, service_id: int, actor: Principal
     service = (ServiceTemplate.objects.select_related("current_version", "council")
                .filter(id=service_id, current_version__isnull=False).first())
     # Another council shares what it offers the public; what it has retired stays its own.
-    if service is None or (service.council_id != council.id and not service.is_active):
+    if service is None or service.current_version is None or (
+            service.council_id != council.id and not service.is_active):
         raise NotFound("No such published service")
     return draft_create(council=council, document=service.current_version.document,
                         actor=actor, source=f"service:{service.council.slug}/{service.code}")

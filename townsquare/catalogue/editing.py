@@ -169,7 +169,7 @@ def rules_update(document: dict[str, Any], data: dict[str, Any], *,
 
 def _parse_values(raw: str, errors: dict[str, list[str]]) -> list[dict[str, str]]:
     """One choice per line: "key | Name shown" (or just "Name", its key made from it)."""
-    values = []
+    values: list[dict[str, str]] = []
     for number, line in enumerate(str(raw or "").splitlines(), start=1):
         line = line.strip()
         if not line:

@@ -42,9 +42,10 @@ class ServiceTemplate(models.Model):
         return self._translated("group") or self.group
 
     def _translated(self, key: str) -> str:
-        if self.current_version_id is None or translation.get_language() in (None, "en"):
+        version = self.current_version
+        if version is None or translation.get_language() in (None, "en"):
             return ""
-        return translation_for(self.current_version.document,
+        return translation_for(version.document,
                                translation.get_language()).get(key, "")
 
 

@@ -49,7 +49,8 @@ _published = StampedCache(build=_published_build, stamp=_published_stamp)
 
 
 # Versions never change once written, so they can be kept for the life of the process.
-_versions = MemoCache(load=lambda ids: ServiceTemplateVersion.objects.in_bulk(ids))
+_versions: MemoCache[ServiceTemplateVersion] = MemoCache(
+    load=lambda ids: ServiceTemplateVersion.objects.in_bulk(ids))
 _services_by_id = StampedCache(
     build=lambda: ServiceTemplate.objects.select_related("current_version").in_bulk(),
     stamp=lambda: _published_stamp())

@@ -32,7 +32,7 @@ class Point:
                 errors[name] = [Problem("is required", code="required")]
                 continue
             try:
-                value = float(raw)
+                value = float(raw)  # type: ignore[arg-type]  # any input; refused below
             except (TypeError, ValueError):
                 errors[name] = [Problem("must be a number, not %(value)r", code="invalid_number",
                                         params={"value": str(raw)[:40]})]
