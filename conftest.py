@@ -14,6 +14,13 @@ def pytest_addoption(parser):
                           "machine would (tests/slow_requests.py)")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser journeys run last in each process: Playwright's sync API keeps an asyncio loop
+    running in the main thread once started, and Django's test client cannot then call an async
+    view (a live stream) from that thread, so a later test of one would fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def pytest_configure(config):
     """Remove a previous run's SQLite test database with its WAL files.
 
