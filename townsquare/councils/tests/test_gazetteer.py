@@ -6,8 +6,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.factories import make_council
-from townsquare.accounts.principal import Principal
-from townsquare.cases.services import case_create
 from townsquare.core.errors import InvalidInput
 from townsquare.core.models import Event
 from townsquare.councils.gazetteer import match_rank, normalise
@@ -15,7 +13,6 @@ from townsquare.councils.gazetteer_sources import OS_OPEN_NAMES_COLUMNS
 from townsquare.councils.selectors import gazetteer_about, place_in_words, places_matching
 from townsquare.councils.services import places_import_csv, places_import_files
 from townsquare.geo.osgrid import wgs84_to_grid
-from townsquare.geo.points import Point
 
 pytestmark = pytest.mark.django_db
 
@@ -147,22 +144,6 @@ def test_a_point_in_words_is_its_nearest_street_else_postcode_and_ward():
     places_import_csv(council=council, text=(
         "name,lat,lng,kind\nMill Lane,51.9,-1.9,street\nAB1 2CD,51.5,-1.7501,postcode\n"))
     assert place_in_words(council_id=council.id, lat=51.5, lng=-1.75) == "near AB1 2CD, West ward"
-
-
-def test_a_report_keeps_its_place_in_words_and_an_application_none():
-    council = make_council("testshire")
-    places_import_csv(council=council, text="name,lat,lng,kind,area\n"
-                                            "Mill Lane,51.5,-1.7501,street,Westbury AB1\n")
-    report = case_create(service_code="pothole", actor=Principal.anonymous(),
-                         point=Point(51.5, -1.75), values={"depth": "deep"})
-    assert report.place_in_words == "Mill Lane, Westbury AB1"
-    by_ward = case_create(service_code="pothole", actor=Principal.anonymous(), council=council,
-                          area_id=council.areas.get(name="West ward").id, address="By the pond",
-                          values={"depth": "deep"})
-    assert by_ward.place_in_words == ""  # drawn inside its ward: the words would mislead
-    application = case_create(service_code="school_transport", actor=Principal.anonymous(),
-                              council=council, values={"child_name": "Sam", "sen": "no"})
-    assert application.place_in_words == ""
 
 
 # OS Open Names, as Ordnance Survey publishes it.
