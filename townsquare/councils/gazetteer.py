@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -185,24 +186,28 @@ class NameIndex:
     and points are read from the database by id.
     """
 
-    ids: list[int] = field(default_factory=list)
+    # Held compactly (arrays of numbers, each word once): a city's 40,000 names and
+    # postcodes take a few megabytes.
+    ids: array = field(default_factory=lambda: array("q"))
     kinds: list[str] = field(default_factory=list)
     names: list[tuple[str, ...]] = field(default_factory=list)
     areas: list[tuple[str, ...]] = field(default_factory=list)
     # Word -> entries whose name (or area) holds it.
-    name_postings: dict[str, list[int]] = field(default_factory=dict)
-    area_postings: dict[str, list[int]] = field(default_factory=dict)
-    # Every word, sorted (for prefixes), and by each one-letter deletion (for slips).
+    name_postings: dict[str, array] = field(default_factory=dict)
+    area_postings: dict[str, array] = field(default_factory=dict)
+    # Every word, sorted (for prefixes), and by each one-letter deletion (for slips: the
+    # words, space-separated, so that one word costs no list of its own).
     vocabulary: list[str] = field(default_factory=list)
-    deletions: dict[str, list[str]] = field(default_factory=dict)
+    deletions: dict[str, str] = field(default_factory=dict)
     # Postcodes by their search name ("bs15tr", "bs1 5", "bs1"); units sorted for prefixes.
-    postcodes: dict[str, list[int]] = field(default_factory=dict)
+    postcodes: dict[str, int] = field(default_factory=dict)
+    postcodes_repeated: dict[str, list[int]] = field(default_factory=dict)
     units: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, rows: Iterable[tuple[int, str, str, str]]) -> NameIndex:
         index = cls()
-        words: set[str] = set()
+        words: dict[str, str] = {}  # each word once, shared by every name holding it
         areas_folded: dict[str, tuple[str, ...]] = {}
         for place_id, kind, name_as_given, qualifier in rows:
             position = len(index.ids)
@@ -213,30 +218,34 @@ class NameIndex:
                 kind = (postcode_kind(name_as_given) or (kind, ""))[0]
             index.kinds.append(kind)
             if kind in POSTCODE_KINDS:
-                index.names.append((search_name,))
+                # Found by the postcode maps alone; their own order is kept when sorting.
+                index.names.append(())
                 index.areas.append(())
-                index.postcodes.setdefault(search_name, []).append(position)
-                if kind == "postcode":
-                    index.units.append(search_name)
+                if search_name in index.postcodes:
+                    index.postcodes_repeated.setdefault(search_name, []).append(position)
+                else:
+                    index.postcodes[search_name] = position
+                    if kind == "postcode":
+                        index.units.append(search_name)
                 continue
-            name = tuple(search_name.split())
+            name = tuple(words.setdefault(word, word) for word in search_name.split())
             area = areas_folded.get(qualifier)
             if area is None:  # areas repeat: fold and hold each once
-                area = areas_folded[qualifier] = tuple(fold(qualifier).split())
+                area = tuple(words.setdefault(word, word) for word in fold(qualifier).split())
+                areas_folded[qualifier] = area
             index.names.append(name)
             index.areas.append(area)
             for word in set(name):
-                index.name_postings.setdefault(word, []).append(position)
-                words.add(word)
+                index.name_postings.setdefault(word, array("i")).append(position)
             for word in set(area):
-                index.area_postings.setdefault(word, []).append(position)
-                words.add(word)
+                index.area_postings.setdefault(word, array("i")).append(position)
         index.units.sort()
         index.vocabulary = sorted(words)
         for word in index.vocabulary:
             if len(word) >= 4:
                 for deleted in _deletions(word):
-                    index.deletions.setdefault(deleted, []).append(word)
+                    held = index.deletions.get(deleted)
+                    index.deletions[deleted] = word if held is None else f"{held} {word}"
         return index
 
     def __len__(self) -> int:
@@ -267,24 +276,28 @@ class NameIndex:
         if not outward:
             return []
         if len(unit_start) == 2:
-            exact = self.postcodes.get(f"{outward}{sector}{unit_start}")
+            exact = self._postcode(f"{outward}{sector}{unit_start}")
             if exact:
                 return [_Hit(i, EXACT) for i in exact]
             # An unknown unit (a new or mistyped postcode): its sector, then its district.
-            near = (self.postcodes.get(f"{outward} {sector}")
-                    or self.postcodes.get(outward) or [])
+            near = self._postcode(f"{outward} {sector}") or self._postcode(outward)
             return [_Hit(i, WORDS) for i in near]
         if unit_start:
             start = f"{outward}{sector}{unit_start}"
             at = bisect.bisect_left(self.units, start)
-            found = []
+            found: list[_Hit] = []
             while at < len(self.units) and self.units[at].startswith(start) and len(found) < 50:
-                found.extend(_Hit(i, PREFIX) for i in self.postcodes[self.units[at]])
+                found.extend(_Hit(i, PREFIX) for i in self._postcode(self.units[at]))
                 at += 1
             return found
         if sector:
-            return [_Hit(i, EXACT) for i in self.postcodes.get(f"{outward} {sector}", [])]
-        return [_Hit(i, EXACT) for i in self.postcodes.get(outward, [])]
+            return [_Hit(i, EXACT) for i in self._postcode(f"{outward} {sector}")]
+        return [_Hit(i, EXACT) for i in self._postcode(outward)]
+
+    def _postcode(self, search_name: str) -> list[int]:
+        if search_name not in self.postcodes:
+            return []
+        return [self.postcodes[search_name], *self.postcodes_repeated.get(search_name, ())]
 
     # Names.
 
@@ -350,7 +363,7 @@ class NameIndex:
         for probe in probes:
             if probe in self.name_postings or probe in self.area_postings:
                 near.add(probe)
-            near.update(self.deletions.get(probe, ()))
+            near.update(self.deletions.get(probe, "").split())
         return {w for w in near if w != word and _distance(word, w, allowed) <= allowed}
 
     def _candidates(self, qualities: list[dict[str, int]]) -> set[int]:
