@@ -162,11 +162,14 @@ def _where(row: dict, is_application: bool) -> dict:
     if (not words and not is_application and row["lat"] is not None
             and not row["location_approximate"]):
         words = place_in_words(council_id=row["council_id"], lat=row["lat"], lng=row["lng"])
-    address = row["address"] if row["address"] != words else ""
+    address = row["address"]
+    # A street chosen from the search, with the reporter's words after it, holds both already.
+    merged = bool(words) and address.startswith(words)
+    place = address if merged else (words or address)
     coordinates = (f"{row['lat']:.5f}, {row['lng']:.5f}"
-                   if row["lat"] is not None and not (words or address) else "")
-    return {"place": words or address or coordinates,
-            "place_detail": address if words else "",
+                   if row["lat"] is not None and not place else "")
+    return {"place": place or coordinates,
+            "place_detail": "" if merged or not words else address,
             "place_in_words": words,
             "place_attribution": gazetteer_about(council_id=row["council_id"]).attribution
             if words else ""}
