@@ -11,7 +11,8 @@ Ranking, best first (ADR 56):
 1. a name that starts with what was typed ("kirkstall ro");
 2. the words typed appear in the name ("mill lane" in "Old Mill Lane");
 3. the same, with a spelling slip of a letter or two ("kirkstal road");
-4. the name matches but words typed after it match nothing about the place.
+4. loose: the whole name, with words typed that match nothing about the place ("mill lane
+   kirkstall", "the mill lane"); shown only when nothing better is found.
 Words after the name pick among places of the same name by their area ("Mill Lane, Otley
 LS21"); a postcode resolves to its point (a unit), its sector or its district.
 """
@@ -251,10 +252,13 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(self, query: Query, *, limit: int) -> list[tuple[int, int, tuple]]:
-        """(place id, rank, tie-breaker) of the best `limit` matches, best first."""
+    def search(self, query: Query, *, limit: int, loose: bool = True
+               ) -> list[tuple[int, int, tuple]]:
+        """(place id, rank, tie-breaker) of the best `limit` matches, best first. Loose
+        matches (a whole name typed, with words that match nothing about it) only when there
+        is nothing better, and never with `loose=False`."""
         hits = self._postcode_hits(query) + self._name_hits(query.words)
-        if any(hit.rank < LOOSE for hit in hits):
+        if not loose or any(hit.rank < LOOSE for hit in hits):
             hits = [hit for hit in hits if hit.rank < LOOSE]
         hits.sort(key=lambda hit: (hit.rank, hit.order, KIND_ORDER[self.kinds[hit.index]],
                                    self.names[hit.index], self.areas[hit.index]))
@@ -316,20 +320,19 @@ class NameIndex:
                       for w, q in zip(words, qualities, strict=True))
         words = [w for w, _q in kept]
         qualities = [q for _w, q in kept]
-        candidates = self._candidates(qualities)
-        if not candidates and len(words) > 1:
-            # A first word that no name starts with ("the mill lane"): read without it.
-            return [_Hit(hit.index, LOOSE, hit.order) for hit in self._name_hits(words[1:])
-                    if hit.rank <= PREFIX]
         hits = []
-        for position in candidates:
+        for position in self._candidates(qualities):
             scored = _score(self.names[position], self.areas[position], qualities)
             if scored is not None:
                 rank, order = scored
                 if not dropped:
                     hits.append(_Hit(position, rank, order))
-                elif rank <= PREFIX:
+                elif rank == EXACT:
                     hits.append(_Hit(position, LOOSE, order))
+        if not hits and len(words) > 1:
+            # A first word that is no part of the name ("the mill lane"): read without it.
+            return [_Hit(hit.index, LOOSE, hit.order) for hit in self._name_hits(words[1:])
+                    if hit.rank == EXACT]
         return hits
 
     def _word_matches(self, word: str, *, last: bool) -> dict[str, int]:
@@ -399,8 +402,10 @@ def _score(name: tuple[str, ...], area: tuple[str, ...], qualities: list[dict[st
         if all(any(word in matches for word in area) for matches in rest):
             worst = max((min(m[w] for w in area if w in m) for m in rest), default=EXACT)
             candidate = (max(rank, FUZZY) if worst == FUZZY else rank, (0, shape))
+        elif rank == EXACT:
+            candidate = (LOOSE, (1, shape))  # the whole name, then words about nothing here
         else:
-            candidate = (LOOSE, (1, shape))
+            continue
         if best is None or candidate < best:
             best = candidate
     return best

@@ -284,7 +284,9 @@ def places_matching(*, query: str, limit: int = 10, council_id: int | None = Non
     registry = _registry.get()
     found: list[PlaceMatch] = []
     named: set[tuple[str, int]] = set()
-    for position, rank, order in registry.names.search(read, limit=len(registry.names)):
+    # A council or ward only for all the words typed: "Gloucester Road" is not Gloucester.
+    for position, rank, order in registry.names.search(read, limit=len(registry.names),
+                                                       loose=False):
         kind, item_id = registry.name_entries[position]
         owner_id = item_id if kind == "council" else registry.area_councils[item_id]
         if (kind, item_id) in named or council_id not in (None, owner_id):

@@ -43,6 +43,10 @@ def test_councils_and_wards_are_found_from_the_boundary_data():
     ward, = places_matching(query="west ward")
     assert ward.kind == "ward" and ward.area_id and -2.0 <= ward.lng <= -1.5
     assert places_matching(query="") == [] and places_matching(query="zzz") == []
+    # A council or ward only for every word typed: "Testshire Road" is no council.
+    assert places_matching(query="testshire road") == []
+    assert places_matching(query="testshir")[0].kind == "council"
+    assert places_matching(query="wset ward")[0].name == "West ward"  # a slip
 
 
 def test_imported_streets_places_and_postcodes_are_found_best_first():

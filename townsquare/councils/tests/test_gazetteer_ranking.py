@@ -91,6 +91,14 @@ def test_words_after_the_name_pick_among_streets_of_that_name(index):
     assert {place_id for place_id, _rank in search(index, "mill lane kirkstall")} >= {1, 2}
 
 
+def test_loose_matches_are_whole_names_only_and_only_when_nothing_is_better(index):
+    assert {place_id for place_id, _rank in search(index, "near mill lane")} == {1, 2}
+    assert first(index, "4 mill lane otley") == (1, EXACT)  # a house number costs nothing
+    # Part of a name and another word: not a street at all, nothing rather than a guess.
+    assert search(index, "kirkstall avenue") == []
+    assert search(index, "church road") == []
+
+
 def test_the_is_optional(index):
     assert first(index, "headrow") == (7, EXACT)
     assert first(index, "the headrow") == (7, EXACT)
