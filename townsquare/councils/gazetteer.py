@@ -96,22 +96,6 @@ def postcode_kind(name: str) -> tuple[str, str] | None:
     return None
 
 
-def match_rank(search_name: str, query: str) -> int | None:
-    """0 exact, 1 starts with the query, 2 a word starts with it, 3 contains it; None if not.
-    (For the few names held outside the index: councils and wards.)"""
-    if not query:
-        return None
-    if search_name == query:
-        return 0
-    if search_name.startswith(query):
-        return 1
-    if f" {query}" in f" {search_name}":
-        return 2
-    if query in search_name:
-        return 3
-    return None
-
-
 @dataclass(frozen=True)
 class PlaceMatch:
     """One result of a place search, with where to centre a map on it."""

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from tests.factories import make_council
 from townsquare.core.errors import InvalidInput
 from townsquare.core.models import Event
-from townsquare.councils.gazetteer import match_rank, normalise
+from townsquare.councils.gazetteer import normalise
 from townsquare.councils.gazetteer_sources import OS_OPEN_NAMES_COLUMNS
 from townsquare.councils.selectors import gazetteer_about, place_in_words, places_matching
 from townsquare.councils.services import places_import_csv, places_import_files
@@ -27,11 +27,6 @@ Millbrook Road,51.45,-1.6,
 def test_normalise_folds_case_accents_punctuation_and_postcode_spaces():
     assert normalise("  Église   Square! ") == "eglise square"
     assert normalise("ab1 2cd") == normalise("AB12CD") == "ab12cd"
-    assert match_rank("mill lane", "mill lane") == 0
-    assert match_rank("mill lane", "mil") == 1
-    assert match_rank("old mill lane", "mill") == 2
-    assert match_rank("windmill lane", "mill") == 3
-    assert match_rank("mill lane", "road") is None
 
 
 def test_councils_and_wards_are_found_from_the_boundary_data():
