@@ -86,6 +86,16 @@ def test_demo_loads_real_councils_and_is_idempotent(settings, tmp_path):
                         Case.objects.count(), Event.objects.count())
     case = Case.objects.filter(council=bristol).first()
     assert case.reference.startswith("BRS-") and case.area_id is not None
+    # Real streets and postcodes from the gazetteer shipped with the demo, with their notice.
+    from townsquare.councils.selectors import gazetteer_about, places_matching
+    leeds = Council.objects.get(slug="leeds")
+    assert places_matching(query="mill lane otley", council_id=leeds.id)[0].label == (
+        "Mill Lane, Otley LS21")
+    assert places_matching(query="BS1 5TR")[0].council_slug == "bristol"
+    about = gazetteer_about(council_id=leeds.id)
+    assert (about.streets, about.postcodes) == (12_452, 30_965)
+    assert "Contains OS data © Crown copyright" in about.attribution
+    assert gazetteer_about(council_id=bristol.id).streets == 0
 
 
 @pytest.mark.slow

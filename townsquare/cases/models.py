@@ -44,6 +44,11 @@ class Case(models.Model):
     lat = models.FloatField(null=True)
     lng = models.FloatField(null=True)
     address = models.CharField(max_length=300, blank=True)
+    # Where the pin is, in words from the council's gazetteer when the report was made: the
+    # nearest street ("Kirkstall Road, Leeds LS4") or postcode and ward (councils.selectors.
+    # place_in_words). (db_default: bulk loaders that write rows with raw SQL need not know
+    # of it.)
+    place_in_words = models.CharField(max_length=200, blank=True, default="", db_default="")
     postcode = models.CharField(max_length=10, blank=True)
     location_approximate = models.BooleanField(default=False)
     h3_r7 = models.BigIntegerField(null=True)

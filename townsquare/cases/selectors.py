@@ -151,6 +151,7 @@ class PublicListing:
 PUBLIC_COLUMNS = (
     "id", "reference", "council_id", "service_id", "service_version_id", "state", "is_open",
     "description", "status_notes", "lat", "lng", "address", "postcode", "location_approximate",
+    "place_in_words",
     "created_at", "updated_at", "resolve_due_at", "support_count", "duplicate_of_id",
     "media_count",
 )

@@ -56,6 +56,7 @@ from townsquare.councils.selectors import (
     council_contains_point,
     council_for_point,
     council_point,
+    place_in_words,
     team_get,
 )
 from townsquare.geo.points import Point, h3_cells
@@ -278,6 +279,9 @@ def _prepare(
     # maps and radius queries work; staff pin it down.
     location_approximate = document["kind"] == "report" and (point is None
                                                              or location_approximate)
+    # A report's own point (not one drawn inside its ward) in words, for people to read.
+    words = (place_in_words(council_id=council.id, lat=point.lat, lng=point.lng)
+             if point is not None and document["kind"] == "report" else "")
     if point is not None:
         area_id = area_id_for_point(council=council, lat=point.lat, lng=point.lng)
     elif area_id is not None:
@@ -309,6 +313,7 @@ def _prepare(
         title=title or service.name, description=description,
         lat=point.lat if point else None, lng=point.lng if point else None,
         address=address, postcode=postcode, location_approximate=location_approximate,
+        place_in_words=words[:200],
         h3_r7=cells.get(7), h3_r9=cells.get(9), h3_r11=cells.get(11), area_id=area_id,
         reporter_id=reporter.user_id or citizen_id,
         reporter_name=reporter.name, reporter_email=reporter.email,
@@ -722,6 +727,7 @@ def _strip_personal_data(case: Case, document: dict[str, Any]) -> None:
     case.values = {k: v for k, v in case.values.items() if k not in personal}
     if case.kind == "application":
         case.description = case.address = case.postcode = case.status_notes = ""
+        case.place_in_words = ""
         case.lat = case.lng = case.h3_r7 = case.h3_r9 = case.h3_r11 = None
         for attachment in case.attachments.all():
             attachment.file.delete(save=False)

@@ -70,7 +70,7 @@ class Team(models.Model):
 
 
 class Place(models.Model):
-    """A street, place name or postcode in a council's gazetteer, imported from a CSV file.
+    """A street, place name or postcode in a council's gazetteer (services.places_import).
 
     Council areas and wards are found from the boundary data itself; these rows add the names
     people type that boundaries do not hold.
@@ -80,13 +80,18 @@ class Place(models.Model):
         STREET = "street", "Street"
         PLACE = "place", "Place"
         POSTCODE = "postcode", "Postcode"
+        POSTCODE_SECTOR = "postcode_sector", "Postcode sector"
+        POSTCODE_DISTRICT = "postcode_district", "Postcode district"
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="places")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STREET)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STREET)
     name = models.CharField(max_length=200)
     # Lower case, accents and punctuation removed, spaces collapsed (postcodes: no spaces):
     # what a search is matched against.
     search_name = models.CharField(max_length=200)
+    # Where the name is, to tell apart places of one name: "Horsforth LS18" for a street, the
+    # ward for a postcode.
+    qualifier = models.CharField(max_length=200, blank=True, default="")
     # Where the name is (for a street, a point on it), WGS84.
     lat = models.FloatField()
     lng = models.FloatField()
@@ -95,7 +100,30 @@ class Place(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["search_name"], name="place_search_idx")]
+        indexes = [
+            # The nearest street or postcode to a point: a small box around it, by kind
+            # (selectors.place_in_words).
+            models.Index(fields=["council", "kind", "lat", "lng"], name="place_near_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Gazetteer(models.Model):
+    """What a council's gazetteer holds and whose data it is (one row per council that has
+    imported one). Searches and place descriptions show `attribution` where they use it."""
+
+    council = models.OneToOneField(Council, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="gazetteer")
+    streets = models.PositiveIntegerField(default=0)
+    places = models.PositiveIntegerField(default=0)
+    postcodes = models.PositiveIntegerField(default=0)
+    # The licence notice the data's publisher requires ("Contains OS data © Crown copyright
+    # and database right 2025").
+    attribution = models.TextField(blank=True)
+    source = models.CharField(max_length=500, blank=True)
+    imported_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Gazetteer of council {self.council_id}"

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import copy
+import math
 import re
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Max, Q
 
 from townsquare.core.caching import StampedCache
 from townsquare.core.errors import InvalidInput, NotFound
 from townsquare.core.numbers import whole_number
-from townsquare.councils.gazetteer import PlaceMatch, match_rank, normalise
-from townsquare.councils.models import Area, Council, Place, Team
+from townsquare.councils.gazetteer import LOOSE, NameIndex, PlaceMatch, Query, normalise
+from townsquare.councils.models import Area, Council, Gazetteer, Place, Team
 from townsquare.geo.boundaries import BoundaryIndex
 from townsquare.geo.points import Point
 
@@ -23,7 +26,11 @@ class _Registry:
     teams: dict[tuple[int, str], Team]
     area_councils: dict[int, int]
     area_names: dict[int, tuple[int, str]]
+    area_kinds: dict[int, str]
     retired: frozenset[int]
+    # Council and ward names, searched like the gazetteer's: ("council" | "ward", id) by entry.
+    names: NameIndex
+    name_entries: list[tuple[str, int]]
 
 
 def _registry_stamp() -> object:
@@ -37,12 +44,18 @@ def _registry_stamp() -> object:
 def _registry_build() -> _Registry:
     active = list(Council.objects.filter(is_active=True))
     areas = list(Area.objects.filter(council__is_active=True)
-                 .values_list("id", "council_id", "name", "boundary"))
+                 .values_list("id", "council_id", "name", "boundary", "kind"))
+    entries = [("council", c.id, name) for c in active
+               for name in dict.fromkeys((c.name, _short_name(c.name)))]
+    entries += [("ward", a[0], a[2]) for a in areas]
     return _Registry(
+        names=NameIndex.build((i, kind, name, "") for i, (kind, _id, name) in enumerate(entries)),
+        name_entries=[(kind, item_id) for kind, item_id, _name in entries],
         councils=BoundaryIndex((c.id, c.boundary) for c in active),
         areas=BoundaryIndex((a[0], a[3]) for a in areas),
         area_councils={a[0]: a[1] for a in areas},
         area_names={a[0]: (a[1], a[2]) for a in areas},
+        area_kinds={a[0]: a[4] for a in areas},
         retired=frozenset(Council.objects.filter(is_active=False).values_list("id", flat=True)),
         # Boundaries are large; the index above holds them, the cached rows need not.
         by_id={c.id: _without_boundary(c) for c in active},
@@ -164,46 +177,145 @@ def team_get(*, council: Council, code: str) -> Team | None:
     return _registry.get().teams.get((council.id, code))
 
 
-# The gazetteer (see gazetteer.py).
+# The gazetteer (see gazetteer.py; ADR 52 and 56).
+
+@dataclass(frozen=True)
+class GazetteerAbout:
+    """What a council's gazetteer holds, and the notice its data must be shown with."""
+
+    council_id: int
+    streets: int = 0
+    places: int = 0
+    postcodes: int = 0
+    attribution: str = ""
+    # For a search box's hint: the council's commonest street name, and its most central
+    # postcode (both real, so the example finds something).
+    example_street: str = ""
+    example_postcode: str = ""
+
+
+class _LazyIndex:
+    """A council's NameIndex, built on its first search in this process (about 0.3 s for a
+    city's 40,000 names and postcodes) and kept until a gazetteer changes."""
+
+    def __init__(self, council_id: int) -> None:
+        self.council_id = council_id
+        self._index: NameIndex | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> NameIndex:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    rows = (Place.objects.filter(council_id=self.council_id).order_by("id")
+                            .values_list("id", "kind", "name", "qualifier"))
+                    self._index = NameIndex.build(rows.iterator(chunk_size=5000))
+        return self._index
+
+
+@dataclass(frozen=True)
+class _Gazetteers:
+    about: dict[int, GazetteerAbout]
+    indexes: dict[int, _LazyIndex]
+
+
+def _gazetteers_stamp() -> object:
+    imports = tuple(Gazetteer.objects.order_by("council_id")
+                    .values_list("council_id", "imported_at"))
+    return imports, Place.objects.aggregate(last=Max("id"))["last"]
+
+
+def _gazetteers_build() -> _Gazetteers:
+    about = {g.council_id: GazetteerAbout(council_id=g.council_id, streets=g.streets,
+                                          places=g.places, postcodes=g.postcodes,
+                                          attribution=g.attribution,
+                                          **_examples(g.council_id, g.streets, g.postcodes))
+             for g in Gazetteer.objects.all()}
+    # Places imported before gazetteers were recorded have no row of their own.
+    held = set(about) | set(Place.objects.order_by().values_list("council_id", flat=True)
+                            .distinct())
+    return _Gazetteers(about=about, indexes={council_id: _LazyIndex(council_id)
+                                             for council_id in held})
+
+
+_gazetteers = StampedCache(build=_gazetteers_build, stamp=_gazetteers_stamp)
+
+
+def _examples(council_id: int, streets: int, postcodes: int) -> dict[str, str]:
+    examples = {"example_street": "", "example_postcode": ""}
+    if streets:
+        commonest = (Place.objects.filter(council_id=council_id, kind=Place.Kind.STREET)
+                     .values("name").annotate(n=Count("id")).order_by("-n", "name").first())
+        examples["example_street"] = commonest["name"] if commonest else ""
+    registry = _registry.get()
+    if postcodes and council_id in registry.by_id:
+        centre = registry.councils.geometry(council_id).representative_point()
+        nearest = _nearest(council_id, Place.Kind.POSTCODE, centre.y, centre.x,
+                           (500, 2000, 10000, 50000))
+        examples["example_postcode"] = nearest[0] if nearest else ""
+    return examples
+
+
+def gazetteer_indexes_invalidate() -> None:
+    """Forget the search indexes; call after changing a gazetteer."""
+    _gazetteers.invalidate()
+
+
+def gazetteer_about(*, council_id: int) -> GazetteerAbout:
+    return _gazetteers.get().about.get(council_id) or GazetteerAbout(council_id=council_id)
+
+
+def gazetteer_recorded(*, council_id: int) -> bool:
+    """Whether the council's gazetteer was imported with its counts and notice recorded."""
+    return Gazetteer.objects.filter(council_id=council_id).exists()
+
 
 def places_matching(*, query: str, limit: int = 10, council_id: int | None = None
                     ) -> list[PlaceMatch]:
-    """Councils, wards, streets, places and postcodes whose name matches `query`, best first:
-    exact names, then names starting with it, then names with a word starting with it.
+    """Councils, wards, streets, places and postcodes matching `query`, best first (the ranks
+    of gazetteer.py: exact, then starts with, then words within, then a slip of spelling;
+    words after a name pick among places of that name by their area).
 
     Only places in councils we serve. `council_id` keeps to one council.
     """
-    wanted = normalise(query)
-    if not wanted or limit <= 0:
+    read = Query.read(query)
+    if not read.words or limit <= 0:
         return []
     registry = _registry.get()
     found: list[PlaceMatch] = []
-    for council in registry.by_id.values():
-        if council_id is not None and council.id != council_id:
+    named: set[tuple[str, int]] = set()
+    # A council or ward only for all the words typed: "Gloucester Road" is not Gloucester.
+    for position, rank, order in registry.names.search(read, limit=len(registry.names),
+                                                       loose=False):
+        kind, item_id = registry.name_entries[position]
+        owner_id = item_id if kind == "council" else registry.area_councils[item_id]
+        if (kind, item_id) in named or council_id not in (None, owner_id):
             continue
-        for name in (council.name, _short_name(council.name)):
-            rank = match_rank(normalise(name), wanted)
-            if rank is not None:
-                found.append(_council_match(registry, council, rank))
-                break
-    for area_id, (owner_id, name) in registry.area_names.items():
-        if council_id is not None and owner_id != council_id:
+        named.add((kind, item_id))
+        if kind == "council":
+            found.append(_council_match(registry, registry.by_id[item_id], rank, order))
+        elif owner_id in registry.by_id:
+            found.append(_area_match(registry, item_id, registry.by_id[owner_id],
+                                     registry.area_names[item_id][1], rank, order))
+    gazetteers = _gazetteers.get()
+    hits: dict[int, tuple[int, tuple]] = {}
+    for owner_id, index in gazetteers.indexes.items():
+        if owner_id not in registry.by_id or council_id not in (None, owner_id):
             continue
-        rank = match_rank(normalise(name), wanted)
-        if rank is not None and owner_id in registry.by_id:
-            found.append(_area_match(registry, area_id, registry.by_id[owner_id], name, rank))
-    rows = (Place.objects.filter(search_name__contains=wanted,
-                                 council_id__in=list(registry.by_id))
-            .values_list("id", "kind", "name", "search_name", "council_id", "lat", "lng",
+        for place_id, rank, order in index.get().search(read, limit=limit):
+            hits[place_id] = (rank, order)
+    wards = {(m.council_id, normalise(m.name)) for m in found if m.kind == "ward"}
+    rows = (Place.objects.filter(id__in=list(hits))
+            .values_list("id", "kind", "name", "qualifier", "council_id", "lat", "lng",
                          "area_id"))
-    if council_id is not None:
-        rows = rows.filter(council_id=council_id)
-    # Prefix matches first from the database too, so a common word cannot crowd them out.
-    prefix = list(rows.filter(search_name__startswith=wanted).order_by("search_name")[:limit])
-    rest = list(rows.exclude(search_name__startswith=wanted).order_by("search_name")[:limit])
-    for place_id, kind, name, search_name, owner_id, lat, lng, area_id in prefix + rest:
-        found.append(_place_match(registry, place_id, kind, name, owner_id, lat, lng, area_id,
-                                  match_rank(search_name, wanted) or 3))
+    for place_id, kind, name, qualifier, owner_id, lat, lng, area_id in rows:
+        if kind == "place" and (owner_id, normalise(name)) in wards:
+            continue  # the ward of that name is listed already
+        rank, order = hits[place_id]
+        found.append(_place_match(registry, gazetteers, place_id, kind, name, qualifier,
+                                  owner_id, lat, lng, area_id, rank, order))
+    if any(match.rank < LOOSE for match in found):
+        found = [match for match in found if match.rank < LOOSE]
     found.sort(key=lambda match: match.sort_key)
     return found[:limit]
 
@@ -214,7 +326,8 @@ def _short_name(name: str) -> str:
                   flags=re.IGNORECASE).strip()
 
 
-def _council_match(registry: _Registry, council: Council, rank: int) -> PlaceMatch:
+def _council_match(registry: _Registry, council: Council, rank: int,
+                   order: tuple = (0, 0)) -> PlaceMatch:
     geometry = registry.councils.geometry(council.id)
     inside = geometry.representative_point()
     min_lng, min_lat, max_lng, max_lat = geometry.bounds
@@ -222,18 +335,18 @@ def _council_match(registry: _Registry, council: Council, rank: int) -> PlaceMat
                       council_slug=council.slug, council_name=council.name,
                       lat=round(inside.y, 6), lng=round(inside.x, 6),
                       bounds=(min_lat, min_lng, max_lat, max_lng), rank=rank,
-                      key=f"council:{council.id}")
+                      key=f"council:{council.id}", order=order)
 
 
 def _area_match(registry: _Registry, area_id: int, council: Council, name: str,
-                rank: int) -> PlaceMatch:
+                rank: int, order: tuple = (0, 0)) -> PlaceMatch:
     geometry = registry.areas.geometry(area_id)
     inside = geometry.representative_point()
     min_lng, min_lat, max_lng, max_lat = geometry.bounds
     return PlaceMatch(kind="ward", name=name, council_id=council.id, council_slug=council.slug,
                       council_name=council.name, lat=round(inside.y, 6), lng=round(inside.x, 6),
                       area_id=area_id, bounds=(min_lat, min_lng, max_lat, max_lng), rank=rank,
-                      key=f"ward:{area_id}")
+                      key=f"ward:{area_id}", order=order)
 
 
 def places_count(*, council: Council) -> int:
@@ -268,17 +381,23 @@ def place_by_key(*, key: str) -> PlaceMatch | None:
     if kind == "place":
         row = Place.objects.filter(id=item_id, council_id__in=list(registry.by_id)).first()
         if row is not None:
-            return _place_match(registry, row.id, row.kind, row.name, row.council_id, row.lat,
-                                row.lng, row.area_id, 0)
+            return _place_match(registry, _gazetteers.get(), row.id, row.kind, row.name,
+                                row.qualifier, row.council_id, row.lat, row.lng, row.area_id,
+                                0, (0,))
     return None
 
 
-def _place_match(registry: _Registry, place_id: int, kind: str, name: str, owner_id: int,
-                 lat: float, lng: float, area_id: int | None, rank: int) -> PlaceMatch:
+def _place_match(registry: _Registry, gazetteers: _Gazetteers, place_id: int, kind: str,
+                 name: str, qualifier: str, owner_id: int, lat: float, lng: float,
+                 area_id: int | None, rank: int, order: tuple) -> PlaceMatch:
     council = registry.by_id[owner_id]
+    about = gazetteers.about.get(owner_id)
     return PlaceMatch(kind=kind, name=name, council_id=owner_id, council_slug=council.slug,
                       council_name=council.name, lat=lat, lng=lng, area_id=area_id,
-                      rank=rank, key=f"place:{place_id}")
+                      rank=rank, key=f"place:{place_id}", qualifier=qualifier,
+                      attribution=about.attribution if about else "", order=order)
+
+
 def council_shape(*, council_id: int):
     """The council's boundary as a (prepared, cached) shapely geometry; KeyError if retired."""
     return _registry.get().councils.geometry(council_id)
@@ -310,3 +429,71 @@ def team_of_council(*, council_id: int, team_id: int | None) -> Team | None:
 def areas_of_council(*, council_id: int) -> list[Area]:
     """The council's areas (wards) by name, with their boundaries."""
     return list(Area.objects.filter(council_id=council_id).order_by("name"))
+
+
+def council_area_shapes(*, council_id: int) -> list[tuple[int, Any]]:
+    """(area id, prepared shapely geometry) of each of the council's areas."""
+    registry = _registry.get()
+    return [(area_id, registry.areas.geometry(area_id))
+            for area_id, owner_id in registry.area_councils.items() if owner_id == council_id]
+
+
+# Where, in words (ADR 58).
+
+# How far to look for the nearest street, then postcode: first close by, then a little wider.
+STREET_RADII_M = (150, 400)
+POSTCODE_RADII_M = (150, 600)
+_METRES_PER_DEGREE = 111_320.0
+
+
+def place_in_words(*, council_id: int, lat: float, lng: float) -> str:
+    """Where a point is, in words from the council's gazetteer: the nearest street ("Kirkstall
+    Road, Leeds LS4"); where the council has no streets (or none is near), the nearest postcode
+    and the ward ("near BS1 5TR, Cabot ward"); "" when the gazetteer has neither near.
+
+    A few small box queries on an index (council, kind, lat, lng), never a scan.
+    """
+    about = gazetteer_about(council_id=council_id)
+    if about.streets:
+        street = _nearest(council_id, "street", lat, lng, STREET_RADII_M)
+        if street is not None:
+            name, qualifier = street
+            return f"{name}, {qualifier}" if qualifier else name
+    if not about.postcodes:
+        return ""
+    postcode = _nearest(council_id, "postcode", lat, lng, POSTCODE_RADII_M)
+    if postcode is None:
+        return ""
+    ward = _ward_in_words(council_id, lat, lng)
+    return f"near {postcode[0]}, {ward}" if ward else f"near {postcode[0]}"
+
+
+def _nearest(council_id: int, kind: str, lat: float, lng: float,
+             radii: tuple[int, ...]) -> tuple[str, str] | None:
+    """(name, qualifier) of the nearest place of `kind` within the largest radius."""
+    cos_lat = max(math.cos(math.radians(lat)), 0.01)
+    for radius in radii:
+        dlat = radius / _METRES_PER_DEGREE
+        dlng = dlat / cos_lat
+        rows = (Place.objects.filter(council_id=council_id, kind=kind,
+                                     lat__range=(lat - dlat, lat + dlat),
+                                     lng__range=(lng - dlng, lng + dlng))
+                .order_by().values_list("name", "qualifier", "lat", "lng"))
+        best = None
+        for name, qualifier, place_lat, place_lng in rows:
+            metres = math.hypot(place_lat - lat, (place_lng - lng) * cos_lat) * _METRES_PER_DEGREE
+            if metres <= radius and (best is None or (metres, name) < best[0]):
+                best = ((metres, name), (name, qualifier))
+        if best is not None:
+            return best[1]
+    return None
+
+
+def _ward_in_words(council_id: int, lat: float, lng: float) -> str:
+    registry = _registry.get()
+    for area_id in registry.areas.keys_containing(lat, lng):
+        owner_id, name = registry.area_names[area_id]
+        if owner_id == council_id:
+            kind = registry.area_kinds.get(area_id, "ward")
+            return name if kind != "ward" or name.lower().endswith("ward") else f"{name} ward"
+    return ""

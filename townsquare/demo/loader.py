@@ -6,6 +6,7 @@ generated only for a council that has none yet.
 
 from __future__ import annotations
 
+import gzip
 import json
 import zlib
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from townsquare.catalogue.documents import library_files, load_template_file
 from townsquare.catalogue.services import template_publish
 from townsquare.core.actors import Actor
 from townsquare.councils.models import Council
-from townsquare.councils.selectors import places_count
+from townsquare.councils.selectors import gazetteer_recorded, places_count
 from townsquare.councils.services import (
     area_upsert,
     council_upsert,
@@ -63,6 +64,48 @@ def _read_geojson(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+# The notices the demo gazetteers' licences ask for (demo/data/gazetteer/LICENCE.md).
+_POSTCODES_NOTICE = (
+    "Postcodes: Source: Office for National Statistics licensed under the Open Government "
+    "Licence v.3.0. Contains OS data © Crown copyright and database right 2025. Contains "
+    "Royal Mail data © Royal Mail copyright and database right 2025. Contains GeoPlace data "
+    "© Local Government Information House Limited copyright and database right 2025.")
+_WARDS_NOTICE = (
+    "Wards: GeoJSON and TopoJSON UK Boundary Data by Martin Chorley, CC BY 4.0. Contains "
+    "Ordnance Survey and Office for National Statistics data © Crown copyright and database "
+    "right.")
+GAZETTEER_ATTRIBUTION = {
+    "leeds": "Streets and places: Contains OS data © Crown copyright and database right 2019 "
+             f"(OS Open Names, Open Government Licence v3.0). {_POSTCODES_NOTICE} "
+             f"{_WARDS_NOTICE}",
+}
+
+
+def gazetteer_file(slug: str) -> Path | None:
+    """The council's gazetteer CSV: from the shared data when it is beside the checkout, else
+    the same file shipped compressed with the demo; None for a council without one."""
+    shared = Path(settings.SHARED_DATA_DIR) / "uk_gazetteer" / f"{slug}.csv"
+    if shared.exists():
+        return shared
+    shipped = DATA_DIR / "gazetteer" / f"{slug}.csv.gz"
+    return shipped if shipped.exists() else None
+
+
+def _gazetteer_load(council: Council, slug: str, *, actor: Actor, say) -> None:
+    path = gazetteer_file(slug)
+    if path is None:
+        return
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            text = handle.read()
+    else:
+        text = path.read_text(encoding="utf-8")
+    count = places_import_csv(council=council, text=text, source=path.name, actor=actor,
+                              attribution=GAZETTEER_ATTRIBUTION.get(
+                                  slug, f"{_POSTCODES_NOTICE} {_WARDS_NOTICE}"))
+    say(f"Gazetteer: {count:,} streets, places and postcodes\n")
+
+
 def demo_logins() -> list[tuple[str, str]]:
     logins = [(PLATFORM_ADMIN_EMAIL, "platform admin")]
     for council in DEMO_COUNCILS:
@@ -94,10 +137,9 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
             props = feature["properties"]
             area_upsert(council=council, code=props["code"], name=props["name"],
                         boundary=feature["geometry"])
-        gazetteer = DATA_DIR / "gazetteer" / f"{demo.slug}.csv"
-        if gazetteer.exists() and not places_count(council=council):
-            places_import_csv(council=council, text=gazetteer.read_text(encoding="utf-8"),
-                              source=gazetteer.name, actor=actor)
+        # Also replaces the few hand-written streets earlier demos loaded (no record of them).
+        if not places_count(council=council) or not gazetteer_recorded(council_id=council.id):
+            _gazetteer_load(council, demo.slug, actor=actor, say=say)
         for team_code in sorted({doc["routing"]["team"] for doc in library}):
             team_ensure(council=council, code=team_code,
                         name=team_code.replace("_", " ").capitalize())

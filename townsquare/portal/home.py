@@ -13,7 +13,7 @@ from townsquare.catalogue.selectors import services_by_group
 from townsquare.core.errors import NotFound
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.portal import static_map
-from townsquare.portal.places import MAX_QUERY, search_places
+from townsquare.portal.places import MAX_QUERY, attributions, search_places
 
 _POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
 
@@ -41,10 +41,13 @@ def find_council(request: HttpRequest) -> HttpResponse:
     if len(by_council) == 1:
         return redirect("portal:council_home", slug=matches[0].council_slug)
     kinds = {"council": _("council"), "ward": _("ward"), "street": _("street"),
-             "place": _("place"), "postcode": _("postcode"), "geocoder": _("place")}
+             "place": _("place"), "postcode": _("postcode"),
+             "postcode_sector": _("postcode sector"), "postcode_district": _("postcode district"),
+             "geocoder": _("place")}
     return render(request, "home/find.html", {
         "q": text, "councils": councils, "found": bool(matches),
-        "matches": [{"name": m.name, "kind": kinds.get(m.kind, m.kind),
+        "attributions": attributions(matches),
+        "matches": [{"name": m.label, "kind": kinds.get(m.kind, m.kind),
                      "is_council": m.kind == "council",
                      "council_slug": m.council_slug, "council_name": m.council_name}
                     for m in matches],

@@ -36,7 +36,8 @@ def search_places(*, query: str, limit: int = 10, council_id: int | None = None
 
 
 def place_json(place: PlaceMatch) -> dict:
-    return {"key": place.key, "kind": place.kind, "name": place.name,
+    return {"key": place.key, "kind": place.kind, "name": place.name, "label": place.label,
+            "qualifier": place.qualifier,
             "council": {"slug": place.council_slug, "name": place.council_name},
             "lat": place.lat, "lng": place.lng, "bounds": place.bounds}
 
@@ -53,4 +54,10 @@ def places(request: HttpRequest) -> HttpResponse:
         except NotFound:
             return JsonResponse({"query": query, "places": []})
     results = search_places(query=query, limit=10, council_id=council_id)
-    return JsonResponse({"query": query, "places": [place_json(p) for p in results]})
+    return JsonResponse({"query": query, "places": [place_json(p) for p in results],
+                         "attributions": attributions(results)})
+
+
+def attributions(places: list[PlaceMatch]) -> list[str]:
+    """The licence notices of the gazetteers these results come from, each once."""
+    return sorted({place.attribution for place in places if place.attribution})

@@ -54,7 +54,12 @@ from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied, Pro
 from townsquare.core.numbers import whole_number
 from townsquare.councils.gazetteer import PlaceMatch, normalise
 from townsquare.councils.models import Council
-from townsquare.councils.selectors import council_get, council_list, place_by_key
+from townsquare.councils.selectors import (
+    council_get,
+    council_list,
+    gazetteer_about,
+    place_by_key,
+)
 from townsquare.geo.points import Point
 from townsquare.portal import following
 from townsquare.portal.confirmation import SENT_SALT, send_confirmation
@@ -65,7 +70,7 @@ from townsquare.portal.photos import (
     pending_photos_from,
     photos_per_form,
 )
-from townsquare.portal.places import MAX_QUERY, search_places
+from townsquare.portal.places import MAX_QUERY, attributions, search_places
 
 # How far around the pin (or the chosen street) reports of the same kind are offered for support.
 NEARBY_RADIUS_M = 250
@@ -91,7 +96,24 @@ def _report_services(council: Council) -> list[ServiceTemplate]:
 
 @require_GET
 def councils(request: HttpRequest) -> HttpResponse:
-    return render(request, "report/councils.html", {"councils": council_list()})
+    """Choose the council, or enter a postcode or street to find it (as the home page): one
+    council found goes straight to its problems, carrying the place on to the form."""
+    context: dict[str, Any] = {"councils": council_list(), "where": ""}
+    if "where" not in request.GET:
+        return render(request, "report/councils.html", context)
+    where = " ".join(request.GET["where"].split())[:MAX_QUERY]
+    context["where"] = where
+    if not where:
+        context["error"] = _("Enter a postcode or the name of a street or place")
+        return render(request, "report/councils.html", context, status=400)
+    matches = search_places(query=where, limit=20)
+    slugs = list(dict.fromkeys(match.council_slug for match in matches))
+    if len(slugs) == 1:
+        return redirect(reverse("portal:report_services", args=[slugs[0]]) + "?"
+                        + urlencode({"where": where}))
+    context.update(matches=matches, searched=True,
+                   attributions=attributions(matches))
+    return render(request, "report/councils.html", context)
 
 
 @require_GET
@@ -111,6 +133,8 @@ def services(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "report/services.html", {
         "page_council": council, "council": council, "groups": sorted(groups.items()),
         "query": query, "any_services": bool(every),
+        # A street or postcode typed on /report/, searched for again on the form.
+        "where": " ".join(request.GET.get("where", "").split())[:MAX_QUERY],
     })
 
 
@@ -197,7 +221,8 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
         "questions": questions,
         "areas": list(council.areas.order_by("name").values_list("id", "name")),
         "data": initial, "signed_in": user is not None,
-        "query": query, "places": places,
+        "query": query, "places": places, "gazetteer": gazetteer_about(council_id=council.id),
+        "place_attributions": attributions(places),
         "photos": photos, "max_photos": photos_per_form(),
         "photo_mb": MAX_PHOTO_BYTES // (1024 * 1024),
         "nearby": nearby,
@@ -245,7 +270,7 @@ def _location(council: Council, data: Any) -> tuple[Location, dict[str, str]]:
             return Location(), {"place_key": _("Choose one of the streets or places listed")}
         if place.kind in ("council", "ward"):
             return Location(area_id=place.area_id, place_name=place.name), {}
-        return Location(point=Point(place.lat, place.lng), place_name=place.name), {}
+        return Location(point=Point(place.lat, place.lng), place_name=place.label), {}
     area = data.get("area", "").strip()
     if area:
         if whole_number(area) is None:

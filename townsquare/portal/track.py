@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from townsquare.cases.selectors import citizen_case_by_reference, public_timelines
 from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
+from townsquare.councils.selectors import gazetteer_about, place_in_words
 from townsquare.portal import drafts, following, static_map
 from townsquare.portal.signin import email_clean
 
@@ -122,8 +123,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "expected_at": row["resolve_due_at"] if row["is_open"] else None,
-        "place": row["address"] or (f"{row['lat']:.5f}, {row['lng']:.5f}"
-                                    if row["lat"] is not None else ""),
+        **_where(row, is_application),
         "location_approximate": row["location_approximate"],
         "description": row["description"],
         "support_count": row["support_count"],
@@ -152,6 +152,27 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         "followed": request.GET.get("followed", "")[:10],
     }
     return render(request, "track/case.html", context)
+
+
+def _where(row: dict, is_application: bool) -> dict:
+    """Where a report is, in words: the nearest street or postcode from the council's gazetteer
+    (kept when it was made; worked out now for reports made before, or imported), then the
+    reporter's own description. Bare coordinates only when there is nothing else."""
+    words = row.get("place_in_words", "")
+    if (not words and not is_application and row["lat"] is not None
+            and not row["location_approximate"]):
+        words = place_in_words(council_id=row["council_id"], lat=row["lat"], lng=row["lng"])
+    address = row["address"]
+    # A street chosen from the search, with the reporter's words after it, holds both already.
+    merged = bool(words) and address.startswith(words)
+    place = address if merged else (words or address)
+    coordinates = (f"{row['lat']:.5f}, {row['lng']:.5f}"
+                   if row["lat"] is not None and not place else "")
+    return {"place": place or coordinates,
+            "place_detail": "" if merged or not words else address,
+            "place_in_words": words,
+            "place_attribution": gazetteer_about(council_id=row["council_id"]).attribution
+            if words else ""}
 
 
 def _note(event, workflow, is_application: bool) -> Note:

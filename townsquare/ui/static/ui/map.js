@@ -206,15 +206,16 @@
             var button = document.createElement("button");
             button.type = "button";
             button.className = "govuk-button govuk-button--secondary govuk-!-margin-bottom-1";
-            button.textContent = place.name + (place.kind === "council" ? "" : ", " + place.council.name);
+            var name = place.label || place.name;
+            button.textContent = name + (place.kind === "council" ? "" : ", " + place.council.name);
             button.addEventListener("click", function () {
               if (place.bounds) {
                 map.fitBounds([[place.bounds[0], place.bounds[1]], [place.bounds[2], place.bounds[3]]]);
-                say(root, text(root, "framed").replace("%(place)s", place.name));
+                say(root, text(root, "framed").replace("%(place)s", name));
               } else {
                 map.setView([place.lat, place.lng], 16);
                 setPin(L.latLng(place.lat, place.lng),
-                  text(root, "placed-at").replace("%(place)s", place.name));
+                  text(root, "placed-at").replace("%(place)s", name));
               }
               canvas().focus();
             });
@@ -222,6 +223,13 @@
             list.appendChild(item);
           });
           results.appendChild(list);
+          // Whose street and postcode data this is, as its licence asks.
+          (data.attributions || []).forEach(function (notice) {
+            var line = document.createElement("p");
+            line.className = "govuk-body-s ts-attribution";
+            line.textContent = notice;
+            results.appendChild(line);
+          });
         }).catch(function () { say(root, text(root, "no-places")); });
       });
     }
