@@ -135,3 +135,11 @@ def test_the_manager_rule_catches_what_it_should():
     assert _manager_uses("type(case)._default_manager.all()\n", app="api", path="x.py")
     assert _manager_uses("from django.apps import apps\napps.get_model('cases', 'Case')\n",
                          app="api", path="x.py")
+
+
+def test_every_adr_is_in_the_index_under_its_own_title():
+    adr = ROOT / "docs" / "adr"
+    index = (adr / "README.md").read_text()
+    for path in sorted(adr.glob("[0-9][0-9][0-9][0-9]-*.md")):
+        title = path.read_text().splitlines()[0].removeprefix("# ")
+        assert f"[{title}]({path.name})" in index, f"docs/adr/README.md should list {path.name}"
