@@ -7,16 +7,19 @@ requested format (never HTML), every request body is read to its end, and nothin
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
+import yaml
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
@@ -33,6 +36,7 @@ from townsquare.cases.selectors import (
     public_timelines,
     public_updates_between,
 )
+from townsquare.cases.services import reporter_phone_number
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.schema import FMS_STATUSES
 from townsquare.catalogue.selectors import service_get, services_for_council
@@ -60,6 +64,8 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("json", "xml")
 MAX_PHOTOS = 10
+MAX_PHONE_TEXT = 200
+MAX_UPDATE_ID = 100
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _REFERENCE = re.compile(r"[A-Za-z0-9-]{1,40}")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,100})\](\[\])?$")
@@ -202,7 +208,10 @@ def _media_root(request: HttpRequest) -> str:
 
 @endpoint("GET", root="discovery")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    # The trailing slash is what FixMyStreet needs; clients that add their own slash get
+    # `v2//services.xml`, which unknown_path serves as `v2/services.xml`.
     base = request.build_absolute_uri("/open311/v2/")
+    openapi = request.build_absolute_uri(reverse("open311:openapi", kwargs={"fmt": "json"}))
     endpoints = [
         {"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
          "changeset": "2026-11-22T00:00:00Z", "type": kind, "formats": ["text/xml",
@@ -215,8 +224,12 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
                    "examples and support.",
         "key_service": "API keys are issued by each council's administrators.",
         "endpoints": endpoints,
+        "openapi": openapi,
     }
-    return render(data, fmt, root="discovery")
+    response = render(data, fmt, root="discovery")
+    # RFC 8631: where a machine-readable description of this API is.
+    response["Link"] = f'<{openapi}>; rel="service-desc"'
+    return response
 
 
 def _services(query: Any) -> list[ServiceTemplate]:
@@ -379,12 +392,20 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         log.info("Open311 create ignored unknown attributes %s", sorted(unknown)[:20])
     name = " ".join(p for p in (params.value(form, "first_name"),
                                 params.value(form, "last_name")) if p)
+    phone = params.value(form, "phone")
+    if len(phone) > MAX_PHONE_TEXT:
+        raise params.BadParameter("phone", f"must be {MAX_PHONE_TEXT} characters or fewer")
+    phone_as_given = ""
+    if reporter_phone_number(phone) is None:
+        # The person is not there to correct it, and a report is worth more than a phone
+        # number: keep the report without one, and the text for staff (ADR 71).
+        phone, phone_as_given = "", phone
     new = NewRequest(
         service_code=service.code, lat=lat, lng=lng, area_id=area_id, address=address,
         description=description, values=values,
-        reporter={"name": name[:200], "email": params.value(form, "email"),
-                  "phone": params.value(form, "phone")},
+        reporter={"name": name[:200], "email": params.value(form, "email"), "phone": phone},
         media_urls=[u for u in form.getlist("media_url") if u.strip()],
+        phone_as_given=phone_as_given,
     )
     client_key = request.headers.get("Idempotency-Key", "").strip()[:200]
     if not client_key:
@@ -445,6 +466,9 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     client_update_id = params.value(form, "update_id")
     if not client_update_id:
         raise params.BadParameter("update_id", "is required")
+    if len(client_update_id) > MAX_UPDATE_ID:
+        # Cut short, two ids sharing their first 100 characters would be taken for one.
+        raise params.BadParameter("update_id", f"must be {MAX_UPDATE_ID} characters or fewer")
     status = params.value(form, "status").lower()
     if not status:
         raise params.BadParameter("status", "is required")
@@ -457,26 +481,64 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     if key.council_id != case.council_id:
         raise Forbidden(f"api_key is not valid for {case.council.name}")
     event_id = client_update_post(council=case.council, key=key, case=case,
-                                  client_update_id=client_update_id[:100],
+                                  client_update_id=client_update_id,
                                   message=form.get("description", ""),
                                   status=status)
     return render([{"update_id": str(event_id)}], fmt, root="service_request_updates")
 
 
-@endpoint("GET", "POST", root="errors")
+ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT")
+_SLASHES = re.compile(r"//+")
+
+
+@endpoint(*ANY_METHOD, root="errors")
 def unknown(request: HttpRequest, fmt: str) -> HttpResponse:
-    raise NotFound(f"No Open311 resource at {request.path[:100]}")
+    raise NotFound(f"No Open311 resource at {request.path[:100]!r}")
 
 
+@csrf_exempt  # a client's POST to a wrong path is a 404 like its GET, not a CSRF page
 def unknown_path(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    fmt = "xml" if request.path.endswith(".xml") else "json"
-    return unknown(request, fmt=fmt)
+    """Any path under /open311/ that no route takes: `//` read as `/` (clients that append a
+    slash to discovery's `url`, which ends with one, ask for `v2//services.xml`), else the
+    Open311 404 in the format the path asks for, whatever the method."""
+    single = _SLASHES.sub("/", request.path_info)
+    if single != request.path_info:
+        try:
+            match = resolve(single)
+        except Resolver404:
+            match = None
+        if match is not None and match.namespace == "open311" and match.url_name != "unknown":
+            return match.func(request, *match.args, **match.kwargs)
+    fmt = "xml" if request.path_info.rstrip().endswith(".xml") else "json"
+    response = unknown(request, fmt=fmt)
+    del response["Allow"]  # no method is served at a path that does not exist
+    return response
+
+
+def _not_allowed(request: HttpRequest, allowed: str) -> HttpResponse | None:
+    """The Open311 405 for the pages that are not operations (documentation, photos)."""
+    if request.method in ("GET", "HEAD"):
+        return None
+    _drain(request)
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        del response["Content-Type"]
+    else:
+        response = error_response(405, f"{request.method[:20]} is not allowed here")
+    response["Allow"] = allowed
+    for header, value in CORS.items():
+        response[header] = value
+    return response
 
 
 # --- media and documentation ------------------------------------------------------------------
 
 
+@csrf_exempt
 def media(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    refused = _not_allowed(request, "GET, HEAD, OPTIONS")
+    if refused is not None:
+        return refused
     try:
         attachment = public_attachment(attachment_id=attachment_id)
         handle = attachment.file.open("rb")
@@ -487,7 +549,11 @@ def media(request: HttpRequest, attachment_id: int) -> HttpResponse:
     return response
 
 
+@csrf_exempt
 def docs(request: HttpRequest) -> HttpResponse:
+    refused = _not_allowed(request, "GET, HEAD, OPTIONS")
+    if refused is not None:
+        return refused
     base = request.build_absolute_uri("/open311/v2/")
     example_council = next(iter(council_list()), None)
     return render_page(request, "open311/docs.html", {
@@ -495,3 +561,31 @@ def docs(request: HttpRequest) -> HttpResponse:
         "council": example_council,
         "services": [serializers.service(s) for s in _services({})][:5],
     })
+
+
+# The OpenAPI document of this surface, as committed and pinned by tests/test_open311_openapi.py.
+OPENAPI_DOCUMENT = settings.BASE_DIR / "docs" / "api" / "open311.openapi.yaml"
+OPENAPI_CONTENT_TYPES = {"json": "application/json; charset=utf-8",
+                         "yaml": "application/yaml; charset=utf-8"}
+
+
+@functools.cache
+def _openapi_body(fmt: str) -> bytes:
+    text = OPENAPI_DOCUMENT.read_text(encoding="utf-8")
+    if fmt == "yaml":
+        return text.encode("utf-8")
+    return json.dumps(yaml.safe_load(text), ensure_ascii=False, indent=1).encode("utf-8")
+
+
+@csrf_exempt
+def openapi(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The OpenAPI document at a stable address (`/open311/openapi.json`, also `.yaml`), for
+    schemathesis, client generators and validators; discovery links to it."""
+    refused = _not_allowed(request, "GET, HEAD, OPTIONS")
+    if refused is not None:
+        return refused
+    response = HttpResponse(_openapi_body(fmt), content_type=OPENAPI_CONTENT_TYPES[fmt])
+    response["Cache-Control"] = "public, max-age=3600"
+    for header, value in CORS.items():
+        response[header] = value
+    return response
