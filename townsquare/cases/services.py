@@ -95,7 +95,7 @@ def _clean_reporter(reporter: Reporter) -> Reporter:
 def _clean_media_urls(urls: list[str]) -> list[str]:
     cleaned = []
     for url in urls:
-        url = (url or "").strip()
+        url = clean_text(url or "").strip()
         if not url:
             continue
         if len(url) > 1000 or not re.match(r"^https?://[^\s]+$", url):

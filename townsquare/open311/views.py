@@ -66,10 +66,17 @@ FORMATS = ("json", "xml")
 MAX_PHOTOS = 10
 MAX_PHONE_TEXT = 200
 MAX_UPDATE_ID = 100
+MAX_IDEMPOTENCY_KEY = 200
+_IDEMPOTENCY_KEY = re.compile(rf"[\x21-\x7e]{{0,{MAX_IDEMPOTENCY_KEY}}}")
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _REFERENCE = re.compile(r"[A-Za-z0-9-]{1,40}")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,100})\](\[\])?$")
 _FMS_REPORT_URL = re.compile(r"https?://\S+/report/\d+")
+# An absolute http(s) URI by RFC 3986 with a plain host name, so that every client can use the
+# media_url we hand back (the OpenAPI document says the same).
+_PCHAR = r"[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2}"
+_MEDIA_URL = re.compile(rf"https?://[A-Za-z0-9.-]+(:[0-9]*)?(/({_PCHAR}|/)*)?"
+                        rf"(\?({_PCHAR}|[/?])*)?(#({_PCHAR}|[/?])*)?")
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
@@ -286,7 +293,8 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     now = clock.now()
     references = params.comma_list(query, "service_request_id")
     offset, limit, paged = params.page(query)
-    status = params.comma_list(query, "status")
+    raw_status = params.exact(query, "status")
+    status = raw_status.split(",") if raw_status else []
     unknown = [s for s in status if s not in ("open", "closed")]
     if unknown:
         raise params.BadParameter("status", f"{unknown[0][:20]!r} is not open or closed")
@@ -301,7 +309,9 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     # "What changed since X" must find old requests changed recently, so a search by update
     # time alone is not also held to the default 90 days of creation.
     by_update_only = (updated_after or updated_before) and not (
-        params.value(query, "start_date") or params.value(query, "end_date"))
+        params.exact(query, "start_date") or params.exact(query, "end_date"))
+    for name in ("start_date", "end_date"):  # checked even when ids or update times win
+        params.optional_datetime(query, name)
     start, end = (None, None) if references or by_update_only else params.date_window(query, now)
     search = PublicSearch(
         council_ids=_council_ids(query), references=references,
@@ -311,7 +321,7 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
         center=Point(lat, lng) if lat is not None else None,
         radius_m=radius or (500.0 if lat is not None else None), bbox=params.bbox(query),
     )
-    extensions = params.value(query, "extensions").lower() == "true"
+    extensions = params.boolean(query, "extensions")
     # One more than asked tells whether there is a next page without counting.
     listing = public_cases_search(search=search, offset=offset, limit=limit + 1,
                                   with_values=extensions)
@@ -386,6 +396,11 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise params.BadParameter("media", f"at most {MAX_PHOTOS} photos")
     if any(p.size > MAX_UPLOAD_BYTES for p in photos):
         raise params.BadParameter("media", "each photo must be 20 MB or smaller")
+    media_urls = [u.strip() for u in form.getlist("media_url") if u.strip()]
+    bad = next((u for u in media_urls if not _MEDIA_URL.fullmatch(u)), None)
+    if bad is not None:
+        raise params.BadParameter("media_url", f"{bad[:60]!r} is not an http or https URI "
+                                               "(RFC 3986: percent-encode other characters)")
     values = _attributes(form)
     unknown = set(values) - {f["code"] for f in service.current_version.document["fields"]}
     if unknown:
@@ -404,10 +419,13 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         service_code=service.code, lat=lat, lng=lng, area_id=area_id, address=address,
         description=description, values=values,
         reporter={"name": name[:200], "email": params.value(form, "email"), "phone": phone},
-        media_urls=[u for u in form.getlist("media_url") if u.strip()],
+        media_urls=media_urls,
         phone_as_given=phone_as_given,
     )
-    client_key = request.headers.get("Idempotency-Key", "").strip()[:200]
+    client_key = request.headers.get("Idempotency-Key", "")
+    if not _IDEMPOTENCY_KEY.fullmatch(client_key):
+        raise params.BadParameter("Idempotency-Key", f"must be at most {MAX_IDEMPOTENCY_KEY} "
+                                                     "visible ASCII characters, no spaces")
     if not client_key:
         report_url = _FMS_REPORT_URL.search(description)
         client_key = f"fms:{report_url.group()}" if report_url else ""
@@ -426,7 +444,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
 def request_one(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
     if not _REFERENCE.fullmatch(request_id):
         raise NotFound(f"No request {request_id[:40]!r}")
-    extensions = params.value(request.GET, "extensions").lower() == "true"
+    extensions = params.boolean(request.GET, "extensions")
     listing = public_case_by_reference(reference=request_id,
                                        council_ids=_council_ids(request.GET),
                                        with_values=extensions)
@@ -469,12 +487,17 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     if len(client_update_id) > MAX_UPDATE_ID:
         # Cut short, two ids sharing their first 100 characters would be taken for one.
         raise params.BadParameter("update_id", f"must be {MAX_UPDATE_ID} characters or fewer")
-    status = params.value(form, "status").lower()
-    if not status:
+    given = params.value(form, "status")
+    if not given:
         raise params.BadParameter("status", "is required")
-    if status not in FMS_STATUSES:  # mySociety's extended set, as templates map states
-        raise params.BadParameter("status", f"{status[:30]!r} is not a known status")
+    # mySociety's extended set, as templates map states: FixMyStreet sends it in capitals.
+    status = given.lower()
+    if status not in FMS_STATUSES or given not in (status, status.upper()):
+        raise params.BadParameter("status", f"{given[:30]!r} is not a known status")
     params.optional_datetime(form, "updated_datetime")
+    description = form.get("description", "")
+    if len(description) > 4000:  # as sent, like a create's; the case keeps it cleaned
+        raise params.BadParameter("description", "must be 4000 characters or fewer")
     council = _jurisdiction(form)
     case = public_case_get_for_update(
         reference=reference[:40], council_ids=frozenset([council.id]) if council else None)
@@ -482,7 +505,7 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Forbidden(f"api_key is not valid for {case.council.name}")
     event_id = client_update_post(council=case.council, key=key, case=case,
                                   client_update_id=client_update_id,
-                                  message=form.get("description", ""),
+                                  message=description,
                                   status=status)
     return render([{"update_id": str(event_id)}], fmt, root="service_request_updates")
 
