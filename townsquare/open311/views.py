@@ -607,7 +607,11 @@ def openapi(request: HttpRequest, fmt: str) -> HttpResponse:
     refused = _not_allowed(request, "GET, HEAD, OPTIONS")
     if refused is not None:
         return refused
-    response = HttpResponse(_openapi_body(fmt), content_type=OPENAPI_CONTENT_TYPES[fmt])
+    try:
+        body = _openapi_body(fmt)
+    except OSError:  # an installation without the repository's docs/
+        return error_response(404, "The OpenAPI document is not installed here")
+    response = HttpResponse(body, content_type=OPENAPI_CONTENT_TYPES[fmt])
     response["Cache-Control"] = "public, max-age=3600"
     for header, value in CORS.items():
         response[header] = value
