@@ -418,3 +418,20 @@ def test_a_batch_request_keeps_the_phone_text_too(client, council, api_key):
     case = pending_request_process(token=token)
     assert case is not None and case.reporter_phone == ""
     assert notes_of(case)[0].endswith("ask at reception")
+
+
+# ---- ids that no stored text can match -----------------------------------------------------------
+
+
+def test_a_nul_in_an_id_or_code_matches_nothing_on_every_database(client, council, api_key):
+    # PostgreSQL refuses a NUL even in a query: it must still be a 404 (or an empty list).
+    assert_error(client.get(url("services", "json"), {"jurisdiction_id": "testshire.gov.uk\x00"}),
+                 "json", 404)
+    assert_error(create(client, api_key, service_code="pot\x00hole"), "json", 404)
+    search = client.get(url("requests", "json"), {"service_request_id": "TST\x00", "service_code":
+                                                  "pothole\x00"})
+    assert ok(search, "json") == []
+    case = seed_case(council)
+    assert_error(post_update(client, api_key, case, service_request_id=f"{case.reference}\x00"),
+                 "json", 404)
+    first_update_id(post_update(client, api_key, case, update_id="fms\x00id"))

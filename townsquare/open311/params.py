@@ -45,6 +45,12 @@ def value(params: Mapping[str, str], name: str) -> str:
     return raw.strip(WHITESPACE) if isinstance(raw, str) else ""
 
 
+def identifier(params: Mapping[str, str], name: str) -> str:
+    """`value` for an id, code or key that is looked up: a NUL, which no stored text holds and
+    PostgreSQL refuses even in a query, reads as U+FFFD, so the id matches nothing."""
+    return value(params, name).replace("\x00", "\ufffd")
+
+
 def exact(params: Mapping[str, str], name: str) -> str:
     """The parameter's value as sent (for numbers, booleans, dates and lists of words)."""
     raw = params.get(name)
@@ -103,7 +109,8 @@ def comma_list(params: Mapping[str, str], name: str, *, limit: int = 1000) -> tu
     parts = value(params, name).split(",")
     if len(parts) > limit:
         raise BadParameter(name, f"at most {limit} values")
-    return tuple(dict.fromkeys(v.strip(WHITESPACE) for v in parts if v.strip(WHITESPACE)))
+    items = (v.strip(WHITESPACE).replace("\x00", "\ufffd") for v in parts)
+    return tuple(dict.fromkeys(item for item in items if item))
 
 
 def boolean(params: Mapping[str, str], name: str) -> bool:

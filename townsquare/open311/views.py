@@ -176,7 +176,7 @@ def _describe(exc: InvalidInput) -> str:
 
 
 def _jurisdiction(query: Any) -> Council | None:
-    jurisdiction = params.value(query, "jurisdiction_id")
+    jurisdiction = params.identifier(query, "jurisdiction_id")
     return council_get_by_jurisdiction(jurisdiction_id=jurisdiction) if jurisdiction else None
 
 
@@ -383,7 +383,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             raise params.BadParameter(
                 "lat", f"the point is in {located.name}, outside {council.name} (the council "
                        "this api_key and jurisdiction are for)")
-    code = params.value(form, "service_code")
+    code = params.identifier(form, "service_code")
     if not code:
         raise params.BadParameter("service_code", "is required")
     service = service_get(council=council, code=code)
@@ -478,10 +478,10 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
 def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     form, _files = _form(request)
     key = _api_key(form)
-    reference = params.value(form, "service_request_id")
+    reference = params.identifier(form, "service_request_id")
     if not reference:
         raise params.BadParameter("service_request_id", "is required")
-    client_update_id = params.value(form, "update_id")
+    client_update_id = params.identifier(form, "update_id")
     if not client_update_id:
         raise params.BadParameter("update_id", "is required")
     if len(client_update_id) > MAX_UPDATE_ID:
