@@ -11,19 +11,23 @@ schemathesis runs against it". Three layers:
    are the documented ones;
 3. schemathesis generates requests from the document (examples, coverage and fuzzing phases,
    valid and invalid data) against pytest-django's `live_server`, seeded with a council, cases
-   in several states, a batch token and an API key, and checks every answer: no 5xx, a
-   documented status, the documented content type with `charset=utf-8`, a body matching the
-   JSON schema, a well-formed XML body with the right root, and the CORS header.
+   in several states, a batch token and an API key, and runs every one of its checks on every
+   answer (ADR 72), among them: no 5xx, a documented status, the documented content type, a
+   body matching the JSON schema, data the document allows accepted and data it does not
+   refused; and ours: the exact content type with `charset=utf-8`, a well-formed XML body with
+   the right root, and the error list's codes. tests/open311_fuzzing.py holds the hooks that
+   bring in real ids and keys and keep valid cases within the rules between parameters.
 
-The run is bounded (few examples per operation, no shrinking, a fixed seed) to stay well under
-a minute on two cores; raise `MAX_EXAMPLES` locally to fuzz harder.
+The run is bounded (few examples per operation, no shrinking, a fixed seed, derandomized) to
+stay around a minute on two cores; raise `MAX_EXAMPLES` locally to fuzz harder, or run the
+command line against a live server (docs/api/open311.md, "Fuzzing").
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import http.client
 import io
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -35,17 +39,11 @@ import schemathesis
 import yaml
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
 from PIL import Image
-from schemathesis.checks import CheckContext
+from schemathesis.checks import CHECKS, CheckContext, load_all_checks
 from schemathesis.core.result import Ok
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
+from tests import open311_fuzzing
 from tests.factories import make_staff
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.services import api_key_create
@@ -63,14 +61,15 @@ from townsquare.open311 import views as open311_views
 from townsquare.open311.services import NewRequest, request_create
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "api" / "open311.openapi.yaml"
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = int(os.environ.get("OPEN311_FUZZ_EXAMPLES", "25"))
 SEED = 311
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Served routes that are not operations of the Open311 API, so not in the document: the HTML
-# page for people, the photo files `media_url` points at (binary, not Open311 JSON/XML), and
-# the catch-all that answers any other path under /open311/ with an Open311 404.
-UNDOCUMENTED_ROUTES = {"docs", "media", "unknown"}
+# page for people, the photo files `media_url` points at (binary, not Open311 JSON/XML), this
+# document itself, and the catch-all that answers any other path under /open311/ with an
+# Open311 404.
+UNDOCUMENTED_ROUTES = {"docs", "media", "openapi", "unknown"}
 # urls.py names its path captures for Django; the document uses the Open311 names.
 PATH_PARAMETER_NAMES = {"code": "service_code", "request_id": "service_request_id",
                         "token": "token"}
@@ -248,16 +247,36 @@ def no_server_error(ctx: CheckContext, response: schemathesis.Response,
     assert response.status_code < 500, (response.status_code, response.content[:300])
 
 
-CHECKS = [no_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, response_headers_conformance]
-EXTRA_CHECKS = [exact_content_type, xml_body, json_error_code_is_the_status]
+def _every_builtin_check() -> list:
+    load_all_checks()
+    # Functions are the checks of single answers; classes span whole command-line runs.
+    return [check for check in CHECKS.get_all() if not isinstance(check, type)]
+
+
+BUILTIN_CHECKS = _every_builtin_check()
+EXTRA_CHECKS = [no_server_error, exact_content_type, xml_body, json_error_code_is_the_status]
+
+
+def test_every_schemathesis_check_runs():
+    names = {check.__name__ for check in BUILTIN_CHECKS}
+    assert names >= {"not_a_server_error", "status_code_conformance",
+                     "content_type_conformance", "response_headers_conformance",
+                     "response_schema_conformance", "negative_data_rejection",
+                     "positive_data_acceptance", "missing_required_header",
+                     "unsupported_method", "allow_header_conformance", "use_after_free",
+                     "ensure_resource_availability", "ignored_auth"}, names
 
 
 def schemathesis_config() -> schemathesis.Config:
     return schemathesis.Config.from_dict({
         "seed": SEED,
         "request-timeout": 20,
-        "generation": {"max-examples": MAX_EXAMPLES, "no-shrink": True, "database": "none"},
+        # As the repository's schemathesis.toml: the HTTP server's own 414 and 431 refuse too.
+        "checks": {"negative_data_rejection": {"expected-statuses": [
+            "400", "401", "403", "404", "405", "406", "409", "414", "415", "422", "428", "429",
+            "431", "5xx"]}},
+        "generation": {"max-examples": MAX_EXAMPLES, "no-shrink": True, "database": "none",
+                       "deterministic": True},
         "phases": {
             "examples": {"enabled": True},
             "coverage": {"enabled": True},
@@ -310,6 +329,8 @@ def _seed(council) -> dict[str, list[str]]:
         "token": [batch.token],
         "api_key": [raw],
         "jurisdiction_id": [council.jurisdiction_id],
+        "create": {"api_key": raw, "service_code": "pothole", "lat": 51.5, "long": -1.5,
+                   "attribute[depth]": "shallow"},
     }
 
 
@@ -317,53 +338,10 @@ def _seed(council) -> dict[str, list[str]]:
 # `schemathesis.pytest.from_fixture` would fit a live server better but fails under pytest 9.2
 # (schemathesis 4.32.5 sets `Function._nodeid`, which pytest 9.2 no longer has). So the base
 # URL is given per call, and the real ids, token and key of the current test's data reach the
-# generation hooks below through REAL, filled per test by `seeded`.
-REAL: dict[str, list[str]] = {}
+# hooks (tests/open311_fuzzing.py) through its REAL, filled per test by `seeded`.
+REAL = open311_fuzzing.REAL
 SCHEMA = schemathesis.openapi.from_path(DOCUMENT, config=schemathesis_config())
-
-
-def _real_or(values: Any, real: dict[str, Any]) -> st.SearchStrategy:
-    """`values` with the real ones merged in, or as generated. The merged variant comes first:
-    Hypothesis starts from the simplest choice, so most cases reach past the 403s and 404s."""
-    if not real or not isinstance(values, dict):
-        return st.just(values)
-    return st.booleans().map(lambda generated: values if generated else {**values, **real})
-
-
-def _sample(names: list[str]) -> st.SearchStrategy:
-    return st.fixed_dictionaries({name: st.sampled_from(REAL[name])
-                                  for name in names if REAL.get(name)})
-
-
-# Random ids and keys only ever meet 404 and 403: often use real ones instead, so the 200
-# answers (the big schemas) are generated and checked too.
-
-
-@SCHEMA.hook
-def flatmap_path_parameters(context, path_parameters):
-    return _sample(list(path_parameters or {})).flatmap(
-        lambda real: _real_or(path_parameters, real))
-
-
-@SCHEMA.hook
-def flatmap_query(context, query):
-    if not query or "jurisdiction_id" not in query:
-        return st.just(query)
-    return _sample(["jurisdiction_id"]).flatmap(lambda real: _real_or(query, real))
-
-
-@SCHEMA.hook
-def flatmap_body(context, body):
-    if not REAL:
-        return st.just(body)
-    if "/requests." in context.operation.path:
-        real = {"api_key": REAL["api_key"][0], "service_code": "pothole", "lat": "51.5",
-                "long": "-1.5", "attribute[depth]": "shallow"}
-        return _real_or(body, real)
-    real = {"api_key": REAL["api_key"][0],
-            "updated_datetime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    return _sample(["service_request_id"]).flatmap(
-        lambda sampled: _real_or(body, {**real, **sampled}))
+open311_fuzzing.install(SCHEMA.hook)
 
 
 @pytest.fixture
@@ -378,5 +356,5 @@ def seeded(council):
 @SCHEMA.parametrize()
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_live_server_conforms_to_the_document(case, live_server, seeded):
-    case.call_and_validate(base_url=live_server.url, checks=CHECKS,
+    case.call_and_validate(base_url=live_server.url, checks=BUILTIN_CHECKS,
                            additional_checks=EXTRA_CHECKS)

@@ -49,6 +49,7 @@ from townsquare.core.errors import (
     Problem,
 )
 from townsquare.core.eventlog import append_event
+from townsquare.core.text import clean_text, clean_texts
 from townsquare.councils.models import Council, Team
 from townsquare.councils.selectors import (
     area_id_for_point,
@@ -60,8 +61,6 @@ from townsquare.councils.selectors import (
     team_get,
 )
 from townsquare.geo.points import Point, h3_cells
-
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -76,12 +75,19 @@ class Reporter:
 
 
 def _clean_text(value: str, *, field: str, limit: int) -> str:
-    value = _CONTROL_CHARS.sub("", value or "").strip()
+    value = clean_text(value or "").strip()
     if len(value) > limit:
         raise InvalidInput({field: [Problem(
             "must be %(limit)s characters or fewer (it is %(length)s)", code="max_length",
             params={"limit": limit, "length": len(value)})]}, code="too_long")
     return value
+
+
+def reporter_phone_number(raw: str) -> str | None:
+    """`raw` as the reporter's phone number a case keeps: without spaces, brackets and dashes,
+    6 to 15 digits after an optional "+". "" when nothing is given; None when it is not one."""
+    phone = re.sub(r"[\s()-]", "", raw or "")
+    return phone if not phone or re.fullmatch(r"\+?\d{6,15}", phone) else None
 
 
 def reporter_clean(reporter: Reporter) -> Reporter:
@@ -96,24 +102,24 @@ def reporter_clean(reporter: Reporter) -> Reporter:
         except ValidationError:
             errors["email"] = [Problem("%(value)r is not an email address",
                                        code="invalid_email", params={"value": email[:60]})]
-    phone = re.sub(r"[\s()-]", "", reporter.phone or "")
-    if phone and not re.fullmatch(r"\+?\d{6,15}", phone):
+    phone = reporter_phone_number(reporter.phone)
+    if phone is None:
         errors["phone"] = [Problem("must be a phone number of 6 to 15 digits",
                                    code="invalid_phone")]
-    name = _CONTROL_CHARS.sub("", reporter.name or "").strip()
+    name = clean_text(reporter.name or "").strip()
     if len(name) > MAX_NAME:
         errors["name"] = [Problem("must be %(limit)s characters or fewer", code="max_length",
                                   params={"limit": MAX_NAME, "length": len(name)})]
     if errors:
         raise InvalidInput(errors, code="bad_reporter")
-    return Reporter(name=name, email=email, phone=phone, name_public=reporter.name_public,
+    return Reporter(name=name, email=email, phone=phone or "", name_public=reporter.name_public,
                     user_id=reporter.user_id)
 
 
 def _clean_media_urls(urls: list[str]) -> list[str]:
     cleaned = []
     for url in urls:
-        url = (url or "").strip()
+        url = clean_text(url or "").strip()
         if not url:
             continue
         if len(url) > 1000 or not re.match(r"^https?://[^\s]+$", url):
@@ -259,7 +265,7 @@ def _prepare(
                                   "in the council", code="no_location")]},
             code="no_location",
         )
-    cleaned = clean_field_values(document["fields"], values or {})
+    cleaned = clean_field_values(document["fields"], clean_texts(values or {}))
     description = _clean_text(description, field="description", limit=MAX_DESCRIPTION)
     title = _clean_text(title, field="title", limit=MAX_TITLE)
     address = _clean_text(address, field="address", limit=MAX_ADDRESS)
@@ -553,6 +559,15 @@ def case_add_internal_note(*, case: Case, actor: Principal, note: str) -> Case:
     return case
 
 
+def case_check_citizen_update(*, case: Case, message: str) -> str:
+    """Run every check case_add_citizen_update makes, writing nothing (for a client's replay,
+    which must be refused exactly when the first post would be); returns the message as kept."""
+    message = _clean_text(message, field="description", limit=MAX_MESSAGE)
+    if not case.is_public:
+        raise PermissionDenied("Updates from the public are only taken on public cases")
+    return message
+
+
 def case_add_citizen_update(*, case: Case, actor: Principal, message: str,
                             requested_status: str = "") -> tuple[Case, int]:
     """A comment from the public on a public case, optionally asking for a status.
@@ -562,7 +577,7 @@ def case_add_citizen_update(*, case: Case, actor: Principal, message: str,
     the request is recorded with the comment for staff to act on. Returns the case and the
     event id (what Open311 clients receive as the update id).
     """
-    message = _clean_text(message, field="description", limit=MAX_MESSAGE)
+    message = case_check_citizen_update(case=case, message=message)
     requested_status = (requested_status or "").strip().lower()
     with transaction.atomic():
         case = _locked(case, None)
@@ -878,7 +893,7 @@ def case_attach_file(*, case: Case, actor: Principal, data: bytes, name: str,
     """
     _require(policies.can_handle_case(actor, case.council_id),
              "You cannot add files to cases of this council")
-    name = _CONTROL_CHARS.sub("", (name or "file").replace("/", "_"))[:80] or "file"
+    name = clean_text((name or "file").replace("/", "_"))[:80] or "file"
     if data[:5] == b"%PDF-":
         if len(data) > MAX_DOCUMENT_BYTES:
             raise InvalidInput({"file": [Problem(

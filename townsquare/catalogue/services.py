@@ -12,6 +12,7 @@ from townsquare.core import clock
 from townsquare.core.actors import Actor
 from townsquare.core.errors import InvalidInput
 from townsquare.core.eventlog import append_event
+from townsquare.core.text import clean_texts
 from townsquare.councils.models import Council
 
 
@@ -21,6 +22,7 @@ def template_publish(*, council: Council, document: dict[str, Any], actor: Actor
 
     Cases already created keep the version they pinned.
     """
+    document = clean_texts(document)  # its texts reach every Open311 service list (ADR 70)
     problems = template_problems(document)
     if problems:
         raise InvalidInput({p.path or "__all__": [p.reason] for p in problems},

@@ -11,6 +11,8 @@ from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
 
+from townsquare.core.text import clean_text
+
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
 # The element each list's items get in XML, by the list's own element name.
@@ -28,15 +30,13 @@ XML_ITEM_NAMES = {
     "media_urls": "media_url",
 }
 
-# XML 1.0 cannot carry most control characters, even escaped.
-_XML_FORBIDDEN = {c: None for c in range(32) if c not in (9, 10, 13)}
-
-
 def _xml_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    # A raw \r would reach the reader as \n (XML normalises line ends); a reference survives.
-    return escape(str(value).translate(_XML_FORBIDDEN), {"\r": "&#13;"})
+    # XML 1.0 cannot carry some characters even escaped (U+FFFF, most controls): stored text
+    # is cleaned on input, and again here for rows older than that rule (ADR 70). A raw \r
+    # would reach the reader as \n (XML normalises line ends); a reference survives.
+    return escape(clean_text(str(value)), {"\r": "&#13;"})
 
 
 def _xml_element(name: str, value: Any, out: list[str]) -> None:

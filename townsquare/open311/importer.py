@@ -46,6 +46,7 @@ from townsquare.catalogue.schema import (
     template_problems,
 )
 from townsquare.core.numbers import whole_number
+from townsquare.core.text import clean_text
 
 SERVICE_TYPES = ("realtime", "batch", "blackbox")
 DEFAULT_GROUP = "General"
@@ -753,19 +754,20 @@ def _errors_text(errors: Iterable[_Record]) -> str:
 # --- Text ---------------------------------------------------------------------------------
 
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WHITESPACE = re.compile(r"\s+")
 
 
 def _clean(value: str, *, one_line: bool) -> str:
-    """Decode HTML entities, normalise line ends, drop control characters, trim.
+    """Decode HTML entities, normalise line ends, drop what XML cannot carry (control
+    characters, noncharacters, lone surrogates: `clean_text`), trim.
 
     Only entities ending in ";" are decoded: "AT&T" or "this &not that" stay as written.
     Letters are never changed, so German, French or any other text keeps every character.
     """
     value = _ENTITY.sub(lambda m: html.unescape(m.group(0)), value)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _CONTROL.sub("", value)  # PostgreSQL cannot store NUL; the rest is noise
+    # After decoding: `&#xFFFF;` and `&#1;` decode to characters no XML reader takes.
+    value = clean_text(value)
     if one_line:
         value = _WHITESPACE.sub(" ", value)
     return value.strip()

@@ -46,7 +46,8 @@ class ClientUpdate(models.Model):
     """An update a client posted (FixMyStreet's update_id) and the event it became."""
 
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="+")
-    client_update_id = models.CharField(max_length=100)
+    # "<api key id>:<the client's id>": up to 19 digits, a colon and 100 characters.
+    client_update_id = models.CharField(max_length=120)
     event_id = models.BigIntegerField()
     created_at = models.DateTimeField()
 

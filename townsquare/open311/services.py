@@ -20,7 +20,9 @@ from townsquare.cases.selectors import case_has_event
 from townsquare.cases.services import (
     Reporter,
     case_add_citizen_update,
+    case_add_internal_note,
     case_check,
+    case_check_citizen_update,
     case_create,
 )
 from townsquare.core import clock
@@ -44,6 +46,8 @@ class NewRequest:
     values: dict[str, Any]
     reporter: dict[str, Any]
     media_urls: list[str] = field(default_factory=list)
+    # A `phone` that is not a phone number, kept for staff instead of refusing the report.
+    phone_as_given: str = ""
 
     def _arguments(self, council: Council, key: ApiKey, photos: list[bytes] | None
                    ) -> dict[str, Any]:
@@ -62,7 +66,15 @@ class NewRequest:
 
     def create(self, *, council: Council, key: ApiKey, photos: list[bytes] | None = None
                ) -> Case:
-        return case_create(**self._arguments(council, key, photos))
+        """Create the case; call inside a transaction, so the case never exists without the
+        note of the phone as given."""
+        case = case_create(**self._arguments(council, key, photos))
+        if self.phone_as_given:
+            case_add_internal_note(
+                case=case, actor=Principal.system(client_principal(key).label),
+                note="The client sent this as the reporter's phone, but it is not a phone "
+                     f"number, so it is not used to contact them: {self.phone_as_given}")
+        return case
 
 
 @dataclass(frozen=True)
@@ -186,7 +198,11 @@ def pending_request_get(*, token: str, council_ids: frozenset[int] | None) -> Pe
 
 def client_update_post(*, council: Council, key: ApiKey, case: Case, client_update_id: str,
                        message: str, status: str) -> int:
-    """Record a client's update on a case once; returns our update id (an event id)."""
+    """Record a client's update on a case once; returns our update id (an event id).
+
+    A replay is checked exactly as the first post was, so an update refused as new is refused
+    as a replay too, and only then answered with the first post's id."""
+    case_check_citizen_update(case=case, message=message)
     # Scoped to the client system: two clients of one council may use the same ids.
     client_update_id = f"{key.id}:{client_update_id}"
     existing = ClientUpdate.objects.filter(council=council,

@@ -7,16 +7,19 @@ requested format (never HTML), every request body is read to its end, and nothin
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
+import yaml
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
@@ -33,6 +36,7 @@ from townsquare.cases.selectors import (
     public_timelines,
     public_updates_between,
 )
+from townsquare.cases.services import reporter_phone_number
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.schema import FMS_STATUSES
 from townsquare.catalogue.selectors import service_get, services_for_council
@@ -59,10 +63,19 @@ from townsquare.open311.services import (
 log = logging.getLogger(__name__)
 
 FORMATS = ("json", "xml")
+MAX_PHONE_TEXT = 200
+MAX_UPDATE_ID = 100
+MAX_IDEMPOTENCY_KEY = 200
+_IDEMPOTENCY_KEY = re.compile(rf"[\x21-\x7e]{{0,{MAX_IDEMPOTENCY_KEY}}}")
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 _REFERENCE = re.compile(r"[A-Za-z0-9-]{1,40}")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]{1,100})\](\[\])?$")
 _FMS_REPORT_URL = re.compile(r"https?://\S+/report/\d+")
+# An absolute http(s) URI by RFC 3986 with a plain host name, so that every client can use the
+# media_url we hand back (the OpenAPI document says the same).
+_PCHAR = r"[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2}"
+_MEDIA_URL = re.compile(rf"https?://[A-Za-z0-9.-]+(:[0-9]*)?(/({_PCHAR}|/)*)?"
+                        rf"(\?({_PCHAR}|[/?])*)?(#({_PCHAR}|[/?])*)?")
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
@@ -162,7 +175,7 @@ def _describe(exc: InvalidInput) -> str:
 
 
 def _jurisdiction(query: Any) -> Council | None:
-    jurisdiction = params.value(query, "jurisdiction_id")
+    jurisdiction = params.identifier(query, "jurisdiction_id")
     return council_get_by_jurisdiction(jurisdiction_id=jurisdiction) if jurisdiction else None
 
 
@@ -201,7 +214,10 @@ def _media_root(request: HttpRequest) -> str:
 
 @endpoint("GET", root="discovery")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    # The trailing slash is what FixMyStreet needs; clients that add their own slash get
+    # `v2//services.xml`, which unknown_path serves as `v2/services.xml`.
     base = request.build_absolute_uri("/open311/v2/")
+    openapi = request.build_absolute_uri(reverse("open311:openapi", kwargs={"fmt": "json"}))
     endpoints = [
         {"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
          "changeset": "2026-11-22T00:00:00Z", "type": kind, "formats": ["text/xml",
@@ -214,8 +230,12 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
                    "examples and support.",
         "key_service": "API keys are issued by each council's administrators.",
         "endpoints": endpoints,
+        "openapi": openapi,
     }
-    return render(data, fmt, root="discovery")
+    response = render(data, fmt, root="discovery")
+    # RFC 8631: where a machine-readable description of this API is.
+    response["Link"] = f'<{openapi}>; rel="service-desc"'
+    return response
 
 
 def _services(query: Any) -> list[ServiceTemplate]:
@@ -272,7 +292,8 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     now = clock.now()
     references = params.comma_list(query, "service_request_id")
     offset, limit, paged = params.page(query)
-    status = params.comma_list(query, "status")
+    raw_status = params.exact(query, "status")
+    status = raw_status.split(",") if raw_status else []
     unknown = [s for s in status if s not in ("open", "closed")]
     if unknown:
         raise params.BadParameter("status", f"{unknown[0][:20]!r} is not open or closed")
@@ -287,7 +308,9 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     # "What changed since X" must find old requests changed recently, so a search by update
     # time alone is not also held to the default 90 days of creation.
     by_update_only = (updated_after or updated_before) and not (
-        params.value(query, "start_date") or params.value(query, "end_date"))
+        params.exact(query, "start_date") or params.exact(query, "end_date"))
+    for name in ("start_date", "end_date"):  # checked even when ids or update times win
+        params.optional_datetime(query, name)
     start, end = (None, None) if references or by_update_only else params.date_window(query, now)
     search = PublicSearch(
         council_ids=_council_ids(query), references=references,
@@ -297,7 +320,7 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
         center=Point(lat, lng) if lat is not None else None,
         radius_m=radius or (500.0 if lat is not None else None), bbox=params.bbox(query),
     )
-    extensions = params.value(query, "extensions").lower() == "true"
+    extensions = params.boolean(query, "extensions")
     # One more than asked tells whether there is a next page without counting.
     listing = public_cases_search(search=search, offset=offset, limit=limit + 1,
                                   with_values=extensions)
@@ -359,7 +382,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             raise params.BadParameter(
                 "lat", f"the point is in {located.name}, outside {council.name} (the council "
                        "this api_key and jurisdiction are for)")
-    code = params.value(form, "service_code")
+    code = params.identifier(form, "service_code")
     if not code:
         raise params.BadParameter("service_code", "is required")
     service = service_get(council=council, code=code)
@@ -375,20 +398,36 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if any(p.size > MAX_PHOTO_BYTES for p in photos):
         raise params.BadParameter("media", f"each photo must be "
                                            f"{MAX_PHOTO_BYTES // (1024 * 1024)} MB or smaller")
+    media_urls = [u.strip() for u in form.getlist("media_url") if u.strip()]
+    bad = next((u for u in media_urls if not _MEDIA_URL.fullmatch(u)), None)
+    if bad is not None:
+        raise params.BadParameter("media_url", f"{bad[:60]!r} is not an http or https URI "
+                                               "(RFC 3986: percent-encode other characters)")
     values = _attributes(form)
     unknown = set(values) - {f["code"] for f in service.current_version.document["fields"]}
     if unknown:
         log.info("Open311 create ignored unknown attributes %s", sorted(unknown)[:20])
     name = " ".join(p for p in (params.value(form, "first_name"),
                                 params.value(form, "last_name")) if p)
+    phone = params.value(form, "phone")
+    if len(phone) > MAX_PHONE_TEXT:
+        raise params.BadParameter("phone", f"must be {MAX_PHONE_TEXT} characters or fewer")
+    phone_as_given = ""
+    if reporter_phone_number(phone) is None:
+        # The person is not there to correct it, and a report is worth more than a phone
+        # number: keep the report without one, and the text for staff (ADR 71).
+        phone, phone_as_given = "", phone
     new = NewRequest(
         service_code=service.code, lat=lat, lng=lng, area_id=area_id, address=address,
         description=description, values=values,
-        reporter={"name": name[:200], "email": params.value(form, "email"),
-                  "phone": params.value(form, "phone")},
-        media_urls=[u for u in form.getlist("media_url") if u.strip()],
+        reporter={"name": name[:200], "email": params.value(form, "email"), "phone": phone},
+        media_urls=media_urls,
+        phone_as_given=phone_as_given,
     )
-    client_key = request.headers.get("Idempotency-Key", "").strip()[:200]
+    client_key = request.headers.get("Idempotency-Key", "")
+    if not _IDEMPOTENCY_KEY.fullmatch(client_key):
+        raise params.BadParameter("Idempotency-Key", f"must be at most {MAX_IDEMPOTENCY_KEY} "
+                                                     "visible ASCII characters, no spaces")
     if not client_key:
         report_url = _FMS_REPORT_URL.search(description)
         client_key = f"fms:{report_url.group()}" if report_url else ""
@@ -407,7 +446,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
 def request_one(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
     if not _REFERENCE.fullmatch(request_id):
         raise NotFound(f"No request {request_id[:40]!r}")
-    extensions = params.value(request.GET, "extensions").lower() == "true"
+    extensions = params.boolean(request.GET, "extensions")
     listing = public_case_by_reference(reference=request_id,
                                        council_ids=_council_ids(request.GET),
                                        with_values=extensions)
@@ -441,44 +480,90 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
 def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     form, _files = _form(request)
     key = _api_key(form)
-    reference = params.value(form, "service_request_id")
+    reference = params.identifier(form, "service_request_id")
     if not reference:
         raise params.BadParameter("service_request_id", "is required")
-    client_update_id = params.value(form, "update_id")
+    client_update_id = params.identifier(form, "update_id")
     if not client_update_id:
         raise params.BadParameter("update_id", "is required")
-    status = params.value(form, "status").lower()
-    if not status:
+    if len(client_update_id) > MAX_UPDATE_ID:
+        # Cut short, two ids sharing their first 100 characters would be taken for one.
+        raise params.BadParameter("update_id", f"must be {MAX_UPDATE_ID} characters or fewer")
+    given = params.value(form, "status")
+    if not given:
         raise params.BadParameter("status", "is required")
-    if status not in FMS_STATUSES:  # mySociety's extended set, as templates map states
-        raise params.BadParameter("status", f"{status[:30]!r} is not a known status")
+    # mySociety's extended set, as templates map states: FixMyStreet sends it in capitals.
+    status = given.lower()
+    if status not in FMS_STATUSES or given not in (status, status.upper()):
+        raise params.BadParameter("status", f"{given[:30]!r} is not a known status")
     params.optional_datetime(form, "updated_datetime")
+    description = form.get("description", "")
+    if len(description) > 4000:  # as sent, like a create's; the case keeps it cleaned
+        raise params.BadParameter("description", "must be 4000 characters or fewer")
     council = _jurisdiction(form)
     case = public_case_get_for_update(
         reference=reference[:40], council_ids=frozenset([council.id]) if council else None)
     if key.council_id != case.council_id:
         raise Forbidden(f"api_key is not valid for {case.council.name}")
     event_id = client_update_post(council=case.council, key=key, case=case,
-                                  client_update_id=client_update_id[:100],
-                                  message=form.get("description", ""),
+                                  client_update_id=client_update_id,
+                                  message=description,
                                   status=status)
     return render([{"update_id": str(event_id)}], fmt, root="service_request_updates")
 
 
-@endpoint("GET", "POST", root="errors")
+ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT")
+_SLASHES = re.compile(r"//+")
+
+
+@endpoint(*ANY_METHOD, root="errors")
 def unknown(request: HttpRequest, fmt: str) -> HttpResponse:
-    raise NotFound(f"No Open311 resource at {request.path[:100]}")
+    raise NotFound(f"No Open311 resource at {request.path[:100]!r}")
 
 
+@csrf_exempt  # a client's POST to a wrong path is a 404 like its GET, not a CSRF page
 def unknown_path(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    fmt = "xml" if request.path.endswith(".xml") else "json"
-    return unknown(request, fmt=fmt)
+    """Any path under /open311/ that no route takes: `//` read as `/` (clients that append a
+    slash to discovery's `url`, which ends with one, ask for `v2//services.xml`), else the
+    Open311 404 in the format the path asks for, whatever the method."""
+    single = _SLASHES.sub("/", request.path_info)
+    if single != request.path_info:
+        try:
+            match = resolve(single)
+        except Resolver404:
+            match = None
+        if match is not None and match.namespace == "open311" and match.url_name != "unknown":
+            return match.func(request, *match.args, **match.kwargs)
+    fmt = "xml" if request.path_info.rstrip().endswith(".xml") else "json"
+    response = unknown(request, fmt=fmt)
+    del response["Allow"]  # no method is served at a path that does not exist
+    return response
+
+
+def _not_allowed(request: HttpRequest, allowed: str) -> HttpResponse | None:
+    """The Open311 405 for the pages that are not operations (documentation, photos)."""
+    if request.method in ("GET", "HEAD"):
+        return None
+    _drain(request)
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        del response["Content-Type"]
+    else:
+        response = error_response(405, f"{request.method[:20]} is not allowed here")
+    response["Allow"] = allowed
+    for header, value in CORS.items():
+        response[header] = value
+    return response
 
 
 # --- media and documentation ------------------------------------------------------------------
 
 
+@csrf_exempt
 def media(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    refused = _not_allowed(request, "GET, HEAD, OPTIONS")
+    if refused is not None:
+        return refused
     try:
         attachment = public_attachment(attachment_id=attachment_id)
         handle = attachment.file.open("rb")
@@ -489,7 +574,11 @@ def media(request: HttpRequest, attachment_id: int) -> HttpResponse:
     return response
 
 
+@csrf_exempt
 def docs(request: HttpRequest) -> HttpResponse:
+    refused = _not_allowed(request, "GET, HEAD, OPTIONS")
+    if refused is not None:
+        return refused
     base = request.build_absolute_uri("/open311/v2/")
     example_council = next(iter(council_list()), None)
     return render_page(request, "open311/docs.html", {
@@ -497,3 +586,35 @@ def docs(request: HttpRequest) -> HttpResponse:
         "council": example_council,
         "services": [serializers.service(s) for s in _services({})][:5],
     })
+
+
+# The OpenAPI document of this surface, as committed and pinned by tests/test_open311_openapi.py.
+OPENAPI_DOCUMENT = settings.BASE_DIR / "docs" / "api" / "open311.openapi.yaml"
+OPENAPI_CONTENT_TYPES = {"json": "application/json; charset=utf-8",
+                         "yaml": "application/yaml; charset=utf-8"}
+
+
+@functools.cache
+def _openapi_body(fmt: str) -> bytes:
+    text = OPENAPI_DOCUMENT.read_text(encoding="utf-8")
+    if fmt == "yaml":
+        return text.encode("utf-8")
+    return json.dumps(yaml.safe_load(text), ensure_ascii=False, indent=1).encode("utf-8")
+
+
+@csrf_exempt
+def openapi(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The OpenAPI document at a stable address (`/open311/openapi.json`, also `.yaml`), for
+    schemathesis, client generators and validators; discovery links to it."""
+    refused = _not_allowed(request, "GET, HEAD, OPTIONS")
+    if refused is not None:
+        return refused
+    try:
+        body = _openapi_body(fmt)
+    except OSError:  # an installation without the repository's docs/
+        return error_response(404, "The OpenAPI document is not installed here")
+    response = HttpResponse(body, content_type=OPENAPI_CONTENT_TYPES[fmt])
+    response["Cache-Control"] = "public, max-age=3600"
+    for header, value in CORS.items():
+        response[header] = value
+    return response

@@ -43,6 +43,7 @@ from townsquare.cases.sla import due_times
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.workflow import Workflow
 from townsquare.core.queries import rows_insert
+from townsquare.core.text import clean_text
 from townsquare.councils.models import Area, Council, Team
 from townsquare.opendata.models import ImportedRecord
 
@@ -379,7 +380,8 @@ class _Importer:
         if len(row) != columns.width:
             row[:] = (row + [""] * columns.width)[:columns.width]
         row.append("")
-        source_id = row[columns.id].strip()
+        # Kept cleaned in the row too: the caller records the imported id from it.
+        source_id = row[columns.id] = clean_text(row[columns.id]).strip()
         if not source_id:
             raise RowProblem(f"no id in column {m.id!r}")
         if source_id in self.this_run:
@@ -433,7 +435,7 @@ class _Importer:
             title=service.template.name, lat=lat, lng=lng,
             h3=(h3.latlng_to_cell(lat, lng, 7), h3.latlng_to_cell(lat, lng, 9),
                 h3.latlng_to_cell(lat, lng, 11)) if lat is not None else (None, None, None),
-            address=row[columns.address].strip()[:300],
+            address=clean_text(row[columns.address]).strip()[:300],
             team_id=service.team_id,
             channel=m.channel_map.get(row[columns.channel].strip(), m.channel_default)
             if m.channel_column else m.channel_default,
