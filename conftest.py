@@ -9,9 +9,12 @@ from tests import factories, network_guard
 
 
 def pytest_addoption(parser):
-    parser.addoption("--slow-requests", action="store_true",
-                     help="pause 1.5 s before every other test-client request, as a loaded "
-                          "machine would (tests/slow_requests.py)")
+    parser.addoption(
+        "--slow-requests",
+        action="store_true",
+        help="pause 1.5 s before every other test-client request, as a loaded "
+        "machine would (tests/slow_requests.py)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):

@@ -26,8 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-PG_URL = os.environ.get("BENCH_POSTGRES_URL",
-                        "postgres://postgres@127.0.0.1:5432/townsquare_bench_citizen")
+PG_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/townsquare_bench_citizen"
+)
 
 
 def _environment(postgres: bool) -> dict[str, str]:
@@ -51,10 +52,18 @@ def _environment(postgres: bool) -> dict[str, str]:
 def build(cases: int, postgres: bool) -> dict[str, str]:
     env = _environment(postgres)
     townsquare = [sys.executable, "-m", "townsquare.cli"]
-    for command in (["migrate", "-v", "0"], ["demo", "--cases-per-council", "0"],
-                    ["generate", "--cases", str(cases)]):
-        subprocess.run([*townsquare, *command], cwd=ROOT, env=env, check=True,  # noqa: S603
-                       stdout=subprocess.DEVNULL)
+    for command in (
+        ["migrate", "-v", "0"],
+        ["demo", "--cases-per-council", "0"],
+        ["generate", "--cases", str(cases)],
+    ):
+        subprocess.run(  # noqa: S603
+            [*townsquare, *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return env
 
 
@@ -71,14 +80,17 @@ def measure(requests: int) -> dict:
     from townsquare.cases.services import case_post_public_update
 
     settings.ALLOWED_HOSTS = ["*"]
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     total = Case.objects.count()
     last = Case.objects.order_by("-id").values_list("id", flat=True).first()
     rng = random.Random(4)
     ids = [rng.randint(1, last) for _ in range(requests * 2)]
-    references = list(Case.objects.filter(id__in=ids, is_public=True)
-                      .values_list("reference", flat=True))[:requests]
+    references = list(
+        Case.objects.filter(id__in=ids, is_public=True).values_list("reference", flat=True)
+    )[:requests]
     staff = Principal.system("Highways team")
     for reference in references[: len(references) // 2]:
         case = Case.objects.get(reference=reference)
@@ -101,14 +113,21 @@ def measure(requests: int) -> dict:
 
     def summary(times: list[float]) -> dict:
         ordered = sorted(times)
-        return {"median_ms": round(statistics.median(ordered), 2),
-                "p90_ms": round(ordered[int(len(ordered) * 0.9)], 2),
-                "max_ms": round(ordered[-1], 2)}
+        return {
+            "median_ms": round(statistics.median(ordered), 2),
+            "p90_ms": round(ordered[int(len(ordered) * 0.9)], 2),
+            "max_ms": round(ordered[-1], 2),
+        }
 
     from django.db import connection
 
-    return {"cases": total, "requests": len(references), "database": connection.vendor,
-            "track_page": summary(page), "timeline_fragment": summary(fragment)}
+    return {
+        "cases": total,
+        "requests": len(references),
+        "database": connection.vendor,
+        "track_page": summary(page),
+        "timeline_fragment": summary(fragment),
+    }
 
 
 def main() -> None:

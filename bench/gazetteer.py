@@ -29,12 +29,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-PG_URL = os.environ.get("BENCH_POSTGRES_URL",
-                        "postgres://postgres@127.0.0.1:5432/townsquare_bench_gazetteer")
-QUERIES = ["Mill Lane", "mill lane otley", "Mill Lane, Otley LS21", "kirkstall rd",
-           "kirkstal road", "headingley", "headrow", "otley rd", "LS6 2AB", "ls62ab", "ls6 2a",
-           "LS6", "st marks road", "briggate", "adel", "m", "BS1 5TR", "GL1 2LR", "cabot",
-           "Bristol", "church lane", "wharfedale av", "zzzz"]
+PG_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/townsquare_bench_gazetteer"
+)
+QUERIES = [
+    "Mill Lane",
+    "mill lane otley",
+    "Mill Lane, Otley LS21",
+    "kirkstall rd",
+    "kirkstal road",
+    "headingley",
+    "headrow",
+    "otley rd",
+    "LS6 2AB",
+    "ls62ab",
+    "ls6 2a",
+    "LS6",
+    "st marks road",
+    "briggate",
+    "adel",
+    "m",
+    "BS1 5TR",
+    "GL1 2LR",
+    "cabot",
+    "Bristol",
+    "church lane",
+    "wharfedale av",
+    "zzzz",
+]
 
 
 def _environment(postgres: bool) -> None:
@@ -58,9 +80,12 @@ def _environment(postgres: bool) -> None:
 
 def summary(times: list[float]) -> dict:
     ordered = sorted(times)
-    return {"runs": len(ordered), "median_ms": round(statistics.median(ordered), 2),
-            "p90_ms": round(ordered[int(len(ordered) * 0.9)], 2),
-            "max_ms": round(ordered[-1], 2)}
+    return {
+        "runs": len(ordered),
+        "median_ms": round(statistics.median(ordered), 2),
+        "p90_ms": round(ordered[int(len(ordered) * 0.9)], 2),
+        "max_ms": round(ordered[-1], 2),
+    }
 
 
 def build() -> dict:
@@ -74,20 +99,28 @@ def build() -> dict:
     imported = {}
     for demo in DEMO_COUNCILS:
         boundary = json.loads((DATA_DIR / "boundaries" / f"{demo.slug}.geojson").read_text())
-        council = council_upsert(slug=demo.slug, name=demo.name,
-                                 jurisdiction_id=demo.jurisdiction_id,
-                                 reference_prefix=demo.prefix, boundary=boundary)
+        council = council_upsert(
+            slug=demo.slug,
+            name=demo.name,
+            jurisdiction_id=demo.jurisdiction_id,
+            reference_prefix=demo.prefix,
+            boundary=boundary,
+        )
         wards = json.loads((DATA_DIR / "wards" / f"{demo.slug}.geojson").read_text())
         for feature in wards["features"]:
-            area_upsert(council=council, code=feature["properties"]["code"],
-                        name=feature["properties"]["name"], boundary=feature["geometry"])
-        with gzip.open(DATA_DIR / "gazetteer" / f"{demo.slug}.csv.gz", "rt",
-                       encoding="utf-8") as handle:
+            area_upsert(
+                council=council,
+                code=feature["properties"]["code"],
+                name=feature["properties"]["name"],
+                boundary=feature["geometry"],
+            )
+        with gzip.open(
+            DATA_DIR / "gazetteer" / f"{demo.slug}.csv.gz", "rt", encoding="utf-8"
+        ) as handle:
             text = handle.read()
         started = time.perf_counter()
         count = places_import_csv(council=council, text=text, source=f"{demo.slug}.csv.gz")
-        imported[demo.slug] = {"rows": count,
-                               "import_s": round(time.perf_counter() - started, 2)}
+        imported[demo.slug] = {"rows": count, "import_s": round(time.perf_counter() - started, 2)}
     settle()
     return imported
 
@@ -145,8 +178,11 @@ def measure(runs: int) -> dict:
             place_in_words(council_id=council.id, lat=lat, lng=lng)
             words.append((time.perf_counter() - started) * 1000)
 
-    rows = list(Place.objects.filter(council=councils["leeds"]).order_by("id")
-                .values_list("id", "kind", "name", "qualifier"))
+    rows = list(
+        Place.objects.filter(council=councils["leeds"])
+        .order_by("id")
+        .values_list("id", "kind", "name", "qualifier")
+    )
     tracemalloc.start()
     index = NameIndex.build(rows)
     held, _peak = tracemalloc.get_traced_memory()
@@ -157,7 +193,8 @@ def measure(runs: int) -> dict:
         "search (selector, all councils)": summary(selector),
         "slowest query (median ms)": max(
             ((q, round(statistics.median(t), 2)) for q, t in per_query.items()),
-            key=lambda item: item[1]),
+            key=lambda item: item[1],
+        ),
         "GET /places.json (Leeds)": summary(request),
         "place_in_words": summary(words),
         "leeds_index_mb": round(held / 1e6, 1),

@@ -46,12 +46,17 @@ def main() -> None:
     OUT.mkdir(parents=True)
     sys.path.insert(0, str(ROOT))
     port = _free_port()
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings", "TOWNSQUARE_VAR_DIR": str(OUT),
-        "ONE_LOGIN_ISSUER": f"http://127.0.0.1:{port}",
-        "ONE_LOGIN_CLIENT_ID": "townsquare-residents",
-        "ONE_LOGIN_PRIVATE_KEY_FILE": str(OUT / "resident-key.json"),
-        "ALLOWED_HOSTS": "testserver", "MESSAGING_DISPATCH": "off"})
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "TOWNSQUARE_VAR_DIR": str(OUT),
+            "ONE_LOGIN_ISSUER": f"http://127.0.0.1:{port}",
+            "ONE_LOGIN_CLIENT_ID": "townsquare-residents",
+            "ONE_LOGIN_PRIVATE_KEY_FILE": str(OUT / "resident-key.json"),
+            "ALLOWED_HOSTS": "testserver",
+            "MESSAGING_DISPATCH": "off",
+        }
+    )
     os.environ.pop("DATABASE_URL", None)
     import django
 
@@ -65,15 +70,21 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     resident_key = identity.client_key_new("bench-resident")
     (OUT / "resident-key.json").write_text(json.dumps(resident_key))
-    config = identity.provider_config(resident_bases=["http://testserver"],
-                                      staff_bases=["http://testserver"],
-                                      resident_key=resident_key,
-                                      staff_key=identity.client_key_new("bench-staff"))
-    process = identity.provider_start(config=config, config_path=OUT / "provider.json",
-                                      port=port, log_path=OUT / "provider.log")
-    provider = LocalProvider(issuer=f"http://127.0.0.1:{port}",
-                             resident_key_file=OUT / "resident-key.json", staff_key={},
-                             base="http://testserver")
+    config = identity.provider_config(
+        resident_bases=["http://testserver"],
+        staff_bases=["http://testserver"],
+        resident_key=resident_key,
+        staff_key=identity.client_key_new("bench-staff"),
+    )
+    process = identity.provider_start(
+        config=config, config_path=OUT / "provider.json", port=port, log_path=OUT / "provider.log"
+    )
+    provider = LocalProvider(
+        issuer=f"http://127.0.0.1:{port}",
+        resident_key_file=OUT / "resident-key.json",
+        staff_key={},
+        base="http://testserver",
+    )
     timings = []
     phases: dict[str, list[float]] = {"start": [], "provider": [], "return": []}
     try:
@@ -96,14 +107,17 @@ def main() -> None:
         process.terminate()
         process.wait(timeout=10)
     timings.sort()
-    summary = {"rounds": len(timings), "median_ms": round(statistics.median(timings), 1),
-               "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
-               "max_ms": round(timings[-1], 1), "cpus": os.cpu_count(),
-               "load_average": round(os.getloadavg()[0], 1),
-               # Where the time goes: Townsquare's start page, the person at the provider
-               # (authorize, sign-in page, choice, redirects), Townsquare's return page.
-               "median_phase_ms": {k: round(statistics.median(v), 1)
-                                   for k, v in phases.items()}}
+    summary = {
+        "rounds": len(timings),
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+        "max_ms": round(timings[-1], 1),
+        "cpus": os.cpu_count(),
+        "load_average": round(os.getloadavg()[0], 1),
+        # Where the time goes: Townsquare's start page, the person at the provider
+        # (authorize, sign-in page, choice, redirects), Townsquare's return page.
+        "median_phase_ms": {k: round(statistics.median(v), 1) for k, v in phases.items()},
+    }
     print(json.dumps(summary))
     _write(summary)
 
@@ -120,17 +134,22 @@ private_key_jwt and PKCE, ES256 ID token verified, userinfo, session). Target: m
 
 | rounds | median | p95 | max | CPUs | load average |
 |---|---|---|---|---|---|
-| {summary['rounds']} | {summary['median_ms']} ms | {summary['p95_ms']} ms \
-| {summary['max_ms']} ms | {summary['cpus']} | {summary['load_average']} |
+| {summary["rounds"]} | {summary["median_ms"]} ms | {summary["p95_ms"]} ms \
+| {summary["max_ms"]} ms | {summary["cpus"]} | {summary["load_average"]} |
 
-Median by phase: {json.dumps(summary['median_phase_ms'])}.
+Median by phase: {json.dumps(summary["median_phase_ms"])}.
 <!-- end identity -->"""
     path = ROOT / "bench" / "RESULTS.md"
     text = path.read_text() if path.exists() else ""
-    pattern = re.compile(r"(?ms)^<!-- identity: bench/identity_sign_in.py -->\n.*?^<!-- end "
-                         r"identity -->$")
-    text = pattern.sub(section, text) if pattern.search(text) else \
-        text.rstrip() + "\n\n" + section + "\n"
+    pattern = re.compile(
+        r"(?ms)^<!-- identity: bench/identity_sign_in.py -->\n.*?^<!-- end "
+        r"identity -->$"
+    )
+    text = (
+        pattern.sub(section, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section + "\n"
+    )
     path.write_text(text)
 
 

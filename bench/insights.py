@@ -42,35 +42,76 @@ def bench_import() -> dict:
     env.pop("DATABASE_URL", None)
     cli = [sys.executable, "-m", "townsquare.cli"]
     subprocess.run([*cli, "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    setup = ("from pathlib import Path; from django.conf import settings; "
-             "from townsquare.catalogue.documents import library_files, load_template_file; "
-             "from townsquare.demo.boston import boston_council_ensure; "
-             "lib=[load_template_file(p) for p in "
-             "library_files(Path(settings.SERVICE_TEMPLATE_LIBRARY))]; "
-             "boston_council_ensure(library=lib, password='x'*20, totp_secret='JBSWY3DPEHPK3PXP',"
-             " roles=())")
+    setup = (
+        "from pathlib import Path; from django.conf import settings; "
+        "from townsquare.catalogue.documents import library_files, load_template_file; "
+        "from townsquare.demo.boston import boston_council_ensure; "
+        "lib=[load_template_file(p) for p in "
+        "library_files(Path(settings.SERVICE_TEMPLATE_LIBRARY))]; "
+        "boston_council_ensure(library=lib, password='x'*20, totp_secret='JBSWY3DPEHPK3PXP',"
+        " roles=())"
+    )
     subprocess.run([*cli, "shell", "-c", setup], cwd=ROOT, env=env, check=True)  # noqa: S603
     data = Path(env.get("TOWNSQUARE_SHARED_DATA", ROOT.parent / "shared" / "data"))
     started = time.monotonic()
     out = subprocess.run(  # noqa: S603
-        [*cli, "import", str(data / "boston311_2015"), "--council", "boston", "--mapping",
-         "boston", "--quiet", "--rejected", str(var / "rejected.csv")],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+        [
+            *cli,
+            "import",
+            str(data / "boston311_2015"),
+            "--council",
+            "boston",
+            "--mapping",
+            "boston",
+            "--quiet",
+            "--rejected",
+            str(var / "rejected.csv"),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     wall = time.monotonic() - started
     again_started = time.monotonic()
-    subprocess.run([*cli, "import", str(data / "boston311_2015"), "--council", "boston",  # noqa: S603
-                    "--mapping", "boston", "--quiet", "--rejected", str(var / "r2.csv")],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(  # noqa: S603
+        [
+            *cli,
+            "import",
+            str(data / "boston311_2015"),
+            "--council",
+            "boston",
+            "--mapping",
+            "boston",
+            "--quiet",
+            "--rejected",
+            str(var / "r2.csv"),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     again = time.monotonic() - again_started
     shutil.rmtree(var, ignore_errors=True)
     first = out.splitlines()[0]  # "121,145 rows read in 5.1 s (23,606 rows/s)"
     rows = int(first.split()[0].replace(",", ""))
     seconds = float(first.split(" in ")[1].split()[0])
-    imported = int(next(line for line in out.splitlines() if "imported:" in line)
-                   .split(":")[1].replace(",", ""))
-    return {"rows": rows, "imported": imported, "seconds_in_command": seconds,
-            "rows_per_s": round(rows / seconds), "cases_per_s": round(imported / seconds),
-            "wall_seconds_with_startup": round(wall, 1), "rerun_seconds": round(again, 1)}
+    imported = int(
+        next(line for line in out.splitlines() if "imported:" in line)
+        .split(":")[1]
+        .replace(",", "")
+    )
+    return {
+        "rows": rows,
+        "imported": imported,
+        "seconds_in_command": seconds,
+        "rows_per_s": round(rows / seconds),
+        "cases_per_s": round(imported / seconds),
+        "wall_seconds_with_startup": round(wall, 1),
+        "rerun_seconds": round(again, 1),
+    }
 
 
 def bench_dashboard() -> dict:
@@ -95,8 +136,7 @@ def bench_dashboard() -> dict:
     else:
         rebuild = None
     figures_catch_up()
-    biggest = (Case.objects.values("council_id").annotate(n=Count("id")).order_by("-n")
-               .first())
+    biggest = Case.objects.values("council_id").annotate(n=Count("id")).order_by("-n").first()
     council = Council.objects.get(id=biggest["council_id"])
     filters = selectors.default_filters(council=council)
     selectors._memo.invalidate()
@@ -136,14 +176,18 @@ def bench_dashboard() -> dict:
         started = time.perf_counter()
         client.get("/staff/dashboards/")
         full_runs.append((time.perf_counter() - started) * 1000)
-    return {"cases": total, "council_cases": biggest["n"], "council": council.slug,
-            "period": f"{filters.start}..{filters.end}",
-            "rebuild_seconds": round(rebuild, 1) if rebuild else None,
-            "selector_cold_ms": round(cold, 1),
-            "selector_warm_ms": round(statistics.median(warm_runs), 2),
-            "page_cold_ms": round(page_cold, 1),
-            "page_warm_full_ms": round(statistics.median(full_runs), 1),
-            "page_warm_summary_fragment_ms": round(statistics.median(page_runs), 1)}
+    return {
+        "cases": total,
+        "council_cases": biggest["n"],
+        "council": council.slug,
+        "period": f"{filters.start}..{filters.end}",
+        "rebuild_seconds": round(rebuild, 1) if rebuild else None,
+        "selector_cold_ms": round(cold, 1),
+        "selector_warm_ms": round(statistics.median(warm_runs), 2),
+        "page_cold_ms": round(page_cold, 1),
+        "page_warm_full_ms": round(statistics.median(full_runs), 1),
+        "page_warm_summary_fragment_ms": round(statistics.median(page_runs), 1),
+    }
 
 
 def bench_export() -> dict:
@@ -158,8 +202,12 @@ def bench_export() -> dict:
         rows += chunk.count("\n")
         size += len(chunk)
     seconds = time.perf_counter() - started
-    return {"rows": rows, "mb": round(size / 1e6, 1), "seconds": round(seconds, 2),
-            "rows_per_s": round(rows / seconds)}
+    return {
+        "rows": rows,
+        "mb": round(size / 1e6, 1),
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+    }
 
 
 async def _live(url: str, streams: int, actions: int) -> dict:
@@ -178,10 +226,15 @@ async def _live(url: str, streams: int, actions: int) -> dict:
 
     parsed = urlparse(url)
     case = await sync_to_async(
-        lambda: Case.objects.filter(is_public=True, is_open=True).order_by("-id").first())()
+        lambda: Case.objects.filter(is_public=True, is_open=True).order_by("-id").first()
+    )()
     member = await sync_to_async(
-        lambda: Membership.objects.filter(council_id=case.council_id, role="agent")
-        .select_related("user").first())()
+        lambda: (
+            Membership.objects.filter(council_id=case.council_id, role="agent")
+            .select_related("user")
+            .first()
+        )
+    )()
     agent = await sync_to_async(principal_for_user)(member.user)
     arrivals: dict[int, list[float]] = {}
     ready = 0
@@ -189,8 +242,10 @@ async def _live(url: str, streams: int, actions: int) -> dict:
     async def client() -> None:
         nonlocal ready
         reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
-        writer.write(f"GET /live/cases/{case.reference} HTTP/1.1\r\nHost: {parsed.netloc}"
-                     "\r\nAccept: text/event-stream\r\n\r\n".encode())
+        writer.write(
+            f"GET /live/cases/{case.reference} HTTP/1.1\r\nHost: {parsed.netloc}"
+            "\r\nAccept: text/event-stream\r\n\r\n".encode()
+        )
         await writer.drain()
         try:
             while line := await reader.readline():
@@ -208,8 +263,9 @@ async def _live(url: str, streams: int, actions: int) -> dict:
     async def page_latency() -> float:
         reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
         started = time.perf_counter()
-        writer.write(f"GET /healthz HTTP/1.1\r\nHost: {parsed.netloc}\r\nConnection: close"
-                     "\r\n\r\n".encode())
+        writer.write(
+            f"GET /healthz HTTP/1.1\r\nHost: {parsed.netloc}\r\nConnection: close\r\n\r\n".encode()
+        )
         await writer.drain()
         await reader.read()
         writer.close()
@@ -227,7 +283,8 @@ async def _live(url: str, streams: int, actions: int) -> dict:
     for i in range(actions):
         sent.append(time.time())
         await sync_to_async(case_post_public_update, thread_sensitive=False)(
-            case=case, actor=agent, message=f"Bench update {i}")
+            case=case, actor=agent, message=f"Bench update {i}"
+        )
         pages.append(await page_latency())
         await asyncio.sleep(0.5)
     await asyncio.sleep(3)
@@ -238,12 +295,17 @@ async def _live(url: str, streams: int, actions: int) -> dict:
         latencies += [(t - at) * 1000 for t in arrivals[event_id]]
     latencies.sort()
     expected = streams * actions
-    return {"streams": streams, "connected": ready, "actions": actions,
-            "deliveries": len(latencies), "expected_deliveries": expected,
-            "p50_ms": round(latencies[len(latencies) // 2], 1),
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
-            "max_ms": round(latencies[-1], 1),
-            "page_during_streams_median_ms": round(statistics.median(pages), 1)}
+    return {
+        "streams": streams,
+        "connected": ready,
+        "actions": actions,
+        "deliveries": len(latencies),
+        "expected_deliveries": expected,
+        "p50_ms": round(latencies[len(latencies) // 2], 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "max_ms": round(latencies[-1], 1),
+        "page_during_streams_median_ms": round(statistics.median(pages), 1),
+    }
 
 
 def bench_live(url: str, streams: int, actions: int) -> dict:

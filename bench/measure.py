@@ -56,14 +56,25 @@ def _create_cases(points: list[Point], start_at: float | None = None) -> None:
     actor = Principal.anonymous()
     reporter = Reporter(email="bench@example.org", name="Bench")
     for point in points[:20]:  # warm the per-process caches (boundaries, catalogue)
-        case_create(service_code="graffiti", actor=actor, point=point, reporter=reporter,
-                    values={"surface": "bus_shelter", "offensive": "no"}, description="warm-up")
+        case_create(
+            service_code="graffiti",
+            actor=actor,
+            point=point,
+            reporter=reporter,
+            values={"surface": "bus_shelter", "offensive": "no"},
+            description="warm-up",
+        )
     if start_at is not None:
         time.sleep(max(0.0, start_at - time.time()))
     for point in points[20:]:
-        case_create(service_code="graffiti", actor=actor, point=point, reporter=reporter,
-                    values={"surface": "bus_shelter", "offensive": "no"},
-                    description="Tags on the wall by the bus stop")
+        case_create(
+            service_code="graffiti",
+            actor=actor,
+            point=point,
+            reporter=reporter,
+            values={"surface": "bus_shelter", "offensive": "no"},
+            description="Tags on the wall by the bus stop",
+        )
 
 
 def case_create_rate(count: int, processes: int) -> dict:
@@ -72,24 +83,35 @@ def case_create_rate(count: int, processes: int) -> dict:
     if processes == 1:
         _create_cases(points[:20] + points[:20])  # warm-up only
         started = time.perf_counter()
-        _create_cases(points[:20] + points[20:count + 20], start_at=None)
+        _create_cases(points[:20] + points[20 : count + 20], start_at=None)
         elapsed = time.perf_counter() - started
-        return {"processes": 1, "cases": count, "seconds": round(elapsed, 3),
-                "cases_per_s": round(count / elapsed)}
+        return {
+            "processes": 1,
+            "cases": count,
+            "seconds": round(elapsed, 3),
+            "cases_per_s": round(count / elapsed),
+        }
     connections.close_all()  # each child opens its own
     share = len(points) // processes
     start_at = time.time() + 3
-    children = [multiprocessing.Process(target=_create_cases,
-                                        args=(points[i * share:(i + 1) * share], start_at))
-                for i in range(processes)]
+    children = [
+        multiprocessing.Process(
+            target=_create_cases, args=(points[i * share : (i + 1) * share], start_at)
+        )
+        for i in range(processes)
+    ]
     for child in children:
         child.start()
     for child in children:
         child.join()
     elapsed = time.time() - start_at
     done = (share - 20) * processes
-    return {"processes": processes, "cases": done, "seconds": round(elapsed, 3),
-            "cases_per_s": round(done / elapsed)}
+    return {
+        "processes": processes,
+        "cases": done,
+        "seconds": round(elapsed, 3),
+        "cases_per_s": round(done / elapsed),
+    }
 
 
 def radius(queries: int, radius_m: float) -> dict:
@@ -104,11 +126,13 @@ def radius(queries: int, radius_m: float) -> dict:
         hits.append(len(found))
     timings.sort()
     return {
-        "queries": queries, "radius_m": radius_m,
+        "queries": queries,
+        "radius_m": radius_m,
         "median_ms": round(statistics.median(timings) * 1000, 2),
         "p90_ms": round(timings[int(len(timings) * 0.9)] * 1000, 2),
         "max_ms": round(timings[-1] * 1000, 2),
-        "median_hits": statistics.median(hits), "max_hits": max(hits),
+        "median_hits": statistics.median(hits),
+        "max_hits": max(hits),
     }
 
 
@@ -132,8 +156,11 @@ def main() -> None:
         top = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
         rng = random.Random(3)
         wanted = {rng.randint(1, top) for _ in range(args.count)}
-        references = list(Case.objects.filter(id__in=wanted, is_public=True, is_test=False)
-                          .values_list("reference", flat=True))
+        references = list(
+            Case.objects.filter(id__in=wanted, is_public=True, is_test=False).values_list(
+                "reference", flat=True
+            )
+        )
         Path(args.out).write_text("\n".join(references))
         result = {"ids": len(references)}
     elif args.what == "case-create":

@@ -48,19 +48,33 @@ def _ward() -> tuple[Council, Area]:
 def _subscribers(count: int, *, tag: str) -> tuple[Council, Area]:
     council, area = _ward()
     now = clock.now()
-    Subscription.objects.bulk_create([
-        Subscription(kind=SubscriptionKind.AREA, council=council, area=area,
-                     email=f"{tag}{i}@example.org", created_at=now, confirmed_at=now)
-        for i in range(count)
-    ], batch_size=2000)
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                kind=SubscriptionKind.AREA,
+                council=council,
+                area=area,
+                email=f"{tag}{i}@example.org",
+                created_at=now,
+                confirmed_at=now,
+            )
+            for i in range(count)
+        ],
+        batch_size=2000,
+    )
     return council, area
 
 
 def _report(council: Council, area: Area):
     point = area_point(council=council, area_id=area.id)
-    return case_create(service_code="pothole", council=council, actor=Principal.anonymous(),
-                       point=point, values={"depth": "over_10cm", "size": "under_30cm"},
-                       description="Bench report")
+    return case_create(
+        service_code="pothole",
+        council=council,
+        actor=Principal.anonymous(),
+        point=point,
+        values={"depth": "over_10cm", "size": "under_30cm"},
+        description="Bench report",
+    )
 
 
 def fanout(args) -> dict:
@@ -97,12 +111,15 @@ def sent_rate(args) -> dict:
         if sent >= args.count:
             break
         time.sleep(0.5)
-    span = Message.objects.filter(status=Status.SENT).aggregate(a=Min("sent_at"),
-                                                                b=Max("sent_at"))
+    span = Message.objects.filter(status=Status.SENT).aggregate(a=Min("sent_at"), b=Max("sent_at"))
     seconds = (span["b"] - span["a"]).total_seconds()
     other = Message.objects.exclude(status=Status.SENT).count()
-    return {"sent": sent, "not_sent": other, "seconds": round(seconds, 2),
-            "per_s": round(sent / seconds, 1) if seconds else None}
+    return {
+        "sent": sent,
+        "not_sent": other,
+        "seconds": round(seconds, 2),
+        "per_s": round(sent / seconds, 1) if seconds else None,
+    }
 
 
 def webhook_latency(args) -> dict:
@@ -133,10 +150,13 @@ def webhook_latency(args) -> dict:
         time.sleep(0.1)
     server.shutdown()
     latencies = sorted(arrivals[c] - created[c] for c in created if c in arrivals)
-    return {"events": len(created), "delivered": len(latencies),
-            "median_s": round(statistics.median(latencies), 3),
-            "p90_s": round(latencies[int(len(latencies) * 0.9) - 1], 3),
-            "max_s": round(latencies[-1], 3)}
+    return {
+        "events": len(created),
+        "delivered": len(latencies),
+        "median_s": round(statistics.median(latencies), 3),
+        "p90_s": round(latencies[int(len(latencies) * 0.9) - 1], 3),
+        "max_s": round(latencies[-1], 3),
+    }
 
 
 def main() -> None:
@@ -154,8 +174,12 @@ def main() -> None:
     p.add_argument("--gap", type=float, default=0.5)
     p.add_argument("--port", type=int, default=8327)
     args = parser.parse_args()
-    result = {"fanout": fanout, "queue-emails": queue_emails, "sent-rate": sent_rate,
-              "webhook-latency": webhook_latency}[args.what](args)
+    result = {
+        "fanout": fanout,
+        "queue-emails": queue_emails,
+        "sent-rate": sent_rate,
+        "webhook-latency": webhook_latency,
+    }[args.what](args)
     print(json.dumps(result))
 
 

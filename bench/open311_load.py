@@ -25,8 +25,13 @@ def _connection(url: str) -> http.client.HTTPConnection:
     return http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
 
 
-def _call(conn: http.client.HTTPConnection, method: str, path: str, body: str | None = None,
-          headers: dict | None = None) -> tuple[int, bytes]:
+def _call(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: str | None = None,
+    headers: dict | None = None,
+) -> tuple[int, bytes]:
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     return response.status, response.read()
@@ -46,10 +51,13 @@ def bench_list(url: str, requests: int) -> dict:
             timings.append(elapsed)
             sizes.append(len(json.loads(body)) if status == 200 else 0)
     timings.sort()
-    return {"requests": requests, "errors": errors,
-            "median_ms": round(statistics.median(timings) * 1000, 1),
-            "p90_ms": round(timings[int(len(timings) * 0.9)] * 1000, 1),
-            "results_per_response": statistics.median(sizes)}
+    return {
+        "requests": requests,
+        "errors": errors,
+        "median_ms": round(statistics.median(timings) * 1000, 1),
+        "p90_ms": round(timings[int(len(timings) * 0.9)] * 1000, 1),
+        "results_per_response": statistics.median(sizes),
+    }
 
 
 def _worker(args: tuple) -> tuple[int, int, list[float], str]:
@@ -70,8 +78,13 @@ def _worker(args: tuple) -> tuple[int, int, list[float], str]:
                 expected = 200
             else:
                 body = urllib.parse.urlencode(_create_form(rng, payload))
-                status, body = _call(conn, "POST", "/open311/v2/requests.json", body,
-                                  {"Content-Type": "application/x-www-form-urlencoded"})
+                status, body = _call(
+                    conn,
+                    "POST",
+                    "/open311/v2/requests.json",
+                    body,
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                )
                 expected = 200
         except (OSError, http.client.HTTPException) as exc:
             status, expected, body = 0, 200, str(exc).encode()
@@ -90,11 +103,16 @@ def _create_form(rng: random.Random, payload: dict) -> dict:
     lat = rng.uniform(*payload["lat"])
     lng = rng.uniform(*payload["lng"])
     return {
-        "api_key": payload["api_key"], "service_code": "graffiti",
-        "lat": f"{lat:.6f}", "long": f"{lng:.6f}",
-        "attribute[offensive]": "no", "attribute[surface]": "bus_shelter",
+        "api_key": payload["api_key"],
+        "service_code": "graffiti",
+        "lat": f"{lat:.6f}",
+        "long": f"{lng:.6f}",
+        "attribute[offensive]": "no",
+        "attribute[surface]": "bus_shelter",
         "description": "Tags sprayed on the bus shelter, reported by a load test",
-        "email": "load@example.org", "first_name": "Load", "last_name": "Test",
+        "email": "load@example.org",
+        "first_name": "Load",
+        "last_name": "Test",
     }
 
 
@@ -106,11 +124,16 @@ def bench_parallel(kind: str, url: str, seconds: float, clients: int, payload) -
     ok = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
     latencies = sorted(x for r in results for x in r[2])
-    return {"clients": clients, "seconds": seconds, "ok": ok, "errors": errors,
-            "per_s": round(ok / seconds),
-            "median_ms": round(statistics.median(latencies) * 1000, 1),
-            "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
-            "first_error": next((r[3] for r in results if r[3]), "")}
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "ok": ok,
+        "errors": errors,
+        "per_s": round(ok / seconds),
+        "median_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
+        "first_error": next((r[3] for r in results if r[3]), ""),
+    }
 
 
 def main() -> None:
@@ -122,8 +145,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--ids", help="File of service_request_ids, one a line")
     parser.add_argument("--api-key")
-    parser.add_argument("--area", default="51.45,51.47,-2.60,-2.56",
-                        help="min_lat,max_lat,min_lng,max_lng for created points")
+    parser.add_argument(
+        "--area",
+        default="51.45,51.47,-2.60,-2.56",
+        help="min_lat,max_lat,min_lng,max_lng for created points",
+    )
     args = parser.parse_args()
     if args.what == "list":
         result = bench_list(args.url, args.requests)

@@ -27,13 +27,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 TOWNSQUARE = [sys.executable, "-m", "townsquare.cli"]
-PG_URL = os.environ.get("BENCH_POSTGRES_URL",
-                        "postgres://postgres@127.0.0.1:5432/townsquare_bench")
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/townsquare_bench")
 
 
 def sh(cmd: list[str], env: dict[str, str], *, capture: bool = False) -> str:
-    result = subprocess.run(cmd, cwd=ROOT, env=env, check=True, text=True,  # noqa: S603
-                            stdout=subprocess.PIPE if capture else None)
+    result = subprocess.run(  # noqa: S603
+        cmd,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
     return result.stdout or ""
 
 
@@ -61,8 +66,11 @@ def fresh_postgres(name: str | None = None) -> dict[str, str] | None:
     var = OUT / name
     shutil.rmtree(var, ignore_errors=True)
     var.mkdir(parents=True)
-    return {**os.environ, "TOWNSQUARE_VAR_DIR": str(var),
-            "DATABASE_URL": PG_URL.rsplit("/", 1)[0] + "/" + name}
+    return {
+        **os.environ,
+        "TOWNSQUARE_VAR_DIR": str(var),
+        "DATABASE_URL": PG_URL.rsplit("/", 1)[0] + "/" + name,
+    }
 
 
 def prepare(env: dict[str, str]) -> None:
@@ -88,15 +96,30 @@ PORT = 8311
 def open311_figures(env: dict[str, str], *, seconds: int) -> dict:
     """The three Open311 figures against `townsquare serve` (two web processes) on loopback."""
     url = f"http://127.0.0.1:{PORT}"
-    key_out = sh([*TOWNSQUARE, "apikeys", "create", "--council", "bristol", "--name",
-                  "Load test"], env, capture=True)
+    key_out = sh(
+        [*TOWNSQUARE, "apikeys", "create", "--council", "bristol", "--name", "Load test"],
+        env,
+        capture=True,
+    )
     key = next(w for w in key_out.split() if w.startswith("ts_"))
     ids_file = Path(env["TOWNSQUARE_VAR_DIR"]) / "ids.txt"
     sh([sys.executable, "bench/measure.py", "public-ids", "--out", str(ids_file)], env)
     sh([*TOWNSQUARE, "collectstatic", "--no-input", "-v", "0"], env)
-    server = subprocess.Popen([*TOWNSQUARE, "serve", "--no-worker", "--port", str(PORT),  # noqa: S603
-                               "--workers", "2"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(  # noqa: S603
+        [
+            *TOWNSQUARE,
+            "serve",
+            "--no-worker",
+            "--port",
+            str(PORT),
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -106,14 +129,47 @@ def open311_figures(env: dict[str, str], *, seconds: int) -> dict:
                 time.sleep(0.2)
         load = [sys.executable, "bench/open311_load.py"]
         print("Open311: GET requests.json")
-        listing = json.loads(sh([*load, "list", "--url", url, "--requests", "60"], env,
-                                capture=True))
+        listing = json.loads(
+            sh([*load, "list", "--url", url, "--requests", "60"], env, capture=True)
+        )
         print("Open311: GET requests/{id}.json")
-        one = json.loads(sh([*load, "one", "--url", url, "--seconds", "15", "--clients", "4",
-                             "--ids", str(ids_file)], env, capture=True))
+        one = json.loads(
+            sh(
+                [
+                    *load,
+                    "one",
+                    "--url",
+                    url,
+                    "--seconds",
+                    "15",
+                    "--clients",
+                    "4",
+                    "--ids",
+                    str(ids_file),
+                ],
+                env,
+                capture=True,
+            )
+        )
         print(f"Open311: POST requests.json for {seconds} s")
-        create = json.loads(sh([*load, "create", "--url", url, "--seconds", str(seconds),
-                                "--clients", "4", "--api-key", key], env, capture=True))
+        create = json.loads(
+            sh(
+                [
+                    *load,
+                    "create",
+                    "--url",
+                    url,
+                    "--seconds",
+                    str(seconds),
+                    "--clients",
+                    "4",
+                    "--api-key",
+                    key,
+                ],
+                env,
+                capture=True,
+            )
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -135,16 +191,21 @@ def machine() -> str:
         mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
     except OSError:
         mem_kb = 0
-    return (f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="Small sizes, to check it runs")
-    parser.add_argument("--open311-only", action="store_true",
-                        help="Measure Open311 again on the databases of the last full run")
+    parser.add_argument(
+        "--open311-only",
+        action="store_true",
+        help="Measure Open311 again on the databases of the last full run",
+    )
     args = parser.parse_args()
     if args.open311_only:
         results = json.loads((OUT / "results.json").read_text())
@@ -152,8 +213,11 @@ def main() -> None:
         sqlite_env.pop("DATABASE_URL", None)
         sh([*TOWNSQUARE, "migrate", "-v", "0"], sqlite_env)
         results["open311_sqlite"] = open311_figures(sqlite_env, seconds=60)
-        pg_env = {**os.environ, "TOWNSQUARE_VAR_DIR": str(OUT / "townsquare_bench1m"),
-                  "DATABASE_URL": PG_URL.rsplit("/", 1)[0] + "/townsquare_bench1m"}
+        pg_env = {
+            **os.environ,
+            "TOWNSQUARE_VAR_DIR": str(OUT / "townsquare_bench1m"),
+            "DATABASE_URL": PG_URL.rsplit("/", 1)[0] + "/townsquare_bench1m",
+        }
         sh([*TOWNSQUARE, "migrate", "-v", "0"], pg_env)
         settle(pg_env)
         results["open311_postgres"] = open311_figures(pg_env, seconds=60)
@@ -163,19 +227,24 @@ def main() -> None:
     creates = 300 if args.quick else 2000
     results: dict[str, dict] = {}
 
-    for label, make_env in (("sqlite", lambda: fresh_sqlite("sqlite-create")),
-                            ("postgres", fresh_postgres)):
+    for label, make_env in (
+        ("sqlite", lambda: fresh_sqlite("sqlite-create")),
+        ("postgres", fresh_postgres),
+    ):
         env = make_env()
         if env is None:
             continue
         prepare(env)
         for processes in (1, 2):
             print(f"case_create on {label}, {processes} process(es)")
-            runs = [measure(env, "case-create", "--count", str(creates),
-                            "--processes", str(processes)) for _ in range(3)]
+            runs = [
+                measure(env, "case-create", "--count", str(creates), "--processes", str(processes))
+                for _ in range(3)
+            ]
             runs.sort(key=lambda r: r["cases_per_s"])
             results[f"create_{label}_{processes}"] = runs[1] | {
-                "runs": [r["cases_per_s"] for r in runs]}
+                "runs": [r["cases_per_s"] for r in runs]
+            }
 
     print(f"generate --cases {big:,} on SQLite")
     env = fresh_sqlite("sqlite-1m")
@@ -194,8 +263,10 @@ def main() -> None:
         print(f"generate --cases {big:,} on PostgreSQL")
         started = time.perf_counter()
         sh([*TOWNSQUARE, "generate", "--cases", str(big)], pg)
-        results["generate_postgres"] = {"cases": big,
-                                        "seconds": round(time.perf_counter() - started, 1)}
+        results["generate_postgres"] = {
+            "cases": big,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
         settle(pg)
         results["open311_postgres"] = open311_figures(pg, seconds=15 if args.quick else 60)
 
@@ -207,10 +278,15 @@ def _create_row(r: dict[str, dict], label: str, name: str) -> str:
     cells = []
     for processes in (1, 2):
         m = r.get(f"create_{label}_{processes}")
-        cells.append(f"**{m['cases_per_s']} cases/s** (runs: {', '.join(map(str, m['runs']))})"
-                     if m else "not measured")
-    return (f"| `case_create` through the service layer, {name} | at least 300 cases/s | "
-            f"{cells[0]} | {cells[1]} |")
+        cells.append(
+            f"**{m['cases_per_s']} cases/s** (runs: {', '.join(map(str, m['runs']))})"
+            if m
+            else "not measured"
+        )
+    return (
+        f"| `case_create` through the service layer, {name} | at least 300 cases/s | "
+        f"{cells[0]} | {cells[1]} |"
+    )
 
 
 def _open311_table(r: dict[str, dict]) -> str:
@@ -220,29 +296,59 @@ def _open311_table(r: dict[str, dict]) -> str:
         m = r.get(f"open311_{label}")
         return pick(m) if m else "not measured"
 
-    rows.append("| `GET requests.json`, default parameters (1,000 results) | median under 80 ms | "
-                + " | ".join(cell(db, lambda m: f"**median {m['list']['median_ms']} ms**, p90 "
-                                                f"{m['list']['p90_ms']} ms")
-                             for db in ("sqlite", "postgres")) + " |")
-    rows.append("| `GET requests/{id}.json` | at least 1,000 requests/s, 0 errors | "
-                + " | ".join(cell(db, lambda m: f"**{m['one']['per_s']} requests/s**, "
-                                                f"{m['one']['errors']} errors, median "
-                                                f"{m['one']['median_ms']} ms")
-                             for db in ("sqlite", "postgres")) + " |")
-    rows.append("| `POST requests.json`, sustained | at least 200 creates/s for 60 s, 0 errors | "
-                + " | ".join(cell(db, lambda m: f"**{m['create']['per_s']} creates/s** over "
-                                                f"{m['create']['seconds']:.0f} s, "
-                                                f"{m['create']['errors']} errors, p99 "
-                                                f"{m['create']['p99_ms']} ms")
-                             for db in ("sqlite", "postgres")) + " |")
+    rows.append(
+        "| `GET requests.json`, default parameters (1,000 results) | median under 80 ms | "
+        + " | ".join(
+            cell(
+                db,
+                lambda m: f"**median {m['list']['median_ms']} ms**, p90 {m['list']['p90_ms']} ms",
+            )
+            for db in ("sqlite", "postgres")
+        )
+        + " |"
+    )
+    rows.append(
+        "| `GET requests/{id}.json` | at least 1,000 requests/s, 0 errors | "
+        + " | ".join(
+            cell(
+                db,
+                lambda m: (
+                    f"**{m['one']['per_s']} requests/s**, "
+                    f"{m['one']['errors']} errors, median "
+                    f"{m['one']['median_ms']} ms"
+                ),
+            )
+            for db in ("sqlite", "postgres")
+        )
+        + " |"
+    )
+    rows.append(
+        "| `POST requests.json`, sustained | at least 200 creates/s for 60 s, 0 errors | "
+        + " | ".join(
+            cell(
+                db,
+                lambda m: (
+                    f"**{m['create']['per_s']} creates/s** over "
+                    f"{m['create']['seconds']:.0f} s, "
+                    f"{m['create']['errors']} errors, p99 "
+                    f"{m['create']['p99_ms']} ms"
+                ),
+            )
+            for db in ("sqlite", "postgres")
+        )
+        + " |"
+    )
     return "\n".join(rows)
 
 
 def write_results(r: dict[str, dict], *, quick: bool) -> None:
     today = dt.date.today().isoformat()
     g, q = r["generate"], r["radius"]
-    quick_note = ("**Quick run: sizes reduced; these are not the figures the issues ask for.**"
-                  if quick else "")
+    quick_note = (
+        "**Quick run: sizes reduced; these are not the figures the issues ask for.**"
+        if quick
+        else ""
+    )
     text = f"""# Benchmark results
 
 Measured {today} on {machine()}.
@@ -265,16 +371,16 @@ listed). Two processes is how `make run` serves (two web workers).
 
 | figure | target | measured |
 |---|---|---|
-| `townsquare generate --cases {g['cases']:,}`, SQLite | under 2 minutes | **{g['seconds']} s** |
-| cases within 500 m of a point among {g['cases']:,} | median under 20 ms | \
-**median {q['median_ms']} ms**, p90 {q['p90_ms']} ms, max {q['max_ms']} ms |
+| `townsquare generate --cases {g["cases"]:,}`, SQLite | under 2 minutes | **{g["seconds"]} s** |
+| cases within 500 m of a point among {g["cases"]:,} | median under 20 ms | \
+**median {q["median_ms"]} ms**, p90 {q["p90_ms"]} ms, max {q["max_ms"]} ms |
 
-The radius figure is over {q['queries']} points; a circle held {q['median_hits']:,} cases at the
-median and {q['max_hits']:,} at most.
+The radius figure is over {q["queries"]} points; a circle held {q["median_hits"]:,} cases at the
+median and {q["max_hits"]:,} at most.
 
 ## Open311 against a live server
 
-`townsquare serve` with two web processes on loopback, {g['cases']:,} cases in the database;
+`townsquare serve` with two web processes on loopback, {g["cases"]:,} cases in the database;
 load from four client processes on the same two cores (keep-alive connections).
 
 {_open311_table(r)}
@@ -306,10 +412,13 @@ Raw figures: `{json.dumps(r)}`
     path = ROOT / "bench" / "RESULTS.md"
     if path.exists():
         existing = path.read_text()
-        kept = re.findall(r"(?ms)^<!-- [^\n]*: bench/[^\n]* -->\n.*?^<!-- end [^\n]* -->$",
-                          existing)
-        kept += [m.group(0) for m in re.finditer(
-            r"(?ms)^<!-- ([\w-]+):start -->\n.*?^<!-- \1:end -->$", existing)]
+        kept = re.findall(
+            r"(?ms)^<!-- [^\n]*: bench/[^\n]* -->\n.*?^<!-- end [^\n]* -->$", existing
+        )
+        kept += [
+            m.group(0)
+            for m in re.finditer(r"(?ms)^<!-- ([\w-]+):start -->\n.*?^<!-- \1:end -->$", existing)
+        ]
         if kept:
             text = text.rstrip() + "\n\n" + "\n\n".join(kept) + "\n"
     path.write_text(text)

@@ -50,10 +50,17 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--write", action="store_true")
-    parser.add_argument("--reuse-postgres", action="store_true",
-                        help="keep the PostgreSQL database of the previous run")
-    parser.add_argument("--var", default="", help="keep the SQLite database here and reuse it "
-                        "on the next run (for profiling; the bulk close then finds fewer cases)")
+    parser.add_argument(
+        "--reuse-postgres",
+        action="store_true",
+        help="keep the PostgreSQL database of the previous run",
+    )
+    parser.add_argument(
+        "--var",
+        default="",
+        help="keep the SQLite database here and reuse it "
+        "on the next run (for profiling; the bulk close then finds fewer cases)",
+    )
     args = parser.parse_args()
     _prepare_environment(args)
 
@@ -80,11 +87,14 @@ def main() -> None:
     bristol = Council.objects.get(slug="bristol")
     started = time.perf_counter()
     if not args.reuse:
-        cases_bulk_create(generate_case_specs(count=args.cases, councils=[bristol], seed=5),
-                          actor_label="Benchmark")
+        cases_bulk_create(
+            generate_case_specs(count=args.cases, councils=[bristol], seed=5),
+            actor_label="Benchmark",
+        )
     # Every case open, as in a council that has fallen badly behind: the worst queue.
-    Case.objects.filter(council=bristol).update(is_open=True, state="submitted", closed_at=None,
-                                                assignee=None)
+    Case.objects.filter(council=bristol).update(
+        is_open=True, state="submitted", closed_at=None, assignee=None
+    )
     with connection.cursor() as cursor:
         # As autovacuum would soon: fresh statistics, and on PostgreSQL a visibility map so
         # index-only scans need not visit the rows just updated.
@@ -92,8 +102,11 @@ def main() -> None:
     print(f"{args.cases} open cases in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - a throwaway benchmark account
-    user = user_ensure(email="bench@bristol.example", full_name="Bench Supervisor",
-                       password="bench-password-long")  # noqa: S106
+    user = user_ensure(
+        email="bench@bristol.example",
+        full_name="Bench Supervisor",
+        password="bench-password-long",  # noqa: S106
+    )
     membership_set(user=user, council_id=bristol.id, role="supervisor")
     second_factor_set(user=user, secret=secret)
     client = Client(HTTP_HOST="localhost")
@@ -101,9 +114,15 @@ def main() -> None:
     response = client.post("/staff/sign-in/code", {"code": totp_code_now(secret=secret)})
     assert response.status_code == 302, response.content[:500]
 
-    pages = ["/staff/cases/", "/staff/cases/?page=2", "/staff/cases/?sort=due",
-             "/staff/cases/?sla=overdue", "/staff/cases/?assigned=unassigned&sort=oldest",
-             "/staff/cases/?per_page=100", "/staff/cases/?page=500"]
+    pages = [
+        "/staff/cases/",
+        "/staff/cases/?page=2",
+        "/staff/cases/?sort=due",
+        "/staff/cases/?sla=overdue",
+        "/staff/cases/?assigned=unassigned&sort=oldest",
+        "/staff/cases/?per_page=100",
+        "/staff/cases/?page=500",
+    ]
     for url in pages:  # warm caches and connections
         assert client.get(url).status_code == 200, url
     times = []
@@ -138,12 +157,23 @@ def main() -> None:
             counted.append(len(captured))
         queries[size] = min(counted)
 
-    oldest = list(Case.objects.filter(council=bristol).order_by("created_at", "id")
-                  .values_list("reference", flat=True)[:1000])
+    oldest = list(
+        Case.objects.filter(council=bristol)
+        .order_by("created_at", "id")
+        .values_list("reference", flat=True)[:1000]
+    )
     t0 = time.perf_counter()
-    response = client.post("/staff/cases/bulk", {
-        "scope": "all", "query": "status=open", "action": "transition", "to_state": "fixed",
-        "message": "Resurfaced the whole road", "back": "/staff/cases/"})
+    response = client.post(
+        "/staff/cases/bulk",
+        {
+            "scope": "all",
+            "query": "status=open",
+            "action": "transition",
+            "to_state": "fixed",
+            "message": "Resurfaced the whole road",
+            "back": "/staff/cases/",
+        },
+    )
     bulk_seconds = time.perf_counter() - t0
     assert response.status_code == 302
     outcome = client.session.get("staff.bulk_result", {})
@@ -192,40 +222,44 @@ def _write(result: dict) -> None:
             f"{r.get('recount_median_ms', '?')} ms | "
             f"{', '.join(f'{k}: {v}' for k, v in sizes.items())} "
             f"({'the same' if same else 'DIFFERENT'}) | **{r['bulk_seconds']} s** "
-            f"({r['bulk_closed']} of {r['bulk_cases']} closed) |")
-    section = "\n".join([
-        SECTION_START,
-        "## Staff workspace",
-        "",
-        "A queue page over one council with 100,000 open cases, and a bulk close of 1,000 of "
-        "them, through the staff web's real views (Django's test client in one process, so the "
-        "time is the server's). Reproduce with `python bench/staff.py --write` (and "
-        "`--postgres URL`).",
-        "",
-        "| database | queue page (target: median under 150 ms) | SQL queries by page size "
-        "(target: independent of it) | bulk close of 1,000 (target: under 10 s) |",
-        "|---|---|---|---|",
-        *rows,
-        "",
-        "- **Queue page**: a signed-in supervisor's `GET /staff/cases/` cycling through the "
-        "default view, page 2, sorted by due time, overdue only, unassigned oldest first, 100 "
-        "per page and page 500; each request reads the page and renders the filters and the "
-        "table, and asks whether anything in the council changed (one query) to reuse or redo "
-        "the counts of the views. \"Right after a change\" times the first request after an "
-        "internal note was added, which recounts every view (one aggregate query over the "
-        "100,000 open cases, read from the index on council, open, due time, assignee and team "
-        "alone, without reading a row).",
-        "- **Queries**: the whole request (session, user, roles, counts, page, names) at 25, 50, "
-        "100 and 200 cases per page (the fewest of three requests: once a minute a request "
-        "also refreshes the session's idle clock). Counts are kept per process until the "
-        "council's latest event id changes, so the first request after any change recounts "
-        "(one aggregate query over the council's open cases).",
-        "- **Bulk close**: `POST /staff/cases/bulk` acting on every case the filter matches (the "
-        "oldest 1,000), moving each to Fixed with a public message through `cases_transition`: "
-        "100 cases a transaction, locked in one query, each checked on its own (role, workflow, "
-        "the revision the officer saw) before any is written.",
-        SECTION_END,
-    ])
+            f"({r['bulk_closed']} of {r['bulk_cases']} closed) |"
+        )
+    section = "\n".join(
+        [
+            SECTION_START,
+            "## Staff workspace",
+            "",
+            "A queue page over one council with 100,000 open cases, and a bulk close of 1,000 of "
+            "them, through the staff web's real views (Django's test client in one process, so the "
+            "time is the server's). Reproduce with `python bench/staff.py --write` (and "
+            "`--postgres URL`).",
+            "",
+            "| database | queue page (target: median under 150 ms) | SQL queries by page size "
+            "(target: independent of it) | bulk close of 1,000 (target: under 10 s) |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+            "- **Queue page**: a signed-in supervisor's `GET /staff/cases/` cycling through the "
+            "default view, page 2, sorted by due time, overdue only, unassigned oldest first, 100 "
+            "per page and page 500; each request reads the page and renders the filters and the "
+            "table, and asks whether anything in the council changed (one query) to reuse or redo "
+            'the counts of the views. "Right after a change" times the first request after an '
+            "internal note was added, which recounts every view (one aggregate query over the "
+            "100,000 open cases, read from the index on council, open, due time, assignee and "
+            "team alone, without reading a row).",
+            "- **Queries**: the whole request (session, user, roles, counts, page, names) at 25, "
+            "50, 100 and 200 cases per page (the fewest of three requests: once a minute a request "
+            "also refreshes the session's idle clock). Counts are kept per process until the "
+            "council's latest event id changes, so the first request after any change recounts "
+            "(one aggregate query over the council's open cases).",
+            "- **Bulk close**: `POST /staff/cases/bulk` acting on every case the filter matches "
+            "(the oldest 1,000), moving each to Fixed with a public message through "
+            "`cases_transition`: 100 cases a transaction, locked in one query, each checked on "
+            "its own (role, workflow, "
+            "the revision the officer saw) before any is written.",
+            SECTION_END,
+        ]
+    )
     if SECTION_START in text:
         head, _, rest = text.partition(SECTION_START)
         _, _, tail = rest.partition(SECTION_END)

@@ -18,8 +18,9 @@ from django.core.wsgi import get_wsgi_application
 LIVE_PREFIX = "/live/"
 
 django_asgi = get_asgi_application()
-django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS,
-                             send_queue_size=16)
+django_wsgi = WSGIMiddleware(
+    get_wsgi_application(), workers=settings.WEB_THREADS, send_queue_size=16
+)
 
 
 async def application(scope, receive, send):

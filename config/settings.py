@@ -281,7 +281,8 @@ LIVE_MAX_STREAMS = int(_env("LIVE_MAX_STREAMS", "2000"))
 MAP_TILE_URL = _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = _env(
     "MAP_TILE_ATTRIBUTION",
-    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
 # A Nominatim-style search URL (`?q=...&format=jsonv2` is added) asked when the gazetteer has
 # no match; off when empty (ADR 52).
 GEOCODER_URL = _env("GEOCODER_URL", "")

@@ -28,9 +28,18 @@ OUT = ROOT / "townsquare" / "demo" / "data"
 
 
 def _columns(spec: dict) -> list[str]:
-    columns = [spec["id"], spec["opened_at"], spec["closed_at"], spec["due_at"],
-               spec["status"]["column"], spec["latitude"], spec["longitude"], spec["address"],
-               spec["channel"]["column"], spec["service"]["column"]]
+    columns = [
+        spec["id"],
+        spec["opened_at"],
+        spec["closed_at"],
+        spec["due_at"],
+        spec["status"]["column"],
+        spec["latitude"],
+        spec["longitude"],
+        spec["address"],
+        spec["channel"]["column"],
+        spec["service"]["column"],
+    ]
     return list(dict.fromkeys(columns))
 
 
@@ -48,8 +57,10 @@ def derive_cases(shared: Path) -> int:
                 if row.get(spec["service"]["column"]) in wanted:
                     writer.writerow([row.get(c, "") for c in columns])
                     rows += 1
-    with (OUT / "boston311_2015.csv.gz").open("wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+    with (
+        (OUT / "boston311_2015.csv.gz").open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz,
+    ):
         gz.write(out.getvalue().encode("utf-8"))
     return rows
 
@@ -69,11 +80,21 @@ def derive_neighbourhoods(shared: Path) -> int:
         geometry = shape(feature["geometry"]).buffer(0)
         shaped = mapping(geometry)
         properties = {k: feature["properties"][k] for k in ("cartodb_id", "name")}
-        features.append({"type": "Feature", "properties": properties,
-                         "geometry": {"type": shaped["type"],
-                                      "coordinates": _rounded(shaped["coordinates"])}})
-    text = json.dumps({"type": "FeatureCollection", "features": features},
-                      separators=(",", ":"), ensure_ascii=False)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": properties,
+                "geometry": {
+                    "type": shaped["type"],
+                    "coordinates": _rounded(shaped["coordinates"]),
+                },
+            }
+        )
+    text = json.dumps(
+        {"type": "FeatureCollection", "features": features},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     (OUT / "boston_neighbourhoods.geojson").write_text(text + "\n", encoding="utf-8")
     return len(features)
 

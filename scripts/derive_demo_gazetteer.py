@@ -26,9 +26,10 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for slug in COUNCILS:
         data = (source / f"{slug}.csv").read_bytes()
-        with (OUT / f"{slug}.csv.gz").open("wb") as raw, \
-                gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9,
-                              mtime=0) as packed:
+        with (
+            (OUT / f"{slug}.csv.gz").open("wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as packed,
+        ):
             packed.write(data)
         print(f"{slug}.csv.gz: {len(data):,} bytes of CSV")
     shutil.copyfile(source / "LICENCE.md", OUT / "LICENCE.md")

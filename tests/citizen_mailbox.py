@@ -32,14 +32,17 @@ class Mailbox:
     def wait_for(self, *, to: str, timeout: float = 120.0, count: int = 1) -> EmailMessage:
         """The `count`-th message sent to `to`, waiting for it to arrive (the timeout only ends
         a test that has already failed)."""
+
         def found():
             return [m for m in self.messages if to in str(m["To"])]
 
         with self._arrived:
             if self._arrived.wait_for(lambda: len(found()) >= count, timeout=timeout):
                 return found()[count - 1]
-        raise AssertionError(f"no message {count} to {to} within {timeout}s; "
-                             f"got {[str(m['To']) for m in self.messages]}")
+        raise AssertionError(
+            f"no message {count} to {to} within {timeout}s; "
+            f"got {[str(m['To']) for m in self.messages]}"
+        )
 
     def sent_to(self, to: str) -> list[EmailMessage]:
         with self._arrived:
@@ -90,11 +93,15 @@ def outbox_refuses(db):
             "CREATE TRIGGER outbox_refuses BEFORE INSERT ON messaging_message "
             "FOR EACH ROW EXECUTE FUNCTION outbox_refuses()",
         ]
-        undo = ["DROP TRIGGER IF EXISTS outbox_refuses ON messaging_message",
-                "DROP FUNCTION IF EXISTS outbox_refuses()"]
+        undo = [
+            "DROP TRIGGER IF EXISTS outbox_refuses ON messaging_message",
+            "DROP FUNCTION IF EXISTS outbox_refuses()",
+        ]
     else:
-        statements = ["CREATE TRIGGER outbox_refuses BEFORE INSERT ON messaging_message "
-                      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"]
+        statements = [
+            "CREATE TRIGGER outbox_refuses BEFORE INSERT ON messaging_message "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        ]
         undo = ["DROP TRIGGER IF EXISTS outbox_refuses"]
     with connection.cursor() as cursor:
         for statement in statements:

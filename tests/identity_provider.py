@@ -41,8 +41,9 @@ class LocalProvider:
     staff_key: dict
     base: str
 
-    def sign_in(self, authorize_url: str, account: str, *, browser: requests.Session | None = None
-                ) -> str:
+    def sign_in(
+        self, authorize_url: str, account: str, *, browser: requests.Session | None = None
+    ) -> str:
         """Follow the authorize URL at the provider, choose `account` (a sub) on its page, and
         return the URL it redirects back to (our callback, with code and state)."""
         browser = browser or requests.Session()
@@ -59,8 +60,9 @@ class LocalProvider:
         action = re.search(r'<form method="post" action="([^"]+)"', response.text)
         assert action, response.text[:500]
         data = {"account": account} if account else {"cancel": "1"}
-        response = browser.post(urljoin(url, unescape(action.group(1))), data=data,
-                                allow_redirects=False, timeout=10)
+        response = browser.post(
+            urljoin(url, unescape(action.group(1))), data=data, allow_redirects=False, timeout=10
+        )
         for _ in range(10):
             assert response.status_code in (302, 303), response.text[:500]
             url = urljoin(url, response.headers["Location"])
@@ -81,13 +83,19 @@ def _start(tmp: Path, *, bases: list[str]) -> Iterator[LocalProvider]:
     key_file = tmp / "resident-key.json"
     key_file.write_text(__import__("json").dumps(resident_key))
     port = free_port()
-    config = demo_identity.provider_config(resident_bases=bases, staff_bases=bases,
-                                           resident_key=resident_key, staff_key=staff_key)
-    process = demo_identity.provider_start(config=config, config_path=tmp / "provider.json",
-                                           port=port, log_path=tmp / "provider.log")
+    config = demo_identity.provider_config(
+        resident_bases=bases, staff_bases=bases, resident_key=resident_key, staff_key=staff_key
+    )
+    process = demo_identity.provider_start(
+        config=config, config_path=tmp / "provider.json", port=port, log_path=tmp / "provider.log"
+    )
     try:
-        yield LocalProvider(issuer=f"http://127.0.0.1:{port}", resident_key_file=key_file,
-                            staff_key=staff_key, base=bases[0])
+        yield LocalProvider(
+            issuer=f"http://127.0.0.1:{port}",
+            resident_key_file=key_file,
+            staff_key=staff_key,
+            base=bases[0],
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -130,8 +138,14 @@ def council_provider_set(council, provider: LocalProvider, **overrides):
     """Give `council` the local provider as its staff sign-in service."""
     from townsquare.accounts.identity import identity_provider_set
 
-    return identity_provider_set(**{
-        "council_id": council.id, "label": f"{council.name.split()[0]} staff account (demo)",
-        "issuer": provider.issuer, "client_id": demo_identity.STAFF_CLIENT_ID,
-        "private_key_jwk": provider.staff_key, "group_roles": demo_identity.DEMO_GROUP_ROLES,
-        **overrides})
+    return identity_provider_set(
+        **{
+            "council_id": council.id,
+            "label": f"{council.name.split()[0]} staff account (demo)",
+            "issuer": provider.issuer,
+            "client_id": demo_identity.STAFF_CLIENT_ID,
+            "private_key_jwk": provider.staff_key,
+            "group_roles": demo_identity.DEMO_GROUP_ROLES,
+            **overrides,
+        }
+    )

@@ -49,13 +49,15 @@ def _real_or(values: Any, real: dict[str, Any]) -> st.SearchStrategy:
 
 
 def _sample(names: list[str]) -> st.SearchStrategy:
-    return st.fixed_dictionaries({name: st.sampled_from(REAL[name])
-                                  for name in names if REAL.get(name)})
+    return st.fixed_dictionaries(
+        {name: st.sampled_from(REAL[name]) for name in names if REAL.get(name)}
+    )
 
 
 def flatmap_path_parameters(context, path_parameters):
     return _sample(list(path_parameters or {})).flatmap(
-        lambda real: _real_or(path_parameters, real))
+        lambda real: _real_or(path_parameters, real)
+    )
 
 
 def flatmap_query(context, query):
@@ -67,8 +69,10 @@ def flatmap_query(context, query):
 # Fields whose schema is "any text with a non-space character": one such value can stand for
 # another without making a request valid or invalid.
 _ANY_TEXT = re.compile(r"[^ \t\n\r\f\v]")
-_SWAPPABLE = {"/requests.": ("api_key", "service_code"),
-              "/servicerequestupdates.": ("api_key", "service_request_id")}
+_SWAPPABLE = {
+    "/requests.": ("api_key", "service_code"),
+    "/servicerequestupdates.": ("api_key", "service_request_id"),
+}
 
 
 def flatmap_case(context, case):
@@ -77,8 +81,12 @@ def flatmap_case(context, case):
     values swapped in for generated ones of the same kind (present, text with a non-space
     character), so whatever it breaks stays broken and it remains a test of refusal."""
     path = case.operation.path
-    if (not REAL or case.method != "POST" or not isinstance(case.body, dict)
-            or case.media_type != "application/x-www-form-urlencoded"):
+    if (
+        not REAL
+        or case.method != "POST"
+        or not isinstance(case.body, dict)
+        or case.media_type != "application/x-www-form-urlencoded"
+    ):
         # Multipart cases are left with what was generated (so a 403): schemathesis can mark
         # one negative after generation when a binary part does not survive serialization, and
         # a real key would then make an accepted "negative" out of a valid request.
@@ -86,8 +94,10 @@ def flatmap_case(context, case):
     if "/requests." in path:
         real = st.just(dict(REAL["create"]))
     else:
-        fixed = {"api_key": REAL["api_key"][0],
-                 "updated_datetime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        fixed = {
+            "api_key": REAL["api_key"][0],
+            "updated_datetime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
         real = _sample(["service_request_id"]).map(lambda sampled: {**fixed, **sampled})
     positive = case.meta is not None and case.meta.generation.mode.is_positive
 
@@ -109,7 +119,8 @@ def flatmap_case(context, case):
 
     # Merged first: Hypothesis starts from the simplest choice.
     return st.tuples(st.booleans(), real).map(
-        lambda choice: case if choice[0] else merge(choice[1]))
+        lambda choice: case if choice[0] else merge(choice[1])
+    )
 
 
 # ---- the rules between parameters -------------------------------------------------------------
@@ -125,7 +136,7 @@ def _moment(raw: Any) -> dt.datetime | None:
     if "." in text:
         head, rest = text.split(".", 1)
         digits = re.match(r"\d+", rest).group()
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits):]}"
+        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
     return dt.datetime.fromisoformat(text)
 
 

@@ -42,15 +42,37 @@ OTHERTON_POINT = (51.5, 0.5)
 NOWHERE_POINT = (10.0, 10.0)
 
 FMS_STATUSES = {
-    "open", "closed", "fixed", "in_progress", "action_scheduled", "investigating", "duplicate",
-    "not_councils_responsibility", "no_further_action", "internal_referral", "cancelled",
-    "reopen", "for_triage", "planned", "unchanged",
+    "open",
+    "closed",
+    "fixed",
+    "in_progress",
+    "action_scheduled",
+    "investigating",
+    "duplicate",
+    "not_councils_responsibility",
+    "no_further_action",
+    "internal_referral",
+    "cancelled",
+    "reopen",
+    "for_triage",
+    "planned",
+    "unchanged",
 }
 UNICODE_TEXT = "ünïcödé —"
 
 # XML elements whose children are the items of a list (everything else becomes a dict or text).
-_XML_LISTS = {"services", "service_requests", "attributes", "values", "service_request_updates",
-              "errors", "endpoints", "formats", "notes", "groups"}
+_XML_LISTS = {
+    "services",
+    "service_requests",
+    "attributes",
+    "values",
+    "service_request_updates",
+    "errors",
+    "endpoints",
+    "formats",
+    "notes",
+    "groups",
+}
 
 
 def url(path: str, fmt: str = "json") -> str:
@@ -69,8 +91,9 @@ def now_s() -> dt.datetime:
 
 
 def api_key_for(council: Any, *, test_mode: bool = False, name: str = "FixMyStreet") -> str:
-    _key, raw = api_key_create(council_id=council.id, name=name, actor=Actor.system(),
-                               test_mode=test_mode)
+    _key, raw = api_key_create(
+        council_id=council.id, name=name, actor=Actor.system(), test_mode=test_mode
+    )
     return raw
 
 
@@ -98,7 +121,10 @@ def xml_to_data(element: ElementTree.Element) -> Any:
 def body(response: Any, fmt: str) -> Any:
     """The response body as Python data, after checking the exact Content-Type for `fmt`."""
     assert response["Content-Type"] == CONTENT_TYPES[fmt], (
-        response.status_code, response["Content-Type"], response.content[:200])
+        response.status_code,
+        response["Content-Type"],
+        response.content[:200],
+    )
     if fmt == "json":
         return json.loads(response.content.decode("utf-8"))
     return xml_to_data(xml_root(response))
@@ -123,8 +149,7 @@ def error_list(response: Any, fmt: str) -> list[dict[str, Any]]:
     return data
 
 
-def assert_error(response: Any, fmt: str, status: int, *, mentions: str | list[str] = ()
-                 ) -> str:
+def assert_error(response: Any, fmt: str, status: int, *, mentions: str | list[str] = ()) -> str:
     """Check status, error shape and that the joined descriptions mention each given text
     (case-insensitive). Returns the joined descriptions."""
     assert response.status_code == status, (response.status_code, response.content[:500])
@@ -149,12 +174,12 @@ def get(client: Any, path: str, fmt: str = "json", **params: Any) -> Any:
 
 def post_form(client: Any, path: str, fmt: str, form: dict[str, Any], **headers: Any) -> Any:
     """POST application/x-www-form-urlencoded, as FixMyStreet does. List values repeat the key."""
-    return client.post(url(path, fmt), data=urlencode(form, doseq=True), content_type=FORM,
-                       **headers)
+    return client.post(
+        url(path, fmt), data=urlencode(form, doseq=True), content_type=FORM, **headers
+    )
 
 
-def post_multipart(client: Any, path: str, fmt: str, form: dict[str, Any],
-                   **headers: Any) -> Any:
+def post_multipart(client: Any, path: str, fmt: str, form: dict[str, Any], **headers: Any) -> Any:
     """POST multipart/form-data; file objects in `form` become file parts."""
     return client.post(url(path, fmt), data=form, **headers)
 
@@ -192,11 +217,18 @@ def created_id(response: Any, fmt: str = "json") -> str:
 STAFF = Principal.system("contract tests")
 
 
-def seed_case(council: Any, *, at: dt.datetime | None = None,
-              updated: dt.datetime | None = None, point: tuple[float, float] | None = None,
-              service_code: str = "pothole", values: dict[str, Any] | None = None,
-              description: str = "Pothole by the bus stop", address: str = "",
-              postcode: str = "") -> Case:
+def seed_case(
+    council: Any,
+    *,
+    at: dt.datetime | None = None,
+    updated: dt.datetime | None = None,
+    point: tuple[float, float] | None = None,
+    service_code: str = "pothole",
+    values: dict[str, Any] | None = None,
+    description: str = "Pothole by the bus stop",
+    address: str = "",
+    postcode: str = "",
+) -> Case:
     """A case created through the domain service, then given the created/updated times asked."""
     if service_code == "school_transport":
         values = values or {"child_name": "Sam", "sen": "no"}
@@ -204,11 +236,20 @@ def seed_case(council: Any, *, at: dt.datetime | None = None,
     else:
         values = values or {"depth": "deep"}
         lat, lng = point or (
-            TESTSHIRE_POINT if council.reference_prefix == "TST" else OTHERTON_POINT)
+            TESTSHIRE_POINT if council.reference_prefix == "TST" else OTHERTON_POINT
+        )
         location = Point(lat, lng)
-    case = case_create(service_code=service_code, actor=STAFF, council=council, point=location,
-                       values=values, description=description, address=address,
-                       postcode=postcode, reporter=Reporter(email="seed@example.org"))
+    case = case_create(
+        service_code=service_code,
+        actor=STAFF,
+        council=council,
+        point=location,
+        values=values,
+        description=description,
+        address=address,
+        postcode=postcode,
+        reporter=Reporter(email="seed@example.org"),
+    )
     if at is not None:
         Case.objects.filter(pk=case.pk).update(created_at=at, updated_at=updated or at)
     elif updated is not None:
@@ -228,19 +269,27 @@ def tiny_png() -> bytes:
     """A valid 1x1 red PNG, built by hand (Pillow is not installed)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
     pixels = zlib.compress(b"\x00\xff\x00\x00")  # filter byte + one RGB pixel
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 def clone_cases(case: Case, count: int, *, prefix: str = "TST-99") -> list[Case]:
     """`count` copies of `case` with their own references, inserted in one statement (for the
     1000-result limits, where creating each case through the service would be slow)."""
-    fields = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields
-              if f.attname not in ("id", "reference")}
+    fields = {
+        f.attname: getattr(case, f.attname)
+        for f in Case._meta.concrete_fields
+        if f.attname not in ("id", "reference")
+    }
     rows = [Case(reference=f"{prefix}-{n:06d}", **fields) for n in range(count)]
     return Case.objects.bulk_create(rows)

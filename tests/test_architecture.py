@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_import_layer_contracts_hold():
     lint_imports = Path(sys.executable).parent / "lint-imports"
     result = subprocess.run(  # noqa: S603 - our own tool
-       [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True,
-                            text=True, check=False)
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -35,8 +35,9 @@ def test_the_domain_never_imports_http_or_api_frameworks():
                     names = [alias.name for alias in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.module:
                     names = [node.module]
-                offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names
-                              if n.startswith(INTERFACE_ONLY)]
+                offenders += [
+                    f"{path.relative_to(ROOT)}: {n}" for n in names if n.startswith(INTERFACE_ONLY)
+                ]
     assert offenders == []
 
 
@@ -68,10 +69,10 @@ MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 OWN_STATE_STORES = {
     "townsquare/staff/saved_views.py": "SavedView: a person's saved queue filters",
     "townsquare/portal/drafts.py": "ApplicationDraft, DraftDocument: applications until sent "
-                                   "(ADR 60)",
+    "(ADR 60)",
     "townsquare/portal/signin.py": "SignInLink: one-time citizen sign-in links (ADR 60, 61)",
     "townsquare/open311/services.py": "PendingRequest, ClientRequestKey, ClientUpdate: the "
-                                      "adapter's idempotency and batch bookkeeping (ADR 9)",
+    "adapter's idempotency and batch bookkeeping (ADR 9)",
 }
 
 
@@ -98,19 +99,24 @@ def _manager_uses(source: str, *, app: str, path: str) -> list[str]:
 
 
 def _interface_modules() -> list[tuple[str, Path]]:
-    return [(app, path) for app in INTERFACES
-            for path in sorted((ROOT / "townsquare" / app).rglob("*.py"))
-            if "tests" not in path.parts and "migrations" not in path.parts]
+    return [
+        (app, path)
+        for app in INTERFACES
+        for path in sorted((ROOT / "townsquare" / app).rglob("*.py"))
+        if "tests" not in path.parts and "migrations" not in path.parts
+    ]
 
 
 def test_interfaces_never_use_model_managers():
     offenders = []
     for app, path in _interface_modules():
-        offenders += _manager_uses(path.read_text(), app=app,
-                                   path=path.relative_to(ROOT).as_posix())
+        offenders += _manager_uses(
+            path.read_text(), app=app, path=path.relative_to(ROOT).as_posix()
+        )
     assert offenders == [], (
         "Read through a selector (<app>/selectors.py) or write through a service instead:\n"
-        + "\n".join(offenders))
+        + "\n".join(offenders)
+    )
 
 
 def test_every_own_state_store_is_real_and_used():
@@ -133,8 +139,9 @@ def test_the_manager_rule_catches_what_it_should():
     assert _manager_uses(other, app="staff", path="townsquare/staff/saved_views.py")
     assert _manager_uses(domain, app="staff", path="townsquare/staff/saved_views.py")
     assert _manager_uses("type(case)._default_manager.all()\n", app="api", path="x.py")
-    assert _manager_uses("from django.apps import apps\napps.get_model('cases', 'Case')\n",
-                         app="api", path="x.py")
+    assert _manager_uses(
+        "from django.apps import apps\napps.get_model('cases', 'Case')\n", app="api", path="x.py"
+    )
 
 
 def test_every_adr_is_in_the_index_under_its_own_title():

@@ -33,10 +33,13 @@ def test_role_changes_are_recorded_once_each(council, other_council):
 
 def test_council_changes_are_recorded_and_reloading_the_same_data_is_not(council):
     before = len(kinds("council"))
-    arguments = dict(slug=council.slug, name=council.name,
-                     jurisdiction_id=council.jurisdiction_id,
-                     reference_prefix=council.reference_prefix,
-                     boundary=square(-2.0, 51.0, -1.0, 52.0))
+    arguments = dict(
+        slug=council.slug,
+        name=council.name,
+        jurisdiction_id=council.jurisdiction_id,
+        reference_prefix=council.reference_prefix,
+        boundary=square(-2.0, 51.0, -1.0, 52.0),
+    )
     council_upsert(**arguments)
     assert len(kinds("council")) == before
     council_upsert(**arguments | {"name": "Testshire County Council"})
@@ -45,6 +48,11 @@ def test_council_changes_are_recorded_and_reloading_the_same_data_is_not(council
 
 def test_a_branding_colour_must_be_a_colour(council):
     with pytest.raises(InvalidInput):
-        council_upsert(slug="evil", name="Evil", jurisdiction_id="evil.example",
-                       reference_prefix="EVL", boundary=square(3, 3, 4, 4),
-                       branding={"colour": "#fff;position:fixed"})
+        council_upsert(
+            slug="evil",
+            name="Evil",
+            jurisdiction_id="evil.example",
+            reference_prefix="EVL",
+            boundary=square(3, 3, 4, 4),
+            branding={"colour": "#fff;position:fixed"},
+        )

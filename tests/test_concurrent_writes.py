@@ -24,9 +24,12 @@ def test_concurrent_case_creates_never_lock(council):
 
     def work(i: int) -> str | None:
         try:
-            return case_create(service_code="pothole", actor=Principal.anonymous(),
-                               point=Point(51.1 + (i % 80) / 100, -1.9 + (i % 90) / 100),
-                               values={"depth": "deep"}).reference
+            return case_create(
+                service_code="pothole",
+                actor=Principal.anonymous(),
+                point=Point(51.1 + (i % 80) / 100, -1.9 + (i % 90) / 100),
+                values={"depth": "deep"},
+            ).reference
         except BaseException as exc:  # collect, so one failure does not hide the others
             errors.append(exc)
             return None

@@ -24,8 +24,12 @@ def received():
 
 
 def report():
-    return case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.5), values={"depth": "deep"})
+    return case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,8 +37,7 @@ def test_events_are_published_after_commit_in_id_order(council, agent, received)
     case = report()
     case_transition(case=case, to_state="in_progress", actor=agent)
     case_transition(case=case, to_state="fixed", actor=agent)
-    assert [name for name, _ in received] == ["CaseCreated", "CaseTransitioned",
-                                              "CaseTransitioned"]
+    assert [name for name, _ in received] == ["CaseCreated", "CaseTransitioned", "CaseTransitioned"]
     ids = [record_id for _, record_id in received]
     assert ids == sorted(ids) and len(set(ids)) == 3
 
@@ -74,9 +77,12 @@ def test_a_consumer_resumes_from_the_last_id_it_handled(council, agent):
     case_transition(case=case, to_state="fixed", actor=agent)
     resumed = events_after(last_seen)
     assert [e.kind for e in resumed] == ["case.transitioned"]
-    assert resumed[0].payload == CaseTransitioned(
-        case_id=case.id, reference=case.reference, from_state="submitted",
-        to_state="fixed").payload()
+    assert (
+        resumed[0].payload
+        == CaseTransitioned(
+            case_id=case.id, reference=case.reference, from_state="submitted", to_state="fixed"
+        ).payload()
+    )
     assert events_after(last_seen, council_id=council.id + 999) == []
 
 
@@ -86,5 +92,10 @@ def test_append_outside_a_transaction_is_a_programming_error():
     from townsquare.core.eventlog import append_event
 
     with pytest.raises(RuntimeError):
-        append_event(CaseCreated(case_id=1, reference="X", service_code="x", state="s"),
-                     council_id=None, stream="case", stream_id=1, actor=Actor.system())
+        append_event(
+            CaseCreated(case_id=1, reference="X", service_code="x", state="s"),
+            council_id=None,
+            stream="case",
+            stream_id=1,
+            actor=Actor.system(),
+        )

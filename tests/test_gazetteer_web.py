@@ -15,10 +15,12 @@ from townsquare.geo.points import Point
 pytestmark = pytest.mark.django_db
 
 NOTICE = "Contains test data © Test Survey 2026"
-STREETS = ("name,lat,lng,kind,area\n"
-           "Mill Lane,51.5,-1.7501,street,Westbury AB1\n"
-           "Mill Lane,51.5,-1.2501,street,Eastham AB2\n"
-           "AB1 2CD,51.6,-1.6,postcode,West ward\n")
+STREETS = (
+    "name,lat,lng,kind,area\n"
+    "Mill Lane,51.5,-1.7501,street,Westbury AB1\n"
+    "Mill Lane,51.5,-1.2501,street,Eastham AB2\n"
+    "AB1 2CD,51.6,-1.6,postcode,West ward\n"
+)
 
 
 @pytest.fixture
@@ -54,22 +56,30 @@ def test_report_where_says_what_is_wrong(client, streets, other_council):
     assert several.status_code == 200
     assert "Mill Lane, Westbury AB1, in Testshire Council" in body
     assert "Mill Lane, in Otherton Council" in body
-    assert '/report/otherton/?where=mill%20lane' in body and NOTICE in body
+    assert "/report/otherton/?where=mill%20lane" in body and NOTICE in body
 
 
 def test_places_json_gives_labels_and_the_licence_notice(client, streets):
     data = client.get("/places.json", {"q": "mill lane otley", "council": "testshire"}).json()
-    assert [p["label"] for p in data["places"]] == ["Mill Lane, Eastham AB2",
-                                                    "Mill Lane, Westbury AB1"]
+    assert [p["label"] for p in data["places"]] == [
+        "Mill Lane, Eastham AB2",
+        "Mill Lane, Westbury AB1",
+    ]
     assert data["attributions"] == [NOTICE]
-    assert client.get("/places.json", {"q": "mill lane westbury"}).json()["places"][0][
-        "label"] == "Mill Lane, Westbury AB1"
+    assert (
+        client.get("/places.json", {"q": "mill lane westbury"}).json()["places"][0]["label"]
+        == "Mill Lane, Westbury AB1"
+    )
 
 
 def test_the_track_page_says_where_in_words_not_coordinates(client, streets):
-    case = case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.75), values={"depth": "deep"},
-                       address="Outside number 4")
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+        address="Outside number 4",
+    )
     assert case.place_in_words == "Mill Lane, Westbury AB1"
     body = client.get(f"/track/{case.reference}").content.decode()
     assert "Mill Lane, Westbury AB1<br>Outside number 4" in body
@@ -81,30 +91,52 @@ def test_the_track_page_says_where_in_words_not_coordinates(client, streets):
 
 
 def test_reports_made_before_are_put_in_words_when_shown(client, streets):
-    case = case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.25), values={"depth": "deep"})
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.25),
+        values={"depth": "deep"},
+    )
     Case.objects.filter(id=case.id).update(place_in_words="")  # as bulk imports leave them
     body = client.get(f"/track/{case.reference}").content.decode()
     assert "Mill Lane, Eastham AB2" in body
 
 
 def test_without_a_gazetteer_the_track_page_keeps_the_coordinates(client, council):
-    case = case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.75), values={"depth": "deep"})
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+    )
     body = client.get(f"/track/{case.reference}").content.decode()
     assert "51.50000, -1.75000" in body and "latitude 51.5" in body
 
 
 def test_a_report_keeps_its_place_in_words_and_an_application_none(council):
-    places_import_csv(council=council, text="name,lat,lng,kind,area\n"
-                                            "Mill Lane,51.5,-1.7501,street,Westbury AB1\n")
-    report = case_create(service_code="pothole", actor=Principal.anonymous(),
-                         point=Point(51.5, -1.75), values={"depth": "deep"})
+    places_import_csv(
+        council=council, text="name,lat,lng,kind,area\nMill Lane,51.5,-1.7501,street,Westbury AB1\n"
+    )
+    report = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+    )
     assert report.place_in_words == "Mill Lane, Westbury AB1"
-    by_ward = case_create(service_code="pothole", actor=Principal.anonymous(), council=council,
-                          area_id=council.areas.get(name="West ward").id, address="By the pond",
-                          values={"depth": "deep"})
+    by_ward = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        council=council,
+        area_id=council.areas.get(name="West ward").id,
+        address="By the pond",
+        values={"depth": "deep"},
+    )
     assert by_ward.place_in_words == ""  # drawn inside its ward: the words would mislead
-    application = case_create(service_code="school_transport", actor=Principal.anonymous(),
-                              council=council, values={"child_name": "Sam", "sen": "no"})
+    application = case_create(
+        service_code="school_transport",
+        actor=Principal.anonymous(),
+        council=council,
+        values={"child_name": "Sam", "sen": "no"},
+    )
     assert application.place_in_words == ""

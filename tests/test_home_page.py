@@ -24,9 +24,14 @@ def test_a_council_home_lists_its_services_by_group(client, council):
     assert client.get("/council/nowhere/").status_code == 404
 
 
-@pytest.mark.parametrize("query, where", [
-    ("testshire", "/council/testshire/"), ("West ward", None),
-    ("TESTSHIRE council", "/council/testshire/")])
+@pytest.mark.parametrize(
+    "query, where",
+    [
+        ("testshire", "/council/testshire/"),
+        ("West ward", None),
+        ("TESTSHIRE council", "/council/testshire/"),
+    ],
+)
 def test_find_your_council_by_name_or_ward(client, council, other_council, query, where):
     response = client.get("/find-your-council", {"q": query})
     if where:
@@ -56,12 +61,13 @@ def test_unsupported_method_is_refused(client):
     assert client.post("/").status_code == 405
 
 
-def test_find_your_council_by_street_or_postcode_from_the_gazetteer(client, council,
-                                                                    other_council):
+def test_find_your_council_by_street_or_postcode_from_the_gazetteer(client, council, other_council):
     from townsquare.councils.services import places_import_csv
 
-    places_import_csv(council=council, text="name,lat,lng,kind\nMill Lane,51.5,-1.75,street\n"
-                                            "TS1 4AB,51.4,-1.2,postcode\n")
+    places_import_csv(
+        council=council,
+        text="name,lat,lng,kind\nMill Lane,51.5,-1.75,street\nTS1 4AB,51.4,-1.2,postcode\n",
+    )
     for query in ("Mill Lane", "ts1 4ab"):
         response = client.get("/find-your-council", {"q": query})
         assert response.status_code == 302 and response["Location"] == "/council/testshire/"

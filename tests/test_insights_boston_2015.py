@@ -37,16 +37,23 @@ YEAR = Filters(dt.date(2015, 1, 1), dt.date(2015, 12, 31))
 def boston(django_db_setup, django_db_blocker):
     """Boston imported once for the module (it takes seconds), emptied afterwards."""
     with django_db_blocker.unblock():
-        library = [load_template_file(p)
-                   for p in library_files(Path(settings.SERVICE_TEMPLATE_LIBRARY))]
-        council = boston_demo_load(library=library, password="a-long-test-password",
-                                   totp_secret="JBSWY3DPEHPK3PXP", roles=(), say=lambda _: None)
+        library = [
+            load_template_file(p) for p in library_files(Path(settings.SERVICE_TEMPLATE_LIBRARY))
+        ]
+        council = boston_demo_load(
+            library=library,
+            password="a-long-test-password",
+            totp_secret="JBSWY3DPEHPK3PXP",
+            roles=(),
+            say=lambda _: None,
+        )
         rejected = set()
         # The import's own report of refused rows: recomputed here from the import records.
         from townsquare.opendata.models import ImportedRecord
 
-        imported = set(ImportedRecord.objects.filter(council=council)
-                       .values_list("source_id", flat=True))
+        imported = set(
+            ImportedRecord.objects.filter(council=council).values_list("source_id", flat=True)
+        )
         yield council, imported, rejected
         call_command("flush", interactive=False, verbosity=0)
 
@@ -70,8 +77,9 @@ def _rows_from_csv(imported: set[str]) -> list[dict]:
                     continue
                 opened = _parse(row["OPEN_DT"])
                 closed = _parse(row["CLOSED_DT"]) if row["CASE_STATUS"] == "Closed" else None
-                rows.append({"service": service_of[row["TYPE"]], "opened": opened,
-                             "closed": closed})
+                rows.append(
+                    {"service": service_of[row["TYPE"]], "opened": opened, "closed": closed}
+                )
     return rows
 
 
@@ -87,24 +95,33 @@ def test_dashboard_figures_equal_the_figures_computed_from_the_files(boston):
     assert len(rows) == len(imported) > 40_000
     board = dashboard_get(council=council, filters=YEAR)
 
-    opened_per_day = Counter(r["opened"].date() for r in rows
-                             if YEAR.start <= r["opened"].date() <= YEAR.end)
-    closed_per_day = Counter(r["closed"].date() for r in rows if r["closed"]
-                             and YEAR.start <= r["closed"].date() <= YEAR.end)
+    opened_per_day = Counter(
+        r["opened"].date() for r in rows if YEAR.start <= r["opened"].date() <= YEAR.end
+    )
+    closed_per_day = Counter(
+        r["closed"].date()
+        for r in rows
+        if r["closed"] and YEAR.start <= r["closed"].date() <= YEAR.end
+    )
     assert {d: o for d, o, _ in board.daily if o} == dict(opened_per_day)
     assert {d: c for d, _, c in board.daily if c} == dict(closed_per_day)
     assert board.totals.opened == sum(opened_per_day.values())
 
-    hours = [int((r["closed"] - r["opened"]).total_seconds() // 3600) for r in rows
-             if r["closed"] and YEAR.start <= r["closed"].date() <= YEAR.end]
+    hours = [
+        int((r["closed"] - r["opened"]).total_seconds() // 3600)
+        for r in rows
+        if r["closed"] and YEAR.start <= r["closed"].date() <= YEAR.end
+    ]
     assert board.totals.median_hours == _nearest_rank(hours, 50)
     assert board.totals.p90_hours == _nearest_rank(hours, 90)
 
     names = dict(ServiceTemplate.objects.filter(council=council).values_list("code", "name"))
-    by_service = Counter(names[r["service"]] for r in rows
-                         if YEAR.start <= r["opened"].date() <= YEAR.end)
+    by_service = Counter(
+        names[r["service"]] for r in rows if YEAR.start <= r["opened"].date() <= YEAR.end
+    )
     assert [(c.name, c.opened) for c in board.categories] == sorted(
-        by_service.items(), key=lambda item: (-item[1], item[0]))
+        by_service.items(), key=lambda item: (-item[1], item[0])
+    )
 
     weekly = Counter(d - dt.timedelta(days=d.weekday()) for d in opened_per_day.elements())
     assert dict(board.weekly) == {w: weekly.get(w, 0) for w in dict(board.weekly)}
@@ -112,24 +129,34 @@ def test_dashboard_figures_equal_the_figures_computed_from_the_files(boston):
     # Service levels and backlog straight from the case rows.
     start = dt.datetime(2015, 1, 1, tzinfo=BOSTON)
     end = dt.datetime(2016, 1, 1, tzinfo=BOSTON)
-    closed = Case.objects.filter(council=council, closed_at__gte=start, closed_at__lt=end,
-                                 resolve_due_at__isnull=False, is_open=False)
+    closed = Case.objects.filter(
+        council=council,
+        closed_at__gte=start,
+        closed_at__lt=end,
+        resolve_due_at__isnull=False,
+        is_open=False,
+    )
     on_time = sum(1 for c, d in closed.values_list("closed_at", "resolve_due_at") if c <= d)
     assert board.totals.sla_percent == pytest.approx(100 * on_time / closed.count())
-    still_open = (Case.objects.filter(council=council, created_at__lt=end).count()
-                  - Case.objects.filter(council=council, closed_at__lt=end,
-                                        is_open=False).count())
+    still_open = (
+        Case.objects.filter(council=council, created_at__lt=end).count()
+        - Case.objects.filter(council=council, closed_at__lt=end, is_open=False).count()
+    )
     assert board.backlog[-1][1] == still_open
-    located = Case.objects.filter(council=council, created_at__gte=start, created_at__lt=end,
-                                  h3_r9__isnull=False).count()
+    located = Case.objects.filter(
+        council=council, created_at__gte=start, created_at__lt=end, h3_r9__isnull=False
+    ).count()
     assert sum(n for _, n in board.cells) == located
 
 
 def _quietest_weeks(council, count: int) -> list[dt.date]:
     board = dashboard_get(council=council, filters=YEAR)
     # From the third week on, so that the model has some history to learn from.
-    weeks = [(n, monday) for monday, n in board.weekly
-             if dt.date(2015, 1, 19) <= monday <= dt.date(2015, 12, 21)]
+    weeks = [
+        (n, monday)
+        for monday, n in board.weekly
+        if dt.date(2015, 1, 19) <= monday <= dt.date(2015, 12, 21)
+    ]
     return [monday for _, monday in sorted(weeks)[:count]]
 
 
@@ -147,21 +174,38 @@ def test_no_anomaly_in_the_quiet_weeks_of_the_real_year(boston):
 def test_a_planted_spike_is_detected_explained_and_announced(boston):
     council, _, _ = boston
     fly_tipping = ServiceTemplate.objects.select_related("current_version").get(
-        council=council, code="fly_tipping")
+        council=council, code="fly_tipping"
+    )
     # Ten fly-tipping reports along one street in Dorchester within an hour on a Wednesday.
     when = dt.datetime(2015, 10, 14, 14, 0, tzinfo=BOSTON)
     specs = []
     for i in range(10):
         lat, lng = 42.3016 + i * 0.0002, -71.0676
         created = when + dt.timedelta(minutes=5 * i)
-        specs.append(CaseSpec(
-            council_id=council.id, reference_prefix=council.reference_prefix,
-            service_id=fly_tipping.id, service_version_id=fly_tipping.current_version_id,
-            service_code="fly_tipping", kind="report", initial_state="submitted",
-            state="submitted", is_open=True, is_public=True, created_at=created,
-            updated_at=created, lat=lat, lng=lng, channel="app",
-            h3=(h3.latlng_to_cell(lat, lng, 7), h3.latlng_to_cell(lat, lng, 9),
-                h3.latlng_to_cell(lat, lng, 11))))
+        specs.append(
+            CaseSpec(
+                council_id=council.id,
+                reference_prefix=council.reference_prefix,
+                service_id=fly_tipping.id,
+                service_version_id=fly_tipping.current_version_id,
+                service_code="fly_tipping",
+                kind="report",
+                initial_state="submitted",
+                state="submitted",
+                is_open=True,
+                is_public=True,
+                created_at=created,
+                updated_at=created,
+                lat=lat,
+                lng=lng,
+                channel="app",
+                h3=(
+                    h3.latlng_to_cell(lat, lng, 7),
+                    h3.latlng_to_cell(lat, lng, 9),
+                    h3.latlng_to_cell(lat, lng, 11),
+                ),
+            )
+        )
     cases_bulk_create(specs, actor_label="Planted")
     figures_catch_up()
     at = when + dt.timedelta(minutes=50)
@@ -180,7 +224,12 @@ def test_a_planted_spike_is_detected_explained_and_announced(boston):
         board = dashboard_get(council=council, filters=YEAR)
         assert [a.id for a in board.anomalies] == [alert.id]
     finally:
-        Case.objects.filter(council=council, created_at__gte=when,
-                            created_at__lt=when + dt.timedelta(hours=1),
-                            service=fly_tipping, channel="app", lat__gte=42.3016,
-                            lat__lte=42.3035).delete()
+        Case.objects.filter(
+            council=council,
+            created_at__gte=when,
+            created_at__lt=when + dt.timedelta(hours=1),
+            service=fly_tipping,
+            channel="app",
+            lat__gte=42.3016,
+            lat__lte=42.3035,
+        ).delete()

@@ -42,11 +42,14 @@ def test_large_photos_are_shrunk():
     assert max(clean.width, clean.height) == 2048
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    (b"not an image at all", "not an image we can read"),
-    (jpeg_with_gps()[:200], "not an image we can read"),
-    (b"x" * (21 * 1024 * 1024), "larger than 20 MB"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"not an image at all", "not an image we can read"),
+        (jpeg_with_gps()[:200], "not an image we can read"),
+        (b"x" * (21 * 1024 * 1024), "larger than 20 MB"),
+    ],
+)
 def test_broken_and_oversized_files_are_refused_clearly(data, reason):
     with pytest.raises(InvalidInput) as info:
         image_sanitise(data)
@@ -59,10 +62,18 @@ def test_photos_sent_to_a_batch_service_reach_the_case(client, council, tmp_path
     _, raw = api_key_create(council_id=council.id, name="App", actor=Actor.system())
     photo = io.BytesIO(jpeg_with_gps())
     photo.name = "photo.jpg"
-    response = client.post("/open311/v2/requests.json", {
-        "api_key": raw, "service_code": "school_transport", "lat": "51.5", "long": "-1.5",
-        "attribute[child_name]": "Sam", "attribute[sen]": "no", "media": photo,
-    })
+    response = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": raw,
+            "service_code": "school_transport",
+            "lat": "51.5",
+            "long": "-1.5",
+            "attribute[child_name]": "Sam",
+            "attribute[sen]": "no",
+            "media": photo,
+        },
+    )
     assert response.status_code == 200, response.content
     call_command("worker", "--batch", verbosity=0)
     case = Case.objects.get()

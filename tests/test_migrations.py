@@ -13,8 +13,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db.migrations.loader import MigrationLoader
 
-OURS = sorted(config.label for config in apps.get_app_configs()
-              if config.name.startswith("townsquare."))
+OURS = sorted(
+    config.label for config in apps.get_app_configs() if config.name.startswith("townsquare.")
+)
 
 
 def test_every_model_change_has_its_migration(db):

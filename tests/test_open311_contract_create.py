@@ -100,8 +100,9 @@ def test_created_request_reads_back_the_same(client, council, api_key):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_create_multipart_with_photo_parts(client, council, api_key, fmt):
-    form = pothole_form(api_key, media=png("media.png"), photo1=png("one.png"),
-                        photo2=png("two.png"))
+    form = pothole_form(
+        api_key, media=png("media.png"), photo1=png("one.png"), photo2=png("two.png")
+    )
     service_request_id = created_id(post_multipart(client, "requests", fmt, form), fmt)
     [item] = ok(get(client, f"requests/{service_request_id}", "json"), "json")
     # The photo is known now, so media_url is given (and points somewhere a client can fetch).
@@ -133,9 +134,18 @@ def test_test_key_creates_a_test_case(client, council):
 
 
 def test_optional_person_fields_are_kept(client, council, api_key):
-    service_request_id = created_id(create(
-        client, api_key, first_name="Sam", last_name="Smith", phone="01234 567890",
-        email="Sam.Smith@Example.org", device_id="device-1", account_id="acct-7"))
+    service_request_id = created_id(
+        create(
+            client,
+            api_key,
+            first_name="Sam",
+            last_name="Smith",
+            phone="01234 567890",
+            email="Sam.Smith@Example.org",
+            device_id="device-1",
+            account_id="acct-7",
+        )
+    )
     case = the_case(service_request_id)
     assert case.reporter_name == "Sam Smith"
     assert case.reporter_email == "sam.smith@example.org"
@@ -144,8 +154,7 @@ def test_optional_person_fields_are_kept(client, council, api_key):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_bad_email_is_400(client, council, api_key, fmt):
-    assert_error(create(client, api_key, fmt, email="not-an-email"), fmt, 400,
-                 mentions="email")
+    assert_error(create(client, api_key, fmt, email="not-an-email"), fmt, 400, mentions="email")
 
 
 # ---- attributes ------------------------------------------------------------------------------
@@ -162,8 +171,11 @@ def test_multivaluelist_single_value_without_brackets(client, council, api_key):
 
 
 def test_number_and_datetime_attributes(client, council, api_key):
-    response = create(client, api_key, **{"attribute[width_cm]": "250",
-                                          "attribute[seen_at]": "2026-03-01T09:30:00+01:00"})
+    response = create(
+        client,
+        api_key,
+        **{"attribute[width_cm]": "250", "attribute[seen_at]": "2026-03-01T09:30:00+01:00"},
+    )
     values = the_case(created_id(response)).values
     assert values["width_cm"] == 250
     assert values["seen_at"] == "2026-03-01T08:30:00Z"
@@ -178,28 +190,39 @@ def test_missing_required_attribute_is_400_naming_it(client, council, api_key, f
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_empty_required_attribute_is_400(client, council, api_key, fmt):
-    assert_error(create(client, api_key, fmt, **{"attribute[depth]": ""}), fmt, 400,
-                 mentions="depth required")
+    assert_error(
+        create(client, api_key, fmt, **{"attribute[depth]": ""}),
+        fmt,
+        400,
+        mentions="depth required",
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("attributes", [
-    {"attribute[depth]": "bottomless"},
-    {"attribute[hazards][]": ["cyclists", "tanks"]},
-    {"attribute[hazards]": "tanks"},
-], ids=["singlevaluelist", "multivaluelist-bracketed", "multivaluelist-plain"])
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"attribute[depth]": "bottomless"},
+        {"attribute[hazards][]": ["cyclists", "tanks"]},
+        {"attribute[hazards]": "tanks"},
+    ],
+    ids=["singlevaluelist", "multivaluelist-bracketed", "multivaluelist-plain"],
+)
 def test_value_outside_the_list_is_400(client, council, api_key, fmt, attributes):
     assert_error(create(client, api_key, fmt, **attributes), fmt, 400)
     assert not Case.objects.exists()
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("attributes", [
-    {"attribute[depth]": ["deep", "shallow"]},
-    {"attribute[depth][]": ["deep", "shallow"]},
-], ids=["repeated", "bracketed"])
-def test_several_values_for_a_singlevaluelist_is_400(client, council, api_key, fmt,
-                                                      attributes):
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"attribute[depth]": ["deep", "shallow"]},
+        {"attribute[depth][]": ["deep", "shallow"]},
+    ],
+    ids=["repeated", "bracketed"],
+)
+def test_several_values_for_a_singlevaluelist_is_400(client, council, api_key, fmt, attributes):
     form = {**attributes}
     if "attribute[depth][]" in form:
         form["attribute[depth]"] = None
@@ -210,21 +233,30 @@ def test_several_values_for_a_singlevaluelist_is_400(client, council, api_key, f
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("width", ["abc", "5000", "0", "-3", "nan", "inf", "1e400"])
 def test_bad_number_attribute_is_400(client, council, api_key, fmt, width):
-    assert_error(create(client, api_key, fmt, **{"attribute[width_cm]": width}), fmt, 400,
-                 mentions="width_cm")
+    assert_error(
+        create(client, api_key, fmt, **{"attribute[width_cm]": width}),
+        fmt,
+        400,
+        mentions="width_cm",
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("seen_at", ["2026-03-01T09:30:00", "yesterday"])
 def test_bad_datetime_attribute_is_400(client, council, api_key, fmt, seen_at):
-    assert_error(create(client, api_key, fmt, **{"attribute[seen_at]": seen_at}), fmt, 400,
-                 mentions="seen_at")
+    assert_error(
+        create(client, api_key, fmt, **{"attribute[seen_at]": seen_at}),
+        fmt,
+        400,
+        mentions="seen_at",
+    )
 
 
 def test_unknown_attributes_are_ignored_and_logged(client, council, api_key, caplog):
     caplog.set_level(logging.DEBUG)
-    response = create(client, api_key, **{"attribute[colour]": "red",
-                                          "attribute[size][]": ["big", "huge"]})
+    response = create(
+        client, api_key, **{"attribute[colour]": "red", "attribute[size][]": ["big", "huge"]}
+    )
     assert the_case(created_id(response)).values == {"depth": "deep"}
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "colour" in logged, "unknown attributes are logged"
@@ -259,30 +291,41 @@ def test_bad_location_is_400(client, council, api_key, fmt, location):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_point_outside_the_named_jurisdiction_is_400(client, council, other_council, api_key,
-                                                     fmt):
-    response = create(client, api_key, fmt, jurisdiction_id="testshire.gov.uk",
-                      lat=str(OTHERTON_POINT[0]), long=str(OTHERTON_POINT[1]))
+def test_point_outside_the_named_jurisdiction_is_400(client, council, other_council, api_key, fmt):
+    response = create(
+        client,
+        api_key,
+        fmt,
+        jurisdiction_id="testshire.gov.uk",
+        lat=str(OTHERTON_POINT[0]),
+        long=str(OTHERTON_POINT[1]),
+    )
     assert_error(response, fmt, 400)
 
 
 def test_address_string_alone_is_a_location(client, council, api_key):
-    response = create(client, api_key, lat=None, long=None, jurisdiction_id="testshire.gov.uk",
-                      address_string="Outside 4 Mill Lane, Testshire")
+    response = create(
+        client,
+        api_key,
+        lat=None,
+        long=None,
+        jurisdiction_id="testshire.gov.uk",
+        address_string="Outside 4 Mill Lane, Testshire",
+    )
     service_request_id = created_id(response)
     [item] = ok(get(client, f"requests/{service_request_id}", "json"), "json")
     assert item["address"] == "Outside 4 Mill Lane, Testshire"
 
 
 def test_fixmystreet_not_pinpointed_address_id_is_accepted(client, council, api_key):
-    response = create(client, api_key, address_id="#NOTPINPOINTED#",
-                      address_string="Near the church")
+    response = create(
+        client, api_key, address_id="#NOTPINPOINTED#", address_string="Near the church"
+    )
     assert TST_REFERENCE.match(created_id(response))
 
 
 def test_six_decimal_coordinates_are_kept(client, council, api_key):
-    service_request_id = created_id(create(client, api_key, lat="51.512345",
-                                           long="-1.498765"))
+    service_request_id = created_id(create(client, api_key, lat="51.512345", long="-1.498765"))
     case = the_case(service_request_id)
     assert (round(case.lat, 6), round(case.lng, 6)) == (51.512345, -1.498765)
 
@@ -292,8 +335,9 @@ def test_six_decimal_coordinates_are_kept(client, council, api_key):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_description_over_4000_characters_is_400(client, council, api_key, fmt):
-    assert_error(create(client, api_key, fmt, description="x" * 4001), fmt, 400,
-                 mentions="description")
+    assert_error(
+        create(client, api_key, fmt, description="x" * 4001), fmt, 400, mentions="description"
+    )
 
 
 def test_description_of_4000_characters_is_accepted(client, council, api_key):
@@ -305,8 +349,11 @@ def test_description_of_4000_characters_is_accepted(client, council, api_key):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("key", [None, "", "not-a-key", "ts_" + "x" * 43, "k" * 10_000],
-                         ids=["missing", "empty", "garbage", "unknown", "huge"])
+@pytest.mark.parametrize(
+    "key",
+    [None, "", "not-a-key", "ts_" + "x" * 43, "k" * 10_000],
+    ids=["missing", "empty", "garbage", "unknown", "huge"],
+)
 def test_missing_or_bad_api_key_is_403(client, council, fmt, key):
     response = post_form(client, "requests", fmt, pothole_form(key))
     assert_error(response, fmt, 403)
@@ -328,8 +375,14 @@ def test_api_key_is_checked_before_anything_else(client, council, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_api_key_of_another_council_is_403(client, council, other_council, api_key, fmt):
     # A Testshire key cannot create cases in Otherton.
-    response = create(client, api_key, fmt, jurisdiction_id="otherton.gov.uk",
-                      lat=str(OTHERTON_POINT[0]), long=str(OTHERTON_POINT[1]))
+    response = create(
+        client,
+        api_key,
+        fmt,
+        jurisdiction_id="otherton.gov.uk",
+        lat=str(OTHERTON_POINT[0]),
+        long=str(OTHERTON_POINT[1]),
+    )
     assert_error(response, fmt, 403)
     assert not Case.objects.exists()
 
@@ -344,16 +397,20 @@ def test_unknown_service_code_is_404(client, council, api_key, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_missing_service_code_is_400(client, council, api_key, fmt):
-    assert_error(create(client, api_key, fmt, service_code=None), fmt, 400,
-                 mentions="service_code")
+    assert_error(create(client, api_key, fmt, service_code=None), fmt, 400, mentions="service_code")
 
 
 # ---- jurisdictions ---------------------------------------------------------------------------
 
 
 def test_jurisdiction_id_selects_the_council(client, council, other_council, otherton_key):
-    response = create(client, otherton_key, jurisdiction_id="otherton.gov.uk",
-                      lat=str(OTHERTON_POINT[0]), long=str(OTHERTON_POINT[1]))
+    response = create(
+        client,
+        otherton_key,
+        jurisdiction_id="otherton.gov.uk",
+        lat=str(OTHERTON_POINT[0]),
+        long=str(OTHERTON_POINT[1]),
+    )
     assert OTH_REFERENCE.match(created_id(response))
 
 
@@ -363,16 +420,21 @@ def test_unknown_jurisdiction_is_404(client, council, api_key, fmt):
 
 
 def test_empty_jurisdiction_behaves_as_absent(client, council, other_council, otherton_key):
-    response = create(client, otherton_key, jurisdiction_id="",
-                      lat=str(OTHERTON_POINT[0]), long=str(OTHERTON_POINT[1]))
+    response = create(
+        client,
+        otherton_key,
+        jurisdiction_id="",
+        lat=str(OTHERTON_POINT[0]),
+        long=str(OTHERTON_POINT[1]),
+    )
     assert OTH_REFERENCE.match(created_id(response))
 
 
-def test_location_decides_the_council_without_jurisdiction(client, council, other_council,
-                                                           api_key, otherton_key):
+def test_location_decides_the_council_without_jurisdiction(
+    client, council, other_council, api_key, otherton_key
+):
     assert TST_REFERENCE.match(created_id(create(client, api_key)))
-    response = create(client, otherton_key, lat=str(OTHERTON_POINT[0]),
-                      long=str(OTHERTON_POINT[1]))
+    response = create(client, otherton_key, lat=str(OTHERTON_POINT[0]), long=str(OTHERTON_POINT[1]))
     assert OTH_REFERENCE.match(created_id(response))
 
 
@@ -399,8 +461,10 @@ def fixmystreet_form(api_key: str, report_id: int = 123, **overrides) -> dict:
         "first_name": "Sam",
         "last_name": "Smith",
         "description": FMS_DESCRIPTION.format(id=report_id),
-        "media_url": [f"https://www.fixmystreet.com/photo/{report_id}.0.full.jpeg",
-                      f"https://www.fixmystreet.com/photo/{report_id}.1.full.jpeg"],
+        "media_url": [
+            f"https://www.fixmystreet.com/photo/{report_id}.0.full.jpeg",
+            f"https://www.fixmystreet.com/photo/{report_id}.1.full.jpeg",
+        ],
         "deviceid": "fms-device-42",
         "attribute[depth]": "deep",
         "attribute[uprn]": "100012345678",
@@ -445,20 +509,24 @@ def test_different_fixmystreet_reports_are_different_cases(client, council, api_
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_idempotency_key_retry_returns_the_same_case(client, council, api_key, fmt):
     form = pothole_form(api_key)
-    first = created_id(post_form(client, "requests", fmt, form,
-                                 headers={"Idempotency-Key": "retry-1"}), fmt)
-    again = created_id(post_form(client, "requests", fmt, form,
-                                 headers={"Idempotency-Key": "retry-1"}), fmt)
+    first = created_id(
+        post_form(client, "requests", fmt, form, headers={"Idempotency-Key": "retry-1"}), fmt
+    )
+    again = created_id(
+        post_form(client, "requests", fmt, form, headers={"Idempotency-Key": "retry-1"}), fmt
+    )
     assert again == first
     assert Case.objects.count() == 1
 
 
 def test_different_idempotency_keys_create_different_cases(client, council, api_key):
     form = pothole_form(api_key)
-    first = created_id(post_form(client, "requests", "json", form,
-                                 headers={"Idempotency-Key": "a"}))
-    second = created_id(post_form(client, "requests", "json", form,
-                                  headers={"Idempotency-Key": "b"}))
+    first = created_id(
+        post_form(client, "requests", "json", form, headers={"Idempotency-Key": "a"})
+    )
+    second = created_id(
+        post_form(client, "requests", "json", form, headers={"Idempotency-Key": "b"})
+    )
     assert first != second
     assert Case.objects.count() == 2
 
@@ -473,8 +541,9 @@ def test_without_idempotency_key_each_post_is_a_new_case(client, council, api_ke
 @pytest.mark.parametrize("post_fmt", FORMATS)
 def test_utf8_round_trips_in_json_and_xml(client, council, api_key, post_fmt):
     text = f"{UNICODE_TEXT} by the 🚲 rack"
-    service_request_id = created_id(create(client, api_key, post_fmt, description=text,
-                                           address_string=UNICODE_TEXT), post_fmt)
+    service_request_id = created_id(
+        create(client, api_key, post_fmt, description=text, address_string=UNICODE_TEXT), post_fmt
+    )
     [as_json] = ok(get(client, f"requests/{service_request_id}", "json"), "json")
     assert as_json["description"] == text
     response = get(client, f"requests/{service_request_id}", "xml")
@@ -494,19 +563,25 @@ def test_utf8_in_multipart_round_trips(client, council, api_key):
 
 def school_transport_form(api_key: str) -> dict:
     # OPEN311.md: every create needs a location, applications too (the family's home here).
-    return {"api_key": api_key, "service_code": "school_transport",
-            "jurisdiction_id": "testshire.gov.uk", "lat": "51.4", "long": "-1.6",
-            "attribute[child_name]": "Sam",
-            "attribute[sen]": "no", "email": "parent@example.org"}
+    return {
+        "api_key": api_key,
+        "service_code": "school_transport",
+        "jurisdiction_id": "testshire.gov.uk",
+        "lat": "51.4",
+        "long": "-1.6",
+        "attribute[child_name]": "Sam",
+        "attribute[sen]": "no",
+        "email": "parent@example.org",
+    }
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_batch_service_returns_a_token_that_resolves_after_the_worker_runs(client, council,
-                                                                           fmt):
+def test_batch_service_returns_a_token_that_resolves_after_the_worker_runs(client, council, fmt):
     api_key = api_key_for(council)
-    data = ok(post_form(client, "requests", fmt, school_transport_form(api_key)), fmt,
-              (200, 201, 202))
+    data = ok(
+        post_form(client, "requests", fmt, school_transport_form(api_key)), fmt, (200, 201, 202)
+    )
     assert isinstance(data, list) and len(data) == 1
     token = data[0]["token"]
     assert isinstance(token, str) and token.strip()
@@ -526,8 +601,11 @@ def test_batch_service_returns_a_token_that_resolves_after_the_worker_runs(clien
 @pytest.mark.django_db(transaction=True)
 def test_token_before_the_worker_runs_is_known_without_an_id(client, council):
     api_key = api_key_for(council)
-    [created] = ok(post_form(client, "requests", "json", school_transport_form(api_key)),
-                   "json", (200, 201, 202))
+    [created] = ok(
+        post_form(client, "requests", "json", school_transport_form(api_key)),
+        "json",
+        (200, 201, 202),
+    )
     [pending] = ok(get(client, f"tokens/{created['token']}", "json"), "json")
     assert pending["token"] == created["token"]
     assert not pending.get("service_request_id")
@@ -540,14 +618,16 @@ def test_batch_service_errors_are_still_reported_at_post_time(client, council):
     api_key = api_key_for(council)
     form = school_transport_form(api_key)
     del form["attribute[child_name]"]
-    assert_error(post_form(client, "requests", "json", form), "json", 400,
-                 mentions="child_name required")
+    assert_error(
+        post_form(client, "requests", "json", form), "json", 400, mentions="child_name required"
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_blackbox_service_returns_neither_id_nor_token(client, council, api_key, fmt):
-    template_publish(council=council, document=template(open311={"type": "blackbox"}),
-                     actor=Actor.system())
+    template_publish(
+        council=council, document=template(open311={"type": "blackbox"}), actor=Actor.system()
+    )
     data = ok(create(client, api_key, fmt), fmt, (200, 201, 202))
     assert isinstance(data, list) and len(data) == 1
     assert not data[0].get("service_request_id") and not data[0].get("token"), data

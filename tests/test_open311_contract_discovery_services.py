@@ -151,8 +151,13 @@ def test_service_list_type_comes_from_the_template(client, council, fmt):
 
 def test_service_list_several_groups_as_groups_element(client, council):
     """mySociety extra: `<groups><group>` when a service is in several groups."""
-    publish(council, code="flytipping", name="Fly-tipping", group="Environment",
-            groups=["Environment", "Roads"])
+    publish(
+        council,
+        code="flytipping",
+        name="Fly-tipping",
+        group="Environment",
+        groups=["Environment", "Roads"],
+    )
     root = xml_root(get(client, "services", "xml", jurisdiction_id="testshire.gov.uk"))
     service = next(s for s in root if s.findtext("service_code") == "flytipping")
     assert [g.text for g in service.findall("groups/group")] == ["Environment", "Roads"]
@@ -170,8 +175,12 @@ def test_service_list_keywords_are_one_comma_joined_string(client, council, fmt)
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_service_list_keyword_flags_such_as_private_are_passed_on(client, council, fmt):
     """mySociety extra: `keywords` carries flags FixMyStreet acts on, such as `private`."""
-    publish(council, code="abandoned_vehicle", name="Abandoned vehicle",
-            keywords=["private", "vehicles"])
+    publish(
+        council,
+        code="abandoned_vehicle",
+        name="Abandoned vehicle",
+        keywords=["private", "vehicles"],
+    )
     data = by_code(services(client, fmt, jurisdiction_id="testshire.gov.uk"))
     assert data["abandoned_vehicle"]["keywords"].split(",") == ["private", "vehicles"]
 
@@ -236,8 +245,10 @@ def test_definition_json_shape_and_types(client, council):
     depth = attributes[0]
     assert depth["required"] is True and depth["datatype"] == "singlevaluelist"
     assert depth["description"] == "How deep?"
-    assert depth["values"] == [{"key": "shallow", "name": "Shallow"},
-                               {"key": "deep", "name": "Deep"}]
+    assert depth["values"] == [
+        {"key": "shallow", "name": "Shallow"},
+        {"key": "deep", "name": "Deep"},
+    ]
     assert attributes[1]["datatype"] == "number" and attributes[1]["required"] is False
     assert attributes[2]["datatype"] == "multivaluelist"
     assert [v["key"] for v in attributes[2]["values"]] == ["cyclists", "cars"]
@@ -261,15 +272,19 @@ def test_definition_xml_shape(client, council):
     assert depth.findtext("datatype_description").strip()
     assert depth.findtext("order") == "1"
     assert [(v.findtext("key"), v.findtext("name")) for v in depth.findall("values/value")] == [
-        ("shallow", "Shallow"), ("deep", "Deep")]
+        ("shallow", "Shallow"),
+        ("deep", "Deep"),
+    ]
     orders = [int(a.findtext("order")) for a in attributes]
     assert len(set(orders)) == len(orders) and min(orders) >= 1
 
 
 def test_definition_orders_are_unique_even_when_the_template_gives_none(client, council):
-    fields = [{"code": "colour", "label": "Colour", "datatype": "string"},
-              {"code": "size", "label": "Size", "datatype": "number"},
-              {"code": "notes", "label": "Notes", "datatype": "text"}]
+    fields = [
+        {"code": "colour", "label": "Colour", "datatype": "string"},
+        {"code": "size", "label": "Size", "datatype": "number"},
+        {"code": "notes", "label": "Notes", "datatype": "text"},
+    ]
     publish(council, code="bench", name="Broken bench", fields=fields)
     attributes = definition(client, "bench")["attributes"]
     orders = [a["order"] for a in attributes]
@@ -279,18 +294,31 @@ def test_definition_orders_are_unique_even_when_the_template_gives_none(client, 
 
 def test_definition_marks_automated_attributes(client, council):
     """mySociety extra: attribute `automated` (server_set / hidden_field)."""
-    fields = [*template()["fields"],
-              {"code": "asset_id", "label": "Asset", "datatype": "string", "order": 5,
-               "automated": "hidden_field"},
-              {"code": "usrn", "label": "Street number", "datatype": "string", "order": 6,
-               "automated": "server_set"}]
+    fields = [
+        *template()["fields"],
+        {
+            "code": "asset_id",
+            "label": "Asset",
+            "datatype": "string",
+            "order": 5,
+            "automated": "hidden_field",
+        },
+        {
+            "code": "usrn",
+            "label": "Street number",
+            "datatype": "string",
+            "order": 6,
+            "automated": "server_set",
+        },
+    ]
     publish(council, fields=fields)
     by_attribute = {a["code"]: a for a in definition(client)["attributes"]}
     assert by_attribute["asset_id"]["automated"] == "hidden_field"
     assert by_attribute["usrn"]["automated"] == "server_set"
     root = xml_root(get(client, "services/pothole", "xml", jurisdiction_id="testshire.gov.uk"))
-    automated = {a.findtext("code"): a.findtext("automated")
-                 for a in root.findall("attributes/attribute")}
+    automated = {
+        a.findtext("code"): a.findtext("automated") for a in root.findall("attributes/attribute")
+    }
     assert automated["asset_id"] == "hidden_field"
 
 
@@ -321,8 +349,7 @@ def test_definition_without_jurisdiction_works_for_a_single_council(client, coun
 
 
 def test_definition_per_jurisdiction(client, council, other_council):
-    fields = [{"code": "depth", "label": "Depth in Otherton", "datatype": "string",
-               "order": 1}]
+    fields = [{"code": "depth", "label": "Depth in Otherton", "datatype": "string", "order": 1}]
     publish(other_council, fields=fields)
     otherton = definition(client, jurisdiction_id="otherton.gov.uk")
     assert [a["description"] for a in otherton["attributes"]] == ["Depth in Otherton"]

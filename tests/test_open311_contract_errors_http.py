@@ -88,8 +88,15 @@ def test_unknown_format_suffix_is_404_and_never_html(client, council, reference,
     assert "html" not in response.get("Content-Type", "")
 
 
-@pytest.mark.parametrize("path", [f"{BASE}requests", f"{BASE}services/pothole",
-                                  f"{BASE}requests.json/", f"{BASE}services.json.xml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{BASE}requests",
+        f"{BASE}services/pothole",
+        f"{BASE}requests.json/",
+        f"{BASE}services.json.xml",
+    ],
+)
 def test_paths_without_a_proper_suffix_are_404_not_html(client, council, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -116,8 +123,9 @@ def test_unsupported_methods_are_405_with_allow(client, council, reference, name
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", ["discovery", "services", "definition", "one-request", "token"])
 def test_post_to_a_read_only_operation_is_405(client, council, reference, api_key, name, fmt):
-    response = client.post(endpoint(name, fmt, reference), data=urlencode({"api_key": api_key}),
-                           content_type=FORM)
+    response = client.post(
+        endpoint(name, fmt, reference), data=urlencode({"api_key": api_key}), content_type=FORM
+    )
     assert response.status_code == 405
     assert "GET" in response["Allow"]
 
@@ -125,11 +133,14 @@ def test_post_to_a_read_only_operation_is_405(client, council, reference, api_ke
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", ENDPOINTS)
 def test_options_is_204_with_cors_headers(client, council, reference, name, fmt):
-    response = client.options(endpoint(name, fmt, reference), headers={
-        "Origin": "https://app.example.org",
-        "Access-Control-Request-Method": "POST" if "POST" in ENDPOINTS[name][1] else "GET",
-        "Access-Control-Request-Headers": "content-type, idempotency-key",
-    })
+    response = client.options(
+        endpoint(name, fmt, reference),
+        headers={
+            "Origin": "https://app.example.org",
+            "Access-Control-Request-Method": "POST" if "POST" in ENDPOINTS[name][1] else "GET",
+            "Access-Control-Request-Headers": "content-type, idempotency-key",
+        },
+    )
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == "*"
     methods = {m.strip() for m in response["Access-Control-Allow-Methods"].split(",")}
@@ -140,8 +151,9 @@ def test_options_is_204_with_cors_headers(client, council, reference, name, fmt)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("name", ["discovery", "services", "definition", "requests",
-                                  "one-request", "updates"])
+@pytest.mark.parametrize(
+    "name", ["discovery", "services", "definition", "requests", "one-request", "updates"]
+)
 def test_gets_carry_allow_origin_star(client, council, reference, name, fmt):
     response = client.get(endpoint(name, fmt, reference))
     assert response.status_code == 200, (name, response.content[:300])
@@ -158,16 +170,16 @@ def test_failed_gets_carry_allow_origin_star_too(client, council, path, fmt):
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)
-def test_gets_with_an_unknown_format_carry_allow_origin_star_too(client, council, reference,
-                                                                 name):
+def test_gets_with_an_unknown_format_carry_allow_origin_star_too(client, council, reference, name):
     response = client.get(endpoint(name, "txt", reference))
     assert response.status_code == 404
     assert response.get("Access-Control-Allow-Origin") == "*"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("name", ["discovery", "services", "definition", "requests",
-                                  "one-request", "updates"])
+@pytest.mark.parametrize(
+    "name", ["discovery", "services", "definition", "requests", "one-request", "updates"]
+)
 def test_content_types_are_exact(client, council, reference, name, fmt):
     response = client.get(endpoint(name, fmt, reference))
     assert response["Content-Type"] == CONTENT_TYPES[fmt]
@@ -180,21 +192,23 @@ class TrackedInput(io.BytesIO):
     """A wsgi.input that remembers how far the application read."""
 
 
-@pytest.mark.parametrize(("method", "path", "form"), [
-    ("POST", f"{BASE}requests.json", {"service_code": "pothole"}),          # 403: no api_key
-    ("POST", f"{BASE}requests.json", {"api_key": "bad"}),                    # 403: bad api_key
-    ("POST", f"{BASE}requests.txt", {"service_code": "pothole"}),           # 404: format
-    ("PUT", f"{BASE}requests.json", {"service_code": "pothole"}),           # 405
-    ("POST", f"{BASE}services.json", {"service_code": "pothole"}),          # 405
-    ("POST", f"{BASE}servicerequestupdates.xml", {"update_id": "1"}),       # 403
-], ids=["no-key", "bad-key", "bad-format", "put", "post-services", "update-no-key"])
-def test_request_bodies_are_read_to_the_end_on_early_errors(client, council, method, path,
-                                                            form):
+@pytest.mark.parametrize(
+    ("method", "path", "form"),
+    [
+        ("POST", f"{BASE}requests.json", {"service_code": "pothole"}),  # 403: no api_key
+        ("POST", f"{BASE}requests.json", {"api_key": "bad"}),  # 403: bad api_key
+        ("POST", f"{BASE}requests.txt", {"service_code": "pothole"}),  # 404: format
+        ("PUT", f"{BASE}requests.json", {"service_code": "pothole"}),  # 405
+        ("POST", f"{BASE}services.json", {"service_code": "pothole"}),  # 405
+        ("POST", f"{BASE}servicerequestupdates.xml", {"update_id": "1"}),  # 403
+    ],
+    ids=["no-key", "bad-key", "bad-format", "put", "post-services", "update-no-key"],
+)
+def test_request_bodies_are_read_to_the_end_on_early_errors(client, council, method, path, form):
     """So a keep-alive connection survives: unread bytes would be taken for the next request."""
     body = urlencode({**form, "description": "x" * 60_000}).encode()
     stream = TrackedInput(body)
-    response = client.generic(method, path, data=body, content_type=FORM,
-                              **{"wsgi.input": stream})
+    response = client.generic(method, path, data=body, content_type=FORM, **{"wsgi.input": stream})
     assert 400 <= response.status_code < 500
     assert stream.tell() == len(body), f"read {stream.tell()} of {len(body)} bytes"
 
@@ -257,10 +271,18 @@ def test_invalid_utf8_in_the_query_string_gives_no_5xx(client, council, fmt, pat
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("path", [
-    "requests/%FF%FE", "requests/" + "9" * 150, "services/%C3%28", "services/" + "p" * 190,
-    "tokens/%00", "tokens/" + "t" * 190, "requests/TST%0A-26-000001",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "requests/%FF%FE",
+        "requests/" + "9" * 150,
+        "services/%C3%28",
+        "services/" + "p" * 190,
+        "tokens/%00",
+        "tokens/" + "t" * 190,
+        "requests/TST%0A-26-000001",
+    ],
+)
 def test_odd_ids_in_the_path_give_404_not_5xx(client, council, fmt, path):
     response = client.get(url(path, fmt))
     assert_not_server_error(response)
@@ -268,8 +290,9 @@ def test_odd_ids_in_the_path_give_404_not_5xx(client, council, fmt, path):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("path", ["requests/" + "9" * 10_000, "tokens/" + "t" * 10_000,
-                                  "services/" + "s" * 10_000])
+@pytest.mark.parametrize(
+    "path", ["requests/" + "9" * 10_000, "tokens/" + "t" * 10_000, "services/" + "s" * 10_000]
+)
 def test_10000_character_path_ids_give_404_not_5xx(client, council, fmt, path):
     response = client.get(url(path, fmt))
     assert_not_server_error(response)
@@ -301,8 +324,9 @@ POST_FUZZ = {
 @pytest.mark.parametrize("fields", POST_FUZZ.values(), ids=POST_FUZZ.keys())
 def test_fuzzed_create_gives_no_5xx(client, council, api_key, fmt, fields):
     form = pothole_form(api_key, **fields)
-    response = client.post(url("requests", fmt), data=urlencode(form, doseq=True),
-                           content_type=FORM)
+    response = client.post(
+        url("requests", fmt), data=urlencode(form, doseq=True), content_type=FORM
+    )
     assert_not_server_error(response)
     if response.status_code >= 400:
         error_list(response, fmt)
@@ -337,13 +361,17 @@ def test_invalid_utf8_in_the_body_gives_no_5xx(client, council, api_key, fmt, ra
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize(("content_type", "raw"), [
-    ("multipart/form-data; boundary=xyz", b"--xyz\r\nnonsense"),
-    ("multipart/form-data", b"no boundary at all"),
-    ("application/json", b'{"api_key": "x", "service_code": "pothole"}'),
-    ("text/plain", b"\xff\xfe"),
-    ("application/x-www-form-urlencoded; charset=no-such-charset", b"a=b"),
-], ids=["broken-multipart", "multipart-without-boundary", "json", "text", "bad-charset"])
+@pytest.mark.parametrize(
+    ("content_type", "raw"),
+    [
+        ("multipart/form-data; boundary=xyz", b"--xyz\r\nnonsense"),
+        ("multipart/form-data", b"no boundary at all"),
+        ("application/json", b'{"api_key": "x", "service_code": "pothole"}'),
+        ("text/plain", b"\xff\xfe"),
+        ("application/x-www-form-urlencoded; charset=no-such-charset", b"a=b"),
+    ],
+    ids=["broken-multipart", "multipart-without-boundary", "json", "text", "bad-charset"],
+)
 def test_odd_content_types_give_no_5xx(client, council, fmt, content_type, raw):
     # generic() sends the bytes as they are (post() would re-encode them in the charset).
     response = client.generic("POST", url("requests", fmt), data=raw, content_type=content_type)
@@ -380,11 +408,19 @@ def test_too_many_query_parameters_is_not_html(client, council, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_fuzzed_update_post_gives_no_5xx(client, council, api_key, reference, fmt):
-    form = {"api_key": api_key, "service_request_id": reference, "update_id": LONG,
-            "status": LONG, "updated_datetime": LONG, "description": "\x00" + LONG,
-            "email": LONG, "media_url": LONG}
-    response = client.post(url("servicerequestupdates", fmt), data=urlencode(form),
-                           content_type=FORM)
+    form = {
+        "api_key": api_key,
+        "service_request_id": reference,
+        "update_id": LONG,
+        "status": LONG,
+        "updated_datetime": LONG,
+        "description": "\x00" + LONG,
+        "email": LONG,
+        "media_url": LONG,
+    }
+    response = client.post(
+        url("servicerequestupdates", fmt), data=urlencode(form), content_type=FORM
+    )
     assert_not_server_error(response)
     assert response.status_code == 400
     error_list(response, fmt)
@@ -394,17 +430,29 @@ def test_fuzzed_update_post_gives_no_5xx(client, council, api_key, reference, fm
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize(("path", "params", "status"), [
-    ("services", {"jurisdiction_id": "nowhere"}, 404),
-    ("services/nope", {}, 404),
-    ("requests/TST-26-999999", {}, 404),
-    ("tokens/nope", {}, 404),
-    ("requests", {"jurisdiction_id": "nowhere"}, 404),
-    ("requests", {"status": "nope"}, 400),
-    ("requests", {"start_date": "nope"}, 400),
-    ("requests", {"page": "nope"}, 400),
-], ids=["jurisdiction", "service", "request", "token", "search-jurisdiction", "status",
-        "date", "page"])
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("services", {"jurisdiction_id": "nowhere"}, 404),
+        ("services/nope", {}, 404),
+        ("requests/TST-26-999999", {}, 404),
+        ("tokens/nope", {}, 404),
+        ("requests", {"jurisdiction_id": "nowhere"}, 404),
+        ("requests", {"status": "nope"}, 400),
+        ("requests", {"start_date": "nope"}, 400),
+        ("requests", {"page": "nope"}, 400),
+    ],
+    ids=[
+        "jurisdiction",
+        "service",
+        "request",
+        "token",
+        "search-jurisdiction",
+        "status",
+        "date",
+        "page",
+    ],
+)
 def test_get_errors_have_the_right_status(client, council, fmt, path, params, status):
     assert_error(client.get(url(path, fmt), params), fmt, status)
 

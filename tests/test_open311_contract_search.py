@@ -38,9 +38,21 @@ pytestmark = pytest.mark.django_db
 
 DAY = dt.timedelta(days=1)
 REQUEST_FIELDS = {
-    "service_request_id", "status", "status_notes", "service_name", "service_code",
-    "description", "agency_responsible", "service_notice", "requested_datetime",
-    "updated_datetime", "address", "address_id", "zipcode", "lat", "long",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
 }
 OPTIONAL_FIELDS = {"expected_datetime", "media_url", "account_id"}
 
@@ -64,8 +76,9 @@ def found(client, fmt="json", **params) -> set[str]:
 
 
 def test_request_json_fields_and_types(client, council, now):
-    case = seed_case(council, at=now - DAY, address="4 Mill Lane", postcode="TS1 1AA",
-                     description="Deep hole")
+    case = seed_case(
+        council, at=now - DAY, address="4 Mill Lane", postcode="TS1 1AA", description="Deep hole"
+    )
     [item] = search(client, "json")
     assert set(item) >= REQUEST_FIELDS
     assert set(item) - REQUEST_FIELDS <= OPTIONAL_FIELDS, set(item) - REQUEST_FIELDS
@@ -210,7 +223,8 @@ def test_private_cases_never_appear_in_search(client, council, now):
     private = seed_case(council, service_code="school_transport")
     assert found(client) == {public.reference}
     assert found(client, service_request_id=f"{public.reference},{private.reference}") == {
-        public.reference}
+        public.reference
+    }
     response = get(client, "requests", "json", service_code="school_transport")
     if response.status_code == 200:
         assert body(response, "json") == []
@@ -224,14 +238,25 @@ def test_service_request_id_list_overrides_every_other_filter(client, council, n
     recent = seed_case(council, at=now - DAY)
     seed_case(council, at=now - DAY)
     wanted = {old.reference, recent.reference}
-    params = dict(service_code="graffiti", status="closed",
-                  start_date=w3c(now + 10 * DAY), end_date=w3c(now + 20 * DAY),
-                  lat="51.9", long="-1.9", radius="10", bbox="-1.99,51.9,-1.98,51.91",
-                  updated_after=w3c(now + DAY))
-    assert found(client, fmt, service_request_id=f"{old.reference},{recent.reference}",
-                 **params) == wanted
-    assert found(client, fmt, service_request_id=f"{old.reference}, {recent.reference}, "
-                                                 "TST-26-999999") == wanted
+    params = dict(
+        service_code="graffiti",
+        status="closed",
+        start_date=w3c(now + 10 * DAY),
+        end_date=w3c(now + 20 * DAY),
+        lat="51.9",
+        long="-1.9",
+        radius="10",
+        bbox="-1.99,51.9,-1.98,51.91",
+        updated_after=w3c(now + DAY),
+    )
+    assert (
+        found(client, fmt, service_request_id=f"{old.reference},{recent.reference}", **params)
+        == wanted
+    )
+    assert (
+        found(client, fmt, service_request_id=f"{old.reference}, {recent.reference}, TST-26-999999")
+        == wanted
+    )
 
 
 def test_service_request_id_for_a_single_id(client, council, now):
@@ -242,18 +267,25 @@ def test_service_request_id_for_a_single_id(client, council, now):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_service_code_comma_list(client, council, now, fmt):
-    template_publish(council=council, document=template(code="graffiti", name="Graffiti"),
-                     actor=Actor.system())
-    template_publish(council=council, document=template(code="bins", name="Bins"),
-                     actor=Actor.system())
+    template_publish(
+        council=council, document=template(code="graffiti", name="Graffiti"), actor=Actor.system()
+    )
+    template_publish(
+        council=council, document=template(code="bins", name="Bins"), actor=Actor.system()
+    )
     pothole = seed_case(council, at=now - DAY)
     graffiti = seed_case(council, at=now - DAY, service_code="graffiti")
     bins = seed_case(council, at=now - DAY, service_code="bins")
     assert found(client, fmt, service_code="pothole") == {pothole.reference}
     assert found(client, fmt, service_code="graffiti,pothole") == {
-        pothole.reference, graffiti.reference}
+        pothole.reference,
+        graffiti.reference,
+    }
     assert found(client, fmt, service_code="") == {
-        pothole.reference, graffiti.reference, bins.reference}
+        pothole.reference,
+        graffiti.reference,
+        bins.reference,
+    }
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -285,15 +317,16 @@ def test_start_date_is_inclusive_and_end_date_exclusive(client, council, now, fm
     assert found(client, fmt, start_date=w3c(moment), end_date=w3c(now)) == {case.reference}
     assert found(client, fmt, start_date=w3c(moment - DAY), end_date=w3c(moment)) == set()
     one_second = dt.timedelta(seconds=1)
-    assert found(client, fmt, start_date=w3c(moment - DAY),
-                 end_date=w3c(moment + one_second)) == {case.reference}
+    assert found(client, fmt, start_date=w3c(moment - DAY), end_date=w3c(moment + one_second)) == {
+        case.reference
+    }
     assert found(client, fmt, start_date=w3c(moment + one_second), end_date=w3c(now)) == set()
 
 
 def w3c_forms(moment: dt.datetime) -> dict[str, str]:
     """One instant written four W3C ways."""
     return {
-        "Z": w3c(moment),                                                  # ...T09:00:00Z
+        "Z": w3c(moment),  # ...T09:00:00Z
         "offset": moment.astimezone(dt.timezone(dt.timedelta(hours=1))).isoformat(),
         "fraction": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "negative-offset": moment.astimezone(dt.timezone(dt.timedelta(hours=-5))).isoformat(),
@@ -334,14 +367,12 @@ def test_no_dates_means_the_last_90_days(client, council, now):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_start_after_end_is_400(client, council, now, fmt):
-    response = get(client, "requests", fmt, start_date=w3c(now - DAY),
-                   end_date=w3c(now - 2 * DAY))
+    response = get(client, "requests", fmt, start_date=w3c(now - DAY), end_date=w3c(now - 2 * DAY))
     assert_error(response, fmt, 400)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_window_over_90_days_is_400_pointing_to_paging_and_bulk_export(client, council, now,
-                                                                        fmt):
+def test_window_over_90_days_is_400_pointing_to_paging_and_bulk_export(client, council, now, fmt):
     response = get(client, "requests", fmt, start_date=w3c(now - 91 * DAY), end_date=w3c(now))
     assert_error(response, fmt, 400, mentions=["90", "pag", "export"])
 
@@ -379,8 +410,10 @@ def test_updated_after_and_updated_before(client, council, now, fmt):
     fresh = seed_case(council, at=now - 10 * DAY, updated=now - DAY)
     assert found(client, fmt, updated_after=w3c(now - 5 * DAY)) == {fresh.reference}
     assert found(client, fmt, updated_before=w3c(now - 5 * DAY)) == {stale.reference}
-    assert found(client, fmt, updated_after=w3c(now - 20 * DAY),
-                 updated_before=w3c(now)) == {stale.reference, fresh.reference}
+    assert found(client, fmt, updated_after=w3c(now - 20 * DAY), updated_before=w3c(now)) == {
+        stale.reference,
+        fresh.reference,
+    }
 
 
 # ---- pagination ------------------------------------------------------------------------------
@@ -426,15 +459,24 @@ def test_never_more_than_1000_results(client, council, now):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("params", [
-    {"page": "0"}, {"page": "-1"}, {"page": "abc"}, {"page": "1.5"},
-    {"page": "99999999999999999999999999"},
-    {"page_size": "0"}, {"page_size": "-5"}, {"page_size": "1001"}, {"page_size": "ten"},
-    {"page_size": "1e3"},
-], ids=lambda p: "{}={}".format(*next(iter(p.items()))))
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "0"},
+        {"page": "-1"},
+        {"page": "abc"},
+        {"page": "1.5"},
+        {"page": "99999999999999999999999999"},
+        {"page_size": "0"},
+        {"page_size": "-5"},
+        {"page_size": "1001"},
+        {"page_size": "ten"},
+        {"page_size": "1e3"},
+    ],
+    ids=lambda p: "{}={}".format(*next(iter(p.items()))),
+)
 def test_invalid_paging_is_400(client, council, fmt, params):
-    assert_error(get(client, "requests", fmt, **params), fmt, 400,
-                 mentions=next(iter(params)))
+    assert_error(get(client, "requests", fmt, **params), fmt, 400, mentions=next(iter(params)))
 
 
 def test_page_size_1000_is_allowed(client, council):
@@ -496,20 +538,26 @@ def test_lat_long_radius_filter(client, two_places, fmt):
     near, far = two_places
     assert found(client, fmt, lat="51.5001", long="-1.5001", radius="1000") == {near.reference}
     assert found(client, fmt, lat="51.5", long="-1.7", radius="40000") == {
-        near.reference, far.reference}
+        near.reference,
+        far.reference,
+    }
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("params", [
-    {"radius": "1000"},
-    {"lat": "51.5", "radius": "1000"},
-    {"long": "-1.5", "radius": "1000"},
-    {"lat": "51.5", "long": "-1.5", "radius": "-5"},
-    {"lat": "51.5", "long": "-1.5", "radius": "far"},
-    {"lat": "north", "long": "-1.5", "radius": "100"},
-    {"lat": "95", "long": "-1.5", "radius": "100"},
-    {"lat": "51.5", "long": "-1.5", "radius": "1e400"},
-], ids=["radius-only", "no-long", "no-lat", "negative", "text", "lat-text", "lat-95", "huge"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"radius": "1000"},
+        {"lat": "51.5", "radius": "1000"},
+        {"long": "-1.5", "radius": "1000"},
+        {"lat": "51.5", "long": "-1.5", "radius": "-5"},
+        {"lat": "51.5", "long": "-1.5", "radius": "far"},
+        {"lat": "north", "long": "-1.5", "radius": "100"},
+        {"lat": "95", "long": "-1.5", "radius": "100"},
+        {"lat": "51.5", "long": "-1.5", "radius": "1e400"},
+    ],
+    ids=["radius-only", "no-long", "no-lat", "negative", "text", "lat-text", "lat-95", "huge"],
+)
 def test_bad_radius_filter_is_400(client, council, fmt, params):
     assert_error(get(client, "requests", fmt, **params), fmt, 400)
 
@@ -523,8 +571,10 @@ def test_bbox_filter(client, two_places, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("bbox", ["-1.6,51.4,-1.4", "a,b,c,d", "-1.4,51.4,-1.6,51.6",
-                                  "-1.6,51.4,-1.4,51.6,9", "-200,51,-1,52"])
+@pytest.mark.parametrize(
+    "bbox",
+    ["-1.6,51.4,-1.4", "a,b,c,d", "-1.4,51.4,-1.6,51.6", "-1.6,51.4,-1.4,51.6,9", "-200,51,-1,52"],
+)
 def test_bad_bbox_is_400(client, council, fmt, bbox):
     assert_error(get(client, "requests", fmt, bbox=bbox), fmt, 400, mentions="bbox")
 

@@ -98,15 +98,18 @@ def test_updates_json(client, council, agent, case):
     assert update["service_request_id"] == case.reference
 
 
-@pytest.mark.parametrize(("to_state", "role", "status"), [
-    ("in_progress", "agent", "in_progress"),
-    ("fixed", "agent", "fixed"),
-    ("duplicate", "supervisor", "duplicate"),
-    ("rejected", "supervisor", "not_councils_responsibility"),
-])
-def test_update_status_is_the_extended_status_of_the_new_state(client, council, agent,
-                                                               supervisor, case, to_state,
-                                                               role, status):
+@pytest.mark.parametrize(
+    ("to_state", "role", "status"),
+    [
+        ("in_progress", "agent", "in_progress"),
+        ("fixed", "agent", "fixed"),
+        ("duplicate", "supervisor", "duplicate"),
+        ("rejected", "supervisor", "not_councils_responsibility"),
+    ],
+)
+def test_update_status_is_the_extended_status_of_the_new_state(
+    client, council, agent, supervisor, case, to_state, role, status
+):
     actor = {"agent": agent, "supervisor": supervisor}[role]
     case_transition(case=case, to_state=to_state, actor=actor, message=f"Now {to_state}")
     [update] = with_text(fetch_updates(client), f"Now {to_state}")
@@ -141,8 +144,16 @@ def test_updates_of_private_cases_are_not_published(client, council, agent):
 def test_updates_outside_the_window_are_left_out(client, council, agent, case):
     case_post_public_update(case=case, actor=agent, message="Just now")
     now = now_s()
-    earlier = ok(get(client, "servicerequestupdates", "xml", start_date=w3c(now - 3 * HOUR),
-                     end_date=w3c(now - HOUR)), "xml")
+    earlier = ok(
+        get(
+            client,
+            "servicerequestupdates",
+            "xml",
+            start_date=w3c(now - 3 * HOUR),
+            end_date=w3c(now - HOUR),
+        ),
+        "xml",
+    )
     assert not with_text(earlier, "Just now")
 
 
@@ -167,12 +178,16 @@ def test_updates_utf8_round_trips(client, council, agent, case):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("params", [
-    {"start_date": "2026-01-01T09:00:00"},
-    {"start_date": "yesterday"},
-    {"end_date": "2026-01-01"},
-    {"start_date": "2026-01-02T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"},
-], ids=["no-zone", "garbage", "date-only", "start-after-end"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start_date": "2026-01-01T09:00:00"},
+        {"start_date": "yesterday"},
+        {"end_date": "2026-01-01"},
+        {"start_date": "2026-01-02T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"},
+    ],
+    ids=["no-zone", "garbage", "date-only", "start-after-end"],
+)
 def test_updates_bad_dates_are_400(client, council, fmt, params):
     assert_error(get(client, "servicerequestupdates", fmt, **params), fmt, 400)
 
@@ -233,40 +248,49 @@ def test_post_update_is_idempotent_on_update_id(client, council, api_key, case):
 def test_post_updates_with_different_ids_are_both_kept(client, council, api_key, case):
     first = posted_update_id(post_update(client, api_key, case, update_id="a"))
     events = case_events(case)
-    second = posted_update_id(post_update(client, api_key, case, update_id="b",
-                                          description="And now it is bigger"))
+    second = posted_update_id(
+        post_update(client, api_key, case, update_id="b", description="And now it is bigger")
+    )
     assert first != second
     assert case_events(case) > events
 
 
 @pytest.mark.parametrize("status", sorted(s.upper() for s in FMS_STATUSES))
-def test_post_update_accepts_every_upper_case_extended_status(client, council, api_key, case,
-                                                              status):
+def test_post_update_accepts_every_upper_case_extended_status(
+    client, council, api_key, case, status
+):
     posted_update_id(post_update(client, api_key, case, status=status, update_id=status))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("status", ["BANANA", "FIXED - COUNCIL", "fixed council"])
 def test_post_update_unknown_status_is_400(client, council, api_key, case, fmt, status):
-    assert_error(post_update(client, api_key, case, fmt, status=status), fmt, 400,
-                 mentions="status")
+    assert_error(
+        post_update(client, api_key, case, fmt, status=status), fmt, 400, mentions="status"
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("missing", ["update_id", "service_request_id", "status"])
 @pytest.mark.parametrize("value", [None, ""], ids=["absent", "empty"])
-def test_post_update_missing_required_parameter_is_400(client, council, api_key, case, fmt,
-                                                       missing, value):
+def test_post_update_missing_required_parameter_is_400(
+    client, council, api_key, case, fmt, missing, value
+):
     # OPEN311.md lists these outside the optional ones; an empty value counts as absent.
-    assert_error(post_update(client, api_key, case, fmt, **{missing: value}), fmt, 400,
-                 mentions=missing)
+    assert_error(
+        post_update(client, api_key, case, fmt, **{missing: value}), fmt, 400, mentions=missing
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("updated", ["2026-01-01T09:00:00", "last week"])
 def test_post_update_bad_updated_datetime_is_400(client, council, api_key, case, fmt, updated):
-    assert_error(post_update(client, api_key, case, fmt, updated_datetime=updated), fmt, 400,
-                 mentions="updated_datetime")
+    assert_error(
+        post_update(client, api_key, case, fmt, updated_datetime=updated),
+        fmt,
+        400,
+        mentions="updated_datetime",
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -283,8 +307,7 @@ def test_post_update_missing_or_bad_key_is_403(client, council, case, fmt, key):
     assert case_events(case) == events
 
 
-def test_post_update_with_another_councils_key_is_refused(client, council, other_council,
-                                                          case):
+def test_post_update_with_another_councils_key_is_refused(client, council, other_council, case):
     events = case_events(case)
     response = post_update(client, api_key_for(other_council), case)
     assert response.status_code in (403, 404), response.content
@@ -293,9 +316,15 @@ def test_post_update_with_another_councils_key_is_refused(client, council, other
 
 def test_post_update_with_all_optional_fields_and_a_photo(client, council, api_key, case):
     form = update_form(
-        api_key, case, title="Mr", phone="01234 567890", media_url="https://fms.example/1.jpg",
-        email_alerts_requested="TRUE", public_anonymity_required="FALSE",
-        **{"attribute[x]": "y"}, description=UNICODE_TEXT,
+        api_key,
+        case,
+        title="Mr",
+        phone="01234 567890",
+        media_url="https://fms.example/1.jpg",
+        email_alerts_requested="TRUE",
+        public_anonymity_required="FALSE",
+        **{"attribute[x]": "y"},
+        description=UNICODE_TEXT,
         media=SimpleUploadedFile("photo.png", tiny_png(), content_type="image/png"),
     )
     posted_update_id(post_multipart(client, "servicerequestupdates", "json", form))

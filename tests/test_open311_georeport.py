@@ -30,9 +30,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 FORMATS = ("json", "xml")
 JURISDICTION = "testshire.gov.uk"
 REQUEST_FIELDS = {
-    "service_request_id", "status", "status_notes", "service_name", "service_code",
-    "description", "agency_responsible", "service_notice", "requested_datetime",
-    "updated_datetime", "address", "address_id", "zipcode", "lat", "long",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
 }
 
 
@@ -55,13 +67,26 @@ def text(value: Any) -> str:
 def seeded(council) -> dict[str, Any]:
     staff = make_staff(council, "supervisor")[1]
     reporter = Reporter(email="resident@example.org")
-    open_case = case_create(service_code="pothole", actor=staff, council=council,
-                            point=Point(51.5, -1.5), values={"depth": "deep"},
-                            description="Ünïcödé — a deep pothole", address="1 High Street",
-                            postcode="TS1 1AA", reporter=reporter)
-    closed_case = case_create(service_code="pothole", actor=staff, council=council,
-                              point=Point(51.25, -1.75), values={"depth": "shallow"},
-                              description="Shallow pothole", reporter=reporter)
+    open_case = case_create(
+        service_code="pothole",
+        actor=staff,
+        council=council,
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+        description="Ünïcödé — a deep pothole",
+        address="1 High Street",
+        postcode="TS1 1AA",
+        reporter=reporter,
+    )
+    closed_case = case_create(
+        service_code="pothole",
+        actor=staff,
+        council=council,
+        point=Point(51.25, -1.75),
+        values={"depth": "shallow"},
+        description="Shallow pothole",
+        reporter=reporter,
+    )
     case_transition(case=closed_case, to_state="fixed", actor=staff, message="Filled in")
     return {"open": open_case.reference, "closed": closed_case.reference}
 
@@ -73,8 +98,7 @@ def fmt(request) -> str:
 
 @pytest.fixture
 def client(live_server, fmt) -> GeoReport:
-    return GeoReport(f"{live_server.url}/open311/v2", jurisdiction=JURISDICTION,
-                     output_format=fmt)
+    return GeoReport(f"{live_server.url}/open311/v2", jurisdiction=JURISDICTION, output_format=fmt)
 
 
 def test_service_list(client, council):
@@ -138,15 +162,19 @@ def test_request_search(client, seeded):
 
 def test_request_search_filters(client, seeded):
     now = dt.datetime.now(dt.UTC)
-    window = {"start_date": (now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "end_date": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")}
-    open_only = as_list(client.get_service_requests(status="open", service_code="pothole",
-                                                    **window))
+    window = {
+        "start_date": (now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end_date": (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+    }
+    open_only = as_list(
+        client.get_service_requests(status="open", service_code="pothole", **window)
+    )
     assert [r["service_request_id"] for r in open_only] == [seeded["open"]]
     closed_only = as_list(client.get_service_requests(status="closed"))
     assert [r["service_request_id"] for r in closed_only] == [seeded["closed"]]
-    both = as_list(client.get_service_requests(
-        service_request_id=f"{seeded['open']},{seeded['closed']}"))
+    both = as_list(
+        client.get_service_requests(service_request_id=f"{seeded['open']},{seeded['closed']}")
+    )
     assert {r["service_request_id"] for r in both} == {seeded["open"], seeded["closed"]}
 
 
@@ -170,9 +198,11 @@ def test_xml_and_json_carry_the_same_values(live_server, seeded):
     as_xml = GeoReport(root, jurisdiction=JURISDICTION, output_format="xml")
 
     assert [{k: text(v) for k, v in s.items()} for s in as_json.get_service_list()] == [
-        {k: text(v) for k, v in s.items()} for s in as_list(as_xml.get_service_list())]
+        {k: text(v) for k, v in s.items()} for s in as_list(as_xml.get_service_list())
+    ]
     for reference in seeded.values():
         from_json = as_json.get_service_request(reference)
         from_xml = as_xml.get_service_request(reference)
         assert {k: text(v) for k, v in from_json.items()} == {
-            k: text(v) for k, v in from_xml.items()}
+            k: text(v) for k, v in from_xml.items()
+        }

@@ -41,34 +41,61 @@ def documents(path: Path) -> dict[str, dict]:
 
 
 def counts() -> tuple[int, int, int]:
-    return (ServiceTemplate.objects.count(), ServiceTemplateVersion.objects.count(),
-            Event.objects.count())
+    return (
+        ServiceTemplate.objects.count(),
+        ServiceTemplateVersion.objects.count(),
+        Event.objects.count(),
+    )
 
 
 # --- The real lists -----------------------------------------------------------------------
 
 REAL_LISTS = [
-    pytest.param("sf_open311_2010_services.xml", "xml", 36, {
-        "001": ("Cans_Left_Out_24x7", "Litter Receptacles"),
-        "028": ("Water_Main_Break", "Graffiti"),  # sic: San Francisco filed it there
-        "379": ("Damaged_Parking_Meter", "Street or Sidewalk"),
-    }, id="san-francisco-2010"),
-    pytest.param("sf_open311_2014_services.xml", "xml", 38, {
-        "006": ("Trees - Damaged Tree", "Tree Maintenance"),
-        "068": ("Illegal_Posting", "Street or Sidewalk"),
-        "172": ("Garbage and/or overgrowth on vacant lot", "Street or Sidewalk"),
-    }, id="san-francisco-2014"),
-    pytest.param("bloomington_services.json", "json", 46, {
-        "4e09c863992b94b915000000": ("City Performance", "Most Popular"),
-        "4f847a96b1fe2c8641000000": ("Biking & Walking", "Streets, Parking & Traffic"),
-        "4e090d24992b941e78000017": ("Water Quality", "Water & Sewage Utility"),
-    }, id="bloomington"),
-    pytest.param("giessen_services.xml", "xml", 8, {
-        "012": ("Verkehrsschild beschädigt", "General"),
-        "011": ("Straßen- und Gehwegschäden", "General"),
-        "017": ("Wilde Müllkippe, Sperrmüll", "General"),
-        "014": ("Grünflächen und Spielplätze", "General"),
-    }, id="giessen"),
+    pytest.param(
+        "sf_open311_2010_services.xml",
+        "xml",
+        36,
+        {
+            "001": ("Cans_Left_Out_24x7", "Litter Receptacles"),
+            "028": ("Water_Main_Break", "Graffiti"),  # sic: San Francisco filed it there
+            "379": ("Damaged_Parking_Meter", "Street or Sidewalk"),
+        },
+        id="san-francisco-2010",
+    ),
+    pytest.param(
+        "sf_open311_2014_services.xml",
+        "xml",
+        38,
+        {
+            "006": ("Trees - Damaged Tree", "Tree Maintenance"),
+            "068": ("Illegal_Posting", "Street or Sidewalk"),
+            "172": ("Garbage and/or overgrowth on vacant lot", "Street or Sidewalk"),
+        },
+        id="san-francisco-2014",
+    ),
+    pytest.param(
+        "bloomington_services.json",
+        "json",
+        46,
+        {
+            "4e09c863992b94b915000000": ("City Performance", "Most Popular"),
+            "4f847a96b1fe2c8641000000": ("Biking & Walking", "Streets, Parking & Traffic"),
+            "4e090d24992b941e78000017": ("Water Quality", "Water & Sewage Utility"),
+        },
+        id="bloomington",
+    ),
+    pytest.param(
+        "giessen_services.xml",
+        "xml",
+        8,
+        {
+            "012": ("Verkehrsschild beschädigt", "General"),
+            "011": ("Straßen- und Gehwegschäden", "General"),
+            "017": ("Wilde Müllkippe, Sperrmüll", "General"),
+            "014": ("Grünflächen und Spielplätze", "General"),
+        },
+        id="giessen",
+    ),
 ]
 
 
@@ -94,8 +121,9 @@ def test_san_francisco_2010_starts_with_a_blank_line_and_has_untrimmed_descripti
     assert (FIXTURES / "sf_open311_2010_services.xml").read_bytes().startswith(b"\n<?xml")
     docs = documents(FIXTURES / "sf_open311_2010_services.xml")
     assert list(docs)[:3] == ["001", "002", "003"]  # file order, codes kept with their zeros
-    assert docs["018"]["description"] == ('The 4" side sewer vent cover '
-                                          "(http://bit.ly/57BlOv) is missing from the sidewalk")
+    assert docs["018"]["description"] == (
+        'The 4" side sewer vent cover (http://bit.ly/57BlOv) is missing from the sidewalk'
+    )
     # Inner text is kept as written, double space included.
     assert "be trimmed.  To check" in docs["020"]["description"]
 
@@ -140,39 +168,54 @@ def test_the_truncated_real_file_is_refused_naming_the_file_and_the_damage():
 def test_a_real_list_cut_off_anywhere_is_refused_whole(tmp_path, name, keep):
     data = (FIXTURES / name).read_bytes()
     cut = tmp_path / name
-    cut.write_bytes(data[:int(len(data) * keep)])
+    cut.write_bytes(data[: int(len(data) * keep)])
     with pytest.raises(ServiceListError, match="looks truncated") as caught:
         read_service_list(cut)
     assert str(caught.value).startswith(f"{cut}: is not ")
 
 
-@pytest.mark.parametrize(("name", "reason"), [
-    ("sf_open311_2010-11_requests_excerpt.json",
-     "holds service requests (reports), not a service list"),
-    ("sf311_service_list_grouped_2012.json",
-     "expected a JSON list of services (GeoReport v2), found an object with keys 'Graffiti', "),
-])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        (
+            "sf_open311_2010-11_requests_excerpt.json",
+            "holds service requests (reports), not a service list",
+        ),
+        (
+            "sf311_service_list_grouped_2012.json",
+            "expected a JSON list of services (GeoReport v2), found an object with keys "
+            "'Graffiti', ",
+        ),
+    ],
+)
 def test_real_files_of_another_kind_are_refused_with_what_they_are(name, reason):
     with pytest.raises(ServiceListError, match="^" + re.escape(str(FIXTURES / name))) as caught:
         read_service_list(FIXTURES / name)
     assert reason in caught.value.reason
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    (b"", "the file is empty"),
-    (b"service_code,service_name\n001,Pothole\n", "is neither XML nor JSON"),
-    (b"<!DOCTYPE html><html><body>Bad gateway</body></html>", "is an HTML page"),
-    (b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaa">]><services>&a;</services>',
-     "has a document type declaration"),
-    (b"<?xml version='1.0'?><errors><error><code>403</code><description>Invalid api_key"
-     b"</description></error></errors>", "is an Open311 error response, not a service list: "
-                                         "403 Invalid api_key"),
-    (b'[{"code": 404, "description": "Not found"}]', "error response, not a service list"),
-    (b'{"service_code": "a", "attributes": []}', "is a service definition"),
-    (b'["\xff"]', "is not UTF-8 text"),
-    (b'[{"service_code": "a"}] trailing', "is not valid JSON: Extra data"),
-    (b"<feed/>", "expected a <services> document, found <feed>"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "the file is empty"),
+        (b"service_code,service_name\n001,Pothole\n", "is neither XML nor JSON"),
+        (b"<!DOCTYPE html><html><body>Bad gateway</body></html>", "is an HTML page"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaa">]><services>&a;</services>',
+            "has a document type declaration",
+        ),
+        (
+            b"<?xml version='1.0'?><errors><error><code>403</code><description>Invalid api_key"
+            b"</description></error></errors>",
+            "is an Open311 error response, not a service list: 403 Invalid api_key",
+        ),
+        (b'[{"code": 404, "description": "Not found"}]', "error response, not a service list"),
+        (b'{"service_code": "a", "attributes": []}', "is a service definition"),
+        (b'["\xff"]', "is not UTF-8 text"),
+        (b'[{"service_code": "a"}] trailing', "is not valid JSON: Extra data"),
+        (b"<feed/>", "expected a <services> document, found <feed>"),
+    ],
+)
 def test_documents_that_are_not_service_lists_are_refused_whole(data, reason):
     with pytest.raises(ServiceListError) as caught:
         parse_service_list(data, source="services.xml")
@@ -241,17 +284,21 @@ def test_messy_entries_are_reported_one_by_one_and_the_rest_imported():
     assert entry[2].problems == ["has the same service_code as entry 1; kept the first"]
     assert entry[16].problems == ["repeats entry 1 exactly; kept the first"]
     assert entry[5].problems == [
-        "has the same service_code as entry 1 ('POT') apart from letter case; kept the first"]
+        "has the same service_code as entry 1 ('POT') apart from letter case; kept the first"
+    ]
     assert entry[3].problems == [
         "service_code 'pot hole' cannot be a Townsquare code (letters, digits, _ and - only, "
-        "starting with a letter or digit, at most 64 characters)"]
+        "starting with a letter or digit, at most 64 characters)"
+    ]
     assert entry[6].document["name"] == "Sign"  # a repeated key keeps its first value
     assert "service_name is given 2 times ('Sign', 'Schild'); kept the first" in entry[6].notes
-    assert ("type 'sometimes' is not one of realtime, batch, blackbox; imported as realtime"
-            in entry[6].notes)
+    assert (
+        "type 'sometimes' is not one of realtime, batch, blackbox; imported as realtime"
+        in entry[6].notes
+    )
     assert entry[7].problems == [
-        "service_code is given 2 times with different values ('A', 'B'); which is meant is "
-        "unclear"]
+        "service_code is given 2 times with different values ('A', 'B'); which is meant is unclear"
+    ]
     assert entry[8].document["privacy"] == "private"  # mySociety's `private` keyword
     assert "keywords" not in entry[8].document
     assert entry[8].notes[0].startswith("service_code is the number 71; read as the text '71'")
@@ -302,41 +349,83 @@ def test_the_format_is_told_from_the_content_not_the_name(tmp_path):
 
 
 def test_service_definitions_beside_the_list_become_fields(tmp_path):
-    (tmp_path / "services.json").write_bytes(
-        (FIXTURES / "bloomington_services.json").read_bytes())
+    (tmp_path / "services.json").write_bytes((FIXTURES / "bloomington_services.json").read_bytes())
     (tmp_path / "services").mkdir()
     graffiti = "4e090d24992b941e78000027"
-    (tmp_path / "services" / f"{graffiti}.json").write_text(json.dumps({
-        "service_code": graffiti,
-        "attributes": [
-            {"variable": True, "code": "surface", "datatype": "singlevaluelist",
-             "required": True, "datatype_description": "", "order": 2,
-             "description": "What is it on?",
-             "values": [{"key": "wall", "name": "A wall"}, {"key": 1, "name": ""}]},
-            {"variable": False, "code": "notice", "datatype": "string", "required": False,
-             "datatype_description": "", "order": 3, "description": "Call 911 if abusive"},
-            {"variable": True, "code": "uprn", "datatype": "string", "required": False,
-             "datatype_description": "The property reference", "order": 1,
-             "description": "UPRN", "automated": "server_set"},
-        ],
-    }), encoding="utf-8")
+    (tmp_path / "services" / f"{graffiti}.json").write_text(
+        json.dumps(
+            {
+                "service_code": graffiti,
+                "attributes": [
+                    {
+                        "variable": True,
+                        "code": "surface",
+                        "datatype": "singlevaluelist",
+                        "required": True,
+                        "datatype_description": "",
+                        "order": 2,
+                        "description": "What is it on?",
+                        "values": [{"key": "wall", "name": "A wall"}, {"key": 1, "name": ""}],
+                    },
+                    {
+                        "variable": False,
+                        "code": "notice",
+                        "datatype": "string",
+                        "required": False,
+                        "datatype_description": "",
+                        "order": 3,
+                        "description": "Call 911 if abusive",
+                    },
+                    {
+                        "variable": True,
+                        "code": "uprn",
+                        "datatype": "string",
+                        "required": False,
+                        "datatype_description": "The property reference",
+                        "order": 1,
+                        "description": "UPRN",
+                        "automated": "server_set",
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     recycling = "4e090d24992b941e78000025"
-    (tmp_path / "services" / f"{recycling}.json").write_text(json.dumps({
-        "service_code": recycling,
-        "attributes": [{"code": "bin colour", "datatype": "colour", "order": 0}],
-    }), encoding="utf-8")
+    (tmp_path / "services" / f"{recycling}.json").write_text(
+        json.dumps(
+            {
+                "service_code": recycling,
+                "attributes": [{"code": "bin colour", "datatype": "colour", "order": 0}],
+            }
+        ),
+        encoding="utf-8",
+    )
     services = read_service_list(tmp_path / "services.json")
     entries = {e.code: e for e in services.entries}
     assert entries[graffiti].document["fields"] == [
-        {"code": "uprn", "label": "UPRN", "datatype": "string", "required": False, "order": 1,
-         "help": "The property reference", "automated": "server_set"},
-        {"code": "surface", "label": "What is it on?", "datatype": "singlevaluelist",
-         "required": True, "order": 2,
-         "values": [{"key": "wall", "name": "A wall"}, {"key": "1", "name": "1"}]},
+        {
+            "code": "uprn",
+            "label": "UPRN",
+            "datatype": "string",
+            "required": False,
+            "order": 1,
+            "help": "The property reference",
+            "automated": "server_set",
+        },
+        {
+            "code": "surface",
+            "label": "What is it on?",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "order": 2,
+            "values": [{"key": "wall", "name": "A wall"}, {"key": "1", "name": "1"}],
+        },
     ]
     assert entries[graffiti].notes == [
         "service definition: attribute 2 ('notice'): it is information, not a question "
-        "(variable is false); not imported"]
+        "(variable is false); not imported"
+    ]
     where = tmp_path / "services" / f"{recycling}.json"
     assert entries[recycling].skipped == "unusable service definition"
     assert entries[recycling].problems == [
@@ -344,7 +433,8 @@ def test_service_definitions_beside_the_list_become_fields(tmp_path):
         f"a Townsquare code (letters, digits, _ and - only, starting with a letter or digit, "
         f"at most 64 characters); attribute 1 ('bin colour'): datatype 'colour' is not one of "
         f"string, number, datetime, text, singlevaluelist, multivaluelist; attribute 1 "
-        f"('bin colour'): order should be a whole number from 1, not the number 0"]
+        f"('bin colour'): order should be a whole number from 1, not the number 0"
+    ]
     assert len(services.importable) == 45
 
 
@@ -367,16 +457,28 @@ def test_xml_definitions_are_read_and_an_unreadable_one_skips_only_its_service()
         b"<services><service><service_code>POT</service_code><service_name>Pothole"
         b"</service_name><metadata>true</metadata></service><service><service_code>LOCKED"
         b"</service_code><service_name>Locked</service_name></service></services>",
-        source="services.xml", definitions=definitions)
+        source="services.xml",
+        definitions=definitions,
+    )
     pothole, locked = services.entries
     assert pothole.document["fields"] == [
-        {"code": "depth", "label": "How deep is it?", "datatype": "singlevaluelist",
-         "required": True, "order": 1,
-         "values": [{"key": "shallow", "name": "Shallow"},
-                    {"key": "deep", "name": "Deeper than 5 cm"}]}]
+        {
+            "code": "depth",
+            "label": "How deep is it?",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "order": 1,
+            "values": [
+                {"key": "shallow", "name": "Shallow"},
+                {"key": "deep", "name": "Deeper than 5 cm"},
+            ],
+        }
+    ]
     assert pothole.notes == ["no description; used the name", "no group; listed under 'General'"]
-    assert (locked.skipped, locked.problems) == ("unusable service definition", [
-        "service definition services/LOCKED.xml: cannot read: Permission denied"])
+    assert (locked.skipped, locked.problems) == (
+        "unusable service definition",
+        ["service definition services/LOCKED.xml: cannot read: Permission denied"],
+    )
 
 
 # --- The command --------------------------------------------------------------------------
@@ -389,8 +491,15 @@ def test_out_writes_yaml_that_templates_validate_accepts_then_reports_unchanged(
     assert f"imported   012  Verkehrsschild beschädigt [General]  {tmp_path / '012.yaml'}" in out
     assert out.rstrip().endswith(f"Imported 8, unchanged 0, skipped 0 into {tmp_path}.")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "010.yaml", "011.yaml", "012.yaml", "013.yaml", "014.yaml", "015.yaml", "016.yaml",
-        "017.yaml"]
+        "010.yaml",
+        "011.yaml",
+        "012.yaml",
+        "013.yaml",
+        "014.yaml",
+        "015.yaml",
+        "016.yaml",
+        "017.yaml",
+    ]
     assert "8 template(s) valid." in run("templates", "validate", str(tmp_path))
     text = (tmp_path / "011.yaml").read_text(encoding="utf-8")
     assert "name: Straßen- und Gehwegschäden\n" in text  # readable UTF-8, not \\xDF escapes
@@ -404,14 +513,19 @@ def test_out_reports_each_skipped_entry_and_sums_up_the_reasons(tmp_path):
     messy = tmp_path / "services.json"
     messy.write_text(MESSY, encoding="utf-8")
     out = run("open311", "import-services", str(messy), "--out", str(tmp_path / "out"))
-    assert ("skipped    entry 3 (service_code 'pot hole'): service_code 'pot hole' cannot be "
-            "a Townsquare code") in out
-    assert ("skipped    entry 2 (service_code 'POT'): has the same service_code as entry 1; "
-            "kept the first") in out
+    assert (
+        "skipped    entry 3 (service_code 'pot hole'): service_code 'pot hole' cannot be "
+        "a Townsquare code"
+    ) in out
+    assert (
+        "skipped    entry 2 (service_code 'POT'): has the same service_code as entry 1; "
+        "kept the first"
+    ) in out
     assert out.rstrip().endswith(
         "Imported 4, unchanged 0, skipped 12 (3 duplicate service_code, 2 unusable "
         "service_code, 2 no service_code, 2 unusable value, 1 ambiguous service_code, "
-        "1 not a service, 1 no service_name) into " + str(tmp_path / "out") + ".")
+        "1 not a service, 1 no service_name) into " + str(tmp_path / "out") + "."
+    )
     assert "4 template(s) valid." in run("templates", "validate", str(tmp_path / "out"))
 
 
@@ -432,7 +546,10 @@ def test_council_publishes_every_service_and_a_second_import_is_unchanged(counci
     assert counts() == (templates + 38, versions + 38, events + 39)
     service = ServiceTemplate.objects.get(council=council, code="006")
     assert (service.name, service.group, service.current_version.number) == (
-        "Trees - Damaged Tree", "Tree Maintenance", 1)
+        "Trees - Damaged Tree",
+        "Tree Maintenance",
+        1,
+    )
     assert service.current_version.created_by_label == "townsquare open311 import-services"
     assert service.current_version.document == documents(FIXTURES / Path(sf).name)["006"]
 
@@ -444,10 +561,20 @@ def test_council_publishes_every_service_and_a_second_import_is_unchanged(counci
 
 @pytest.mark.django_db
 def test_a_newer_list_versions_only_the_services_that_changed(council):
-    run("open311", "import-services", str(FIXTURES / "sf_open311_2010_services.xml"),
-        "--council", council.slug)
-    out = run("open311", "import-services", str(FIXTURES / "sf_open311_2014_services.xml"),
-              "--council", council.slug)
+    run(
+        "open311",
+        "import-services",
+        str(FIXTURES / "sf_open311_2010_services.xml"),
+        "--council",
+        council.slug,
+    )
+    out = run(
+        "open311",
+        "import-services",
+        str(FIXTURES / "sf_open311_2014_services.xml"),
+        "--council",
+        council.slug,
+    )
     # 35 services are in both lists: 4 were renamed in 2014; 3 services are new.
     assert "imported   006  Trees - Damaged Tree [Tree Maintenance]  v2" in out
     assert "unchanged  001  Cans_Left_Out_24x7 [Litter Receptacles]  v1" in out
@@ -459,12 +586,23 @@ def test_a_newer_list_versions_only_the_services_that_changed(council):
 
 @pytest.mark.django_db
 def test_council_import_keeps_german_names_exactly(council):
-    run("open311", "import-services", str(FIXTURES / "giessen_services.xml"),
-        "--council", council.slug)
-    names = dict(ServiceTemplate.objects.filter(council=council, code__in=["011", "014", "017"])
-                 .values_list("code", "name"))
-    assert names == {"011": "Straßen- und Gehwegschäden", "014": "Grünflächen und Spielplätze",
-                     "017": "Wilde Müllkippe, Sperrmüll"}
+    run(
+        "open311",
+        "import-services",
+        str(FIXTURES / "giessen_services.xml"),
+        "--council",
+        council.slug,
+    )
+    names = dict(
+        ServiceTemplate.objects.filter(council=council, code__in=["011", "014", "017"]).values_list(
+            "code", "name"
+        )
+    )
+    assert names == {
+        "011": "Straßen- und Gehwegschäden",
+        "014": "Grünflächen und Spielplätze",
+        "017": "Wilde Müllkippe, Sperrmüll",
+    }
 
 
 @pytest.mark.django_db
@@ -485,7 +623,7 @@ def test_a_truncated_file_is_refused_and_changes_nothing(council, tmp_path):
 def test_a_truncated_service_list_imports_none_of_its_readable_services(council, tmp_path):
     data = (FIXTURES / "sf_open311_2014_services.xml").read_bytes()
     cut = tmp_path / "services.xml"
-    cut.write_bytes(data[:len(data) // 2])  # about 18 complete services, then cut off
+    cut.write_bytes(data[: len(data) // 2])  # about 18 complete services, then cut off
     before = counts()
     with pytest.raises(CommandError, match=r"looks truncated\. Nothing was changed\.$"):
         run("open311", "import-services", str(cut), "--council", council.slug)
@@ -494,8 +632,13 @@ def test_a_truncated_service_list_imports_none_of_its_readable_services(council,
 
 def test_unknown_council_and_missing_file_are_clear_errors(tmp_path, db):
     with pytest.raises(CommandError, match="No council called 'atlantis'"):
-        run("open311", "import-services", str(FIXTURES / "giessen_services.xml"),
-            "--council", "atlantis")
+        run(
+            "open311",
+            "import-services",
+            str(FIXTURES / "giessen_services.xml"),
+            "--council",
+            "atlantis",
+        )
     missing = tmp_path / "nope.xml"
     with pytest.raises(CommandError, match=f"^{re.escape(str(missing))}: no such file"):
         run("open311", "import-services", str(missing), "--out", str(tmp_path))

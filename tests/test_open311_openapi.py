@@ -71,8 +71,11 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 # Open311 404.
 UNDOCUMENTED_ROUTES = {"docs", "media", "openapi", "unknown"}
 # urls.py names its path captures for Django; the document uses the Open311 names.
-PATH_PARAMETER_NAMES = {"code": "service_code", "request_id": "service_request_id",
-                        "token": "token"}
+PATH_PARAMETER_NAMES = {
+    "code": "service_code",
+    "request_id": "service_request_id",
+    "token": "token",
+}
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 
@@ -83,8 +86,10 @@ def load_document() -> dict[str, Any]:
 
 def documented_operations() -> dict[str, set[str]]:
     """{path: {METHOD, ...}} as the document lists them."""
-    return {path: {m.upper() for m in item if m in HTTP_METHODS}
-            for path, item in load_document()["paths"].items()}
+    return {
+        path: {m.upper() for m in item if m in HTTP_METHODS}
+        for path, item in load_document()["paths"].items()
+    }
 
 
 def served_paths() -> set[str]:
@@ -96,10 +101,13 @@ def served_paths() -> set[str]:
             continue
         regex = pattern.pattern.regex.pattern
         assert regex.startswith("^") and regex.endswith(open311_urls.FMT), (
-            f"route {pattern.name!r} ({regex}) does not end with the format suffix")
-        template = re.sub(r"\(\?P<(\w+)>[^)]*\)",
-                          lambda m: "{" + PATH_PARAMETER_NAMES.get(m[1], m[1]) + "}",
-                          regex[1:-len(open311_urls.FMT)])
+            f"route {pattern.name!r} ({regex}) does not end with the format suffix"
+        )
+        template = re.sub(
+            r"\(\?P<(\w+)>[^)]*\)",
+            lambda m: "{" + PATH_PARAMETER_NAMES.get(m[1], m[1]) + "}",
+            regex[1 : -len(open311_urls.FMT)],
+        )
         assert "(" not in template and "\\" not in template, template
         found |= {f"/{template}.{fmt}" for fmt in open311_views.FORMATS}
     return found
@@ -147,8 +155,11 @@ def _options(base_url: str, path: str) -> tuple[int, str, str]:
         connection.request("OPTIONS", sample_path(path))
         response = connection.getresponse()
         response.read()
-        return (response.status, response.getheader("Allow", ""),
-                response.getheader("Access-Control-Allow-Origin", ""))
+        return (
+            response.status,
+            response.getheader("Allow", ""),
+            response.getheader("Access-Control-Allow-Origin", ""),
+        )
     finally:
         connection.close()
 
@@ -194,8 +205,9 @@ def _from_open311(response: schemathesis.Response) -> bool:
     return response.status_code not in TRANSPORT_STATUSES
 
 
-def exact_content_type(ctx: CheckContext, response: schemathesis.Response,
-                       case: schemathesis.Case) -> None:
+def exact_content_type(
+    ctx: CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> None:
     """OPEN311.md: `text/xml; charset=utf-8` and `application/json; charset=utf-8`, for the
     answer and the errors alike, chosen by the path's suffix. (schemathesis's own check ignores
     the charset parameter.)"""
@@ -207,8 +219,7 @@ def exact_content_type(ctx: CheckContext, response: schemathesis.Response,
     assert received == expected, f"Content-Type {received!r}, expected {expected!r}"
 
 
-def xml_body(ctx: CheckContext, response: schemathesis.Response,
-             case: schemathesis.Case) -> None:
+def xml_body(ctx: CheckContext, response: schemathesis.Response, case: schemathesis.Case) -> None:
     """XML answers: the declaration, well-formed, no namespace, the documented root; errors as
     `<errors><error><code>N</code><description>...</description></error></errors>`."""
     if _path_format(case) != "xml" or response.status_code == 204 or not _from_open311(response):
@@ -231,18 +242,19 @@ def xml_body(ctx: CheckContext, response: schemathesis.Response,
             assert description and description.strip(), content[:300]
 
 
-def json_error_code_is_the_status(ctx: CheckContext, response: schemathesis.Response,
-                                  case: schemathesis.Case) -> None:
+def json_error_code_is_the_status(
+    ctx: CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> None:
     """The schema says errors are [{code: integer, description}]; the code is the status."""
-    if (_path_format(case) != "json" or response.status_code < 400
-            or not _from_open311(response)):
+    if _path_format(case) != "json" or response.status_code < 400 or not _from_open311(response):
         return
     codes = {item.get("code") for item in response.json() if isinstance(item, dict)}
     assert codes == {response.status_code}, (response.status_code, codes)
 
 
-def no_server_error(ctx: CheckContext, response: schemathesis.Response,
-                    case: schemathesis.Case) -> None:
+def no_server_error(
+    ctx: CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> None:
     """OPEN311.md: "No 5xx under fuzzing"."""
     assert response.status_code < 500, (response.status_code, response.content[:300])
 
@@ -259,36 +271,75 @@ EXTRA_CHECKS = [no_server_error, exact_content_type, xml_body, json_error_code_i
 
 def test_every_schemathesis_check_runs():
     names = {check.__name__ for check in BUILTIN_CHECKS}
-    assert names >= {"not_a_server_error", "status_code_conformance",
-                     "content_type_conformance", "response_headers_conformance",
-                     "response_schema_conformance", "negative_data_rejection",
-                     "positive_data_acceptance", "missing_required_header",
-                     "unsupported_method", "allow_header_conformance", "use_after_free",
-                     "ensure_resource_availability", "ignored_auth"}, names
+    assert names >= {
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+        "positive_data_acceptance",
+        "missing_required_header",
+        "unsupported_method",
+        "allow_header_conformance",
+        "use_after_free",
+        "ensure_resource_availability",
+        "ignored_auth",
+    }, names
 
 
 def schemathesis_config() -> schemathesis.Config:
-    return schemathesis.Config.from_dict({
-        "seed": SEED,
-        "request-timeout": 20,
-        # As the repository's schemathesis.toml: the HTTP server's own 414 and 431 refuse too.
-        "checks": {"negative_data_rejection": {"expected-statuses": [
-            "400", "401", "403", "404", "405", "406", "409", "414", "415", "422", "428", "429",
-            "431", "5xx"]}},
-        "generation": {"max-examples": MAX_EXAMPLES, "no-shrink": True, "database": "none",
-                       "deterministic": True},
-        "phases": {
-            "examples": {"enabled": True},
-            "coverage": {"enabled": True},
-            "fuzzing": {"enabled": True},
-            "stateful": {"enabled": False},
-        },
-        # The coverage phase's boundary values for the search and create parameters run
-        # through the same parsing in both formats: once, on the JSON twin, keeps the run short.
-        "operations": [{"include-operation-id": ["requestsSearchXml", "requestCreateXml",
-                                                 "updatePostXml"],
-                        "phases": {"coverage": {"enabled": False}}}],
-    })
+    return schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "request-timeout": 20,
+            # As the repository's schemathesis.toml: the HTTP server's own 414 and 431 refuse too.
+            "checks": {
+                "negative_data_rejection": {
+                    "expected-statuses": [
+                        "400",
+                        "401",
+                        "403",
+                        "404",
+                        "405",
+                        "406",
+                        "409",
+                        "414",
+                        "415",
+                        "422",
+                        "428",
+                        "429",
+                        "431",
+                        "5xx",
+                    ]
+                }
+            },
+            "generation": {
+                "max-examples": MAX_EXAMPLES,
+                "no-shrink": True,
+                "database": "none",
+                "deterministic": True,
+            },
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True},
+                "fuzzing": {"enabled": True},
+                "stateful": {"enabled": False},
+            },
+            # The coverage phase's boundary values for the search and create parameters run
+            # through the same parsing in both formats: once, on the JSON twin, keeps the run short.
+            "operations": [
+                {
+                    "include-operation-id": [
+                        "requestsSearchXml",
+                        "requestCreateXml",
+                        "updatePostXml",
+                    ],
+                    "phases": {"coverage": {"enabled": False}},
+                }
+            ],
+        }
+    )
 
 
 def _seed(council) -> dict[str, list[str]]:
@@ -299,29 +350,49 @@ def _seed(council) -> dict[str, list[str]]:
     supervisor = make_staff(council, "supervisor")[1]
 
     def report(lat: float, lng: float, **kwargs: Any):
-        return case_create(service_code="pothole", actor=staff, council=council,
-                           point=Point(lat, lng), values={"depth": "deep"},
-                           reporter=Reporter(email="seed@example.org"), **kwargs)
+        return case_create(
+            service_code="pothole",
+            actor=staff,
+            council=council,
+            point=Point(lat, lng),
+            values={"depth": "deep"},
+            reporter=Reporter(email="seed@example.org"),
+            **kwargs,
+        )
 
     photo = io.BytesIO()
     Image.new("RGB", (2, 2), "red").save(photo, "PNG")
-    plain = report(51.5, -1.5, description="Pothole by the bus stop",
-                   photos=[photo.getvalue()])
-    addressed = report(51.25, -1.75, description="Ünïcödé — pothole", address="1 High Street",
-                       postcode="TS1 1AA", media_urls=["https://example.org/photo.jpg"])
+    plain = report(51.5, -1.5, description="Pothole by the bus stop", photos=[photo.getvalue()])
+    addressed = report(
+        51.25,
+        -1.75,
+        description="Ünïcödé — pothole",
+        address="1 High Street",
+        postcode="TS1 1AA",
+        media_urls=["https://example.org/photo.jpg"],
+    )
     fixed = report(51.75, -1.25, description="Fixed already")
     case_post_public_update(case=fixed, actor=supervisor, message="Crew booked")
     case_transition(case=fixed, to_state="fixed", actor=supervisor, message="Filled in")
     duplicate = report(51.5, -1.5, description="The same pothole again")
     case_merge_duplicate(duplicate=duplicate, original=plain, actor=supervisor)
 
-    key, raw = api_key_create(council_id=council.id, name="OpenAPI fuzzing",
-                              actor=Actor.system())
+    key, raw = api_key_create(council_id=council.id, name="OpenAPI fuzzing", actor=Actor.system())
     batch = request_create(
-        council=council, key=key, service_type="batch", photos=[],
-        new=NewRequest(service_code="school_transport", lat=None, lng=None, area_id=None,
-                       address="", description="", values={"child_name": "Sam", "sen": "no"},
-                       reporter={"name": "", "email": "", "phone": ""}),
+        council=council,
+        key=key,
+        service_type="batch",
+        photos=[],
+        new=NewRequest(
+            service_code="school_transport",
+            lat=None,
+            lng=None,
+            area_id=None,
+            address="",
+            description="",
+            values={"child_name": "Sam", "sen": "no"},
+            reporter={"name": "", "email": "", "phone": ""},
+        ),
     )
     return {
         "service_request_id": [c.reference for c in (plain, addressed, fixed, duplicate)],
@@ -329,8 +400,13 @@ def _seed(council) -> dict[str, list[str]]:
         "token": [batch.token],
         "api_key": [raw],
         "jurisdiction_id": [council.jurisdiction_id],
-        "create": {"api_key": raw, "service_code": "pothole", "lat": 51.5, "long": -1.5,
-                   "attribute[depth]": "shallow"},
+        "create": {
+            "api_key": raw,
+            "service_code": "pothole",
+            "lat": 51.5,
+            "long": -1.5,
+            "attribute[depth]": "shallow",
+        },
     }
 
 
@@ -356,5 +432,6 @@ def seeded(council):
 @SCHEMA.parametrize()
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_live_server_conforms_to_the_document(case, live_server, seeded):
-    case.call_and_validate(base_url=live_server.url, checks=BUILTIN_CHECKS,
-                           additional_checks=EXTRA_CHECKS)
+    case.call_and_validate(
+        base_url=live_server.url, checks=BUILTIN_CHECKS, additional_checks=EXTRA_CHECKS
+    )

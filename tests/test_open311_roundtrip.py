@@ -84,10 +84,15 @@ class Fields:
 
 OPEN311 = Fields()
 SF_2010 = Fields(long=("lon",))
-NEW_ORLEANS = Fields(id=("ticket_id",), lat=("latitude",), long=("longitude",),
-                     address=("street_address",), description=("issue_description",),
-                     service_code=("issue_type",),
-                     times=("ticket_closed_date_time", "ticket_created_date_time"))
+NEW_ORLEANS = Fields(
+    id=("ticket_id",),
+    lat=("latitude",),
+    long=("longitude",),
+    address=("street_address",),
+    description=("issue_description",),
+    service_code=("issue_type",),
+    times=("ticket_closed_date_time", "ticket_created_date_time"),
+)
 
 
 @dataclass(frozen=True)
@@ -125,16 +130,22 @@ def _object(pairs: list[tuple[str, Any]]) -> _Object:
 def _read_json(path: Path) -> list[tuple[dict[str, Any], dict[str, list[Any]]]]:
     try:
         # Numbers stay as the text the city wrote, so lat/long are posted exactly as given.
-        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_object,
-                          parse_float=str, parse_int=str)
+        data = json.loads(
+            path.read_text(encoding="utf-8"),
+            object_pairs_hook=_object,
+            parse_float=str,
+            parse_int=str,
+        )
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReplayError(f"{path.name} is not valid JSON ({exc}); nothing from it was "
-                          "replayed") from None
+        raise ReplayError(
+            f"{path.name} is not valid JSON ({exc}); nothing from it was replayed"
+        ) from None
     if isinstance(data, dict) and isinstance(data.get("requests"), list):
         data = data["requests"]  # San Francisco 2010 wraps its list in {"requests": [...]}
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise ReplayError(f"{path.name} is not a list of service requests; nothing from it "
-                          "was replayed")
+        raise ReplayError(
+            f"{path.name} is not a list of service requests; nothing from it was replayed"
+        )
     return [(item, item.repeated) for item in data]
 
 
@@ -142,11 +153,15 @@ def _read_xml(path: Path) -> list[tuple[dict[str, Any], dict[str, list[Any]]]]:
     try:
         root = ET.fromstring(path.read_bytes())  # noqa: S314 - test fixtures, not user input
     except ET.ParseError as exc:
-        raise ReplayError(f"{path.name} is not a complete XML document ({exc}): it is "
-                          "truncated or damaged, so nothing from it was replayed") from None
+        raise ReplayError(
+            f"{path.name} is not a complete XML document ({exc}): it is "
+            "truncated or damaged, so nothing from it was replayed"
+        ) from None
     if root.tag != "service_requests":
-        raise ReplayError(f"{path.name}: the root is <{root.tag}>, not <service_requests>; "
-                          "nothing from it was replayed")
+        raise ReplayError(
+            f"{path.name}: the root is <{root.tag}>, not <service_requests>; "
+            "nothing from it was replayed"
+        )
     records = []
     for element in root:
         if element.tag != "request":
@@ -155,8 +170,9 @@ def _read_xml(path: Path) -> list[tuple[dict[str, Any], dict[str, list[Any]]]]:
         for child in element:
             # <x/> is an empty value, and so is xsi:nil="true": both come back as None or "".
             values.setdefault(child.tag, []).append(child.text)
-        records.append(({k: v[0] for k, v in values.items()},
-                        {k: v for k, v in values.items() if len(v) > 1}))
+        records.append(
+            ({k: v[0] for k, v in values.items()}, {k: v for k, v in values.items() if len(v) > 1})
+        )
     return records
 
 
@@ -178,14 +194,20 @@ def read_requests(path: Path, fields: Fields) -> list[Record]:
             if given:
                 times = tuple(given)
                 break
-        records.append(Record(
-            position=position, source_id=first(item, fields.id), lat=first(item, fields.lat),
-            long=first(item, fields.long), address=first(item, fields.address),
-            description=first(item, fields.description),
-            service_code=first(item, fields.service_code),
-            media_url=first(item, fields.media_url), times=times,
-            duplicated_keys=tuple(sorted(repeated)),
-        ))
+        records.append(
+            Record(
+                position=position,
+                source_id=first(item, fields.id),
+                lat=first(item, fields.lat),
+                long=first(item, fields.long),
+                address=first(item, fields.address),
+                description=first(item, fields.description),
+                service_code=first(item, fields.service_code),
+                media_url=first(item, fields.media_url),
+                times=times,
+                duplicated_keys=tuple(sorted(repeated)),
+            )
+        )
     return records
 
 
@@ -256,11 +278,11 @@ def refusal(record: Record, code: str, published: frozenset[str] | None) -> Refu
                 return Refusal(f"{name}_not_a_number", 400, (name, "not a number"))
         for name, raw, limit in (("lat", lat, 90), ("long", lng, 180)):
             if abs(float(raw)) > limit:
-                return Refusal(f"{name}_out_of_range", 400,
-                               (name, f"between -{limit} and {limit}"))
+                return Refusal(f"{name}_out_of_range", 400, (name, f"between -{limit} and {limit}"))
         if (float(lat), float(lng)) == (0, 0):
-            return Refusal("point_0_0", 400, ("location", "0.000000, 0.000000",
-                                              "not inside any council"))
+            return Refusal(
+                "point_0_0", 400, ("location", "0.000000, 0.000000", "not inside any council")
+            )
     if published is not None and code not in published:
         return Refusal("service_not_in_city_list", 404, (repr(code),))
     if len(record.description or "") > MAX_DESCRIPTION:
@@ -304,27 +326,38 @@ class Source:
     def published(self) -> frozenset[str] | None:
         if self.service_list is None:
             return None
-        return frozenset(e.code for e in read_service_list(FIXTURES / self.service_list)
-                         .importable)
+        return frozenset(e.code for e in read_service_list(FIXTURES / self.service_list).importable)
 
     def plan(self) -> list[tuple[Record, str, Refusal | None]]:
         published = self.published
-        return [(r, code, refusal(r, code, published))
-                for r in self.records for code in [service_code_for(r, published)]]
+        return [
+            (r, code, refusal(r, code, published))
+            for r in self.records
+            for code in [service_code_for(r, published)]
+        ]
 
 
 SOURCES = [
     Source("chicago_open311_requests_with_notes.json", OPEN311, "chicago", "CHI", None),
-    Source("bloomington_requests.json", OPEN311, "bloomington", "BLO",
-           "bloomington_services.json"),
+    Source("bloomington_requests.json", OPEN311, "bloomington", "BLO", "bloomington_services.json"),
     Source("new_orleans_311_sample.json", NEW_ORLEANS, "neworleans", "NOL", None),
     Source("toronto_requests_single.xml", OPEN311, "toronto", "TOR", None),
     Source("toronto_requests_multi.xml", OPEN311, "toronto", "TOR", None),
     Source("requests_many.xml", OPEN311, "toronto", "TOR", None),
-    Source("sf_open311_2010-11_requests_excerpt.json", SF_2010, "sanfrancisco", "SFO",
-           "sf_open311_2010_services.xml"),
-    Source("sf_open311_2014_requests.xml", OPEN311, "sanfrancisco", "SFO",
-           "sf_open311_2014_services.xml"),
+    Source(
+        "sf_open311_2010-11_requests_excerpt.json",
+        SF_2010,
+        "sanfrancisco",
+        "SFO",
+        "sf_open311_2010_services.xml",
+    ),
+    Source(
+        "sf_open311_2014_requests.xml",
+        OPEN311,
+        "sanfrancisco",
+        "SFO",
+        "sf_open311_2014_services.xml",
+    ),
 ]
 
 
@@ -333,14 +366,19 @@ def _summary(source: Source) -> str:
     refused = Counter(r.reason for _, _, r in plan if r is not None)
     updates = Counter(time_refusal(rec.times) for rec, _, r in plan if r is None)
     updates_refused = sum(n for why, n in updates.items() if why is not None)
-    text = (f"{source.file}|replayed={len(plan)}|accepted={len(plan) - refused.total()}"
-            f"|refused={refused.total()}")
+    text = (
+        f"{source.file}|replayed={len(plan)}|accepted={len(plan) - refused.total()}"
+        f"|refused={refused.total()}"
+    )
     if refused:
         text += "(" + ",".join(f"{why}={n}" for why, n in sorted(refused.items())) + ")"
     text += f"|updates_refused={updates_refused}"
     if updates_refused:
-        text += "(" + ",".join(f"{why}={n}" for why, n in sorted(updates.items())
-                               if why is not None) + ")"
+        text += (
+            "("
+            + ",".join(f"{why}={n}" for why, n in sorted(updates.items()) if why is not None)
+            + ")"
+        )
     return text
 
 
@@ -349,8 +387,11 @@ def _summary(source: Source) -> str:
 
 def catch_all_template() -> dict[str, Any]:
     document = copy.deepcopy(REPORT_TEMPLATE)
-    document.update(code=CATCH_ALL, name="General request",
-                    description="Any problem a resident reports; used for replayed requests.")
+    document.update(
+        code=CATCH_ALL,
+        name="General request",
+        description="Any problem a resident reports; used for replayed requests.",
+    )
     document["fields"] = [{**f, "required": False} for f in document["fields"]]
     return document
 
@@ -358,12 +399,20 @@ def catch_all_template() -> dict[str, Any]:
 def council_for(source: Source, records: list[Record]):
     council = make_council(source.slug, prefix=source.prefix, bounds=bounds(records))
     if source.service_list is None:
-        template_publish(council=council, document=catch_all_template(),
-                         actor=Actor.system("open311 replay"))
+        template_publish(
+            council=council, document=catch_all_template(), actor=Actor.system("open311 replay")
+        )
     else:
         out = io.StringIO()
-        call_command("open311", "import-services", str(FIXTURES / source.service_list),
-                     "--council", council.slug, stdout=out, stderr=out)
+        call_command(
+            "open311",
+            "import-services",
+            str(FIXTURES / source.service_list),
+            "--council",
+            council.slug,
+            stdout=out,
+            stderr=out,
+        )
         assert ", skipped 0 for council" in out.getvalue(), out.getvalue()
     _key, raw = api_key_create(council_id=council.id, name="Replay", actor=Actor.system())
     return council, raw
@@ -371,20 +420,28 @@ def council_for(source: Source, records: list[Record]):
 
 def create_form(record: Record, code: str, api_key: str) -> dict[str, str]:
     form = {"api_key": api_key, "service_code": code}
-    optional = {"lat": record.lat, "long": record.long, "address_string": record.address,
-                "description": record.description, "media_url": record.media_url}
+    optional = {
+        "lat": record.lat,
+        "long": record.long,
+        "address_string": record.address,
+        "description": record.description,
+        "media_url": record.media_url,
+    }
     form.update({k: v for k, v in optional.items() if v not in (None, "")})
     return form
 
 
 def footprint() -> tuple[int, int, int, int]:
     """What a refused request must leave untouched."""
-    return (Case.objects.count(), Attachment.objects.count(), Event.objects.count(),
-            ClientUpdate.objects.count())
+    return (
+        Case.objects.count(),
+        Attachment.objects.count(),
+        Event.objects.count(),
+        ClientUpdate.objects.count(),
+    )
 
 
-def check_round_trip(item: dict[str, Any], form: dict[str, str], reference: str,
-                     fmt: str) -> bool:
+def check_round_trip(item: dict[str, Any], form: dict[str, str], reference: str, fmt: str) -> bool:
     """Check one request read back; returns whether the address had its padding trimmed."""
     where = (fmt, reference, form)
     assert item["service_request_id"] == reference, where
@@ -448,16 +505,23 @@ def test_replayed_city_requests_round_trip_and_only_malformed_ones_are_refused(c
             data = ok(get(client, f"requests/{reference}", fmt), fmt)
             assert len(data) == 1, data
             trimmed += check_round_trip(data[0], form, reference, fmt)
-    padded = sum(1 for _, form, _ in accepted.values()
-                 if form.get("address_string", "") != form.get("address_string", "").strip())
+    padded = sum(
+        1
+        for _, form, _ in accepted.values()
+        if form.get("address_string", "") != form.get("address_string", "").strip()
+    )
     assert trimmed == 2 * padded  # only surrounding whitespace is ever changed
 
     # The cities' own timestamps, echoed as updated_datetime: only zoned W3C ones are taken.
     for record, _form, reference in accepted.values():
         expected_why = time_refusal(record.times)
-        update = {"api_key": api_key, "service_request_id": reference,
-                  "update_id": f"replay-{source.file}-{record.position}", "status": "OPEN",
-                  "description": "Echo of the city's own timestamp"}
+        update = {
+            "api_key": api_key,
+            "service_request_id": reference,
+            "update_id": f"replay-{source.file}-{record.position}",
+            "status": "OPEN",
+            "description": "Echo of the city's own timestamp",
+        }
         if record.times:
             # A key the city repeated in one object is sent repeated too.
             update["updated_datetime"] = list(record.times)
@@ -493,8 +557,7 @@ def test_the_quirks_each_city_file_shows_are_all_there():
     # New Orleans: nine tickets in projected feet (Louisiana state plane), not degrees.
     nola = _by_file("new_orleans_311_sample.json").records
     feet = [r for r in nola if _number(r.lat) and _number(r.lat) > 90]
-    assert len(feet) == 9 and {(r.lat, r.long) for r in feet} == {("530187.70942",
-                                                                   "3678691.8167")}
+    assert len(feet) == 9 and {(r.lat, r.long) for r in feet} == {("530187.70942", "3678691.8167")}
     assert reasons("new_orleans_311_sample.json") == {"lat_out_of_range": 9}
     assert all(time_refusal(r.times) == "local_time_without_zone" for r in nola)
     # San Francisco 2010-11: every object repeats updated_datetime and expected_datetime
@@ -510,9 +573,10 @@ def test_the_quirks_each_city_file_shows_are_all_there():
     chicago = _by_file("chicago_open311_requests_with_notes.json").records
     assert all(time_refusal(r.times) is None and r.description is None for r in chicago)
     # The three Toronto files hold the same two requests (one in the single file).
-    toronto = {f: [(r.source_id, r.lat, r.long, r.address) for r in _by_file(f).records]
-               for f in ("toronto_requests_single.xml", "toronto_requests_multi.xml",
-                         "requests_many.xml")}
+    toronto = {
+        f: [(r.source_id, r.lat, r.long, r.address) for r in _by_file(f).records]
+        for f in ("toronto_requests_single.xml", "toronto_requests_multi.xml", "requests_many.xml")
+    }
     assert toronto["toronto_requests_multi.xml"] == toronto["requests_many.xml"]
     assert toronto["toronto_requests_single.xml"] == toronto["requests_many.xml"][:1]
 
@@ -534,14 +598,22 @@ class CountingClient:
 def replay_file(client: Any, path: Path, fields: Fields, api_key: str) -> list[Any]:
     """Read the whole file first, then post each request: a damaged file posts nothing."""
     records = read_requests(path, fields)
-    return [post_form(client, "requests", "json",
-                      create_form(record, CATCH_ALL, api_key)) for record in records]
+    return [
+        post_form(client, "requests", "json", create_form(record, CATCH_ALL, api_key))
+        for record in records
+    ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", [pytest.param(
-    "sf_open311_2010_requests.xml",
-    id="sf_open311_2010_requests.xml|truncated|replayed=0|posted=0")])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            "sf_open311_2010_requests.xml",
+            id="sf_open311_2010_requests.xml|truncated|replayed=0|posted=0",
+        )
+    ],
+)
 def test_a_truncated_city_file_is_reported_and_nothing_is_posted(client, name):
     path = REPLAY / name
     assert path.read_bytes().endswith(b"<request></service_requests>")
@@ -554,7 +626,8 @@ def test_a_truncated_city_file_is_reported_and_nothing_is_posted(client, name):
         replay_file(counting, path, OPEN311, raw)
     message = str(caught.value)
     assert message.startswith(f"{name} is not a complete XML document (mismatched tag: line "), (
-        message)
+        message
+    )
     assert "truncated or damaged, so nothing from it was replayed" in message
     assert counting.posts == 0
     assert footprint() == before
@@ -578,15 +651,16 @@ def test_a_description_over_4000_characters_is_refused_whole_and_4000_is_taken(c
     with \\r\\n line breaks, to exactly 4000 and to 4001 characters."""
     source = _by_file("bloomington_requests.json")
     plan = source.plan()
-    text = max((r.description or "" for r, _, _ in plan if "\r\n" in (r.description or "")),
-               key=len)
+    text = max(
+        (r.description or "" for r, _, _ in plan if "\r\n" in (r.description or "")), key=len
+    )
     # Posted with the place and service of the first request the server takes as it is.
     record, code, _ = next(p for p in plan if p[2] is None)
     council, api_key = council_for(source, [r for r, _, _ in plan])
     assert "\r\n" in text and len(text) < 1000
     long_text = (text + "\r\n\r\n") * (MAX_DESCRIPTION // len(text) + 1)
 
-    over = create_form(record, code, api_key) | {"description": long_text[:MAX_DESCRIPTION + 1]}
+    over = create_form(record, code, api_key) | {"description": long_text[: MAX_DESCRIPTION + 1]}
     before = footprint()
     response = post_form(client, "requests", "json", over)
     assert response.status_code == 400, response.content
@@ -602,8 +676,7 @@ def test_a_description_over_4000_characters_is_refused_whole_and_4000_is_taken(c
     assert len(item["description"]) == MAX_DESCRIPTION
     # XML readers turn a raw \r\n into \n (the exact XML round trip is pinned below).
     item = ok(get(client, f"requests/{reference}", "xml"), "xml")[0]
-    assert item["description"] in (exact["description"],
-                                   exact["description"].replace("\r\n", "\n"))
+    assert item["description"] in (exact["description"], exact["description"].replace("\r\n", "\n"))
     assert Case.objects.filter(council=council).count() == 1
 
 

@@ -54,25 +54,72 @@ pytestmark = pytest.mark.django_db
 def api_key(council):
     return api_key_for(council)
 
+
 # Characters that XML 1.0 cannot carry or asks to avoid, and the ones it is easy to get wrong
 # around them, drawn often on top of arbitrary code points (surrogates included).
-TROUBLE = ["\ufffe", "\uffff", "\ud800", "\udbff", "\udc00", "\udfff", "\x00", "\x01", "\x08",
-           "\x0b", "\x0c", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\ufdd0", "\ufdef",
-           "\U0001fffe", "\U0010ffff", "\t", "\n", "\r", "&", "<", ">", "]]>", "&#xFFFF;",
-           "\ud83d\ude00", "é", "—", "\ue000", "\U0010fffd"]
-ANY_TEXT = st.lists(st.one_of(st.characters(exclude_categories=()), st.sampled_from(TROUBLE)),
-                    max_size=40).map("".join)
+TROUBLE = [
+    "\ufffe",
+    "\uffff",
+    "\ud800",
+    "\udbff",
+    "\udc00",
+    "\udfff",
+    "\x00",
+    "\x01",
+    "\x08",
+    "\x0b",
+    "\x0c",
+    "\x1f",
+    "\x7f",
+    "\x80",
+    "\x85",
+    "\x9f",
+    "\ufdd0",
+    "\ufdef",
+    "\U0001fffe",
+    "\U0010ffff",
+    "\t",
+    "\n",
+    "\r",
+    "&",
+    "<",
+    ">",
+    "]]>",
+    "&#xFFFF;",
+    "\ud83d\ude00",
+    "é",
+    "—",
+    "\ue000",
+    "\U0010fffd",
+]
+ANY_TEXT = st.lists(
+    st.one_of(st.characters(exclude_categories=()), st.sampled_from(TROUBLE)), max_size=40
+).map("".join)
 PROPERTY = settings(max_examples=300, derandomize=True, deadline=None, database=None)
 # Through the database and HTTP: fewer examples, each with many of the troublesome characters.
-PROPERTY_DB = settings(max_examples=25, derandomize=True, deadline=None, database=None,
-                       suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                              HealthCheck.too_slow])
-STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True,
-                         huge_tree=False)
+PROPERTY_DB = settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=False)
 STAFF = Principal.system("xml text tests")
 # Open311 lists in XML: their children are the items (everything else is a record or a text).
-XML_LISTS = {"services", "service_requests", "attributes", "values", "service_request_updates",
-             "errors", "endpoints", "formats", "notes", "groups", "media_urls"}
+XML_LISTS = {
+    "services",
+    "service_requests",
+    "attributes",
+    "values",
+    "service_request_updates",
+    "errors",
+    "endpoints",
+    "formats",
+    "notes",
+    "groups",
+    "media_urls",
+}
 
 
 def is_xml_char(code: int) -> bool:
@@ -90,8 +137,11 @@ def is_xml_char(code: int) -> bool:
 
 
 def test_clean_text_keeps_exactly_the_characters_xml_takes():
-    wrong = [hex(code) for code in range(0x110000)
-             if (clean_text(chr(code)) == chr(code)) != is_xml_char(code)]
+    wrong = [
+        hex(code)
+        for code in range(0x110000)
+        if (clean_text(chr(code)) == chr(code)) != is_xml_char(code)
+    ]
     assert wrong == []
 
 
@@ -118,7 +168,8 @@ def test_clean_text_is_idempotent_and_only_removes_or_replaces(text):
 
 def test_clean_texts_goes_through_containers_and_leaves_other_values():
     assert clean_texts({"a\uffff": ["x\x00", ("y\ufffe",), 3, None, True]}) == {
-        "a": ["x", ["y"], 3, None, True]}
+        "a": ["x", ["y"], 3, None, True]
+    }
 
 
 # ---- XML and JSON of the same document ----------------------------------------------------------
@@ -126,8 +177,9 @@ def test_clean_texts_goes_through_containers_and_leaves_other_values():
 
 def xml_data(element: etree._Element, parent: str = "") -> Any:
     # `attributes` is a list in a service definition, a record in extended_attributes.
-    is_list = element.tag in XML_LISTS and not (element.tag == "attributes"
-                                                and parent == "extended_attributes")
+    is_list = element.tag in XML_LISTS and not (
+        element.tag == "attributes" and parent == "extended_attributes"
+    )
     if is_list:
         return [xml_data(child, element.tag) for child in element]
     children = list(element)
@@ -151,8 +203,10 @@ def both(client, path: str, **params: Any) -> Any:
     """The document in JSON, after checking that its XML parses strictly and says the same."""
     as_json = client.get(url(path, "json"), params)
     as_xml = client.get(url(path, "xml"), params)
-    assert as_json.status_code == as_xml.status_code == 200, (as_json.content[:300],
-                                                             as_xml.content[:300])
+    assert as_json.status_code == as_xml.status_code == 200, (
+        as_json.content[:300],
+        as_xml.content[:300],
+    )
     data = json.loads(as_json.content.decode("utf-8"))
     root = etree.fromstring(as_xml.content, STRICT)  # raises on any character XML refuses
     assert xml_data(root) == as_xml_text(data)
@@ -161,8 +215,10 @@ def both(client, path: str, **params: Any) -> Any:
 
 def every_document(client, reference: str, code: str) -> dict[str, Any]:
     now = now_s()
-    window = {"start_date": w3c(now - dt.timedelta(hours=1)),
-              "end_date": w3c(now + dt.timedelta(hours=1))}
+    window = {
+        "start_date": w3c(now - dt.timedelta(hours=1)),
+        "end_date": w3c(now + dt.timedelta(hours=1)),
+    }
     return {
         "services": both(client, "services"),
         "definition": both(client, f"services/{code}"),
@@ -177,25 +233,41 @@ def publish_text_service(council, name: str, help_text: str) -> str:
     document = copy.deepcopy(REPORT_TEMPLATE)
     document["code"] = "pothole_words"
     document["name"] = ("Words " + name)[:100]
-    document["fields"] = [*document["fields"], {
-        "code": "words", "label": ("Say " + help_text)[:200], "datatype": "text", "order": 9,
-        "help": ("Help " + help_text)[:500]}]
+    document["fields"] = [
+        *document["fields"],
+        {
+            "code": "words",
+            "label": ("Say " + help_text)[:200],
+            "datatype": "text",
+            "order": 9,
+            "help": ("Help " + help_text)[:500],
+        },
+    ]
     template_publish(council=council, document=document, actor=Actor.system("tests"))
     return document["code"]
 
 
 @PROPERTY_DB
 @given(texts=st.lists(ANY_TEXT, min_size=6, max_size=6))
-def test_text_through_the_domain_gives_xml_that_parses_and_matches_json(client, council, agent,
-                                                                        texts):
+def test_text_through_the_domain_gives_xml_that_parses_and_matches_json(
+    client, council, agent, texts
+):
     name, words, description, address, update, reply = texts
     code = publish_text_service(council, name, words)
-    case = case_create(service_code=code, actor=STAFF, council=council, point=Point(51.5, -1.5),
-                       values={"depth": "deep", "words": words}, description=description,
-                       address=address, reporter=Reporter(name=name[:200]))
+    case = case_create(
+        service_code=code,
+        actor=STAFF,
+        council=council,
+        point=Point(51.5, -1.5),
+        values={"depth": "deep", "words": words},
+        description=description,
+        address=address,
+        reporter=Reporter(name=name[:200]),
+    )
     case_post_public_update(case=case, actor=agent, message="Update " + update)
-    case_add_citizen_update(case=case, actor=Principal.anonymous(), message=reply,
-                            requested_status="open")
+    case_add_citizen_update(
+        case=case, actor=Principal.anonymous(), message=reply, requested_status="open"
+    )
     case_add_internal_note(case=case, actor=agent, note="Note " + reply)
 
     found = every_document(client, case.reference, code)
@@ -208,8 +280,9 @@ def test_text_through_the_domain_gives_xml_that_parses_and_matches_json(client, 
     assert found["search"] == [request]
     service = next(s for s in found["services"] if s["service_code"] == code)
     assert service["service_name"] == clean_text("Words " + name)[:100]
-    replies = [u["description"] for u in found["updates"]
-               if u["service_request_id"] == case.reference]
+    replies = [
+        u["description"] for u in found["updates"] if u["service_request_id"] == case.reference
+    ]
     assert clean_text(reply).strip() in replies
     case.refresh_from_db()
     assert case.reporter_name == clean_text(name[:200]).strip()
@@ -218,26 +291,49 @@ def test_text_through_the_domain_gives_xml_that_parses_and_matches_json(client, 
 def form_bytes(form: dict[str, str]) -> bytes:
     """urlencoded as a client would send any text, lone surrogates as the bytes UTF-8 would give
     them (what the server then reads as replacement characters)."""
-    return "&".join(f"{k}={quote(v.encode('utf-8', 'surrogatepass'), safe='')}"
-                    for k, v in form.items()).encode("ascii")
+    return "&".join(
+        f"{k}={quote(v.encode('utf-8', 'surrogatepass'), safe='')}" for k, v in form.items()
+    ).encode("ascii")
 
 
 @PROPERTY_DB
 @given(texts=st.lists(ANY_TEXT, min_size=4, max_size=4))
-def test_text_through_open311_posts_gives_xml_that_parses_and_matches_json(client, council,
-                                                                           api_key, texts):
+def test_text_through_open311_posts_gives_xml_that_parses_and_matches_json(
+    client, council, api_key, texts
+):
     # (Function-scoped fixtures are shared by the examples: the cases pile up, which is fine.)
     description, address, first_name, update = texts
-    created = client.post(url("requests", "json"), content_type=FORM, data=form_bytes({
-        "api_key": api_key, "service_code": "pothole", "lat": "51.5", "long": "-1.5",
-        "attribute[depth]": "deep", "description": description, "address_string": address,
-        "first_name": first_name}))
+    created = client.post(
+        url("requests", "json"),
+        content_type=FORM,
+        data=form_bytes(
+            {
+                "api_key": api_key,
+                "service_code": "pothole",
+                "lat": "51.5",
+                "long": "-1.5",
+                "attribute[depth]": "deep",
+                "description": description,
+                "address_string": address,
+                "first_name": first_name,
+            }
+        ),
+    )
     assert created.status_code == 200, created.content
     reference = json.loads(created.content)[0]["service_request_id"]
-    posted = client.post(url("servicerequestupdates", "xml"), content_type=FORM,
-                         data=form_bytes({"api_key": api_key, "service_request_id": reference,
-                                          "update_id": f"u-{reference}", "status": "OPEN",
-                                          "description": update}))
+    posted = client.post(
+        url("servicerequestupdates", "xml"),
+        content_type=FORM,
+        data=form_bytes(
+            {
+                "api_key": api_key,
+                "service_request_id": reference,
+                "update_id": f"u-{reference}",
+                "status": "OPEN",
+                "description": update,
+            }
+        ),
+    )
     assert posted.status_code == 200, posted.content
 
     found = every_document(client, reference, "pothole")
@@ -248,27 +344,47 @@ def test_text_through_open311_posts_gives_xml_that_parses_and_matches_json(clien
 
 # Text a database can hold (no NUL for PostgreSQL, no lone surrogates for any) with the
 # characters XML refuses: rows from before the rule, or written by hand.
-STORED_TEXT = st.lists(st.one_of(
-    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
-    st.sampled_from([c for c in TROUBLE if "\x00" not in c and not any(
-        0xD800 <= ord(x) <= 0xDFFF for x in c)])), max_size=40).map("".join)
+STORED_TEXT = st.lists(
+    st.one_of(
+        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+        st.sampled_from(
+            [
+                c
+                for c in TROUBLE
+                if "\x00" not in c and not any(0xD800 <= ord(x) <= 0xDFFF for x in c)
+            ]
+        ),
+    ),
+    max_size=40,
+).map("".join)
 
 
 @PROPERTY_DB
 @given(texts=st.lists(STORED_TEXT, min_size=3, max_size=3))
 def test_rows_written_before_the_rule_still_give_xml_that_parses(client, council, agent, texts):
     description, notes, message = texts
-    case = case_create(service_code="pothole", actor=STAFF, council=council,
-                       point=Point(51.5, -1.5), values={"depth": "deep"})
+    case = case_create(
+        service_code="pothole",
+        actor=STAFF,
+        council=council,
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+    )
     event_id = case_add_citizen_update(case=case, actor=Principal.anonymous(), message="x")[1]
     Case.objects.filter(pk=case.pk).update(description=description, status_notes=notes)
     event = Event.objects.get(pk=event_id)
     Event.objects.filter(pk=event_id).update(payload={**event.payload, "message": message})
 
-    for path, params in ((f"requests/{case.reference}", {"extensions": "true"}),
-                         ("servicerequestupdates", {
-                             "start_date": w3c(now_s() - dt.timedelta(hours=1)),
-                             "end_date": w3c(now_s() + dt.timedelta(hours=1))})):
+    for path, params in (
+        (f"requests/{case.reference}", {"extensions": "true"}),
+        (
+            "servicerequestupdates",
+            {
+                "start_date": w3c(now_s() - dt.timedelta(hours=1)),
+                "end_date": w3c(now_s() + dt.timedelta(hours=1)),
+            },
+        ),
+    ):
         as_json = json.loads(client.get(url(path, "json"), params).content)
         root = etree.fromstring(client.get(url(path, "xml"), params).content, STRICT)
         assert xml_data(root) == as_xml_text(clean_texts(as_json))
@@ -282,10 +398,18 @@ CLEAN = "abcde\ufffdfg"
 
 
 def test_the_case_services_clean_every_text(council, agent):
-    case = case_create(service_code="pothole", actor=STAFF, council=council,
-                       point=Point(51.5, -1.5), values={"depth": "deep"}, description=BAD,
-                       address=BAD, title=BAD, reporter=Reporter(name=BAD),
-                       media_urls=[f"https://example.org/{BAD}"])
+    case = case_create(
+        service_code="pothole",
+        actor=STAFF,
+        council=council,
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+        description=BAD,
+        address=BAD,
+        title=BAD,
+        reporter=Reporter(name=BAD),
+        media_urls=[f"https://example.org/{BAD}"],
+    )
     case.refresh_from_db()
     assert (case.description, case.address, case.title, case.reporter_name) == (CLEAN,) * 4
     assert case.attachments.get().url == f"https://example.org/{CLEAN}"
@@ -294,10 +418,12 @@ def test_the_case_services_clean_every_text(council, agent):
     case_add_citizen_update(case=case, actor=Principal.anonymous(), message=BAD)
     case.refresh_from_db()
     assert case.status_notes == CLEAN
-    payloads = Event.objects.filter(stream="case", stream_id=case.id).values_list("payload",
-                                                                                  flat=True)
-    texts = [p.get("message") or p.get("note") for p in payloads if p.get("message")
-             or p.get("note")]
+    payloads = Event.objects.filter(stream="case", stream_id=case.id).values_list(
+        "payload", flat=True
+    )
+    texts = [
+        p.get("message") or p.get("note") for p in payloads if p.get("message") or p.get("note")
+    ]
     assert texts == [CLEAN, CLEAN, CLEAN]
 
 
@@ -312,25 +438,48 @@ def test_published_templates_are_cleaned(council):
 
 
 def test_the_open311_service_list_importer_cleans_decoded_entities():
-    data = (b'<?xml version="1.0" encoding="utf-8"?><services><service>'
-            b"<service_code>pot</service_code>"
-            b"<service_name>Pot&amp;#xFFFF;hole&amp;#1;</service_name>"
-            b"<description>Deep &amp;#xFFFE; hole</description><metadata>false</metadata>"
-            b"<type>realtime</type><keywords/><group>Roads</group></service></services>")
+    data = (
+        b'<?xml version="1.0" encoding="utf-8"?><services><service>'
+        b"<service_code>pot</service_code>"
+        b"<service_name>Pot&amp;#xFFFF;hole&amp;#1;</service_name>"
+        b"<description>Deep &amp;#xFFFE; hole</description><metadata>false</metadata>"
+        b"<type>realtime</type><keywords/><group>Roads</group></service></services>"
+    )
     (entry,) = parse_service_list(data, source="services.xml").entries
     assert entry.document["name"] == "Pothole"
     assert entry.document["description"] == "Deep  hole"
 
 
 def test_the_open_data_importer_cleans_addresses(council, tmp_path):
-    mapping = mapping_from_document({
-        "name": "T", "source": "t", "id": "ID", "timezone": "UTC", "opened_at": "OPEN",
-        "latitude": "LAT", "longitude": "LNG", "address": "WHERE",
-        "service": {"column": "TYPE", "map": {"Pothole": "pothole"}}})
+    mapping = mapping_from_document(
+        {
+            "name": "T",
+            "source": "t",
+            "id": "ID",
+            "timezone": "UTC",
+            "opened_at": "OPEN",
+            "latitude": "LAT",
+            "longitude": "LNG",
+            "address": "WHERE",
+            "service": {"column": "TYPE", "map": {"Pothole": "pothole"}},
+        }
+    )
     path = tmp_path / "cases.json"
-    path.write_text(json.dumps([{"ID": "a\uffff1", "OPEN": "2026-01-01T09:00:00Z",
-                                 "LAT": "51.5", "LNG": "-1.5", "WHERE": BAD,
-                                 "TYPE": "Pothole"}]), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "ID": "a\uffff1",
+                    "OPEN": "2026-01-01T09:00:00Z",
+                    "LAT": "51.5",
+                    "LNG": "-1.5",
+                    "WHERE": BAD,
+                    "TYPE": "Pothole",
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     result = cases_import(council=council, mapping=mapping, paths=[path])
     assert result.imported == 1, result.rejected
     assert Case.objects.get(council=council).address == CLEAN

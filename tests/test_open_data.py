@@ -19,15 +19,30 @@ pytestmark = pytest.mark.django_db
 def cases(council, other_council):
     made = []
     for point in (Point(51.5, -1.5), Point(51.5, 0.5)):  # one in each council
-        made.append(case_create(
-            service_code="pothole", actor=Principal.anonymous(), point=point,
-            values={"depth": "deep"}, address="=HYPERLINK(\"http://evil\")",
-            description="Call Pat on 07700 900123",
-            reporter=Reporter(email="pat@example.org", name="Pat Private", phone="07700900123")))
-    case_create(service_code="school_transport", actor=Principal.anonymous(), council=council,
-                values={"child_name": "Sam", "sen": "no"})
-    case_create(service_code="pothole", actor=Principal.anonymous(), point=Point(51.4, -1.4),
-                values={"depth": "deep"}, is_test=True)
+        made.append(
+            case_create(
+                service_code="pothole",
+                actor=Principal.anonymous(),
+                point=point,
+                values={"depth": "deep"},
+                address='=HYPERLINK("http://evil")',
+                description="Call Pat on 07700 900123",
+                reporter=Reporter(email="pat@example.org", name="Pat Private", phone="07700900123"),
+            )
+        )
+    case_create(
+        service_code="school_transport",
+        actor=Principal.anonymous(),
+        council=council,
+        values={"child_name": "Sam", "sen": "no"},
+    )
+    case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.4, -1.4),
+        values={"depth": "deep"},
+        is_test=True,
+    )
     return made
 
 
@@ -76,9 +91,14 @@ def test_a_service_name_that_looks_like_a_formula_arrives_as_text(client, counci
     from townsquare.catalogue.services import template_publish
     from townsquare.core.actors import Actor
 
-    template_publish(council=council, document=template(name="=cmd|' /C calc'!A0"),
-                     actor=Actor.system())
-    case_create(service_code="pothole", actor=Principal.anonymous(), point=Point(51.5, -1.5),
-                values={"depth": "deep"})
+    template_publish(
+        council=council, document=template(name="=cmd|' /C calc'!A0"), actor=Actor.system()
+    )
+    case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+    )
     [row] = list(csv.DictReader(io.StringIO(body(client.get("/open-data/all.csv")))))
     assert row["service_name"] == "'=cmd|' /C calc'!A0"

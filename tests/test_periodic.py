@@ -18,8 +18,13 @@ def test_jobs_run_at_start_then_each_period_and_a_failure_stops_nothing(caplog):
         runs.append("broken")
         raise RuntimeError("no database")
 
-    clock = Clock([Job("a", dt.timedelta(seconds=60), lambda: runs.append("a")),
-                   Job("b", dt.timedelta(seconds=600), broken)], now=lambda: now[0])
+    clock = Clock(
+        [
+            Job("a", dt.timedelta(seconds=60), lambda: runs.append("a")),
+            Job("b", dt.timedelta(seconds=600), broken),
+        ],
+        now=lambda: now[0],
+    )
     assert clock.run_due() == ["a", "b"]
     assert "Periodic job b failed" in caplog.text
     now[0] += 59
@@ -35,4 +40,3 @@ def test_retention_and_citizen_state_jobs_are_registered():
     names = {job.name: job.every for job in periodic_jobs()}
     assert names["cases.anonymise_expired"] == dt.timedelta(hours=1)
     assert names["portal.purge_citizen_state"] == dt.timedelta(hours=1)
-

@@ -17,11 +17,19 @@ FORM = "/report/testshire/pothole/"
 
 def _answers(**overrides):
     answers = {
-        "lat": "51.5", "lng": "-1.75", "area": "", "place": "Outside 4 Mill Lane",
-        "field-depth": "deep", "field-width_cm": "40", "field-hazards": ["cyclists", "cars"],
+        "lat": "51.5",
+        "lng": "-1.75",
+        "area": "",
+        "place": "Outside 4 Mill Lane",
+        "field-depth": "deep",
+        "field-width_cm": "40",
+        "field-hazards": ["cyclists", "cars"],
         "field-seen_at": "2026-03-02 07:30",
-        "description": "Big hole by the bus stop", "email": "pat@example.org", "phone": "",
-        "name": "Pat Resident", "name_public": "yes",
+        "description": "Big hole by the bus stop",
+        "email": "pat@example.org",
+        "phone": "",
+        "name": "Pat Resident",
+        "name_public": "yes",
     }
     answers.update(overrides)
     return answers
@@ -40,17 +48,17 @@ def test_the_whole_journey_from_council_to_tracking(client, council):
     choose = client.get("/report/testshire/")
     body = choose.content.decode()
     assert choose.status_code == 200
-    assert "What is the problem?" in body and "<h2 class=\"govuk-heading-m\">Roads</h2>" in body
+    assert "What is the problem?" in body and '<h2 class="govuk-heading-m">Roads</h2>' in body
     assert f'href="{FORM}"' in body
 
     form = client.get(FORM)
     body = form.content.decode()
     assert form.status_code == 200
     assert "csrfmiddlewaretoken" in body
-    assert 'type="radio"' in body and 'value="deep"' in body          # singlevaluelist
-    assert 'type="checkbox" value="cyclists"' in body                 # multivaluelist
+    assert 'type="radio"' in body and 'value="deep"' in body  # singlevaluelist
+    assert 'type="checkbox" value="cyclists"' in body  # multivaluelist
     assert 'inputmode="decimal"' in body and "A number from 1 to 1000." in body
-    assert "24-hour clock" in body                                    # datetime hint
+    assert "24-hour clock" in body  # datetime hint
     assert "West ward" in body and "East ward" in body
     assert "Describe where it is" in body and "Show my name publicly" in body
 
@@ -61,8 +69,12 @@ def test_the_whole_journey_from_council_to_tracking(client, council):
     assert response["Location"].startswith("/report/check-email/")
     assert case.address == "Outside 4 Mill Lane" and case.area_id == west.id
     assert case.location_approximate and case.channel == "web"
-    assert case.values == {"depth": "deep", "width_cm": 40, "hazards": ["cyclists", "cars"],
-                           "seen_at": "2026-03-02T07:30:00Z"}
+    assert case.values == {
+        "depth": "deep",
+        "width_cm": 40,
+        "hazards": ["cyclists", "cars"],
+        "seen_at": "2026-03-02T07:30:00Z",
+    }
     assert case.reporter_email == "pat@example.org" and case.reporter_name_public
     # Not public until the email address is confirmed.
     assert case.awaiting_confirmation and not case.is_public
@@ -99,8 +111,9 @@ def test_the_whole_journey_from_council_to_tracking(client, council):
 
 def test_a_phone_number_alone_is_enough_and_is_public_at_once(client, council):
     west = council.areas.get(name="West ward")
-    response = client.post(FORM, _answers(email="", phone="01632 960 001", name="",
-                                          area=str(west.id), lat="", lng=""))
+    response = client.post(
+        FORM, _answers(email="", phone="01632 960 001", name="", area=str(west.id), lat="", lng="")
+    )
     assert response.status_code == 303
     case = Case.objects.get()
     assert response["Location"] == f"/report/done/{case.reference}"
@@ -109,15 +122,17 @@ def test_a_phone_number_alone_is_enough_and_is_public_at_once(client, council):
 
 
 def test_a_missing_required_answer_and_place_are_listed_and_what_was_typed_kept(client, council):
-    response = client.post(FORM, _answers(**{"field-depth": "", "place": "", "lat": "",
-                                             "lng": ""}))
+    response = client.post(FORM, _answers(**{"field-depth": "", "place": "", "lat": "", "lng": ""}))
     body = response.content.decode()
     assert response.status_code == 400
     assert "<title>Error: " in body
     assert "There is a problem" in body
     assert _error_summary(body) == [
-        ("area", "Show where the problem is: place a pin on the map, search for a street or "
-                 "place, or select the ward"),
+        (
+            "area",
+            "Show where the problem is: place a pin on the map, search for a street or "
+            "place, or select the ward",
+        ),
         ("place", "Describe where the problem is, for example Outside 4 Mill Lane"),
         ("field-depth", "Select an answer for “How deep?”"),
     ]
@@ -135,8 +150,9 @@ def test_an_empty_form_lists_every_problem(client, council):
 
 
 def test_a_value_not_in_the_list_is_refused(client, council):
-    response = client.post(FORM, _answers(**{"field-depth": "bottomless",
-                                             "field-hazards": ["cyclists", "tanks"]}))
+    response = client.post(
+        FORM, _answers(**{"field-depth": "bottomless", "field-hazards": ["cyclists", "tanks"]})
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert _error_summary(body) == [
@@ -153,8 +169,10 @@ def test_numbers_and_dates_are_checked(client, council):
     assert response.status_code == 400
     assert _error_summary(response.content.decode()) == [
         ("field-width_cm", "“Width in cm” must be 1000 or less"),
-        ("field-seen_at", "Enter “When did you see it?” as a date and time, for example "
-                          "2026-03-02 07:30"),
+        (
+            "field-seen_at",
+            "Enter “When did you see it?” as a date and time, for example 2026-03-02 07:30",
+        ),
     ]
 
 
@@ -164,7 +182,8 @@ def test_no_way_to_contact_is_refused(client, council):
     assert response.status_code == 400
     assert dict(_error_summary(body)) == {
         "email": "Enter an email address or a phone number so the council can contact you "
-                 "about this report"}
+        "about this report"
+    }
     assert 'id="email-error"' in body
 
 
@@ -172,7 +191,8 @@ def test_a_bad_email_address_is_refused(client, council):
     response = client.post(FORM, _answers(email="not-an-address"))
     assert response.status_code == 400
     assert dict(_error_summary(response.content.decode()))["email"].startswith(
-        "Enter an email address in the correct format")
+        "Enter an email address in the correct format"
+    )
 
 
 def test_over_long_text_is_refused(client, council):
@@ -182,22 +202,26 @@ def test_over_long_text_is_refused(client, council):
     assert "must be 4000 characters or fewer" in dict(_error_summary(body))["description"]
     assert 'id="description-error"' in body
     response = client.post(FORM, _answers(place="y" * 301))
-    assert "must be 300 characters or fewer" in dict(
-        _error_summary(response.content.decode()))["place"]
+    assert (
+        "must be 300 characters or fewer"
+        in dict(_error_summary(response.content.decode()))["place"]
+    )
     assert not Case.objects.exists()
 
 
 def test_hostile_input_is_shown_escaped(client, council):
     hostile = "<script>alert(1)</script>"
-    response = client.post(FORM, _answers(description=hostile, place=hostile, email="",
-                                          **{"field-depth": hostile}))
+    response = client.post(
+        FORM, _answers(description=hostile, place=hostile, email="", **{"field-depth": hostile})
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
-    response = client.post(FORM, _answers(description=hostile, place=hostile, email="",
-                                          phone="01632 960 001"))
+    response = client.post(
+        FORM, _answers(description=hostile, place=hostile, email="", phone="01632 960 001")
+    )
     assert response.status_code == 303
     track = client.get(f"/track/{Case.objects.get().reference}").content.decode()
     assert "<script>alert(1)</script>" not in track
@@ -208,8 +232,12 @@ def test_a_private_service_is_not_offered(client, council):
     body = client.get("/report/testshire/").content.decode()
     assert "School transport" not in body and "school_transport" not in body
     assert client.get("/report/testshire/school_transport/").status_code == 404
-    assert client.post("/report/testshire/school_transport/",
-                       {"place": "x", "email": "a@example.org"}).status_code == 404
+    assert (
+        client.post(
+            "/report/testshire/school_transport/", {"place": "x", "email": "a@example.org"}
+        ).status_code
+        == 404
+    )
     assert not Case.objects.exists()
 
 

@@ -32,19 +32,33 @@ BBOX = "-2,51,-1,52"
 
 
 def _answers(**overrides):
-    answers = {"lat": "51.5", "lng": "-1.75", "place": "By the postbox",
-               "field-depth": "deep", "phone": "01632 960 001"}
+    answers = {
+        "lat": "51.5",
+        "lng": "-1.75",
+        "place": "By the postbox",
+        "field-depth": "deep",
+        "phone": "01632 960 001",
+    }
     answers.update(overrides)
     return answers
 
 
 def _report(council, point=(51.5, -1.75), **kwargs):
-    return case_create(service_code="pothole", actor=Principal.anonymous(), council=council,
-                       point=Point(*point), address="Somewhere", values={"depth": "deep"},
-                       reporter=Reporter(phone="01632960001"), channel="web", **kwargs)
+    return case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        council=council,
+        point=Point(*point),
+        address="Somewhere",
+        values={"depth": "deep"},
+        reporter=Reporter(phone="01632960001"),
+        channel="web",
+        **kwargs,
+    )
 
 
 # Map data.
+
 
 def test_map_counts_reports_per_cell_zoomed_out_and_draws_them_zoomed_in(client, council):
     for i in range(4):
@@ -76,23 +90,28 @@ def test_map_aggregates_many_reports_by_h3_cell(client, council, settings, monke
     case = Case.objects.filter(lat=51.2).get()
     _user, agent = make_staff(council, "agent")
     case_transition(case=case, actor=agent, to_state="fixed", message="Fixed")
-    data = client.get(f"/map/reports.geojson?bbox={BBOX}&zoom=11&council=testshire"
-                      "&status=open").json()
+    data = client.get(
+        f"/map/reports.geojson?bbox={BBOX}&zoom=11&council=testshire&status=open"
+    ).json()
     assert [f["properties"]["count"] for f in data["features"]] == [4]
-    data = client.get(f"/map/reports.geojson?bbox={BBOX}&zoom=11&council=testshire"
-                      "&service=litter").json()
+    data = client.get(
+        f"/map/reports.geojson?bbox={BBOX}&zoom=11&council=testshire&service=litter"
+    ).json()
     assert data["features"] == []
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("bbox=1,2,3", "bbox must be four numbers"),
-    ("bbox=3,51,1,52", "west before east"),
-    ("bbox=nan,51,1,52", "west before east"),
-    (f"bbox={BBOX}&zoom=abc", "zoom must be a whole number"),
-    (f"bbox={BBOX}&status=maybe", "Status must be open or closed"),
-    (f"bbox={BBOX}&from=yesterday", "From must be a date"),
-    (f"bbox={BBOX}&council=nowhere", "There is no council called nowhere"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("bbox=1,2,3", "bbox must be four numbers"),
+        ("bbox=3,51,1,52", "west before east"),
+        ("bbox=nan,51,1,52", "west before east"),
+        (f"bbox={BBOX}&zoom=abc", "zoom must be a whole number"),
+        (f"bbox={BBOX}&status=maybe", "Status must be open or closed"),
+        (f"bbox={BBOX}&from=yesterday", "From must be a date"),
+        (f"bbox={BBOX}&council=nowhere", "There is no council called nowhere"),
+    ],
+)
 def test_bad_map_queries_get_a_clear_400(client, council, query, message):
     response = client.get(f"/map/reports.geojson?{query}")
     assert response.status_code == 400 and message in response.json()["error"]
@@ -118,9 +137,13 @@ def test_places_json_searches_the_gazetteer(client, council):
 
 class _Geocoder(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = json.dumps([{"display_name": "Far Away, Scotland", "lat": "57.1", "lon": "-3.0"},
-                           {"display_name": "Quarry Hill, Testshire", "lat": "51.6",
-                            "lon": "-1.4"}, {"lat": "x"}]).encode()
+        body = json.dumps(
+            [
+                {"display_name": "Far Away, Scotland", "lat": "57.1", "lon": "-3.0"},
+                {"display_name": "Quarry Hill, Testshire", "lat": "51.6", "lon": "-1.4"},
+                {"lat": "x"},
+            ]
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -131,7 +154,8 @@ class _Geocoder(BaseHTTPRequestHandler):
 
 
 def test_the_geocoder_is_asked_only_when_configured_and_the_gazetteer_has_nothing(
-        client, council, settings):
+    client, council, settings
+):
     assert client.get("/places.json?q=quarry").json()["places"] == []  # off by default
     server = HTTPServer(("127.0.0.1", 0), _Geocoder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -140,7 +164,8 @@ def test_the_geocoder_is_asked_only_when_configured_and_the_gazetteer_has_nothin
         places = client.get("/places.json?q=quarry").json()["places"]
         # Only the result inside a council we serve.
         assert [(p["name"], p["kind"], p["council"]["slug"]) for p in places] == [
-            ("Quarry Hill, Testshire", "geocoder", "testshire")]
+            ("Quarry Hill, Testshire", "geocoder", "testshire")
+        ]
     finally:
         server.shutdown()
     with socket.socket() as closed:
@@ -150,6 +175,7 @@ def test_the_geocoder_is_asked_only_when_configured_and_the_gazetteer_has_nothin
 
 
 # The form: location, photos, nearby reports, support.
+
 
 def test_a_pin_outside_the_council_is_refused_clearly(client, council):
     response = client.post(FORM, _answers(lat="55.0", lng="-1.5"))
@@ -182,14 +208,23 @@ def test_photos_survive_a_round_trip_and_heic_is_stored_as_clean_jpeg(client, co
     heic = _heic_with_exif()
     assert b"SpyCam" in heic
     # Something else is wrong (no way to reply), so the form comes back with the photo kept.
-    response = client.post(FORM, _answers(phone="", photos=[
-        SimpleUploadedFile("IMG_0001.HEIC", heic, content_type="image/heic")]))
+    response = client.post(
+        FORM,
+        _answers(
+            phone="", photos=[SimpleUploadedFile("IMG_0001.HEIC", heic, content_type="image/heic")]
+        ),
+    )
     body = response.content.decode()
     assert response.status_code == 400 and "1 photo added." in body
     token = re.search(r'name="photo_token" value="([^"]+)"', body).group(1)
 
-    response = client.post(FORM, _answers(photo_token=token, photos=[
-        SimpleUploadedFile("b.jpg", _jpeg(), content_type="image/jpeg")]))
+    response = client.post(
+        FORM,
+        _answers(
+            photo_token=token,
+            photos=[SimpleUploadedFile("b.jpg", _jpeg(), content_type="image/jpeg")],
+        ),
+    )
     assert response.status_code == 303
     case = Case.objects.get()
     stored = [a.file.read() for a in Attachment.objects.filter(case=case)]
@@ -240,8 +275,9 @@ def test_a_request_over_the_size_limit_gets_a_page_saying_so(client, council, se
 def test_nearby_open_reports_are_offered_before_sending(client, council):
     existing = _report(council, (51.5, -1.75))
     far = _report(council, (51.9, -1.1))
-    response = client.post(FORM, _answers(lat="51.5005", lng="-1.7502", email="sam@example.org",
-                                          phone=""))
+    response = client.post(
+        FORM, _answers(lat="51.5005", lng="-1.7502", email="sam@example.org", phone="")
+    )
     body = response.content.decode()
     assert response.status_code == 200 and "Has this already been reported?" in body
     assert existing.reference in body and far.reference not in body
@@ -270,8 +306,7 @@ def test_supporting_a_report_counts_once_and_keeps_no_personal_data(client, coun
     case.refresh_from_db()
     assert case.support_count == 1
     event = Event.objects.get(kind="case.supported")
-    assert event.payload == {"case_id": case.id, "reference": case.reference,
-                             "support_count": 1}
+    assert event.payload == {"case_id": case.id, "reference": case.reference, "support_count": 1}
     assert "sam@example.org" not in json.dumps(event.payload)
     # Signed in: follows at once.
     from townsquare.accounts.services import user_ensure
@@ -291,6 +326,7 @@ def test_supporting_a_report_counts_once_and_keeps_no_personal_data(client, coun
 
 
 # Email confirmation, over a real SMTP exchange.
+
 
 class _Mailbox:
     def __init__(self):
@@ -322,13 +358,12 @@ def smtp(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_confirmation_link_is_sent_by_smtp_and_makes_the_report_public(client, council,
-                                                                          smtp):
+def test_the_confirmation_link_is_sent_by_smtp_and_makes_the_report_public(client, council, smtp):
     response = client.post(FORM, _answers(email="Pat@Example.org", phone=""))
     assert response.status_code == 303
     case = Case.objects.get()
     assert case.awaiting_confirmation and not case.is_public
-    envelope, = smtp.messages
+    (envelope,) = smtp.messages
     assert envelope.rcpt_tos == ["pat@example.org"]
     text = envelope.content.decode()
     assert case.reference in text
@@ -403,6 +438,7 @@ def test_a_signed_in_citizen_is_not_asked_to_confirm(client, council):
 
 # Browse.
 
+
 def test_browse_lists_public_reports_with_filters_and_pages(client, council):
     for i in range(23):
         _report(council, (51.5 + i * 0.0001, -1.75))
@@ -426,17 +462,21 @@ def test_browse_lists_public_reports_with_filters_and_pages(client, council):
 def _counts_by_trigger():
     from townsquare.cases.models import MapCellCount
 
-    return {(r.h3_r7, r.council_id, r.service_id, r.is_open): r.n
-            for r in MapCellCount.objects.filter(n__gt=0)}
+    return {
+        (r.h3_r7, r.council_id, r.service_id, r.is_open): r.n
+        for r in MapCellCount.objects.filter(n__gt=0)
+    }
 
 
 def _counts_by_hand():
     from django.db.models import Count
 
-    rows = (Case.objects.filter(is_public=True, is_test=False, kind="report",
-                                h3_r7__isnull=False)
-            .values_list("h3_r7", "council_id", "service_id", "is_open")
-            .annotate(n=Count("id")).order_by())
+    rows = (
+        Case.objects.filter(is_public=True, is_test=False, kind="report", h3_r7__isnull=False)
+        .values_list("h3_r7", "council_id", "service_id", "is_open")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {(h, c, s, o): n for h, c, s, o, n in rows}
 
 
@@ -455,8 +495,7 @@ def test_map_cell_counts_follow_every_change(council):
     case_transition(case=cases[0], actor=agent, to_state="fixed", message="Done")
     cases[1].delete()
     with connection.cursor() as cursor:  # a writer that knows nothing of the counts
-        cursor.execute("UPDATE cases_case SET is_public = %s WHERE id = %s",
-                       [False, cases[2].id])
+        cursor.execute("UPDATE cases_case SET is_public = %s WHERE id = %s", [False, cases[2].id])
         cursor.execute("UPDATE cases_case SET h3_r7 = h3_r7 + 0 WHERE id = %s", [cases[3].id])
     assert _counts_by_trigger() == _counts_by_hand()
     assert sum(_counts_by_trigger().values()) == 4
@@ -464,8 +503,11 @@ def test_map_cell_counts_follow_every_change(council):
 
 def test_hostile_text_in_searches_is_shown_escaped(client, council):
     hostile = "<script>alert(1)</script>"
-    for path in (f"/reports/?q={hostile}", f"/report/testshire/?q={hostile}",
-                 f"{FORM}?q={hostile}"):
+    for path in (
+        f"/reports/?q={hostile}",
+        f"/report/testshire/?q={hostile}",
+        f"{FORM}?q={hostile}",
+    ):
         body = client.get(path).content.decode()
         assert "<script>alert(1)</script>" not in body, path
         assert "&lt;script&gt;" in body, path

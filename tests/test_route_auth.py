@@ -44,20 +44,22 @@ PUBLIC = {
     "staff/sign-in": "the sign-in form itself",
     "staff/sign-out": "signing out needs no session (and ends any there is)",
     "staff/sign-in/provider/<int:council_id>": "starts signing in at the council's identity "
-                                               "provider, before there is a session",
+    "provider, before there is a session",
     "staff/sign-in/provider/return": "the identity provider sends the person back here to "
-                                     "finish signing in (checked by state, nonce and PKCE)",
+    "finish signing in (checked by state, nonce and PKCE)",
 }
 
 # Routes whose object the owning council's own admin cannot open either in tests, and why
 # (their refusal of strangers is still checked).
 NOT_OPEN_TO_THE_OWNER_IN_TESTS = {
     "staff/messaging/mailbox/<str:mail_id>": "the demo mailbox exists only beside a local "
-                                            "mail server, which tests do not run",
+    "mail server, which tests do not run",
 }
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
-       b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
+    b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 _PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 
 
@@ -98,23 +100,41 @@ def _signed_in(council, role: str, email: str) -> Client:
 @pytest.fixture
 def their_objects(other_council) -> dict[str, object]:
     """One of each kind of object a staff URL names, all of `other_council`."""
-    owner, principal = factories.make_staff_signed_in(other_council, "council_admin",
-                                                      "owner@otherton.test")
-    case = case_create(council=other_council, service_code="pothole",
-                       actor=Principal.anonymous(), point=Point(51.5, 0.5),
-                       values={"depth": "deep"}, reporter=Reporter(email="pat@example.org"))
+    owner, principal = factories.make_staff_signed_in(
+        other_council, "council_admin", "owner@otherton.test"
+    )
+    case = case_create(
+        council=other_council,
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, 0.5),
+        values={"depth": "deep"},
+        reporter=Reporter(email="pat@example.org"),
+    )
     attachment = case_attach_file(case=case, actor=principal, data=PDF, name="proof.pdf")
-    draft = draft_from_scratch(council=other_council, code="bench", name="Bench",
-                               kind="report", actor=principal)
-    saved_view_save(user_id=owner.pk, council_id=other_council.id, name="Mine",
-                    query={"state": "submitted"})
+    draft = draft_from_scratch(
+        council=other_council, code="bench", name="Bench", kind="report", actor=principal
+    )
+    saved_view_save(
+        user_id=owner.pk, council_id=other_council.id, name="Mine", query={"state": "submitted"}
+    )
     now = clock.now()
     message = Message.objects.create(
-        idempotency_key="route-auth", council=other_council, case=case, channel="email",
-        recipient="pat@example.org", subject="Fixed", body_text="Hello", status=Status.DEAD,
-        attempts=6, next_attempt_at=now, created_at=now)
-    endpoint = WebhookEndpoint.objects.create(council=other_council, url="https://example.org/h",
-                                              secret="whsec_test", created_at=now)
+        idempotency_key="route-auth",
+        council=other_council,
+        case=case,
+        channel="email",
+        recipient="pat@example.org",
+        subject="Fixed",
+        body_text="Hello",
+        status=Status.DEAD,
+        attempts=6,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        council=other_council, url="https://example.org/h", secret="whsec_test", created_at=now
+    )
     return {
         "reference": case.reference,
         "attachment_id": attachment.id,
@@ -149,13 +169,16 @@ def test_every_guarded_route_refuses_an_anonymous_request(council, their_objects
             problems.append(f"{route}: answers neither GET nor POST, so nothing was checked")
         for method, response in tried.items():
             if not (_is_sign_in_redirect(response) or response.status_code in (401, 403)):
-                problems.append(f"{method.upper()} {route}: {response.status_code} "
-                                f"{response.get('Location', '')}")
+                problems.append(
+                    f"{method.upper()} {route}: {response.status_code} "
+                    f"{response.get('Location', '')}"
+                )
     assert problems == [], "\n".join(problems)
 
 
-def test_council_objects_are_out_of_reach_of_another_councils_staff(council, other_council,
-                                                                      their_objects):
+def test_council_objects_are_out_of_reach_of_another_councils_staff(
+    council, other_council, their_objects
+):
     stranger = _signed_in(council, "council_admin", "stranger@testshire.test")
     owner = Client()
     sign_in(owner, "owner@otherton.test")
@@ -164,8 +187,9 @@ def test_council_objects_are_out_of_reach_of_another_councils_staff(council, oth
         names = _parameters(route)
         missing = [n for n in names if n not in their_objects]
         if missing:
-            problems.append(f"{route}: add a sample of another council's {missing} to "
-                            "their_objects")
+            problems.append(
+                f"{route}: add a sample of another council's {missing} to their_objects"
+            )
             continue
         if not names:
             continue
@@ -175,11 +199,14 @@ def test_council_objects_are_out_of_reach_of_another_councils_staff(council, oth
             if response.status_code == 405:
                 continue
             if response.status_code not in (403, 404):
-                problems.append(f"{method.upper()} {route} as another council's admin: "
-                                f"{response.status_code}")
+                problems.append(
+                    f"{method.upper()} {route} as another council's admin: {response.status_code}"
+                )
             elif route not in NOT_OPEN_TO_THE_OWNER_IN_TESTS:
                 own = getattr(owner, method)(url)
                 if own.status_code in (403, 404):
-                    problems.append(f"{method.upper()} {route}: the sample is not reachable "
-                                    f"by its own council's admin either ({own.status_code})")
+                    problems.append(
+                        f"{method.upper()} {route}: the sample is not reachable "
+                        f"by its own council's admin either ({own.status_code})"
+                    )
     assert problems == [], "\n".join(problems)

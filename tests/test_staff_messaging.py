@@ -24,8 +24,9 @@ def signed_in(council, role: str) -> Client:
     user, _ = factories.make_staff_signed_in(council, role)
     client = Client()
     client.post("/staff/sign-in", {"email": user.email, "password": factories.STAFF_PASSWORD})
-    response = client.post("/staff/sign-in/code",
-                           {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()})
+    response = client.post(
+        "/staff/sign-in/code", {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()}
+    )
     assert response.status_code == 302
     return client
 
@@ -36,9 +37,16 @@ def dead_letter(council, recipient: str = "someone@example.org") -> Message:
         # Like the outbox's keys, it names the recipient only by a hash.
         idempotency_key=f"test:{now.timestamp()}:{hashlib.sha256(recipient.encode()).hexdigest()[:12]}",
         council=council,
-        channel="email", recipient=recipient, subject="Your request is fixed",
-        body_text="Hello", status=Status.DEAD, attempts=6, last_error="Connection refused",
-        next_attempt_at=now, created_at=now)
+        channel="email",
+        recipient=recipient,
+        subject="Your request is fixed",
+        body_text="Hello",
+        status=Status.DEAD,
+        attempts=6,
+        last_error="Connection refused",
+        next_attempt_at=now,
+        created_at=now,
+    )
 
 
 def test_outbox_and_dead_letters_with_retry(council, other_council):
@@ -83,8 +91,9 @@ def test_webhook_pages_for_admins_only(council, settings):
     assert refused.status_code == 400 and b"internal address" in refused.content
     empty = admin.post("/staff/messaging/webhooks", {"url": ""})
     assert empty.status_code == 400
-    added = admin.post("/staff/messaging/webhooks",
-                       {"url": "http://127.0.0.1:9/hook", "events": ["case.created"]})
+    added = admin.post(
+        "/staff/messaging/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["case.created"]}
+    )
     assert added.status_code == 302
     page = admin.get(added["Location"])
     assert b"whsec_" in page.content
@@ -104,7 +113,8 @@ def test_mailbox_pages(council, settings, tmp_path):
     settings.MAILBOX_PORT = settings.EMAIL_PORT
     (tmp_path / "1700000000000000000-abcd.eml").write_bytes(
         b"X-Envelope-To: pat@example.org\r\nFrom: a@b\r\nTo: pat@example.org\r\n"
-        b"Subject: Hello Pat\r\nContent-Type: text/plain\r\n\r\nThe body\r\n")
+        b"Subject: Hello Pat\r\nContent-Type: text/plain\r\n\r\nThe body\r\n"
+    )
     client = signed_in(council, "agent")
     page = client.get("/staff/messaging/mailbox")
     assert b"Hello Pat" in page.content
@@ -119,15 +129,28 @@ def test_delivery_status_include_for_the_case_page(council):
 
     from townsquare.messaging.selectors import deliveries_for_case
 
-    case = case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.75), values={"depth": "deep"},
-                       reporter=Reporter(email="pat@example.org"))
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+        reporter=Reporter(email="pat@example.org"),
+    )
     now = clock.now()
-    Message.objects.create(idempotency_key="k1", council=council, case=case, channel="email",
-                           recipient="pat@example.org", subject="We have received it",
-                           status=Status.DELIVERED, next_attempt_at=now, created_at=now)
-    html = render_to_string("staff/messaging/deliveries.html",
-                            {"deliveries": deliveries_for_case(case.id)})
+    Message.objects.create(
+        idempotency_key="k1",
+        council=council,
+        case=case,
+        channel="email",
+        recipient="pat@example.org",
+        subject="We have received it",
+        status=Status.DELIVERED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    html = render_to_string(
+        "staff/messaging/deliveries.html", {"deliveries": deliveries_for_case(case.id)}
+    )
     assert "We have received it" in html and "Delivered" in html
     assert "pat@example.org" not in html  # masked: pa…@example.org
 
@@ -138,30 +161,51 @@ def test_admins_change_template_words_with_preview_and_reset(council):
 
     agent = signed_in(council, "agent")
     assert b"Change the words" not in agent.get("/staff/messaging/templates").content
-    assert agent.post("/staff/messaging/templates", {"key": "created", "action": "save",
-                                                     "body": "x"}).status_code == 403
+    assert (
+        agent.post(
+            "/staff/messaging/templates", {"key": "created", "action": "save", "body": "x"}
+        ).status_code
+        == 403
+    )
     admin = signed_in(council, "council_admin")
-    bad = admin.post("/staff/messaging/templates", {
-        "key": "created", "language": "en", "action": "save", "subject": "Hi ((nme))",
-        "body": ""})
+    bad = admin.post(
+        "/staff/messaging/templates",
+        {"key": "created", "language": "en", "action": "save", "subject": "Hi ((nme))", "body": ""},
+    )
     assert bad.status_code == 400
     assert b"Unknown placeholders: ((nme))" in bad.content
     assert b"Enter the email text" in bad.content
-    draft = admin.post("/staff/messaging/templates", {
-        "key": "created", "language": "en", "action": "preview",
-        "subject": "Thanks from ((council_name))", "body": "Got it: **((reference))**"})
+    draft = admin.post(
+        "/staff/messaging/templates",
+        {
+            "key": "created",
+            "language": "en",
+            "action": "preview",
+            "subject": "Thanks from ((council_name))",
+            "body": "Got it: **((reference))**",
+        },
+    )
     assert b"not saved" in draft.content and b"Thanks from Bristol City Council" in draft.content
     assert not MessageTemplate.objects.exists()
-    saved = admin.post("/staff/messaging/templates", {
-        "key": "created", "language": "en", "action": "save",
-        "subject": "Thanks from ((council_name))", "body": "Got it: **((reference))**"})
+    saved = admin.post(
+        "/staff/messaging/templates",
+        {
+            "key": "created",
+            "language": "en",
+            "action": "save",
+            "subject": "Thanks from ((council_name))",
+            "body": "Got it: **((reference))**",
+        },
+    )
     assert saved.status_code == 302
-    words = TemplateBook().words(council_id=council.id, service_code="pothole", key="created",
-                                 language="en")
+    words = TemplateBook().words(
+        council_id=council.id, service_code="pothole", key="created", language="en"
+    )
     assert words.subject == "Thanks from ((council_name))"
     assert Event.objects.filter(kind="messaging.template_changed").count() == 1
-    admin.post("/staff/messaging/templates", {"key": "created", "language": "en",
-                                              "action": "reset"})
+    admin.post(
+        "/staff/messaging/templates", {"key": "created", "language": "en", "action": "reset"}
+    )
     assert not MessageTemplate.objects.exists()
 
 
@@ -181,10 +225,15 @@ def test_staff_watch_a_queue(council):
 def test_agents_see_addresses_masked_unless_the_case_is_theirs(council):
     mine = dead_letter(council, recipient="sam.reporter@example.org")
     agent = signed_in(council, "agent")
-    for url in ("/staff/messaging/", "/staff/messaging/dead-letters",
-                f"/staff/messaging/messages/{mine.pk}"):
+    for url in (
+        "/staff/messaging/",
+        "/staff/messaging/dead-letters",
+        f"/staff/messaging/messages/{mine.pk}",
+    ):
         page = agent.get(url).content.decode()
         assert "sam.reporter@example.org" not in page and "sa…@example.org" in page, url
     supervisor = signed_in(council, "supervisor")
-    assert "sam.reporter@example.org" in supervisor.get(
-        f"/staff/messaging/messages/{mine.pk}").content.decode()
+    assert (
+        "sam.reporter@example.org"
+        in supervisor.get(f"/staff/messaging/messages/{mine.pk}").content.decode()
+    )

@@ -19,10 +19,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def report(council):
-    return case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.5), values={"depth": "deep"},
-                       address="Outside 4 Mill Lane", description="Deep <b>hole</b>",
-                       reporter=Reporter(email="private@example.org", name="Pat Private"))
+    return case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+        address="Outside 4 Mill Lane",
+        description="Deep <b>hole</b>",
+        reporter=Reporter(email="private@example.org", name="Pat Private"),
+    )
 
 
 def test_track_shows_status_and_the_public_timeline_only(client, report, agent):
@@ -52,8 +57,12 @@ def test_finding_by_reference(client, report):
 
 
 def test_unknown_and_private_requests_are_not_found(client, council):
-    application = case_create(service_code="school_transport", actor=Principal.anonymous(),
-                              council=council, values={"child_name": "Sam", "sen": "no"})
+    application = case_create(
+        service_code="school_transport",
+        actor=Principal.anonymous(),
+        council=council,
+        values={"child_name": "Sam", "sen": "no"},
+    )
     for reference in ("TST-26-999999", application.reference):
         response = client.get(f"/track/{reference}")
         assert response.status_code == 404
@@ -70,12 +79,10 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def test_a_public_photo_is_served_on_its_track_page_and_a_hidden_one_never(client, report,
-                                                                          agent):
+def test_a_public_photo_is_served_on_its_track_page_and_a_hidden_one_never(client, report, agent):
     from townsquare.cases.services import case_attach_file
 
-    shown = case_attach_file(case=report, actor=agent, data=_png(), name="hole.png",
-                             is_public=True)
+    shown = case_attach_file(case=report, actor=agent, data=_png(), name="hole.png", is_public=True)
     hidden = case_attach_file(case=report, actor=agent, data=_png(), name="plate.png")
     page = client.get(f"/track/{report.reference}").content.decode()
     url = f"/track/{report.reference}/photos/{shown.id}"
@@ -88,8 +95,12 @@ def test_a_public_photo_is_served_on_its_track_page_and_a_hidden_one_never(clien
     assert b"".join(response.streaming_content).startswith((b"\x89PNG", b"\xff\xd8"))
     assert client.get(f"/track/{report.reference}/photos/{hidden.id}").status_code == 404
     # A photo is only found under its own case's reference.
-    other = case_create(service_code="pothole", actor=Principal.anonymous(),
-                        point=Point(51.5, -1.5), values={"depth": "deep"})
+    other = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+    )
     assert client.get(f"/track/{other.reference}/photos/{shown.id}").status_code == 404
 
 
@@ -97,8 +108,12 @@ def test_a_private_cases_photo_is_not_served(client, council, agent):
     from townsquare.cases.models import Attachment
     from townsquare.cases.services import case_attach_file
 
-    application = case_create(service_code="school_transport", actor=Principal.anonymous(),
-                              council=council, values={"child_name": "Sam", "sen": "no"})
+    application = case_create(
+        service_code="school_transport",
+        actor=Principal.anonymous(),
+        council=council,
+        values={"child_name": "Sam", "sen": "no"},
+    )
     attachment = case_attach_file(case=application, actor=agent, data=_png(), name="a.png")
     Attachment.objects.filter(id=attachment.id).update(is_public=True)  # even if marked so
     response = client.get(f"/track/{application.reference}/photos/{attachment.id}")

@@ -35,14 +35,19 @@ def sources_hash(versions: dict[str, str]) -> str:
 
 def test_committed_css_is_built_from_the_current_sources():
     """Fails when the SCSS or the pinned packages changed without `make assets`."""
-    versions = {"govuk-frontend": PINNED["govuk-frontend"], "leaflet": PINNED["leaflet"],
-                "sass": PINNED["sass"]}
+    versions = {
+        "govuk-frontend": PINNED["govuk-frontend"],
+        "leaflet": PINNED["leaflet"],
+        "sass": PINNED["sass"],
+    }
     assert MANIFEST["versions"] == versions, "package.json pins changed: run `make assets`"
     assert MANIFEST["sources_sha256"] == sources_hash(versions), (
-        "townsquare/ui/assets/scss changed since the CSS was built: run `make assets`")
+        "townsquare/ui/assets/scss changed since the CSS was built: run `make assets`"
+    )
     css = (STATIC / "townsquare.css").read_bytes()
     assert hashlib.sha256(css).hexdigest() == MANIFEST["css_sha256"], (
-        "townsquare.css was edited by hand: change the SCSS and run `make assets`")
+        "townsquare.css was edited by hand: change the SCSS and run `make assets`"
+    )
 
 
 def test_versions_are_pinned_and_locked():
@@ -61,8 +66,15 @@ def test_css_carries_no_gov_uk_font_or_images():
     assert "sourceMappingURL" not in (STATIC / "govuk-frontend.min.js").read_text()
     shipped = {p.name for p in STATIC.iterdir()}
     # live.js is written by hand (live updates, ADR 40), not built.
-    assert shipped == {"townsquare.css", "govuk-frontend.min.js", "assets-manifest.json",
-                       "leaflet", "map.js", "category-search.js", "live.js"}
+    assert shipped == {
+        "townsquare.css",
+        "govuk-frontend.min.js",
+        "assets-manifest.json",
+        "leaflet",
+        "map.js",
+        "category-search.js",
+        "live.js",
+    }
 
 
 def test_leaflet_is_the_pinned_release_without_source_maps():
@@ -78,22 +90,27 @@ def test_leaflet_is_the_pinned_release_without_source_maps():
 
 def test_collectstatic_with_the_production_storage(tmp_path, settings):
     settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
     call_command("collectstatic", "--no-input", verbosity=0)
     paths = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
     assert "ui/townsquare.css" in paths and "ui/govuk-frontend.min.js" in paths
     assert "ui/leaflet/leaflet.css" in paths and "ui/map.js" in paths
 
 
-@pytest.mark.parametrize(("colour", "expected"), [
-    ("#AA3300", "#aa3300"),
-    ("#1d70b8", "#1d70b8"),
-    ("red", "#1d70b8"),
-    ("#123", "#1d70b8"),
-    ("#123456;background:url(//evil)", "#1d70b8"),
-    (None, "#1d70b8"),
-])
+@pytest.mark.parametrize(
+    ("colour", "expected"),
+    [
+        ("#AA3300", "#aa3300"),
+        ("#1d70b8", "#1d70b8"),
+        ("red", "#1d70b8"),
+        ("#123", "#1d70b8"),
+        ("#123456;background:url(//evil)", "#1d70b8"),
+        (None, "#1d70b8"),
+    ],
+)
 def test_council_colour_is_only_ever_a_plain_hex_colour(colour, expected):
     assert council_colour(SimpleNamespace(branding={"colour": colour})) == expected
     assert council_colour(None) == "#1d70b8"
@@ -121,8 +138,10 @@ def test_layout_with_a_council_shows_its_name_and_colour_on_the_header_only():
 
 
 def test_components_escape_their_values():
-    html = render_to_string("ui/components/summary_list.html", {
-        "rows": [("Reference", "<b>BR-1</b>")], "no_border": True})
+    html = render_to_string(
+        "ui/components/summary_list.html",
+        {"rows": [("Reference", "<b>BR-1</b>")], "no_border": True},
+    )
     assert "govuk-summary-list--no-border" in html and "&lt;b&gt;BR-1&lt;/b&gt;" in html
     tag = render_to_string("ui/components/tag.html", {"text": "Open", "colour": "green"})
     assert tag.strip() == '<strong class="govuk-tag govuk-tag--green">Open</strong>'

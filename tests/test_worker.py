@@ -16,13 +16,17 @@ from townsquare.geo.points import Point
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_runs_a_queued_task(council, agent):
-    case = case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.5), values={"depth": "deep"},
-                       reporter=__import__("townsquare.cases.services", fromlist=["Reporter"])
-                       .Reporter(email="someone@example.org"))
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+        reporter=__import__("townsquare.cases.services", fromlist=["Reporter"]).Reporter(
+            email="someone@example.org"
+        ),
+    )
     case = case_transition(case=case, to_state="fixed", actor=agent)
-    Case.objects.filter(pk=case.pk).update(
-        closed_at=case.closed_at - dt.timedelta(days=366))
+    Case.objects.filter(pk=case.pk).update(closed_at=case.closed_at - dt.timedelta(days=366))
     result = anonymise_expired_cases.enqueue()
     call_command("worker", "--batch", verbosity=0)
     result.refresh()

@@ -28,16 +28,22 @@ from tests.identity_provider import (  # noqa: F401 (the local OpenID Provider, 
 
 CHROMIUM = os.environ.get("TOWNSQUARE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def _chromium_missing() -> str:
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) \
-            and not shutil.which(CHROMIUM):
-        return f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set " \
-               "TOWNSQUARE_CHROMIUM); browser tests skipped"
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and not shutil.which(
+        CHROMIUM
+    ):
+        return (
+            f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set "
+            "TOWNSQUARE_CHROMIUM); browser tests skipped"
+        )
     return ""
 
 
@@ -60,8 +66,10 @@ def browser() -> Iterator[Any]:
     try:
         import playwright.sync_api as sync_api
     except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[dev]'); "
-                     "browser tests skipped")
+        _unavailable(
+            "the playwright package is not installed (pip install -e '.[dev]'); "
+            "browser tests skipped"
+        )
     # Playwright's sync API keeps an asyncio loop in this thread for as long as it runs, which
     # Django takes for async code: it would refuse database access from every later test in this
     # process (fixtures, flushes) unless told otherwise.
@@ -71,8 +79,9 @@ def browser() -> Iterator[Any]:
     sync_api.expect.set_options(timeout=TIMEOUT_MS)
     try:
         try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                  args=CHROMIUM_ARGS, headless=True)
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
         except Exception as exc:
             _unavailable(f"Chromium at {CHROMIUM} could not be started: {exc}")
         try:
@@ -93,8 +102,12 @@ def new_page(browser, live_server) -> Iterator[Callable[..., Any]]:
     contexts = []
 
     def open_page(*, javascript: bool = True) -> Any:
-        context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript,
-                                      locale="en-GB", viewport=VIEWPORT)
+        context = browser.new_context(
+            base_url=live_server.url,
+            java_script_enabled=javascript,
+            locale="en-GB",
+            viewport=VIEWPORT,
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         opened = context.new_page()
@@ -115,5 +128,4 @@ def page(new_page) -> Any:
 @pytest.fixture
 def town(transactional_db, live_server):
     """A council with its wards and services, committed so the live server sees it."""
-    return factories.make_council("testshire", prefix="TST",
-                                  bounds=(-2.0, 51.0, -1.0, 52.0))
+    return factories.make_council("testshire", prefix="TST", bounds=(-2.0, 51.0, -1.0, 52.0))

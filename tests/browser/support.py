@@ -78,8 +78,11 @@ def _audit(page: Any, shown: Any) -> None:
         WCAG_TAGS,
     )
     if results:
-        pytest.fail(f"axe found {len(results)} accessibility violation(s) on {shown.url} "
-                    f"({shown.title()!r}):\n" + format_violations(results), pytrace=False)
+        pytest.fail(
+            f"axe found {len(results)} accessibility violation(s) on {shown.url} "
+            f"({shown.title()!r}):\n" + format_violations(results),
+            pytrace=False,
+        )
 
 
 def format_violations(violations: list[dict[str, Any]]) -> str:
@@ -114,8 +117,11 @@ def tab_to(page: Any, selector: str, *, limit: int = 60, backwards: bool = False
             return
         page.keyboard.press(key)
         passed.append(focused(page))
-    pytest.fail(f"{selector} never took the focus after {limit} presses of {key}; focus went "
-                f"through: {' → '.join(passed)}", pytrace=False)
+    pytest.fail(
+        f"{selector} never took the focus after {limit} presses of {key}; focus went "
+        f"through: {' → '.join(passed)}",
+        pytrace=False,
+    )
 
 
 def assert_focused(page: Any, selector: str) -> None:
@@ -123,8 +129,9 @@ def assert_focused(page: Any, selector: str) -> None:
         pytest.fail(f"expected the focus on {selector}, it is on {focused(page)}", pytrace=False)
 
 
-def staff_sign_in(page: Any, email: str, *, password: str | None = None,
-                  secret: str | None = None) -> None:
+def staff_sign_in(
+    page: Any, email: str, *, password: str | None = None, secret: str | None = None
+) -> None:
     """Sign in to the staff web through its pages (password, then the current TOTP code).
 
     Defaults match tests.factories.make_staff_signed_in."""
@@ -137,6 +144,7 @@ def staff_sign_in(page: Any, email: str, *, password: str | None = None,
     page.get_by_label("Password").fill(password or STAFF_PASSWORD)
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Enter your security code").fill(
-        pyotp.TOTP(secret or STAFF_TOTP_SECRET).now())
+        pyotp.TOTP(secret or STAFF_TOTP_SECRET).now()
+    )
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/staff/**")

@@ -45,8 +45,9 @@ def test_area_alert_journey_is_accessible(new_page, town, javascript, settings):
     page.goto(f"/alerts/unsubscribe/{tokens.make('unsubscribe', sub.pk)}")
     assert_accessible(page)
     page.get_by_role("button", name="Stop these emails").click()
-    expect(page.get_by_role("heading", name="You will not get these emails any more")
-           ).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="You will not get these emails any more")
+    ).to_be_visible()
     assert_accessible(page)
     sub.refresh_from_db()
     assert sub.unsubscribed_at is not None

@@ -107,11 +107,16 @@ def test_apply_for_school_transport_across_sessions(new_page, town, smtp_mailbox
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Upload supporting documents (optional)")
+        "Upload supporting documents (optional)"
+    )
     assert_accessible(page)
-    page.get_by_label("Upload a file").set_input_files({
-        "name": "proof-of-address.pdf", "mimeType": "application/pdf",
-        "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"})
+    page.get_by_label("Upload a file").set_input_files(
+        {
+            "name": "proof-of-address.pdf",
+            "mimeType": "application/pdf",
+            "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+        }
+    )
     page.get_by_role("button", name="Upload file").click()
     expect(page.locator(".govuk-summary-list")).to_contain_text("proof-of-address.pdf")
     page.get_by_role("button", name="Continue").click()
@@ -122,7 +127,8 @@ def test_apply_for_school_transport_across_sessions(new_page, town, smtp_mailbox
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Check your answers before sending your application")
+        "Check your answers before sending your application"
+    )
     answers = page.locator("#answers")
     expect(answers).to_contain_text("Sam Smith")
     expect(answers).to_contain_text("Uses a wheelchair")
@@ -152,12 +158,18 @@ def test_apply_for_school_transport_across_sessions(new_page, town, smtp_mailbox
 
 @pytest.fixture
 def public_report(town):
-    case = case_create(service_code="pothole", actor=Principal.anonymous(), council=town,
-                       address="Outside 4 Mill Lane", values={"depth": "deep"},
-                       description="Big hole by the bus stop",
-                       reporter=Reporter(email="pat@example.org"))
-    case_post_public_update(case=case, actor=Principal.system("Highways team"),
-                            message="Booked for repair on Tuesday.")
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        council=town,
+        address="Outside 4 Mill Lane",
+        values={"depth": "deep"},
+        description="Big hole by the bus stop",
+        reporter=Reporter(email="pat@example.org"),
+    )
+    case_post_public_update(
+        case=case, actor=Principal.system("Highways team"), message="Booked for repair on Tuesday."
+    )
     return case.reference
 
 
@@ -203,8 +215,12 @@ def test_the_track_page_updates_by_itself_when_the_council_acts(browser, public_
         status = page.locator(".govuk-summary-list__value strong.govuk-tag")
         expect(status).to_have_text("Submitted")
         page.wait_for_timeout(500)  # the stream connects
-        case_transition(case=Case.objects.get(reference=public_report), to_state="fixed",
-                        actor=Principal.system("Highways team"), message="Filled today.")
+        case_transition(
+            case=Case.objects.get(reference=public_report),
+            to_state="fixed",
+            actor=Principal.system("Highways team"),
+            message="Filled today.",
+        )
         expect(page.locator("#timeline")).to_contain_text("Filled today.", timeout=TIMEOUT_MS)
         expect(status).to_have_text("Fixed", timeout=TIMEOUT_MS)
         assert_accessible(page)

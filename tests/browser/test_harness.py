@@ -20,8 +20,12 @@ BAD_PAGE = """<!DOCTYPE html><html><head><title>Bad</title></head><body><main>
 def test_assert_accessible_lists_the_violations(new_page, live_server, javascript):
     page = new_page(javascript=javascript)
     url = f"{live_server.url}/__bad__"
-    page.route(url, lambda route: route.fulfill(status=200, body=BAD_PAGE,
-                                                content_type="text/html; charset=utf-8"))
+    page.route(
+        url,
+        lambda route: route.fulfill(
+            status=200, body=BAD_PAGE, content_type="text/html; charset=utf-8"
+        ),
+    )
     page.goto(url)
     with pytest.raises(pytest.fail.Exception) as failure:
         assert_accessible(page)

@@ -24,8 +24,12 @@ def _reports(town, count: int) -> list:
     agent = factories.make_staff(town, "agent", email="worker@testshire.test")[1]
     made = []
     for i in range(count):
-        case = case_create(service_code="pothole", actor=Principal.anonymous(),
-                           point=Point(51.5 + i * 0.01, -1.5), values={"depth": "deep"})
+        case = case_create(
+            service_code="pothole",
+            actor=Principal.anonymous(),
+            point=Point(51.5 + i * 0.01, -1.5),
+            values={"depth": "deep"},
+        )
         if i % 2 == 0:
             case_transition(case=case, to_state="fixed", actor=agent)
         made.append(case)
@@ -67,13 +71,16 @@ def test_dashboard_is_accessible_and_updates_live(browser, town):
         page.get_by_label("To", exact=True).fill("2026-01-01")
         page.get_by_role("button", name="Show figures").click()
         expect(page.locator(".govuk-error-summary")).to_contain_text(
-            "The start date must be on or before the end date")
+            "The start date must be on or before the end date"
+        )
         assert_accessible(page)
         page.goto("/staff/dashboards/")
         # A report arrives elsewhere: the figure changes without a reload.
-        case_create(service_code="pothole", actor=Principal.anonymous(),
-                    point=Point(51.6, -1.6), values={"depth": "deep"})
+        case_create(
+            service_code="pothole",
+            actor=Principal.anonymous(),
+            point=Point(51.6, -1.6),
+            values={"depth": "deep"},
+        )
         expect(received).to_have_text("4", timeout=TIMEOUT_MS)
         context.close()
-
-

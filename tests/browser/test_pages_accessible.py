@@ -15,10 +15,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def reference(town) -> str:
     case = case_create(
-        service_code="pothole", actor=Principal.anonymous(), council=town, area_id=None,
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        council=town,
+        area_id=None,
         address="Outside 4 Mill Lane",
         values={"depth": "deep", "width_cm": "40", "hazards": ["cyclists"], "seen_at": ""},
-        description="Big hole by the bus stop", reporter=Reporter(email="pat@example.org"),
+        description="Big hole by the bus stop",
+        reporter=Reporter(email="pat@example.org"),
         channel="web",
     )
     return case.reference
@@ -44,9 +48,19 @@ def test_track_pages_are_accessible(new_page, reference, javascript):
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("path", ["/", "/report/", "/report/testshire/pothole/", "/open-data/",
-                                  "/open311/", "/reports/", "/reports/?council=testshire",
-                                  "/report/testshire/pothole/?q=ward"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/report/",
+        "/report/testshire/pothole/",
+        "/open-data/",
+        "/open311/",
+        "/reports/",
+        "/reports/?council=testshire",
+        "/report/testshire/pothole/?q=ward",
+    ],
+)
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_page_is_accessible(new_page, town, path, javascript):
     page = new_page(javascript=javascript)

@@ -17,10 +17,12 @@ from townsquare.councils.services import places_import_csv
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NOTICE = "Contains test street data © Test Survey"
-STREETS = ("name,lat,lng,kind,area\n"
-           "Mill Lane,51.5,-1.75,street,Westbury AB1\n"
-           "Mill Lane,51.5,-1.25,street,Eastham AB2\n"
-           "AB1 2CD,51.501,-1.751,postcode,West ward\n")
+STREETS = (
+    "name,lat,lng,kind,area\n"
+    "Mill Lane,51.5,-1.75,street,Westbury AB1\n"
+    "Mill Lane,51.5,-1.25,street,Eastham AB2\n"
+    "AB1 2CD,51.501,-1.751,postcode,West ward\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +86,8 @@ def test_report_by_keyboard_with_a_street_typed_not_a_map(new_page, town):
     expect(page).to_have_url(re.compile(rf"/track/{reference}$"))
     where = page.locator(".govuk-summary-list__row", has_text="Where")
     expect(where.locator("dd")).to_have_text(
-        "Mill Lane, Westbury AB1: Outside number 4 (approximate)")
+        "Mill Lane, Westbury AB1: Outside number 4 (approximate)"
+    )
     expect(page.get_by_text(NOTICE)).to_be_visible()
     expect(page.get_by_text("latitude")).to_have_count(0)
     assert_accessible(page)

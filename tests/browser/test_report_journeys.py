@@ -231,8 +231,8 @@ def test_report_by_keyboard_alone_with_the_map(new_page, town):
 def _photo_with_gps_and_camera() -> bytes:
     image = Image.new("RGB", (3000, 2000), (200, 120, 40))
     exif = Image.Exif()
-    exif[0x010F] = "SpyCam Ltd"          # Make
-    exif[0x0110] = "Model X"             # Model
+    exif[0x010F] = "SpyCam Ltd"  # Make
+    exif[0x0110] = "Model X"  # Model
     exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (1.0, 45.0, 0.0)}  # GPS
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif, comment=b"taken at home")
@@ -248,16 +248,17 @@ def test_an_uploaded_photo_keeps_no_metadata(page, town, tmp_path, settings):
     page.goto(FORM)
     # A broken "photo" first: refused with a clear message, the rest of the form kept.
     page.get_by_label("Photos").set_input_files(
-        [{"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"}])
+        [{"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"}]
+    )
     page.get_by_label("Describe where it is").fill("By the postbox")
     page.get_by_role("button", name="Send report").click()
-    expect(page.locator("#photos-error")).to_contain_text(
-        "broken.jpg is not a photo we can read")
+    expect(page.locator("#photos-error")).to_contain_text("broken.jpg is not a photo we can read")
     expect(page.get_by_label("Describe where it is")).to_have_value("By the postbox")
     assert_accessible(page)
 
     page.get_by_label("Photos").set_input_files(
-        [{"name": "hole.jpg", "mimeType": "image/jpeg", "buffer": original}])
+        [{"name": "hole.jpg", "mimeType": "image/jpeg", "buffer": original}]
+    )
     page.get_by_label("Select the ward").select_option(label="East ward")
     page.get_by_role("group", name="How deep?").get_by_label("Deep").check()
     page.get_by_label("Phone number").fill("01632 960 001")
@@ -276,9 +277,15 @@ def test_an_uploaded_photo_keeps_no_metadata(page, town, tmp_path, settings):
 def test_a_report_nearby_can_be_supported_instead(page, town):
     expect = _expect()
     existing = case_create(
-        service_code="pothole", actor=Principal.anonymous(), council=town,
-        point=Point(51.5, -1.75), address="Outside 4 Mill Lane",
-        values={"depth": "deep"}, reporter=Reporter(phone="01632960001"), channel="web")
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        council=town,
+        point=Point(51.5, -1.75),
+        address="Outside 4 Mill Lane",
+        values={"depth": "deep"},
+        reporter=Reporter(phone="01632960001"),
+        channel="web",
+    )
 
     page.goto(FORM)
     _wait_for_boundaries(page)
@@ -302,10 +309,16 @@ def test_a_report_nearby_can_be_supported_instead(page, town):
 def test_browse_reports_on_the_map_and_in_the_list(page, streets):
     expect = _expect()
     for i in range(3):
-        case_create(service_code="pothole", actor=Principal.anonymous(), council=streets,
-                    point=Point(51.5 + i * 0.001, -1.75), address=f"Spot {i}",
-                    values={"depth": "deep"}, reporter=Reporter(phone="01632960001"),
-                    channel="web")
+        case_create(
+            service_code="pothole",
+            actor=Principal.anonymous(),
+            council=streets,
+            point=Point(51.5 + i * 0.001, -1.75),
+            address=f"Spot {i}",
+            values={"depth": "deep"},
+            reporter=Reporter(phone="01632960001"),
+            channel="web",
+        )
     page.goto("/reports/?q=mill+lane")
     expect(page.get_by_role("heading", level=1)).to_have_text("Reports near Mill Lane")
     expect(page.locator(".ts-report-list > li")).to_have_count(3)
@@ -321,19 +334,21 @@ def test_use_my_location_places_the_pin(browser, live_server, town):
     from tests.browser.support import TIMEOUT_MS, VIEWPORT
 
     expect = _expect()
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-GB",
-                                  geolocation={"latitude": 51.6, "longitude": -1.3},
-                                  permissions=["geolocation"])
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport=VIEWPORT,
+        locale="en-GB",
+        geolocation={"latitude": 51.6, "longitude": -1.3},
+        permissions=["geolocation"],
+    )
     context.set_default_timeout(TIMEOUT_MS)
     try:
         page = context.new_page()
         page.goto(FORM)
         _wait_for_boundaries(page)
         page.get_by_role("button", name="Use my location").click()
-        expect(page.locator("[data-ts-map-status]")).to_contain_text(
-            "Pin placed at your location")
-        assert (page.input_value("#lat"), page.input_value("#lng")) == ("51.600000",
-                                                                        "-1.300000")
+        expect(page.locator("[data-ts-map-status]")).to_contain_text("Pin placed at your location")
+        assert (page.input_value("#lat"), page.input_value("#lng")) == ("51.600000", "-1.300000")
         assert_accessible(page)
     finally:
         context.close()

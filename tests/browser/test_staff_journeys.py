@@ -64,7 +64,8 @@ def test_sign_in_with_a_code_and_switch_council(page, town):
     page.get_by_label("Password").fill("wrong password")
     page.get_by_role("button", name="Continue").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Enter a correct email address and password")
+        "Enter a correct email address and password"
+    )
     staff_sign_in(page, user.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff workspace")
     page.get_by_label("Council").select_option(label="Otherby Council")
@@ -78,9 +79,15 @@ def _report(town, lat=51.5, lng=-1.75, **kwargs):
     from townsquare.cases.services import Reporter, case_create
     from townsquare.geo.points import Point
 
-    defaults = dict(service_code="pothole", actor=Principal.anonymous(), point=Point(lat, lng),
-                    values={"depth": "deep"}, description="Big hole by the bus stop",
-                    address="4 Mill Lane", reporter=Reporter(email="sam@example.org"))
+    defaults = dict(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(lat, lng),
+        values={"depth": "deep"},
+        description="Big hole by the bus stop",
+        address="4 Mill Lane",
+        reporter=Reporter(email="sam@example.org"),
+    )
     defaults.update(kwargs)
     return case_create(council=town, **defaults)
 
@@ -266,9 +273,16 @@ def test_council_settings_audit_and_builder_pages_are_accessible(page, town):
     _report(town)
     admin_user, _ = factories.make_staff_signed_in(town, "council_admin")
     staff_sign_in(page, admin_user.email)
-    for url in ("/staff/admin/teams", "/staff/admin/staff", "/staff/admin/api-keys",
-                "/staff/admin/branding", "/staff/admin/areas", "/staff/audit/",
-                "/staff/cases/workload", "/staff/account/recovery-codes"):
+    for url in (
+        "/staff/admin/teams",
+        "/staff/admin/staff",
+        "/staff/admin/api-keys",
+        "/staff/admin/branding",
+        "/staff/admin/areas",
+        "/staff/audit/",
+        "/staff/cases/workload",
+        "/staff/account/recovery-codes",
+    ):
         page.goto(url)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert_accessible(page)
@@ -282,17 +296,29 @@ def test_council_settings_audit_and_builder_pages_are_accessible(page, town):
     page.get_by_role("link", name="Pothole").click()
     assert_accessible(page)
     page.get_by_role("button", name="Change this service").click()
-    for section in ("Basics", "Questions", "Workflow", "Time limits, routing and privacy",
-                    "Messages", "Welsh", "Preview", "YAML"):
+    for section in (
+        "Basics",
+        "Questions",
+        "Workflow",
+        "Time limits, routing and privacy",
+        "Messages",
+        "Welsh",
+        "Preview",
+        "YAML",
+    ):
         page.get_by_role("navigation", name="Parts of the service").get_by_role(
-            "link", name=section, exact=True).click()
-        expect(page.get_by_role("navigation", name="Parts of the service").get_by_role(
-            "link", name=section, exact=True)).to_have_attribute(
-            "aria-current", "page")
+            "link", name=section, exact=True
+        ).click()
+        expect(
+            page.get_by_role("navigation", name="Parts of the service").get_by_role(
+                "link", name=section, exact=True
+            )
+        ).to_have_attribute("aria-current", "page")
         assert_accessible(page)
     # A field-by-field refusal.
     page.get_by_role("navigation", name="Parts of the service").get_by_role(
-        "link", name="Questions", exact=True).click()
+        "link", name="Questions", exact=True
+    ).click()
     page.get_by_role("button", name="Add the question").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the question")
     assert_accessible(page)

@@ -23,12 +23,22 @@ def test_staff_messaging_pages_are_accessible(page, town, settings, tmp_path):
     settings.MAILBOX_PORT = settings.EMAIL_PORT
     (tmp_path / "1700000000000000000-abcd.eml").write_bytes(
         b"X-Envelope-To: pat@example.org\r\nFrom: a@b\r\nTo: pat@example.org\r\n"
-        b"Subject: Hello Pat\r\nContent-Type: text/plain\r\n\r\nThe body\r\n")
+        b"Subject: Hello Pat\r\nContent-Type: text/plain\r\n\r\nThe body\r\n"
+    )
     now = clock.now()
     message = Message.objects.create(
-        idempotency_key="browser:1", council=town, channel="email", recipient="pat@example.org",
-        subject="Your request is fixed", body_text="Hello", status=Status.DEAD, attempts=6,
-        last_error="Connection refused", next_attempt_at=now, created_at=now)
+        idempotency_key="browser:1",
+        council=town,
+        channel="email",
+        recipient="pat@example.org",
+        subject="Your request is fixed",
+        body_text="Hello",
+        status=Status.DEAD,
+        attempts=6,
+        last_error="Connection refused",
+        next_attempt_at=now,
+        created_at=now,
+    )
     user, _ = factories.make_staff_signed_in(town, "council_admin")
     staff_sign_in(page, user.email)
 

@@ -63,8 +63,11 @@ def test_apply_without_signing_in_with_a_conditional_question(client, council):
     assert response["Location"].endswith("/documents")
 
     documents = response["Location"]
-    pdf = SimpleUploadedFile("proof of address.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n",
-                             content_type="application/pdf")
+    pdf = SimpleUploadedFile(
+        "proof of address.pdf",
+        b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n",
+        content_type="application/pdf",
+    )
     assert client.post(documents, {"document": pdf, "action": "upload"}).status_code == 302
     photo = SimpleUploadedFile("../../etc/letter.jpg", _jpeg_with_gps(), content_type="image/jpeg")
     assert client.post(documents, {"document": photo, "action": "upload"}).status_code == 302
@@ -75,8 +78,9 @@ def test_apply_without_signing_in_with_a_conditional_question(client, council):
     response = client.post(documents, {"action": "continue"})
     assert response["Location"].endswith("/contact")
 
-    response = client.post(response["Location"], {"email": "parent@example.org",
-                                                  "phone": "01632 960 001"})
+    response = client.post(
+        response["Location"], {"email": "parent@example.org", "phone": "01632 960 001"}
+    )
     check = response["Location"]
     assert check.endswith("/check-your-answers")
     page = client.get(check).content.decode()
@@ -116,16 +120,28 @@ def test_bad_documents_are_refused_with_a_clear_message(client, council):
     draft = ApplicationDraft.objects.get()
     documents = url.replace("/question/child_name", "/documents")
     cases = [
-        (SimpleUploadedFile("a.exe", b"MZ\x90\x00binary", content_type="application/pdf"),
-         "must be a PDF, JPG or PNG"),
-        (SimpleUploadedFile("empty.pdf", b"", content_type="application/pdf"),
-         "The selected file is empty"),
-        (SimpleUploadedFile("x.pdf", b"%PDF-1.4 /JavaScript (alert) %%EOF",
-                            content_type="application/pdf"), "contains scripts"),
-        (SimpleUploadedFile("cut.pdf", b"%PDF-1.4 half a file", content_type="application/pdf"),
-         "damaged or incomplete"),
-        (SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024) + b"%%EOF"),
-         "smaller than 10 MB"),
+        (
+            SimpleUploadedFile("a.exe", b"MZ\x90\x00binary", content_type="application/pdf"),
+            "must be a PDF, JPG or PNG",
+        ),
+        (
+            SimpleUploadedFile("empty.pdf", b"", content_type="application/pdf"),
+            "The selected file is empty",
+        ),
+        (
+            SimpleUploadedFile(
+                "x.pdf", b"%PDF-1.4 /JavaScript (alert) %%EOF", content_type="application/pdf"
+            ),
+            "contains scripts",
+        ),
+        (
+            SimpleUploadedFile("cut.pdf", b"%PDF-1.4 half a file", content_type="application/pdf"),
+            "damaged or incomplete",
+        ),
+        (
+            SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024) + b"%%EOF"),
+            "smaller than 10 MB",
+        ),
     ]
     for upload, message in cases:
         response = client.post(documents, {"document": upload, "action": "upload"})
@@ -216,8 +232,11 @@ def test_every_shipped_application_can_be_completed(client, council, code):
     document = load_template_file(settings.SERVICE_TEMPLATE_LIBRARY / f"{code}.yaml")
     template_publish(council=council, document=document, actor=Actor.system("tests"))
     fields = {f["code"]: f for f in document["fields"]}
-    conditions = {f["show_if"]["field"]: f["show_if"]["equals"]
-                  for f in document["fields"] if f.get("show_if")}
+    conditions = {
+        f["show_if"]["field"]: f["show_if"]["equals"]
+        for f in document["fields"]
+        if f.get("show_if")
+    }
     if document.get("identity", "none") != "none":
         # As after signing in with GOV.UK One Login at that level (tests/identity).
         from townsquare.accounts.models import User
@@ -257,8 +276,9 @@ def test_every_shipped_application_can_be_completed(client, council, code):
     assert case.service.code == code and set(case.values) == set(asked)
 
 
-def test_expired_drafts_and_their_files_are_purged(client, council,
-                                                   django_capture_on_commit_callbacks):
+def test_expired_drafts_and_their_files_are_purged(
+    client, council, django_capture_on_commit_callbacks
+):
     import datetime as dt
     import os
 

@@ -23,19 +23,30 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_FORM = "/report/testshire/pothole/"
-VISIT = {**copy.deepcopy(APPLICATION_TEMPLATE), "code": "home_visit", "name": "Home visit",
-         "fields": [{"code": "visit_at", "label": "When should we visit?",
-                     "datatype": "datetime", "required": True, "order": 1},
-                    {"code": "rooms", "label": "Rooms", "datatype": "number", "min": 1,
-                     "max": 20, "order": 2}]}
+VISIT = {
+    **copy.deepcopy(APPLICATION_TEMPLATE),
+    "code": "home_visit",
+    "name": "Home visit",
+    "fields": [
+        {
+            "code": "visit_at",
+            "label": "When should we visit?",
+            "datatype": "datetime",
+            "required": True,
+            "order": 1,
+        },
+        {"code": "rooms", "label": "Rooms", "datatype": "number", "min": 1, "max": 20, "order": 2},
+    ],
+}
 
 
 def _summary(body: str) -> list[tuple[str, str]]:
     """(link, message) of the error summary, with apostrophes of either kind as "'" (the
     messaging app's Welsh catalogue, which Django reads first, writes some as "'")."""
     summary = body.split('govuk-error-summary__list"', 1)[1].split("</ul>", 1)[0]
-    return [(link, _plain(text))
-            for link, text in re.findall(r'<a href="([^"]+)">([^<]*)</a>', summary)]
+    return [
+        (link, _plain(text)) for link, text in re.findall(r'<a href="([^"]+)">([^<]*)</a>', summary)
+    ]
 
 
 def _plain(text: str) -> str:
@@ -44,17 +55,24 @@ def _plain(text: str) -> str:
 
 def _report(**overrides):
     answers = {
-        "lat": "51.5", "lng": "-1.75", "area": "", "place": "Outside 4 Mill Lane",
-        "field-depth": "deep", "field-width_cm": "40", "field-seen_at": "2026-03-02 07:30",
-        "description": "Big hole", "email": "pat@example.org", "phone": "", "name": "Pat",
+        "lat": "51.5",
+        "lng": "-1.75",
+        "area": "",
+        "place": "Outside 4 Mill Lane",
+        "field-depth": "deep",
+        "field-width_cm": "40",
+        "field-seen_at": "2026-03-02 07:30",
+        "description": "Big hole",
+        "email": "pat@example.org",
+        "phone": "",
+        "name": "Pat",
     }
     return {**answers, **overrides}
 
 
 @pytest.fixture
 def visit(council):
-    template_publish(council=council, document=copy.deepcopy(VISIT),
-                     actor=Actor.system("tests"))
+    template_publish(council=council, document=copy.deepcopy(VISIT), actor=Actor.system("tests"))
     return council
 
 
@@ -67,15 +85,21 @@ def _visit_question(client) -> str:
 
 # Applications: the question page asks the catalogue, as case_create does.
 
+
 def test_next_tuesday_is_refused_on_the_question_page_as_case_create_refuses_it(client, visit):
     url = _visit_question(client)
-    assert "For example, 2026-03-02 07:30 (24-hour clock, UK time)." in client.get(url).content \
-        .decode()  # the report form's hint, from catalogue.questions
+    assert (
+        "For example, 2026-03-02 07:30 (24-hour clock, UK time)."
+        in client.get(url).content.decode()
+    )  # the report form's hint, from catalogue.questions
     response = client.post(url, {"answer": "next tuesday"})
     assert response.status_code == 400
     assert _summary(response.content.decode()) == [
-        ("#answer", "Enter “When should we visit?” as a date and time, for example "
-                    "2026-03-02 07:30")]
+        (
+            "#answer",
+            "Enter “When should we visit?” as a date and time, for example 2026-03-02 07:30",
+        )
+    ]
     assert not ApplicationDraft.objects.get().values
 
 
@@ -84,8 +108,11 @@ def test_a_welsh_question_page_gets_welsh_words_for_the_domain_s_codes(client, v
     url = _visit_question(client)
     body = client.post(url, {"answer": "next tuesday"}).content.decode()
     assert _summary(body) == [
-        ("#answer", "Rhowch “When should we visit?” fel dyddiad ac amser, er enghraifft "
-                    "2026-03-02 07:30")]
+        (
+            "#answer",
+            "Rhowch “When should we visit?” fel dyddiad ac amser, er enghraifft 2026-03-02 07:30",
+        )
+    ]
     rooms = client.post(url, {"answer": "2026-07-01 09:30"})["Location"]
     body = client.post(rooms, {"answer": "25"}).content.decode()
     assert _summary(body) == [("#answer", "Rhaid i “Rooms” fod yn 20 neu lai")]
@@ -122,8 +149,11 @@ def test_an_answer_the_template_now_refuses_is_worded_on_check_your_answers(clie
     response = client.post(f"/apply/draft/{draft.key}/check-your-answers")
     assert response.status_code == 400
     assert _summary(response.content.decode()) == [
-        (f"/apply/draft/{draft.key}/question/visit_at?return=check",
-         "Rhowch “When should we visit?” fel dyddiad ac amser, er enghraifft 2026-03-02 07:30")]
+        (
+            f"/apply/draft/{draft.key}/question/visit_at?return=check",
+            "Rhowch “When should we visit?” fel dyddiad ac amser, er enghraifft 2026-03-02 07:30",
+        )
+    ]
     assert not Case.objects.exists()
 
 
@@ -135,84 +165,121 @@ def test_the_contact_page_holds_a_phone_number_to_case_create_s_rule(client, vis
     response = client.post(f"/apply/draft/{key}/contact", {"email": "a@example.org", "phone": "12"})
     assert response.status_code == 400
     assert ("#phone", "Rhowch rif ffôn, fel 01632 960 001 neu +44 7700 900 982") in _summary(
-        response.content.decode())
+        response.content.decode()
+    )
     # Six digits is a number case_create keeps (short codes, extensions), so this page does.
-    response = client.post(f"/apply/draft/{key}/contact", {"email": "a@example.org",
-                                                     "phone": "(01632) 96-0"})
+    response = client.post(
+        f"/apply/draft/{key}/contact", {"email": "a@example.org", "phone": "(01632) 96-0"}
+    )
     assert response.status_code == 303
 
 
 # The report form: every problem with an answer is worded from its code.
 
+
 def test_a_welsh_report_form_words_the_domain_s_codes_in_welsh(client, council):
     client.cookies["django_language"] = "cy"
-    body = client.post(REPORT_FORM, _report(**{"field-width_cm": "5000",
-                                               "field-seen_at": "next tuesday"})).content
+    body = client.post(
+        REPORT_FORM, _report(**{"field-width_cm": "5000", "field-seen_at": "next tuesday"})
+    ).content
     assert _summary(body.decode()) == [
         ("#field-width_cm", "Rhaid i “Width in cm” fod yn 1000 neu lai"),
-        ("#field-seen_at", "Rhowch “When did you see it?” fel dyddiad ac amser, er enghraifft "
-                           "2026-03-02 07:30"),
+        (
+            "#field-seen_at",
+            "Rhowch “When did you see it?” fel dyddiad ac amser, er enghraifft 2026-03-02 07:30",
+        ),
     ]
     body = client.post(REPORT_FORM, _report(description="x" * 4001, phone="12")).content
     assert _summary(body.decode()) == [
-        ("#description", "Rhaid i “Disgrifiad” fod yn 4000 nod neu lai")]
+        ("#description", "Rhaid i “Disgrifiad” fod yn 4000 nod neu lai")
+    ]
     body = client.post(REPORT_FORM, _report(email="", phone="12")).content
     assert _summary(body.decode()) == [
-        ("#phone", "Rhowch rif ffôn, fel 01632 960 001 neu +44 7700 900 982")]
+        ("#phone", "Rhowch rif ffôn, fel 01632 960 001 neu +44 7700 900 982")
+    ]
     body = client.post(REPORT_FORM, _report(lat="51.5", lng="0.5")).content
     assert _summary(body.decode()) == [
-        ("#map", "Mae'r pin y tu allan i Testshire Council. Symudwch ef i mewn i'r ffin a "
-                 "ddangosir ar y map.")]
+        (
+            "#map",
+            "Mae'r pin y tu allan i Testshire Council. Symudwch ef i mewn i'r ffin a "
+            "ddangosir ar y map.",
+        )
+    ]
     photo = SimpleUploadedFile("notes.jpg", b"not an image")
     body = client.post(REPORT_FORM, _report(photos=[photo])).content
     assert _summary(body.decode()) == [
-        ("#photos", "Nid yw notes.jpg yn llun y gallwn ei ddarllen: dewiswch lun JPEG, PNG "
-                    "neu HEIC")]
+        (
+            "#photos",
+            "Nid yw notes.jpg yn llun y gallwn ei ddarllen: dewiswch lun JPEG, PNG neu HEIC",
+        )
+    ]
     assert not Case.objects.exists()
 
 
 def test_the_report_form_reads_a_local_time_as_case_create_does(client, council):
-    assert client.post(REPORT_FORM, _report(**{"field-seen_at": "2026-07-01 09:30"})
-                       ).status_code == 303
+    assert (
+        client.post(REPORT_FORM, _report(**{"field-seen_at": "2026-07-01 09:30"})).status_code
+        == 303
+    )
     assert Case.objects.get().values["seen_at"] == "2026-07-01T08:30:00Z"
 
 
 # Alerts: area_alert_subscribe decides; the page words its codes.
 
+
 def test_a_welsh_alerts_form_words_the_service_s_codes(client, council):
     client.cookies["django_language"] = "cy"
-    body = client.post(f"/alerts/{council.slug}/", {
-        "where": "ward", "area": "999999", "services": ["nope"], "frequency": "hourly",
-        "email": ""}).content.decode()
+    body = client.post(
+        f"/alerts/{council.slug}/",
+        {
+            "where": "ward",
+            "area": "999999",
+            "services": ["nope"],
+            "frequency": "hourly",
+            "email": "",
+        },
+    ).content.decode()
     assert _summary(body) == [
         ("#area", "Dewiswch ward o'r rhestr"),
         ("#services", "Dewiswch wasanaethau o'r rhestr"),
         ("#frequency", "Dewiswch pa mor aml rydych eisiau clywed"),
         ("#email", "Rhowch eich cyfeiriad e-bost"),
     ]
-    body = client.post(f"/alerts/{council.slug}/", {
-        "frequency": "daily", "email": "nope"}).content.decode()
+    body = client.post(
+        f"/alerts/{council.slug}/", {"frequency": "daily", "email": "nope"}
+    ).content.decode()
     assert _summary(body) == [
         ("#where", "Dewiswch a ydych eisiau rhybuddion ar gyfer ward neu o gwmpas lle"),
         ("#email", "Rhowch gyfeiriad e-bost yn y fformat cywir, fel enw@enghraifft.com"),
     ]
     # A distance the form does not offer but the service accepts is the service's call.
-    response = client.post(f"/alerts/{council.slug}/", {
-        "where": "point", "lat": "51.5", "lng": "-1.75", "radius": "300",
-        "frequency": "daily", "email": "near@example.org"})
+    response = client.post(
+        f"/alerts/{council.slug}/",
+        {
+            "where": "point",
+            "lat": "51.5",
+            "lng": "-1.75",
+            "radius": "300",
+            "frequency": "daily",
+            "email": "near@example.org",
+        },
+    )
     assert response.status_code == 302
 
 
 # One copy of each rule.
 
+
 def test_the_show_if_rule_has_one_home():
     from townsquare.portal import drafts
 
     assert not hasattr(drafts, "_is_shown")
-    evaluating = [path.relative_to(ROOT).as_posix()
-                  for path in (ROOT / "townsquare").rglob("*.py")
-                  if "/tests/" not in path.as_posix()
-                  and re.search(r"""\[["']equals["']\]""", path.read_text(encoding="utf-8"))]
+    evaluating = [
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "townsquare").rglob("*.py")
+        if "/tests/" not in path.as_posix()
+        and re.search(r"""\[["']equals["']\]""", path.read_text(encoding="utf-8"))
+    ]
     assert evaluating == ["townsquare/catalogue/fields.py"]
 
 
@@ -230,28 +297,58 @@ def test_the_question_pages_ask_what_case_create_checks(visit):
 
 # Every code the citizen web can meet has words (else a Welsh page would show English).
 
-QUESTION_CODES = ["required", "max_length", "null_character", "invalid_number", "min_value",
-                  "max_value", "invalid_datetime", "datetime_without_zone", "one_value",
-                  "invalid_choice", "invalid_choices"]
+QUESTION_CODES = [
+    "required",
+    "max_length",
+    "null_character",
+    "invalid_number",
+    "min_value",
+    "max_value",
+    "invalid_datetime",
+    "datetime_without_zone",
+    "one_value",
+    "invalid_choice",
+    "invalid_choices",
+]
 # (argument, code) of case_create, case_create_with_documents, image_sanitise, Point.parse and
 # area_alert_subscribe that a form of the citizen web can provoke.
 INPUT_CODES = [
-    ("location", "no_location"), ("location", "outside_council"), ("area", "unknown_area"),
-    ("description", "max_length"), ("address", "max_length"), ("name", "max_length"),
-    ("email", "invalid_email"), ("email", "required"), ("phone", "invalid_phone"),
-    ("media", "too_many"), ("media", "file_too_large"), ("media", "image_format"),
-    ("media", "unreadable_image"), ("media", "too_many_pixels"),
-    ("documents", "too_many"), ("documents", "invalid_document"),
-    ("area", "required"), ("radius", "out_of_range"), ("services", "invalid_choice"),
+    ("location", "no_location"),
+    ("location", "outside_council"),
+    ("area", "unknown_area"),
+    ("description", "max_length"),
+    ("address", "max_length"),
+    ("name", "max_length"),
+    ("email", "invalid_email"),
+    ("email", "required"),
+    ("phone", "invalid_phone"),
+    ("media", "too_many"),
+    ("media", "file_too_large"),
+    ("media", "image_format"),
+    ("media", "unreadable_image"),
+    ("media", "too_many_pixels"),
+    ("documents", "too_many"),
+    ("documents", "invalid_document"),
+    ("area", "required"),
+    ("radius", "out_of_range"),
+    ("services", "invalid_choice"),
     ("frequency", "invalid_choice"),
-    *[(name, code) for name in ("lat", "long")
-      for code in ("required", "invalid_number", "out_of_range")],
+    *[
+        (name, code)
+        for name in ("lat", "long")
+        for code in ("required", "invalid_number", "out_of_range")
+    ],
 ]
 
 
 def test_every_code_the_citizen_web_meets_has_words():
-    codes_in_fields = set(re.findall(r'_refuse\(\s*"[^"]*"\s*,\s*"(\w+)"', (
-        ROOT / "townsquare/catalogue/fields.py").read_text(encoding="utf-8"), re.DOTALL))
+    codes_in_fields = set(
+        re.findall(
+            r'_refuse\(\s*"[^"]*"\s*,\s*"(\w+)"',
+            (ROOT / "townsquare/catalogue/fields.py").read_text(encoding="utf-8"),
+            re.DOTALL,
+        )
+    )
     assert codes_in_fields == set(QUESTION_CODES)
     assert [c for c in QUESTION_CODES if not error_messages.has_words("", c, question=True)] == []
     assert [p for p in INPUT_CODES if not error_messages.has_words(*p)] == []

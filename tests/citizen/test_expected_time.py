@@ -9,10 +9,12 @@ from townsquare.portal.expected import expected_within
 
 def test_the_promise_follows_the_sla_calendar():
     assert expected_within({"close_hours": 480}) == "within 20 working days"
-    assert expected_within({"close_hours": 24, "calendar": "working_days"}) == \
-        "within 1 working day"
-    assert expected_within({"close_hours": 16, "calendar": "office_hours"}) == \
-        "within 2 working days"
+    assert (
+        expected_within({"close_hours": 24, "calendar": "working_days"}) == "within 1 working day"
+    )
+    assert (
+        expected_within({"close_hours": 16, "calendar": "office_hours"}) == "within 2 working days"
+    )
     assert expected_within({"close_hours": 4, "calendar": "elapsed"}) == "within 4 hours"
     assert expected_within({"close_hours": 72, "calendar": "elapsed"}) == "within 3 days"
 

@@ -88,12 +88,15 @@ def test_requests_are_throttled_per_address(client, smtp_mailbox):
     assert "try again in 15 minutes" in response.content.decode()
 
 
-@pytest.mark.parametrize("email, message", [
-    ("", "Enter your email address"),
-    ("not-an-email", "Enter an email address in the correct format"),
-    ("<script>@x", "Enter an email address in the correct format"),
-    ("a" * 400 + "@example.org", "254 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    "email, message",
+    [
+        ("", "Enter your email address"),
+        ("not-an-email", "Enter an email address in the correct format"),
+        ("<script>@x", "Enter an email address in the correct format"),
+        ("a" * 400 + "@example.org", "254 characters or fewer"),
+    ],
+)
 def test_bad_addresses_get_a_clear_error(client, email, message):
     response = _ask(client, email)
     assert response.status_code == 400
@@ -122,14 +125,20 @@ def test_signing_in_brings_what_was_sent_without_an_account(client, smtp_mailbox
     from townsquare.cases.services import Reporter, case_create
     from townsquare.core.models import Event
 
-    application = case_create(service_code="school_transport", council=council,
-                              actor=Principal.anonymous(),
-                              values={"child_name": "Sam", "sen": "no"},
-                              reporter=Reporter(email="Parent@Example.org"))
-    someone_elses = case_create(service_code="school_transport", council=council,
-                                actor=Principal.anonymous(),
-                                values={"child_name": "Alex", "sen": "no"},
-                                reporter=Reporter(email="other@example.org"))
+    application = case_create(
+        service_code="school_transport",
+        council=council,
+        actor=Principal.anonymous(),
+        values={"child_name": "Sam", "sen": "no"},
+        reporter=Reporter(email="Parent@Example.org"),
+    )
+    someone_elses = case_create(
+        service_code="school_transport",
+        council=council,
+        actor=Principal.anonymous(),
+        values={"child_name": "Alex", "sen": "no"},
+        reporter=Reporter(email="other@example.org"),
+    )
     # On another device, before signing in, the application is nobody's to see.
     other_device = Client()
     assert other_device.get(f"/track/{application.reference}").status_code == 404

@@ -18,9 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _report(actor=None, **extra):
-    return case_create(service_code="pothole", actor=actor or Principal.anonymous(),
-                       address="Outside 4 Mill Lane", values={"depth": "deep"},
-                       reporter=Reporter(email="pat@example.org"), **extra)
+    return case_create(
+        service_code="pothole",
+        actor=actor or Principal.anonymous(),
+        address="Outside 4 Mill Lane",
+        values={"depth": "deep"},
+        reporter=Reporter(email="pat@example.org"),
+        **extra,
+    )
 
 
 def test_the_track_page_follows_the_live_updates_contract(client, council, agent):
@@ -46,9 +51,12 @@ def test_the_track_page_follows_the_live_updates_contract(client, council, agent
 
 def test_a_private_application_is_tracked_only_by_its_applicant(client, council):
     user = User.objects.create_user("owner@example.org")
-    application = case_create(service_code="school_transport", council=council,
-                              actor=principal_for_user(user),
-                              values={"child_name": "Sam", "sen": "no"})
+    application = case_create(
+        service_code="school_transport",
+        council=council,
+        actor=principal_for_user(user),
+        values={"child_name": "Sam", "sen": "no"},
+    )
     assert client.get(f"/track/{application.reference}").status_code == 404
     client.force_login(User.objects.create_user("someone.else@example.org"))
     assert client.get(f"/track/{application.reference}").status_code == 404
@@ -58,8 +66,9 @@ def test_a_private_application_is_tracked_only_by_its_applicant(client, council)
     assert "data-live-stream" not in body  # the public stream never carries applications
 
 
-def test_my_requests_lists_own_requests_newest_first_in_pages(client, council,
-                                                             django_assert_max_num_queries):
+def test_my_requests_lists_own_requests_newest_first_in_pages(
+    client, council, django_assert_max_num_queries
+):
     user = User.objects.create_user("busy@example.org")
     principal = principal_for_user(user)
     references = [_report(actor=principal, council=council).reference for _ in range(23)]

@@ -26,12 +26,16 @@ SECRET = str(uuid.uuid4())
 REPORT = "/report/testshire/pothole/"
 APPLY = "/apply/testshire/school_transport/"
 WORDS = {
-    "en": {"sign_in": "Your link to sign in to Townsquare",
-           "report_confirm": "Confirm your email address to show your report publicly",
-           "application_resume": "We will keep your answers until"},
-    "cy": {"sign_in": "Eich dolen i fewngofnodi i Townsquare",
-           "report_confirm": "Cadarnhewch eich cyfeiriad e-bost i ddangos eich adroddiad",
-           "application_resume": "Byddwn yn cadw eich atebion tan"},
+    "en": {
+        "sign_in": "Your link to sign in to Townsquare",
+        "report_confirm": "Confirm your email address to show your report publicly",
+        "application_resume": "We will keep your answers until",
+    },
+    "cy": {
+        "sign_in": "Eich dolen i fewngofnodi i Townsquare",
+        "report_confirm": "Cadarnhewch eich cyfeiriad e-bost i ddangos eich adroddiad",
+        "application_resume": "Byddwn yn cadw eich atebion tan",
+    },
 }
 
 
@@ -41,8 +45,9 @@ def notify_only(settings):
     where nothing listens."""
 
     def handle(request):
-        claims = jwt.decode(request.headers["authorization"].removeprefix("Bearer "), SECRET,
-                            algorithms=["HS256"])
+        claims = jwt.decode(
+            request.headers["authorization"].removeprefix("Bearer "), SECRET, algorithms=["HS256"]
+        )
         if claims["iss"] != SERVICE_ID:
             return 403, {"errors": [{"error": "AuthError", "message": "Invalid token"}]}
         return 201, {"id": str(uuid.uuid4())}
@@ -60,16 +65,16 @@ def notify_only(settings):
 
 
 def _email_to(server: HttpReceiver, address: str) -> dict:
-    sent = [json.loads(r.body) for r in server.requests
-            if r.path == "/v2/notifications/email"]
+    sent = [json.loads(r.body) for r in server.requests if r.path == "/v2/notifications/email"]
     found = [s for s in sent if s["email_address"] == address]
     assert len(found) == 1, f"expected one email to {address}, Notify got {sent}"
     return found[0]
 
 
 def _link(email: dict, path: str) -> str:
-    return re.search(rf"http://testserver({path}[^\s)\]]+)",
-                     email["personalisation"]["body"]).group(1)
+    return re.search(
+        rf"http://testserver({path}[^\s)\]]+)", email["personalisation"]["body"]
+    ).group(1)
 
 
 def _save_application(client: Client, email: str) -> str:
@@ -84,13 +89,22 @@ def _save_application(client: Client, email: str) -> str:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "cy"])
 def test_sign_in_confirmation_and_resume_links_arrive_through_notify_alone(
-        council, notify_only, settings, language):
+    council, notify_only, settings, language
+):
     resident = Client()
     resident.cookies["django_language"] = language
 
-    response = resident.post(REPORT, {"lat": "51.5", "lng": "-1.75", "place": "By the postbox",
-                                      "field-depth": "deep", "phone": "",
-                                      "email": "pat@example.org"})
+    response = resident.post(
+        REPORT,
+        {
+            "lat": "51.5",
+            "lng": "-1.75",
+            "place": "By the postbox",
+            "field-depth": "deep",
+            "phone": "",
+            "email": "pat@example.org",
+        },
+    )
     assert response.status_code == 303
     case = Case.objects.get()
     assert case.awaiting_confirmation
@@ -120,8 +134,7 @@ def test_sign_in_confirmation_and_resume_links_arrive_through_notify_alone(
     # One outbox and one delivery record for all of them; each link was kept only until it
     # was sent, and none of them offers to unsubscribe from anything.
     messages = Message.objects.exclude(template="created").order_by("id")
-    assert [m.template for m in messages] == ["report_confirm", "sign_in",
-                                              "application_resume"]
+    assert [m.template for m in messages] == ["report_confirm", "sign_in", "application_resume"]
     for message in messages:
         assert (message.status, message.priority) == (Status.SENT, Priority.TRANSACTIONAL)
         assert message.provider_id and message.language == language
@@ -141,7 +154,8 @@ def test_when_the_sign_in_link_cannot_be_queued_the_page_says_so(client, outbox_
 
 @pytest.mark.django_db
 def test_when_the_resume_link_cannot_be_queued_the_page_says_so_and_the_old_link_works(
-        client, council, outbox_refuses):
+    client, council, outbox_refuses
+):
     started = client.post(APPLY)
     first = client.get(started["Location"])["Location"]
     saved = client.post(first, {"answer": "Alex", "action": "save"})["Location"]
@@ -160,9 +174,17 @@ def test_staff_see_that_the_confirmation_went_but_not_its_link(client, council):
 
     from tests import factories
 
-    response = client.post(REPORT, {"lat": "51.5", "lng": "-1.75", "place": "By the postbox",
-                                    "field-depth": "deep", "phone": "",
-                                    "email": "pat@example.org"})
+    response = client.post(
+        REPORT,
+        {
+            "lat": "51.5",
+            "lng": "-1.75",
+            "place": "By the postbox",
+            "field-depth": "deep",
+            "phone": "",
+            "email": "pat@example.org",
+        },
+    )
     assert response.status_code == 303
     message = Message.objects.get(template="report_confirm")
     assert message.secret_link.startswith("http://testserver/report/confirm/")

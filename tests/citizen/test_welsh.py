@@ -13,14 +13,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CITIZEN_TEMPLATES = ROOT / "townsquare" / "portal" / "templates"
-CATALOGUES = [ROOT / "townsquare" / app / "locale" / "cy" / "LC_MESSAGES" / "django.po"
-              for app in ("portal", "ui")]
+CATALOGUES = [
+    ROOT / "townsquare" / app / "locale" / "cy" / "LC_MESSAGES" / "django.po"
+    for app in ("portal", "ui")
+]
 SHARED_LAYOUT = ROOT / "townsquare" / "ui" / "templates" / "ui" / "base.html"
 # Words that are the same in every language: names, each language's own name, file names.
 ALLOWED = {"Townsquare", "English", "Cymraeg", "Open311", "MB", "PDF", "JPG", "PNG", "all"}
 _BLOCKS = re.compile(r"{%\s*blocktranslate\b.*?{%\s*endblocktranslate\s*%}", re.DOTALL)
-_COMMENTS = re.compile(r"{#.*?#}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}|<!--.*?-->",
-                       re.DOTALL)
+_COMMENTS = re.compile(r"{#.*?#}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}|<!--.*?-->", re.DOTALL)
 _CODE = re.compile(r"<(script|style|svg|path)\b.*?</\1>|<(path|circle)\b[^>]*/>", re.DOTALL)
 _TAGS = re.compile(r"{%.*?%}|{{.*?}}", re.DOTALL)
 _ATTRIBUTES = re.compile(r'\b(aria-label|alt|title|placeholder)="([^"]*)"')
@@ -43,8 +44,9 @@ def _untranslated(source: str) -> list[str]:
 
 
 def _templates() -> list[Path]:
-    return sorted([*CITIZEN_TEMPLATES.rglob("*.html"), *CITIZEN_TEMPLATES.rglob("*.txt"),
-                   SHARED_LAYOUT])
+    return sorted(
+        [*CITIZEN_TEMPLATES.rglob("*.html"), *CITIZEN_TEMPLATES.rglob("*.txt"), SHARED_LAYOUT]
+    )
 
 
 @pytest.mark.parametrize("path", _templates(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -64,10 +66,15 @@ def _entries(path: Path) -> list[tuple[str, list[str]]]:
     text = path.read_text(encoding="utf-8")
     entries = []
     for block in text.split("\n\n")[1:]:
-        msgid = "".join(re.findall(r'"(.*)"', block.split("msgid_plural")[0]
-                                   .split("msgstr")[0].split("msgid", 1)[1]))
-        strs = ["".join(re.findall(r'"(.*)"', part.split("\nmsg")[0]))
-                for part in re.split(r"\nmsgstr(?:\[\d\])? ", block)[1:]]
+        msgid = "".join(
+            re.findall(
+                r'"(.*)"', block.split("msgid_plural")[0].split("msgstr")[0].split("msgid", 1)[1]
+            )
+        )
+        strs = [
+            "".join(re.findall(r'"(.*)"', part.split("\nmsg")[0]))
+            for part in re.split(r"\nmsgstr(?:\[\d\])? ", block)[1:]
+        ]
         if "#~" not in block:
             entries.append((msgid, strs))
     return entries
@@ -84,12 +91,15 @@ def test_the_welsh_catalogue_is_complete_and_compiled(path, tmp_path):
     if shutil.which("msgfmt") is None:
         pytest.skip("msgfmt is not installed")
     fresh = tmp_path / "django.mo"
-    subprocess.run([shutil.which("msgfmt"), "--check", "-o", str(fresh), str(path)],  # noqa: S603
-                   check=True)
+    subprocess.run(  # noqa: S603
+        [shutil.which("msgfmt"), "--check", "-o", str(fresh), str(path)],
+        check=True,
+    )
     committed = gettext.GNUTranslations(path.with_suffix(".mo").open("rb"))
     compiled = gettext.GNUTranslations(fresh.open("rb"))
-    assert committed._catalog == compiled._catalog, f"{path.with_suffix('.mo')} is stale: " \
-        "run msgfmt -o django.mo django.po"
+    assert committed._catalog == compiled._catalog, (
+        f"{path.with_suffix('.mo')} is stale: run msgfmt -o django.mo django.po"
+    )
 
 
 @pytest.mark.django_db

@@ -18,15 +18,20 @@ from townsquare.geo.points import Point
 pytestmark = pytest.mark.django_db
 
 POTHOLE_CY = {
-    "name": "Twll yn y ffordd", "group": "Ffyrdd",
-    "fields": {"depth": {"label": "Pa mor ddwfn yw e?",
-                         "values": {"shallow": "Bas", "deep": "Dwfn"}}},
+    "name": "Twll yn y ffordd",
+    "group": "Ffyrdd",
+    "fields": {
+        "depth": {"label": "Pa mor ddwfn yw e?", "values": {"shallow": "Bas", "deep": "Dwfn"}}
+    },
     "states": {"submitted": {"name": "Wedi'i gyflwyno"}, "in_progress": {"name": "Ar y gweill"}},
 }
 TRANSPORT_CY = {
-    "name": "Cludiant i'r ysgol", "group": "Addysg",
-    "fields": {"child_name": {"label": "Enw'r plentyn"},
-               "sen": {"label": "Anghenion arbennig?", "values": {"yes": "Ie", "no": "Na"}}},
+    "name": "Cludiant i'r ysgol",
+    "group": "Addysg",
+    "fields": {
+        "child_name": {"label": "Enw'r plentyn"},
+        "sen": {"label": "Anghenion arbennig?", "values": {"yes": "Ie", "no": "Na"}},
+    },
 }
 
 
@@ -63,9 +68,15 @@ def test_english_pages_are_unchanged(client, welsh_council):
 
 
 def test_the_track_page_gives_the_status_in_welsh(client, welsh_council):
-    case = case_create(service_code="pothole", actor=Principal.anonymous(),
-                       council=welsh_council, point=Point(51.5, -1.5), values={"depth": "deep"},
-                       description="A deep pothole", reporter=Reporter(email="a@example.org"))
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        council=welsh_council,
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+        description="A deep pothole",
+        reporter=Reporter(email="a@example.org"),
+    )
     case_transition(case=case, to_state="in_progress", actor=make_staff(welsh_council, "agent")[1])
     page = _welsh(client).get(f"/track/{case.reference}").content.decode()
     assert "Ar y gweill" in page and "Twll yn y ffordd" in page

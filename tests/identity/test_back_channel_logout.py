@@ -17,20 +17,24 @@ from townsquare.core.models import Event
 
 def _sign_in(live_server, provider):
     browser = requests.Session()
-    started = browser.get(f"{live_server.url}/sign-in/one-login", allow_redirects=False,
-                          timeout=10)
+    started = browser.get(f"{live_server.url}/sign-in/one-login", allow_redirects=False, timeout=10)
     back = provider.sign_in(started.headers["Location"], "resident-p2", browser=browser)
     assert back.startswith(live_server.url)
     response = browser.get(back, allow_redirects=False, timeout=10)
     assert response.status_code == 303, response.text[:300]
-    assert browser.get(f"{live_server.url}/my-requests", allow_redirects=False,
-                       timeout=10).status_code == 200
+    assert (
+        browser.get(f"{live_server.url}/my-requests", allow_redirects=False, timeout=10).status_code
+        == 200
+    )
     return browser
 
 
 def _confirm_logout_at_provider(browser, page):
-    form = re.search(r'<form id="op.logoutForm" method="post" action="([^"]+)">(.*?)</form>',
-                     page.text, re.DOTALL)
+    form = re.search(
+        r'<form id="op.logoutForm" method="post" action="([^"]+)">(.*?)</form>',
+        page.text,
+        re.DOTALL,
+    )
     assert form, page.text[:500]
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
     fields["logout"] = "yes"
@@ -40,8 +44,12 @@ def _confirm_logout_at_provider(browser, page):
 def _signed_out(browser, live_server, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if browser.get(f"{live_server.url}/my-requests", allow_redirects=False,
-                       timeout=10).status_code != 200:
+        if (
+            browser.get(
+                f"{live_server.url}/my-requests", allow_redirects=False, timeout=10
+            ).status_code
+            != 200
+        ):
             return True
         time.sleep(0.05)  # waiting for the provider's logout call to arrive
     return False
@@ -64,9 +72,12 @@ def test_signing_out_here_signs_out_at_the_provider_too(live_server, live_one_lo
     browser = _sign_in(live_server, live_one_login)
     page = browser.get(f"{live_server.url}/my-requests", timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    at_provider = browser.post(f"{live_server.url}/sign-out",
-                               data={"csrfmiddlewaretoken": token}, timeout=10,
-                               headers={"Referer": f"{live_server.url}/my-requests"})
+    at_provider = browser.post(
+        f"{live_server.url}/sign-out",
+        data={"csrfmiddlewaretoken": token},
+        timeout=10,
+        headers={"Referer": f"{live_server.url}/my-requests"},
+    )
     assert at_provider.url.startswith(live_one_login.issuer)  # asked to confirm there
     done = _confirm_logout_at_provider(browser, at_provider)
     assert done.url == f"{live_server.url}/signed-out"

@@ -42,7 +42,8 @@ def _follow_to_case(client):
 
 @pytest.mark.django_db
 def test_a_p2_service_sends_the_resident_to_prove_their_identity_first(
-        client, one_login, p2_service):
+    client, one_login, p2_service
+):
     page = client.get(START)
     assert page.status_code == 403
     assert "Prove your identity to continue" in page.content.decode()
@@ -68,13 +69,21 @@ def test_a_session_signed_in_by_email_link_is_not_enough_for_p2(client, p2_servi
 @pytest.mark.django_db
 def test_other_channels_cannot_bypass_the_level(p2_service):
     with pytest.raises(PermissionDenied) as refused:
-        case_create(service_code="school_transport", council=p2_service,
-                    actor=Principal.anonymous(), values={"child_name": "Sam"})
+        case_create(
+            service_code="school_transport",
+            council=p2_service,
+            actor=Principal.anonymous(),
+            values={"child_name": "Sam"},
+        )
     assert refused.value.code == "identity_required"
 
 
 @pytest.mark.django_db
 def test_services_without_a_level_record_none_for_anonymous_applicants(council):
-    case = case_create(service_code="school_transport", council=council,
-                       actor=Principal.anonymous(), values={"child_name": "Sam", "sen": "no"})
+    case = case_create(
+        service_code="school_transport",
+        council=council,
+        actor=Principal.anonymous(),
+        values={"child_name": "Sam", "sen": "no"},
+    )
     assert case.identity_level == "none"

@@ -27,16 +27,16 @@ def test_a_new_resident_signs_in_and_gets_an_account(client, one_login):
     user = User.objects.get(email="sam.taylor@example.com")
     assert LinkedIdentity.objects.filter(user=user, subject="resident-basic").exists()
     assert client.session["identity.level"] == "authenticated"
-    kinds = list(Event.objects.filter(stream="user", stream_id=user.pk)
-                 .values_list("kind", flat=True))
+    kinds = list(
+        Event.objects.filter(stream="user", stream_id=user.pk).values_list("kind", flat=True)
+    )
     assert "identity.linked" in kinds and "identity.signed_in" in kinds
     assert client.get("/my-requests").status_code == 200
 
 
 def _refusal(reason):
     event = Event.objects.filter(kind="identity.sign_in_refused").order_by("-id").first()
-    assert event is not None and event.payload["reason"] == reason, \
-        event.payload if event else None
+    assert event is not None and event.payload["reason"] == reason, event.payload if event else None
 
 
 @pytest.mark.django_db
@@ -88,8 +88,9 @@ def test_a_replayed_state_is_refused(client, one_login):
 def test_an_authorization_request_without_pkce_is_refused_by_the_provider(client, one_login):
     started = client.get("/sign-in/one-login")
     url = started["Location"]
-    without_pkce = "&".join(p for p in urlsplit(url).query.split("&")
-                            if not p.startswith("code_challenge"))
+    without_pkce = "&".join(
+        p for p in urlsplit(url).query.split("&") if not p.startswith("code_challenge")
+    )
     back = urlsplit(one_login.sign_in(url.split("?")[0] + "?" + without_pkce, ""))
     params = {k: v[0] for k, v in parse_qs(back.query).items()}
     assert params["error"] == "invalid_request" and "PKCE" in params["error_description"]

@@ -23,8 +23,7 @@ def _sign_in(client, provider, council, account):
 
 def _refusal(reason):
     event = Event.objects.filter(kind="identity.sign_in_refused").order_by("-id").first()
-    assert event is not None and event.payload["reason"] == reason, \
-        event.payload if event else None
+    assert event is not None and event.payload["reason"] == reason, event.payload if event else None
 
 
 @pytest.mark.django_db
@@ -44,7 +43,8 @@ def test_an_officer_signs_in_without_a_townsquare_password(client, identity_prov
 
 @pytest.mark.django_db
 def test_groups_decide_the_role_and_a_leaver_loses_access_at_the_next_sign_in(
-        client, identity_provider, council):
+    client, identity_provider, council
+):
     row = council_provider_set(council, identity_provider)
     assert _sign_in(client, identity_provider, council, "bristol-officer").status_code == 302
     user = User.objects.get(email="ola.officer@bristol.example")
@@ -83,7 +83,8 @@ def test_the_council_can_still_require_totp(client, identity_provider, council):
 
 @pytest.mark.django_db
 def test_one_councils_provider_cannot_open_another_councils_account(
-        client, identity_provider, council, other_council):
+    client, identity_provider, council, other_council
+):
     council_provider_set(council, identity_provider)
     user = User.objects.create_user("ola.officer@bristol.example", "a-long-password")
     membership_set(user=user, council_id=other_council.id, role="council_admin")

@@ -35,10 +35,10 @@ class TinyProvider:
     """Discovery, JWKS and a token endpoint that hands back `next_id_token`."""
 
     def __init__(self) -> None:
-        self.keys = [ECKey.generate_key("P-256", parameters={"kid": "ec-1", "alg": "ES256"},
-                                        private=True),
-                     RSAKey.generate_key(2048, parameters={"kid": "rsa-1", "alg": "RS256"},
-                                         private=True)]
+        self.keys = [
+            ECKey.generate_key("P-256", parameters={"kid": "ec-1", "alg": "ES256"}, private=True),
+            RSAKey.generate_key(2048, parameters={"kid": "rsa-1", "alg": "RS256"}, private=True),
+        ]
         self.next_id_token = ""
         self.token_requests: list[dict[str, list[str]]] = []
         provider = self
@@ -57,10 +57,14 @@ class TinyProvider:
 
             def do_GET(self):
                 if self.path == "/.well-known/openid-configuration":
-                    self._json({"issuer": provider.issuer,
-                                "authorization_endpoint": f"{provider.issuer}/auth",
-                                "token_endpoint": f"{provider.issuer}/token",
-                                "jwks_uri": f"{provider.issuer}/jwks"})
+                    self._json(
+                        {
+                            "issuer": provider.issuer,
+                            "authorization_endpoint": f"{provider.issuer}/auth",
+                            "token_endpoint": f"{provider.issuer}/token",
+                            "jwks_uri": f"{provider.issuer}/jwks",
+                        }
+                    )
                 elif self.path == "/jwks":
                     self._json({"keys": [k.as_dict(private=False) for k in provider.keys]})
                 else:
@@ -69,8 +73,13 @@ class TinyProvider:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 provider.token_requests.append(parse_qs(body))
-                self._json({"access_token": "at", "token_type": "Bearer",
-                            "id_token": provider.next_id_token})
+                self._json(
+                    {
+                        "access_token": "at",
+                        "token_type": "Bearer",
+                        "id_token": provider.next_id_token,
+                    }
+                )
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -78,9 +87,19 @@ class TinyProvider:
 
     def claims(self, **overrides):
         now = int(time.time())
-        return {"iss": self.issuer, "aud": CLIENT_ID, "sub": "person-1", "iat": now,
-                "exp": now + 300, "auth_time": now, "nonce": NONCE, "vot": "Cl.Cm",
-                "email": "person@example.com", "email_verified": True, **overrides}
+        return {
+            "iss": self.issuer,
+            "aud": CLIENT_ID,
+            "sub": "person-1",
+            "iat": now,
+            "exp": now + 300,
+            "auth_time": now,
+            "nonce": NONCE,
+            "vot": "Cl.Cm",
+            "email": "person@example.com",
+            "email_verified": True,
+            **overrides,
+        }
 
     def sign(self, claims=None, *, key=None, alg="ES256", kid=None):
         key = key or self.keys[0]
@@ -112,8 +131,13 @@ def _return_with(client, tiny, id_token, *, level="authenticated", state=STATE):
     answers with `id_token`."""
     session = client.session
     session["oidc.pending"] = oidc.Pending(
-        provider_key="one-login", state=STATE, nonce=NONCE, code_verifier="v" * 50,
-        redirect_uri="http://testserver/sign-in/one-login/return", level=level).as_dict()
+        provider_key="one-login",
+        state=STATE,
+        nonce=NONCE,
+        code_verifier="v" * 50,
+        redirect_uri="http://testserver/sign-in/one-login/return",
+        level=level,
+    ).as_dict()
     session.save()
     tiny.next_id_token = id_token
     return client.get("/sign-in/one-login/return", {"code": "a-code", "state": state})
@@ -125,8 +149,7 @@ def _assert_refused(client, response, reason):
     assert "_auth_user_id" not in client.session
     assert "identity.level" not in client.session
     event = Event.objects.filter(kind="identity.sign_in_refused").order_by("-id").first()
-    assert event is not None and event.payload["reason"] == reason, \
-        event.payload if event else None
+    assert event is not None and event.payload["reason"] == reason, event.payload if event else None
     assert not LinkedIdentity.objects.exists()
     assert not User.objects.filter(email="person@example.com").exists()
 
@@ -139,7 +162,8 @@ def test_a_good_token_signs_in_and_the_code_went_with_pkce_and_a_client_assertio
     sent = tiny.token_requests[-1]
     assert sent["code_verifier"] == ["v" * 50]
     assert sent["client_assertion_type"] == [
-        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    ]
     assert "client_secret" not in sent
 
 
@@ -150,34 +174,46 @@ def test_an_rs256_token_signs_in_too(client, tiny):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"iss": "https://elsewhere.example"}, "wrong_issuer"),
-    ({"aud": "another-client"}, "wrong_audience"),
-    ({"aud": [CLIENT_ID, "another-client"]}, "wrong_audience"),
-    ({"exp": int(time.time()) - 600, "iat": int(time.time()) - 900}, "expired_token"),
-    ({"nonce": "some-other-nonce"}, "wrong_nonce"),
-    ({"auth_time": int(time.time()) + 3600}, "bad_auth_time"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"iss": "https://elsewhere.example"}, "wrong_issuer"),
+        ({"aud": "another-client"}, "wrong_audience"),
+        ({"aud": [CLIENT_ID, "another-client"]}, "wrong_audience"),
+        ({"exp": int(time.time()) - 600, "iat": int(time.time()) - 900}, "expired_token"),
+        ({"nonce": "some-other-nonce"}, "wrong_nonce"),
+        ({"auth_time": int(time.time()) + 3600}, "bad_auth_time"),
+    ],
+)
 def test_wrong_claims_are_refused(client, tiny, change, reason):
-    _assert_refused(client, _return_with(client, tiny, tiny.sign(tiny.claims(**change))),
-                    reason)
+    _assert_refused(client, _return_with(client, tiny, tiny.sign(tiny.claims(**change))), reason)
 
 
 @pytest.mark.django_db
 def test_alg_none_is_refused(client, tiny):
-    token = ".".join([_b64(json.dumps({"alg": "none", "typ": "JWT"}).encode()),
-                      _b64(json.dumps(tiny.claims()).encode()), ""])
+    token = ".".join(
+        [
+            _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode()),
+            _b64(json.dumps(tiny.claims()).encode()),
+            "",
+        ]
+    )
     _assert_refused(client, _return_with(client, tiny, token), "bad_algorithm")
 
 
 @pytest.mark.django_db
 def test_hs256_signed_with_the_public_key_is_refused(client, tiny):
     public_pem = tiny.keys[1].as_pem(private=False)
-    signing_input = ".".join([_b64(json.dumps({"alg": "HS256", "kid": "rsa-1"}).encode()),
-                              _b64(json.dumps(tiny.claims()).encode())])
+    signing_input = ".".join(
+        [
+            _b64(json.dumps({"alg": "HS256", "kid": "rsa-1"}).encode()),
+            _b64(json.dumps(tiny.claims()).encode()),
+        ]
+    )
     mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
-    _assert_refused(client, _return_with(client, tiny, f"{signing_input}.{_b64(mac)}"),
-                    "bad_algorithm")
+    _assert_refused(
+        client, _return_with(client, tiny, f"{signing_input}.{_b64(mac)}"), "bad_algorithm"
+    )
 
 
 @pytest.mark.django_db
@@ -199,12 +235,11 @@ def test_a_key_the_provider_does_not_publish_is_refused(client, tiny):
 def test_a_rotated_key_is_fetched_once_and_accepted(client, tiny):
     assert _return_with(client, tiny, tiny.sign()).status_code == 303  # keys now cached
     client.logout()
-    rotated = ECKey.generate_key("P-256", parameters={"kid": "ec-2", "alg": "ES256"},
-                                 private=True)
+    rotated = ECKey.generate_key("P-256", parameters={"kid": "ec-2", "alg": "ES256"}, private=True)
     tiny.keys = [rotated]  # the provider rotates: the old key is gone, a new one published
-    response = _return_with(client, tiny, tiny.sign(tiny.claims(sub="person-2",
-                                                                 email="p2@example.com"),
-                                                    key=rotated))
+    response = _return_with(
+        client, tiny, tiny.sign(tiny.claims(sub="person-2", email="p2@example.com"), key=rotated)
+    )
     assert response.status_code == 303, response.content[:300]
 
 
@@ -227,6 +262,5 @@ def test_a_vot_below_the_level_asked_for_is_refused(client, tiny):
 
 @pytest.mark.django_db
 def test_a_state_that_does_not_match_is_refused(client, tiny):
-    _assert_refused(client, _return_with(client, tiny, tiny.sign(), state="forged"),
-                    "wrong_state")
+    _assert_refused(client, _return_with(client, tiny, tiny.sign(), state="forged"), "wrong_state")
     assert tiny.token_requests == []  # the code was never redeemed

@@ -64,12 +64,21 @@ def resident_provider() -> Provider | None:
     """The deployment's provider for residents (GOV.UK One Login), if configured."""
     if not settings.ONE_LOGIN_ISSUER or not settings.ONE_LOGIN_CLIENT_ID:
         return None
-    key = private_key_load(settings.ONE_LOGIN_PRIVATE_KEY_FILE) \
-        if settings.ONE_LOGIN_PRIVATE_KEY_FILE else {}
-    provider = Provider(key=ONE_LOGIN, label="GOV.UK One Login",
-                        issuer=settings.ONE_LOGIN_ISSUER, client_id=settings.ONE_LOGIN_CLIENT_ID,
-                        client_secret=settings.ONE_LOGIN_CLIENT_SECRET, private_key_jwk=key,
-                        scopes=settings.ONE_LOGIN_SCOPES, one_login=True)
+    key = (
+        private_key_load(settings.ONE_LOGIN_PRIVATE_KEY_FILE)
+        if settings.ONE_LOGIN_PRIVATE_KEY_FILE
+        else {}
+    )
+    provider = Provider(
+        key=ONE_LOGIN,
+        label="GOV.UK One Login",
+        issuer=settings.ONE_LOGIN_ISSUER,
+        client_id=settings.ONE_LOGIN_CLIENT_ID,
+        client_secret=settings.ONE_LOGIN_CLIENT_SECRET,
+        private_key_jwk=key,
+        scopes=settings.ONE_LOGIN_SCOPES,
+        one_login=True,
+    )
     if provider.is_demo:
         return Provider(**{**provider.__dict__, "label": "GOV.UK One Login (demo)"})
     return provider
@@ -81,9 +90,15 @@ def council_provider(council_id: int) -> Provider | None:
 
 
 def _provider_of(row: IdentityProvider) -> Provider:
-    return Provider(key=f"council-{row.council_id}", label=row.label, issuer=row.issuer,
-                    client_id=row.client_id, client_secret=row.client_secret,
-                    private_key_jwk=row.private_key_jwk or {}, scopes=row.scopes)
+    return Provider(
+        key=f"council-{row.council_id}",
+        label=row.label,
+        issuer=row.issuer,
+        client_id=row.client_id,
+        client_secret=row.client_secret,
+        private_key_jwk=row.private_key_jwk or {},
+        scopes=row.scopes,
+    )
 
 
 def provider_by_key(key: str) -> Provider | None:
@@ -108,33 +123,55 @@ def provider_for_token(token: str) -> Provider | None:
     resident = resident_provider()
     if resident is not None and resident.issuer == issuer and resident.client_id in audiences:
         return resident
-    row = IdentityProvider.objects.filter(issuer=issuer, client_id__in=[
-        a for a in audiences if isinstance(a, str)], enabled=True).first()
+    row = IdentityProvider.objects.filter(
+        issuer=issuer, client_id__in=[a for a in audiences if isinstance(a, str)], enabled=True
+    ).first()
     return _provider_of(row) if row else None
 
 
 def staff_providers() -> list[tuple[int, str, Provider]]:
     """Every council's enabled staff provider: (council id, council name, provider)."""
-    rows = IdentityProvider.objects.filter(enabled=True).select_related("council") \
+    rows = (
+        IdentityProvider.objects.filter(enabled=True)
+        .select_related("council")
         .order_by("council__name")
+    )
     return [(row.council_id, row.council.name, _provider_of(row)) for row in rows]
 
 
-def identity_provider_set(*, council_id: int, label: str, issuer: str, client_id: str,
-                          private_key_jwk: dict[str, Any] | None = None, client_secret: str = "",
-                          group_roles: dict[str, str] | None = None, totp_required: bool = False,
-                          scopes: str = "openid email profile groups",
-                          groups_claim: str = "groups") -> IdentityProvider:
+def identity_provider_set(
+    *,
+    council_id: int,
+    label: str,
+    issuer: str,
+    client_id: str,
+    private_key_jwk: dict[str, Any] | None = None,
+    client_secret: str = "",
+    group_roles: dict[str, str] | None = None,
+    totp_required: bool = False,
+    scopes: str = "openid email profile groups",
+    groups_claim: str = "groups",
+) -> IdentityProvider:
     """Create or change a council's staff provider (callers check the actor may)."""
     issuer_check(issuer)
     for role in (group_roles or {}).values():
         if role not in Role.values:
             raise ValueError(f"Unknown role {role!r}")
-    row, _ = IdentityProvider.objects.update_or_create(council_id=council_id, defaults={
-        "label": label, "issuer": issuer, "client_id": client_id,
-        "private_key_jwk": private_key_jwk or {}, "client_secret": client_secret,
-        "group_roles": group_roles or {}, "totp_required": totp_required, "scopes": scopes,
-        "groups_claim": groups_claim, "enabled": True})
+    row, _ = IdentityProvider.objects.update_or_create(
+        council_id=council_id,
+        defaults={
+            "label": label,
+            "issuer": issuer,
+            "client_id": client_id,
+            "private_key_jwk": private_key_jwk or {},
+            "client_secret": client_secret,
+            "group_roles": group_roles or {},
+            "totp_required": totp_required,
+            "scopes": scopes,
+            "groups_claim": groups_claim,
+            "enabled": True,
+        },
+    )
     return row
 
 
@@ -145,18 +182,27 @@ def _is_staff(user: User) -> bool:
 def _actor(user: User | None, label: str = "") -> Actor:
     if user is None:
         return Actor.anonymous((label or "Someone signing in")[:200])
-    return Actor(kind="staff" if _is_staff(user) else "citizen",
-                 label=(user.full_name or user.email)[:200], user_id=user.pk)
+    return Actor(
+        kind="staff" if _is_staff(user) else "citizen",
+        label=(user.full_name or user.email)[:200],
+        user_id=user.pk,
+    )
 
 
-def refusal_record(*, provider_key: str, reason: str, council_id: int | None = None,
-                   user: User | None = None) -> None:
+def refusal_record(
+    *, provider_key: str, reason: str, council_id: int | None = None, user: User | None = None
+) -> None:
     """Audit a refused sign-in. Nothing of the token or the person's details is kept."""
     with transaction.atomic():
-        append_event(IdentitySignInRefused(provider=provider_key, reason=reason[:60],
-                                           user_id=user.pk if user else None),
-                     council_id=council_id, stream="user", stream_id=user.pk if user else 0,
-                     actor=_actor(user))
+        append_event(
+            IdentitySignInRefused(
+                provider=provider_key, reason=reason[:60], user_id=user.pk if user else None
+            ),
+            council_id=council_id,
+            stream="user",
+            stream_id=user.pk if user else 0,
+            actor=_actor(user),
+        )
 
 
 @dataclass(frozen=True)
@@ -166,8 +212,9 @@ class ResidentOutcome:
     result: str
 
 
-def resident_sign_in(*, signed_in: SignedIn, current_user: User | None = None,
-                     purpose: str = "sign_in") -> ResidentOutcome:
+def resident_sign_in(
+    *, signed_in: SignedIn, current_user: User | None = None, purpose: str = "sign_in"
+) -> ResidentOutcome:
     """Who a verified One Login sign-in is here.
 
     A known identity signs in as its user. A new identity with a verified email that no account
@@ -177,8 +224,11 @@ def resident_sign_in(*, signed_in: SignedIn, current_user: User | None = None,
     for an address would take over the account holding it.
     """
     with transaction.atomic():
-        identity = LinkedIdentity.objects.select_related("user").filter(
-            issuer=signed_in.issuer, subject=signed_in.subject).first()
+        identity = (
+            LinkedIdentity.objects.select_related("user")
+            .filter(issuer=signed_in.issuer, subject=signed_in.subject)
+            .first()
+        )
         if purpose == "link":
             return _link(signed_in, identity, current_user)
         if identity is not None:
@@ -192,19 +242,29 @@ def resident_sign_in(*, signed_in: SignedIn, current_user: User | None = None,
             return ResidentOutcome(None, "email_not_verified")
         existing = User.objects.filter(email=signed_in.email).first()
         if existing is not None:
-            return ResidentOutcome(None, "staff_account" if _is_staff(existing)
-                                   else "link_needed")
+            return ResidentOutcome(None, "staff_account" if _is_staff(existing) else "link_needed")
         user = User.objects.create_user(signed_in.email, None, full_name=signed_in.name)
-        LinkedIdentity.objects.create(user=user, issuer=signed_in.issuer,
-                                      subject=signed_in.subject, email=signed_in.email,
-                                      linked_at=clock.now(), last_signed_in_at=clock.now())
-        append_event(IdentityLinked(provider=ONE_LOGIN, user_id=user.pk, new_account=True),
-                     council_id=None, stream="user", stream_id=user.pk, actor=_actor(user))
+        LinkedIdentity.objects.create(
+            user=user,
+            issuer=signed_in.issuer,
+            subject=signed_in.subject,
+            email=signed_in.email,
+            linked_at=clock.now(),
+            last_signed_in_at=clock.now(),
+        )
+        append_event(
+            IdentityLinked(provider=ONE_LOGIN, user_id=user.pk, new_account=True),
+            council_id=None,
+            stream="user",
+            stream_id=user.pk,
+            actor=_actor(user),
+        )
         return ResidentOutcome(user, "signed_in")
 
 
-def _link(signed_in: SignedIn, identity: LinkedIdentity | None, current_user: User | None
-          ) -> ResidentOutcome:
+def _link(
+    signed_in: SignedIn, identity: LinkedIdentity | None, current_user: User | None
+) -> ResidentOutcome:
     if current_user is None:
         return ResidentOutcome(None, "not_signed_in")
     if identity is not None:
@@ -214,12 +274,21 @@ def _link(signed_in: SignedIn, identity: LinkedIdentity | None, current_user: Us
     if not signed_in.email_verified or signed_in.email != current_user.email:
         return ResidentOutcome(None, "email_mismatch")
     now = clock.now()
-    LinkedIdentity.objects.create(user=current_user, issuer=signed_in.issuer,
-                                  subject=signed_in.subject, email=signed_in.email,
-                                  linked_at=now, last_signed_in_at=now)
-    append_event(IdentityLinked(provider=ONE_LOGIN, user_id=current_user.pk, new_account=False),
-                 council_id=None, stream="user", stream_id=current_user.pk,
-                 actor=_actor(current_user))
+    LinkedIdentity.objects.create(
+        user=current_user,
+        issuer=signed_in.issuer,
+        subject=signed_in.subject,
+        email=signed_in.email,
+        linked_at=now,
+        last_signed_in_at=now,
+    )
+    append_event(
+        IdentityLinked(provider=ONE_LOGIN, user_id=current_user.pk, new_account=False),
+        council_id=None,
+        stream="user",
+        stream_id=current_user.pk,
+        actor=_actor(current_user),
+    )
     return ResidentOutcome(current_user, "linked")
 
 
@@ -261,12 +330,16 @@ def staff_sign_in(*, council_id: int, signed_in: SignedIn) -> StaffOutcome:
         return StaffOutcome(None, "email_not_verified")
     role = _role_from_groups(_groups(signed_in.claims, row.groups_claim), row.group_roles)
     with transaction.atomic():
-        identity = LinkedIdentity.objects.select_related("user").filter(
-            issuer=signed_in.issuer, subject=signed_in.subject).first()
-        user = identity.user if identity else User.objects.filter(
-            email=signed_in.email).first()
-        if user is not None and (user.is_platform_admin or Membership.objects.filter(
-                user=user).exclude(council_id=council_id).exists()):
+        identity = (
+            LinkedIdentity.objects.select_related("user")
+            .filter(issuer=signed_in.issuer, subject=signed_in.subject)
+            .first()
+        )
+        user = identity.user if identity else User.objects.filter(email=signed_in.email).first()
+        if user is not None and (
+            user.is_platform_admin
+            or Membership.objects.filter(user=user).exclude(council_id=council_id).exists()
+        ):
             return StaffOutcome(user, "other_council_account")
         if role is None:
             if user is not None:
@@ -274,46 +347,88 @@ def staff_sign_in(*, council_id: int, signed_in: SignedIn) -> StaffOutcome:
                 if membership is not None:
                     membership_id = membership.pk
                     membership.delete()
-                    append_event(MembershipRemoved(user_id=user.pk), council_id=council_id,
-                                 stream="membership", stream_id=membership_id,
-                                 actor=Actor.system(f"{row.label} (groups at sign-in)"))
+                    append_event(
+                        MembershipRemoved(user_id=user.pk),
+                        council_id=council_id,
+                        stream="membership",
+                        stream_id=membership_id,
+                        actor=Actor.system(f"{row.label} (groups at sign-in)"),
+                    )
             return StaffOutcome(user, "no_role")
         if user is not None and not user.is_active:
             return StaffOutcome(user, "account_unavailable")
         if user is None:
             user = User.objects.create_user(signed_in.email, None, full_name=signed_in.name)
         if identity is None:
-            LinkedIdentity.objects.create(user=user, issuer=signed_in.issuer,
-                                          subject=signed_in.subject, email=signed_in.email,
-                                          linked_at=clock.now())
-            append_event(IdentityLinked(provider=f"council-{council_id}", user_id=user.pk,
-                                        new_account=False),
-                         council_id=council_id, stream="user", stream_id=user.pk,
-                         actor=_actor(user))
-        LinkedIdentity.objects.filter(issuer=signed_in.issuer, subject=signed_in.subject) \
-            .update(last_signed_in_at=clock.now())
-        team_id = Membership.objects.filter(user=user, council_id=council_id) \
-            .values_list("team_id", flat=True).first()
-        membership_set(user=user, council_id=council_id, role=role, team_id=team_id,
-                       actor=Actor.system(f"{row.label} (groups at sign-in)"))
+            LinkedIdentity.objects.create(
+                user=user,
+                issuer=signed_in.issuer,
+                subject=signed_in.subject,
+                email=signed_in.email,
+                linked_at=clock.now(),
+            )
+            append_event(
+                IdentityLinked(
+                    provider=f"council-{council_id}", user_id=user.pk, new_account=False
+                ),
+                council_id=council_id,
+                stream="user",
+                stream_id=user.pk,
+                actor=_actor(user),
+            )
+        LinkedIdentity.objects.filter(issuer=signed_in.issuer, subject=signed_in.subject).update(
+            last_signed_in_at=clock.now()
+        )
+        team_id = (
+            Membership.objects.filter(user=user, council_id=council_id)
+            .values_list("team_id", flat=True)
+            .first()
+        )
+        membership_set(
+            user=user,
+            council_id=council_id,
+            role=role,
+            team_id=team_id,
+            actor=Actor.system(f"{row.label} (groups at sign-in)"),
+        )
     return StaffOutcome(user, "totp_required" if row.totp_required else "signed_in", role)
 
 
-def signed_in_record(*, provider_key: str, user: User, signed_in: SignedIn, session_key: str,
-                     council_id: int | None = None) -> None:
+def signed_in_record(
+    *,
+    provider_key: str,
+    user: User,
+    signed_in: SignedIn,
+    session_key: str,
+    council_id: int | None = None,
+) -> None:
     """Audit a completed sign-in and remember its provider session for back-channel logout."""
     with transaction.atomic():
-        ProviderSession.objects.create(issuer=signed_in.issuer, sid=signed_in.sid[:255],
-                                       subject=signed_in.subject, user=user,
-                                       session_key=session_key, started_at=clock.now())
-        append_event(IdentitySignedIn(provider=provider_key, user_id=user.pk,
-                                      level=signed_in.level, vot=signed_in.vot[:40]),
-                     council_id=council_id, stream="user", stream_id=user.pk,
-                     actor=_actor(user))
+        ProviderSession.objects.create(
+            issuer=signed_in.issuer,
+            sid=signed_in.sid[:255],
+            subject=signed_in.subject,
+            user=user,
+            session_key=session_key,
+            started_at=clock.now(),
+        )
+        append_event(
+            IdentitySignedIn(
+                provider=provider_key,
+                user_id=user.pk,
+                level=signed_in.level,
+                vot=signed_in.vot[:40],
+            ),
+            council_id=council_id,
+            stream="user",
+            stream_id=user.pk,
+            actor=_actor(user),
+        )
 
 
-def backchannel_logout(*, provider: Provider, claims: dict[str, Any],
-                       session_end: Callable[[str], None]) -> int:
+def backchannel_logout(
+    *, provider: Provider, claims: dict[str, Any], session_end: Callable[[str], None]
+) -> int:
     """End every session the provider session (or, without a `sid`, the person) started here.
     `session_end` deletes one Django session by key. Returns how many ended."""
     rows = ProviderSession.objects.filter(issuer=provider.issuer)
@@ -327,10 +442,13 @@ def backchannel_logout(*, provider: Provider, claims: dict[str, Any],
     with transaction.atomic():
         ProviderSession.objects.filter(pk__in=[r.pk for r in ended]).delete()
         for user_id in sorted({r.user_id for r in ended}):
-            append_event(IdentitySignedOut(provider=provider.key, user_id=user_id,
-                                           how="back_channel"),
-                         council_id=None, stream="user", stream_id=user_id,
-                         actor=Actor.system(provider.label[:200]))
+            append_event(
+                IdentitySignedOut(provider=provider.key, user_id=user_id, how="back_channel"),
+                council_id=None,
+                stream="user",
+                stream_id=user_id,
+                actor=Actor.system(provider.label[:200]),
+            )
     return len(ended)
 
 
@@ -338,6 +456,10 @@ def signed_out_record(*, provider_key: str, user: User, session_key: str) -> Non
     """Audit a sign-out started here (the provider is then asked to end its session too)."""
     with transaction.atomic():
         ProviderSession.objects.filter(session_key=session_key).delete()
-        append_event(IdentitySignedOut(provider=provider_key, user_id=user.pk, how="here"),
-                     council_id=None, stream="user", stream_id=user.pk, actor=_actor(user))
-
+        append_event(
+            IdentitySignedOut(provider=provider_key, user_id=user.pk, how="here"),
+            council_id=None,
+            stream="user",
+            stream_id=user.pk,
+            actor=_actor(user),
+        )

@@ -12,8 +12,11 @@ AUTHENTICATED = "authenticated"
 P2 = "P2"
 LEVELS = (NONE, AUTHENTICATED, P2)
 VTR_FOR_LEVEL = {AUTHENTICATED: "Cl.Cm", P2: "Cl.Cm.P2"}
-LABELS = {NONE: "No sign-in needed", AUTHENTICATED: "Signed in",
-          P2: "Identity checked (GOV.UK One Login, medium confidence)"}
+LABELS = {
+    NONE: "No sign-in needed",
+    AUTHENTICATED: "Signed in",
+    P2: "Identity checked (GOV.UK One Login, medium confidence)",
+}
 
 
 def level_of_vot(vot: str | None) -> str:

@@ -73,8 +73,9 @@ class ApiKey(models.Model):
     """A key a council gives one client system (FixMyStreet, a city app). Only a hash is kept;
     the key itself is shown once, when created."""
 
-    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE,
-                                related_name="api_keys")
+    council = models.ForeignKey(
+        "councils.Council", on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(max_length=100, help_text="The client system, e.g. FixMyStreet")
     # The first characters of the key, kept in clear so people can tell keys apart.
     prefix = models.CharField(max_length=12)
@@ -143,10 +144,12 @@ class IdentityProvider(models.Model):
     one, a client secret; the private key is as sensitive as a password.
     """
 
-    council = models.OneToOneField("councils.Council", on_delete=models.CASCADE,
-                                   related_name="identity_provider")
-    label = models.CharField(max_length=100,
-                             help_text="The button's words, e.g. Bristol staff account")
+    council = models.OneToOneField(
+        "councils.Council", on_delete=models.CASCADE, related_name="identity_provider"
+    )
+    label = models.CharField(
+        max_length=100, help_text="The button's words, e.g. Bristol staff account"
+    )
     issuer = models.URLField(max_length=300)
     client_id = models.CharField(max_length=300)
     client_secret = models.CharField(max_length=300, blank=True)
@@ -198,8 +201,10 @@ class ProviderSession(models.Model):
     started_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["issuer", "sid"]),
-                   models.Index(fields=["issuer", "subject"])]
+        indexes = [
+            models.Index(fields=["issuer", "sid"]),
+            models.Index(fields=["issuer", "subject"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sid or self.subject} @ {self.issuer}"

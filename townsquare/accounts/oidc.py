@@ -130,8 +130,9 @@ def _http_get_json(url: str) -> dict[str, Any]:
         response.raise_for_status()
         data = response.json()
     except (requests.RequestException, ValueError) as exc:
-        raise SignInRefused("provider_unreachable",
-                            "The sign-in service is not answering. Try again later.") from exc
+        raise SignInRefused(
+            "provider_unreachable", "The sign-in service is not answering. Try again later."
+        ) from exc
     if not isinstance(data, dict):
         raise SignInRefused("provider_unreachable", "The sign-in service answered wrongly.")
     return data
@@ -183,8 +184,14 @@ def _key_set(provider: Provider, *, refresh: bool = False) -> KeySet:
         return cached
     raw = _http_get_json(discovery(provider)["jwks_uri"])
     # Only public signing keys of the kinds allowed; anything else in the set is ignored.
-    keys = [k for k in raw.get("keys", []) if isinstance(k, dict)
-            and k.get("kty") in {"EC", "RSA"} and k.get("use", "sig") == "sig" and "d" not in k]
+    keys = [
+        k
+        for k in raw.get("keys", [])
+        if isinstance(k, dict)
+        and k.get("kty") in {"EC", "RSA"}
+        and k.get("use", "sig") == "sig"
+        and "d" not in k
+    ]
     try:
         key_set = KeySet.import_key_set({"keys": keys})
     except (JoseError, ValueError, TypeError) as exc:
@@ -198,14 +205,14 @@ def _key_for(provider: Provider, kid: str | None, alg: str) -> ECKey | RSAKey:
     kty = "EC" if alg.startswith("ES") else "RSA"
     for refresh in (False, True):  # an unknown kid may be a new key: fetch the set once more
         key_set = _key_set(provider, refresh=refresh)
-        matches = [k for k in key_set.keys if k.key_type == kty
-                   and (kid is None or k.kid == kid)]
+        matches = [k for k in key_set.keys if k.key_type == kty and (kid is None or k.kid == kid)]
         if kid is None and len(matches) > 1:
             raise SignInRefused("unknown_key", "The token does not say which key signed it.")
         if matches:
             return matches[0]
-    raise SignInRefused("unknown_key", "The token was signed with a key the sign-in service "
-                                       "does not publish.")
+    raise SignInRefused(
+        "unknown_key", "The token was signed with a key the sign-in service does not publish."
+    )
 
 
 def _verify_signature(provider: Provider, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -247,8 +254,9 @@ def _once(issuer: str, token_id: str, expires: dt.datetime) -> None:
     now = clock.now()
     try:
         with transaction.atomic():
-            TokenSeen.objects.create(issuer=issuer[:300], token_id=token_id[:255],
-                                     expires_at=max(expires, now) + LEEWAY)
+            TokenSeen.objects.create(
+                issuer=issuer[:300], token_id=token_id[:255], expires_at=max(expires, now) + LEEWAY
+            )
     except IntegrityError:
         raise SignInRefused("replayed_token", "This sign-in token was used already.") from None
 
@@ -258,8 +266,9 @@ def tokens_seen_purge() -> int:
     return deleted
 
 
-def id_token_verify(provider: Provider, token: str, *, nonce: str,
-                    level: str = LEVEL_NONE) -> dict[str, Any]:
+def id_token_verify(
+    provider: Provider, token: str, *, nonce: str, level: str = LEVEL_NONE
+) -> dict[str, Any]:
     """The claims of a valid ID token meant for us, answering our `nonce`; refuses with a
     reason otherwise. Records the token as used (call once per token)."""
     _header, claims = _verify_signature(provider, token)
@@ -284,23 +293,41 @@ def id_token_verify(provider: Provider, token: str, *, nonce: str,
     if provider.one_login and level != LEVEL_NONE:
         vot = claims.get("vot")
         if not isinstance(vot, str) or not level_at_least(level_of_vot(vot), level):
-            raise SignInRefused("vot_too_low", "Your identity was not checked to the level "
-                                               "this service needs.")
-    token_id = claims.get("jti") if isinstance(claims.get("jti"), str) else \
-        hashlib.sha256(token.encode()).hexdigest()
+            raise SignInRefused(
+                "vot_too_low", "Your identity was not checked to the level this service needs."
+            )
+    token_id = (
+        claims.get("jti")
+        if isinstance(claims.get("jti"), str)
+        else hashlib.sha256(token.encode()).hexdigest()
+    )
     _once(provider.issuer, token_id, exp)
     return claims
 
 
-def authorization_start(provider: Provider, *, redirect_uri: str, level: str = LEVEL_AUTHENTICATED,
-                        next_path: str = "", purpose: str = "sign_in", language: str = "en",
-                        reauthenticate: bool = False) -> tuple[str, Pending]:
+def authorization_start(
+    provider: Provider,
+    *,
+    redirect_uri: str,
+    level: str = LEVEL_AUTHENTICATED,
+    next_path: str = "",
+    purpose: str = "sign_in",
+    language: str = "en",
+    reauthenticate: bool = False,
+) -> tuple[str, Pending]:
     """The URL to send the person to, and what to keep in their session until they return."""
     doc = discovery(provider)
-    pending = Pending(provider_key=provider.key, state=secrets.token_urlsafe(32),
-                      nonce=secrets.token_urlsafe(32), code_verifier=secrets.token_urlsafe(48),
-                      redirect_uri=redirect_uri, level=level, next_path=next_path,
-                      purpose=purpose, started_at=clock.now().isoformat())
+    pending = Pending(
+        provider_key=provider.key,
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        code_verifier=secrets.token_urlsafe(48),
+        redirect_uri=redirect_uri,
+        level=level,
+        next_path=next_path,
+        purpose=purpose,
+        started_at=clock.now().isoformat(),
+    )
     params = {
         "response_type": "code",
         "client_id": provider.client_id,
@@ -328,22 +355,30 @@ def _client_session(provider: Provider, token_endpoint: str) -> OAuth2Session:
         # The assertion's header names the key, so a provider holding several of ours (during
         # a rotation) knows which to check it with.
         headers = {"kid": jwk["kid"]} if jwk.get("kid") else None
-        session = OAuth2Session(provider.client_id, kind.import_key(jwk),
-                                token_endpoint_auth_method=PrivateKeyJWT(
-                                    token_endpoint, alg=alg, headers=headers))
+        session = OAuth2Session(
+            provider.client_id,
+            kind.import_key(jwk),
+            token_endpoint_auth_method=PrivateKeyJWT(token_endpoint, alg=alg, headers=headers),
+        )
     else:
-        session = OAuth2Session(provider.client_id, provider.client_secret,
-                                token_endpoint_auth_method="client_secret_post")  # noqa: S106
+        session = OAuth2Session(
+            provider.client_id,
+            provider.client_secret,
+            token_endpoint_auth_method="client_secret_post",  # noqa: S106
+        )
     return session
 
 
-def authorization_complete(provider: Provider, pending: Pending | None,
-                           params: dict[str, str]) -> SignedIn:
+def authorization_complete(
+    provider: Provider, pending: Pending | None, params: dict[str, str]
+) -> SignedIn:
     """Check the person's return from the provider, redeem the code and verify what came
     back. `params` is the callback's query string. Refuses with a reason on any failure."""
     if pending is None or pending.provider_key != provider.key:
-        raise SignInRefused("no_pending_sign_in", "The sign-in was not started here, or was "
-                                                  "finished already. Start again.")
+        raise SignInRefused(
+            "no_pending_sign_in",
+            "The sign-in was not started here, or was finished already. Start again.",
+        )
     state = params.get("state", "")
     if not state or not secrets.compare_digest(state, pending.state):
         raise SignInRefused("wrong_state", "The sign-in did not answer our request. Start again.")
@@ -351,23 +386,35 @@ def authorization_complete(provider: Provider, pending: Pending | None,
         raise SignInRefused("wrong_issuer", "The answer came from another sign-in service.")
     if params.get("error"):
         reason = "cancelled" if params["error"] == "access_denied" else "provider_error"
-        raise SignInRefused(reason, "You did not finish signing in." if reason == "cancelled"
-                            else "The sign-in service refused the request.")
+        raise SignInRefused(
+            reason,
+            "You did not finish signing in."
+            if reason == "cancelled"
+            else "The sign-in service refused the request.",
+        )
     code = params.get("code", "")
     if not code or len(code) > 2000:
         raise SignInRefused("no_code", "The sign-in service sent no code.")
     doc = discovery(provider)
     session = _client_session(provider, doc["token_endpoint"])
     try:
-        tokens = session.fetch_token(doc["token_endpoint"], grant_type="authorization_code",
-                                     code=code, redirect_uri=pending.redirect_uri,
-                                     code_verifier=pending.code_verifier, timeout=_timeout())
+        tokens = session.fetch_token(
+            doc["token_endpoint"],
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri=pending.redirect_uri,
+            code_verifier=pending.code_verifier,
+            timeout=_timeout(),
+        )
     except requests.RequestException as exc:
-        raise SignInRefused("provider_unreachable",
-                            "The sign-in service is not answering. Try again later.") from exc
+        raise SignInRefused(
+            "provider_unreachable", "The sign-in service is not answering. Try again later."
+        ) from exc
     except Exception as exc:  # authlib raises OAuthError subclasses for error answers
-        raise SignInRefused("token_refused", "The sign-in service would not confirm the "
-                                             f"sign-in ({exc.__class__.__name__}).") from exc
+        raise SignInRefused(
+            "token_refused",
+            f"The sign-in service would not confirm the sign-in ({exc.__class__.__name__}).",
+        ) from exc
     id_token = tokens.get("id_token")
     if not isinstance(id_token, str):
         raise SignInRefused("no_id_token", "The sign-in service sent no identity token.")
@@ -376,29 +423,39 @@ def authorization_complete(provider: Provider, pending: Pending | None,
     merged = {**userinfo, **claims}
     vot = str(claims.get("vot") or "")
     return SignedIn(
-        issuer=provider.issuer, subject=claims["sub"],
+        issuer=provider.issuer,
+        subject=claims["sub"],
         email=str(merged.get("email") or "").strip().lower(),
         email_verified=merged.get("email_verified") is True,
         name=str(merged.get("name") or "")[:200],
         level=level_of_vot(vot) if provider.one_login else LEVEL_AUTHENTICATED,
-        vot=vot, sid=str(claims.get("sid") or ""), auth_time=int(claims.get("auth_time") or 0),
-        claims=merged, id_token=id_token,
+        vot=vot,
+        sid=str(claims.get("sid") or ""),
+        auth_time=int(claims.get("auth_time") or 0),
+        claims=merged,
+        id_token=id_token,
     )
 
 
-def _userinfo(provider: Provider, doc: dict[str, Any], access_token: Any, subject: str
-              ) -> dict[str, Any]:
+def _userinfo(
+    provider: Provider, doc: dict[str, Any], access_token: Any, subject: str
+) -> dict[str, Any]:
     endpoint = doc.get("userinfo_endpoint")
     if not endpoint or not isinstance(access_token, str):
         return {}
     try:
-        response = requests.get(endpoint, headers={"Authorization": f"Bearer {access_token}"},
-                                timeout=_timeout(), allow_redirects=False)
+        response = requests.get(
+            endpoint,
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=_timeout(),
+            allow_redirects=False,
+        )
         response.raise_for_status()
         data = response.json()
     except (requests.RequestException, ValueError) as exc:
-        raise SignInRefused("provider_unreachable",
-                            "The sign-in service is not answering. Try again later.") from exc
+        raise SignInRefused(
+            "provider_unreachable", "The sign-in service is not answering. Try again later."
+        ) from exc
     # A userinfo answer about someone else must not be merged into this sign-in.
     if not isinstance(data, dict) or data.get("sub") != subject:
         raise SignInRefused("userinfo_mismatch", "The sign-in service described someone else.")
@@ -428,14 +485,16 @@ def logout_token_verify(provider: Provider, token: str) -> dict[str, Any]:
     if not isinstance(jti, str) or not jti:
         raise SignInRefused("missing_claim", "The logout token has no jti.")
     exp = claims.get("exp")
-    expires = dt.datetime.fromtimestamp(exp, dt.UTC) if isinstance(exp, int) \
-        else iat + MAX_TOKEN_AGE
+    expires = (
+        dt.datetime.fromtimestamp(exp, dt.UTC) if isinstance(exp, int) else iat + MAX_TOKEN_AGE
+    )
     _once(provider.issuer, jti, expires)
     return claims
 
 
-def end_session_url(provider: Provider, *, id_token: str, post_logout_redirect_uri: str
-                    ) -> str | None:
+def end_session_url(
+    provider: Provider, *, id_token: str, post_logout_redirect_uri: str
+) -> str | None:
     """Where to send the person to sign out at the provider too (RP-initiated logout)."""
     try:
         endpoint = discovery(provider).get("end_session_endpoint")
@@ -443,6 +502,11 @@ def end_session_url(provider: Provider, *, id_token: str, post_logout_redirect_u
         return None
     if not isinstance(endpoint, str):
         return None
-    query = urlencode({"id_token_hint": id_token, "client_id": provider.client_id,
-                       "post_logout_redirect_uri": post_logout_redirect_uri})
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "client_id": provider.client_id,
+            "post_logout_redirect_uri": post_logout_redirect_uri,
+        }
+    )
     return f"{endpoint}?{query}"

@@ -59,8 +59,9 @@ def can_see_reporter(principal: Principal, council_id: int) -> bool:
     return is_staff_of(principal, council_id)
 
 
-def can_see_reporter_contact(principal: Principal, council_id: int, *, team_id: int | None,
-                             assignee_id: int | None) -> bool:
+def can_see_reporter_contact(
+    principal: Principal, council_id: int, *, team_id: int | None, assignee_id: int | None
+) -> bool:
     """The reporter's email, phone and private answers: only those who need them to handle
     the case (data minimisation): supervisors and admins, and an agent the case is assigned
     to, in person or through their team. An agent who takes the case on sees them."""
@@ -69,7 +70,8 @@ def can_see_reporter_contact(principal: Principal, council_id: int, *, team_id: 
     if not is_staff_of(principal, council_id):
         return False
     return (assignee_id is not None and assignee_id == principal.user_id) or (
-        team_id is not None and principal.teams.get(council_id) == team_id)
+        team_id is not None and principal.teams.get(council_id) == team_id
+    )
 
 
 def can_manage_services(principal: Principal, council_id: int) -> bool:

@@ -61,8 +61,12 @@ def client_key(address: str) -> str:
 def locked_until(keys: list[str]) -> dt.datetime | None:
     """The latest time any of `keys` stays locked, or None when none is locked now."""
     now = clock.now()
-    times = [t for t in SignInThrottle.objects.filter(key__in=keys, locked_until__gt=now)
-             .values_list("locked_until", flat=True)]
+    times = [
+        t
+        for t in SignInThrottle.objects.filter(key__in=keys, locked_until__gt=now).values_list(
+            "locked_until", flat=True
+        )
+    ]
     return max(times) if times else None
 
 
@@ -74,7 +78,8 @@ def failure_record(keys: list[str]) -> dt.datetime | None:
         for key in keys:
             limit = _max_failures() * (CLIENT_FAILURE_FACTOR if key.startswith("client:") else 1)
             row, _ = SignInThrottle.objects.select_for_update().get_or_create(
-                key=key, defaults={"window_started_at": now})
+                key=key, defaults={"window_started_at": now}
+            )
             if now - row.window_started_at > _lockout():
                 row.failures, row.window_started_at = 0, now
             row.failures += 1
@@ -128,8 +133,11 @@ def staff_password_check(*, email: str, password: str, client: str) -> PasswordR
         ok = user.check_password(password) and user.is_active and _is_staff(user)
     if not ok:
         lock = failure_record(keys)
-        _refusal_record(user if user is not None and _is_staff(user) else None,
-                        step="password", locked=lock is not None)
+        _refusal_record(
+            user if user is not None and _is_staff(user) else None,
+            step="password",
+            locked=lock is not None,
+        )
         return PasswordResult(user=None, locked_until=lock)
     return PasswordResult(user=user)
 
@@ -137,10 +145,13 @@ def staff_password_check(*, email: str, password: str, client: str) -> PasswordR
 def _refusal_record(user: User | None, *, step: str, locked: bool) -> None:
     label = f"Someone signing in as {user.email}" if user else "Someone signing in"
     with transaction.atomic():
-        append_event(StaffSignInRefused(user_id=user.pk if user else None, step=step,
-                                        locked=locked),
-                     council_id=None, stream="user", stream_id=user.pk if user else 0,
-                     actor=Actor.anonymous(label[:200]))
+        append_event(
+            StaffSignInRefused(user_id=user.pk if user else None, step=step, locked=locked),
+            council_id=None,
+            stream="user",
+            stream_id=user.pk if user else 0,
+            actor=Actor.anonymous(label[:200]),
+        )
 
 
 def second_factor_of(user: User) -> SecondFactor | None:
@@ -173,8 +184,10 @@ def _normalise(code: str) -> str:
 
 def _new_recovery_codes() -> list[str]:
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
-    return ["-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(2))
-            for _ in range(RECOVERY_CODE_COUNT)]
+    return [
+        "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(2))
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
 
 
 def _totp_step(secret: str, code: str, after_step: int) -> int | None:
@@ -199,18 +212,34 @@ def totp_enrolment_confirm(*, user: User, code: str) -> list[str]:
             raise InvalidInput({"code": ["Start setting up your authenticator again"]})
         step = _totp_step(factor.totp_secret, code, 0)
         if step is None:
-            raise InvalidInput({"code": ["The code is not right. Enter the 6-digit code your "
-                                         "authenticator app shows now"]})
+            raise InvalidInput(
+                {
+                    "code": [
+                        "The code is not right. Enter the 6-digit code your "
+                        "authenticator app shows now"
+                    ]
+                }
+            )
         codes = _new_recovery_codes()
         factor.confirmed_at = clock.now()
         factor.last_used_step = step
         factor.recovery_code_hashes = [_hash_code(c) for c in codes]
         factor.save()
         actor = Actor(kind="staff", label=user.full_name or user.email, user_id=user.pk)
-        append_event(SecondFactorEnrolled(user_id=user.pk), council_id=None, stream="user",
-                     stream_id=user.pk, actor=actor)
-        append_event(RecoveryCodesIssued(user_id=user.pk, count=len(codes)), council_id=None,
-                     stream="user", stream_id=user.pk, actor=actor)
+        append_event(
+            SecondFactorEnrolled(user_id=user.pk),
+            council_id=None,
+            stream="user",
+            stream_id=user.pk,
+            actor=actor,
+        )
+        append_event(
+            RecoveryCodesIssued(user_id=user.pk, count=len(codes)),
+            council_id=None,
+            stream="user",
+            stream_id=user.pk,
+            actor=actor,
+        )
     return codes
 
 
@@ -235,14 +264,18 @@ def second_factor_verify(*, user: User, code: str, client: str) -> str | None:
                 hashed = _hash_code(code)
                 if len(_normalise(code)) == 10 and hashed in factor.recovery_code_hashes:
                     factor.recovery_code_hashes = [
-                        h for h in factor.recovery_code_hashes if h != hashed]
+                        h for h in factor.recovery_code_hashes if h != hashed
+                    ]
                     method = "recovery_code"
             if method:
                 factor.save()
-                append_event(StaffSignedIn(user_id=user.pk, method=method), council_id=None,
-                             stream="user", stream_id=user.pk,
-                             actor=Actor(kind="staff", label=user.full_name or user.email,
-                                         user_id=user.pk))
+                append_event(
+                    StaffSignedIn(user_id=user.pk, method=method),
+                    council_id=None,
+                    stream="user",
+                    stream_id=user.pk,
+                    actor=Actor(kind="staff", label=user.full_name or user.email, user_id=user.pk),
+                )
     if method is None:
         _refusal_record(user, step="code", locked=failure_record(keys) is not None)
     else:
@@ -264,10 +297,13 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
         codes = _new_recovery_codes()
         factor.recovery_code_hashes = [_hash_code(c) for c in codes]
         factor.save()
-        append_event(RecoveryCodesIssued(user_id=user.pk, count=len(codes)), council_id=None,
-                     stream="user", stream_id=user.pk,
-                     actor=Actor(kind="staff", label=user.full_name or user.email,
-                                 user_id=user.pk))
+        append_event(
+            RecoveryCodesIssued(user_id=user.pk, count=len(codes)),
+            council_id=None,
+            stream="user",
+            stream_id=user.pk,
+            actor=Actor(kind="staff", label=user.full_name or user.email, user_id=user.pk),
+        )
     return codes
 
 
@@ -276,7 +312,8 @@ def second_factor_set(*, user: User, secret: str) -> SecondFactor:
     secret is published so anyone trying the demo can sign in."""
     pyotp.TOTP(secret).now()  # raises on a secret that is not base32
     factor, _ = SecondFactor.objects.update_or_create(
-        user=user, defaults={"totp_secret": secret, "confirmed_at": clock.now()})
+        user=user, defaults={"totp_secret": secret, "confirmed_at": clock.now()}
+    )
     return factor
 
 
@@ -289,5 +326,10 @@ def second_factor_reset(*, user: User, council_id: int | None, actor: Actor) -> 
     a new one at their next sign-in. Callers check the actor may do this."""
     with transaction.atomic():
         SecondFactor.objects.filter(user=user).delete()
-        append_event(SecondFactorReset(user_id=user.pk), council_id=council_id, stream="user",
-                     stream_id=user.pk, actor=actor)
+        append_event(
+            SecondFactorReset(user_id=user.pk),
+            council_id=council_id,
+            stream="user",
+            stream_id=user.pk,
+            actor=actor,
+        )

@@ -26,12 +26,16 @@ def _require(actor: Principal, council_id: int) -> None:
 
 def staff_of_council(*, actor: Principal, council_id: int) -> list[Membership]:
     _require(actor, council_id)
-    return list(Membership.objects.filter(council_id=council_id)
-                .select_related("user", "team").order_by("user__full_name", "user__email"))
+    return list(
+        Membership.objects.filter(council_id=council_id)
+        .select_related("user", "team")
+        .order_by("user__full_name", "user__email")
+    )
 
 
-def staff_member_add(*, council_id: int, email: str, full_name: str, role: str,
-                     team_id: int | None, actor: Principal) -> tuple[User, str]:
+def staff_member_add(
+    *, council_id: int, email: str, full_name: str, role: str, team_id: int | None, actor: Principal
+) -> tuple[User, str]:
     """Give someone a role in the council, creating their account if needed. Returns the user
     and, for a new account, a temporary password to pass on (shown once, never stored)."""
     _require(actor, council_id)
@@ -55,10 +59,17 @@ def staff_member_add(*, council_id: int, email: str, full_name: str, role: str,
             password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
             user = User.objects.create_user(email, password, full_name=full_name)
         if Membership.objects.filter(user=user, council_id=council_id).exists():
-            raise InvalidInput({"email": [f"{email} is already staff of this council; change "
-                                          "their role in the list instead"]})
-        membership_set(user=user, council_id=council_id, role=role, team_id=team_id,
-                       actor=actor.as_actor())
+            raise InvalidInput(
+                {
+                    "email": [
+                        f"{email} is already staff of this council; change "
+                        "their role in the list instead"
+                    ]
+                }
+            )
+        membership_set(
+            user=user, council_id=council_id, role=role, team_id=team_id, actor=actor.as_actor()
+        )
     return user, password
 
 
@@ -69,15 +80,22 @@ def _membership(council_id: int, user_id: int) -> Membership:
     return membership
 
 
-def staff_member_change(*, council_id: int, user_id: int, role: str, team_id: int | None,
-                        actor: Principal) -> Membership:
+def staff_member_change(
+    *, council_id: int, user_id: int, role: str, team_id: int | None, actor: Principal
+) -> Membership:
     _require(actor, council_id)
     membership = _membership(council_id, user_id)
     if user_id == actor.user_id and role != Role.COUNCIL_ADMIN and not actor.is_platform_admin:
-        raise InvalidInput({"role": ["You cannot take away your own admin role; ask another "
-                                     "admin"]})
-    return membership_set(user=membership.user, council_id=council_id, role=role,
-                          team_id=team_id, actor=actor.as_actor())
+        raise InvalidInput(
+            {"role": ["You cannot take away your own admin role; ask another admin"]}
+        )
+    return membership_set(
+        user=membership.user,
+        council_id=council_id,
+        role=role,
+        team_id=team_id,
+        actor=actor.as_actor(),
+    )
 
 
 def staff_member_remove(*, council_id: int, user_id: int, actor: Principal) -> None:
@@ -88,20 +106,26 @@ def staff_member_remove(*, council_id: int, user_id: int, actor: Principal) -> N
         membership = _membership(council_id, user_id)
         membership_id = membership.pk
         membership.delete()
-        append_event(MembershipRemoved(user_id=user_id), council_id=council_id,
-                     stream="membership", stream_id=membership_id, actor=actor.as_actor())
+        append_event(
+            MembershipRemoved(user_id=user_id),
+            council_id=council_id,
+            stream="membership",
+            stream_id=membership_id,
+            actor=actor.as_actor(),
+        )
 
 
-def staff_member_reset_authenticator(*, council_id: int, user_id: int, actor: Principal
-                                     ) -> None:
+def staff_member_reset_authenticator(*, council_id: int, user_id: int, actor: Principal) -> None:
     _require(actor, council_id)
     membership = _membership(council_id, user_id)
     # A reset lets the next person with the password enrol a new authenticator, so one
     # council's admin may not do it for someone who also holds a role elsewhere.
     if not actor.is_platform_admin and (
-            membership.user.is_platform_admin
-            or Membership.objects.filter(user_id=user_id).exclude(council_id=council_id)
-            .exists()):
-        raise PermissionDenied("This person also works for another council; ask a platform "
-                               "admin to reset their authenticator")
+        membership.user.is_platform_admin
+        or Membership.objects.filter(user_id=user_id).exclude(council_id=council_id).exists()
+    ):
+        raise PermissionDenied(
+            "This person also works for another council; ask a platform "
+            "admin to reset their authenticator"
+        )
     second_factor_reset(user=membership.user, council_id=council_id, actor=actor.as_actor())

@@ -73,15 +73,17 @@ def _text(body: dict, *names: str) -> str:
 
 @_endpoint("NOTIFY_CALLBACK_TOKEN")
 def notify_receipt(body: dict) -> JsonResponse:
-    message = messaging.delivery_receipt(provider_id=_text(body, "id"),
-                                         status=_text(body, "status"))
+    message = messaging.delivery_receipt(
+        provider_id=_text(body, "id"), status=_text(body, "status")
+    )
     return JsonResponse({"id": message.pk, "status": message.status})
 
 
 @_endpoint("NOTIFY_CALLBACK_TOKEN")
 def notify_inbound_sms(body: dict) -> JsonResponse:
-    case = messaging.inbound_sms_receive(source_number=_text(body, "source_number"),
-                                         text=_text(body, "message"))
+    case = messaging.inbound_sms_receive(
+        source_number=_text(body, "source_number"), text=_text(body, "message")
+    )
     return JsonResponse({"reference": case.reference}, status=201)
 
 

@@ -14,5 +14,6 @@ class CasesConfig(AppConfig):
         # Personal data goes when the service's retention period ends, without anyone asking:
         # up to 1,000 cases a turn, so a backlog (an import of old cases) drains over hours
         # instead of holding the worker.
-        periodic_register("cases.anonymise_expired", every=dt.timedelta(hours=1),
-                          run=cases_anonymise_expired)
+        periodic_register(
+            "cases.anonymise_expired", every=dt.timedelta(hours=1), run=cases_anonymise_expired
+        )

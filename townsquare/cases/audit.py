@@ -31,15 +31,18 @@ def _events(*, principal: Principal, council_id: int, audit: AuditFilter) -> Que
     # The council's own events, and its staff's sign-ins, refusals and authenticator changes
     # (recorded against the person, not a council, since one person may work for several).
     members = Membership.objects.filter(council_id=council_id).values("user_id")
-    qs = Event.objects.filter(Q(council_id=council_id)
-                              | Q(council_id=None, stream="user", stream_id__in=members))
+    qs = Event.objects.filter(
+        Q(council_id=council_id) | Q(council_id=None, stream="user", stream_id__in=members)
+    )
     if audit.user_id is not None:
         # What they did, and what happened to their account (sign-in refusals, resets).
-        qs = qs.filter(Q(actor_user_id=audit.user_id)
-                       | Q(stream="user", stream_id=audit.user_id))
+        qs = qs.filter(Q(actor_user_id=audit.user_id) | Q(stream="user", stream_id=audit.user_id))
     if audit.reference:
-        case_id = Case.objects.filter(reference=audit.reference.upper(),
-                                      council_id=council_id).values_list("id", flat=True).first()
+        case_id = (
+            Case.objects.filter(reference=audit.reference.upper(), council_id=council_id)
+            .values_list("id", flat=True)
+            .first()
+        )
         qs = qs.filter(Q(stream="case", stream_id=case_id or 0))
     if audit.start:
         qs = qs.filter(created_at__gte=audit.start)
@@ -50,8 +53,14 @@ def _events(*, principal: Principal, council_id: int, audit: AuditFilter) -> Que
     return qs
 
 
-def audit_page(*, principal: Principal, council_id: int, audit: AuditFilter, before_id: int | None,
-               limit: int = 50) -> tuple[list[Event], dict[int, str]]:
+def audit_page(
+    *,
+    principal: Principal,
+    council_id: int,
+    audit: AuditFilter,
+    before_id: int | None,
+    limit: int = 50,
+) -> tuple[list[Event], dict[int, str]]:
     """Newest first, `limit` events older than `before_id`; with references of their cases."""
     qs = _events(principal=principal, council_id=council_id, audit=audit)
     if before_id:
@@ -62,8 +71,9 @@ def audit_page(*, principal: Principal, council_id: int, audit: AuditFilter, bef
     return events, references
 
 
-def audit_rows(*, principal: Principal, council_id: int, audit: AuditFilter,
-               chunk: int = 2000) -> Iterator[tuple[Event, str]]:
+def audit_rows(
+    *, principal: Principal, council_id: int, audit: AuditFilter, chunk: int = 2000
+) -> Iterator[tuple[Event, str]]:
     """Every matching event, oldest first, read in chunks, with its case reference."""
     qs = _events(principal=principal, council_id=council_id, audit=audit)
     last = 0

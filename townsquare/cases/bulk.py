@@ -65,18 +65,63 @@ class CaseSpec:
 
 
 _CASE_COLUMNS = (
-    "id", "reference", "council_id", "service_id", "service_version_id", "kind", "state",
-    "is_open", "is_public", "values", "title", "description", "status_notes", "lat", "lng",
+    "id",
+    "reference",
+    "council_id",
+    "service_id",
+    "service_version_id",
+    "kind",
+    "state",
+    "is_open",
+    "is_public",
+    "values",
+    "title",
+    "description",
+    "status_notes",
+    "lat",
+    "lng",
     "address",
-    "postcode", "location_approximate", "h3_r7", "h3_r9", "h3_r11", "area_id",
-    "reporter_id", "reporter_name", "reporter_email", "reporter_phone", "reporter_name_public",
-    "team_id", "assignee_id", "priority", "channel", "created_at", "updated_at", "responded_at",
-    "closed_at", "response_due_at", "resolve_due_at", "duplicate_of_id", "support_count",
+    "postcode",
+    "location_approximate",
+    "h3_r7",
+    "h3_r9",
+    "h3_r11",
+    "area_id",
+    "reporter_id",
+    "reporter_name",
+    "reporter_email",
+    "reporter_phone",
+    "reporter_name_public",
+    "team_id",
+    "assignee_id",
+    "priority",
+    "channel",
+    "created_at",
+    "updated_at",
+    "responded_at",
+    "closed_at",
+    "response_due_at",
+    "resolve_due_at",
+    "duplicate_of_id",
+    "support_count",
     "media_count",
-    "is_test", "anonymised_at", "revision",
+    "is_test",
+    "anonymised_at",
+    "revision",
 )
-_EVENT_COLUMNS = ("id", "kind", "council_id", "stream", "stream_id", "actor_kind",
-                  "actor_label", "actor_user_id", "visibility", "payload", "created_at")
+_EVENT_COLUMNS = (
+    "id",
+    "kind",
+    "council_id",
+    "stream",
+    "stream_id",
+    "actor_kind",
+    "actor_label",
+    "actor_user_id",
+    "visibility",
+    "payload",
+    "created_at",
+)
 
 
 def _batches(items: Iterable[CaseSpec], size: int) -> Iterator[list[CaseSpec]]:
@@ -92,9 +137,11 @@ def _reserve_references(batch: list[CaseSpec]) -> list[str]:
     for (council_id, year), count in wanted.items():
         ReferenceCounter.objects.get_or_create(council_id=council_id, year=year)
         ReferenceCounter.objects.filter(council_id=council_id, year=year).update(
-            last_number=F("last_number") + count)
+            last_number=F("last_number") + count
+        )
         last = ReferenceCounter.objects.values_list("last_number", flat=True).get(
-            council_id=council_id, year=year)
+            council_id=council_id, year=year
+        )
         next_number[(council_id, year)] = last - count + 1
     references = []
     for spec in batch:
@@ -179,13 +226,19 @@ def _datetime_adapter():
             if value.tzinfo is utc:  # already UTC (imports): drop the "+00:00"
                 return value.isoformat(" ")[:-6]
             return value.astimezone(utc).replace(tzinfo=None).isoformat(" ")
+
         return adapt
     return lambda value: value
 
 
-def cases_bulk_create(specs: Iterable[CaseSpec], *, batch_size: int = 20_000,
-                      actor_label: str = "Import", progress=None,
-                      expected_count: int | None = None) -> int:
+def cases_bulk_create(
+    specs: Iterable[CaseSpec],
+    *,
+    batch_size: int = 20_000,
+    actor_label: str = "Import",
+    progress=None,
+    expected_count: int | None = None,
+) -> int:
     """Insert cases with their `case.created` (and, when moved on, `case.transitioned`) events.
 
     Returns the number of cases written. Each batch is one transaction, or part of the caller's
@@ -193,15 +246,16 @@ def cases_bulk_create(specs: Iterable[CaseSpec], *, batch_size: int = 20_000,
     after each with the running total. When `expected_count` is large (and at least the number
     of cases already stored), secondary indexes are rebuilt after the load instead of updated.
     """
-    defer = bool(expected_count and expected_count >= DEFER_INDEXES_FROM
-                 and expected_count >= Case.objects.count())
+    defer = bool(
+        expected_count
+        and expected_count >= DEFER_INDEXES_FROM
+        and expected_count >= Case.objects.count()
+    )
     with _secondary_indexes_deferred(defer):
-        return _insert_all(specs, batch_size=batch_size, actor_label=actor_label,
-                           progress=progress)
+        return _insert_all(specs, batch_size=batch_size, actor_label=actor_label, progress=progress)
 
 
-def _insert_all(specs: Iterable[CaseSpec], *, batch_size: int, actor_label: str,
-                progress) -> int:
+def _insert_all(specs: Iterable[CaseSpec], *, batch_size: int, actor_label: str, progress) -> int:
     dt_value = _datetime_adapter()
     total = 0
     if connection.vendor == "sqlite":
@@ -226,36 +280,89 @@ def _insert_all(specs: Iterable[CaseSpec], *, batch_size: int, actor_label: str,
             for spec, reference in zip(batch, references, strict=True):
                 created = dt_value(spec.created_at)
                 updated = dt_value(spec.updated_at)
-                case_rows.append((
-                    case_id, reference, spec.council_id, spec.service_id,
-                    spec.service_version_id, spec.kind, spec.state, spec.is_open, spec.is_public,
-                    json.dumps(spec.values) if spec.values else "{}", spec.title,
-                    spec.description, "", spec.lat, spec.lng,
-                    spec.address, "", False, spec.h3[0], spec.h3[1], spec.h3[2], spec.area_id,
-                    None, spec.reporter_name, spec.reporter_email, "", False, spec.team_id,
-                    None, spec.priority, spec.channel, created, updated,
-                    dt_value(spec.responded_at), dt_value(spec.closed_at),
-                    dt_value(spec.response_due_at), dt_value(spec.resolve_due_at),
-                    None, 0, 0, spec.is_test, None, 1,
-                ))
-                event_rows.append((
-                    event_id, "case.created", spec.council_id, "case", case_id, "system",
-                    actor_label, None, "public",
-                    # Ids, references, codes and states are [A-Za-z0-9_-]: no escaping needed.
-                    f'{{"case_id": {case_id}, "reference": "{reference}", '
-                    f'"service_code": "{spec.service_code}", "state": "{spec.initial_state}"}}',
-                    created,
-                ))
+                case_rows.append(
+                    (
+                        case_id,
+                        reference,
+                        spec.council_id,
+                        spec.service_id,
+                        spec.service_version_id,
+                        spec.kind,
+                        spec.state,
+                        spec.is_open,
+                        spec.is_public,
+                        json.dumps(spec.values) if spec.values else "{}",
+                        spec.title,
+                        spec.description,
+                        "",
+                        spec.lat,
+                        spec.lng,
+                        spec.address,
+                        "",
+                        False,
+                        spec.h3[0],
+                        spec.h3[1],
+                        spec.h3[2],
+                        spec.area_id,
+                        None,
+                        spec.reporter_name,
+                        spec.reporter_email,
+                        "",
+                        False,
+                        spec.team_id,
+                        None,
+                        spec.priority,
+                        spec.channel,
+                        created,
+                        updated,
+                        dt_value(spec.responded_at),
+                        dt_value(spec.closed_at),
+                        dt_value(spec.response_due_at),
+                        dt_value(spec.resolve_due_at),
+                        None,
+                        0,
+                        0,
+                        spec.is_test,
+                        None,
+                        1,
+                    )
+                )
+                event_rows.append(
+                    (
+                        event_id,
+                        "case.created",
+                        spec.council_id,
+                        "case",
+                        case_id,
+                        "system",
+                        actor_label,
+                        None,
+                        "public",
+                        # Ids, references, codes and states are [A-Za-z0-9_-]: no escaping needed.
+                        f'{{"case_id": {case_id}, "reference": "{reference}", '
+                        f'"service_code": "{spec.service_code}", "state": "{spec.initial_state}"}}',
+                        created,
+                    )
+                )
                 event_id += 1
                 if spec.state != spec.initial_state:
-                    event_rows.append((
-                        event_id, "case.transitioned", spec.council_id, "case", case_id,
-                        "system", actor_label, None, "public",
+                    event_rows.append(
+                        (
+                            event_id,
+                            "case.transitioned",
+                            spec.council_id,
+                            "case",
+                            case_id,
+                            "system",
+                            actor_label,
+                            None,
+                            "public",
                             f'{{"case_id": {case_id}, "reference": "{reference}", '
-                        f'"from_state": "{spec.initial_state}", "to_state": "{spec.state}", '
-                        f'"message": ""}}',
-                        updated,
-                    ))
+                            f'"from_state": "{spec.initial_state}", "to_state": "{spec.state}", '
+                            f'"message": ""}}',
+                            updated,
+                        )
+                    )
                     event_id += 1
                 case_id += 1
             rows_insert(Case._meta.db_table, _CASE_COLUMNS, case_rows)

@@ -49,7 +49,7 @@ class Selected:
 
 
 def parse_selection(values: list[str]) -> list[Selected]:
-    """"REF" or "REF@revision" values from a form's checkboxes, de-duplicated, in order."""
+    """ "REF" or "REF@revision" values from a form's checkboxes, de-duplicated, in order."""
     seen: dict[str, Selected] = {}
     for value in values:
         reference, _, revision = (value or "").strip().upper().partition("@")
@@ -58,11 +58,18 @@ def parse_selection(values: list[str]) -> list[Selected]:
     return list(seen.values())
 
 
-def cases_bulk_apply(*, selection: list[Selected], actor: Principal, council_id: int,
-                     action: str, to_state: str = "", message: str = "",
-                     team: Team | Keep | None = KEEP,
-                     assignee_id: int | Keep | None = KEEP,
-                     priority: int | None = None) -> list[BulkOutcome]:
+def cases_bulk_apply(
+    *,
+    selection: list[Selected],
+    actor: Principal,
+    council_id: int,
+    action: str,
+    to_state: str = "",
+    message: str = "",
+    team: Team | Keep | None = KEEP,
+    assignee_id: int | Keep | None = KEEP,
+    priority: int | None = None,
+) -> list[BulkOutcome]:
     """Apply one action to each selected case of `council_id`.
 
     action: "transition" (to `to_state`, with `message` to the public or the state's standard
@@ -74,25 +81,39 @@ def cases_bulk_apply(*, selection: list[Selected], actor: Principal, council_id:
     if not selection:
         raise InvalidInput({"case": ["Select at least one case"]})
     if len(selection) > MAX_BULK:
-        raise InvalidInput({"case": [f"Select at most {MAX_BULK} cases at a time "
-                                     f"({len(selection)} selected)"]})
-    act = _action(action=action, actor=actor, to_state=to_state, message=message, team=team,
-                  assignee_id=assignee_id, priority=priority)
-    cases = {c.reference: c for c in Case.objects.filter(
-        reference__in=[s.reference for s in selection], council_id=council_id)}
+        raise InvalidInput(
+            {"case": [f"Select at most {MAX_BULK} cases at a time ({len(selection)} selected)"]}
+        )
+    act = _action(
+        action=action,
+        actor=actor,
+        to_state=to_state,
+        message=message,
+        team=team,
+        assignee_id=assignee_id,
+        priority=priority,
+    )
+    cases = {
+        c.reference: c
+        for c in Case.objects.filter(
+            reference__in=[s.reference for s in selection], council_id=council_id
+        )
+    }
     outcomes: dict[str, BulkOutcome] = {}
     for start in range(0, len(selection), CHUNK):
         chunk = []
-        for chosen in selection[start:start + CHUNK]:
+        for chosen in selection[start : start + CHUNK]:
             case = cases.get(chosen.reference)
             if case is None:
-                outcomes[chosen.reference] = BulkOutcome(chosen.reference, False,
-                                                         "No such case in this council")
+                outcomes[chosen.reference] = BulkOutcome(
+                    chosen.reference, False, "No such case in this council"
+                )
             else:
                 chunk.append((case, chosen.revision))
         if action == "transition":
-            for done in cases_transition(cases=chunk, to_state=to_state, actor=actor,
-                                         message=message):
+            for done in cases_transition(
+                cases=chunk, to_state=to_state, actor=actor, message=message
+            ):
                 outcomes[done.reference] = BulkOutcome(done.reference, done.done, done.reason)
             continue
         with transaction.atomic():
@@ -108,29 +129,38 @@ def cases_bulk_apply(*, selection: list[Selected], actor: Principal, council_id:
     return [outcomes[s.reference] for s in selection]
 
 
-def _action(*, action: str, actor: Principal, to_state: str, message: str,
-            team: Team | Keep | None, assignee_id: int | Keep | None, priority: int | None
-            ) -> Callable[[Case, int | None], object]:
+def _action(
+    *,
+    action: str,
+    actor: Principal,
+    to_state: str,
+    message: str,
+    team: Team | Keep | None,
+    assignee_id: int | Keep | None,
+    priority: int | None,
+) -> Callable[[Case, int | None], object]:
     if action == "transition":
         if not to_state:
             raise InvalidInput({"to_state": ["Choose the status to move the cases to"]})
         return lambda case, revision: case_transition(
-            case=case, to_state=to_state, actor=actor, message=message,
-            expected_revision=revision)
+            case=case, to_state=to_state, actor=actor, message=message, expected_revision=revision
+        )
     if action == "assign":
         if team is KEEP and assignee_id is KEEP:
             raise InvalidInput({"team": ["Choose a team or a person"]})
         return lambda case, revision: case_assign(
-            case=case, actor=actor, team=team, assignee_id=assignee_id,
-            expected_revision=revision)
+            case=case, actor=actor, team=team, assignee_id=assignee_id, expected_revision=revision
+        )
     if action == "update":
         if not message.strip():
             raise InvalidInput({"message": ["Enter the update"]})
         return lambda case, revision: case_post_public_update(
-            case=case, actor=actor, message=message, expected_revision=revision)
+            case=case, actor=actor, message=message, expected_revision=revision
+        )
     if action == "priority":
         if priority is None:
             raise InvalidInput({"priority": ["Choose a priority"]})
         return lambda case, revision: case_set_priority(
-            case=case, actor=actor, priority=priority, expected_revision=revision)
+            case=case, actor=actor, priority=priority, expected_revision=revision
+        )
     raise InvalidInput({"action": [f"Unknown action {action[:30]!r}"]})

@@ -37,21 +37,34 @@ class CaseSummary:
 
 
 def _summaries(qs) -> list[CaseSummary]:
-    return [CaseSummary(id=c["id"], reference=c["reference"], title=c["title"], state=c["state"],
-                        is_open=c["is_open"], address=c["address"], created_at=c["created_at"])
-            for c in qs.values("id", "reference", "title", "state", "is_open", "address",
-                               "created_at")]
+    return [
+        CaseSummary(
+            id=c["id"],
+            reference=c["reference"],
+            title=c["title"],
+            state=c["state"],
+            is_open=c["is_open"],
+            address=c["address"],
+            created_at=c["created_at"],
+        )
+        for c in qs.values("id", "reference", "title", "state", "is_open", "address", "created_at")
+    ]
 
 
 def case_attachment(*, principal: Principal, reference: str, attachment_id: int) -> Attachment:
     """A stored file of a case, for downloading: NotFound unless the principal may see the case
     and, for anything but a photo, the case's papers (ADR 24)."""
-    attachment = (Attachment.objects.select_related("case")
-                  .filter(id=attachment_id, case__reference=reference).exclude(file="").first())
+    attachment = (
+        Attachment.objects.select_related("case")
+        .filter(id=attachment_id, case__reference=reference)
+        .exclude(file="")
+        .first()
+    )
     if attachment is None or not policies.can_view_case(principal, attachment.case.council_id):
         raise NotFound("No such file")
-    if not attachment.content_type.startswith("image/") and \
-            not case_policies.can_see_case_papers(principal, attachment.case):
+    if not attachment.content_type.startswith("image/") and not case_policies.can_see_case_papers(
+        principal, attachment.case
+    ):
         raise NotFound("No such file")
     return attachment
 
@@ -59,10 +72,12 @@ def case_attachment(*, principal: Principal, reference: str, attachment_id: int)
 def related_cases(*, case: Case) -> list[CaseSummary]:
     ids = set()
     for first, second in CaseLink.objects.filter(Q(first=case) | Q(second=case)).values_list(
-            "first_id", "second_id"):
+        "first_id", "second_id"
+    ):
         ids.add(second if first == case.pk else first)
-    return _summaries(Case.objects.filter(id__in=ids, council_id=case.council_id)
-                      .order_by("created_at"))
+    return _summaries(
+        Case.objects.filter(id__in=ids, council_id=case.council_id).order_by("created_at")
+    )
 
 
 def duplicates_of(*, case: Case) -> list[CaseSummary]:
@@ -74,22 +89,40 @@ def duplicate_candidates(*, case: Case) -> list[CaseSummary]:
     if case.lat is None or case.lng is None or not case.is_open:
         return []
     center = Point(case.lat, case.lng)
-    scope = Case.objects.filter(council_id=case.council_id, service_id=case.service_id,
-                                is_open=True, duplicate_of__isnull=True).exclude(pk=case.pk)
-    ids = case_ids_within_radius(center=center, radius_m=DUPLICATE_RADIUS_M,
-                                 queryset=scope)[:DUPLICATE_SUGGESTIONS]
-    rows = {r["id"]: r for r in Case.objects.filter(id__in=ids).values(
-        "id", "reference", "title", "state", "is_open", "address", "created_at", "lat", "lng")}
-    return [CaseSummary(id=r["id"], reference=r["reference"], title=r["title"], state=r["state"],
-                        is_open=r["is_open"], address=r["address"], created_at=r["created_at"],
-                        # Found by distance, so they have a position.
-                        distance_m=round(distance_m(center, Point(cast(float, r["lat"]),
-                                                                  cast(float, r["lng"])))))
-            for r in (rows[i] for i in ids)]
+    scope = Case.objects.filter(
+        council_id=case.council_id,
+        service_id=case.service_id,
+        is_open=True,
+        duplicate_of__isnull=True,
+    ).exclude(pk=case.pk)
+    ids = case_ids_within_radius(center=center, radius_m=DUPLICATE_RADIUS_M, queryset=scope)[
+        :DUPLICATE_SUGGESTIONS
+    ]
+    rows = {
+        r["id"]: r
+        for r in Case.objects.filter(id__in=ids).values(
+            "id", "reference", "title", "state", "is_open", "address", "created_at", "lat", "lng"
+        )
+    }
+    return [
+        CaseSummary(
+            id=r["id"],
+            reference=r["reference"],
+            title=r["title"],
+            state=r["state"],
+            is_open=r["is_open"],
+            address=r["address"],
+            created_at=r["created_at"],
+            # Found by distance, so they have a position.
+            distance_m=round(
+                distance_m(center, Point(cast(float, r["lat"]), cast(float, r["lng"])))
+            ),
+        )
+        for r in (rows[i] for i in ids)
+    ]
 
 
-def case_by_reference_in_council(*, principal: Principal, reference: str, council_id: int
-                                 ) -> Case:
+def case_by_reference_in_council(*, principal: Principal, reference: str, council_id: int) -> Case:
     case = Case.objects.filter(reference=reference.strip().upper(), council_id=council_id).first()
     if case is None or not policies.can_view_case(principal, council_id):
         raise NotFound(f"No case {reference.strip()[:30]!r} in this council")

@@ -6,16 +6,23 @@ from __future__ import annotations
 from django.db import connection
 
 # Which rows count: what the public map shows.
-COUNTED = ("{row}.is_public AND NOT {row}.is_test AND {row}.kind = 'report' "
-           "AND {row}.h3_r7 IS NOT NULL")
-KEY = "h3_r7 = {row}.h3_r7 AND council_id = {row}.council_id AND service_id = {row}.service_id " \
-      "AND is_open = {row}.is_open"
-CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in (
-    "is_public", "is_test", "kind", "h3_r7", "council_id", "service_id", "is_open"))
-ADD = ("INSERT INTO cases_mapcellcount (h3_r7, council_id, service_id, is_open, n) "
-       "SELECT {row}.h3_r7, {row}.council_id, {row}.service_id, {row}.is_open, 1 WHERE {counted} "
-       "ON CONFLICT (h3_r7, council_id, service_id, is_open) "
-       "DO UPDATE SET n = cases_mapcellcount.n + 1")
+COUNTED = (
+    "{row}.is_public AND NOT {row}.is_test AND {row}.kind = 'report' AND {row}.h3_r7 IS NOT NULL"
+)
+KEY = (
+    "h3_r7 = {row}.h3_r7 AND council_id = {row}.council_id AND service_id = {row}.service_id "
+    "AND is_open = {row}.is_open"
+)
+CHANGED = " OR ".join(
+    f"OLD.{c} IS DISTINCT FROM NEW.{c}"
+    for c in ("is_public", "is_test", "kind", "h3_r7", "council_id", "service_id", "is_open")
+)
+ADD = (
+    "INSERT INTO cases_mapcellcount (h3_r7, council_id, service_id, is_open, n) "
+    "SELECT {row}.h3_r7, {row}.council_id, {row}.service_id, {row}.is_open, 1 WHERE {counted} "
+    "ON CONFLICT (h3_r7, council_id, service_id, is_open) "
+    "DO UPDATE SET n = cases_mapcellcount.n + 1"
+)
 REMOVE = "UPDATE cases_mapcellcount SET n = n - 1 WHERE {key} AND {counted}"
 
 
@@ -28,10 +35,8 @@ def _remove(row):
 
 
 SQLITE = [
-    f"CREATE TRIGGER case_map_count_insert AFTER INSERT ON cases_case "
-    f"BEGIN {_add('NEW')}; END",
-    f"CREATE TRIGGER case_map_count_delete AFTER DELETE ON cases_case "
-    f"BEGIN {_remove('OLD')}; END",
+    f"CREATE TRIGGER case_map_count_insert AFTER INSERT ON cases_case BEGIN {_add('NEW')}; END",
+    f"CREATE TRIGGER case_map_count_delete AFTER DELETE ON cases_case BEGIN {_remove('OLD')}; END",
     f"CREATE TRIGGER case_map_count_update AFTER UPDATE ON cases_case "
     f"WHEN {CHANGED.replace('IS DISTINCT FROM', 'IS NOT')} "
     f"BEGIN {_remove('OLD')}; {_add('NEW')}; END",
@@ -39,8 +44,8 @@ SQLITE = [
 POSTGRES = [
     f"""CREATE FUNCTION cases_map_count() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF TG_OP IN ('UPDATE', 'DELETE') THEN {_remove('OLD')}; END IF;
-      IF TG_OP IN ('UPDATE', 'INSERT') THEN {_add('NEW')}; END IF;
+      IF TG_OP IN ('UPDATE', 'DELETE') THEN {_remove("OLD")}; END IF;
+      IF TG_OP IN ('UPDATE', 'INSERT') THEN {_add("NEW")}; END IF;
       RETURN NULL;
     END $$""",
     "CREATE TRIGGER case_map_count_insert_delete AFTER INSERT OR DELETE ON cases_case "
@@ -52,8 +57,8 @@ POSTGRES = [
 BACKFILL = (
     "INSERT INTO cases_mapcellcount (h3_r7, council_id, service_id, is_open, n) "  # noqa: S608
     "SELECT h3_r7, council_id, service_id, is_open, COUNT(*) FROM cases_case "
-    "WHERE " + COUNTED.format(row="cases_case") +
-    " GROUP BY h3_r7, council_id, service_id, is_open")
+    "WHERE " + COUNTED.format(row="cases_case") + " GROUP BY h3_r7, council_id, service_id, is_open"
+)
 
 
 def create_triggers(apps, schema_editor):
@@ -70,8 +75,6 @@ def drop_triggers(apps, schema_editor):
     else:
         for name in ("insert", "delete", "update"):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS case_map_count_{name}")
-
-
 
 
 def map_counts_rebuild() -> None:

@@ -41,19 +41,46 @@ def image_sanitise(data: bytes, *, name: str = "photo") -> CleanImage:
     Refuses on "media" with `file_too_large` {name, mb}, `image_format` {name},
     `too_many_pixels` {name} or `unreadable_image` {name}."""
     if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput({"media": [Problem(
-            "%(name)s is larger than %(mb)s MB", code="file_too_large",
-            params={"name": name, "mb": MAX_PHOTO_BYTES // (1024 * 1024)})]}, code="too_large")
+        raise InvalidInput(
+            {
+                "media": [
+                    Problem(
+                        "%(name)s is larger than %(mb)s MB",
+                        code="file_too_large",
+                        params={"name": name, "mb": MAX_PHOTO_BYTES // (1024 * 1024)},
+                    )
+                ]
+            },
+            code="too_large",
+        )
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ACCEPTED:
-                raise InvalidInput({"media": [Problem(
-                    "%(name)s must be a JPEG, PNG, HEIC or WebP image", code="image_format",
-                    params={"name": name})]}, code="bad_image")
+                raise InvalidInput(
+                    {
+                        "media": [
+                            Problem(
+                                "%(name)s must be a JPEG, PNG, HEIC or WebP image",
+                                code="image_format",
+                                params={"name": name},
+                            )
+                        ]
+                    },
+                    code="bad_image",
+                )
             if image.width * image.height > MAX_PIXELS:
-                raise InvalidInput({"media": [Problem(
-                    "%(name)s has too many pixels", code="too_many_pixels",
-                    params={"name": name})]}, code="bad_image")
+                raise InvalidInput(
+                    {
+                        "media": [
+                            Problem(
+                                "%(name)s has too many pixels",
+                                code="too_many_pixels",
+                                params={"name": name},
+                            )
+                        ]
+                    },
+                    code="bad_image",
+                )
             image.load()
             image = ImageOps.exif_transpose(image)  # type: ignore[assignment]
             image.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
@@ -69,7 +96,15 @@ def image_sanitise(data: bytes, *, name: str = "photo") -> CleanImage:
             clean.save(out, format="JPEG", quality=85, optimize=True)
             return CleanImage(out.getvalue(), "image/jpeg", "jpg", *clean.size)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise InvalidInput({"media": [Problem("%(name)s is not an image we can read",
-                                              code="unreadable_image",
-                                              params={"name": name})]},
-                           code="bad_image") from None
+        raise InvalidInput(
+            {
+                "media": [
+                    Problem(
+                        "%(name)s is not an image we can read",
+                        code="unreadable_image",
+                        params={"name": name},
+                    )
+                ]
+            },
+            code="bad_image",
+        ) from None

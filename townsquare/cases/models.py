@@ -21,14 +21,19 @@ class Case(models.Model):
     reference = models.CharField(max_length=20, unique=True)
     # Foreign keys that no query looks up alone carry no index of their own (db_index=False):
     # each index costs every insert, and a million-case import pays that a million times.
-    council = models.ForeignKey("councils.Council", on_delete=models.PROTECT, related_name="+",
-                                db_index=False)
-    service = models.ForeignKey("catalogue.ServiceTemplate", on_delete=models.PROTECT,
-                                related_name="+")
+    council = models.ForeignKey(
+        "councils.Council", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    service = models.ForeignKey(
+        "catalogue.ServiceTemplate", on_delete=models.PROTECT, related_name="+"
+    )
     # The template version the case was created under; later edits to the service leave it be.
-    service_version = models.ForeignKey("catalogue.ServiceTemplateVersion",
-                                        on_delete=models.PROTECT, related_name="+",
-                                        db_index=False)
+    service_version = models.ForeignKey(
+        "catalogue.ServiceTemplateVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     kind = models.CharField(max_length=12)
     state = models.CharField(max_length=50)
     # Derived from the workflow's mapping of `state`; stored so queries need no template.
@@ -54,11 +59,22 @@ class Case(models.Model):
     h3_r7 = models.BigIntegerField(null=True)
     h3_r9 = models.BigIntegerField(null=True)
     h3_r11 = models.BigIntegerField(null=True)
-    area = models.ForeignKey("councils.Area", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+", db_index=False)
+    area = models.ForeignKey(
+        "councils.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="reported_cases")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
+    )
     reporter_name = models.CharField(max_length=200, blank=True)
     reporter_email = models.EmailField(blank=True)
     reporter_phone = models.CharField(max_length=30, blank=True)
@@ -68,10 +84,21 @@ class Case(models.Model):
     # (db_default: bulk loaders that write rows with raw SQL need not know of it.)
     awaiting_confirmation = models.BooleanField(default=False, db_default=False)
 
-    team = models.ForeignKey("councils.Team", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+", db_index=False)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="assigned_cases")
+    team = models.ForeignKey(
+        "councils.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
     priority = models.PositiveSmallIntegerField(default=3)  # 1 urgent .. 4 low
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     # The level of confidence in the applicant's identity when they sent it (accounts.levels:
@@ -87,8 +114,9 @@ class Case(models.Model):
     response_due_at = models.DateTimeField(null=True, blank=True)
     resolve_due_at = models.DateTimeField(null=True, blank=True)
 
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="duplicates")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
     support_count = models.PositiveIntegerField(default=0)
     # Public photos and links, counted so listings look attachments up only where there are some.
     media_count = models.PositiveSmallIntegerField(default=0)
@@ -104,20 +132,35 @@ class Case(models.Model):
             # overdue, due soon, mine, unassigned, my team) from this index alone, without
             # reading a row (bench/staff.py: a recount over 100,000 open cases on SQLite went
             # from 185 ms to 63 ms).
-            models.Index(fields=["council", "is_open", "resolve_due_at", "assignee", "team"],
-                         name="case_council_due_cover_idx"),
+            models.Index(
+                fields=["council", "is_open", "resolve_due_at", "assignee", "team"],
+                name="case_council_due_cover_idx",
+            ),
             models.Index(fields=["created_at"], name="case_created_idx"),
             models.Index(fields=["updated_at"], name="case_updated_idx"),
             # Covering index for radius queries: cell, then the box test, without reading rows.
             models.Index(fields=["h3_r9", "lat", "lng"], name="case_h3_r9_idx"),
             # The public map counts reports per cell with its filters from this index alone
             # (ADR 51); its first column also serves radius queries beyond 3 km.
-            models.Index(fields=["h3_r7", "is_public", "is_test", "kind", "is_open",
-                                 "service", "created_at"], name="case_h3_map_idx"),
+            models.Index(
+                fields=[
+                    "h3_r7",
+                    "is_public",
+                    "is_test",
+                    "kind",
+                    "is_open",
+                    "service",
+                    "created_at",
+                ],
+                name="case_h3_map_idx",
+            ),
             # Cases sent without signing in, found by their (lower-case) address when that
             # person signs in (cases_link_to_citizen); a small part of all cases.
-            models.Index(fields=["reporter_email"], name="case_unlinked_email_idx",
-                         condition=models.Q(reporter__isnull=True) & ~models.Q(reporter_email="")),
+            models.Index(
+                fields=["reporter_email"],
+                name="case_unlinked_email_idx",
+                condition=models.Q(reporter__isnull=True) & ~models.Q(reporter_email=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -170,8 +213,9 @@ class CaseLink(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="case_link_unique"),
-            models.CheckConstraint(condition=models.Q(first__lt=models.F("second")),
-                                   name="case_link_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="case_link_ordered"
+            ),
         ]
         indexes = [models.Index(fields=["second"], name="case_link_second_idx")]
 
@@ -194,8 +238,11 @@ class MapCellCount(models.Model):
     n = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(
-            fields=["h3_r7", "council_id", "service_id", "is_open"], name="one_map_cell_count")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["h3_r7", "council_id", "service_id", "is_open"], name="one_map_cell_count"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.h3_r7}: {self.n}"

@@ -32,8 +32,9 @@ def can_see_reporter(principal: Principal, case: CaseFacts) -> bool:
 def can_see_reporter_contact(principal: Principal, case: CaseFacts) -> bool:
     """The reporter's email, phone and private answers: supervisors and admins, and an agent
     the case is assigned to, in person or through their team."""
-    return policies.can_see_reporter_contact(principal, case.council_id, team_id=case.team_id,
-                                             assignee_id=case.assignee_id)
+    return policies.can_see_reporter_contact(
+        principal, case.council_id, team_id=case.team_id, assignee_id=case.assignee_id
+    )
 
 
 def can_see_case_papers(principal: Principal, case: CaseFacts) -> bool:
@@ -45,5 +46,4 @@ def can_see_case_papers(principal: Principal, case: CaseFacts) -> bool:
 def can_see_every_reporter_contact(principal: Principal, council_id: int) -> bool:
     """Contact details on every case of a council, whoever it is assigned to: what lists of
     many cases' messages (the outbox, dead letters) go by."""
-    return policies.can_see_reporter_contact(principal, council_id, team_id=None,
-                                             assignee_id=None)
+    return policies.can_see_reporter_contact(principal, council_id, team_id=None, assignee_id=None)

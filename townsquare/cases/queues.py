@@ -41,9 +41,25 @@ PAGE_SIZES = (25, 50, 100, 200)
 _REFERENCE = re.compile(r"^[A-Za-z]{2,5}-\d{2}-\d{1,9}$")
 
 ROW_COLUMNS = (
-    "id", "reference", "title", "service_id", "service_version_id", "state", "is_open",
-    "area_id", "team_id", "assignee_id", "priority", "created_at", "updated_at",
-    "resolve_due_at", "address", "support_count", "revision", "duplicate_of_id", "kind",
+    "id",
+    "reference",
+    "title",
+    "service_id",
+    "service_version_id",
+    "state",
+    "is_open",
+    "area_id",
+    "team_id",
+    "assignee_id",
+    "priority",
+    "created_at",
+    "updated_at",
+    "resolve_due_at",
+    "address",
+    "support_count",
+    "revision",
+    "duplicate_of_id",
+    "kind",
 )
 
 
@@ -68,8 +84,12 @@ class QueueFilter:
         out: dict[str, Any] = {}
         if self.status != "open":
             out["status"] = self.status
-        for key, values in (("state", self.states), ("service", self.service_ids),
-                            ("area", self.area_ids), ("team", self.team_ids)):
+        for key, values in (
+            ("state", self.states),
+            ("service", self.service_ids),
+            ("area", self.area_ids),
+            ("team", self.team_ids),
+        ):
             if values:
                 out[key] = [str(v) for v in values]
         for key, value in (("sla", self.sla), ("assigned", self.assigned), ("q", self.text)):
@@ -95,14 +115,16 @@ def _date(value: str, name: str, problems: dict[str, str]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        problems[name] = ("Enter the date as YYYY-MM-DD, for example 2026-03-31 "
-                          f"(not {value[:20]!r})")
+        problems[name] = (
+            f"Enter the date as YYYY-MM-DD, for example 2026-03-31 (not {value[:20]!r})"
+        )
         return None
 
 
 def parse_filter(params: Any) -> tuple[QueueFilter, dict[str, str]]:
     """A QueueFilter from query parameters (a QueryDict or a dict of lists); unknown values are
     reported by parameter name and otherwise ignored, so a bad link still shows a queue."""
+
     def many(name: str) -> list[str]:
         got = params.getlist(name) if hasattr(params, "getlist") else params.get(name, [])
         return [str(v)[:60] for v in (got if isinstance(got, list) else [got])][:50]
@@ -134,10 +156,17 @@ def parse_filter(params: Any) -> tuple[QueueFilter, dict[str, str]]:
         problems["to"] = "The end date must be on or after the start date"
     states = tuple(sorted({s for s in many("state") if re.fullmatch(r"[a-z][a-z0-9_]{0,49}", s)}))
     return QueueFilter(
-        status=status, states=states, service_ids=_ints(many("service")),
-        area_ids=_ints(many("area")), team_ids=_ints(many("team")), sla=sla, assigned=assigned,
-        created_from=created_from, created_to=created_to,
-        priority=int(priority) if priority else None, text=one("q")[:60],
+        status=status,
+        states=states,
+        service_ids=_ints(many("service")),
+        area_ids=_ints(many("area")),
+        team_ids=_ints(many("team")),
+        sla=sla,
+        assigned=assigned,
+        created_from=created_from,
+        created_to=created_to,
+        priority=int(priority) if priority else None,
+        text=one("q")[:60],
     ), problems
 
 
@@ -190,8 +219,11 @@ def filter_q(f: QueueFilter, *, user_id: int | None, now: dt.datetime) -> Q:
         if _REFERENCE.match(text):
             q &= Q(reference=text.upper())
         else:
-            q &= Q(title__icontains=text) | Q(address__icontains=text) | Q(
-                postcode__iexact=text.replace(" ", "").upper())
+            q &= (
+                Q(title__icontains=text)
+                | Q(address__icontains=text)
+                | Q(postcode__iexact=text.replace(" ", "").upper())
+            )
     return q
 
 
@@ -253,8 +285,9 @@ def _council_stamp(council_id: int) -> int | None:
     return Event.objects.filter(council_id=council_id).aggregate(last=Max("id"))["last"]
 
 
-def queue_counts(*, principal: Principal, council_id: int, filters: dict[str, QueueFilter],
-                 now: dt.datetime) -> dict[str, int]:
+def queue_counts(
+    *, principal: Principal, council_id: int, filters: dict[str, QueueFilter], now: dt.datetime
+) -> dict[str, int]:
     """How many cases each named filter matches: one query for all of them, and none while
     nothing in the council has changed since they were last counted (see _counts)."""
     _require_staff(principal, council_id)
@@ -263,14 +296,20 @@ def queue_counts(*, principal: Principal, council_id: int, filters: dict[str, Qu
     minute = now.replace(second=0, microsecond=0)
     # The time in the filters is the minute, so a count kept for the minute is exact for it.
     key = (council_id, principal.user_id, minute, tuple(filters.items()))
-    return _counts.get(key, stamp=_council_stamp(council_id),
-                       compute=lambda: _count(principal, council_id, filters, minute))
+    return _counts.get(
+        key,
+        stamp=_council_stamp(council_id),
+        compute=lambda: _count(principal, council_id, filters, minute),
+    )
 
 
-def _count(principal: Principal, council_id: int, filters: dict[str, QueueFilter],
-           now: dt.datetime) -> dict[str, int]:
-    aggregates = {f"n{i}": Count("id", filter=filter_q(f, user_id=principal.user_id, now=now))
-                  for i, f in enumerate(filters.values())}
+def _count(
+    principal: Principal, council_id: int, filters: dict[str, QueueFilter], now: dt.datetime
+) -> dict[str, int]:
+    aggregates = {
+        f"n{i}": Count("id", filter=filter_q(f, user_id=principal.user_id, now=now))
+        for i, f in enumerate(filters.values())
+    }
     # Open and closed views may be mixed; most are open-only, so when all are the scan is
     # limited to open cases (the index on council, is_open, created_at).
     base = Case.objects.filter(council_id=council_id)
@@ -280,15 +319,24 @@ def _count(principal: Principal, council_id: int, filters: dict[str, QueueFilter
     return {name: result[f"n{i}"] or 0 for i, name in enumerate(filters)}
 
 
-def queue_page(*, principal: Principal, council_id: int, queue: QueueFilter, sort: str,
-               page: int, page_size: int, now: dt.datetime, total: int | None = None
-               ) -> QueuePage:
+def queue_page(
+    *,
+    principal: Principal,
+    council_id: int,
+    queue: QueueFilter,
+    sort: str,
+    page: int,
+    page_size: int,
+    now: dt.datetime,
+    total: int | None = None,
+) -> QueuePage:
     """One page of the queue. Pass `total` when queue_counts already counted this filter."""
     _require_staff(principal, council_id)
     order = SORTS.get(sort, SORTS["newest"])
     page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[1]
-    qs = Case.objects.filter(filter_q(queue, user_id=principal.user_id, now=now),
-                             council_id=council_id)
+    qs = Case.objects.filter(
+        filter_q(queue, user_id=principal.user_id, now=now), council_id=council_id
+    )
     if total is None:
         total = qs.count()
     pages = max(1, -(-total // page_size))
@@ -296,7 +344,7 @@ def queue_page(*, principal: Principal, council_id: int, queue: QueueFilter, sor
     offset = (page - 1) * page_size
     # Ids first, then their rows: skipping to a deep page then walks only the index, not the
     # rows it passes over.
-    ids = list(qs.order_by(*order).values_list("id", flat=True)[offset:offset + page_size])
+    ids = list(qs.order_by(*order).values_list("id", flat=True)[offset : offset + page_size])
     by_id = {r["id"]: r for r in Case.objects.filter(id__in=ids).values(*ROW_COLUMNS)}
     raw = [by_id[i] for i in ids if i in by_id]
     services = services_by_id(ids={r["service_id"] for r in raw})
@@ -305,17 +353,28 @@ def queue_page(*, principal: Principal, council_id: int, queue: QueueFilter, sor
     for r in raw:
         workflow = workflow_for_version(versions[r["service_version_id"]])
         state = workflow.states.get(r["state"])
-        rows.append(QueueRow(
-            id=r["id"], reference=r["reference"], title=r["title"],
-            service_name=services[r["service_id"]].name,
-            state_name=state.name if state else r["state"], is_open=r["is_open"],
-            area_id=r["area_id"], team_id=r["team_id"], assignee_id=r["assignee_id"],
-            priority=r["priority"], created_at=r["created_at"], updated_at=r["updated_at"],
-            due_at=r["resolve_due_at"],
-            sla=sla_state(is_open=r["is_open"], due_at=r["resolve_due_at"], now=now),
-            address=r["address"], support_count=r["support_count"], revision=r["revision"],
-            is_duplicate=r["duplicate_of_id"] is not None,
-        ))
+        rows.append(
+            QueueRow(
+                id=r["id"],
+                reference=r["reference"],
+                title=r["title"],
+                service_name=services[r["service_id"]].name,
+                state_name=state.name if state else r["state"],
+                is_open=r["is_open"],
+                area_id=r["area_id"],
+                team_id=r["team_id"],
+                assignee_id=r["assignee_id"],
+                priority=r["priority"],
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
+                due_at=r["resolve_due_at"],
+                sla=sla_state(is_open=r["is_open"], due_at=r["resolve_due_at"], now=now),
+                address=r["address"],
+                support_count=r["support_count"],
+                revision=r["revision"],
+                is_duplicate=r["duplicate_of_id"] is not None,
+            )
+        )
     return QueuePage(rows=rows, total=total, page=page, page_size=page_size)
 
 
@@ -334,8 +393,11 @@ class QueueChoices:
 
 def queue_choices(*, principal: Principal, council_id: int) -> QueueChoices:
     _require_staff(principal, council_id)
-    services = list(ServiceTemplate.objects.filter(council_id=council_id)
-                    .order_by("name").values_list("id", "name", "current_version_id"))
+    services = list(
+        ServiceTemplate.objects.filter(council_id=council_id)
+        .order_by("name")
+        .values_list("id", "name", "current_version_id")
+    )
     states: dict[str, str] = {}
     reachable: dict[str, str] = {}
     roles = policies.effective_roles(principal, council_id)
@@ -346,16 +408,22 @@ def queue_choices(*, principal: Principal, council_id: int) -> QueueChoices:
         for transition in workflow.transitions:
             if transition.roles & roles:
                 reachable.setdefault(transition.target, workflow.state(transition.target).name)
-    staff = {uid: (name or email) for uid, name, email in Membership.objects.filter(
-        council_id=council_id).values_list("user_id", "user__full_name", "user__email")}
+    staff = {
+        uid: (name or email)
+        for uid, name, email in Membership.objects.filter(council_id=council_id).values_list(
+            "user_id", "user__full_name", "user__email"
+        )
+    }
     return QueueChoices(
         services=[(sid, name) for sid, name, _ in services],
         states=sorted(states.items(), key=lambda kv: kv[1]),
         reachable_states=sorted(reachable.items(), key=lambda kv: kv[1]),
-        areas=dict(Area.objects.filter(council_id=council_id).order_by("name")
-                   .values_list("id", "name")),
-        teams=dict(Team.objects.filter(council_id=council_id).order_by("name")
-                   .values_list("id", "name")),
+        areas=dict(
+            Area.objects.filter(council_id=council_id).order_by("name").values_list("id", "name")
+        ),
+        teams=dict(
+            Team.objects.filter(council_id=council_id).order_by("name").values_list("id", "name")
+        ),
         staff=dict(sorted(staff.items(), key=lambda kv: kv[1])),
     )
 
@@ -368,24 +436,36 @@ class TeamWorkload:
     due_soon: int
 
 
-def team_workloads(*, principal: Principal, council_id: int, now: dt.datetime
-                   ) -> list[TeamWorkload]:
+def team_workloads(
+    *, principal: Principal, council_id: int, now: dt.datetime
+) -> list[TeamWorkload]:
     """Open, overdue and due-soon cases per team (None: cases with no team), in one query."""
     _require_staff(principal, council_id)
-    rows = (Case.objects.filter(_open(), council_id=council_id).values("team_id")
-            .annotate(n=Count("id"),
-                      overdue=Count("id", filter=Q(resolve_due_at__lte=now)),
-                      soon=Count("id", filter=Q(resolve_due_at__gt=now,
-                                                resolve_due_at__lte=now + DUE_SOON)))
-            .order_by("team_id"))
-    return [TeamWorkload(team_id=r["team_id"], open=r["n"], overdue=r["overdue"],
-                         due_soon=r["soon"]) for r in rows]
+    rows = (
+        Case.objects.filter(_open(), council_id=council_id)
+        .values("team_id")
+        .annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=Q(resolve_due_at__lte=now)),
+            soon=Count("id", filter=Q(resolve_due_at__gt=now, resolve_due_at__lte=now + DUE_SOON)),
+        )
+        .order_by("team_id")
+    )
+    return [
+        TeamWorkload(team_id=r["team_id"], open=r["n"], overdue=r["overdue"], due_soon=r["soon"])
+        for r in rows
+    ]
 
 
-def queue_references(*, principal: Principal, council_id: int, queue: QueueFilter,
-                     now: dt.datetime, limit: int) -> list[str]:
+def queue_references(
+    *, principal: Principal, council_id: int, queue: QueueFilter, now: dt.datetime, limit: int
+) -> list[str]:
     """References of the cases a queue filter matches, oldest first, at most `limit`."""
     _require_staff(principal, council_id)
-    return list(Case.objects.filter(filter_q(queue, user_id=principal.user_id, now=now),
-                                    council_id=council_id)
-                .order_by("created_at", "id").values_list("reference", flat=True)[:limit])
+    return list(
+        Case.objects.filter(
+            filter_q(queue, user_id=principal.user_id, now=now), council_id=council_id
+        )
+        .order_by("created_at", "id")
+        .values_list("reference", flat=True)[:limit]
+    )

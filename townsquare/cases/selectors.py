@@ -53,8 +53,11 @@ def cases_for_principal(*, principal: Principal) -> QuerySet[Case]:
 def case_get_for_user(*, principal: Principal, reference: str) -> Case:
     """A case by reference, for staff. Another council's case is "not found", not "forbidden",
     so references cannot be probed."""
-    case = (Case.objects.select_related("service", "service_version", "council", "team", "area")
-            .filter(reference=reference).first())
+    case = (
+        Case.objects.select_related("service", "service_version", "council", "team", "area")
+        .filter(reference=reference)
+        .first()
+    )
     if case is None or not policies.can_view_case(principal, case.council_id):
         raise NotFound(f"No case {reference!r}")
     return case
@@ -73,8 +76,9 @@ def case_has_event(*, case: Case, event_id: int) -> bool:
     return Event.objects.filter(id=event_id, stream="case", stream_id=case.id).exists()
 
 
-def case_ids_within_radius(*, center: Point, radius_m: float,
-                           queryset: QuerySet[Case] | None = None) -> list[int]:
+def case_ids_within_radius(
+    *, center: Point, radius_m: float, queryset: QuerySet[Case] | None = None
+) -> list[int]:
     """Ids of cases within `radius_m` metres of `center`, nearest first.
 
     H3 cells narrow the search to a few dozen index ranges; the exact distance is checked here.
@@ -84,8 +88,9 @@ def case_ids_within_radius(*, center: Point, radius_m: float,
     column = f"h3_r{resolution}"
     qs = queryset if queryset is not None else Case.objects.all()
     min_lat, min_lng, max_lat, max_lng = bounding_box(center, radius_m)
-    rows = qs.filter(**{f"{column}__in": cells}, lat__range=(min_lat, max_lat),
-                     lng__range=(min_lng, max_lng)).values_list("id", "lat", "lng")
+    rows = qs.filter(
+        **{f"{column}__in": cells}, lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng)
+    ).values_list("id", "lat", "lng")
     hits = []
     for case_id, lat, lng in rows:
         if lat is None or lng is None:  # cannot happen inside the box; keeps the types honest
@@ -119,8 +124,13 @@ class PublicSearch:
     area_ids: frozenset[int] | None = None
 
 
-PUBLIC_TIMELINE_KINDS = ("case.created", "case.transitioned", "case.public_update",
-                         "case.citizen_update", "case.merged_into")
+PUBLIC_TIMELINE_KINDS = (
+    "case.created",
+    "case.transitioned",
+    "case.public_update",
+    "case.citizen_update",
+    "case.merged_into",
+)
 
 
 def _public_cases() -> QuerySet[Case]:
@@ -149,16 +159,33 @@ class PublicListing:
 
 
 PUBLIC_COLUMNS = (
-    "id", "reference", "council_id", "service_id", "service_version_id", "state", "is_open",
-    "description", "status_notes", "lat", "lng", "address", "postcode", "location_approximate",
+    "id",
+    "reference",
+    "council_id",
+    "service_id",
+    "service_version_id",
+    "state",
+    "is_open",
+    "description",
+    "status_notes",
+    "lat",
+    "lng",
+    "address",
+    "postcode",
+    "location_approximate",
     "place_in_words",
-    "created_at", "updated_at", "resolve_due_at", "support_count", "duplicate_of_id",
+    "created_at",
+    "updated_at",
+    "resolve_due_at",
+    "support_count",
+    "duplicate_of_id",
     "media_count",
 )
 
 
-def public_cases_search(*, search: PublicSearch, offset: int = 0, limit: int = 1000,
-                        with_values: bool = False) -> PublicListing:
+def public_cases_search(
+    *, search: PublicSearch, offset: int = 0, limit: int = 1000, with_values: bool = False
+) -> PublicListing:
     """Public cases matching `search`, newest first. References, when given, override every
     other filter but the councils."""
     qs = _public_cases()
@@ -185,10 +212,13 @@ def public_cases_search(*, search: PublicSearch, offset: int = 0, limit: int = 1
             min_lng, min_lat, max_lng, max_lat = search.bbox
             qs = qs.filter(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
         if search.center is not None and search.radius_m:
-            qs = qs.filter(id__in=case_ids_within_radius(center=search.center,
-                                                         radius_m=search.radius_m, queryset=qs))
+            qs = qs.filter(
+                id__in=case_ids_within_radius(
+                    center=search.center, radius_m=search.radius_m, queryset=qs
+                )
+            )
     columns = (*PUBLIC_COLUMNS, "values") if with_values else PUBLIC_COLUMNS
-    rows = list(qs.order_by("-created_at", "-id").values(*columns)[offset:offset + limit])
+    rows = list(qs.order_by("-created_at", "-id").values(*columns)[offset : offset + limit])
     return _listing(rows)
 
 
@@ -206,22 +236,25 @@ def _listing(rows: list[dict]) -> PublicListing:
         services=services_by_id(ids={r["service_id"] for r in rows}),
         versions=versions_by_id(ids={r["service_version_id"] for r in rows}),
         councils=councils_by_id(ids={r["council_id"] for r in rows}),
-        duplicates_of=dict(Case.objects.filter(id__in=duplicate_ids)
-                           .values_list("id", "reference")) if duplicate_ids else {},
+        duplicates_of=dict(Case.objects.filter(id__in=duplicate_ids).values_list("id", "reference"))
+        if duplicate_ids
+        else {},
         media=media,
     )
 
 
 # The most frequent public read (clients polling one request), compiled once per process.
 _public_by_reference = PreparedLookup(
-    lambda reference: _public_cases().filter(reference=reference)
-    .values(*PUBLIC_COLUMNS, "values")[:1],
+    lambda reference: (
+        _public_cases().filter(reference=reference).values(*PUBLIC_COLUMNS, "values")[:1]
+    ),
     key=retired_council_ids,
 )
 
 
-def public_case_by_reference(*, reference: str, council_ids: frozenset[int] | None = None,
-                             with_values: bool = False) -> PublicListing:
+def public_case_by_reference(
+    *, reference: str, council_ids: frozenset[int] | None = None, with_values: bool = False
+) -> PublicListing:
     """A listing of exactly one public case; NotFound otherwise."""
     rows = _public_by_reference.rows(reference)
     if not rows or (council_ids is not None and rows[0]["council_id"] not in council_ids):
@@ -231,8 +264,9 @@ def public_case_by_reference(*, reference: str, council_ids: frozenset[int] | No
     return _listing(rows)
 
 
-def public_case_get_for_update(*, reference: str, council_ids: frozenset[int] | None = None
-                               ) -> Case:
+def public_case_get_for_update(
+    *, reference: str, council_ids: frozenset[int] | None = None
+) -> Case:
     """The public case a client wants to update (the model, for the write services)."""
     qs = _public_cases().select_related("council")
     if council_ids is not None:
@@ -246,33 +280,44 @@ def public_case_get_for_update(*, reference: str, council_ids: frozenset[int] | 
 def public_timelines(*, case_ids: list[int]) -> dict[int, list[Event]]:
     """The public events of many cases in one query, oldest first per case."""
     timelines: dict[int, list[Event]] = {case_id: [] for case_id in case_ids}
-    for event in (Event.objects.filter(stream="case", stream_id__in=case_ids,
-                                       visibility=Visibility.PUBLIC,
-                                       kind__in=PUBLIC_TIMELINE_KINDS).order_by("id")):
+    for event in Event.objects.filter(
+        stream="case",
+        stream_id__in=case_ids,
+        visibility=Visibility.PUBLIC,
+        kind__in=PUBLIC_TIMELINE_KINDS,
+    ).order_by("id"):
         timelines[event.stream_id].append(event)
     return timelines
 
 
-def public_updates_between(*, start: dt.datetime, end: dt.datetime,
-                           council_ids: frozenset[int] | None = None,
-                           limit: int = 10_000) -> list[tuple[Event, Case]]:
+def public_updates_between(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    council_ids: frozenset[int] | None = None,
+    limit: int = 10_000,
+) -> list[tuple[Event, Case]]:
     """Public changes to public cases made in [start, end), oldest first, with their case."""
     events = Event.objects.filter(
-        stream="case", visibility=Visibility.PUBLIC, created_at__gte=start, created_at__lt=end,
+        stream="case",
+        visibility=Visibility.PUBLIC,
+        created_at__gte=start,
+        created_at__lt=end,
         kind__in=PUBLIC_TIMELINE_KINDS[1:],
     )
     if council_ids is not None:
         events = events.filter(council_id__in=council_ids)
     found = list(events.order_by("id")[:limit])
-    cases = _public_cases().select_related("service_version").in_bulk(
-        {e.stream_id for e in found})
+    cases = _public_cases().select_related("service_version").in_bulk({e.stream_id for e in found})
     return [(e, cases[e.stream_id]) for e in found if e.stream_id in cases]
 
 
 def public_attachment(*, attachment_id: int) -> Attachment:
-    attachment = (Attachment.objects.filter(id=attachment_id, is_public=True,
-                                            case__in=_public_cases())
-                  .exclude(file="").first())
+    attachment = (
+        Attachment.objects.filter(id=attachment_id, is_public=True, case__in=_public_cases())
+        .exclude(file="")
+        .first()
+    )
     if attachment is None:
         raise NotFound("No such photo")
     return attachment
@@ -305,56 +350,115 @@ class OpenDataNames:
 
 def open_data_names() -> OpenDataNames:
     return OpenDataNames(
-        services={s.id: (s.code, s.name) for s in ServiceTemplate.objects.only("id", "code",
-                                                                                "name")},
+        services={
+            s.id: (s.code, s.name) for s in ServiceTemplate.objects.only("id", "code", "name")
+        },
         councils=dict(Council.objects.values_list("id", "slug")),
-        areas=dict(Area.objects.values_list("id", "name")))
+        areas=dict(Area.objects.values_list("id", "name")),
+    )
 
 
-def open_data_rows(*, council_ids: frozenset[int] | None = None, chunk: int = 5000
-                   ) -> Iterator[OpenDataRow]:
+def open_data_rows(
+    *, council_ids: frozenset[int] | None = None, chunk: int = 5000
+) -> Iterator[OpenDataRow]:
     """Every public case of a public service, oldest first, as plain tuples of public facts
     (see opendata.exports.COLUMNS), read in chunks by id so memory stays flat.
 
     The database formats the times (see UtcIsoText).
     """
     qs = open_data_cases(council_ids=council_ids).annotate(
-        status=models.Case(When(is_open=True, then=Value("open")), default=Value("closed"),
-                           output_field=CharField()),
-        created_iso=UtcIsoText("created_at"), updated_iso=UtcIsoText("updated_at"),
+        status=models.Case(
+            When(is_open=True, then=Value("open")),
+            default=Value("closed"),
+            output_field=CharField(),
+        ),
+        created_iso=UtcIsoText("created_at"),
+        updated_iso=UtcIsoText("updated_at"),
         closed_iso=UtcIsoText("closed_at"),
         # As the database gives it (0/1 from SQLite), with no Django converter per value: as
         # a field of text, which has none; `as_bool` below makes it True/False.
-        approximate=Func(F("location_approximate"), template="%(expressions)s",
-                         output_field=CharField()))
+        approximate=Func(
+            F("location_approximate"), template="%(expressions)s", output_field=CharField()
+        ),
+    )
     names = open_data_names()
     services, councils, areas = names.services, names.councils, names.areas
     as_bool = (False, True)
     last_id = 0
     while True:
-        rows = list(qs.filter(id__gt=last_id).order_by("id").values_list(
-            "id", "reference", "council_id", "service_id", "status", "state", "created_iso",
-            "updated_iso", "closed_iso", "lat", "lng", "approximate", "area_id",
-            "channel", "support_count")[:chunk])
+        rows = list(
+            qs.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list(
+                "id",
+                "reference",
+                "council_id",
+                "service_id",
+                "status",
+                "state",
+                "created_iso",
+                "updated_iso",
+                "closed_iso",
+                "lat",
+                "lng",
+                "approximate",
+                "area_id",
+                "channel",
+                "support_count",
+            )[:chunk]
+        )
         if not rows:
             return
-        for (_id, reference, council_id, service_id, status, state, created, updated,
-             closed, lat, lng, approximate, area_id, channel, support) in rows:
+        for (
+            _id,
+            reference,
+            council_id,
+            service_id,
+            status,
+            state,
+            created,
+            updated,
+            closed,
+            lat,
+            lng,
+            approximate,
+            area_id,
+            channel,
+            support,
+        ) in rows:
             code, name = services[service_id]
-            yield (reference, councils[council_id], code, name, status,
-                   state, created, updated, closed,
-                   round(lat, 6) if lat is not None else None,
-                   round(lng, 6) if lng is not None else None,
-                   as_bool[approximate], areas.get(area_id, ""), channel, support)
+            yield (
+                reference,
+                councils[council_id],
+                code,
+                name,
+                status,
+                state,
+                created,
+                updated,
+                closed,
+                round(lat, 6) if lat is not None else None,
+                round(lng, 6) if lng is not None else None,
+                as_bool[approximate],
+                areas.get(area_id, ""),
+                channel,
+                support,
+            )
         last_id = rows[-1][0]
 
 
-def public_reports_nearby(*, council_id: int, service_code: str, center: Point,
-                          radius_m: float = 250, limit: int = 5) -> PublicListing:
+def public_reports_nearby(
+    *, council_id: int, service_code: str, center: Point, radius_m: float = 250, limit: int = 5
+) -> PublicListing:
     """Open public reports of one kind near a point, nearest first: what a resident about to
     report the same problem may support instead."""
-    qs = _public_cases().filter(council_id=council_id, service__code=service_code, is_open=True,
-                                kind="report", duplicate_of__isnull=True)
+    qs = _public_cases().filter(
+        council_id=council_id,
+        service__code=service_code,
+        is_open=True,
+        kind="report",
+        duplicate_of__isnull=True,
+    )
     ids = case_ids_within_radius(center=center, radius_m=radius_m, queryset=qs)[:limit]
     rows = {row["id"]: row for row in Case.objects.filter(id__in=ids).values(*PUBLIC_COLUMNS)}
     return _listing([rows[i] for i in ids if i in rows])
@@ -362,8 +466,12 @@ def public_reports_nearby(*, council_id: int, service_code: str, center: Point,
 
 def public_report_for_support(*, reference: str) -> Case:
     """An open public report that may be supported; NotFound otherwise."""
-    case = (_public_cases().filter(reference=reference, is_open=True, kind="report")
-            .only("id", "reference", "council_id", "is_public", "is_open", "kind").first())
+    case = (
+        _public_cases()
+        .filter(reference=reference, is_open=True, kind="report")
+        .only("id", "reference", "council_id", "is_public", "is_open", "kind")
+        .first()
+    )
     if case is None:
         raise NotFound(f"No open public report {reference!r}")
     return case
@@ -432,8 +540,9 @@ def public_map_cells(*, search: MapFilter, resolution: int) -> list[tuple[Point,
         counted: QuerySet[Any, Any] = qs.values_list("h3_r7").annotate(total=Sum("n"))
     else:
         counted = _map_cases(search).values_list(column).annotate(total=Count("id"))
-    within: dict[str, object] = ({f"{column}__in": cells} if filtered
-                                 else {f"{column}__isnull": False})
+    within: dict[str, object] = (
+        {f"{column}__in": cells} if filtered else {f"{column}__isnull": False}
+    )
     counted = counted.filter(**within)
     counts: dict[int, int] = {}
     for cell, count in counted.order_by().values_list(column, "total"):
@@ -461,16 +570,35 @@ def public_map_points(*, search: MapFilter, limit: int = MAP_MAX_FEATURES) -> li
         if len(cells) <= _MAP_MAX_CELL_FILTER:
             qs = qs.filter(h3_r7__in=cells)
     rows = qs.order_by("-created_at", "-id").values(
-        "reference", "service_id", "state", "is_open", "lat", "lng", "council_id",
-        "location_approximate", "created_at")[:limit]
+        "reference",
+        "service_id",
+        "state",
+        "is_open",
+        "lat",
+        "lng",
+        "council_id",
+        "location_approximate",
+        "created_at",
+    )[:limit]
     return [dict(row) for row in rows]
 
 
 def case_for_confirmation(*, case_id: int) -> Case:
     """The case a reporter's confirmation link names (holding the link is the permission)."""
-    case = (Case.objects.filter(id=case_id, kind="report")
-            .only("id", "reference", "council_id", "reporter_email", "title", "is_public",
-                  "awaiting_confirmation", "is_open").first())
+    case = (
+        Case.objects.filter(id=case_id, kind="report")
+        .only(
+            "id",
+            "reference",
+            "council_id",
+            "reporter_email",
+            "title",
+            "is_public",
+            "awaiting_confirmation",
+            "is_open",
+        )
+        .first()
+    )
     if case is None:
         raise NotFound(f"No report {case_id}")
     return case
@@ -478,14 +606,19 @@ def case_for_confirmation(*, case_id: int) -> Case:
 
 # A citizen's own requests (the citizen web's "My requests" and tracking applications).
 
-def citizen_case_by_reference(*, reference: str, user_id: int | None = None,
-                              references: frozenset[str] = frozenset()) -> PublicListing:
+
+def citizen_case_by_reference(
+    *, reference: str, user_id: int | None = None, references: frozenset[str] = frozenset()
+) -> PublicListing:
     """A listing of one case its citizen may follow: any public case, or a private one (an
     application) when it was made by `user_id` or its reference is among `references` (those
     this browser submitted). Only public columns are read, so a private case shows its status
     and public updates, never its answers. NotFound otherwise, never "forbidden"."""
-    rows = list(Case.objects.filter(reference=reference, is_test=False)
-                .values(*PUBLIC_COLUMNS, "is_public", "reporter_id")[:1])
+    rows = list(
+        Case.objects.filter(reference=reference, is_test=False).values(
+            *PUBLIC_COLUMNS, "is_public", "reporter_id"
+        )[:1]
+    )
     if not rows:
         raise NotFound(f"No request {reference!r}")
     row = rows[0]
@@ -497,9 +630,15 @@ def citizen_case_by_reference(*, reference: str, user_id: int | None = None,
     return _listing(rows)
 
 
-def citizen_cases(*, user_id: int, case_ids: frozenset[int] = frozenset(), kind: str = "",
-                  only_followed: bool = False, offset: int = 0, limit: int = 20
-                  ) -> tuple[PublicListing, int]:
+def citizen_cases(
+    *,
+    user_id: int,
+    case_ids: frozenset[int] = frozenset(),
+    kind: str = "",
+    only_followed: bool = False,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[PublicListing, int]:
     """A citizen's reports and applications, plus the public cases they follow or supported
     (`case_ids`), newest first: one page and the total."""
     followed = Q(id__in=case_ids, is_public=True) if case_ids else Q(pk__in=[])
@@ -508,14 +647,18 @@ def citizen_cases(*, user_id: int, case_ids: frozenset[int] = frozenset(), kind:
     if kind:
         qs = qs.filter(kind=kind)
     total = qs.count()
-    rows = list(qs.order_by("-created_at", "-id")
-                .values(*PUBLIC_COLUMNS, "kind", "reporter_id")[offset:offset + limit])
+    rows = list(
+        qs.order_by("-created_at", "-id").values(*PUBLIC_COLUMNS, "kind", "reporter_id")[
+            offset : offset + limit
+        ]
+    )
     for row in rows:
         row["is_mine"] = row.pop("reporter_id") == user_id
     return _listing(rows), total
 
 
 # The case as one person may see it (ADR 24, ADR 85).
+
 
 @dataclass(frozen=True)
 class ReporterView:
@@ -631,10 +774,14 @@ def _answers(case: Case, *, sees_private: bool) -> tuple[AnswerView, ...]:
         if sees_private or not private:
             raw = case.values[field["code"]]
             names = {v["key"]: v["name"] for v in field.get("values", [])}
-            value = ", ".join(names.get(v, str(v)) for v in raw) if isinstance(raw, list) \
+            value = (
+                ", ".join(names.get(v, str(v)) for v in raw)
+                if isinstance(raw, list)
                 else names.get(raw, str(raw))
-        answers.append(AnswerView(code=field["code"], label=field["label"], value=value,
-                                  private=private))
+            )
+        answers.append(
+            AnswerView(code=field["code"], label=field["label"], value=value, private=private)
+        )
     return tuple(answers)
 
 
@@ -650,29 +797,55 @@ def case_view_for(*, case: Case, principal: Principal) -> CaseView:
     sees_papers = case_policies.can_see_case_papers(principal, case)
     reporter = None
     if case.anonymised_at is None and case_policies.can_see_reporter(principal, case):
-        reporter = ReporterView(name=case.reporter_name, name_public=case.reporter_name_public,
-                                email=case.reporter_email if sees_contact else None,
-                                phone=case.reporter_phone if sees_contact else None)
-    attachments = [AttachmentView(id=a.id, content_type=a.content_type, is_public=a.is_public,
-                                  url=a.url)
-                   for a in Attachment.objects.filter(case=case).order_by("id")]
+        reporter = ReporterView(
+            name=case.reporter_name,
+            name_public=case.reporter_name_public,
+            email=case.reporter_email if sees_contact else None,
+            phone=case.reporter_phone if sees_contact else None,
+        )
+    attachments = [
+        AttachmentView(id=a.id, content_type=a.content_type, is_public=a.is_public, url=a.url)
+        for a in Attachment.objects.filter(case=case).order_by("id")
+    ]
     states = workflow_for_version(case.service_version).states
     return CaseView(
-        id=case.id, reference=case.reference, council_id=case.council_id, kind=case.kind,
-        service_code=case.service.code, service_name=case.service.name, state=case.state,
+        id=case.id,
+        reference=case.reference,
+        council_id=case.council_id,
+        kind=case.kind,
+        service_code=case.service.code,
+        service_name=case.service.name,
+        state=case.state,
         state_name=states[case.state].name if case.state in states else case.state,
-        is_open=case.is_open, is_public=case.is_public, title=case.title,
-        description=case.description, status_notes=case.status_notes, channel=case.channel,
-        channel_label=str(case.get_channel_display()), created_at=case.created_at,
-        updated_at=case.updated_at, responded_at=case.responded_at, closed_at=case.closed_at,
-        response_due_at=case.response_due_at, resolve_due_at=case.resolve_due_at,
-        priority=case.priority, team_id=case.team_id,
-        team_name=case.team.name if case.team else "", assignee_id=case.assignee_id,
-        lat=case.lat, lng=case.lng, address=case.address, postcode=case.postcode,
-        location_approximate=case.location_approximate, area_id=case.area_id,
-        area_name=case.area.name if case.area else "", support_count=case.support_count,
+        is_open=case.is_open,
+        is_public=case.is_public,
+        title=case.title,
+        description=case.description,
+        status_notes=case.status_notes,
+        channel=case.channel,
+        channel_label=str(case.get_channel_display()),
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        responded_at=case.responded_at,
+        closed_at=case.closed_at,
+        response_due_at=case.response_due_at,
+        resolve_due_at=case.resolve_due_at,
+        priority=case.priority,
+        team_id=case.team_id,
+        team_name=case.team.name if case.team else "",
+        assignee_id=case.assignee_id,
+        lat=case.lat,
+        lng=case.lng,
+        address=case.address,
+        postcode=case.postcode,
+        location_approximate=case.location_approximate,
+        area_id=case.area_id,
+        area_name=case.area.name if case.area else "",
+        support_count=case.support_count,
         duplicate_of_reference=case.duplicate_of.reference if case.duplicate_of else "",
-        revision=case.revision, anonymised_at=case.anonymised_at, reporter=reporter,
+        revision=case.revision,
+        anonymised_at=case.anonymised_at,
+        reporter=reporter,
         answers=_answers(case, sees_private=sees_contact),
         photos=tuple(a for a in attachments if a.is_photo),
         documents=tuple(a for a in attachments if a.is_document and sees_papers),

@@ -77,9 +77,18 @@ class Reporter:
 def _clean_text(value: str, *, field: str, limit: int) -> str:
     value = clean_text(value or "").strip()
     if len(value) > limit:
-        raise InvalidInput({field: [Problem(
-            "must be %(limit)s characters or fewer (it is %(length)s)", code="max_length",
-            params={"limit": limit, "length": len(value)})]}, code="too_long")
+        raise InvalidInput(
+            {
+                field: [
+                    Problem(
+                        "must be %(limit)s characters or fewer (it is %(length)s)",
+                        code="max_length",
+                        params={"limit": limit, "length": len(value)},
+                    )
+                ]
+            },
+            code="too_long",
+        )
     return value
 
 
@@ -100,20 +109,36 @@ def reporter_clean(reporter: Reporter) -> Reporter:
         try:
             validate_email(email)
         except ValidationError:
-            errors["email"] = [Problem("%(value)r is not an email address",
-                                       code="invalid_email", params={"value": email[:60]})]
+            errors["email"] = [
+                Problem(
+                    "%(value)r is not an email address",
+                    code="invalid_email",
+                    params={"value": email[:60]},
+                )
+            ]
     phone = reporter_phone_number(reporter.phone)
     if phone is None:
-        errors["phone"] = [Problem("must be a phone number of 6 to 15 digits",
-                                   code="invalid_phone")]
+        errors["phone"] = [
+            Problem("must be a phone number of 6 to 15 digits", code="invalid_phone")
+        ]
     name = clean_text(reporter.name or "").strip()
     if len(name) > MAX_NAME:
-        errors["name"] = [Problem("must be %(limit)s characters or fewer", code="max_length",
-                                  params={"limit": MAX_NAME, "length": len(name)})]
+        errors["name"] = [
+            Problem(
+                "must be %(limit)s characters or fewer",
+                code="max_length",
+                params={"limit": MAX_NAME, "length": len(name)},
+            )
+        ]
     if errors:
         raise InvalidInput(errors, code="bad_reporter")
-    return Reporter(name=name, email=email, phone=phone or "", name_public=reporter.name_public,
-                    user_id=reporter.user_id)
+    return Reporter(
+        name=name,
+        email=email,
+        phone=phone or "",
+        name_public=reporter.name_public,
+        user_id=reporter.user_id,
+    )
 
 
 def _clean_media_urls(urls: list[str]) -> list[str]:
@@ -123,33 +148,48 @@ def _clean_media_urls(urls: list[str]) -> list[str]:
         if not url:
             continue
         if len(url) > 1000 or not re.match(r"^https?://[^\s]+$", url):
-            raise InvalidInput({"media_url": [Problem("must be an http or https address",
-                                                      code="invalid_url")]},
-                               code="bad_media_url")
+            raise InvalidInput(
+                {"media_url": [Problem("must be an http or https address", code="invalid_url")]},
+                code="bad_media_url",
+            )
         cleaned.append(url)
     if len(cleaned) > MAX_MEDIA_URLS:
-        raise InvalidInput({"media_url": [Problem("at most %(max)s media addresses",
-                                                  code="too_many",
-                                                  params={"max": MAX_MEDIA_URLS})]},
-                           code="bad_media_url")
+        raise InvalidInput(
+            {
+                "media_url": [
+                    Problem(
+                        "at most %(max)s media addresses",
+                        code="too_many",
+                        params={"max": MAX_MEDIA_URLS},
+                    )
+                ]
+            },
+            code="bad_media_url",
+        )
     return cleaned
 
 
 def _route_location(council: Council | None, point: Point | None) -> Council:
     if point is None:
         if council is None:
-            raise InvalidInput({"location": [Problem("A location or a council is required",
-                                                     code="no_location")]},
-                               code="no_location")
+            raise InvalidInput(
+                {"location": [Problem("A location or a council is required", code="no_location")]},
+                code="no_location",
+            )
         return council
     if council is None:
         return council_for_point(lat=point.lat, lng=point.lng)
     if not council_contains_point(council=council, lat=point.lat, lng=point.lng):
         raise InvalidInput(
-            {"location": [Problem("The point %(lat).6f, %(lng).6f is outside %(council)s",
-                                  code="outside_council",
-                                  params={"lat": point.lat, "lng": point.lng,
-                                          "council": council.name})]},
+            {
+                "location": [
+                    Problem(
+                        "The point %(lat).6f, %(lng).6f is outside %(council)s",
+                        code="outside_council",
+                        params={"lat": point.lat, "lng": point.lng, "council": council.name},
+                    )
+                ]
+            },
             code="outside_council",
         )
     return council
@@ -206,20 +246,33 @@ def case_create(**kwargs: Unpack[NewCase]) -> Case:
     with transaction.atomic():
         case_insert_with_reference(case, prefix=case.council.reference_prefix, created_at=now)
         for i, image in enumerate(prepared.images):
-            attachment = Attachment(case=case, content_type=image.content_type,
-                                    width=image.width, height=image.height, created_at=now)
-            attachment.file.save(f"{case.reference}-{i + 1}.{image.extension}",
-                                 ContentFile(image.data), save=False)
+            attachment = Attachment(
+                case=case,
+                content_type=image.content_type,
+                width=image.width,
+                height=image.height,
+                created_at=now,
+            )
+            attachment.file.save(
+                f"{case.reference}-{i + 1}.{image.extension}", ContentFile(image.data), save=False
+            )
             attachment.save()
         Attachment.objects.bulk_create(
-            Attachment(case=case, url=url, created_at=now) for url in prepared.links)
+            Attachment(case=case, url=url, created_at=now) for url in prepared.links
+        )
         if prepared.images or prepared.links:
             case.media_count = len(prepared.images) + len(prepared.links)
             case.save(update_fields=["media_count"])
         append_event(
-            events.CaseCreated(case_id=case.id, reference=case.reference,
-                               service_code=case.service.code, state=case.state),
-            council_id=case.council_id, stream="case", stream_id=case.id,
+            events.CaseCreated(
+                case_id=case.id,
+                reference=case.reference,
+                service_code=case.service.code,
+                state=case.state,
+            ),
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
             actor=kwargs["actor"].as_actor(),
         )
     return case
@@ -257,12 +310,20 @@ def _prepare(
     document = version.document
     required = document.get("identity", levels.NONE)
     if not levels.level_at_least(identity_level, required):
-        raise PermissionDenied(f"This service needs the applicant to be "
-                               f"{levels.LABELS[required].lower()}", code="identity_required")
+        raise PermissionDenied(
+            f"This service needs the applicant to be {levels.LABELS[required].lower()}",
+            code="identity_required",
+        )
     if document["kind"] == "report" and point is None and not (area_id or address.strip()):
         raise InvalidInput(
-            {"location": [Problem("A report needs a point on the map, or an area or address "
-                                  "in the council", code="no_location")]},
+            {
+                "location": [
+                    Problem(
+                        "A report needs a point on the map, or an area or address in the council",
+                        code="no_location",
+                    )
+                ]
+            },
             code="no_location",
         )
     cleaned = clean_field_values(document["fields"], clean_texts(values or {}))
@@ -272,30 +333,46 @@ def _prepare(
     postcode = _clean_text(postcode, field="postcode", limit=MAX_POSTCODE).upper()
     reporter = reporter_clean(reporter or Reporter())
     if channel not in Channel.values:
-        raise InvalidInput({"channel": [Problem("unknown channel %(value)r",
-                                                code="invalid_choice",
-                                                params={"value": channel})]})
+        raise InvalidInput(
+            {
+                "channel": [
+                    Problem(
+                        "unknown channel %(value)r",
+                        code="invalid_choice",
+                        params={"value": channel},
+                    )
+                ]
+            }
+        )
     if len(photos or []) > MAX_PHOTOS:
-        raise InvalidInput({"media": [Problem("at most %(max)s photos", code="too_many",
-                                              params={"max": MAX_PHOTOS})]},
-                           code="too_many_photos")
+        raise InvalidInput(
+            {
+                "media": [
+                    Problem("at most %(max)s photos", code="too_many", params={"max": MAX_PHOTOS})
+                ]
+            },
+            code="too_many_photos",
+        )
 
     # Without a point, a report is placed by its area (or only its council) and the address
     # as given: it is marked approximate and drawn at a point inside the area or council, so
     # maps and radius queries work; staff pin it down.
-    location_approximate = document["kind"] == "report" and (point is None
-                                                             or location_approximate)
+    location_approximate = document["kind"] == "report" and (point is None or location_approximate)
     # A report's own point (not one drawn inside its ward) in words, for people to read.
-    words = (place_in_words(council_id=council.id, lat=point.lat, lng=point.lng)
-             if point is not None and document["kind"] == "report" else "")
+    words = (
+        place_in_words(council_id=council.id, lat=point.lat, lng=point.lng)
+        if point is not None and document["kind"] == "report"
+        else ""
+    )
     if point is not None:
         area_id = area_id_for_point(council=council, lat=point.lat, lng=point.lng)
     elif area_id is not None:
         inside = area_point(council=council, area_id=area_id)
         if inside is None:
-            raise InvalidInput({"area": [Problem("That area is not part of this council",
-                                                 code="unknown_area")]},
-                               code="bad_area")
+            raise InvalidInput(
+                {"area": [Problem("That area is not part of this council", code="unknown_area")]},
+                code="bad_area",
+            )
         point = inside if location_approximate else None
     elif location_approximate:
         point = council_point(council=council)
@@ -305,32 +382,54 @@ def _prepare(
     initial = workflow.state(workflow.initial)
     routed_team = team_get(council=council, code=document["routing"]["team"])
     now = clock.now()
-    response_due, resolve_due = due_times(document["sla"], now,
-                                          region=region_for_gss(council.gss_code))
+    response_due, resolve_due = due_times(
+        document["sla"], now, region=region_for_gss(council.gss_code)
+    )
     # A signed-in citizen reporting for themselves is the reporter; staff reporting on someone's
     # behalf are not.
     citizen_id = actor.user_id if actor.as_actor().kind == "citizen" else None
 
     case = Case(
-        council=council, service=service, service_version=version,
-        kind=document["kind"], state=initial.code, is_open=not initial.is_closed,
+        council=council,
+        service=service,
+        service_version=version,
+        kind=document["kind"],
+        state=initial.code,
+        is_open=not initial.is_closed,
         is_public=document["privacy"] == "public" and not awaiting_confirmation,
-        awaiting_confirmation=awaiting_confirmation, values=cleaned,
-        title=title or service.name, description=description,
-        lat=point.lat if point else None, lng=point.lng if point else None,
-        address=address, postcode=postcode, location_approximate=location_approximate,
+        awaiting_confirmation=awaiting_confirmation,
+        values=cleaned,
+        title=title or service.name,
+        description=description,
+        lat=point.lat if point else None,
+        lng=point.lng if point else None,
+        address=address,
+        postcode=postcode,
+        location_approximate=location_approximate,
         place_in_words=words[:200],
-        h3_r7=cells.get(7), h3_r9=cells.get(9), h3_r11=cells.get(11), area_id=area_id,
+        h3_r7=cells.get(7),
+        h3_r9=cells.get(9),
+        h3_r11=cells.get(11),
+        area_id=area_id,
         reporter_id=reporter.user_id or citizen_id,
-        reporter_name=reporter.name, reporter_email=reporter.email,
-        reporter_phone=reporter.phone, reporter_name_public=reporter.name_public,
-        team=routed_team, channel=channel, created_at=now, updated_at=now,
+        reporter_name=reporter.name,
+        reporter_email=reporter.email,
+        reporter_phone=reporter.phone,
+        reporter_name_public=reporter.name_public,
+        team=routed_team,
+        channel=channel,
+        created_at=now,
+        updated_at=now,
         closed_at=now if initial.is_closed else None,
-        response_due_at=response_due, resolve_due_at=resolve_due, is_test=is_test,
+        response_due_at=response_due,
+        resolve_due_at=resolve_due,
+        is_test=is_test,
         identity_level=identity_level if identity_level in levels.LEVELS else levels.NONE,
     )
-    images = [data if isinstance(data, CleanImage) else image_sanitise(data, name=f"Photo {i + 1}")
-              for i, data in enumerate(photos or [])]
+    images = [
+        data if isinstance(data, CleanImage) else image_sanitise(data, name=f"Photo {i + 1}")
+        for i, data in enumerate(photos or [])
+    ]
     return _PreparedCase(case=case, images=images, links=_clean_media_urls(media_urls or []))
 
 
@@ -340,8 +439,7 @@ def _locked(case: Case, expected_revision: int | None) -> Case:
     # Versions never change: share the process's copy, whose workflow is built once, instead
     # of decoding the template document again for every case changed (bulk actions change
     # a thousand in a row).
-    fresh.service_version = versions_by_id(ids={fresh.service_version_id})[
-        fresh.service_version_id]
+    fresh.service_version = versions_by_id(ids={fresh.service_version_id})[fresh.service_version_id]
     if expected_revision is not None and fresh.revision != expected_revision:
         raise Conflict(
             f"{fresh.reference} was changed by someone else while you were looking at it. "
@@ -371,8 +469,9 @@ def case_transition(
     expected_revision: int | None = None,
 ) -> Case:
     """Move a case to `to_state` along a transition the template allows the actor's role."""
-    _require(policies.can_handle_case(actor, case.council_id),
-             "You cannot change cases of this council")
+    _require(
+        policies.can_handle_case(actor, case.council_id), "You cannot change cases of this council"
+    )
     message = _clean_text(message, field="message", limit=MAX_MESSAGE)
     with transaction.atomic():
         case = _locked(case, expected_revision)
@@ -385,18 +484,25 @@ def _transition_locked(case: Case, *, to_state: str, actor: Principal, message: 
     Every check comes before the first write, so a refusal leaves nothing to roll back."""
     workflow = workflow_for_version(case.service_version)
     if to_state not in workflow.states:
-        raise InvalidInput({"state": [f"{to_state!r} is not a state of this service"]},
-                           code="unknown_state")
+        raise InvalidInput(
+            {"state": [f"{to_state!r} is not a state of this service"]}, code="unknown_state"
+        )
     transition = workflow.transition(case.state, to_state)
     if transition is None:
         raise InvalidInput(
-            {"state": [f"A case cannot go from {workflow.state(case.state).name!r} to "
-                       f"{workflow.state(to_state).name!r}"]},
+            {
+                "state": [
+                    f"A case cannot go from {workflow.state(case.state).name!r} to "
+                    f"{workflow.state(to_state).name!r}"
+                ]
+            },
             code="illegal_transition",
         )
     roles = policies.effective_roles(actor, case.council_id)
-    _require(bool(transition.roles & roles),
-             f"Your role cannot move a case to {workflow.state(to_state).name!r}")
+    _require(
+        bool(transition.roles & roles),
+        f"Your role cannot move a case to {workflow.state(to_state).name!r}",
+    )
     from_state = case.state
     target = workflow.state(to_state)
     # The template's words for the new state, unless the officer wrote their own.
@@ -406,19 +512,36 @@ def _transition_locked(case: Case, *, to_state: str, actor: Principal, message: 
         # Reopened: it gets the service's time to close again from now, as a new report
         # would, rather than counting as overdue from the day it was first made.
         _response_due, case.resolve_due_at = due_times(
-            case.service_version.document["sla"], now,
-            region=region_for_gss(case.council.gss_code))
+            case.service_version.document["sla"], now, region=region_for_gss(case.council.gss_code)
+        )
     case.state = to_state
     case.is_open = not target.is_closed
     case.closed_at = now if target.is_closed else None
     case.status_notes = message or case.status_notes
     _touch(case, now)
-    case.save(update_fields=["state", "is_open", "closed_at", "updated_at", "revision",
-                             "responded_at", "status_notes", "resolve_due_at"])
+    case.save(
+        update_fields=[
+            "state",
+            "is_open",
+            "closed_at",
+            "updated_at",
+            "revision",
+            "responded_at",
+            "status_notes",
+            "resolve_due_at",
+        ]
+    )
     append_event(
-        events.CaseTransitioned(case_id=case.id, reference=case.reference,
-                                from_state=from_state, to_state=to_state, message=message),
-        council_id=case.council_id, stream="case", stream_id=case.id,
+        events.CaseTransitioned(
+            case_id=case.id,
+            reference=case.reference,
+            from_state=from_state,
+            to_state=to_state,
+            message=message,
+        ),
+        council_id=case.council_id,
+        stream="case",
+        stream_id=case.id,
         actor=actor.as_actor(),
     )
 
@@ -431,8 +554,9 @@ class TransitionOutcome:
     reason: str = ""
 
 
-def cases_transition(*, cases: list[tuple[Case, int | None]], to_state: str, actor: Principal,
-                     message: str = "") -> list[TransitionOutcome]:
+def cases_transition(
+    *, cases: list[tuple[Case, int | None]], to_state: str, actor: Principal, message: str = ""
+) -> list[TransitionOutcome]:
     """Move many cases of one council to `to_state`, each checked on its own exactly as
     case_transition checks one (role, workflow, the revision the person saw); refused cases
     are left as they are and reported. All in one transaction that locks the cases in one
@@ -444,8 +568,10 @@ def cases_transition(*, cases: list[tuple[Case, int | None]], to_state: str, act
         raise InvalidInput("Cases of one council at a time")
     council_id = councils.pop()
     if not policies.can_handle_case(actor, council_id):
-        return [TransitionOutcome(c.id, c.reference, False,
-                                  "You cannot change cases of this council") for c, _ in cases]
+        return [
+            TransitionOutcome(c.id, c.reference, False, "You cannot change cases of this council")
+            for c, _ in cases
+        ]
     message = _clean_text(message, field="message", limit=MAX_MESSAGE)
     outcomes = []
     with transaction.atomic():
@@ -454,15 +580,23 @@ def cases_transition(*, cases: list[tuple[Case, int | None]], to_state: str, act
         for wanted, revision in cases:
             case = locked.get(wanted.pk)
             if case is None:
-                outcomes.append(TransitionOutcome(wanted.id, wanted.reference, False,
-                                                  "The case no longer exists"))
+                outcomes.append(
+                    TransitionOutcome(
+                        wanted.id, wanted.reference, False, "The case no longer exists"
+                    )
+                )
                 continue
             case.service_version = versions[case.service_version_id]
             if revision is not None and case.revision != revision:
-                outcomes.append(TransitionOutcome(
-                    case.id, case.reference, False,
-                    f"{case.reference} was changed by someone else while you were looking at "
-                    "it. Reload it to see the latest version, then try again."))
+                outcomes.append(
+                    TransitionOutcome(
+                        case.id,
+                        case.reference,
+                        False,
+                        f"{case.reference} was changed by someone else while you were looking at "
+                        "it. Reload it to see the latest version, then try again.",
+                    )
+                )
                 continue
             try:
                 _transition_locked(case, to_state=to_state, actor=actor, message=message)
@@ -474,7 +608,7 @@ def cases_transition(*, cases: list[tuple[Case, int | None]], to_state: str, act
 
 
 class Keep(enum.Enum):
-    """"Leave it as it is", for arguments where None means "clear it"."""
+    """ "Leave it as it is", for arguments where None means "clear it"."""
 
     KEEP = "keep"
 
@@ -492,15 +626,18 @@ def case_assign(
 ) -> Case:
     """Give a case to a team and/or a person of the case's council. None clears either;
     KEEP (the default) leaves it as it is."""
-    _require(policies.can_assign_case(actor, case.council_id),
-             "You cannot assign cases of this council")
+    _require(
+        policies.can_assign_case(actor, case.council_id), "You cannot assign cases of this council"
+    )
     if isinstance(team, Team) and team.council_id != case.council_id:
         raise InvalidInput({"team": ["That team belongs to another council"]}, code="bad_team")
-    if isinstance(assignee_id, int) and not Membership.objects.filter(
-        user_id=assignee_id, council_id=case.council_id
-    ).exists():
-        raise InvalidInput({"assignee": ["That person is not staff of this council"]},
-                           code="bad_assignee")
+    if (
+        isinstance(assignee_id, int)
+        and not Membership.objects.filter(user_id=assignee_id, council_id=case.council_id).exists()
+    ):
+        raise InvalidInput(
+            {"assignee": ["That person is not staff of this council"]}, code="bad_assignee"
+        )
     with transaction.atomic():
         case = _locked(case, expected_revision)
         if team is not KEEP:
@@ -510,19 +647,27 @@ def case_assign(
         _touch(case, clock.now(), responded=False)
         case.save(update_fields=["team", "assignee", "updated_at", "revision"])
         append_event(
-            events.CaseAssigned(case_id=case.id, reference=case.reference,
-                                team_id=case.team_id, assignee_id=case.assignee_id),
-            council_id=case.council_id, stream="case", stream_id=case.id,
+            events.CaseAssigned(
+                case_id=case.id,
+                reference=case.reference,
+                team_id=case.team_id,
+                assignee_id=case.assignee_id,
+            ),
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
             actor=actor.as_actor(),
         )
     return case
 
 
-def case_post_public_update(*, case: Case, actor: Principal, message: str,
-                            expected_revision: int | None = None) -> Case:
+def case_post_public_update(
+    *, case: Case, actor: Principal, message: str, expected_revision: int | None = None
+) -> Case:
     """A message everyone following the case can read, without changing its state."""
-    _require(policies.can_handle_case(actor, case.council_id),
-             "You cannot update cases of this council")
+    _require(
+        policies.can_handle_case(actor, case.council_id), "You cannot update cases of this council"
+    )
     message = _clean_text(message, field="message", limit=MAX_MESSAGE)
     if not message:
         raise InvalidInput({"message": ["Enter the update"]}, code="empty")
@@ -532,9 +677,12 @@ def case_post_public_update(*, case: Case, actor: Principal, message: str,
         _touch(case, clock.now())
         case.save(update_fields=["updated_at", "revision", "responded_at", "status_notes"])
         append_event(
-            events.PublicUpdatePosted(case_id=case.id, reference=case.reference, message=message,
-                                      state=case.state),
-            council_id=case.council_id, stream="case", stream_id=case.id,
+            events.PublicUpdatePosted(
+                case_id=case.id, reference=case.reference, message=message, state=case.state
+            ),
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
             actor=actor.as_actor(),
         )
     return case
@@ -542,8 +690,10 @@ def case_post_public_update(*, case: Case, actor: Principal, message: str,
 
 def case_add_internal_note(*, case: Case, actor: Principal, note: str) -> Case:
     """A note only staff of the council can see. Notes never conflict with other changes."""
-    _require(policies.can_handle_case(actor, case.council_id),
-             "You cannot add notes to cases of this council")
+    _require(
+        policies.can_handle_case(actor, case.council_id),
+        "You cannot add notes to cases of this council",
+    )
     note = _clean_text(note, field="note", limit=MAX_MESSAGE)
     if not note:
         raise InvalidInput({"note": ["Enter the note"]}, code="empty")
@@ -553,7 +703,9 @@ def case_add_internal_note(*, case: Case, actor: Principal, note: str) -> Case:
         case.save(update_fields=["updated_at", "revision"])
         append_event(
             events.InternalNoteAdded(case_id=case.id, reference=case.reference, note=note),
-            council_id=case.council_id, stream="case", stream_id=case.id,
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
             actor=actor.as_actor(),
         )
     return case
@@ -568,8 +720,9 @@ def case_check_citizen_update(*, case: Case, message: str) -> str:
     return message
 
 
-def case_add_citizen_update(*, case: Case, actor: Principal, message: str,
-                            requested_status: str = "") -> tuple[Case, int]:
+def case_add_citizen_update(
+    *, case: Case, actor: Principal, message: str, requested_status: str = ""
+) -> tuple[Case, int]:
     """A comment from the public on a public case, optionally asking for a status.
 
     `requested_status` is a FixMyStreet extended status ("fixed", "open", "reopen"...). When the
@@ -586,9 +739,15 @@ def case_add_citizen_update(*, case: Case, actor: Principal, message: str,
         workflow = workflow_for_version(case.service_version)
         wanted = "open" if requested_status in ("open", "reopen") else requested_status
         target = next(
-            (t.target for t in workflow.transitions_from(case.state, {"citizen"})
-             if wanted and (workflow.state(t.target).fms == wanted
-                            or workflow.state(t.target).open311 == wanted)),
+            (
+                t.target
+                for t in workflow.transitions_from(case.state, {"citizen"})
+                if wanted
+                and (
+                    workflow.state(t.target).fms == wanted
+                    or workflow.state(t.target).open311 == wanted
+                )
+            ),
             None,
         )
         now = clock.now()
@@ -601,23 +760,37 @@ def case_add_citizen_update(*, case: Case, actor: Principal, message: str,
         case.save(update_fields=["state", "is_open", "closed_at", "updated_at", "revision"])
         if target is not None:
             append_event(
-                events.CaseTransitioned(case_id=case.id, reference=case.reference,
-                                        from_state=from_state, to_state=target, message=""),
-                council_id=case.council_id, stream="case", stream_id=case.id,
+                events.CaseTransitioned(
+                    case_id=case.id,
+                    reference=case.reference,
+                    from_state=from_state,
+                    to_state=target,
+                    message="",
+                ),
+                council_id=case.council_id,
+                stream="case",
+                stream_id=case.id,
                 actor=actor.as_actor(),
             )
         record = append_event(
-            events.CitizenUpdatePosted(case_id=case.id, reference=case.reference, message=message,
-                                       requested_status=requested_status,
-                                       state=case.state),
-            council_id=case.council_id, stream="case", stream_id=case.id,
+            events.CitizenUpdatePosted(
+                case_id=case.id,
+                reference=case.reference,
+                message=message,
+                requested_status=requested_status,
+                state=case.state,
+            ),
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
             actor=actor.as_actor(),
         )
     return case, record.id
 
 
-def case_add_citizen_reply(*, case: Case, message: str, channel: str,
-                           actor: Principal | None = None) -> Case:
+def case_add_citizen_reply(
+    *, case: Case, message: str, channel: str, actor: Principal | None = None
+) -> Case:
     """A reply to a message about the case (email or SMS), for staff to read on the timeline.
 
     The caller has already tied the reply to the case (a signed reply address, or the number a
@@ -631,9 +804,12 @@ def case_add_citizen_reply(*, case: Case, message: str, channel: str,
         _touch(case, clock.now(), responded=False)
         case.save(update_fields=["updated_at", "revision"])
         append_event(
-            events.CitizenReplyReceived(case_id=case.id, reference=case.reference,
-                                        message=message, channel=channel[:10]),
-            council_id=case.council_id, stream="case", stream_id=case.id,
+            events.CitizenReplyReceived(
+                case_id=case.id, reference=case.reference, message=message, channel=channel[:10]
+            ),
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
             actor=actor.as_actor(),
         )
     return case
@@ -651,8 +827,9 @@ def _duplicate_state(workflow: Workflow) -> str:
 
 def case_merge_duplicate(*, duplicate: Case, original: Case, actor: Principal) -> Case:
     """Close `duplicate` as a duplicate of `original`; the original gains its support."""
-    _require(policies.can_merge_cases(actor, duplicate.council_id),
-             "Only a supervisor can merge cases")
+    _require(
+        policies.can_merge_cases(actor, duplicate.council_id), "Only a supervisor can merge cases"
+    )
     if duplicate.pk == original.pk:
         raise InvalidInput("A case cannot be a duplicate of itself", code="bad_merge")
     if duplicate.council_id != original.council_id:
@@ -665,13 +842,16 @@ def case_merge_duplicate(*, duplicate: Case, original: Case, actor: Principal) -
         if duplicate.duplicate_of_id is not None:
             raise InvalidInput(f"{duplicate.reference} is already a duplicate", code="bad_merge")
         if original.duplicate_of_id is not None:
-            raise InvalidInput(f"{original.reference} is itself a duplicate; merge into "
-                               "the case it duplicates", code="bad_merge")
+            raise InvalidInput(
+                f"{original.reference} is itself a duplicate; merge into the case it duplicates",
+                code="bad_merge",
+            )
         workflow = workflow_for_version(duplicate.service_version)
         target = _duplicate_state(workflow)
         if not duplicate.is_open:
-            raise InvalidInput(f"{duplicate.reference} is already closed; reopen it to merge it",
-                               code="bad_merge")
+            raise InvalidInput(
+                f"{duplicate.reference} is already closed; reopen it to merge it", code="bad_merge"
+            )
         from_state = duplicate.state
         now = clock.now()
         closed = workflow.state(target).is_closed
@@ -680,22 +860,44 @@ def case_merge_duplicate(*, duplicate: Case, original: Case, actor: Principal) -
         duplicate.closed_at = now if closed else None
         duplicate.duplicate_of = original
         _touch(duplicate, now)
-        duplicate.save(update_fields=["state", "is_open", "closed_at", "duplicate_of",
-                                      "updated_at", "revision", "responded_at"])
+        duplicate.save(
+            update_fields=[
+                "state",
+                "is_open",
+                "closed_at",
+                "duplicate_of",
+                "updated_at",
+                "revision",
+                "responded_at",
+            ]
+        )
         original.support_count += 1 + duplicate.support_count
         _touch(original, now, responded=False)
         original.save(update_fields=["support_count", "updated_at", "revision"])
         actor_ = actor.as_actor()
         append_event(
-            events.CaseMergedInto(case_id=duplicate.id, reference=duplicate.reference,
-                                  original_reference=original.reference,
-                                  from_state=from_state, to_state=target),
-            council_id=duplicate.council_id, stream="case", stream_id=duplicate.id, actor=actor_,
+            events.CaseMergedInto(
+                case_id=duplicate.id,
+                reference=duplicate.reference,
+                original_reference=original.reference,
+                from_state=from_state,
+                to_state=target,
+            ),
+            council_id=duplicate.council_id,
+            stream="case",
+            stream_id=duplicate.id,
+            actor=actor_,
         )
         append_event(
-            events.DuplicateMerged(case_id=original.id, reference=original.reference,
-                                   duplicate_reference=duplicate.reference),
-            council_id=original.council_id, stream="case", stream_id=original.id, actor=actor_,
+            events.DuplicateMerged(
+                case_id=original.id,
+                reference=original.reference,
+                duplicate_reference=duplicate.reference,
+            ),
+            council_id=original.council_id,
+            stream="case",
+            stream_id=original.id,
+            actor=actor_,
         )
     return duplicate
 
@@ -710,22 +912,33 @@ def cases_anonymise_expired(*, now: dt.datetime | None = None, limit: int = 1000
     count = 0
     system = Principal.system("Retention policy").as_actor()
     for version in ServiceTemplateVersion.objects.filter(
-            id__in=Case.objects.filter(is_open=False, anonymised_at__isnull=True)
-            .values("service_version_id").distinct()):
+        id__in=Case.objects.filter(is_open=False, anonymised_at__isnull=True)
+        .values("service_version_id")
+        .distinct()
+    ):
         document = version.document
         cutoff = now - dt.timedelta(days=document["retention"]["days_after_close"])
-        ids = list(Case.objects.filter(service_version=version, is_open=False,
-                                       closed_at__lt=cutoff, anonymised_at__isnull=True)
-                   .values_list("id", flat=True)[: limit - count])
+        ids = list(
+            Case.objects.filter(
+                service_version=version,
+                is_open=False,
+                closed_at__lt=cutoff,
+                anonymised_at__isnull=True,
+            ).values_list("id", flat=True)[: limit - count]
+        )
         for case_id in ids:
             with transaction.atomic():
                 case = Case.objects.select_for_update().get(pk=case_id)
                 _strip_personal_data(case, document)
                 case.anonymised_at = now
                 case.save()
-                append_event(events.CaseAnonymised(case_id=case.id, reference=case.reference),
-                             council_id=case.council_id, stream="case", stream_id=case.id,
-                             actor=system)
+                append_event(
+                    events.CaseAnonymised(case_id=case.id, reference=case.reference),
+                    council_id=case.council_id,
+                    stream="case",
+                    stream_id=case.id,
+                    actor=system,
+                )
             count += 1
         if count >= limit:
             break
@@ -737,8 +950,11 @@ def _strip_personal_data(case: Case, document: dict[str, Any]) -> None:
     location is a street, but its private fields and its reporter are personal."""
     case.reporter = None
     case.reporter_name = case.reporter_email = case.reporter_phone = ""
-    personal = {f["code"] for f in document["fields"]
-                if document["kind"] == "application" or f.get("private")}
+    personal = {
+        f["code"]
+        for f in document["fields"]
+        if document["kind"] == "application" or f.get("private")
+    }
     case.values = {k: v for k, v in case.values.items() if k not in personal}
     if case.kind == "application":
         case.description = case.address = case.postcode = case.status_notes = ""
@@ -758,12 +974,15 @@ def case_confirm_reporter(*, case_id: int) -> Case:
         if not case.awaiting_confirmation:
             return case
         case.awaiting_confirmation = False
-        case.is_public = (case.service_version.document["privacy"] == "public"
-                          and case.anonymised_at is None)
+        case.is_public = (
+            case.service_version.document["privacy"] == "public" and case.anonymised_at is None
+        )
         case.save(update_fields=["awaiting_confirmation", "is_public"])
         append_event(
             events.CaseReporterConfirmed(case_id=case.id, reference=case.reference),
-            council_id=case.council_id, stream="case", stream_id=case.id,
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
             actor=Actor.system("Reporter's email confirmation"),
         )
     return case
@@ -779,14 +998,18 @@ def case_support(*, case: Case, actor: Principal) -> Case:
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(id=case.id)
         if not (locked.is_public and locked.is_open) or locked.kind != "report":
-            raise InvalidInput({"case": ["Only open public reports can be supported"]},
-                               code="not_supportable")
+            raise InvalidInput(
+                {"case": ["Only open public reports can be supported"]}, code="not_supportable"
+            )
         locked.support_count += 1
         locked.save(update_fields=["support_count"])
         append_event(
-            events.CaseSupported(case_id=locked.id, reference=locked.reference,
-                                 support_count=locked.support_count),
-            council_id=locked.council_id, stream="case", stream_id=locked.id,
+            events.CaseSupported(
+                case_id=locked.id, reference=locked.reference, support_count=locked.support_count
+            ),
+            council_id=locked.council_id,
+            stream="case",
+            stream_id=locked.id,
             actor=actor.as_actor(),
         )
     return locked
@@ -799,22 +1022,31 @@ def cases_link_to_citizen(*, user_id: int, email: str, actor: Principal) -> int:
     if not email:
         return 0
     with transaction.atomic():
-        found = list(Case.objects.select_for_update()
-                     .filter(reporter__isnull=True, reporter_email=email.strip().lower(),
-                             anonymised_at__isnull=True)
-                     .values_list("id", "reference", "council_id"))
+        found = list(
+            Case.objects.select_for_update()
+            .filter(
+                reporter__isnull=True,
+                reporter_email=email.strip().lower(),
+                anonymised_at__isnull=True,
+            )
+            .values_list("id", "reference", "council_id")
+        )
         if not found:
             return 0
-        Case.objects.filter(id__in=[case_id for case_id, _, _ in found]).update(
-            reporter_id=user_id)
+        Case.objects.filter(id__in=[case_id for case_id, _, _ in found]).update(reporter_id=user_id)
         for case_id, reference, council_id in found:
-            append_event(events.CaseReporterLinked(case_id=case_id, reference=reference),
-                         council_id=council_id, stream="case", stream_id=case_id,
-                         actor=actor.as_actor())
+            append_event(
+                events.CaseReporterLinked(case_id=case_id, reference=reference),
+                council_id=council_id,
+                stream="case",
+                stream_id=case_id,
+                actor=actor.as_actor(),
+            )
     return len(found)
 
 
 # Supporting documents for applications (the citizen web's uploads).
+
 
 @dataclass(frozen=True)
 class Document:
@@ -825,32 +1057,55 @@ class Document:
     extension: str
 
 
-def case_create_with_documents(*, documents: list[Document],
-                               **kwargs: Unpack[NewCase]) -> Case:
+def case_create_with_documents(*, documents: list[Document], **kwargs: Unpack[NewCase]) -> Case:
     """case_create, plus private supporting documents attached in the same transaction: an
     application is never stored without the documents its applicant sent."""
     if len(documents) > MAX_DOCUMENTS:
-        raise InvalidInput({"documents": [Problem("at most %(max)s documents", code="too_many",
-                                                  params={"max": MAX_DOCUMENTS})]})
+        raise InvalidInput(
+            {
+                "documents": [
+                    Problem(
+                        "at most %(max)s documents", code="too_many", params={"max": MAX_DOCUMENTS}
+                    )
+                ]
+            }
+        )
     for document in documents:
         if len(document.data) > MAX_DOCUMENT_BYTES or document.content_type not in (
-                "application/pdf", "image/jpeg", "image/png"):
-            raise InvalidInput({"documents": [Problem(
-                "a document is too large or of the wrong kind", code="invalid_document")]})
+            "application/pdf",
+            "image/jpeg",
+            "image/png",
+        ):
+            raise InvalidInput(
+                {
+                    "documents": [
+                        Problem(
+                            "a document is too large or of the wrong kind", code="invalid_document"
+                        )
+                    ]
+                }
+            )
     with transaction.atomic():
         case = case_create(**kwargs)
         if documents:
             now = case.created_at
             for i, document in enumerate(documents):
-                attachment = Attachment(case=case, content_type=document.content_type,
-                                        is_public=False, created_at=now)
-                attachment.file.save(f"{case.reference}-doc-{i + 1}.{document.extension}",
-                                     ContentFile(document.data), save=False)
+                attachment = Attachment(
+                    case=case, content_type=document.content_type, is_public=False, created_at=now
+                )
+                attachment.file.save(
+                    f"{case.reference}-doc-{i + 1}.{document.extension}",
+                    ContentFile(document.data),
+                    save=False,
+                )
                 attachment.save()
             append_event(
-                events.CaseDocumentsAdded(case_id=case.id, reference=case.reference,
-                                          count=len(documents)),
-                council_id=case.council_id, stream="case", stream_id=case.id,
+                events.CaseDocumentsAdded(
+                    case_id=case.id, reference=case.reference, count=len(documents)
+                ),
+                council_id=case.council_id,
+                stream="case",
+                stream_id=case.id,
                 actor=kwargs["actor"].as_actor(),
             )
     return case
@@ -859,14 +1114,17 @@ def case_create_with_documents(*, documents: list[Document],
 PRIORITIES = (1, 2, 3, 4)  # 1 urgent .. 4 low
 
 
-def case_set_priority(*, case: Case, actor: Principal, priority: int,
-                      expected_revision: int | None = None) -> Case:
+def case_set_priority(
+    *, case: Case, actor: Principal, priority: int, expected_revision: int | None = None
+) -> Case:
     """Set how urgent a case is, 1 (urgent) to 4 (low)."""
-    _require(policies.can_handle_case(actor, case.council_id),
-             "You cannot change cases of this council")
+    _require(
+        policies.can_handle_case(actor, case.council_id), "You cannot change cases of this council"
+    )
     if priority not in PRIORITIES:
-        raise InvalidInput({"priority": ["Choose a priority from 1 (urgent) to 4 (low)"]},
-                           code="bad_priority")
+        raise InvalidInput(
+            {"priority": ["Choose a priority from 1 (urgent) to 4 (low)"]}, code="bad_priority"
+        )
     with transaction.atomic():
         case = _locked(case, expected_revision)
         if case.priority == priority:
@@ -876,63 +1134,100 @@ def case_set_priority(*, case: Case, actor: Principal, priority: int,
         _touch(case, clock.now(), responded=False)
         case.save(update_fields=["priority", "updated_at", "revision"])
         append_event(
-            events.CasePrioritySet(case_id=case.id, reference=case.reference, priority=priority,
-                                   previous=previous),
-            council_id=case.council_id, stream="case", stream_id=case.id,
+            events.CasePrioritySet(
+                case_id=case.id, reference=case.reference, priority=priority, previous=previous
+            ),
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
             actor=actor.as_actor(),
         )
     return case
 
 
-def case_attach_file(*, case: Case, actor: Principal, data: bytes, name: str,
-                     is_public: bool = False) -> Attachment:
+def case_attach_file(
+    *, case: Case, actor: Principal, data: bytes, name: str, is_public: bool = False
+) -> Attachment:
     """Attach a photo (stripped of metadata, like citizens' photos) or a PDF document.
 
     Public attachments must be photos of a public case: documents may hold personal data.
     Attaching never conflicts with other changes (like notes).
     """
-    _require(policies.can_handle_case(actor, case.council_id),
-             "You cannot add files to cases of this council")
+    _require(
+        policies.can_handle_case(actor, case.council_id),
+        "You cannot add files to cases of this council",
+    )
     name = clean_text((name or "file").replace("/", "_"))[:80] or "file"
     if data[:5] == b"%PDF-":
         if len(data) > MAX_DOCUMENT_BYTES:
-            raise InvalidInput({"file": [Problem(
-                "%(name)s is larger than %(mb)s MB", code="file_too_large",
-                params={"name": name, "mb": MAX_DOCUMENT_BYTES // (1024 * 1024)})]},
-                code="too_large")
+            raise InvalidInput(
+                {
+                    "file": [
+                        Problem(
+                            "%(name)s is larger than %(mb)s MB",
+                            code="file_too_large",
+                            params={"name": name, "mb": MAX_DOCUMENT_BYTES // (1024 * 1024)},
+                        )
+                    ]
+                },
+                code="too_large",
+            )
         if is_public:
-            raise InvalidInput({"file": ["Only photos can be shown to the public; attach "
-                                         "documents as internal"]}, code="bad_file")
-        content, content_type, extension, width, height = data, "application/pdf", "pdf", \
-            None, None
+            raise InvalidInput(
+                {"file": ["Only photos can be shown to the public; attach documents as internal"]},
+                code="bad_file",
+            )
+        content, content_type, extension, width, height = data, "application/pdf", "pdf", None, None
     else:
         try:
             image = image_sanitise(data, name=name)
         except InvalidInput as exc:
-            raise InvalidInput({"file": [f"{name} must be a photo (JPEG, PNG, WebP) or a PDF "
-                                         f"document: {exc.message.split(': ', 1)[-1]}"]},
-                               code="bad_file") from exc
+            raise InvalidInput(
+                {
+                    "file": [
+                        f"{name} must be a photo (JPEG, PNG, WebP) or a PDF "
+                        f"document: {exc.message.split(': ', 1)[-1]}"
+                    ]
+                },
+                code="bad_file",
+            ) from exc
         content, content_type, extension = image.data, image.content_type, image.extension
         width, height = image.width, image.height
     with transaction.atomic():
         case = _locked(case, None)
         if is_public and not case.is_public:
-            raise InvalidInput({"file": ["This case is private: its files stay internal"]},
-                               code="bad_file")
+            raise InvalidInput(
+                {"file": ["This case is private: its files stay internal"]}, code="bad_file"
+            )
         now = clock.now()
-        attachment = Attachment(case=case, content_type=content_type, width=width,
-                                height=height, is_public=is_public, created_at=now)
-        attachment.file.save(f"{case.reference}-staff-{now:%Y%m%d%H%M%S}.{extension}",
-                             ContentFile(content), save=False)
+        attachment = Attachment(
+            case=case,
+            content_type=content_type,
+            width=width,
+            height=height,
+            is_public=is_public,
+            created_at=now,
+        )
+        attachment.file.save(
+            f"{case.reference}-staff-{now:%Y%m%d%H%M%S}.{extension}",
+            ContentFile(content),
+            save=False,
+        )
         attachment.save()
         case.media_count = min(case.media_count + 1, 32767)
         _touch(case, now, responded=False)
         case.save(update_fields=["media_count", "updated_at", "revision"])
         append_event(
-            events.AttachmentAdded(case_id=case.id, reference=case.reference,
-                                   attachment_id=attachment.id, content_type=content_type,
-                                   is_public=is_public),
-            council_id=case.council_id, stream="case", stream_id=case.id,
+            events.AttachmentAdded(
+                case_id=case.id,
+                reference=case.reference,
+                attachment_id=attachment.id,
+                content_type=content_type,
+                is_public=is_public,
+            ),
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
             actor=actor.as_actor(),
         )
     return attachment
@@ -940,27 +1235,35 @@ def case_attach_file(*, case: Case, actor: Principal, data: bytes, name: str,
 
 def case_link(*, case: Case, other: Case, actor: Principal) -> None:
     """Mark two cases of the same council as related (both keep their own state)."""
-    _require(policies.can_handle_case(actor, case.council_id),
-             "You cannot change cases of this council")
+    _require(
+        policies.can_handle_case(actor, case.council_id), "You cannot change cases of this council"
+    )
     if other.pk == case.pk:
         raise InvalidInput({"related": ["A case cannot be related to itself"]}, code="bad_link")
-    if other.council_id != case.council_id or not policies.can_view_case(actor,
-                                                                         other.council_id):
-        raise InvalidInput({"related": [f"No case {other.reference} in this council"]},
-                           code="bad_link")
+    if other.council_id != case.council_id or not policies.can_view_case(actor, other.council_id):
+        raise InvalidInput(
+            {"related": [f"No case {other.reference} in this council"]}, code="bad_link"
+        )
     first, second = sorted([case, other], key=lambda c: c.pk)
     with transaction.atomic():
         locked = {c.pk: _locked(c, None) for c in (first, second)}
         if CaseLink.objects.filter(first_id=first.pk, second_id=second.pk).exists():
-            raise InvalidInput({"related": [f"{case.reference} and {other.reference} are "
-                                            "already linked"]}, code="bad_link")
+            raise InvalidInput(
+                {"related": [f"{case.reference} and {other.reference} are already linked"]},
+                code="bad_link",
+            )
         now = clock.now()
         CaseLink.objects.create(first_id=first.pk, second_id=second.pk, created_at=now)
         for this, that in ((case, other), (other, case)):
             row = locked[this.pk]
             _touch(row, now, responded=False)
             row.save(update_fields=["updated_at", "revision"])
-            append_event(events.CasesLinked(case_id=this.id, reference=this.reference,
-                                            other_reference=that.reference),
-                         council_id=this.council_id, stream="case", stream_id=this.id,
-                         actor=actor.as_actor())
+            append_event(
+                events.CasesLinked(
+                    case_id=this.id, reference=this.reference, other_reference=that.reference
+                ),
+                council_id=this.council_id,
+                stream="case",
+                stream_id=this.id,
+                actor=actor.as_actor(),
+            )

@@ -47,8 +47,9 @@ def is_working_day(day: dt.date, region: str = "ENG") -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(region, day.year)
 
 
-def add_working_time(start: dt.datetime, hours: float, *, calendar: str = DEFAULT_CALENDAR,
-                     region: str = "ENG") -> dt.datetime:
+def add_working_time(
+    start: dt.datetime, hours: float, *, calendar: str = DEFAULT_CALENDAR, region: str = "ENG"
+) -> dt.datetime:
     """`start` plus `hours` of working time in the calendar, as an aware datetime."""
     if calendar == "elapsed":
         return start + dt.timedelta(hours=hours)
@@ -62,8 +63,11 @@ def add_working_time(start: dt.datetime, hours: float, *, calendar: str = DEFAUL
     for _ in range(_MAX_DAYS):
         if is_working_day(day, region):
             day_start = dt.datetime.combine(day, opens)
-            day_end = (dt.datetime.combine(day, closes) if closes
-                       else dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0)))
+            day_end = (
+                dt.datetime.combine(day, closes)
+                if closes
+                else dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0))
+            )
             begin = max(local, day_start)
             if begin < day_end:
                 available = day_end - begin
@@ -79,17 +83,19 @@ def _aware(local: dt.datetime) -> dt.datetime:
     return local.replace(tzinfo=LOCAL).astimezone(dt.UTC)
 
 
-def due_times(sla: dict[str, Any], created_at: dt.datetime, *, region: str = "ENG"
-              ) -> tuple[dt.datetime, dt.datetime]:
+def due_times(
+    sla: dict[str, Any], created_at: dt.datetime, *, region: str = "ENG"
+) -> tuple[dt.datetime, dt.datetime]:
     """(first response due, close due) for a case created at `created_at`."""
     calendar = sla.get("calendar", DEFAULT_CALENDAR)
-    return (add_working_time(created_at, sla["first_response_hours"], calendar=calendar,
-                             region=region),
-            add_working_time(created_at, sla["close_hours"], calendar=calendar, region=region))
+    return (
+        add_working_time(created_at, sla["first_response_hours"], calendar=calendar, region=region),
+        add_working_time(created_at, sla["close_hours"], calendar=calendar, region=region),
+    )
 
 
 def sla_state(*, is_open: bool, due_at: dt.datetime | None, now: dt.datetime) -> str:
-    """"overdue", "due_soon", "on_track", or "" (closed, or no target)."""
+    """ "overdue", "due_soon", "on_track", or "" (closed, or no target)."""
     if not is_open or due_at is None:
         return ""
     if due_at <= now:

@@ -10,4 +10,3 @@ from townsquare.cases.services import cases_anonymise_expired
 @task()
 def anonymise_expired_cases() -> int:
     return cases_anonymise_expired()
-

@@ -50,72 +50,96 @@ def library_templates() -> list[tuple[str, dict[str, Any]]]:
 
 
 def _save(draft: ServiceDraft, actor: Principal, what: str) -> None:
-    append_event(ServiceDraftSaved(draft_id=draft.id, code=str(draft.document.get("code", "")),
-                                   what=what),
-                 council_id=draft.council_id, stream="service_draft", stream_id=draft.id,
-                 actor=actor.as_actor())
+    append_event(
+        ServiceDraftSaved(draft_id=draft.id, code=str(draft.document.get("code", "")), what=what),
+        council_id=draft.council_id,
+        stream="service_draft",
+        stream_id=draft.id,
+        actor=actor.as_actor(),
+    )
 
 
-def draft_create(*, council: Council, document: dict[str, Any], actor: Principal,
-                 source: str) -> ServiceDraft:
+def draft_create(
+    *, council: Council, document: dict[str, Any], actor: Principal, source: str
+) -> ServiceDraft:
     _require_admin(actor, council.id)
     if not isinstance(document, dict):
         raise InvalidInput("A template must be a mapping of keys to values")
     now = clock.now()
     with transaction.atomic():
-        draft = ServiceDraft.objects.create(council=council, document=copy.deepcopy(document),
-                                            source=source[:200], created_at=now,
-                                            updated_at=now, updated_by_label=actor.label[:200])
+        draft = ServiceDraft.objects.create(
+            council=council,
+            document=copy.deepcopy(document),
+            source=source[:200],
+            created_at=now,
+            updated_at=now,
+            updated_by_label=actor.label[:200],
+        )
         _save(draft, actor, f"created from {source}"[:100])
     return draft
 
 
-def draft_from_scratch(*, council: Council, code: str, name: str, kind: str,
-                       actor: Principal) -> ServiceDraft:
+def draft_from_scratch(
+    *, council: Council, code: str, name: str, kind: str, actor: Principal
+) -> ServiceDraft:
     """A small valid service to build on, routed to the council's first team."""
     _require_admin(actor, council.id)
     document = blank_template(code=code, name=name, kind=kind)
     if ServiceTemplate.objects.filter(council=council, code=document["code"]).exists():
-        raise InvalidInput({"code": [f"{council.name} already has a service with this code: "
-                                     "choose another"]})
-    teams = list(Team.objects.filter(council=council).order_by("name")
-                 .values_list("code", flat=True))
+        raise InvalidInput(
+            {"code": [f"{council.name} already has a service with this code: choose another"]}
+        )
+    teams = list(
+        Team.objects.filter(council=council).order_by("name").values_list("code", flat=True)
+    )
     if teams and "general" not in teams:
         document["routing"]["team"] = teams[0]
     return draft_create(council=council, document=document, actor=actor, source="scratch")
 
 
-def draft_from_yaml(*, council: Council, document: dict[str, Any], actor: Principal
-                    ) -> ServiceDraft:
+def draft_from_yaml(
+    *, council: Council, document: dict[str, Any], actor: Principal
+) -> ServiceDraft:
     """A draft from an uploaded template. One with the code of a service the council has is a
     change to that service (how a council brings back its own export); any other is new."""
     code = document.get("code")
     if ServiceTemplate.objects.filter(council=council, code=code).exists():
-        return draft_create(council=council, document=document, actor=actor,
-                            source=f"service:{council.slug}/{code}")
+        return draft_create(
+            council=council, document=document, actor=actor, source=f"service:{council.slug}/{code}"
+        )
     return draft_create(council=council, document=document, actor=actor, source="import")
 
 
 def draft_from_library(*, council: Council, file_name: str, actor: Principal) -> ServiceDraft:
     for name, document in library_templates():
         if name == file_name:
-            return draft_create(council=council, document=document, actor=actor,
-                                source=f"library:{name}")
+            return draft_create(
+                council=council, document=document, actor=actor, source=f"library:{name}"
+            )
     raise NotFound(f"The library has no template {file_name[:60]!r}")
 
 
-def draft_from_service(*, council: Council, service_id: int, actor: Principal
-                       ) -> ServiceDraft:
+def draft_from_service(*, council: Council, service_id: int, actor: Principal) -> ServiceDraft:
     """A copy of a published template: the council's own (to change it) or another
     council's (templates are shared knowledge between councils, never their cases)."""
-    service = (ServiceTemplate.objects.select_related("current_version", "council")
-               .filter(id=service_id, current_version__isnull=False).first())
+    service = (
+        ServiceTemplate.objects.select_related("current_version", "council")
+        .filter(id=service_id, current_version__isnull=False)
+        .first()
+    )
     # Another council shares what it offers the public; what it has retired stays its own.
-    if service is None or service.current_version is None or (
-            service.council_id != council.id and not service.is_active):
+    if (
+        service is None
+        or service.current_version is None
+        or (service.council_id != council.id and not service.is_active)
+    ):
         raise NotFound("No such published service")
-    return draft_create(council=council, document=service.current_version.document,
-                        actor=actor, source=f"service:{service.council.slug}/{service.code}")
+    return draft_create(
+        council=council,
+        document=service.current_version.document,
+        actor=actor,
+        source=f"service:{service.council.slug}/{service.code}",
+    )
 
 
 def draft_get(*, council: Council, draft_id: int, actor: Principal) -> ServiceDraft:
@@ -126,16 +150,24 @@ def draft_get(*, council: Council, draft_id: int, actor: Principal) -> ServiceDr
     return draft
 
 
-def draft_update(*, draft: ServiceDraft, document: dict[str, Any], actor: Principal,
-                 expected_revision: int | None, what: str) -> ServiceDraft:
+def draft_update(
+    *,
+    draft: ServiceDraft,
+    document: dict[str, Any],
+    actor: Principal,
+    expected_revision: int | None,
+    what: str,
+) -> ServiceDraft:
     """Save a changed document (valid or not); refuses when someone saved in between."""
     _require_admin(actor, draft.council_id)
     with transaction.atomic():
         fresh = ServiceDraft.objects.select_for_update().get(pk=draft.pk)
         if expected_revision is not None and fresh.revision != expected_revision:
-            raise Conflict("Someone else saved this draft while you were editing it. Your "
-                           "change was not saved: check the latest version, then make it "
-                           "again.")
+            raise Conflict(
+                "Someone else saved this draft while you were editing it. Your "
+                "change was not saved: check the latest version, then make it "
+                "again."
+            )
         fresh.document = document
         fresh.revision += 1
         fresh.updated_at = clock.now()
@@ -148,10 +180,13 @@ def draft_update(*, draft: ServiceDraft, document: dict[str, Any], actor: Princi
 def draft_delete(*, draft: ServiceDraft, actor: Principal) -> None:
     _require_admin(actor, draft.council_id)
     with transaction.atomic():
-        append_event(ServiceDraftDeleted(draft_id=draft.id,
-                                         code=str(draft.document.get("code", ""))),
-                     council_id=draft.council_id, stream="service_draft", stream_id=draft.id,
-                     actor=actor.as_actor())
+        append_event(
+            ServiceDraftDeleted(draft_id=draft.id, code=str(draft.document.get("code", ""))),
+            council_id=draft.council_id,
+            stream="service_draft",
+            stream_id=draft.id,
+            actor=actor.as_actor(),
+        )
         draft.delete()
 
 
@@ -179,32 +214,41 @@ def draft_problems(draft: ServiceDraft) -> list[TemplateProblem]:
         return problems
     existing = draft_target(draft)
     if existing is not None and not draft_changes_own_service(draft):
-        return [TemplateProblem("code", f"{draft.council.name} already has a service with the "
-                                f"code {existing.code!r} ({existing.name}). Give this one "
-                                "another code, or change that service instead")]
+        return [
+            TemplateProblem(
+                "code",
+                f"{draft.council.name} already has a service with the "
+                f"code {existing.code!r} ({existing.name}). Give this one "
+                "another code, or change that service instead",
+            )
+        ]
     team = draft.document["routing"]["team"]
     if not Team.objects.filter(council_id=draft.council_id, code=team).exists():
         return [TemplateProblem("routing.team", f"{draft.council.name} has no team {team!r}")]
     return []
 
 
-def draft_publish(*, draft: ServiceDraft, actor: Principal,
-                  expected_revision: int | None = None) -> ServiceTemplateVersion:
+def draft_publish(
+    *, draft: ServiceDraft, actor: Principal, expected_revision: int | None = None
+) -> ServiceTemplateVersion:
     """Publish the draft as the service's next version and remove the draft."""
     _require_admin(actor, draft.council_id)
     problems = draft_problems(draft)
     if problems:
-        raise InvalidInput({p.path or "__all__": [p.reason] for p in problems},
-                           code="invalid_template")
+        raise InvalidInput(
+            {p.path or "__all__": [p.reason] for p in problems}, code="invalid_template"
+        )
     with transaction.atomic():
         fresh = ServiceDraft.objects.select_for_update().filter(pk=draft.pk).first()
         if fresh is None:
             raise Conflict("This draft was published or deleted by someone else")
         if expected_revision is not None and fresh.revision != expected_revision:
-            raise Conflict("Someone else saved this draft since you looked at it; check it "
-                           "and publish again")
-        version = template_publish(council=fresh.council, document=fresh.document,
-                                   actor=actor.as_actor())
+            raise Conflict(
+                "Someone else saved this draft since you looked at it; check it and publish again"
+            )
+        version = template_publish(
+            council=fresh.council, document=fresh.document, actor=actor.as_actor()
+        )
         fresh.delete()
     return version
 
@@ -214,13 +258,19 @@ def service_set_active(*, service: ServiceTemplate, active: bool, actor: Princip
     _require_admin(actor, service.council_id)
     with transaction.atomic():
         ServiceTemplate.objects.filter(pk=service.pk).update(is_active=active)
-        append_event(ServiceAvailabilitySet(service_id=service.pk, code=service.code,
-                                            active=active),
-                     council_id=service.council_id, stream="service", stream_id=service.pk,
-                     actor=actor.as_actor())
+        append_event(
+            ServiceAvailabilitySet(service_id=service.pk, code=service.code, active=active),
+            council_id=service.council_id,
+            stream="service",
+            stream_id=service.pk,
+            actor=actor.as_actor(),
+        )
         transaction.on_commit(published_services_invalidate)
 
 
 def versions_of(*, service: ServiceTemplate) -> list[ServiceTemplateVersion]:
-    return list(ServiceTemplateVersion.objects.filter(template=service).order_by("-number")
-                .only("id", "number", "created_at", "created_by_label"))
+    return list(
+        ServiceTemplateVersion.objects.filter(template=service)
+        .order_by("-number")
+        .only("id", "number", "created_at", "created_by_label")
+    )

@@ -27,8 +27,9 @@ def parse_template_yaml(text: str, *, source: str = "<template>") -> dict[str, A
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(exc, "problem", None) or str(exc)
-        raise TemplateFileError(source, [TemplateProblem(where, f"not valid YAML: {reason}")]
-                                ) from None
+        raise TemplateFileError(
+            source, [TemplateProblem(where, f"not valid YAML: {reason}")]
+        ) from None
     problems = template_problems(document)
     if problems:
         raise TemplateFileError(source, problems)
@@ -39,11 +40,11 @@ def load_template_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise TemplateFileError(path, [TemplateProblem("", "the file is not UTF-8 text")]
-                                ) from None
+        raise TemplateFileError(path, [TemplateProblem("", "the file is not UTF-8 text")]) from None
     except OSError as exc:
-        raise TemplateFileError(path, [TemplateProblem("", f"cannot read: {exc.strerror}")]
-                                ) from None
+        raise TemplateFileError(
+            path, [TemplateProblem("", f"cannot read: {exc.strerror}")]
+        ) from None
     return parse_template_yaml(text, source=str(path))
 
 

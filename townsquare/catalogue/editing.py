@@ -33,26 +33,54 @@ def blank_template(*, code: str, name: str, kind: str) -> dict[str, Any]:
     if errors:
         raise InvalidInput(errors)
     return {
-        "code": code, "name": name.strip(), "group": "Other",
-        "description": f"Tell us about {name.strip().lower()}.", "kind": kind,
+        "code": code,
+        "name": name.strip(),
+        "group": "Other",
+        "description": f"Tell us about {name.strip().lower()}.",
+        "kind": kind,
         "open311": {"type": "realtime"},
         "fields": [],
         "workflow": {
             "initial": "submitted",
             "states": [
-                {"code": "submitted", "name": "Submitted", "public": True, "open311": "open",
-                 "fms": "open", "message": "Thank you. We have received it."},
-                {"code": "in_progress", "name": "In progress", "public": True,
-                 "open311": "open", "fms": "in_progress",
-                 "message": "We are working on it."},
-                {"code": "closed", "name": "Closed", "public": True, "open311": "closed",
-                 "fms": "closed", "message": "We have finished dealing with it."},
+                {
+                    "code": "submitted",
+                    "name": "Submitted",
+                    "public": True,
+                    "open311": "open",
+                    "fms": "open",
+                    "message": "Thank you. We have received it.",
+                },
+                {
+                    "code": "in_progress",
+                    "name": "In progress",
+                    "public": True,
+                    "open311": "open",
+                    "fms": "in_progress",
+                    "message": "We are working on it.",
+                },
+                {
+                    "code": "closed",
+                    "name": "Closed",
+                    "public": True,
+                    "open311": "closed",
+                    "fms": "closed",
+                    "message": "We have finished dealing with it.",
+                },
             ],
             "transitions": [
-                {"name": "Start work", "from": "submitted", "to": "in_progress",
-                 "roles": ["agent"]},
-                {"name": "Close", "from": ["submitted", "in_progress"], "to": "closed",
-                 "roles": ["agent"]},
+                {
+                    "name": "Start work",
+                    "from": "submitted",
+                    "to": "in_progress",
+                    "roles": ["agent"],
+                },
+                {
+                    "name": "Close",
+                    "from": ["submitted", "in_progress"],
+                    "to": "closed",
+                    "roles": ["agent"],
+                },
             ],
         },
         "sla": {"first_response_hours": 24, "close_hours": 120, "calendar": "working_days"},
@@ -62,8 +90,15 @@ def blank_template(*, code: str, name: str, kind: str) -> dict[str, Any]:
     }
 
 
-def _text(data: dict[str, Any], key: str, *, required: bool = False, limit: int = 4000,
-          errors: dict[str, list[str]], label: str = "") -> str:
+def _text(
+    data: dict[str, Any],
+    key: str,
+    *,
+    required: bool = False,
+    limit: int = 4000,
+    errors: dict[str, list[str]],
+    label: str = "",
+) -> str:
     value = str(data.get(key, "") or "").replace("\r\n", "\n").strip()
     if required and not value:
         errors[key] = [f"Enter {label or key.replace('_', ' ')}"]
@@ -72,9 +107,17 @@ def _text(data: dict[str, Any], key: str, *, required: bool = False, limit: int 
     return value
 
 
-def _number(data: dict[str, Any], key: str, *, errors: dict[str, list[str]], label: str,
-            required: bool = False, integer: bool = False, minimum: float | None = None,
-            maximum: float | None = None) -> float | int | None:
+def _number(
+    data: dict[str, Any],
+    key: str,
+    *,
+    errors: dict[str, list[str]],
+    label: str,
+    required: bool = False,
+    integer: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> float | int | None:
     raw = str(data.get(key, "") or "").strip()
     if not raw:
         if required:
@@ -99,8 +142,9 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise InvalidInput(errors)
 
 
-def basics_update(document: dict[str, Any], data: dict[str, Any], *,
-                  code_editable: bool = False) -> dict[str, Any]:
+def basics_update(
+    document: dict[str, Any], data: dict[str, Any], *, code_editable: bool = False
+) -> dict[str, Any]:
     """The name, group, description, keywords and kinds; the code too while the draft is a new
     service (a published service's code is its identity in URLs, Open311 and open data)."""
     doc = copy.deepcopy(document)
@@ -112,10 +156,10 @@ def basics_update(document: dict[str, Any], data: dict[str, Any], *,
         else:
             doc["code"] = code
     doc["name"] = _text(data, "name", required=True, limit=200, errors=errors, label="a name")
-    doc["group"] = _text(data, "group", required=True, limit=100, errors=errors,
-                         label="a group")
-    doc["description"] = _text(data, "description", required=True, errors=errors,
-                               label="a description")
+    doc["group"] = _text(data, "group", required=True, limit=100, errors=errors, label="a group")
+    doc["description"] = _text(
+        data, "description", required=True, errors=errors, label="a description"
+    )
     keywords = [k.strip() for k in str(data.get("keywords", "")).split(",") if k.strip()]
     if any(len(k) > 50 for k in keywords):
         errors["keywords"] = ["Each keyword must be 50 characters or fewer"]
@@ -137,15 +181,30 @@ def basics_update(document: dict[str, Any], data: dict[str, Any], *,
     return doc
 
 
-def rules_update(document: dict[str, Any], data: dict[str, Any], *,
-                 team_codes: list[str]) -> dict[str, Any]:
+def rules_update(
+    document: dict[str, Any], data: dict[str, Any], *, team_codes: list[str]
+) -> dict[str, Any]:
     """SLA, routing, privacy and retention."""
     doc = copy.deepcopy(document)
     errors: dict[str, list[str]] = {}
-    first = _number(data, "first_response_hours", errors=errors, required=True,
-                    label="the hours to a first response", minimum=0.1, maximum=87600)
-    close = _number(data, "close_hours", errors=errors, required=True,
-                    label="the hours to close", minimum=0.1, maximum=87600)
+    first = _number(
+        data,
+        "first_response_hours",
+        errors=errors,
+        required=True,
+        label="the hours to a first response",
+        minimum=0.1,
+        maximum=87600,
+    )
+    close = _number(
+        data,
+        "close_hours",
+        errors=errors,
+        required=True,
+        label="the hours to close",
+        minimum=0.1,
+        maximum=87600,
+    )
     if first is not None and close is not None and first > close:
         errors["close_hours"] = ["The time to close must be at least the time to respond"]
     calendar = data.get("calendar", "working_days")
@@ -157,8 +216,16 @@ def rules_update(document: dict[str, Any], data: dict[str, Any], *,
     privacy = data.get("privacy")
     if privacy not in ("public", "private"):
         errors["privacy"] = ["Choose public or private"]
-    days = _number(data, "retention_days", errors=errors, required=True, integer=True,
-                   label="how many days to keep personal data", minimum=0, maximum=36500)
+    days = _number(
+        data,
+        "retention_days",
+        errors=errors,
+        required=True,
+        integer=True,
+        label="how many days to keep personal data",
+        minimum=0,
+        maximum=36500,
+    )
     _raise(errors)
     doc["sla"] = {"first_response_hours": first, "close_hours": close, "calendar": calendar}
     doc["routing"] = {"team": team}
@@ -180,22 +247,26 @@ def _parse_values(raw: str, errors: dict[str, list[str]]) -> list[dict[str, str]
             name = key
             key = re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")[:64] or f"choice_{number}"
         if not _PUBLIC_CODE.match(key) or not name:
-            errors["values"] = [f"Line {number}: write each choice as “key | Name”, with a "
-                                "key of letters, digits, _ or -"]
+            errors["values"] = [
+                f"Line {number}: write each choice as “key | Name”, with a "
+                "key of letters, digits, _ or -"
+            ]
             return values
         values.append({"key": key, "name": name})
     return values
 
 
-def field_from_form(data: dict[str, Any], *, existing: dict[str, Any] | None = None
-                    ) -> dict[str, Any]:
+def field_from_form(
+    data: dict[str, Any], *, existing: dict[str, Any] | None = None
+) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     code = str(data.get("code", "")).strip()
     if not _PUBLIC_CODE.match(code):
         errors["code"] = ["Enter a code of letters, digits, _ and - (for example depth_cm)"]
     field: dict[str, Any] = {"code": code}
-    field["label"] = _text(data, "label", required=True, limit=300, errors=errors,
-                           label="the question")
+    field["label"] = _text(
+        data, "label", required=True, limit=300, errors=errors, label="the question"
+    )
     datatype = data.get("datatype", "")
     if datatype not in DATATYPES:
         errors["datatype"] = ["Choose the kind of answer"]
@@ -228,8 +299,15 @@ def field_from_form(data: dict[str, Any], *, existing: dict[str, Any] | None = N
         if low is not None and high is not None and low > high:
             errors["max"] = ["The largest answer must be at least the smallest"]
     if datatype in ("string", "text"):
-        longest = _number(data, "max_length", errors=errors, integer=True,
-                          label="the longest answer", minimum=1, maximum=100000)
+        longest = _number(
+            data,
+            "max_length",
+            errors=errors,
+            integer=True,
+            label="the longest answer",
+            minimum=1,
+            maximum=100000,
+        )
         if longest is not None:
             field["max_length"] = longest
     _raise(errors)
@@ -252,8 +330,7 @@ def field_add(document: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def field_update(document: dict[str, Any], index: int, data: dict[str, Any]
-                 ) -> dict[str, Any]:
+def field_update(document: dict[str, Any], index: int, data: dict[str, Any]) -> dict[str, Any]:
     doc = copy.deepcopy(document)
     if not 0 <= index < len(doc["fields"]):
         raise InvalidInput("That field no longer exists; reload the page")
@@ -290,8 +367,9 @@ def state_from_form(data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     code = str(data.get("code", "")).strip()
     if not _CODE.match(code):
-        errors["code"] = ["Enter a code of lower-case letters, digits and _ (for example "
-                          "awaiting_parts)"]
+        errors["code"] = [
+            "Enter a code of lower-case letters, digits and _ (for example awaiting_parts)"
+        ]
     name = _text(data, "name", required=True, limit=200, errors=errors, label="a name")
     open311 = data.get("open311")
     if open311 not in ("open", "closed"):
@@ -301,8 +379,13 @@ def state_from_form(data: dict[str, Any]) -> dict[str, Any]:
         errors["fms"] = ["Choose the FixMyStreet status"]
     message = _text(data, "message", limit=4000, errors=errors)
     _raise(errors)
-    state = {"code": code, "name": name, "public": data.get("public") in ("yes", "on", True),
-             "open311": open311, "fms": fms}
+    state = {
+        "code": code,
+        "name": name,
+        "public": data.get("public") in ("yes", "on", True),
+        "open311": open311,
+        "fms": fms,
+    }
     if message:
         state["message"] = message
     return state
@@ -317,8 +400,7 @@ def state_add(document: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def state_update(document: dict[str, Any], index: int, data: dict[str, Any]
-                 ) -> dict[str, Any]:
+def state_update(document: dict[str, Any], index: int, data: dict[str, Any]) -> dict[str, Any]:
     """Change a state's name, statuses, visibility and message (its code stays: cases and
     transitions refer to it)."""
     doc = copy.deepcopy(document)
@@ -337,8 +419,9 @@ def state_remove(document: dict[str, Any], index: int) -> dict[str, Any]:
         return doc
     code = states[index]["code"]
     if code == doc["workflow"]["initial"]:
-        raise InvalidInput("The first state cannot be removed; make another state the first "
-                           "one before removing it")
+        raise InvalidInput(
+            "The first state cannot be removed; make another state the first one before removing it"
+        )
     states.pop(index)
     kept = []
     for t in doc["workflow"]["transitions"]:
@@ -375,14 +458,20 @@ def transition_add(document: dict[str, Any], data: dict[str, Any]) -> dict[str, 
     if not roles:
         errors["roles"] = ["Choose who may make this move"]
     name = _text(data, "name", limit=100, errors=errors)
-    existing = {(s, t["to"]) for t in doc["workflow"]["transitions"]
-                for s in ([t["from"]] if isinstance(t["from"], str) else t["from"])}
+    existing = {
+        (s, t["to"])
+        for t in doc["workflow"]["transitions"]
+        for s in ([t["from"]] if isinstance(t["from"], str) else t["from"])
+    }
     clash = [s for s in sources if (s, target) in existing]
     if clash and "to" not in errors:
         errors["to"] = [f"There is already a move from {clash[0]!r} to {target!r}"]
     _raise(errors)
-    transition: dict[str, Any] = {"from": sources if len(sources) > 1 else sources[0],
-                                  "to": target, "roles": roles}
+    transition: dict[str, Any] = {
+        "from": sources if len(sources) > 1 else sources[0],
+        "to": target,
+        "roles": roles,
+    }
     if name:
         transition = {"name": name, **transition}
     doc["workflow"]["transitions"].append(transition)
@@ -399,6 +488,7 @@ def transition_remove(document: dict[str, Any], index: int) -> dict[str, Any]:
 # Translations (ADR 63): each English text of the template, and its translation by the same
 # codes. Form fields are named "t.<path>", the path inside translations.<language>.
 
+
 def translation_rows(document: dict[str, Any], language: str) -> list[dict[str, Any]]:
     """Every text a resident may read, in order: where it is, the English, the translation
     (empty when there is none) and whether it is long (a message or description)."""
@@ -407,49 +497,89 @@ def translation_rows(document: dict[str, Any], language: str) -> list[dict[str, 
 
     def add(path: str, where: str, english: Any, now: Any, *, long: bool = False) -> None:
         if isinstance(english, str) and english:
-            rows.append({"name": f"t.{path}", "where": where, "english": english,
-                         "value": now if isinstance(now, str) else "", "long": long})
+            rows.append(
+                {
+                    "name": f"t.{path}",
+                    "where": where,
+                    "english": english,
+                    "value": now if isinstance(now, str) else "",
+                    "long": long,
+                }
+            )
 
     add("name", "Name", document.get("name"), current.get("name"))
     add("group", "Group", document.get("group"), current.get("group"))
     translated_groups = current.get("groups") or []
     for i, group in enumerate(document.get("groups") or []):
-        add(f"groups.{i}", f"Also listed under ({i + 1})",
-            group, translated_groups[i] if i < len(translated_groups) else "")
-    add("description", "Description", document.get("description"), current.get("description"),
-        long=True)
+        add(
+            f"groups.{i}",
+            f"Also listed under ({i + 1})",
+            group,
+            translated_groups[i] if i < len(translated_groups) else "",
+        )
+    add(
+        "description",
+        "Description",
+        document.get("description"),
+        current.get("description"),
+        long=True,
+    )
     if document.get("keywords"):
-        add("keywords", "Search words (separate them with commas)",
-            ", ".join(document["keywords"]), ", ".join(current.get("keywords") or []))
+        add(
+            "keywords",
+            "Search words (separate them with commas)",
+            ", ".join(document["keywords"]),
+            ", ".join(current.get("keywords") or []),
+        )
     field_texts = current.get("fields") or {}
-    for field in sorted((f for f in document.get("fields") or [] if isinstance(f, dict)),
-                        key=lambda f: f.get("order", 0)):
+    for field in sorted(
+        (f for f in document.get("fields") or [] if isinstance(f, dict)),
+        key=lambda f: f.get("order", 0),
+    ):
         code = field.get("code")
         texts = field_texts.get(code) or {}
         label = field.get("label", code)
         add(f"fields.{code}.label", f"Question “{label}”", field.get("label"), texts.get("label"))
-        add(f"fields.{code}.help", f"Help text of “{label}”", field.get("help"),
-            texts.get("help"), long=True)
+        add(
+            f"fields.{code}.help",
+            f"Help text of “{label}”",
+            field.get("help"),
+            texts.get("help"),
+            long=True,
+        )
         names = texts.get("values") or {}
         for value in field.get("values") or []:
             if isinstance(value, dict):
-                add(f"fields.{code}.values.{value.get('key')}",
+                add(
+                    f"fields.{code}.values.{value.get('key')}",
                     f"Answer “{value.get('name')}” to “{label}”",
-                    value.get("name"), names.get(value.get("key")))
+                    value.get("name"),
+                    names.get(value.get("key")),
+                )
     state_texts = current.get("states") or {}
     for state in (document.get("workflow") or {}).get("states") or []:
         if not isinstance(state, dict):
             continue
         texts = state_texts.get(state.get("code")) or {}
-        add(f"states.{state.get('code')}.name", f"Status “{state.get('name')}”",
-            state.get("name"), texts.get("name"))
-        add(f"states.{state.get('code')}.message", f"Message when a case becomes “"
-            f"{state.get('name')}”", state.get("message"), texts.get("message"), long=True)
+        add(
+            f"states.{state.get('code')}.name",
+            f"Status “{state.get('name')}”",
+            state.get("name"),
+            texts.get("name"),
+        )
+        add(
+            f"states.{state.get('code')}.message",
+            f"Message when a case becomes “{state.get('name')}”",
+            state.get("message"),
+            texts.get("message"),
+            long=True,
+        )
     return rows
 
 
-def translation_update(document: dict[str, Any], language: str, data: dict[str, Any]
-                       ) -> dict[str, Any]:
+def translation_update(
+    document: dict[str, Any], language: str, data: dict[str, Any]
+) -> dict[str, Any]:
     """The translation into `language` as the form gives it: every row of translation_rows
     read from its "t.<path>" field; an empty field leaves that text in English."""
     doc = copy.deepcopy(document)
@@ -461,8 +591,11 @@ def translation_update(document: dict[str, Any], language: str, data: dict[str, 
         name = row["name"]
         path = name[2:].split(".")
         text = str(data.get(name, "") or "").replace("\r\n", "\n").strip()
-        limit = 300 if path[-1] == "label" else (
-            200 if path[-1] in ("name", "group") or path[0] == "groups" else 4000)
+        limit = (
+            300
+            if path[-1] == "label"
+            else (200 if path[-1] in ("name", "group") or path[0] == "groups" else 4000)
+        )
         if len(text) > limit:
             errors[name] = [f"Use {limit} characters or fewer"]
             continue
@@ -512,14 +645,19 @@ def _without_empty(node: Any) -> Any:
     return node
 
 
-def translations_to_check(document: dict[str, Any], published: dict[str, Any] | None,
-                          language: str) -> set[str]:
+def translations_to_check(
+    document: dict[str, Any], published: dict[str, Any] | None, language: str
+) -> set[str]:
     """The translation rows whose English this draft changed from the published version while
     their translation stayed as it was: most likely the translation now says something else."""
     if not published:
         return set()
     before = {r["name"]: r for r in translation_rows(published, language)}
-    return {row["name"] for row in translation_rows(document, language)
-            if row["value"] and row["name"] in before
-            and before[row["name"]]["english"] != row["english"]
-            and before[row["name"]]["value"] == row["value"]}
+    return {
+        row["name"]
+        for row in translation_rows(document, language)
+        if row["value"]
+        and row["name"] in before
+        and before[row["name"]]["english"] != row["english"]
+        and before[row["name"]]["value"] == row["value"]
+    }

@@ -49,12 +49,12 @@ def _datetime(raw: str, local_zone: dt.tzinfo | None) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise _refuse("must be a date and time such as 2026-03-01T09:30:00Z",
-                      "invalid_datetime") from None
+        raise _refuse(
+            "must be a date and time such as 2026-03-01T09:30:00Z", "invalid_datetime"
+        ) from None
     if value.tzinfo is None:
         if local_zone is None:
-            raise _refuse("must include a time zone, such as Z or +01:00",
-                          "datetime_without_zone")
+            raise _refuse("must include a time zone, such as Z or +01:00", "datetime_without_zone")
         # A time the clocks skip or repeat (March and October) is read as the first one.
         value = value.replace(tzinfo=local_zone)
     return value.astimezone(dt.UTC)
@@ -79,8 +79,9 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
 
-def clean_field_values(fields: list[dict[str, Any]], raw: dict[str, Any], *,
-                       local_zone: dt.tzinfo | None = None) -> dict[str, Any]:
+def clean_field_values(
+    fields: list[dict[str, Any]], raw: dict[str, Any], *, local_zone: dt.tzinfo | None = None
+) -> dict[str, Any]:
     """Check raw values against the field definitions and return normalised values.
 
     Unknown keys are dropped (clients send extras, and Open311 says to ignore them). Fields hidden
@@ -107,8 +108,9 @@ def clean_field_values(fields: list[dict[str, Any]], raw: dict[str, Any], *,
     return cleaned
 
 
-def clean_field_value(field: dict[str, Any], value: Any, *,
-                      local_zone: dt.tzinfo | None = None) -> Any:
+def clean_field_value(
+    field: dict[str, Any], value: Any, *, local_zone: dt.tzinfo | None = None
+) -> Any:
     """One answer, normalised as clean_field_values would store it (None when left empty and
     not required). Raises InvalidInput on the field's code."""
     try:
@@ -132,8 +134,9 @@ def _number(value: Any) -> float:
     try:
         number = float(text)
     except (TypeError, ValueError):
-        raise _refuse("must be a number, not %(value)r", "invalid_number",
-                      value=str(value)[:40]) from None
+        raise _refuse(
+            "must be a number, not %(value)r", "invalid_number", value=str(value)[:40]
+        ) from None
     if not math.isfinite(number):
         raise _refuse("must be a finite number", "invalid_number", value=str(value)[:40])
     return number
@@ -145,8 +148,12 @@ def _clean_one(field: dict[str, Any], value: Any, local_zone: dt.tzinfo | None) 
         text = (value if isinstance(value, str) else str(value)).strip()
         limit = field.get("max_length", DEFAULT_MAX_LENGTH[datatype])
         if len(text) > limit:
-            raise _refuse("must be %(limit)s characters or fewer (it is %(length)s)",
-                          "max_length", limit=limit, length=len(text))
+            raise _refuse(
+                "must be %(limit)s characters or fewer (it is %(length)s)",
+                "max_length",
+                limit=limit,
+                length=len(text),
+            )
         if "\x00" in text:
             raise _refuse("contains a null character", "null_character")
         return text
@@ -166,13 +173,19 @@ def _clean_one(field: dict[str, Any], value: Any, local_zone: dt.tzinfo | None) 
                 raise _refuse("takes exactly one value", "one_value")
             value = value[0]
         if str(value) not in keys:
-            raise _refuse("%(value)r is not one of the allowed values", "invalid_choice",
-                          value=str(value)[:40])
+            raise _refuse(
+                "%(value)r is not one of the allowed values",
+                "invalid_choice",
+                value=str(value)[:40],
+            )
         return str(value)
     # multivaluelist
     items = value if isinstance(value, list) else [value]
     bad = [str(v)[:40] for v in items if str(v) not in keys]
     if bad:
-        raise _refuse("%(values)s not among the allowed values", "invalid_choices",
-                      values=", ".join(map(repr, bad)))
+        raise _refuse(
+            "%(values)s not among the allowed values",
+            "invalid_choices",
+            values=", ".join(map(repr, bad)),
+        )
     return [key for key in keys if key in {str(v) for v in items}]

@@ -10,16 +10,18 @@ class ServiceTemplate(models.Model):
     """A council's service (e.g. "Pothole"). Its definition lives in versions; the newest
     published version is what new cases are created under."""
 
-    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE,
-                                related_name="services")
+    council = models.ForeignKey(
+        "councils.Council", on_delete=models.CASCADE, related_name="services"
+    )
     code = models.CharField(max_length=50)
     # Copied from the current version so catalogue listings need no JSON parsing.
     name = models.CharField(max_length=200)
     group = models.CharField(max_length=100)
     kind = models.CharField(max_length=20)
     privacy = models.CharField(max_length=10)
-    current_version = models.ForeignKey("ServiceTemplateVersion", null=True,
-                                        on_delete=models.PROTECT, related_name="+")
+    current_version = models.ForeignKey(
+        "ServiceTemplateVersion", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -45,15 +47,13 @@ class ServiceTemplate(models.Model):
         version = self.current_version
         if version is None or translation.get_language() in (None, "en"):
             return ""
-        return translation_for(version.document,
-                               translation.get_language()).get(key, "")
+        return translation_for(version.document, translation.get_language()).get(key, "")
 
 
 class ServiceTemplateVersion(models.Model):
     """An immutable snapshot of a template; cases keep the version they were created under."""
 
-    template = models.ForeignKey(ServiceTemplate, on_delete=models.CASCADE,
-                                 related_name="versions")
+    template = models.ForeignKey(ServiceTemplate, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     document = models.JSONField()
     created_at = models.DateTimeField()
@@ -73,8 +73,9 @@ class ServiceDraft(models.Model):
     """A template being edited in the service builder, not yet published. It may be invalid
     while being worked on; publishing validates it and makes a new ServiceTemplateVersion."""
 
-    council = models.ForeignKey("councils.Council", on_delete=models.CASCADE,
-                                related_name="service_drafts")
+    council = models.ForeignKey(
+        "councils.Council", on_delete=models.CASCADE, related_name="service_drafts"
+    )
     document = models.JSONField()
     # Where it started: "scratch", "library:<file>", "service:<council slug>/<code>".
     source = models.CharField(max_length=200, blank=True)

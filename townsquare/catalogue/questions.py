@@ -38,12 +38,15 @@ class Question:
     @property
     def described_by(self) -> str:
         """The ids of its hint and error, for aria-describedby."""
-        return " ".join(([f"{self.id}-hint"] if self.hint else [])
-                        + ([f"{self.id}-error"] if self.error else []))
+        return " ".join(
+            ([f"{self.id}-hint"] if self.hint else [])
+            + ([f"{self.id}-error"] if self.error else [])
+        )
 
 
-def questions_for(fields: Iterable[dict[str, Any]], data: Any, *, prefix: str = "field-"
-                  ) -> list[Question]:
+def questions_for(
+    fields: Iterable[dict[str, Any]], data: Any, *, prefix: str = "field-"
+) -> list[Question]:
     """The template's fields a resident answers, in order, with what they typed (`data`, a
     QueryDict, or None for an empty form)."""
     questions = []
@@ -52,21 +55,29 @@ def questions_for(fields: Iterable[dict[str, Any]], data: Any, *, prefix: str = 
             continue  # filled in by Townsquare or by an app, never asked on this form
         datatype = spec["datatype"]
         question = Question(
-            code=spec["code"], label=spec["label"], datatype=datatype,
-            hint=_hint(spec), required=bool(spec.get("required")),
+            code=spec["code"],
+            label=spec["label"],
+            datatype=datatype,
+            hint=_hint(spec),
+            required=bool(spec.get("required")),
             private=bool(spec.get("private")),
             max_length=spec.get("max_length", DEFAULT_MAX_LENGTH.get(datatype)),
-            min=spec.get("min"), max=spec.get("max"), prefix=prefix,
+            min=spec.get("min"),
+            max=spec.get("max"),
+            prefix=prefix,
         )
         name = question.id
         chosen = set(data.getlist(name)) if data is not None else set()
         if datatype in ("singlevaluelist", "multivaluelist"):
             for i, option in enumerate(spec.get("values", [])):
-                question.options.append({
-                    "id": name if i == 0 else f"{name}-{i + 1}",
-                    "key": option["key"], "name": option["name"],
-                    "checked": option["key"] in chosen,
-                })
+                question.options.append(
+                    {
+                        "id": name if i == 0 else f"{name}-{i + 1}",
+                        "key": option["key"],
+                        "name": option["name"],
+                        "checked": option["key"] in chosen,
+                    }
+                )
         elif data is not None:
             question.value = data.get(name, "")
         questions.append(question)
@@ -82,8 +93,9 @@ def _hint(spec: dict[str, Any]) -> str:
     elif datatype == "datetime":
         parts.append(_("For example, 2026-03-02 07:30 (24-hour clock, UK time)."))
     elif datatype == "number" and low is not None and high is not None:
-        parts.append(_("A number from %(min)s to %(max)s.")
-                     % {"min": f"{low:g}", "max": f"{high:g}"})
+        parts.append(
+            _("A number from %(min)s to %(max)s.") % {"min": f"{low:g}", "max": f"{high:g}"}
+        )
     elif datatype == "number" and low is not None:
         parts.append(_("A number, at least %(min)s.") % {"min": f"{low:g}"})
     elif datatype == "number" and high is not None:

@@ -17,9 +17,21 @@ ROLES = ("agent", "supervisor", "council_admin", "citizen", "system")
 OPEN311_STATUSES = ("open", "closed")
 # mySociety's extended statuses, as FixMyStreet reads them (lower case).
 FMS_STATUSES = (
-    "open", "closed", "fixed", "in_progress", "action_scheduled", "investigating", "duplicate",
-    "not_councils_responsibility", "no_further_action", "internal_referral", "cancelled",
-    "reopen", "for_triage", "planned", "unchanged",
+    "open",
+    "closed",
+    "fixed",
+    "in_progress",
+    "action_scheduled",
+    "investigating",
+    "duplicate",
+    "not_councils_responsibility",
+    "no_further_action",
+    "internal_referral",
+    "cancelled",
+    "reopen",
+    "for_triage",
+    "planned",
+    "unchanged",
 )
 # States and teams are ours: short snake_case. Service and field codes are public Open311
 # identifiers (`service_code`, `attribute[CODE]`), so services imported from other systems keep
@@ -50,30 +62,46 @@ _translation = _texts(
     groups={"type": "array", "items": _short(100)},
     description=_text,
     keywords={"type": "array", "items": _short(50)},
-    fields={"type": "object", "additionalProperties": _texts(
-        label=_short(300),
-        help={"type": "string", "maxLength": 2000},
-        values={"type": "object", "additionalProperties": _short(200)},
-    )},
-    states={"type": "object", "additionalProperties": _texts(
-        name=_short(100),
-        message={"type": "string", "maxLength": 4000},
-    )},
+    fields={
+        "type": "object",
+        "additionalProperties": _texts(
+            label=_short(300),
+            help={"type": "string", "maxLength": 2000},
+            values={"type": "object", "additionalProperties": _short(200)},
+        ),
+    },
+    states={
+        "type": "object",
+        "additionalProperties": _texts(
+            name=_short(100),
+            message={"type": "string", "maxLength": 4000},
+        ),
+    },
 )
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
-    "required": ["code", "name", "group", "description", "kind", "fields", "workflow", "sla",
-                 "routing", "privacy", "retention"],
+    "required": [
+        "code",
+        "name",
+        "group",
+        "description",
+        "kind",
+        "fields",
+        "workflow",
+        "sla",
+        "routing",
+        "privacy",
+        "retention",
+    ],
     "properties": {
         "code": _public_code,
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
         "group": {"type": "string", "minLength": 1, "maxLength": 100},
         "groups": {"type": "array", "items": {"type": "string", "minLength": 1}},
-        "keywords": {"type": "array", "items": {"type": "string", "minLength": 1,
-                                                 "maxLength": 50}},
+        "keywords": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 50}},
         "description": _text,
         "kind": {"enum": list(KINDS)},
         # The level of confidence in the applicant's identity the service needs before an
@@ -153,11 +181,15 @@ SCHEMA: dict[str, Any] = {
                         "additionalProperties": False,
                         "required": ["from", "to", "roles"],
                         "properties": {
-                            "from": {"oneOf": [_code, {"type": "array", "items": _code,
-                                                        "minItems": 1}]},
+                            "from": {
+                                "oneOf": [_code, {"type": "array", "items": _code, "minItems": 1}]
+                            },
                             "to": _code,
-                            "roles": {"type": "array", "minItems": 1,
-                                      "items": {"enum": list(ROLES)}},
+                            "roles": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"enum": list(ROLES)},
+                            },
                             "name": {"type": "string", "maxLength": 100},
                         },
                     },
@@ -169,8 +201,7 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "required": ["first_response_hours", "close_hours"],
             "properties": {
-                "first_response_hours": {"type": "number", "exclusiveMinimum": 0,
-                                         "maximum": 87600},
+                "first_response_hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 87600},
                 "close_hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 87600},
                 # Which hours count (cases/sla.py): working_days (default), office_hours, elapsed.
                 "calendar": {"enum": ["working_days", "office_hours", "elapsed"]},
@@ -187,8 +218,7 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "required": ["days_after_close"],
-            "properties": {"days_after_close": {"type": "integer", "minimum": 0,
-                                                "maximum": 36500}},
+            "properties": {"days_after_close": {"type": "integer", "minimum": 0, "maximum": 36500}},
         },
         "translations": {
             "type": "object",
@@ -225,11 +255,14 @@ def _schema_reason(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum":
         return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
     if error.validator == "pattern" and error.validator_value == PUBLIC_CODE_PATTERN:
-        return (f"{error.instance!r} must be letters, digits, _ and - (at most 64, "
-                f"starting with a letter or digit)")
+        return (
+            f"{error.instance!r} must be letters, digits, _ and - (at most 64, "
+            f"starting with a letter or digit)"
+        )
     if error.validator == "pattern":
-        return (f"{error.instance!r} must be lower-case letters, digits and _ "
-                f"(starting with a letter)")
+        return (
+            f"{error.instance!r} must be lower-case letters, digits and _ (starting with a letter)"
+        )
     return error.message
 
 
@@ -290,12 +323,19 @@ def _rule_problems(doc: dict[str, Any]) -> list[TemplateProblem]:
         if state["code"] in states:
             add(f"workflow.states[{i}].code", f"{state['code']!r} is defined twice")
         states.setdefault(state["code"], i)
-        if state["open311"] == "closed" and state["fms"] in ("open", "in_progress",
-                                                              "investigating", "for_triage",
-                                                              "action_scheduled", "planned",
-                                                              "reopen"):
-            add(f"workflow.states[{i}].fms",
-                f"{state['fms']!r} is an open status but open311 says closed")
+        if state["open311"] == "closed" and state["fms"] in (
+            "open",
+            "in_progress",
+            "investigating",
+            "for_triage",
+            "action_scheduled",
+            "planned",
+            "reopen",
+        ):
+            add(
+                f"workflow.states[{i}].fms",
+                f"{state['fms']!r} is an open status but open311 says closed",
+            )
     if workflow["initial"] not in states:
         add("workflow.initial", f"no state is called {workflow['initial']!r}")
     reachable = {workflow["initial"]}
@@ -309,8 +349,10 @@ def _rule_problems(doc: dict[str, Any]) -> list[TemplateProblem]:
             if source == transition["to"]:
                 add(f"workflow.transitions[{i}]", f"a transition from {source!r} to itself")
             if (source, transition["to"]) in seen_pairs:
-                add(f"workflow.transitions[{i}]",
-                    f"{source!r} -> {transition['to']!r} is defined twice")
+                add(
+                    f"workflow.transitions[{i}]",
+                    f"{source!r} -> {transition['to']!r} is defined twice",
+                )
             seen_pairs.add((source, transition["to"]))
         if transition["to"] not in states:
             add(f"workflow.transitions[{i}].to", f"no state is called {transition['to']!r}")
@@ -326,8 +368,10 @@ def _rule_problems(doc: dict[str, Any]) -> list[TemplateProblem]:
                 changed = True
     for code, i in states.items():
         if code not in reachable and not problems:
-            add(f"workflow.states[{i}]", f"state {code!r} cannot be reached from "
-                                         f"{workflow['initial']!r}")
+            add(
+                f"workflow.states[{i}]",
+                f"state {code!r} cannot be reached from {workflow['initial']!r}",
+            )
     if not any(s["open311"] == "closed" for s in workflow["states"]):
         add("workflow.states", "at least one state must map to open311: closed")
     for language, translation in doc.get("translations", {}).items():
@@ -335,13 +379,16 @@ def _rule_problems(doc: dict[str, Any]) -> list[TemplateProblem]:
     return problems
 
 
-def _translation_problems(doc: dict[str, Any], at: str, translation: dict[str, Any],
-                          add: Any) -> None:
+def _translation_problems(
+    doc: dict[str, Any], at: str, translation: dict[str, Any], add: Any
+) -> None:
     """A translation may leave texts out (the English shows), but not name what is not there."""
     groups = translation.get("groups")
     if groups is not None and len(groups) != len(doc.get("groups", [])):
-        add(f"{at}.groups", f"has {len(groups)} groups but the template has "
-                            f"{len(doc.get('groups', []))}")
+        add(
+            f"{at}.groups",
+            f"has {len(groups)} groups but the template has {len(doc.get('groups', []))}",
+        )
     fields = {f["code"]: f for f in doc["fields"]}
     for code, texts in translation.get("fields", {}).items():
         field = fields.get(code)

@@ -12,11 +12,13 @@ from townsquare.core.errors import NotFound
 from townsquare.councils.models import Council
 
 
-def services_for_council(*, council: Council, kind: str | None = None,
-                         include_private: bool = True) -> list[ServiceTemplate]:
+def services_for_council(
+    *, council: Council, kind: str | None = None, include_private: bool = True
+) -> list[ServiceTemplate]:
     # The current version comes along: its translations name the service in Welsh.
     qs = ServiceTemplate.objects.select_related("current_version").filter(
-        council=council, is_active=True, current_version__isnull=False)
+        council=council, is_active=True, current_version__isnull=False
+    )
     if kind:
         qs = qs.filter(kind=kind)
     if not include_private:
@@ -27,21 +29,28 @@ def services_for_council(*, council: Council, kind: str | None = None,
 def services_by_group(*, councils: list[Council]) -> dict[int, dict[str, list[ServiceTemplate]]]:
     """council id -> group -> services, for listing many councils in one query."""
     grouped: dict[int, dict[str, list[ServiceTemplate]]] = defaultdict(lambda: defaultdict(list))
-    for service in (ServiceTemplate.objects.select_related("current_version")
-                    .filter(council__in=councils, is_active=True, current_version__isnull=False)
-                    .order_by("group", "name")):
+    for service in (
+        ServiceTemplate.objects.select_related("current_version")
+        .filter(council__in=councils, is_active=True, current_version__isnull=False)
+        .order_by("group", "name")
+    ):
         grouped[service.council_id][service.group].append(service)
     return {cid: dict(groups) for cid, groups in grouped.items()}
 
 
 def _published_stamp() -> object:
     return ServiceTemplate.objects.aggregate(
-        n=Count("id"), v=Max("current_version_id"), active=Count("id", filter=Q(is_active=True)))
+        n=Count("id"), v=Max("current_version_id"), active=Count("id", filter=Q(is_active=True))
+    )
 
 
 def _published_build() -> dict[tuple[int, str], ServiceTemplate]:
-    return {(s.council_id, s.code): s for s in ServiceTemplate.objects.select_related(
-        "current_version").filter(is_active=True, current_version__isnull=False)}
+    return {
+        (s.council_id, s.code): s
+        for s in ServiceTemplate.objects.select_related("current_version").filter(
+            is_active=True, current_version__isnull=False
+        )
+    }
 
 
 # Every case created looks up its service and template; they change a few times a year.
@@ -50,10 +59,12 @@ _published = StampedCache(build=_published_build, stamp=_published_stamp)
 
 # Versions never change once written, so they can be kept for the life of the process.
 _versions: MemoCache[ServiceTemplateVersion] = MemoCache(
-    load=lambda ids: ServiceTemplateVersion.objects.in_bulk(ids))
+    load=lambda ids: ServiceTemplateVersion.objects.in_bulk(ids)
+)
 _services_by_id = StampedCache(
     build=lambda: ServiceTemplate.objects.select_related("current_version").in_bulk(),
-    stamp=lambda: _published_stamp())
+    stamp=lambda: _published_stamp(),
+)
 
 
 def versions_by_id(*, ids: set[int]) -> dict[int, ServiceTemplateVersion]:
@@ -65,8 +76,9 @@ def services_by_id(*, ids: set[int]) -> dict[int, ServiceTemplate]:
     cached = _services_by_id.get()
     found = {i: cached[i] for i in ids if i in cached}
     if len(found) < len(ids):
-        found.update(ServiceTemplate.objects.select_related("current_version")
-                     .in_bulk(set(ids) - set(found)))
+        found.update(
+            ServiceTemplate.objects.select_related("current_version").in_bulk(set(ids) - set(found))
+        )
     return found
 
 
@@ -83,8 +95,7 @@ def service_get(*, council: Council, code: str) -> ServiceTemplate:
     return service
 
 
-def document_in_language(version: ServiceTemplateVersion,
-                         language: str | None = None) -> dict:
+def document_in_language(version: ServiceTemplateVersion, language: str | None = None) -> dict:
     """The version's document as a resident reading `language` sees it: its translation's texts
     over the English (ADR 63). Built once per loaded version and language; treat as read-only."""
     code = language_code(language)
@@ -94,8 +105,9 @@ def document_in_language(version: ServiceTemplateVersion,
     return memo[code]
 
 
-def workflow_for_version(version: ServiceTemplateVersion, *,
-                         language: str | None = None) -> Workflow:
+def workflow_for_version(
+    version: ServiceTemplateVersion, *, language: str | None = None
+) -> Workflow:
     """The version's workflow, built once per loaded version and language (versions never
     change). Without a language its names are the template's own (English) ones, as staff and
     the APIs use them."""
@@ -108,16 +120,23 @@ def workflow_for_version(version: ServiceTemplateVersion, *,
 
 # Reads for the service builder (council admins): every service of a council, active or not.
 
+
 def services_of_council(*, council_id: int) -> list[ServiceTemplate]:
     """The council's services, active or not, with their current versions, by group and name."""
-    return list(ServiceTemplate.objects.filter(council_id=council_id)
-                .select_related("current_version").order_by("group", "name"))
+    return list(
+        ServiceTemplate.objects.filter(council_id=council_id)
+        .select_related("current_version")
+        .order_by("group", "name")
+    )
 
 
 def service_of_council(*, council_id: int, service_id: int) -> ServiceTemplate:
     """One service of the council with its current version; NotFound otherwise."""
-    service = (ServiceTemplate.objects.select_related("current_version")
-               .filter(id=service_id, council_id=council_id).first())
+    service = (
+        ServiceTemplate.objects.select_related("current_version")
+        .filter(id=service_id, council_id=council_id)
+        .first()
+    )
     if service is None:
         raise NotFound("No such service")
     return service
@@ -126,9 +145,12 @@ def service_of_council(*, council_id: int, service_id: int) -> ServiceTemplate:
 def services_of_other_councils(*, council_id: int) -> list[ServiceTemplate]:
     """Published, active services of every other council (to start a draft from), by council
     and name."""
-    return list(ServiceTemplate.objects.exclude(council_id=council_id)
-                .filter(current_version__isnull=False, is_active=True)
-                .select_related("council").order_by("council__name", "name"))
+    return list(
+        ServiceTemplate.objects.exclude(council_id=council_id)
+        .filter(current_version__isnull=False, is_active=True)
+        .select_related("council")
+        .order_by("council__name", "name")
+    )
 
 
 def service_drafts_of_council(*, council_id: int) -> list[ServiceDraft]:

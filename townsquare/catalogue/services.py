@@ -16,8 +16,9 @@ from townsquare.core.text import clean_texts
 from townsquare.councils.models import Council
 
 
-def template_publish(*, council: Council, document: dict[str, Any], actor: Actor
-                     ) -> ServiceTemplateVersion:
+def template_publish(
+    *, council: Council, document: dict[str, Any], actor: Actor
+) -> ServiceTemplateVersion:
     """Publish a template for a council: a new version if the document changed, else the current.
 
     Cases already created keep the version they pinned.
@@ -25,17 +26,25 @@ def template_publish(*, council: Council, document: dict[str, Any], actor: Actor
     document = clean_texts(document)  # its texts reach every Open311 service list (ADR 70)
     problems = template_problems(document)
     if problems:
-        raise InvalidInput({p.path or "__all__": [p.reason] for p in problems},
-                           code="invalid_template")
+        raise InvalidInput(
+            {p.path or "__all__": [p.reason] for p in problems}, code="invalid_template"
+        )
     with transaction.atomic():
-        template = (ServiceTemplate.objects.select_for_update()
-                    .filter(council=council, code=document["code"]).first())
+        template = (
+            ServiceTemplate.objects.select_for_update()
+            .filter(council=council, code=document["code"])
+            .first()
+        )
         if template is None:
             # A new service is offered at once; a new version of a retired one stays retired
             # until someone offers it again.
             template = ServiceTemplate.objects.create(
-                council=council, code=document["code"], name=document["name"],
-                group=document["group"], kind=document["kind"], privacy=document["privacy"],
+                council=council,
+                code=document["code"],
+                name=document["name"],
+                group=document["group"],
+                kind=document["kind"],
+                privacy=document["privacy"],
                 is_active=True,
             )
         current = template.current_version
@@ -43,7 +52,10 @@ def template_publish(*, council: Council, document: dict[str, Any], actor: Actor
             return current
         number = (current.number if current else 0) + 1
         version = ServiceTemplateVersion.objects.create(
-            template=template, number=number, document=document, created_at=clock.now(),
+            template=template,
+            number=number,
+            document=document,
+            created_at=clock.now(),
             created_by_label=actor.label[:200],
         )
         template.current_version = version
@@ -54,7 +66,10 @@ def template_publish(*, council: Council, document: dict[str, Any], actor: Actor
         template.save()
         append_event(
             ServicePublished(service_id=template.id, code=template.code, version=number),
-            council_id=council.id, stream="service", stream_id=template.id, actor=actor,
+            council_id=council.id,
+            stream="service",
+            stream_id=template.id,
+            actor=actor,
         )
         transaction.on_commit(published_services_invalidate)
     published_services_invalidate()

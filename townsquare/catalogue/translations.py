@@ -15,7 +15,7 @@ BASE_LANGUAGE = "en"
 
 
 def language_code(language: str | None) -> str:
-    """"cy-GB" and "cy" are both Welsh; anything unknown falls back to the template's English."""
+    """ "cy-GB" and "cy" are both Welsh; anything unknown falls back to the template's English."""
     return (language or BASE_LANGUAGE).split("-")[0].lower()
 
 

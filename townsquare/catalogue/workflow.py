@@ -33,18 +33,28 @@ class Workflow:
     def __init__(self, document: dict[str, Any]) -> None:
         self.initial: str = document["initial"]
         self.states: dict[str, State] = {
-            s["code"]: State(code=s["code"], name=s["name"], public=s.get("public", True),
-                             open311=s["open311"], fms=s["fms"], message=s.get("message", ""))
+            s["code"]: State(
+                code=s["code"],
+                name=s["name"],
+                public=s.get("public", True),
+                open311=s["open311"],
+                fms=s["fms"],
+                message=s.get("message", ""),
+            )
             for s in document["states"]
         }
         transitions = []
         for t in document["transitions"]:
             sources = [t["from"]] if isinstance(t["from"], str) else t["from"]
             for source in sources:
-                transitions.append(Transition(
-                    source=source, target=t["to"], roles=frozenset(t["roles"]),
-                    name=t.get("name") or self.states[t["to"]].name,
-                ))
+                transitions.append(
+                    Transition(
+                        source=source,
+                        target=t["to"],
+                        roles=frozenset(t["roles"]),
+                        name=t.get("name") or self.states[t["to"]].name,
+                    )
+                )
         self.transitions: tuple[Transition, ...] = tuple(transitions)
 
     def state(self, code: str) -> State:

@@ -24,8 +24,9 @@ _all: list[StampedCache | MemoCache | StampedValues | Throttle] = []
 
 
 class StampedCache(Generic[T]):
-    def __init__(self, *, build: Callable[[], T], stamp: Callable[[], object],
-                 check_every: float = 1.0) -> None:
+    def __init__(
+        self, *, build: Callable[[], T], stamp: Callable[[], object], check_every: float = 1.0
+    ) -> None:
         self._build = build
         self._stamp_of = stamp
         self._check_every = check_every

@@ -98,11 +98,21 @@ def _insert(record: Event) -> None:
         record.save(force_insert=True)
         return
     with connection.cursor() as cursor:
-        cursor.execute(_PG_APPEND_SQL, [
-            record.kind, record.council_id, record.stream, record.stream_id, record.actor_kind,
-            record.actor_label, record.actor_user_id, record.visibility,
-            json.dumps(record.payload), _EVENT_APPEND_LOCK,
-        ])
+        cursor.execute(
+            _PG_APPEND_SQL,
+            [
+                record.kind,
+                record.council_id,
+                record.stream,
+                record.stream_id,
+                record.actor_kind,
+                record.actor_label,
+                record.actor_user_id,
+                record.visibility,
+                json.dumps(record.payload),
+                _EVENT_APPEND_LOCK,
+            ],
+        )
         # The time is read after the lock is granted, so times follow commit order as ids do.
         record.id, record.created_at = cursor.fetchone()
 
@@ -144,16 +154,25 @@ def events_after(last_id: int, *, limit: int = 1000, council_id: int | None = No
     return list(qs.order_by("id")[:limit])
 
 
-def event_rows_after(last_id: int, *, fields: tuple[str, ...], limit: int = 1000,
-                     stream: str | None = None, stream_id: int | None = None,
-                     visibility: str | None = None, council_id: int | None = None
-                     ) -> list[tuple]:
+def event_rows_after(
+    last_id: int,
+    *,
+    fields: tuple[str, ...],
+    limit: int = 1000,
+    stream: str | None = None,
+    stream_id: int | None = None,
+    visibility: str | None = None,
+    council_id: int | None = None,
+) -> list[tuple]:
     """Events with an id above `last_id`, oldest first, as tuples of `fields` (no model
     instances): for readers that poll the log many times a second, such as live streams."""
-    wanted = {"stream": stream, "stream_id": stream_id, "visibility": visibility,
-              "council_id": council_id}
-    qs = Event.objects.filter(id__gt=last_id, **{k: v for k, v in wanted.items()
-                                                 if v is not None})
+    wanted = {
+        "stream": stream,
+        "stream_id": stream_id,
+        "visibility": visibility,
+        "council_id": council_id,
+    }
+    qs = Event.objects.filter(id__gt=last_id, **{k: v for k, v in wanted.items() if v is not None})
     return list(qs.order_by("id").values_list(*fields)[:limit])
 
 

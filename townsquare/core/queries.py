@@ -22,8 +22,9 @@ class PreparedLookup:
     """`build(value)` returns a values() queryset filtering on `value`; `key()` names anything
     else the SQL depends on (it is compiled again when the key changes)."""
 
-    def __init__(self, build: Callable[[Any], QuerySet], key: Callable[[], object] = lambda: None
-                 ) -> None:
+    def __init__(
+        self, build: Callable[[Any], QuerySet], key: Callable[[], object] = lambda: None
+    ) -> None:
         self._build = build
         self._key = key
         self._compiled: dict[tuple, tuple] = {}
@@ -34,8 +35,11 @@ class PreparedLookup:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         position = list(params).index(_MARKER)
-        names = [*queryset.query.extra_select, *queryset.query.values_select,
-                 *queryset.query.annotation_select]
+        names = [
+            *queryset.query.extra_select,
+            *queryset.query.values_select,
+            *queryset.query.annotation_select,
+        ]
         converters = compiler.get_converters([col for col, _, _ in compiler.select])
         return sql, list(params), position, names, compiler, converters
 
@@ -72,9 +76,13 @@ class UtcIsoText(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(
-            compiler, connection, function="to_char",
+            compiler,
+            connection,
+            function="to_char",
             template="%(function)s(%(expressions)s AT TIME ZONE 'UTC', "
-                     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", **extra)
+            '\'YYYY-MM-DD"T"HH24:MI:SS"Z"\')',
+            **extra,
+        )
 
 
 def rows_insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -88,11 +96,15 @@ def rows_insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Django's error classes (IntegrityError...), as for any other statement.
-            with connection.wrap_database_errors, cursor.cursor.copy(
-                    f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return
         marks = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})",  # noqa: S608
-                           rows)
+        cursor.executemany(
+            f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )

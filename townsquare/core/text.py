@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_KEPT_ASTRAL = "".join(f"{chr(plane)}-{chr(plane + 0xFFFD)}"
-                       for plane in range(0x10000, 0x110000, 0x10000))
+_KEPT_ASTRAL = "".join(
+    f"{chr(plane)}-{chr(plane + 0xFFFD)}" for plane in range(0x10000, 0x110000, 0x10000)
+)
 # One negated class of what is kept: Python's regex engine tests it per character much faster
 # than a class listing what goes.
 _UNSAFE = re.compile(

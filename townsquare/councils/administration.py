@@ -35,22 +35,27 @@ def team_save(*, council: Council, code: str, name: str, actor: Principal) -> Te
     code, name = (code or "").strip(), (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not _TEAM_CODE.match(code):
-        errors["code"] = ["Enter a code of lower-case letters, digits and _ (for example "
-                          "parks)"]
+        errors["code"] = ["Enter a code of lower-case letters, digits and _ (for example parks)"]
     if not name or len(name) > 200:
         errors["name"] = ["Enter a name of 1 to 200 characters"]
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
         team, created = Team.objects.select_for_update().get_or_create(
-            council=council, code=code, defaults={"name": name})
+            council=council, code=code, defaults={"name": name}
+        )
         if not created and team.name == name:
             return team
         if not created:
             team.name = name
             team.save(update_fields=["name"])
-        append_event(TeamSaved(code=code, name=name), council_id=council.id, stream="team",
-                     stream_id=team.id, actor=actor.as_actor())
+        append_event(
+            TeamSaved(code=code, name=name),
+            council_id=council.id,
+            stream="team",
+            stream_id=team.id,
+            actor=actor.as_actor(),
+        )
     boundary_indexes_invalidate()
     return team
 
@@ -73,8 +78,13 @@ def branding_set(*, council: Council, colour: str, website: str, actor: Principa
         branding.pop("website", None)
     with transaction.atomic():
         Council.objects.filter(pk=council.pk).update(branding=branding)
-        append_event(BrandingSet(branding=branding), council_id=council.id, stream="council",
-                     stream_id=council.id, actor=actor.as_actor())
+        append_event(
+            BrandingSet(branding=branding),
+            council_id=council.id,
+            stream="council",
+            stream_id=council.id,
+            actor=actor.as_actor(),
+        )
     boundary_indexes_invalidate()
     council.branding = branding
     return council
@@ -99,16 +109,27 @@ def boundary_set(*, council: Council, geojson: bytes | str, actor: Principal) ->
     min_lng, min_lat, max_lng, max_lat = shape(geometry).bounds
     with transaction.atomic():
         Council.objects.filter(pk=council.pk).update(
-            boundary=geometry, min_lat=min_lat, min_lng=min_lng, max_lat=max_lat,
-            max_lng=max_lng)
-        append_event(CouncilSaved(slug=council.slug, name=council.name), council_id=council.id,
-                     stream="council", stream_id=council.id, actor=actor.as_actor())
+            boundary=geometry, min_lat=min_lat, min_lng=min_lng, max_lat=max_lat, max_lng=max_lng
+        )
+        append_event(
+            CouncilSaved(slug=council.slug, name=council.name),
+            council_id=council.id,
+            stream="council",
+            stream_id=council.id,
+            actor=actor.as_actor(),
+        )
     boundary_indexes_invalidate()
     return Council.objects.get(pk=council.pk)
 
 
-def areas_import(*, council: Council, geojson: bytes | str, actor: Principal,
-                 code_property: str = "code", name_property: str = "name") -> int:
+def areas_import(
+    *,
+    council: Council,
+    geojson: bytes | str,
+    actor: Principal,
+    code_property: str = "code",
+    name_property: str = "name",
+) -> int:
     """Add or update the council's areas (wards) from a GeoJSON FeatureCollection whose
     features carry a code and a name. All or nothing: any bad feature refuses the file, and
     every problem is listed by feature."""
@@ -144,17 +165,22 @@ def areas_import(*, council: Council, geojson: bytes | str, actor: Principal,
         except InvalidInput as exc:
             problems.append(f"{where}: {exc.message}")
             continue
-        if council_shape is not None and not council_shape.buffer(0.01).intersects(
-                shape(geometry)):
+        if council_shape is not None and not council_shape.buffer(0.01).intersects(shape(geometry)):
             problems.append(f"{where}: it lies outside {council.name}")
         parsed.append((code, name, geometry))
     if problems:
         raise InvalidInput({"areas": problems[:50]})
     with transaction.atomic():
         for code, name, geometry in parsed:
-            Area.objects.update_or_create(council=council, code=code,
-                                          defaults={"name": name, "boundary": geometry})
-        append_event(AreasImported(count=len(parsed)), council_id=council.id, stream="council",
-                     stream_id=council.id, actor=actor.as_actor())
+            Area.objects.update_or_create(
+                council=council, code=code, defaults={"name": name, "boundary": geometry}
+            )
+        append_event(
+            AreasImported(count=len(parsed)),
+            council_id=council.id,
+            stream="council",
+            stream_id=council.id,
+            actor=actor.as_actor(),
+        )
     boundary_indexes_invalidate()
     return len(parsed)

@@ -34,22 +34,63 @@ _SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ([0-9])$")
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
 # Councils and wards first: someone typing "Bristol" most likely means the city.
-KIND_ORDER = {"council": 0, "ward": 1, "postcode": 2, "postcode_sector": 2,
-              "postcode_district": 2, "place": 3, "street": 4, "geocoder": 5}
+KIND_ORDER = {
+    "council": 0,
+    "ward": 1,
+    "postcode": 2,
+    "postcode_sector": 2,
+    "postcode_district": 2,
+    "place": 3,
+    "street": 4,
+    "geocoder": 5,
+}
 POSTCODE_KINDS = frozenset({"postcode", "postcode_sector", "postcode_district"})
 
 # Common abbreviations in street names, read as the words they stand for (and the words
 # as their abbreviations, for names stored abbreviated: "St Mark's Road").
 ABBREVIATIONS = {
-    "rd": "road", "st": "street", "ave": "avenue", "av": "avenue", "ln": "lane",
-    "cres": "crescent", "cresc": "crescent", "dr": "drive", "gdns": "gardens",
-    "gdn": "garden", "gr": "grove", "gro": "grove", "pl": "place", "sq": "square",
-    "ter": "terrace", "terr": "terrace", "tce": "terrace", "cl": "close", "ct": "court",
-    "pk": "park", "hts": "heights", "mt": "mount", "vw": "view", "wk": "walk",
-    "bldgs": "buildings", "est": "estate", "ind": "industrial", "cott": "cottages",
-    "cotts": "cottages", "grn": "green", "hl": "hill", "pde": "parade", "rdg": "ridge",
-    "bvd": "boulevard", "blvd": "boulevard", "cswy": "causeway", "sth": "south",
-    "nth": "north", "gt": "great", "lt": "little", "upr": "upper", "lwr": "lower",
+    "rd": "road",
+    "st": "street",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "cres": "crescent",
+    "cresc": "crescent",
+    "dr": "drive",
+    "gdns": "gardens",
+    "gdn": "garden",
+    "gr": "grove",
+    "gro": "grove",
+    "pl": "place",
+    "sq": "square",
+    "ter": "terrace",
+    "terr": "terrace",
+    "tce": "terrace",
+    "cl": "close",
+    "ct": "court",
+    "pk": "park",
+    "hts": "heights",
+    "mt": "mount",
+    "vw": "view",
+    "wk": "walk",
+    "bldgs": "buildings",
+    "est": "estate",
+    "ind": "industrial",
+    "cott": "cottages",
+    "cotts": "cottages",
+    "grn": "green",
+    "hl": "hill",
+    "pde": "parade",
+    "rdg": "ridge",
+    "bvd": "boulevard",
+    "blvd": "boulevard",
+    "cswy": "causeway",
+    "sth": "south",
+    "nth": "north",
+    "gt": "great",
+    "lt": "little",
+    "upr": "upper",
+    "lwr": "lower",
 }
 _ALTERNATIVES: dict[str, frozenset[str]] = {}
 for _short, _long in ABBREVIATIONS.items():
@@ -128,11 +169,17 @@ class PlaceMatch:
 
     @property
     def sort_key(self) -> tuple:
-        return (self.rank, *self.order, KIND_ORDER.get(self.kind, 9), self.name.lower(),
-                self.qualifier.lower())
+        return (
+            self.rank,
+            *self.order,
+            KIND_ORDER.get(self.kind, 9),
+            self.name.lower(),
+            self.qualifier.lower(),
+        )
 
 
 # The in-memory index.
+
 
 @dataclass(frozen=True)
 class Query:
@@ -149,8 +196,12 @@ class Query:
         parts = _POSTCODE_TYPED.match(folded)
         if parts is None:
             return cls(words=tuple(folded.split()))
-        return cls(words=tuple(folded.split()), postcode_outward=parts[1],
-                   postcode_sector=parts[2] or "", postcode_unit_start=parts[3] or "")
+        return cls(
+            words=tuple(folded.split()),
+            postcode_outward=parts[1],
+            postcode_sector=parts[2] or "",
+            postcode_unit_start=parts[3] or "",
+        )
 
 
 @dataclass
@@ -236,16 +287,24 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(self, query: Query, *, limit: int, loose: bool = True
-               ) -> list[tuple[int, int, tuple]]:
+    def search(
+        self, query: Query, *, limit: int, loose: bool = True
+    ) -> list[tuple[int, int, tuple]]:
         """(place id, rank, tie-breaker) of the best `limit` matches, best first. Loose
         matches (a whole name typed, with words that match nothing about it) only when there
         is nothing better, and never with `loose=False`."""
         hits = self._postcode_hits(query) + self._name_hits(query.words)
         if not loose or any(hit.rank < LOOSE for hit in hits):
             hits = [hit for hit in hits if hit.rank < LOOSE]
-        hits.sort(key=lambda hit: (hit.rank, hit.order, KIND_ORDER[self.kinds[hit.index]],
-                                   self.names[hit.index], self.areas[hit.index]))
+        hits.sort(
+            key=lambda hit: (
+                hit.rank,
+                hit.order,
+                KIND_ORDER[self.kinds[hit.index]],
+                self.names[hit.index],
+                self.areas[hit.index],
+            )
+        )
         seen: set[int] = set()
         found = []
         for hit in hits:
@@ -259,8 +318,11 @@ class NameIndex:
     # Postcodes.
 
     def _postcode_hits(self, query: Query) -> list[_Hit]:
-        outward, sector, unit_start = (query.postcode_outward, query.postcode_sector,
-                                       query.postcode_unit_start)
+        outward, sector, unit_start = (
+            query.postcode_outward,
+            query.postcode_sector,
+            query.postcode_unit_start,
+        )
         if not outward:
             return []
         if len(unit_start) == 2:
@@ -292,16 +354,18 @@ class NameIndex:
     def _name_hits(self, words: Sequence[str]) -> list[_Hit]:
         if not words:
             return []
-        qualities = [self._word_matches(word, last=i == len(words) - 1)
-                     for i, word in enumerate(words)]
+        qualities = [
+            self._word_matches(word, last=i == len(words) - 1) for i, word in enumerate(words)
+        ]
         # Words that match nothing anywhere are left out: a house number ("4 Mill Lane")
         # costs nothing; anything else (noise, or a slip too far) leaves only what the rest
         # names exactly or by its start, as a loose match.
         kept = [(w, q) for w, q in zip(words, qualities, strict=True) if q]
         if not kept:
             return []
-        dropped = any(not q and not _HOUSE_NUMBER.match(w)
-                      for w, q in zip(words, qualities, strict=True))
+        dropped = any(
+            not q and not _HOUSE_NUMBER.match(w) for w, q in zip(words, qualities, strict=True)
+        )
         words = [w for w, _q in kept]
         qualities = [q for _w, q in kept]
         hits = []
@@ -315,8 +379,11 @@ class NameIndex:
                     hits.append(_Hit(position, LOOSE, order))
         if not hits and len(words) > 1:
             # A first word that is no part of the name ("the mill lane"): read without it.
-            return [_Hit(hit.index, LOOSE, hit.order) for hit in self._name_hits(words[1:])
-                    if hit.rank == EXACT]
+            return [
+                _Hit(hit.index, LOOSE, hit.order)
+                for hit in self._name_hits(words[1:])
+                if hit.rank == EXACT
+            ]
         return hits
 
     def _word_matches(self, word: str, *, last: bool) -> dict[str, int]:
@@ -329,8 +396,9 @@ class NameIndex:
         if last or len(word) >= 3:
             at = bisect.bisect_left(self.vocabulary, word)
             taken = 0
-            while (at < len(self.vocabulary) and self.vocabulary[at].startswith(word)
-                   and taken < 400):
+            while (
+                at < len(self.vocabulary) and self.vocabulary[at].startswith(word) and taken < 400
+            ):
                 found.setdefault(self.vocabulary[at], PREFIX)
                 at += 1
                 taken += 1
@@ -372,8 +440,9 @@ class NameIndex:
         return found
 
 
-def _score(name: tuple[str, ...], area: tuple[str, ...], qualities: list[dict[str, int]]
-           ) -> tuple[int, tuple[int, int]] | None:
+def _score(
+    name: tuple[str, ...], area: tuple[str, ...], qualities: list[dict[str, int]]
+) -> tuple[int, tuple[int, int]] | None:
     """(rank, (locality, shape)) of one entry: the typed words are its name, then words of its
     area. The best reading wins over every split of the typed words into name and area."""
     best: tuple[int, tuple[int, int]] | None = None
@@ -395,8 +464,7 @@ def _score(name: tuple[str, ...], area: tuple[str, ...], qualities: list[dict[st
     return best
 
 
-def _name_rank(name: tuple[str, ...], qualities: list[dict[str, int]]
-               ) -> tuple[int, int] | None:
+def _name_rank(name: tuple[str, ...], qualities: list[dict[str, int]]) -> tuple[int, int] | None:
     """(rank, shape) of the typed words against the name's words, or None when they do not
     match. Shape: 0 the whole name, 1 its first words, 2 words within it. "The Headrow" is
     found as "headrow" too."""
@@ -408,8 +476,7 @@ def _name_rank(name: tuple[str, ...], qualities: list[dict[str, int]]
     return found
 
 
-def _words_rank(name: tuple[str, ...], qualities: list[dict[str, int]]
-                ) -> tuple[int, int] | None:
+def _words_rank(name: tuple[str, ...], qualities: list[dict[str, int]]) -> tuple[int, int] | None:
     if len(qualities) > len(name):
         return None
     aligned = [matches.get(word) for matches, word in zip(qualities, name, strict=False)]
@@ -422,7 +489,7 @@ def _words_rank(name: tuple[str, ...], qualities: list[dict[str, int]]
         return (EXACT if shape == 0 and worst == EXACT else PREFIX), shape
     # The words in order somewhere later in the name ("mill lane" in "old mill lane").
     for start in range(1, len(name) - len(qualities) + 1):
-        window = name[start:start + len(qualities)]
+        window = name[start : start + len(qualities)]
         matched = [matches.get(word) for matches, word in zip(qualities, window, strict=True)]
         if all(q is not None for q in matched):
             worst = max(q for q in matched if q is not None)
@@ -431,7 +498,7 @@ def _words_rank(name: tuple[str, ...], qualities: list[dict[str, int]]
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -445,7 +512,7 @@ def _distance(a: str, b: str, limit: int) -> int:
         for j in range(1, len(b) + 1):
             cost = 0 if a[i - 1] == b[j - 1] else 1
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if (i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]):
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         if min(current) > limit:
             return limit + 1

@@ -23,20 +23,50 @@ _QUALIFIER_COLUMNS = ("area", "qualifier", "locality")
 _NOT_QUALIFIERS = frozenset({"postcode sector", "postcode district"})
 
 OS_OPEN_NAMES_COLUMNS = (
-    "ID", "NAMES_URI", "NAME1", "NAME1_LANG", "NAME2", "NAME2_LANG", "TYPE", "LOCAL_TYPE",
-    "GEOMETRY_X", "GEOMETRY_Y", "MOST_DETAIL_VIEW_RES", "LEAST_DETAIL_VIEW_RES", "MBR_XMIN",
-    "MBR_YMIN", "MBR_XMAX", "MBR_YMAX", "POSTCODE_DISTRICT", "POSTCODE_DISTRICT_URI",
-    "POPULATED_PLACE", "POPULATED_PLACE_URI", "POPULATED_PLACE_TYPE", "DISTRICT_BOROUGH",
-    "DISTRICT_BOROUGH_URI", "DISTRICT_BOROUGH_TYPE", "COUNTY_UNITARY", "COUNTY_UNITARY_URI",
-    "COUNTY_UNITARY_TYPE", "REGION", "REGION_URI", "COUNTRY", "COUNTRY_URI",
-    "RELATED_SPATIAL_OBJECT", "SAME_AS_DBPEDIA", "SAME_AS_GEONAMES",
+    "ID",
+    "NAMES_URI",
+    "NAME1",
+    "NAME1_LANG",
+    "NAME2",
+    "NAME2_LANG",
+    "TYPE",
+    "LOCAL_TYPE",
+    "GEOMETRY_X",
+    "GEOMETRY_Y",
+    "MOST_DETAIL_VIEW_RES",
+    "LEAST_DETAIL_VIEW_RES",
+    "MBR_XMIN",
+    "MBR_YMIN",
+    "MBR_XMAX",
+    "MBR_YMAX",
+    "POSTCODE_DISTRICT",
+    "POSTCODE_DISTRICT_URI",
+    "POPULATED_PLACE",
+    "POPULATED_PLACE_URI",
+    "POPULATED_PLACE_TYPE",
+    "DISTRICT_BOROUGH",
+    "DISTRICT_BOROUGH_URI",
+    "DISTRICT_BOROUGH_TYPE",
+    "COUNTY_UNITARY",
+    "COUNTY_UNITARY_URI",
+    "COUNTY_UNITARY_TYPE",
+    "REGION",
+    "REGION_URI",
+    "COUNTRY",
+    "COUNTRY_URI",
+    "RELATED_SPATIAL_OBJECT",
+    "SAME_AS_DBPEDIA",
+    "SAME_AS_GEONAMES",
 )
-_OS_ROADS = frozenset({"Named Road", "Numbered Road", "Section Of Named Road",
-                       "Section Of Numbered Road"})
+_OS_ROADS = frozenset(
+    {"Named Road", "Numbered Road", "Section Of Named Road", "Section Of Numbered Road"}
+)
 # Sections of one road within this distance of each other are one street in the gazetteer.
 SAME_STREET_WITHIN_M = 1000
-OS_ATTRIBUTION = ("Contains OS data © Crown copyright and database right{year}. "
-                  "OS Open Names, Open Government Licence v3.0.")
+OS_ATTRIBUTION = (
+    "Contains OS data © Crown copyright and database right{year}. "
+    "OS Open Names, Open Government Licence v3.0."
+)
 
 
 @dataclass(frozen=True)
@@ -60,11 +90,13 @@ class SourceRead:
 
 
 def sniff(first_line: str) -> str:
-    """"os-open-names" or "csv" from a file's first line (OS data files have no header row;
+    """ "os-open-names" or "csv" from a file's first line (OS data files have no header row;
     the header file OS ships beside them may have been put on top)."""
     cells = next(csv.reader([first_line.lstrip("\ufeff")]), [])
-    if len(cells) >= 30 and ((cells[0] == "ID" and "GEOMETRY_X" in cells)
-                             or cells[1].startswith("http://data.ordnancesurvey.co.uk/id/")):
+    if len(cells) >= 30 and (
+        (cells[0] == "ID" and "GEOMETRY_X" in cells)
+        or cells[1].startswith("http://data.ordnancesurvey.co.uk/id/")
+    ):
         return "os-open-names"
     return "csv"
 
@@ -78,8 +110,15 @@ def read_places_csv(lines: Iterable[str], *, source: str = "") -> SourceRead:
     lat_column = next((columns[c] for c in _LAT_COLUMNS if c in columns), None)
     lng_column = next((columns[c] for c in _LNG_COLUMNS if c in columns), None)
     if "name" not in columns or lat_column is None or lng_column is None:
-        raise InvalidInput({"csv": ["The first row must name the columns: name, lat and lng "
-                                    "(and optionally kind and area)"]}, code="bad_gazetteer")
+        raise InvalidInput(
+            {
+                "csv": [
+                    "The first row must name the columns: name, lat and lng "
+                    "(and optionally kind and area)"
+                ]
+            },
+            code="bad_gazetteer",
+        )
     qualifier_column = next((columns[c] for c in _QUALIFIER_COLUMNS if c in columns), None)
     read = SourceRead()
     prefix = f"{source} " if source else ""
@@ -90,15 +129,18 @@ def read_places_csv(lines: Iterable[str], *, source: str = "") -> SourceRead:
         try:
             point = Point.parse(row.get(lat_column), row.get(lng_column))
         except InvalidInput as exc:
-            read.problems.append(f"{prefix}line {line}: " + "; ".join(
-                f"{key} {' '.join(messages)}" for key, messages in exc.errors.items()))
+            read.problems.append(
+                f"{prefix}line {line}: "
+                + "; ".join(f"{key} {' '.join(messages)}" for key, messages in exc.errors.items())
+            )
         else:
             problem = _row_problem(name, kind)
             if problem:
                 read.problems.append(f"{prefix}line {line}: {problem}")
             else:
-                read.rows.append(_row(name, kind, point.lat, point.lng, qualifier,
-                                      f"{prefix}line {line}"))
+                read.rows.append(
+                    _row(name, kind, point.lat, point.lng, qualifier, f"{prefix}line {line}")
+                )
         if len(read.problems) >= 20:
             break
     return read
@@ -121,12 +163,14 @@ def _row(name: str, kind: str, lat: float, lng: float, qualifier: str, where: st
         kind, name = postcode_kind(name) or (kind, name)
     if qualifier.lower() in _NOT_QUALIFIERS:
         qualifier = ""
-    return SourceRow(name=name, kind=kind, lat=lat, lng=lng, qualifier=qualifier[:200],
-                     where=where)
+    return SourceRow(name=name, kind=kind, lat=lat, lng=lng, qualifier=qualifier[:200], where=where)
 
 
-def read_os_open_names(files: Iterable[tuple[str, Iterable[str]]], *,
-                       near: Callable[[float, float], bool] | None = None) -> SourceRead:
+def read_os_open_names(
+    files: Iterable[tuple[str, Iterable[str]]],
+    *,
+    near: Callable[[float, float], bool] | None = None,
+) -> SourceRead:
     """OS Open Names CSV files as published (one per 100 km grid square, without a header
     row, eastings and northings in British National Grid metres): named and numbered roads
     become streets (the sections of a road within 1 km of each other become one street, at
@@ -142,9 +186,11 @@ def read_os_open_names(files: Iterable[tuple[str, Iterable[str]]], *,
         for line, cells in enumerate(csv.reader(_without_bom(lines)), start=1):
             if len(cells) < len(OS_OPEN_NAMES_COLUMNS) or cells[0] == "ID":
                 if cells and cells[0] != "ID":
-                    read.problems.append(f"{source} line {line}: expected the "
-                                         f"{len(OS_OPEN_NAMES_COLUMNS)} columns of OS Open "
-                                         f"Names, found {len(cells)}")
+                    read.problems.append(
+                        f"{source} line {line}: expected the "
+                        f"{len(OS_OPEN_NAMES_COLUMNS)} columns of OS Open "
+                        f"Names, found {len(cells)}"
+                    )
                 continue
             row = dict(zip(OS_OPEN_NAMES_COLUMNS, cells, strict=False))
             kind = _os_kind(row)
@@ -153,8 +199,10 @@ def read_os_open_names(files: Iterable[tuple[str, Iterable[str]]], *,
             try:
                 easting, northing = float(row["GEOMETRY_X"]), float(row["GEOMETRY_Y"])
             except ValueError:
-                read.problems.append(f"{source} line {line}: GEOMETRY_X and GEOMETRY_Y must "
-                                     "be eastings and northings in metres")
+                read.problems.append(
+                    f"{source} line {line}: GEOMETRY_X and GEOMETRY_Y must "
+                    "be eastings and northings in metres"
+                )
                 if len(read.problems) >= 20:
                     return read
                 continue
@@ -167,7 +215,8 @@ def read_os_open_names(files: Iterable[tuple[str, Iterable[str]]], *,
             for name in names:
                 if kind == "street":
                     sections.setdefault((name, settlement), []).append(
-                        (easting, northing, district))
+                        (easting, northing, district)
+                    )
                     continue
                 lat, lng = grid_to_wgs84(easting, northing)
                 qualifier = district if kind == "place" else ""
@@ -175,8 +224,16 @@ def read_os_open_names(files: Iterable[tuple[str, Iterable[str]]], *,
                 if problem:
                     read.problems.append(f"{source} line {line}: {problem}")
                 else:
-                    read.rows.append(_row(name, kind, round(lat, 6), round(lng, 6), qualifier,
-                                          f"{source} line {line}"))
+                    read.rows.append(
+                        _row(
+                            name,
+                            kind,
+                            round(lat, 6),
+                            round(lng, 6),
+                            qualifier,
+                            f"{source} line {line}",
+                        )
+                    )
     for (name, settlement), points in sorted(sections.items()):
         for cluster in _clusters(points):
             easting = sum(p[0] for p in cluster) / len(cluster)
@@ -185,9 +242,16 @@ def read_os_open_names(files: Iterable[tuple[str, Iterable[str]]], *,
             districts = " ".join(sorted({p[2] for p in cluster if p[2]}))
             qualifier = " ".join(part for part in (settlement, districts) if part)
             if not _row_problem(name, "street"):
-                read.rows.append(SourceRow(name=name, kind="street", lat=round(lat, 6),
-                                           lng=round(lng, 6), qualifier=qualifier[:200],
-                                           where=f"OS Open Names road {name}"))
+                read.rows.append(
+                    SourceRow(
+                        name=name,
+                        kind="street",
+                        lat=round(lat, 6),
+                        lng=round(lng, 6),
+                        qualifier=qualifier[:200],
+                        where=f"OS Open Names road {name}",
+                    )
+                )
     year = max((y for y in years if y), default="")
     read.attribution = OS_ATTRIBUTION.format(year=f" {year}" if year else "")
     return read
@@ -220,8 +284,9 @@ def _clusters(points: list[tuple[float, float, str]]) -> Iterator[list[tuple[flo
         while grew:
             grew = False
             for point in list(remaining):
-                if any(math.dist(point[:2], member[:2]) <= SAME_STREET_WITHIN_M
-                       for member in cluster):
+                if any(
+                    math.dist(point[:2], member[:2]) <= SAME_STREET_WITHIN_M for member in cluster
+                ):
                     cluster.append(point)
                     remaining.remove(point)
                     grew = True

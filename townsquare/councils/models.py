@@ -95,8 +95,9 @@ class Place(models.Model):
     # Where the name is (for a street, a point on it), WGS84.
     lat = models.FloatField()
     lng = models.FloatField()
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -114,8 +115,9 @@ class Gazetteer(models.Model):
     """What a council's gazetteer holds and whose data it is (one row per council that has
     imported one). Searches and place descriptions show `attribution` where they use it."""
 
-    council = models.OneToOneField(Council, on_delete=models.CASCADE, primary_key=True,
-                                   related_name="gazetteer")
+    council = models.OneToOneField(
+        Council, on_delete=models.CASCADE, primary_key=True, related_name="gazetteer"
+    )
     streets = models.PositiveIntegerField(default=0)
     places = models.PositiveIntegerField(default=0)
     postcodes = models.PositiveIntegerField(default=0)

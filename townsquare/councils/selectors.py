@@ -34,8 +34,9 @@ class _Registry:
 
 
 def _registry_stamp() -> object:
-    c = Council.objects.aggregate(n=Count("id"), t=Max("updated_at"),
-                                  active=Count("id", filter=Q(is_active=True)))
+    c = Council.objects.aggregate(
+        n=Count("id"), t=Max("updated_at"), active=Count("id", filter=Q(is_active=True))
+    )
     a = Area.objects.aggregate(n=Count("id"), t=Max("updated_at"))
     t = Team.objects.aggregate(n=Count("id"), m=Max("id"))
     return (c["n"], c["t"], c["active"], a["n"], a["t"], t["n"], t["m"])
@@ -43,10 +44,16 @@ def _registry_stamp() -> object:
 
 def _registry_build() -> _Registry:
     active = list(Council.objects.filter(is_active=True))
-    areas = list(Area.objects.filter(council__is_active=True)
-                 .values_list("id", "council_id", "name", "boundary", "kind"))
-    entries = [("council", c.id, name) for c in active
-               for name in dict.fromkeys((c.name, _short_name(c.name)))]
+    areas = list(
+        Area.objects.filter(council__is_active=True).values_list(
+            "id", "council_id", "name", "boundary", "kind"
+        )
+    )
+    entries = [
+        ("council", c.id, name)
+        for c in active
+        for name in dict.fromkeys((c.name, _short_name(c.name)))
+    ]
     entries += [("ward", a[0], a[2]) for a in areas]
     return _Registry(
         names=NameIndex.build((i, kind, name, "") for i, (kind, _id, name) in enumerate(entries)),
@@ -124,17 +131,25 @@ def council_point(*, council: Council) -> Point:
 def areas_named_in(*, text: str, council_ids: set[int] | None = None) -> list[tuple[int, int]]:
     """(council id, area id) of every area whose name appears in `text` as a whole phrase."""
     lowered = f" {text.lower()} "
-    return [(council_id, area_id) for area_id, (council_id, name)
-            in _registry.get().area_names.items()
-            if (council_ids is None or council_id in council_ids)
-            and f" {name.lower()} " in lowered.replace(",", " ")]
+    return [
+        (council_id, area_id)
+        for area_id, (council_id, name) in _registry.get().area_names.items()
+        if (council_ids is None or council_id in council_ids)
+        and f" {name.lower()} " in lowered.replace(",", " ")
+    ]
 
 
 def area_id_for_point(*, council: Council, lat: float, lng: float) -> int | None:
     """The council's own ward holding the point (a neighbour's ward may overlap the edge)."""
     registry = _registry.get()
-    return next((area_id for area_id in registry.areas.keys_containing(lat, lng)
-                 if registry.area_councils.get(area_id) == council.id), None)
+    return next(
+        (
+            area_id
+            for area_id in registry.areas.keys_containing(lat, lng)
+            if registry.area_councils.get(area_id) == council.id
+        ),
+        None,
+    )
 
 
 def retired_council_ids() -> frozenset[int]:
@@ -179,6 +194,7 @@ def team_get(*, council: Council, code: str) -> Team | None:
 
 # The gazetteer (see gazetteer.py; ADR 52 and 56).
 
+
 @dataclass(frozen=True)
 class GazetteerAbout:
     """What a council's gazetteer holds, and the notice its data must be shown with."""
@@ -207,8 +223,11 @@ class _LazyIndex:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    rows = (Place.objects.filter(council_id=self.council_id).order_by("id")
-                            .values_list("id", "kind", "name", "qualifier"))
+                    rows = (
+                        Place.objects.filter(council_id=self.council_id)
+                        .order_by("id")
+                        .values_list("id", "kind", "name", "qualifier")
+                    )
                     self._index = NameIndex.build(rows.iterator(chunk_size=5000))
         return self._index
 
@@ -220,22 +239,31 @@ class _Gazetteers:
 
 
 def _gazetteers_stamp() -> object:
-    imports = tuple(Gazetteer.objects.order_by("council_id")
-                    .values_list("council_id", "imported_at"))
+    imports = tuple(
+        Gazetteer.objects.order_by("council_id").values_list("council_id", "imported_at")
+    )
     return imports, Place.objects.aggregate(last=Max("id"))["last"]
 
 
 def _gazetteers_build() -> _Gazetteers:
-    about = {g.council_id: GazetteerAbout(council_id=g.council_id, streets=g.streets,
-                                          places=g.places, postcodes=g.postcodes,
-                                          attribution=g.attribution,
-                                          **_examples(g.council_id, g.streets, g.postcodes))
-             for g in Gazetteer.objects.all()}
+    about = {
+        g.council_id: GazetteerAbout(
+            council_id=g.council_id,
+            streets=g.streets,
+            places=g.places,
+            postcodes=g.postcodes,
+            attribution=g.attribution,
+            **_examples(g.council_id, g.streets, g.postcodes),
+        )
+        for g in Gazetteer.objects.all()
+    }
     # Places imported before gazetteers were recorded have no row of their own.
-    held = set(about) | set(Place.objects.order_by().values_list("council_id", flat=True)
-                            .distinct())
-    return _Gazetteers(about=about, indexes={council_id: _LazyIndex(council_id)
-                                             for council_id in held})
+    held = set(about) | set(
+        Place.objects.order_by().values_list("council_id", flat=True).distinct()
+    )
+    return _Gazetteers(
+        about=about, indexes={council_id: _LazyIndex(council_id) for council_id in held}
+    )
 
 
 _gazetteers = StampedCache(build=_gazetteers_build, stamp=_gazetteers_stamp)
@@ -244,14 +272,20 @@ _gazetteers = StampedCache(build=_gazetteers_build, stamp=_gazetteers_stamp)
 def _examples(council_id: int, streets: int, postcodes: int) -> dict[str, str]:
     examples = {"example_street": "", "example_postcode": ""}
     if streets:
-        commonest = (Place.objects.filter(council_id=council_id, kind=Place.Kind.STREET)
-                     .values("name").annotate(n=Count("id")).order_by("-n", "name").first())
+        commonest = (
+            Place.objects.filter(council_id=council_id, kind=Place.Kind.STREET)
+            .values("name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "name")
+            .first()
+        )
         examples["example_street"] = commonest["name"] if commonest else ""
     registry = _registry.get()
     if postcodes and council_id in registry.by_id:
         centre = registry.councils.geometry(council_id).representative_point()
-        nearest = _nearest(council_id, Place.Kind.POSTCODE, centre.y, centre.x,
-                           (500, 2000, 10000, 50000))
+        nearest = _nearest(
+            council_id, Place.Kind.POSTCODE, centre.y, centre.x, (500, 2000, 10000, 50000)
+        )
         examples["example_postcode"] = nearest[0] if nearest else ""
     return examples
 
@@ -270,8 +304,9 @@ def gazetteer_recorded(*, council_id: int) -> bool:
     return Gazetteer.objects.filter(council_id=council_id).exists()
 
 
-def places_matching(*, query: str, limit: int = 10, council_id: int | None = None
-                    ) -> list[PlaceMatch]:
+def places_matching(
+    *, query: str, limit: int = 10, council_id: int | None = None
+) -> list[PlaceMatch]:
     """Councils, wards, streets, places and postcodes matching `query`, best first (the ranks
     of gazetteer.py: exact, then starts with, then words within, then a slip of spelling;
     words after a name pick among places of that name by their area).
@@ -285,8 +320,9 @@ def places_matching(*, query: str, limit: int = 10, council_id: int | None = Non
     found: list[PlaceMatch] = []
     named: set[tuple[str, int]] = set()
     # A council or ward only for all the words typed: "Gloucester Road" is not Gloucester.
-    for position, rank, order in registry.names.search(read, limit=len(registry.names),
-                                                       loose=False):
+    for position, rank, order in registry.names.search(
+        read, limit=len(registry.names), loose=False
+    ):
         kind, item_id = registry.name_entries[position]
         owner_id = item_id if kind == "council" else registry.area_councils[item_id]
         if (kind, item_id) in named or council_id not in (None, owner_id):
@@ -295,8 +331,16 @@ def places_matching(*, query: str, limit: int = 10, council_id: int | None = Non
         if kind == "council":
             found.append(_council_match(registry, registry.by_id[item_id], rank, order))
         elif owner_id in registry.by_id:
-            found.append(_area_match(registry, item_id, registry.by_id[owner_id],
-                                     registry.area_names[item_id][1], rank, order))
+            found.append(
+                _area_match(
+                    registry,
+                    item_id,
+                    registry.by_id[owner_id],
+                    registry.area_names[item_id][1],
+                    rank,
+                    order,
+                )
+            )
     gazetteers = _gazetteers.get()
     hits: dict[int, tuple[int, tuple]] = {}
     for owner_id, index in gazetteers.indexes.items():
@@ -305,15 +349,29 @@ def places_matching(*, query: str, limit: int = 10, council_id: int | None = Non
         for place_id, rank, order in index.get().search(read, limit=limit):
             hits[place_id] = (rank, order)
     wards = {(m.council_id, normalise(m.name)) for m in found if m.kind == "ward"}
-    rows = (Place.objects.filter(id__in=list(hits))
-            .values_list("id", "kind", "name", "qualifier", "council_id", "lat", "lng",
-                         "area_id"))
+    rows = Place.objects.filter(id__in=list(hits)).values_list(
+        "id", "kind", "name", "qualifier", "council_id", "lat", "lng", "area_id"
+    )
     for place_id, kind, name, qualifier, owner_id, lat, lng, area_id in rows:
         if kind == "place" and (owner_id, normalise(name)) in wards:
             continue  # the ward of that name is listed already
         rank, order = hits[place_id]
-        found.append(_place_match(registry, gazetteers, place_id, kind, name, qualifier,
-                                  owner_id, lat, lng, area_id, rank, order))
+        found.append(
+            _place_match(
+                registry,
+                gazetteers,
+                place_id,
+                kind,
+                name,
+                qualifier,
+                owner_id,
+                lat,
+                lng,
+                area_id,
+                rank,
+                order,
+            )
+        )
     if any(match.rank < LOOSE for match in found):
         found = [match for match in found if match.rank < LOOSE]
     found.sort(key=lambda match: match.sort_key)
@@ -321,32 +379,53 @@ def places_matching(*, query: str, limit: int = 10, council_id: int | None = Non
 
 
 def _short_name(name: str) -> str:
-    """"Bristol City Council" is found as "Bristol" too (by the rank of an exact match)."""
-    return re.sub(r"\b(city|county|borough|district|metropolitan)?\s*council\b", "", name,
-                  flags=re.IGNORECASE).strip()
+    """ "Bristol City Council" is found as "Bristol" too (by the rank of an exact match)."""
+    return re.sub(
+        r"\b(city|county|borough|district|metropolitan)?\s*council\b", "", name, flags=re.IGNORECASE
+    ).strip()
 
 
-def _council_match(registry: _Registry, council: Council, rank: int,
-                   order: tuple = (0, 0)) -> PlaceMatch:
+def _council_match(
+    registry: _Registry, council: Council, rank: int, order: tuple = (0, 0)
+) -> PlaceMatch:
     geometry = registry.councils.geometry(council.id)
     inside = geometry.representative_point()
     min_lng, min_lat, max_lng, max_lat = geometry.bounds
-    return PlaceMatch(kind="council", name=council.name, council_id=council.id,
-                      council_slug=council.slug, council_name=council.name,
-                      lat=round(inside.y, 6), lng=round(inside.x, 6),
-                      bounds=(min_lat, min_lng, max_lat, max_lng), rank=rank,
-                      key=f"council:{council.id}", order=order)
+    return PlaceMatch(
+        kind="council",
+        name=council.name,
+        council_id=council.id,
+        council_slug=council.slug,
+        council_name=council.name,
+        lat=round(inside.y, 6),
+        lng=round(inside.x, 6),
+        bounds=(min_lat, min_lng, max_lat, max_lng),
+        rank=rank,
+        key=f"council:{council.id}",
+        order=order,
+    )
 
 
-def _area_match(registry: _Registry, area_id: int, council: Council, name: str,
-                rank: int, order: tuple = (0, 0)) -> PlaceMatch:
+def _area_match(
+    registry: _Registry, area_id: int, council: Council, name: str, rank: int, order: tuple = (0, 0)
+) -> PlaceMatch:
     geometry = registry.areas.geometry(area_id)
     inside = geometry.representative_point()
     min_lng, min_lat, max_lng, max_lat = geometry.bounds
-    return PlaceMatch(kind="ward", name=name, council_id=council.id, council_slug=council.slug,
-                      council_name=council.name, lat=round(inside.y, 6), lng=round(inside.x, 6),
-                      area_id=area_id, bounds=(min_lat, min_lng, max_lat, max_lng), rank=rank,
-                      key=f"ward:{area_id}", order=order)
+    return PlaceMatch(
+        kind="ward",
+        name=name,
+        council_id=council.id,
+        council_slug=council.slug,
+        council_name=council.name,
+        lat=round(inside.y, 6),
+        lng=round(inside.x, 6),
+        area_id=area_id,
+        bounds=(min_lat, min_lng, max_lat, max_lng),
+        rank=rank,
+        key=f"ward:{area_id}",
+        order=order,
+    )
 
 
 def places_count(*, council: Council) -> int:
@@ -357,12 +436,23 @@ def places_count(*, council: Council) -> int:
 def council_boundaries_geojson(*, council_id: int) -> dict:
     """The council's boundary and its wards as one GeoJSON FeatureCollection (for maps)."""
     council = Council.objects.only("id", "name", "slug", "boundary").get(id=council_id)
-    features = [{"type": "Feature", "geometry": council.boundary,
-                 "properties": {"kind": "council", "name": council.name, "slug": council.slug}}]
-    for area_id, name, kind, boundary in (Area.objects.filter(council_id=council_id)
-                                          .values_list("id", "name", "kind", "boundary")):
-        features.append({"type": "Feature", "geometry": boundary,
-                         "properties": {"kind": kind, "name": name, "id": area_id}})
+    features = [
+        {
+            "type": "Feature",
+            "geometry": council.boundary,
+            "properties": {"kind": "council", "name": council.name, "slug": council.slug},
+        }
+    ]
+    for area_id, name, kind, boundary in Area.objects.filter(council_id=council_id).values_list(
+        "id", "name", "kind", "boundary"
+    ):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": boundary,
+                "properties": {"kind": kind, "name": name, "id": area_id},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -381,21 +471,54 @@ def place_by_key(*, key: str) -> PlaceMatch | None:
     if kind == "place":
         row = Place.objects.filter(id=item_id, council_id__in=list(registry.by_id)).first()
         if row is not None:
-            return _place_match(registry, _gazetteers.get(), row.id, row.kind, row.name,
-                                row.qualifier, row.council_id, row.lat, row.lng, row.area_id,
-                                0, (0,))
+            return _place_match(
+                registry,
+                _gazetteers.get(),
+                row.id,
+                row.kind,
+                row.name,
+                row.qualifier,
+                row.council_id,
+                row.lat,
+                row.lng,
+                row.area_id,
+                0,
+                (0,),
+            )
     return None
 
 
-def _place_match(registry: _Registry, gazetteers: _Gazetteers, place_id: int, kind: str,
-                 name: str, qualifier: str, owner_id: int, lat: float, lng: float,
-                 area_id: int | None, rank: int, order: tuple) -> PlaceMatch:
+def _place_match(
+    registry: _Registry,
+    gazetteers: _Gazetteers,
+    place_id: int,
+    kind: str,
+    name: str,
+    qualifier: str,
+    owner_id: int,
+    lat: float,
+    lng: float,
+    area_id: int | None,
+    rank: int,
+    order: tuple,
+) -> PlaceMatch:
     council = registry.by_id[owner_id]
     about = gazetteers.about.get(owner_id)
-    return PlaceMatch(kind=kind, name=name, council_id=owner_id, council_slug=council.slug,
-                      council_name=council.name, lat=lat, lng=lng, area_id=area_id,
-                      rank=rank, key=f"place:{place_id}", qualifier=qualifier,
-                      attribution=about.attribution if about else "", order=order)
+    return PlaceMatch(
+        kind=kind,
+        name=name,
+        council_id=owner_id,
+        council_slug=council.slug,
+        council_name=council.name,
+        lat=lat,
+        lng=lng,
+        area_id=area_id,
+        rank=rank,
+        key=f"place:{place_id}",
+        qualifier=qualifier,
+        attribution=about.attribution if about else "",
+        order=order,
+    )
 
 
 def council_shape(*, council_id: int):
@@ -405,6 +528,7 @@ def council_shape(*, council_id: int):
 
 # Reads for the council's own administration pages: from the database, not the per-process
 # registry, so a page shows a change the moment it is saved.
+
 
 def council_get_by_id(*, council_id: int) -> Council:
     """A council with its boundary, as stored now."""
@@ -434,8 +558,11 @@ def areas_of_council(*, council_id: int) -> list[Area]:
 def council_area_shapes(*, council_id: int) -> list[tuple[int, Any]]:
     """(area id, prepared shapely geometry) of each of the council's areas."""
     registry = _registry.get()
-    return [(area_id, registry.areas.geometry(area_id))
-            for area_id, owner_id in registry.area_councils.items() if owner_id == council_id]
+    return [
+        (area_id, registry.areas.geometry(area_id))
+        for area_id, owner_id in registry.area_councils.items()
+        if owner_id == council_id
+    ]
 
 
 # Where, in words (ADR 58).
@@ -468,17 +595,24 @@ def place_in_words(*, council_id: int, lat: float, lng: float) -> str:
     return f"near {postcode[0]}, {ward}" if ward else f"near {postcode[0]}"
 
 
-def _nearest(council_id: int, kind: str, lat: float, lng: float,
-             radii: tuple[int, ...]) -> tuple[str, str] | None:
+def _nearest(
+    council_id: int, kind: str, lat: float, lng: float, radii: tuple[int, ...]
+) -> tuple[str, str] | None:
     """(name, qualifier) of the nearest place of `kind` within the largest radius."""
     cos_lat = max(math.cos(math.radians(lat)), 0.01)
     for radius in radii:
         dlat = radius / _METRES_PER_DEGREE
         dlng = dlat / cos_lat
-        rows = (Place.objects.filter(council_id=council_id, kind=kind,
-                                     lat__range=(lat - dlat, lat + dlat),
-                                     lng__range=(lng - dlng, lng + dlng))
-                .order_by().values_list("name", "qualifier", "lat", "lng"))
+        rows = (
+            Place.objects.filter(
+                council_id=council_id,
+                kind=kind,
+                lat__range=(lat - dlat, lat + dlat),
+                lng__range=(lng - dlng, lng + dlng),
+            )
+            .order_by()
+            .values_list("name", "qualifier", "lat", "lng")
+        )
         best = None
         for name, qualifier, place_lat, place_lng in rows:
             metres = math.hypot(place_lat - lat, (place_lng - lng) * cos_lat) * _METRES_PER_DEGREE

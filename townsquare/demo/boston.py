@@ -48,45 +48,62 @@ def boston_data() -> tuple[list[Path], Path]:
     return [SHIPPED / "boston311_2015.csv.gz"], SHIPPED / "boston_neighbourhoods.geojson"
 
 
-def boston_demo_load(*, library: list[dict], password: str, totp_secret: str, roles,
-                     say: Callable[[str], None]) -> Council:
+def boston_demo_load(
+    *, library: list[dict], password: str, totp_secret: str, roles, say: Callable[[str], None]
+) -> Council:
     paths, _ = boston_data()
-    council = boston_council_ensure(library=library, password=password,
-                                    totp_secret=totp_secret, roles=roles)
+    council = boston_council_ensure(
+        library=library, password=password, totp_secret=totp_secret, roles=roles
+    )
     result = cases_import(council=council, mapping=mapping_load("boston"), paths=paths)
     if result.imported:
         # Count the new year into the dashboards now, not on the first dashboard view.
         figures_rebuild()
-    say(f"Council ready: {council.name}: {result.imported:,} cases of 2015 imported "
-        f"({result.already_imported:,} before), {len(result.rejected):,} rows rejected\n")
+    say(
+        f"Council ready: {council.name}: {result.imported:,} cases of 2015 imported "
+        f"({result.already_imported:,} before), {len(result.rejected):,} rows rejected\n"
+    )
     return council
 
 
-def boston_council_ensure(*, library: list[dict], password: str, totp_secret: str,
-                          roles) -> Council:
+def boston_council_ensure(
+    *, library: list[dict], password: str, totp_secret: str, roles
+) -> Council:
     """The council, its neighbourhoods, teams, services and staff (no cases)."""
     _, neighbourhoods_file = boston_data()
     neighbourhoods = json.loads(neighbourhoods_file.read_text(encoding="utf-8"))["features"]
-    boundary = mapping(unary_union([shape(f["geometry"]).buffer(0) for f in neighbourhoods])
-                       .simplify(0.0002))
+    boundary = mapping(
+        unary_union([shape(f["geometry"]).buffer(0) for f in neighbourhoods]).simplify(0.0002)
+    )
     council = council_upsert(
-        slug=BOSTON_SLUG, name="City of Boston (2015 open data)", jurisdiction_id="boston.gov",
-        reference_prefix="BOS", boundary=boundary, branding={"colour": "#1871bd"},
-        settings={"population": 655_000, "timezone": "America/New_York"})
+        slug=BOSTON_SLUG,
+        name="City of Boston (2015 open data)",
+        jurisdiction_id="boston.gov",
+        reference_prefix="BOS",
+        boundary=boundary,
+        branding={"colour": "#1871bd"},
+        settings={"population": 655_000, "timezone": "America/New_York"},
+    )
     for feature in neighbourhoods:
         name = feature["properties"]["name"]
-        area_upsert(council=council, code=str(feature["properties"]["cartodb_id"]), name=name,
-                    boundary=_geometry(feature), kind="neighbourhood")
+        area_upsert(
+            council=council,
+            code=str(feature["properties"]["cartodb_id"]),
+            name=name,
+            boundary=_geometry(feature),
+            kind="neighbourhood",
+        )
     for team_code in sorted({doc["routing"]["team"] for doc in library}):
-        team_ensure(council=council, code=team_code,
-                    name=team_code.replace("_", " ").capitalize())
+        team_ensure(council=council, code=team_code, name=team_code.replace("_", " ").capitalize())
     actor = Actor.system("Demo loader")
     for document in library:
         template_publish(council=council, document=document, actor=actor)
     for handle, role in roles:
-        user = user_ensure(email=f"{handle}@{BOSTON_SLUG}.example",
-                           full_name=f"Boston {role.label}", password=password)
+        user = user_ensure(
+            email=f"{handle}@{BOSTON_SLUG}.example",
+            full_name=f"Boston {role.label}",
+            password=password,
+        )
         membership_set(user=user, council_id=council.id, role=role)
         second_factor_set(user=user, secret=totp_secret)
     return council
-

@@ -55,13 +55,21 @@ def load_boston_sample(path: Path = BOSTON_SAMPLE) -> list[BostonRecord]:
     with path.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             opened = dt.datetime.fromisoformat(row["opened_at"]).replace(tzinfo=BOSTON_TZ)
-            closed = (dt.datetime.fromisoformat(row["closed_at"]).replace(tzinfo=BOSTON_TZ)
-                      if row["closed_at"] and row["status"] == "closed" else None)
+            closed = (
+                dt.datetime.fromisoformat(row["closed_at"]).replace(tzinfo=BOSTON_TZ)
+                if row["closed_at"] and row["status"] == "closed"
+                else None
+            )
             if closed is not None and closed < opened:
                 closed = None
-            records.append(BostonRecord(row["service_code"], opened.astimezone(dt.UTC),
-                                        closed.astimezone(dt.UTC) if closed else None,
-                                        row["channel"] or "web"))
+            records.append(
+                BostonRecord(
+                    row["service_code"],
+                    opened.astimezone(dt.UTC),
+                    closed.astimezone(dt.UTC) if closed else None,
+                    row["channel"] or "web",
+                )
+            )
     return records
 
 
@@ -78,15 +86,19 @@ class _ServiceInfo:
 def _service_info(service: ServiceTemplate, teams: dict[str, int]) -> _ServiceInfo:
     document = service.current_version.document
     workflow = Workflow(document["workflow"])
-    closed = next((c for c, s in workflow.states.items() if s.fms == "fixed"),
-                  next(iter(sorted(workflow.closed_states))))
+    closed = next(
+        (c for c, s in workflow.states.items() if s.fms == "fixed"),
+        next(iter(sorted(workflow.closed_states))),
+    )
     open_states = [c for c, s in workflow.states.items() if not s.is_closed] or [workflow.initial]
-    return _ServiceInfo(service, workflow, document, closed, open_states,
-                        teams.get(document["routing"]["team"]))
+    return _ServiceInfo(
+        service, workflow, document, closed, open_states, teams.get(document["routing"]["team"])
+    )
 
 
-def _sample_values(fields: list[dict[str, Any]], rng: random.Random,
-                   when: dt.datetime) -> dict[str, Any]:
+def _sample_values(
+    fields: list[dict[str, Any]], rng: random.Random, when: dt.datetime
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for field in fields:
         if field.get("show_if") or field.get("automated"):
@@ -144,9 +156,15 @@ class _CouncilPlacer:
         return self._buffer.pop()
 
 
-def generate_case_specs(*, count: int, councils: list[Council], seed: int = 2015,
-                        years: int = 1, now: dt.datetime | None = None,
-                        records: list[BostonRecord] | None = None) -> Iterator[CaseSpec]:
+def generate_case_specs(
+    *,
+    count: int,
+    councils: list[Council],
+    seed: int = 2015,
+    years: int = 1,
+    now: dt.datetime | None = None,
+    records: list[BostonRecord] | None = None,
+) -> Iterator[CaseSpec]:
     """Yield `count` cases spread over `councils` (weighted by their `population` setting)."""
     rng = random.Random(seed)
     np_rng = np.random.default_rng(seed)
@@ -160,8 +178,9 @@ def generate_case_specs(*, count: int, councils: list[Council], seed: int = 2015
         teams = dict(Team.objects.filter(council=council).values_list("code", "id"))
         infos[council.id] = {
             s.code: _service_info(s, teams)
-            for s in ServiceTemplate.objects.select_related("current_version")
-            .filter(council=council, kind="report", current_version__isnull=False)
+            for s in ServiceTemplate.objects.select_related("current_version").filter(
+                council=council, kind="report", current_version__isnull=False
+            )
         }
     usable = [r for r in records if all(r.service_code in infos[c.id] for c in councils)]
     if not usable:
@@ -181,27 +200,47 @@ def generate_case_specs(*, count: int, councils: list[Council], seed: int = 2015
         if closed is not None:
             state, updated = info.closed_state, closed
         else:
-            state = info.workflow.initial if (now - created).days < 2 else rng.choice(
-                info.open_states)
-            updated = created if state == info.workflow.initial else min(
-                now, created + dt.timedelta(hours=rng.uniform(1, 72)))
+            state = (
+                info.workflow.initial if (now - created).days < 2 else rng.choice(info.open_states)
+            )
+            updated = (
+                created
+                if state == info.workflow.initial
+                else min(now, created + dt.timedelta(hours=rng.uniform(1, 72)))
+            )
         lat, lng, area_id = placers[council.id].take()
         response_due, resolve_due = due_times(info.document["sla"], created)
         yield CaseSpec(
-            council_id=council.id, reference_prefix=council.reference_prefix,
-            service_id=info.service.id, service_version_id=info.service.current_version_id,
-            service_code=info.service.code, kind="report",
-            initial_state=info.workflow.initial, state=state, is_open=closed is None,
+            council_id=council.id,
+            reference_prefix=council.reference_prefix,
+            service_id=info.service.id,
+            service_version_id=info.service.current_version_id,
+            service_code=info.service.code,
+            kind="report",
+            initial_state=info.workflow.initial,
+            state=state,
+            is_open=closed is None,
             is_public=info.document["privacy"] == "public",
-            created_at=created, updated_at=updated, closed_at=closed,
+            created_at=created,
+            updated_at=updated,
+            closed_at=closed,
             responded_at=updated if state != info.workflow.initial else None,
-            response_due_at=response_due, resolve_due_at=resolve_due,
+            response_due_at=response_due,
+            resolve_due_at=resolve_due,
             values=_sample_values(info.document["fields"], rng, created),
-            title=info.service.name, description=rng.choice(DESCRIPTIONS),
-            lat=lat, lng=lng,
-            h3=(h3.latlng_to_cell(lat, lng, 7), h3.latlng_to_cell(lat, lng, 9),
-                h3.latlng_to_cell(lat, lng, 11)),
-            area_id=area_id, team_id=info.team_id, channel=record.channel,
+            title=info.service.name,
+            description=rng.choice(DESCRIPTIONS),
+            lat=lat,
+            lng=lng,
+            h3=(
+                h3.latlng_to_cell(lat, lng, 7),
+                h3.latlng_to_cell(lat, lng, 9),
+                h3.latlng_to_cell(lat, lng, 11),
+            ),
+            area_id=area_id,
+            team_id=info.team_id,
+            channel=record.channel,
             reporter_email=f"resident{rng.randrange(1, 50_000)}@example.org"
-            if rng.random() < 0.6 else "",
+            if rng.random() < 0.6
+            else "",
         )

@@ -22,20 +22,46 @@ SERVER = PROVIDER_DIR / "server.mjs"
 RESIDENT_CLIENT_ID = "townsquare-residents"
 STAFF_CLIENT_ID = "townsquare-bristol-staff"
 # Groups at the demo provider and the roles they give in Bristol.
-DEMO_GROUP_ROLES = {"townsquare-agents": "agent", "townsquare-supervisors": "supervisor",
-                    "townsquare-admins": "council_admin"}
+DEMO_GROUP_ROLES = {
+    "townsquare-agents": "agent",
+    "townsquare-supervisors": "supervisor",
+    "townsquare-admins": "council_admin",
+}
 DEMO_ACCOUNTS = [
-    {"sub": "resident-p2", "name": "Rhian Jones", "email": "rhian.jones@example.com",
-     "identity": "P2", "phone_number": "+447700900123"},
-    {"sub": "resident-basic", "name": "Sam Taylor", "email": "sam.taylor@example.com",
-     "identity": None},
-    {"sub": "bristol-officer", "name": "Ola Officer", "email": "ola.officer@bristol.example",
-     "identity": None, "groups": ["townsquare-agents", "all-staff"]},
-    {"sub": "bristol-supervisor", "name": "Sid Supervisor",
-     "email": "sid.supervisor@bristol.example", "identity": None,
-     "groups": ["townsquare-supervisors"]},
-    {"sub": "bristol-leaver", "name": "Lee Leaver", "email": "lee.leaver@bristol.example",
-     "identity": None, "groups": ["all-staff"]},
+    {
+        "sub": "resident-p2",
+        "name": "Rhian Jones",
+        "email": "rhian.jones@example.com",
+        "identity": "P2",
+        "phone_number": "+447700900123",
+    },
+    {
+        "sub": "resident-basic",
+        "name": "Sam Taylor",
+        "email": "sam.taylor@example.com",
+        "identity": None,
+    },
+    {
+        "sub": "bristol-officer",
+        "name": "Ola Officer",
+        "email": "ola.officer@bristol.example",
+        "identity": None,
+        "groups": ["townsquare-agents", "all-staff"],
+    },
+    {
+        "sub": "bristol-supervisor",
+        "name": "Sid Supervisor",
+        "email": "sid.supervisor@bristol.example",
+        "identity": None,
+        "groups": ["townsquare-supervisors"],
+    },
+    {
+        "sub": "bristol-leaver",
+        "name": "Lee Leaver",
+        "email": "lee.leaver@bristol.example",
+        "identity": None,
+        "groups": ["all-staff"],
+    },
 ]
 
 
@@ -48,15 +74,18 @@ def missing() -> str:
     if shutil.which("node") is None:
         return "Node.js 20 is not installed (the local OpenID Provider needs it)"
     if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
-        return ("the local OpenID Provider's packages are not installed: run "
-                "`npm ci --prefix scripts/oidc-provider` (make test and make run do)")
+        return (
+            "the local OpenID Provider's packages are not installed: run "
+            "`npm ci --prefix scripts/oidc-provider` (make test and make run do)"
+        )
     return ""
 
 
 def client_key_new(kid: str) -> dict[str, Any]:
     """A new P-256 private key as a JWK: the client's key for private_key_jwt."""
-    key = ECKey.generate_key("P-256", parameters={"kid": kid, "alg": "ES256", "use": "sig"},
-                             private=True)
+    key = ECKey.generate_key(
+        "P-256", parameters={"kid": kid, "alg": "ES256", "use": "sig"}, private=True
+    )
     return key.as_dict(private=True)
 
 
@@ -75,35 +104,48 @@ def public(jwk: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in jwk.items() if k not in {"d", "p", "q", "dp", "dq", "qi"}}
 
 
-def provider_config(*, resident_bases: list[str], staff_bases: list[str],
-                    resident_key: dict[str, Any], staff_key: dict[str, Any],
-                    back_channel_base: str | None = None) -> dict[str, Any]:
+def provider_config(
+    *,
+    resident_bases: list[str],
+    staff_bases: list[str],
+    resident_key: dict[str, Any],
+    staff_key: dict[str, Any],
+    back_channel_base: str | None = None,
+) -> dict[str, Any]:
     """The provider's clients (Townsquare for residents, Bristol's staff) and demo people.
     `*_bases` are the sites' addresses (http://127.0.0.1:8000); back-channel logout goes to
     `back_channel_base` (the first resident base by default)."""
     back = (back_channel_base or resident_bases[0]).rstrip("/")
     return {
         "clients": [
-            {"client_id": RESIDENT_CLIENT_ID,
-             "redirect_uris": [f"{b.rstrip('/')}/sign-in/one-login/return"
-                               for b in resident_bases],
-             "post_logout_redirect_uris": [f"{b.rstrip('/')}/signed-out"
-                                           for b in resident_bases],
-             "jwks": {"keys": [public(resident_key)]},
-             "backchannel_logout_uri": f"{back}/sign-in/back-channel-logout"},
-            {"client_id": STAFF_CLIENT_ID,
-             "redirect_uris": [f"{b.rstrip('/')}/staff/sign-in/provider/return"
-                               for b in staff_bases],
-             "jwks": {"keys": [public(staff_key)]},
-             "id_token_signed_response_alg": "RS256",
-             "backchannel_logout_uri": f"{back}/sign-in/back-channel-logout"},
+            {
+                "client_id": RESIDENT_CLIENT_ID,
+                "redirect_uris": [
+                    f"{b.rstrip('/')}/sign-in/one-login/return" for b in resident_bases
+                ],
+                "post_logout_redirect_uris": [
+                    f"{b.rstrip('/')}/signed-out" for b in resident_bases
+                ],
+                "jwks": {"keys": [public(resident_key)]},
+                "backchannel_logout_uri": f"{back}/sign-in/back-channel-logout",
+            },
+            {
+                "client_id": STAFF_CLIENT_ID,
+                "redirect_uris": [
+                    f"{b.rstrip('/')}/staff/sign-in/provider/return" for b in staff_bases
+                ],
+                "jwks": {"keys": [public(staff_key)]},
+                "id_token_signed_response_alg": "RS256",
+                "backchannel_logout_uri": f"{back}/sign-in/back-channel-logout",
+            },
         ],
         "accounts": DEMO_ACCOUNTS,
     }
 
 
-def provider_start(*, config: dict[str, Any], config_path: Path, port: int,
-                   log_path: Path | None = None) -> subprocess.Popen:
+def provider_start(
+    *, config: dict[str, Any], config_path: Path, port: int, log_path: Path | None = None
+) -> subprocess.Popen:
     """Start the provider on 127.0.0.1:`port` and wait until it publishes its discovery
     document. The caller stops it (process.terminate())."""
     reason = missing()
@@ -113,9 +155,18 @@ def provider_start(*, config: dict[str, Any], config_path: Path, port: int,
     config_path.write_text(json.dumps(config, indent=2))
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603 (our own script, no shell)
-        [shutil.which("node") or "node", str(SERVER), "--config", str(config_path),
-         "--port", str(port)],
-        cwd=PROVIDER_DIR, stdout=log, stderr=subprocess.STDOUT)
+        [
+            shutil.which("node") or "node",
+            str(SERVER),
+            "--config",
+            str(config_path),
+            "--port",
+            str(port),
+        ],
+        cwd=PROVIDER_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         provider_wait(f"http://127.0.0.1:{port}", process)
     except BaseException:  # not ready, or interrupted while waiting: never leave it running
@@ -147,16 +198,29 @@ def demo_identity_ensure(*, var_dir: Path, public_url: str, issuer: str) -> dict
     from townsquare.accounts.identity import identity_provider_set
     from townsquare.councils.models import Council
 
-    resident_key = client_key_ensure(var_dir / "identity" / "resident-client-key.json",
-                                     "townsquare-residents-1")
-    staff_key = client_key_ensure(var_dir / "identity" / "bristol-staff-client-key.json",
-                                  "bristol-staff-1")
+    resident_key = client_key_ensure(
+        var_dir / "identity" / "resident-client-key.json", "townsquare-residents-1"
+    )
+    staff_key = client_key_ensure(
+        var_dir / "identity" / "bristol-staff-client-key.json", "bristol-staff-1"
+    )
     bristol = Council.objects.filter(slug="bristol").first()
     if bristol is not None:
-        identity_provider_set(council_id=bristol.id, label="Bristol staff account (demo)",
-                              issuer=issuer, client_id=STAFF_CLIENT_ID,
-                              private_key_jwk=staff_key, group_roles=DEMO_GROUP_ROLES)
-    bases = sorted({public_url.rstrip("/"), public_url.rstrip("/").replace("127.0.0.1",
-                                                                            "localhost")})
-    return provider_config(resident_bases=bases, staff_bases=bases, resident_key=resident_key,
-                           staff_key=staff_key, back_channel_base=public_url)
+        identity_provider_set(
+            council_id=bristol.id,
+            label="Bristol staff account (demo)",
+            issuer=issuer,
+            client_id=STAFF_CLIENT_ID,
+            private_key_jwk=staff_key,
+            group_roles=DEMO_GROUP_ROLES,
+        )
+    bases = sorted(
+        {public_url.rstrip("/"), public_url.rstrip("/").replace("127.0.0.1", "localhost")}
+    )
+    return provider_config(
+        resident_bases=bases,
+        staff_bases=bases,
+        resident_key=resident_key,
+        staff_key=staff_key,
+        back_channel_base=public_url,
+    )

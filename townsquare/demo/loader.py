@@ -53,8 +53,9 @@ class DemoCouncil:
 DEMO_COUNCILS = (
     DemoCouncil("bristol", "Bristol City Council", "bristol.gov.uk", "BRS", "#b5123e", 472_000),
     DemoCouncil("leeds", "Leeds City Council", "leeds.gov.uk", "LDS", "#00623b", 812_000),
-    DemoCouncil("gloucester", "Gloucester City Council", "gloucester.gov.uk", "GLO", "#5b2c6f",
-                132_000),
+    DemoCouncil(
+        "gloucester", "Gloucester City Council", "gloucester.gov.uk", "GLO", "#5b2c6f", 132_000
+    ),
 )
 ROLES = (("agent", Role.AGENT), ("supervisor", Role.SUPERVISOR), ("admin", Role.COUNCIL_ADMIN))
 PLATFORM_ADMIN_EMAIL = "platform@townsquare.example"
@@ -69,15 +70,17 @@ _POSTCODES_NOTICE = (
     "Postcodes: Source: Office for National Statistics licensed under the Open Government "
     "Licence v.3.0. Contains OS data © Crown copyright and database right 2025. Contains "
     "Royal Mail data © Royal Mail copyright and database right 2025. Contains GeoPlace data "
-    "© Local Government Information House Limited copyright and database right 2025.")
+    "© Local Government Information House Limited copyright and database right 2025."
+)
 _WARDS_NOTICE = (
     "Wards: GeoJSON and TopoJSON UK Boundary Data by Martin Chorley, CC BY 4.0. Contains "
     "Ordnance Survey and Office for National Statistics data © Crown copyright and database "
-    "right.")
+    "right."
+)
 GAZETTEER_ATTRIBUTION = {
     "leeds": "Streets and places: Contains OS data © Crown copyright and database right 2019 "
-             f"(OS Open Names, Open Government Licence v3.0). {_POSTCODES_NOTICE} "
-             f"{_WARDS_NOTICE}",
+    f"(OS Open Names, Open Government Licence v3.0). {_POSTCODES_NOTICE} "
+    f"{_WARDS_NOTICE}",
 }
 
 
@@ -100,9 +103,13 @@ def _gazetteer_load(council: Council, slug: str, *, actor: Actor, say) -> None:
             text = handle.read()
     else:
         text = path.read_text(encoding="utf-8")
-    count = places_import_csv(council=council, text=text, source=path.name, actor=actor,
-                              attribution=GAZETTEER_ATTRIBUTION.get(
-                                  slug, f"{_POSTCODES_NOTICE} {_WARDS_NOTICE}"))
+    count = places_import_csv(
+        council=council,
+        text=text,
+        source=path.name,
+        actor=actor,
+        attribution=GAZETTEER_ATTRIBUTION.get(slug, f"{_POSTCODES_NOTICE} {_WARDS_NOTICE}"),
+    )
     say(f"Gazetteer: {count:,} streets, places and postcodes\n")
 
 
@@ -120,53 +127,72 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
     """Load (or top up) the demo. Returns counts of what was created."""
     say = stdout.write if stdout else (lambda _msg: None)
     actor = Actor.system("Demo loader")
-    library = [load_template_file(p)
-               for p in library_files(Path(settings.SERVICE_TEMPLATE_LIBRARY))]
+    library = [
+        load_template_file(p) for p in library_files(Path(settings.SERVICE_TEMPLATE_LIBRARY))
+    ]
     created = {"cases": 0}
     councils: list[Council] = []
     for demo in DEMO_COUNCILS:
         boundary = _read_geojson(DATA_DIR / "boundaries" / f"{demo.slug}.geojson")
         gss = boundary["features"][0]["properties"].get("gss_code", "")
         council = council_upsert(
-            slug=demo.slug, name=demo.name, jurisdiction_id=demo.jurisdiction_id,
-            reference_prefix=demo.prefix, boundary=boundary, gss_code=gss,
-            branding={"colour": demo.colour}, settings={"population": demo.population},
+            slug=demo.slug,
+            name=demo.name,
+            jurisdiction_id=demo.jurisdiction_id,
+            reference_prefix=demo.prefix,
+            boundary=boundary,
+            gss_code=gss,
+            branding={"colour": demo.colour},
+            settings={"population": demo.population},
         )
         wards = _read_geojson(DATA_DIR / "wards" / f"{demo.slug}.geojson")
         for feature in wards["features"]:
             props = feature["properties"]
-            area_upsert(council=council, code=props["code"], name=props["name"],
-                        boundary=feature["geometry"])
+            area_upsert(
+                council=council,
+                code=props["code"],
+                name=props["name"],
+                boundary=feature["geometry"],
+            )
         # Also replaces the few hand-written streets earlier demos loaded (no record of them).
         if not places_count(council=council) or not gazetteer_recorded(council_id=council.id):
             _gazetteer_load(council, demo.slug, actor=actor, say=say)
         for team_code in sorted({doc["routing"]["team"] for doc in library}):
-            team_ensure(council=council, code=team_code,
-                        name=team_code.replace("_", " ").capitalize())
+            team_ensure(
+                council=council, code=team_code, name=team_code.replace("_", " ").capitalize()
+            )
         for document in library:
             template_publish(council=council, document=document, actor=actor)
         for handle, role in ROLES:
-            user = user_ensure(email=f"{handle}@{demo.slug}.example",
-                               full_name=f"{demo.name.split()[0]} {role.label}",
-                               password=DEMO_PASSWORD)
+            user = user_ensure(
+                email=f"{handle}@{demo.slug}.example",
+                full_name=f"{demo.name.split()[0]} {role.label}",
+                password=DEMO_PASSWORD,
+            )
             membership_set(user=user, council_id=council.id, role=role)
             second_factor_set(user=user, secret=DEMO_TOTP_SECRET)
         councils.append(council)
         say(f"Council ready: {council.name}\n")
-    platform_admin = user_ensure(email=PLATFORM_ADMIN_EMAIL, full_name="Platform admin",
-                                 password=DEMO_PASSWORD, is_platform_admin=True)
+    platform_admin = user_ensure(
+        email=PLATFORM_ADMIN_EMAIL,
+        full_name="Platform admin",
+        password=DEMO_PASSWORD,
+        is_platform_admin=True,
+    )
     second_factor_set(user=platform_admin, secret=DEMO_TOTP_SECRET)
     for council in councils:
         if council_has_cases(council_id=council.id):
             continue
         created["cases"] += cases_bulk_create(
-            generate_case_specs(count=cases_per_council, councils=[council],
-                                seed=zlib.crc32(council.slug.encode())),
+            generate_case_specs(
+                count=cases_per_council, councils=[council], seed=zlib.crc32(council.slug.encode())
+            ),
             actor_label="Demo loader",
         )
     say(f"Demo cases created: {created['cases']}\n")
     demo_messaging_ensure(councils=councils, say=say)
     # A real year (City of Boston 2015) for dashboards and the performance page.
-    boston_demo_load(library=library, password=DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET,
-                     roles=ROLES, say=say)
+    boston_demo_load(
+        library=library, password=DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET, roles=ROLES, say=say
+    )
     return created

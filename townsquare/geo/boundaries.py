@@ -50,8 +50,10 @@ def parse_multipolygon(geojson: Any) -> dict[str, Any]:
         raise InvalidInput("Boundary is empty", code="bad_boundary")
     minx, miny, maxx, maxy = geometry.bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise InvalidInput("Boundary coordinates must be longitude, latitude in degrees (WGS84)",
-                           code="bad_boundary")
+        raise InvalidInput(
+            "Boundary coordinates must be longitude, latitude in degrees (WGS84)",
+            code="bad_boundary",
+        )
     if not geometry.is_valid:
         geometry = shapely.make_valid(geometry)
         geometry = shapely.MultiPolygon(

@@ -19,16 +19,25 @@ class GeocodedPlace:
     lng: float
 
 
-def geocode(query: str, *, url: str, timeout: float, limit: int = 5,
-            countrycodes: str = "gb") -> list[GeocodedPlace]:
+def geocode(
+    query: str, *, url: str, timeout: float, limit: int = 5, countrycodes: str = "gb"
+) -> list[GeocodedPlace]:
     """Places the service finds for `query`; [] when it is off, slow, down or answers nonsense
     (a place search must never fail because a third party did)."""
     if not url or not query.strip():
         return []
     try:
-        response = requests.get(url, params={"q": query[:200], "format": "jsonv2",
-                                             "limit": limit, "countrycodes": countrycodes},
-                                timeout=timeout, headers={"User-Agent": "Townsquare"})
+        response = requests.get(
+            url,
+            params={
+                "q": query[:200],
+                "format": "jsonv2",
+                "limit": limit,
+                "countrycodes": countrycodes,
+            },
+            timeout=timeout,
+            headers={"User-Agent": "Townsquare"},
+        )
         response.raise_for_status()
         rows = response.json()
     except (requests.RequestException, ValueError) as exc:

@@ -30,11 +30,16 @@ def _meridional_arc(lat: float) -> float:
     a, b = _AIRY
     n = (a - b) / (a + b)
     d, s = lat - _LAT0, lat + _LAT0
-    return b * _F0 * (
-        (1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * d
-        - (3 * n + 3 * n**2 + 21 / 8 * n**3) * math.sin(d) * math.cos(s)
-        + (15 / 8 * n**2 + 15 / 8 * n**3) * math.sin(2 * d) * math.cos(2 * s)
-        - 35 / 24 * n**3 * math.sin(3 * d) * math.cos(3 * s))
+    return (
+        b
+        * _F0
+        * (
+            (1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * d
+            - (3 * n + 3 * n**2 + 21 / 8 * n**3) * math.sin(d) * math.cos(s)
+            + (15 / 8 * n**2 + 15 / 8 * n**3) * math.sin(2 * d) * math.cos(2 * s)
+            - 35 / 24 * n**3 * math.sin(3 * d) * math.cos(3 * s)
+        )
+    )
 
 
 def grid_to_osgb36(easting: float, northing: float) -> tuple[float, float]:
@@ -58,8 +63,7 @@ def grid_to_osgb36(easting: float, northing: float) -> tuple[float, float]:
     x = sec_lat / nu
     xi = sec_lat / (6 * nu**3) * (nu / rho + 2 * tan_lat**2)
     xii = sec_lat / (120 * nu**5) * (5 + 28 * tan_lat**2 + 24 * tan_lat**4)
-    xiia = sec_lat / (5040 * nu**7) * (61 + 662 * tan_lat**2 + 1320 * tan_lat**4
-                                       + 720 * tan_lat**6)
+    xiia = sec_lat / (5040 * nu**7) * (61 + 662 * tan_lat**2 + 1320 * tan_lat**4 + 720 * tan_lat**6)
     de = easting - _E0
     lat_out = lat - vii * de**2 + viii * de**4 - ix * de**6
     lng_out = _LNG0 + x * de - xi * de**3 + xii * de**5 - xiia * de**7
@@ -82,26 +86,35 @@ def osgb36_to_grid(lat: float, lng: float) -> tuple[float, float]:
     iiia = nu / 720 * sin_phi * cos_phi**5 * (61 - 58 * tan_phi**2 + tan_phi**4)
     iv = nu * cos_phi
     v = nu / 6 * cos_phi**3 * (nu / rho - tan_phi**2)
-    vi = nu / 120 * cos_phi**5 * (5 - 18 * tan_phi**2 + tan_phi**4 + 14 * eta2
-                                   - 58 * tan_phi**2 * eta2)
+    vi = (
+        nu
+        / 120
+        * cos_phi**5
+        * (5 - 18 * tan_phi**2 + tan_phi**4 + 14 * eta2 - 58 * tan_phi**2 * eta2)
+    )
     dl = lam - _LNG0
     northing = i + ii * dl**2 + iii * dl**4 + iiia * dl**6
     easting = _E0 + iv * dl + v * dl**3 + vi * dl**5
     return easting, northing
 
 
-def _to_cartesian(lat: float, lng: float, ellipsoid: tuple[float, float]
-                  ) -> tuple[float, float, float]:
+def _to_cartesian(
+    lat: float, lng: float, ellipsoid: tuple[float, float]
+) -> tuple[float, float, float]:
     a, b = ellipsoid
     e2 = 1 - (b * b) / (a * a)
     phi, lam = math.radians(lat), math.radians(lng)
     nu = a / math.sqrt(1 - e2 * math.sin(phi) ** 2)
-    return (nu * math.cos(phi) * math.cos(lam), nu * math.cos(phi) * math.sin(lam),
-            (1 - e2) * nu * math.sin(phi))
+    return (
+        nu * math.cos(phi) * math.cos(lam),
+        nu * math.cos(phi) * math.sin(lam),
+        (1 - e2) * nu * math.sin(phi),
+    )
 
 
-def _from_cartesian(x: float, y: float, z: float, ellipsoid: tuple[float, float]
-                    ) -> tuple[float, float]:
+def _from_cartesian(
+    x: float, y: float, z: float, ellipsoid: tuple[float, float]
+) -> tuple[float, float]:
     a, b = ellipsoid
     e2 = 1 - (b * b) / (a * a)
     p = math.hypot(x, y)
@@ -119,9 +132,11 @@ def _helmert(point: tuple[float, float, float], sign: int) -> tuple[float, float
     scale = 1 + s * 1e-6
     rx, ry, rz = rx * _ARC_SECOND, ry * _ARC_SECOND, rz * _ARC_SECOND
     x, y, z = point
-    return (tx + scale * x - rz * y + ry * z,
-            ty + rz * x + scale * y - rx * z,
-            tz - ry * x + rx * y + scale * z)
+    return (
+        tx + scale * x - rz * y + ry * z,
+        ty + rz * x + scale * y - rx * z,
+        tz - ry * x + rx * y + scale * z,
+    )
 
 
 def grid_to_wgs84(easting: float, northing: float) -> tuple[float, float]:

@@ -34,13 +34,22 @@ class Point:
             try:
                 value = float(raw)  # type: ignore[arg-type]  # any input; refused below
             except (TypeError, ValueError):
-                errors[name] = [Problem("must be a number, not %(value)r", code="invalid_number",
-                                        params={"value": str(raw)[:40]})]
+                errors[name] = [
+                    Problem(
+                        "must be a number, not %(value)r",
+                        code="invalid_number",
+                        params={"value": str(raw)[:40]},
+                    )
+                ]
                 continue
             if not math.isfinite(value) or not -limit <= value <= limit:
-                errors[name] = [Problem("must be between %(min)s and %(max)s",
-                                        code="out_of_range",
-                                        params={"min": f"{-limit:g}", "max": f"{limit:g}"})]
+                errors[name] = [
+                    Problem(
+                        "must be between %(min)s and %(max)s",
+                        code="out_of_range",
+                        params={"min": f"{-limit:g}", "max": f"{limit:g}"},
+                    )
+                ]
                 continue
             values[name] = value
         if errors:
@@ -59,8 +68,9 @@ def distance_m(a: Point, b: Point) -> float:
 
 def h3_cells(point: Point) -> dict[int, int]:
     """The point's H3 cell at each stored resolution, as signed 64-bit integers."""
-    return {res: h3.str_to_int(h3.latlng_to_cell(point.lat, point.lng, res))
-            for res in H3_RESOLUTIONS}
+    return {
+        res: h3.str_to_int(h3.latlng_to_cell(point.lat, point.lng, res)) for res in H3_RESOLUTIONS
+    }
 
 
 def h3_cells_covering_radius(center: Point, radius_m: float, resolution: int = 9) -> list[int]:
@@ -87,11 +97,13 @@ def bounding_box(center: Point, radius_m: float) -> tuple[float, float, float, f
     return center.lat - dlat, center.lng - dlng, center.lat + dlat, center.lng + dlng
 
 
-def h3_cells_covering_bbox(min_lat: float, min_lng: float, max_lat: float, max_lng: float,
-                           resolution: int) -> list[int]:
+def h3_cells_covering_bbox(
+    min_lat: float, min_lng: float, max_lat: float, max_lng: float, resolution: int
+) -> list[int]:
     """Every cell at `resolution` that overlaps the box (not only those whose centre is in it)."""
-    box = h3.LatLngPoly([(min_lat, min_lng), (min_lat, max_lng), (max_lat, max_lng),
-                         (max_lat, min_lng)])
+    box = h3.LatLngPoly(
+        [(min_lat, min_lng), (min_lat, max_lng), (max_lat, max_lng), (max_lat, min_lng)]
+    )
     cells = h3.h3shape_to_cells_experimental(box, resolution, contain="overlap")
     return [h3.str_to_int(c) for c in cells]
 

@@ -32,8 +32,14 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
-def _frame(chart_id: str, title: str, description: str, body: list[str],
-           width: int = WIDTH, height: int = HEIGHT) -> str:
+def _frame(
+    chart_id: str,
+    title: str,
+    description: str,
+    body: list[str],
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> str:
     return (
         f'<svg class="ts-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
@@ -48,13 +54,19 @@ def _axes(top: float, label_every: Sequence[tuple[float, str]]) -> list[str]:
     for i in range(5):
         value = top * i / 4
         y = bottom - (bottom - PAD_TOP) * i / 4
-        body.append(f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
-                    f'stroke="{LIGHT}" stroke-width="1"/>')
-        body.append(f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                    f'font-size="12" fill="#0b0c0c">{value:,.0f}</text>')
+        body.append(
+            f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{LIGHT}" stroke-width="1"/>'
+        )
+        body.append(
+            f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
+            f'font-size="12" fill="#0b0c0c">{value:,.0f}</text>'
+        )
     for x, text in label_every:
-        body.append(f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle" font-size="12" '
-                    f'fill="#0b0c0c">{escape(text)}</text>')
+        body.append(
+            f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle" font-size="12" '
+            f'fill="#0b0c0c">{escape(text)}</text>'
+        )
     return body
 
 
@@ -66,13 +78,18 @@ def _month_labels(days: Sequence[dt.date], x_of) -> list[tuple[float, str]]:
     for n, i in enumerate(starts):
         if n % step == 0:
             day = days[i]
-            labels.append((x_of(i), day.strftime("%b %Y" if day.month == 1 or n == 0
-                                                 else "%b")))
+            labels.append((x_of(i), day.strftime("%b %Y" if day.month == 1 or n == 0 else "%b")))
     return labels
 
 
-def bar_chart(chart_id: str, title: str, description: str,
-              points: Sequence[tuple[dt.date, int]], *, colour: str = BLUE) -> str:
+def bar_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    points: Sequence[tuple[dt.date, int]],
+    *,
+    colour: str = BLUE,
+) -> str:
     if not points:
         return _frame(chart_id, title, description, [])
     top = _nice_max(max(v for _, v in points))
@@ -80,18 +97,23 @@ def bar_chart(chart_id: str, title: str, description: str,
     height = HEIGHT - PAD_BOTTOM - PAD_TOP
     slot = inner / len(points)
     bar = max(slot * 0.8, 0.6)
-    body = _axes(top, _month_labels([d for d, _ in points],
-                                    lambda i: PAD_LEFT + slot * (i + 0.5)))
+    body = _axes(top, _month_labels([d for d, _ in points], lambda i: PAD_LEFT + slot * (i + 0.5)))
     for i, (day, value) in enumerate(points):
         h = height * value / top
-        body.append(f'<rect x="{PAD_LEFT + slot * i + (slot - bar) / 2:.2f}" '
-                    f'y="{HEIGHT - PAD_BOTTOM - h:.2f}" width="{bar:.2f}" height="{h:.2f}" '
-                    f'fill="{colour}"><title>{day:%d %b %Y}: {value:,}</title></rect>')
+        body.append(
+            f'<rect x="{PAD_LEFT + slot * i + (slot - bar) / 2:.2f}" '
+            f'y="{HEIGHT - PAD_BOTTOM - h:.2f}" width="{bar:.2f}" height="{h:.2f}" '
+            f'fill="{colour}"><title>{day:%d %b %Y}: {value:,}</title></rect>'
+        )
     return _frame(chart_id, title, description, body)
 
 
-def line_chart(chart_id: str, title: str, description: str,
-               series: Sequence[tuple[str, str, Sequence[tuple[dt.date, int]]]]) -> str:
+def line_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    series: Sequence[tuple[str, str, Sequence[tuple[dt.date, int]]]],
+) -> str:
     """`series`: (label, colour, points); all series share the first one's dates."""
     if not series or not series[0][2]:
         return _frame(chart_id, title, description, [])
@@ -105,15 +127,25 @@ def line_chart(chart_id: str, title: str, description: str,
 
     body = _axes(top, _month_labels(days, x_of))
     for label, colour, points in series:
-        path = " ".join(f"{x_of(i):.1f},{HEIGHT - PAD_BOTTOM - height * v / top:.1f}"
-                        for i, (_, v) in enumerate(points))
-        body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
-                    f'stroke-width="2"><title>{escape(label)}</title></polyline>')
+        path = " ".join(
+            f"{x_of(i):.1f},{HEIGHT - PAD_BOTTOM - height * v / top:.1f}"
+            for i, (_, v) in enumerate(points)
+        )
+        body.append(
+            f'<polyline points="{path}" fill="none" stroke="{colour}" '
+            f'stroke-width="2"><title>{escape(label)}</title></polyline>'
+        )
     return _frame(chart_id, title, description, body)
 
 
-def hex_map(chart_id: str, title: str, description: str, cells: Sequence[tuple[str, int]],
-            *, size: int = 420) -> str:
+def hex_map(
+    chart_id: str,
+    title: str,
+    description: str,
+    cells: Sequence[tuple[str, int]],
+    *,
+    size: int = 420,
+) -> str:
     """H3 cells shaded by count (five classes by share of the largest), north up."""
     if not cells:
         return _frame(chart_id, title, description, [], size, size)
@@ -133,8 +165,10 @@ def hex_map(chart_id: str, title: str, description: str, cells: Sequence[tuple[s
     for cell, count in cells:
         shade = SCALE[min(len(SCALE) - 1, int(len(SCALE) * count / (top + 1)))]
         points = " ".join(xy(lat, lng) for lat, lng in outlines[cell])
-        body.append(f'<polygon points="{points}" fill="{shade}" stroke="#ffffff" '
-                    f'stroke-width="0.8"><title>{count:,} reports</title></polygon>')
+        body.append(
+            f'<polygon points="{points}" fill="{shade}" stroke="#ffffff" '
+            f'stroke-width="0.8"><title>{count:,} reports</title></polygon>'
+        )
     return _frame(chart_id, title, description, body, size, size)
 
 

@@ -33,8 +33,18 @@ from townsquare.insights.models import (
 
 CURSOR = "figures"
 HOTSPOT_RESOLUTION = 8
-_CASE_FIELDS = ("id", "council_id", "service_id", "team_id", "created_at", "closed_at",
-                "resolve_due_at", "h3_r9", "is_open", "is_test")
+_CASE_FIELDS = (
+    "id",
+    "council_id",
+    "service_id",
+    "team_id",
+    "created_at",
+    "closed_at",
+    "resolve_due_at",
+    "h3_r9",
+    "is_open",
+    "is_test",
+)
 
 
 def council_zone(council: Council) -> ZoneInfo:
@@ -68,7 +78,10 @@ def fact_from_case(row: tuple, zone: ZoneInfo) -> Fact | None:
     if is_open:
         closed = None
     return Fact(
-        case_id=case_id, council_id=council_id, service_id=service_id, team_id=team_id or 0,
+        case_id=case_id,
+        council_id=council_id,
+        service_id=service_id,
+        team_id=team_id or 0,
         opened_on=created.astimezone(zone).date(),
         closed_on=closed.astimezone(zone).date() if closed else None,
         close_hours=max(0, int((closed - created).total_seconds() // 3600)) if closed else None,
@@ -78,8 +91,17 @@ def fact_from_case(row: tuple, zone: ZoneInfo) -> Fact | None:
 
 
 def _fact_from_model(f: CaseFact) -> Fact:
-    return Fact(f.case_id, f.council_id, f.service_id, f.team_id, f.opened_on, f.closed_on,
-                f.close_hours, f.on_time, f.cell)
+    return Fact(
+        f.case_id,
+        f.council_id,
+        f.service_id,
+        f.team_id,
+        f.opened_on,
+        f.closed_on,
+        f.close_hours,
+        f.on_time,
+        f.cell,
+    )
 
 
 DailyKey = tuple[int, dt.date, int, int]
@@ -113,14 +135,17 @@ def _apply(deltas: Deltas) -> None:
     if deltas.daily:
         councils = {k[0] for k in deltas.daily}
         days = {k[1] for k in deltas.daily}
-        existing = {(f.council_id, f.day, f.service_id, f.team_id): f
-                    for f in DailyFigure.objects.filter(council_id__in=councils, day__in=days)}
+        existing = {
+            (f.council_id, f.day, f.service_id, f.team_id): f
+            for f in DailyFigure.objects.filter(council_id__in=councils, day__in=days)
+        }
         new, changed = [], []
         for key, (opened, closed, on_time, with_target, hours) in deltas.daily.items():
             figure = existing.get(key)
             if figure is None:
-                figure = DailyFigure(council_id=key[0], day=key[1], service_id=key[2],
-                                     team_id=key[3], close_hours={})
+                figure = DailyFigure(
+                    council_id=key[0], day=key[1], service_id=key[2], team_id=key[3], close_hours={}
+                )
                 new.append(figure)
             else:
                 changed.append(figure)
@@ -132,11 +157,14 @@ def _apply(deltas: Deltas) -> None:
             merged.update(hours)
             figure.close_hours = {h: n for h, n in merged.items() if n}
         DailyFigure.objects.bulk_create(new, batch_size=2000)
-        DailyFigure.objects.bulk_update(changed, ["opened", "closed", "closed_on_time",
-                                                  "closed_with_target", "close_hours"],
-                                        batch_size=500)
-    _apply_counts(CellFigure, ("council_id", "month", "service_id", "team_id", "cell"),
-                  deltas.cells)
+        DailyFigure.objects.bulk_update(
+            changed,
+            ["opened", "closed", "closed_on_time", "closed_with_target", "close_hours"],
+            batch_size=500,
+        )
+    _apply_counts(
+        CellFigure, ("council_id", "month", "service_id", "team_id", "cell"), deltas.cells
+    )
     _apply_counts(CouncilCellFigure, ("council_id", "month", "cell"), deltas.council_cells)
 
 
@@ -147,8 +175,10 @@ def _apply_counts(model, key_fields: tuple[str, ...], deltas: Counter) -> None:
         return
     councils = {k[0] for k in deltas}
     months = {k[1] for k in deltas}
-    existing = {tuple(getattr(row, f) for f in key_fields): row
-                for row in model.objects.filter(council_id__in=councils, month__in=months)}
+    existing = {
+        tuple(getattr(row, f) for f in key_fields): row
+        for row in model.objects.filter(council_id__in=councils, month__in=months)
+    }
     new, changed = [], []
     for key, count in deltas.items():
         row = existing.get(key)
@@ -166,7 +196,7 @@ def _facts_for_cases(case_ids: Iterable[int]) -> dict[int, Fact | None]:
     zones = _zones()
     ids = list(case_ids)
     for start in range(0, len(ids), 5000):
-        for row in Case.objects.filter(id__in=ids[start:start + 5000]).values_list(*_CASE_FIELDS):
+        for row in Case.objects.filter(id__in=ids[start : start + 5000]).values_list(*_CASE_FIELDS):
             facts[row[0]] = fact_from_case(row, zones[row[1]])
     return facts
 
@@ -202,15 +232,19 @@ def figures_catch_up(*, batch: int = 5000, rounds: int = 1000) -> int:
     handled = 0
     for _ in range(rounds):
         position = figures_position()
-        events = list(Event.objects.filter(id__gt=position).order_by("id")
-                      .values_list("id", "stream", "stream_id")[:batch])
+        events = list(
+            Event.objects.filter(id__gt=position)
+            .order_by("id")
+            .values_list("id", "stream", "stream_id")[:batch]
+        )
         if not events:
             break
         last = events[-1][0]
         with transaction.atomic():
             Cursor.objects.get_or_create(name=CURSOR)
             moved = Cursor.objects.filter(name=CURSOR, last_event_id=position).update(
-                last_event_id=last)
+                last_event_id=last
+            )
             if not moved:
                 break  # another process is handling these
             facts_refresh({stream_id for _, stream, stream_id in events if stream == "case"})

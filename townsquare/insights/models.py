@@ -44,8 +44,9 @@ class DailyFigure(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["council_id", "day", "service_id", "team_id"],
-                                    name="daily_figure_once")
+            models.UniqueConstraint(
+                fields=["council_id", "day", "service_id", "team_id"], name="daily_figure_once"
+            )
         ]
 
     def __str__(self) -> str:
@@ -64,8 +65,10 @@ class CellFigure(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["council_id", "month", "service_id", "team_id",
-                                            "cell"], name="cell_figure_once")
+            models.UniqueConstraint(
+                fields=["council_id", "month", "service_id", "team_id", "cell"],
+                name="cell_figure_once",
+            )
         ]
 
     def __str__(self) -> str:
@@ -83,8 +86,9 @@ class CouncilCellFigure(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["council_id", "month", "cell"],
-                                    name="council_cell_figure_once")
+            models.UniqueConstraint(
+                fields=["council_id", "month", "cell"], name="council_cell_figure_once"
+            )
         ]
 
     def __str__(self) -> str:
@@ -119,8 +123,9 @@ class Anomaly(models.Model):
     class Meta:
         indexes = [models.Index(fields=["council_id", "-window_end"], name="anomaly_recent_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["council_id", "service_id", "cell", "window_start"],
-                                    name="anomaly_once")
+            models.UniqueConstraint(
+                fields=["council_id", "service_id", "cell", "window_start"], name="anomaly_once"
+            )
         ]
 
     def __str__(self) -> str:

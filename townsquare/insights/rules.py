@@ -54,8 +54,7 @@ class Expectation:
     @property
     def expected(self) -> float:
         # A week's reports, the part of them in this hour of the week, the part in this area.
-        return (self.daily_level * 7 * self.hour_of_week_share * self.window_hours
-                * self.area_share)
+        return self.daily_level * 7 * self.hour_of_week_share * self.window_hours * self.area_share
 
 
 def area_share(area_count: int, service_count: int, areas: int) -> float:

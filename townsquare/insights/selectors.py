@@ -34,8 +34,9 @@ class Filters:
         return (self.end - self.start).days + 1
 
     def last_year(self) -> Filters:
-        return Filters(_year_before(self.start), _year_before(self.end), self.service_id,
-                       self.team_id)
+        return Filters(
+            _year_before(self.start), _year_before(self.end), self.service_id, self.team_id
+        )
 
 
 def _year_before(day: dt.date) -> dt.date:
@@ -119,7 +120,8 @@ class Dashboard:
 
 def data_range(*, council: Council) -> tuple[dt.date | None, dt.date | None]:
     bounds = DailyFigure.objects.filter(council_id=council.id, opened__gt=0).aggregate(
-        first=Min("day"), last=Max("day"))
+        first=Min("day"), last=Max("day")
+    )
     return bounds["first"], bounds["last"]
 
 
@@ -143,7 +145,8 @@ def _scope(qs, filters: Filters):
 # Dashboards by (council, filters, figures position): a new event moves the position, so an
 # entry is never stale; bounded, and forgotten between tests (core.caching.invalidate_all).
 _memo: MemoCache[Dashboard] = MemoCache(
-    load=lambda keys: {key: _dashboard_build(key[0], key[1]) for key in keys}, size=64)
+    load=lambda keys: {key: _dashboard_build(key[0], key[1]) for key in keys}, size=64
+)
 
 
 def dashboard_get(*, council: Council, filters: Filters) -> Dashboard:
@@ -156,15 +159,23 @@ def _dashboard_build(council: Council, filters: Filters) -> Dashboard:
     last_year = filters.last_year()
     rows = _scope(DailyFigure.objects.filter(council_id=council.id), filters)
     names = dict(ServiceTemplate.objects.filter(council=council).values_list("id", "name"))
-    in_period = rows.filter(Q(day__gte=last_year.start, day__lte=last_year.end)
-                            | Q(day__gte=filters.start, day__lte=filters.end))
+    in_period = rows.filter(
+        Q(day__gte=last_year.start, day__lte=last_year.end)
+        | Q(day__gte=filters.start, day__lte=filters.end)
+    )
     totals, previous = Totals(), Totals()
     by_service: dict[int, Totals] = {}
     by_service_last_year: Counter = Counter()
     daily: dict[dt.date, list[int]] = {}
     for day, service_id, opened, closed, on_time, with_target, hours in in_period.values_list(
-            "day", "service_id", "opened", "closed", "closed_on_time", "closed_with_target",
-            "close_hours"):
+        "day",
+        "service_id",
+        "opened",
+        "closed",
+        "closed_on_time",
+        "closed_with_target",
+        "close_hours",
+    ):
         if day >= filters.start:
             t = by_service.get(service_id)
             if t is None:
@@ -200,22 +211,38 @@ def _dashboard_build(council: Council, filters: Filters) -> Dashboard:
         open_now += opened - closed
         backlog.append((d, open_now))
     categories = sorted(
-        (CategoryRow(service_id=sid, name=names.get(sid, "?"), opened=t.opened,
-                     closed=t.closed, median_hours=t.median_hours, p90_hours=t.p90_hours,
-                     sla_percent=t.sla_percent, opened_last_year=by_service_last_year[sid])
-         for sid, t in by_service.items()),
-        key=lambda c: (-c.opened, c.name))
+        (
+            CategoryRow(
+                service_id=sid,
+                name=names.get(sid, "?"),
+                opened=t.opened,
+                closed=t.closed,
+                median_hours=t.median_hours,
+                p90_hours=t.p90_hours,
+                sla_percent=t.sla_percent,
+                opened_last_year=by_service_last_year[sid],
+            )
+            for sid, t in by_service.items()
+        ),
+        key=lambda c: (-c.opened, c.name),
+    )
     month_from, month_to = filters.start.replace(day=1), filters.end.replace(day=1)
     if filters.service_id or filters.team_id is not None:
-        cell_rows = _scope(CellFigure.objects.filter(
-            council_id=council.id, month__gte=month_from, month__lte=month_to), filters)
+        cell_rows = _scope(
+            CellFigure.objects.filter(
+                council_id=council.id, month__gte=month_from, month__lte=month_to
+            ),
+            filters,
+        )
     else:
         cell_rows = CouncilCellFigure.objects.filter(
-            council_id=council.id, month__gte=month_from, month__lte=month_to)
+            council_id=council.id, month__gte=month_from, month__lte=month_to
+        )
     cells = cell_rows.values_list("cell").annotate(n=Sum("opened")).order_by("-n")
     first, last = data_range(council=council)
-    anomalies = list(_scope(Anomaly.objects.filter(council_id=council.id), filters)
-                     .order_by("-window_end")[:10])
+    anomalies = list(
+        _scope(Anomaly.objects.filter(council_id=council.id), filters).order_by("-window_end")[:10]
+    )
     for anomaly in anomalies:
         anomaly.service_name = names.get(anomaly.service_id, "")
         lat, lng = h3.cell_to_latlng(anomaly.cell)
@@ -223,12 +250,22 @@ def _dashboard_build(council: Council, filters: Filters) -> Dashboard:
     services = sorted(names.items(), key=lambda item: item[1])
     teams = list(Team.objects.filter(council=council).values_list("id", "name"))
     return Dashboard(
-        council=council, filters=filters, data_start=first, data_end=last, totals=totals,
-        last_year=previous, daily=daily_series, weekly=sorted(weekly.items()),
-        backlog=backlog, categories=categories,
+        council=council,
+        filters=filters,
+        data_start=first,
+        data_end=last,
+        totals=totals,
+        last_year=previous,
+        daily=daily_series,
+        weekly=sorted(weekly.items()),
+        backlog=backlog,
+        categories=categories,
         cells=[(h3.int_to_str(cell), n) for cell, n in cells if n],
-        cell_months=(month_from, month_to), anomalies=anomalies, services=services,
-        teams=teams)
+        cell_months=(month_from, month_to),
+        anomalies=anomalies,
+        services=services,
+        teams=teams,
+    )
 
 
 @dataclass(frozen=True)
@@ -260,8 +297,11 @@ def performance_get(*, council: Council) -> Performance:
     the last 12 months of data. Private services are left out of every figure."""
     filters = default_filters(council=council)
     dashboard = dashboard_get(council=council, filters=filters)
-    public = set(ServiceTemplate.objects.filter(council=council, privacy="public")
-                 .values_list("id", flat=True))
+    public = set(
+        ServiceTemplate.objects.filter(council=council, privacy="public").values_list(
+            "id", flat=True
+        )
+    )
     totals = Totals()
     for sid in public:
         # Totals over public services only, from the same daily figures.
@@ -270,15 +310,27 @@ def performance_get(*, council: Council) -> Performance:
             totals.opened += row.opened
             totals.closed += row.closed
     hours = Counter()
-    for day_row in _scope(DailyFigure.objects.filter(
-            council_id=council.id, service_id__in=public, day__gte=filters.start,
-            day__lte=filters.end), filters).values_list("close_hours", flat=True):
+    for day_row in _scope(
+        DailyFigure.objects.filter(
+            council_id=council.id,
+            service_id__in=public,
+            day__gte=filters.start,
+            day__lte=filters.end,
+        ),
+        filters,
+    ).values_list("close_hours", flat=True):
         hours.update(day_row)
     totals.hours = hours
     return Performance(
-        start=filters.start, end=filters.end,
-        categories=[PublicCategory(c.name, c.opened, c.closed, _days(c.median_hours),
-                                   _days(c.p90_hours))
-                    for c in dashboard.categories if c.service_id in public],
-        opened=totals.opened, closed=totals.closed, median_days=_days(totals.median_hours),
-        p90_days=_days(totals.p90_hours))
+        start=filters.start,
+        end=filters.end,
+        categories=[
+            PublicCategory(c.name, c.opened, c.closed, _days(c.median_hours), _days(c.p90_hours))
+            for c in dashboard.categories
+            if c.service_id in public
+        ],
+        opened=totals.opened,
+        closed=totals.closed,
+        median_days=_days(totals.median_hours),
+        p90_days=_days(totals.p90_hours),
+    )

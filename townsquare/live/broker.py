@@ -25,8 +25,7 @@ from townsquare.core.models import Event
 
 log = logging.getLogger(__name__)
 CHANNEL = "townsquare_events"
-_FIELDS = ("id", "kind", "council_id", "stream", "stream_id", "visibility", "payload",
-           "created_at")
+_FIELDS = ("id", "kind", "council_id", "stream", "stream_id", "visibility", "payload", "created_at")
 
 
 @dataclass(frozen=True)
@@ -43,8 +42,9 @@ class LiveEvent:
 
 def events_after(last_id: int, *, limit: int = 1000, **filters: Any) -> list[LiveEvent]:
     """Filters: stream, stream_id, visibility, council_id (see core.eventlog.event_rows_after)."""
-    return [LiveEvent(*row) for row in event_rows_after(last_id, fields=_FIELDS, limit=limit,
-                                                        **filters)]
+    return [
+        LiveEvent(*row) for row in event_rows_after(last_id, fields=_FIELDS, limit=limit, **filters)
+    ]
 
 
 def _notify(event: DomainEvent, record: Event) -> None:
@@ -66,8 +66,9 @@ class Subscription:
     """What one stream wants: events of one case, or of one council, and whether internal
     events too."""
 
-    def __init__(self, *, case_id: int | None = None, council_id: int | None = None,
-                 internal: bool = False) -> None:
+    def __init__(
+        self, *, case_id: int | None = None, council_id: int | None = None, internal: bool = False
+    ) -> None:
         self.case_id = case_id
         self.council_id = council_id
         self.internal = internal
@@ -128,8 +129,9 @@ class Broker:
 
     @property
     def subscribers(self) -> int:
-        return (sum(len(s) for s in self.by_case.values())
-                + sum(len(s) for s in self.by_council.values()))
+        return sum(len(s) for s in self.by_case.values()) + sum(
+            len(s) for s in self.by_council.values()
+        )
 
     async def ready(self) -> None:
         """Wait until the watcher knows its starting point (at most once per process)."""

@@ -37,6 +37,8 @@ def _db(function):
     an open stream must not hold a database connection for its whole life (a thousand streams
     would need a thousand PostgreSQL connections). The pool's few threads keep theirs."""
     return sync_to_async(function, thread_sensitive=False)
+
+
 # Council-wide streams (queues, dashboards) send at most one message per this many seconds:
 # their pages refetch counts, and a burst of a hundred changes needs one refetch, not a hundred.
 COALESCE_S = 0.5
@@ -64,8 +66,9 @@ def _problem(status: int, text: str) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
-async def _stream(subscription: Subscription, last_id: int | None, *, coalesce: bool,
-                  backlog_filters: dict) -> AsyncIterator[str]:
+async def _stream(
+    subscription: Subscription, last_id: int | None, *, coalesce: bool, backlog_filters: dict
+) -> AsyncIterator[str]:
     broker.add(subscription)
     try:
         await broker.ready()
@@ -75,7 +78,7 @@ async def _stream(subscription: Subscription, last_id: int | None, *, coalesce: 
             # A fresh client has the page as it is; tell it where the log stands, so that a
             # reconnect resumes from here.
             sent = await _db(_position)()
-            yield f"id: {sent}\ndata: {{\"id\": {sent}, \"kind\": \"ready\"}}\n\n"
+            yield f'id: {sent}\ndata: {{"id": {sent}, "kind": "ready"}}\n\n'
         else:
             while True:
                 backlog = await _db(events_after)(sent, limit=500, **backlog_filters)
@@ -88,8 +91,9 @@ async def _stream(subscription: Subscription, last_id: int | None, *, coalesce: 
                     break
         while True:
             try:
-                event = await asyncio.wait_for(subscription.queue.get(),
-                                               timeout=settings.LIVE_HEARTBEAT_SECONDS)
+                event = await asyncio.wait_for(
+                    subscription.queue.get(), timeout=settings.LIVE_HEARTBEAT_SECONDS
+                )
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
@@ -137,9 +141,15 @@ async def case_public(request: HttpRequest, reference: str) -> HttpResponse:
     except DomainError:
         return _problem(404, "No public request with that reference")
     subscription = Subscription(case_id=case_id)
-    return _response(request, _stream(subscription, _last_event_id(request), coalesce=False,
-                             backlog_filters={"stream": "case", "stream_id": case_id,
-                                              "visibility": "public"}))
+    return _response(
+        request,
+        _stream(
+            subscription,
+            _last_event_id(request),
+            coalesce=False,
+            backlog_filters={"stream": "case", "stream_id": case_id, "visibility": "public"},
+        ),
+    )
 
 
 # Set by the staff sign-in once both factors are passed (townsquare.staff.access.VERIFIED_AT;
@@ -182,8 +192,15 @@ async def case_staff(request: HttpRequest, reference: str) -> HttpResponse:
         # nothing.
         return _problem(404, "No case with that reference in your councils")
     subscription = Subscription(case_id=case_id, internal=True)
-    return _response(request, _stream(subscription, _last_event_id(request), coalesce=False,
-                             backlog_filters={"stream": "case", "stream_id": case_id}))
+    return _response(
+        request,
+        _stream(
+            subscription,
+            _last_event_id(request),
+            coalesce=False,
+            backlog_filters={"stream": "case", "stream_id": case_id},
+        ),
+    )
 
 
 async def council_staff(request: HttpRequest, slug: str, topic: str) -> HttpResponse:
@@ -201,5 +218,12 @@ async def council_staff(request: HttpRequest, slug: str, topic: str) -> HttpResp
     if council.id not in principal.council_ids and not principal.is_platform_admin:
         return _problem(403, "You are not a member of this council")
     subscription = Subscription(council_id=council.id, internal=True)
-    return _response(request, _stream(subscription, _last_event_id(request), coalesce=True,
-                             backlog_filters={"council_id": council.id}))
+    return _response(
+        request,
+        _stream(
+            subscription,
+            _last_event_id(request),
+            coalesce=True,
+            backlog_filters={"council_id": council.id},
+        ),
+    )

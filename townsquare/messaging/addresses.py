@@ -19,9 +19,15 @@ class AddressRefused(ValueError):
 def _is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    return (address.is_loopback or address.is_private or address.is_link_local
-            or address.is_multicast or address.is_reserved or address.is_unspecified
-            or not address.is_global)
+    return (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
 
 
 def check_url(url: str, *, resolve: bool = True) -> None:
@@ -50,4 +56,5 @@ def check_url(url: str, *, resolve: bool = True) -> None:
             continue
         raise AddressRefused(
             f"{parts.hostname} resolves to {address}, an internal address; webhooks may only go "
-            "to public addresses")
+            "to public addresses"
+        )

@@ -66,8 +66,10 @@ class SmtpChannel:
         except ValueError as exc:
             return Outcome(ok=False, detail=f"Not an address we can send to: {exc}"[:300])
         email = EmailMultiAlternatives(
-            subject=message.subject, body=message.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
+            subject=message.subject,
+            body=message.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.recipient],
             headers={"Message-ID": message_id_header(message), **message.headers},
         )
         if message.body_html:
@@ -80,8 +82,9 @@ class SmtpChannel:
                 boundary = f"=_{_key_digest(message)}"
                 if boundary not in message.body_text and boundary not in message.body_html:
                     mime.set_boundary(boundary)
-            self._connection().connection.sendmail(self._from, [recipient],
-                                                   mime.as_bytes(linesep="\r\n"))
+            self._connection().connection.sendmail(
+                self._from, [recipient], mime.as_bytes(linesep="\r\n")
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             code, text = next(iter(exc.recipients.values()), (0, b""))
@@ -92,8 +95,12 @@ class SmtpChannel:
         except smtplib.SMTPResponseException as exc:
             self.close()
             detail = f"{exc.smtp_code} {_text(exc.smtp_error)}"
-            return Outcome(ok=False, temporary=400 <= exc.smtp_code < 500, detail=detail,
-                           status_code=exc.smtp_code)
+            return Outcome(
+                ok=False,
+                temporary=400 <= exc.smtp_code < 500,
+                detail=detail,
+                status_code=exc.smtp_code,
+            )
         except (smtplib.SMTPException, OSError) as exc:
             # Disconnected, refused, timed out: the server may be back in a moment.
             self.close()
@@ -130,8 +137,9 @@ class NotifyChannel:
     def __init__(self) -> None:
         from notifications_python_client.notifications import NotificationsAPIClient
 
-        self.client = NotificationsAPIClient(settings.NOTIFY_API_KEY,
-                                             base_url=settings.NOTIFY_BASE_URL)
+        self.client = NotificationsAPIClient(
+            settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL
+        )
 
     def close(self) -> None:
         pass
@@ -156,8 +164,12 @@ class NotifyChannel:
                 )
         except HTTPError as exc:
             code = exc.status_code
-            return Outcome(ok=False, temporary=code == 429 or code >= 500,
-                           detail=f"Notify {code}: {str(exc.message)[:300]}", status_code=code)
+            return Outcome(
+                ok=False,
+                temporary=code == 429 or code >= 500,
+                detail=f"Notify {code}: {str(exc.message)[:300]}",
+                status_code=code,
+            )
         except APIError as exc:  # no response at all: connection or timeout
             return Outcome(ok=False, temporary=True, detail=f"Notify: {str(exc)[:300]}")
         except requests.RequestException as exc:
@@ -185,16 +197,27 @@ class WebhookChannel:
         body = message.body_text.encode()
         now = clock.now()
         secrets_ = [endpoint.secret]
-        if (endpoint.previous_secret and endpoint.previous_secret_expires_at
-                and endpoint.previous_secret_expires_at > now):
+        if (
+            endpoint.previous_secret
+            and endpoint.previous_secret_expires_at
+            and endpoint.previous_secret_expires_at > now
+        ):
             secrets_.append(endpoint.previous_secret)
-        headers = signing.headers(secrets_, msg_id=message.headers.get("webhook-id", ""),
-                                  timestamp=int(time.time()), body=body)
+        headers = signing.headers(
+            secrets_,
+            msg_id=message.headers.get("webhook-id", ""),
+            timestamp=int(time.time()),
+            body=body,
+        )
         headers["user-agent"] = "Townsquare-Webhooks/1"
         try:
-            response = self.session.post(endpoint.url, data=body, headers=headers,
-                                         timeout=settings.MESSAGING_WEBHOOK_TIMEOUT,
-                                         allow_redirects=False)
+            response = self.session.post(
+                endpoint.url,
+                data=body,
+                headers=headers,
+                timeout=settings.MESSAGING_WEBHOOK_TIMEOUT,
+                allow_redirects=False,
+            )
         except (TimeoutError, requests.Timeout, requests.ConnectionError) as exc:
             return Outcome(ok=False, temporary=True, detail=f"{type(exc).__name__}"[:300])
         except requests.RequestException as exc:
@@ -202,13 +225,17 @@ class WebhookChannel:
         code = response.status_code
         if 200 <= code < 300:
             return Outcome(ok=True, delivered=True, status_code=code)
-        return Outcome(ok=False, temporary=code == 429 or code >= 500, status_code=code,
-                       detail=f"HTTP {code}")
+        return Outcome(
+            ok=False, temporary=code == 429 or code >= 500, status_code=code, detail=f"HTTP {code}"
+        )
 
 
 def webhook_body(*, msg_id: str, kind: str, timestamp: str, data: dict) -> str:
-    return json.dumps({"type": kind, "timestamp": timestamp, "data": data},
-                      separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        {"type": kind, "timestamp": timestamp, "data": data},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
 
 
 def notify_configured() -> bool:
@@ -229,8 +256,11 @@ class Channels:
         else:
             name = "smtp"
         if name not in self._open:
-            self._open[name] = {"webhook": WebhookChannel, "notify": NotifyChannel,
-                                "smtp": SmtpChannel}[name]()
+            self._open[name] = {
+                "webhook": WebhookChannel,
+                "notify": NotifyChannel,
+                "smtp": SmtpChannel,
+            }[name]()
         return self._open[name]
 
     def close(self) -> None:

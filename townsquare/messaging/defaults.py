@@ -19,9 +19,9 @@ class Words:
 
 _EMAIL_FOOTER = {
     "en": "\n\n---\n\nYou can reply to this email to send a comment to ((council_name)).\n\n"
-          "[Stop these emails](((unsubscribe_url)))",
+    "[Stop these emails](((unsubscribe_url)))",
     "cy": "\n\n---\n\nGallwch ateb yr e-bost hwn i anfon sylw at ((council_name)).\n\n"
-          "[Peidio â chael yr e-byst hyn](((unsubscribe_url)))",
+    "[Peidio â chael yr e-byst hyn](((unsubscribe_url)))",
 }
 _ALERT_FOOTER = {
     "en": "\n\n---\n\n[Stop these alerts](((unsubscribe_url)))",

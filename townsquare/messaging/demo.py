@@ -23,14 +23,19 @@ def demo_messaging_ensure(*, councils: list[Council], say: Callable[[str], None]
     first = councils[0]
     if not WebhookEndpoint.objects.filter(council=first, url=DEMO_WEBHOOK_URL).exists():
         if settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK or settings.MESSAGING_WEBHOOK_ALLOW_PRIVATE:
-            webhook_endpoint_add(council=first, url=DEMO_WEBHOOK_URL,
-                                 actor=Principal.system("Demo loader"),
-                                 description="The demo's local receiver")
+            webhook_endpoint_add(
+                council=first,
+                url=DEMO_WEBHOOK_URL,
+                actor=Principal.system("Demo loader"),
+                description="The demo's local receiver",
+            )
             say(f"Webhook for {first.name}: {DEMO_WEBHOOK_URL}\n")
         else:
             say("No demo webhook: set MESSAGING_WEBHOOK_ALLOW_LOOPBACK=true to add one\n")
     supervisor = User.objects.filter(email=f"supervisor@{first.slug}.example").first()
     team = team_get(council=first, code="highways")
-    if supervisor and not Subscription.objects.filter(kind=SubscriptionKind.QUEUE,
-                                                      user=supervisor).exists():
+    if (
+        supervisor
+        and not Subscription.objects.filter(kind=SubscriptionKind.QUEUE, user=supervisor).exists()
+    ):
         queue_watch(user=supervisor, council=first, team=team)

@@ -46,8 +46,9 @@ class _Background:
             if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
                 self._pid = os.getpid()
                 self._stop = threading.Event()
-                self._thread = threading.Thread(target=self._run, args=(self._stop,),
-                                                name=self._name, daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._stop,), name=self._name, daemon=True
+                )
                 self._thread.start()
         self._wake.set()
 
@@ -72,8 +73,7 @@ class _Background:
                 # At interpreter exit the database and logging may already be gone; nothing is
                 # lost (the cursor, the queued rows), so stay quiet then.
                 if not sys.is_finalizing():
-                    log.exception("%s failed; the next wake-up or a worker tries again",
-                                  self._name)
+                    log.exception("%s failed; the next wake-up or a worker tries again", self._name)
             finally:
                 connection.close()
 

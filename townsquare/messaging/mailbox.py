@@ -33,13 +33,16 @@ class MailboxHandler:
         return "250 Message accepted for delivery"
 
 
-def mailbox_start(*, host: str | None = None, port: int | None = None,
-                  directory: Path | None = None) -> Controller:
+def mailbox_start(
+    *, host: str | None = None, port: int | None = None, directory: Path | None = None
+) -> Controller:
     # aiosmtpd logs every SMTP command at INFO; one line per message is plenty.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    controller = Controller(MailboxHandler(directory or settings.MAILBOX_DIR),
-                            hostname=host or settings.MAILBOX_HOST,
-                            port=port if port is not None else settings.MAILBOX_PORT)
+    controller = Controller(
+        MailboxHandler(directory or settings.MAILBOX_DIR),
+        hostname=host or settings.MAILBOX_HOST,
+        port=port if port is not None else settings.MAILBOX_PORT,
+    )
     controller.start()
     return controller
 
@@ -69,8 +72,9 @@ class StoredMail:
         return part.get_content() if part else ""
 
 
-def mailbox_list(*, directory: Path | None = None, to: str = "", limit: int = 100
-                 ) -> list[StoredMail]:
+def mailbox_list(
+    *, directory: Path | None = None, to: str = "", limit: int = 100
+) -> list[StoredMail]:
     """Stored messages, newest first, optionally only those to an address."""
     directory = directory or settings.MAILBOX_DIR
     if not directory.exists():
@@ -78,14 +82,22 @@ def mailbox_list(*, directory: Path | None = None, to: str = "", limit: int = 10
     found = []
     for path in sorted(directory.glob("*.eml"), reverse=True):
         with path.open("rb") as handle:
-            head = email.message_from_binary_file(handle, policy=email.policy.default,
-                                                  _class=EmailMessage)
+            head = email.message_from_binary_file(
+                handle, policy=email.policy.default, _class=EmailMessage
+            )
         recipient = str(head.get("X-Envelope-To", head.get("To", "")))
         if to and to.lower() not in recipient.lower():
             continue
-        found.append(StoredMail(id=path.stem, received_at=int(path.stem.split("-")[0]) / 1e9,
-                                to=recipient, subject=str(head.get("Subject", "")),
-                                sender=str(head.get("From", "")), path=path))
+        found.append(
+            StoredMail(
+                id=path.stem,
+                received_at=int(path.stem.split("-")[0]) / 1e9,
+                to=recipient,
+                subject=str(head.get("Subject", "")),
+                sender=str(head.get("From", "")),
+                path=path,
+            )
+        )
         if len(found) >= limit:
             break
     return found

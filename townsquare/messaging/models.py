@@ -41,25 +41,30 @@ class Subscription(models.Model):
 
     kind = models.CharField(max_length=10, choices=SubscriptionKind.choices)
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="+")
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
     language = models.CharField(max_length=5, default="en")
     # Area alerts: a ward, or a circle around a point; optional service codes.
-    area = models.ForeignKey("councils.Area", null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
+    area = models.ForeignKey(
+        "councils.Area", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
     radius_m = models.PositiveIntegerField(null=True, blank=True)
     service_codes = models.JSONField(default=list, blank=True)
-    frequency = models.CharField(max_length=10, choices=Frequency.choices,
-                                 default=Frequency.IMMEDIATE)
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
     # Staff queue watch: a team, or the whole council when empty.
-    team = models.ForeignKey("councils.Team", null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
+    team = models.ForeignKey(
+        "councils.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
@@ -85,15 +90,17 @@ class Subscription(models.Model):
 class DigestItem(models.Model):
     """A new report waiting for a daily digest."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE,
-                                     related_name="digest_items")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="digest_items"
+    )
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
     event_id = models.BigIntegerField()
     sent = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["subscription", "case"],
-                                               name="digest_item_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "case"], name="digest_item_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscription_id}: {self.case_id}"
@@ -143,15 +150,32 @@ class Message(models.Model):
 
     idempotency_key = models.CharField(max_length=120, unique=True)
     event_id = models.BigIntegerField(null=True, blank=True)
-    council = models.ForeignKey("councils.Council", null=True, blank=True,
-                                on_delete=models.CASCADE, related_name="+", db_index=False)
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
-    subscription = models.ForeignKey(Subscription, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+",
-                                     db_index=False)
-    endpoint = models.ForeignKey("messaging.WebhookEndpoint", null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="messages")
+    council = models.ForeignKey(
+        "councils.Council",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subscription = models.ForeignKey(
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    endpoint = models.ForeignKey(
+        "messaging.WebhookEndpoint",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
     channel = models.CharField(max_length=8, choices=ChannelKind.choices)
     # An email address, a phone number, or for webhooks the endpoint's URL.
     recipient = models.CharField(max_length=500)
@@ -159,17 +183,23 @@ class Message(models.Model):
     language = models.CharField(max_length=5, default="en")
     subject = models.CharField(max_length=300, blank=True)
     # Either the content itself, or a shared body (see MessageBody).
-    body = models.ForeignKey(MessageBody, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+", db_index=False)
+    body = models.ForeignKey(
+        MessageBody,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
     # The link that a stand-in in the content stands for (a sign-in link grants an account):
     # filled in as the message leaves and emptied once its outcome is final (ADR 75).
     secret_link = models.CharField(max_length=500, blank=True, default="", db_default="")
-    priority = models.PositiveSmallIntegerField(choices=Priority.choices,
-                                                default=Priority.NORMAL,
-                                                db_default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.NORMAL, db_default=Priority.NORMAL
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -225,8 +255,11 @@ class MessageTemplate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(
-            fields=["council", "service_code", "key", "language"], name="one_template_per_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "service_code", "key", "language"], name="one_template_per_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.language})"

@@ -86,8 +86,9 @@ def outbox_dispatch(*, limit: int = 500) -> int:
             planner.plan(events)
             planned += planner.write()
             digests_due += planner.digests_due
-            Cursor.objects.filter(pk=cursor.pk).update(last_event_id=events[-1].id,
-                                                       updated_at=clock.now())
+            Cursor.objects.filter(pk=cursor.pk).update(
+                last_event_id=events[-1].id, updated_at=clock.now()
+            )
         if len(events) < limit:
             break
     if planned or digests_due:
@@ -164,33 +165,41 @@ class Planner:
         council_ids = {e.council_id for e in fresh}
         self.councils = Council.objects.in_bulk(council_ids)
         endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
-        for endpoint in WebhookEndpoint.objects.filter(council_id__in=council_ids,
-                                                       is_active=True):
+        for endpoint in WebhookEndpoint.objects.filter(council_id__in=council_ids, is_active=True):
             endpoints[endpoint.council_id].append(endpoint)
         case_ids = {e.stream_id for e in fresh if e.stream == "case"}
         self.cases = Case.objects.in_bulk(case_ids) if case_ids else {}
         self.services = services_by_id(ids={c.service_id for c in self.cases.values()})
         self.versions = versions_by_id(ids={c.service_version_id for c in self.cases.values()})
-        created = [self.cases[e.stream_id] for e in fresh
-                   if e.kind == "case.created" and e.stream_id in self.cases]
+        created = [
+            self.cases[e.stream_id]
+            for e in fresh
+            if e.kind == "case.created" and e.stream_id in self.cases
+        ]
         confirmed = [e.stream_id for e in fresh if e.kind == "case.reporter_confirmed"]
         # A report whose reporter must first confirm their address (ADR 53) is announced when
         # they do: until then nobody, the reporter included, hears about it from us.
-        confirmed_ever = set(Event.objects.filter(
-            stream="case", kind="case.reporter_confirmed",
-            stream_id__in=[c.id for c in created]).values_list("stream_id", flat=True))
-        self.pending = {c.id for c in created
-                        if c.awaiting_confirmation or c.id in confirmed_ever}
+        confirmed_ever = set(
+            Event.objects.filter(
+                stream="case", kind="case.reporter_confirmed", stream_id__in=[c.id for c in created]
+            ).values_list("stream_id", flat=True)
+        )
+        self.pending = {c.id for c in created if c.awaiting_confirmation or c.id in confirmed_ever}
         if created:
             reporter_subscriptions_ensure(created)
         if confirmed:
-            Subscription.objects.filter(case_id__in=confirmed, kind=SubscriptionKind.REPORTER,
-                                        confirmed_at__isnull=True, unsubscribed_at__isnull=True
-                                        ).update(confirmed_at=self.now)
+            Subscription.objects.filter(
+                case_id__in=confirmed,
+                kind=SubscriptionKind.REPORTER,
+                confirmed_at__isnull=True,
+                unsubscribed_at__isnull=True,
+            ).update(confirmed_at=self.now)
         self.case_subs: dict[int, list[Subscription]] = defaultdict(list)
         for sub in Subscription.objects.filter(
-            case_id__in=case_ids, kind__in=[SubscriptionKind.REPORTER, SubscriptionKind.FOLLOWER],
-            confirmed_at__isnull=False, unsubscribed_at__isnull=True,
+            case_id__in=case_ids,
+            kind__in=[SubscriptionKind.REPORTER, SubscriptionKind.FOLLOWER],
+            confirmed_at__isnull=False,
+            unsubscribed_at__isnull=True,
         ).select_related("user"):
             self.case_subs[sub.case_id].append(sub)
         anonymised = [e.stream_id for e in fresh if e.kind == "case.anonymised"]
@@ -213,8 +222,14 @@ class Planner:
         if kind == "case.created" and case.id in self.pending:
             self._to_queue_watchers(event, case, team_id=case.team_id)
         elif kind in ("case.created", "case.reporter_confirmed"):
-            self._to_case_subscribers(event, case, "created", lambda language: {
-                "message": self._state(case, payload.get("state", ""), language).message})
+            self._to_case_subscribers(
+                event,
+                case,
+                "created",
+                lambda language: {
+                    "message": self._state(case, payload.get("state", ""), language).message
+                },
+            )
             if kind == "case.created":
                 self._to_queue_watchers(event, case, team_id=case.team_id)
             if case.is_public:
@@ -224,21 +239,28 @@ class Planner:
             key = f"state:{payload['to_state']}"
             if state.is_closed:
                 key = "state_closed"
-            self._to_case_subscribers(event, case, key, lambda language: {
-                "message": payload.get("message", ""),
-                "state_name": self._state(case, payload["to_state"], language).name})
+            self._to_case_subscribers(
+                event,
+                case,
+                key,
+                lambda language: {
+                    "message": payload.get("message", ""),
+                    "state_name": self._state(case, payload["to_state"], language).name,
+                },
+            )
         elif kind == "case.public_update":
-            self._to_case_subscribers(event, case, "public_update",
-                                      lambda _: {"message": payload.get("message", "")})
+            self._to_case_subscribers(
+                event, case, "public_update", lambda _: {"message": payload.get("message", "")}
+            )
         elif kind == "case.merged_into":
-            self._to_case_subscribers(event, case, "merged", lambda _: {
-                "message": payload.get("original_reference", "")})
+            self._to_case_subscribers(
+                event, case, "merged", lambda _: {"message": payload.get("original_reference", "")}
+            )
         elif kind == "case.assigned" and payload.get("team_id"):
             self._to_queue_watchers(event, case, team_id=payload["team_id"])
 
     def _state(self, case: Case, code: str, language: str = "en"):
-        workflow = workflow_for_version(self.versions[case.service_version_id],
-                                        language=language)
+        workflow = workflow_for_version(self.versions[case.service_version_id], language=language)
         return workflow.state(code or case.state)
 
     def _values(self, case: Case, language: str = "en", **extra: str) -> dict[str, str]:
@@ -256,8 +278,8 @@ class Planner:
             "council_name": council.name,
             "state_name": self._state(case, case.state, language).name,
             "message": "",
-            "address": case.address or (f"{case.lat:.5f}, {case.lng:.5f}"
-                                        if case.lat is not None else ""),
+            "address": case.address
+            or (f"{case.lat:.5f}, {case.lng:.5f}" if case.lat is not None else ""),
             "description": case.description if case.is_public else "",
             "track_url": track_url(case.reference),
             "unsubscribe_url": _UNSUBSCRIBE,
@@ -267,32 +289,53 @@ class Planner:
 
     # -- recipients ----------------------------------------------------------------------
 
-    def _to_case_subscribers(self, event: Event, case: Case, key: str,
-                             extra: Callable[[str], dict[str, str]]) -> None:
+    def _to_case_subscribers(
+        self, event: Event, case: Case, key: str, extra: Callable[[str], dict[str, str]]
+    ) -> None:
         """`extra(language)`: what this event adds to the message, in that language."""
         service = self.services.get(case.service_id)
         values_in: dict[str, dict[str, str]] = {}
         for sub in self.case_subs.get(case.id, ()):
             if sub.language not in values_in:
                 values_in[sub.language] = self._values(case, sub.language, **extra(sub.language))
-            recipient = _Recipient(sub.id, sub.email or (sub.user.email if sub.user else ""),
-                                   sub.phone, sub.language)
-            self._person(event, case.council_id, case.id, recipient, key=key,
-                         service_code=service.code if service else "",
-                         values=values_in[sub.language], reply_to=reply_address(case.id))
+            recipient = _Recipient(
+                sub.id, sub.email or (sub.user.email if sub.user else ""), sub.phone, sub.language
+            )
+            self._person(
+                event,
+                case.council_id,
+                case.id,
+                recipient,
+                key=key,
+                service_code=service.code if service else "",
+                values=values_in[sub.language],
+                reply_to=reply_address(case.id),
+            )
 
     def _to_queue_watchers(self, event: Event, case: Case, *, team_id: int | None) -> None:
-        watchers = Subscription.objects.filter(
-            kind=SubscriptionKind.QUEUE, council_id=case.council_id, unsubscribed_at__isnull=True,
-            confirmed_at__isnull=False,
-        ).filter(Q(team__isnull=True) | Q(team_id=team_id)).select_related("user")
+        watchers = (
+            Subscription.objects.filter(
+                kind=SubscriptionKind.QUEUE,
+                council_id=case.council_id,
+                unsubscribed_at__isnull=True,
+                confirmed_at__isnull=False,
+            )
+            .filter(Q(team__isnull=True) | Q(team_id=team_id))
+            .select_related("user")
+        )
         values = self._values(case)
         for sub in watchers:
             if sub.user is None or sub.user_id == event.actor_user_id:
                 continue
-            self._person(event, case.council_id, case.id,
-                         _Recipient(sub.id, sub.user.email, "", sub.language), key="queue_new",
-                         service_code="", values=values)
+            self._person(
+                event,
+                case.council_id,
+                case.id,
+                _Recipient(sub.id, sub.user.email, "", sub.language),
+                key="queue_new",
+                service_code="",
+                values=values,
+            )
 
     def _to_area_subscribers(self, event: Event, case: Case) -> None:
         """Every confirmed area alert covering the case: its ward, or a circle around it."""
@@ -301,23 +344,49 @@ class Planner:
         where = Q(area_id=case.area_id) if case.area_id else Q(pk__in=[])
         if case.lat is not None:
             min_lat, max_lat, min_lng, max_lng = rules.box_around(
-                case.lat, case.lng, settings.MESSAGING_AREA_MAX_RADIUS_M)
-            where |= Q(area__isnull=True, lat__range=(min_lat, max_lat),
-                       lng__range=(min_lng, max_lng))
+                case.lat, case.lng, settings.MESSAGING_AREA_MAX_RADIUS_M
+            )
+            where |= Q(
+                area__isnull=True, lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng)
+            )
         rows = Subscription.objects.filter(
-            where, kind=SubscriptionKind.AREA, council_id=case.council_id,
-            confirmed_at__isnull=False, unsubscribed_at__isnull=True,
-        ).values_list("id", "email", "language", "area_id", "lat", "lng", "radius_m",
-                      "service_codes", "frequency", "digest_due_at")
+            where,
+            kind=SubscriptionKind.AREA,
+            council_id=case.council_id,
+            confirmed_at__isnull=False,
+            unsubscribed_at__isnull=True,
+        ).values_list(
+            "id",
+            "email",
+            "language",
+            "area_id",
+            "lat",
+            "lng",
+            "radius_m",
+            "service_codes",
+            "frequency",
+            "digest_due_at",
+        )
         area_names: dict[int, str] = {}
         if case.area_id:
             area_names = dict(Area.objects.filter(pk=case.area_id).values_list("id", "name"))
         bases: dict[str, dict[str, str]] = {}
         new_due: list[int] = []
-        due_at = rules.next_digest_time(self.now, hour=settings.MESSAGING_DIGEST_HOUR,
-                                        zone=settings.TIME_ZONE)
-        for (sub_id, email, language, area_id, lat, lng, radius, codes, frequency,
-             digest_due) in rows.iterator(chunk_size=2000):
+        due_at = rules.next_digest_time(
+            self.now, hour=settings.MESSAGING_DIGEST_HOUR, zone=settings.TIME_ZONE
+        )
+        for (
+            sub_id,
+            email,
+            language,
+            area_id,
+            lat,
+            lng,
+            radius,
+            codes,
+            frequency,
+            digest_due,
+        ) in rows.iterator(chunk_size=2000):
             if codes and code not in codes:
                 continue
             if area_id is None:
@@ -326,68 +395,116 @@ class Planner:
                 if rules.distance_m(lat, lng, case.lat, case.lng) > radius:
                     continue
             if frequency == Frequency.DAILY:
-                self.digest_items.append(DigestItem(subscription_id=sub_id, case_id=case.id,
-                                                    event_id=event.id))
+                self.digest_items.append(
+                    DigestItem(subscription_id=sub_id, case_id=case.id, event_id=event.id)
+                )
                 if digest_due is None:
                     new_due.append(sub_id)
                 continue
-            area_name = (area_names.get(area_id, "") if area_id
-                         else _circle_name(radius or 0, language))
+            area_name = (
+                area_names.get(area_id, "") if area_id else _circle_name(radius or 0, language)
+            )
             if language not in bases:
                 bases[language] = self._values(case, language)
-            self._person(event, case.council_id, case.id,
-                         _Recipient(sub_id, email, "", language), key="area_alert",
-                         service_code=code, values={**bases[language], "area_name": area_name},
-                         render_key=("area", case.id, language, area_name))
+            self._person(
+                event,
+                case.council_id,
+                case.id,
+                _Recipient(sub_id, email, "", language),
+                key="area_alert",
+                service_code=code,
+                values={**bases[language], "area_name": area_name},
+                render_key=("area", case.id, language, area_name),
+            )
         if new_due:
             Subscription.objects.filter(pk__in=new_due, digest_due_at__isnull=True).update(
-                digest_due_at=due_at)
+                digest_due_at=due_at
+            )
             self.digests_due.append(due_at)
 
     # -- drafts --------------------------------------------------------------------------
 
-    def _render(self, words: Words, values: dict[str, str], language: str,
-                render_key: tuple | None) -> rendering.Rendered:
+    def _render(
+        self, words: Words, values: dict[str, str], language: str, render_key: tuple | None
+    ) -> rendering.Rendered:
         if render_key is None:
-            return rendering.render(subject=words.subject, body=words.body, sms=words.sms,
-                                    values=values, language=language)
+            return rendering.render(
+                subject=words.subject,
+                body=words.body,
+                sms=words.sms,
+                values=values,
+                language=language,
+            )
         full_key = (render_key, words)
         if full_key not in self._rendered:
             self._rendered[full_key] = rendering.render(
-                subject=words.subject, body=words.body, sms=words.sms, values=values,
-                language=language)
+                subject=words.subject,
+                body=words.body,
+                sms=words.sms,
+                values=values,
+                language=language,
+            )
         return self._rendered[full_key]
 
-    def _person(self, event: Event, council_id: int, case_id: int, recipient: _Recipient, *,
-                key: str, service_code: str, values: dict[str, str],
-                reply_to: str = "", render_key: tuple | None = None) -> None:
-        words = self.book.words(council_id=council_id, service_code=service_code, key=key,
-                                language=recipient.language)
-        rendered = self._render(words, values, recipient.language,
-                                render_key or (event.id, key, recipient.language))
+    def _person(
+        self,
+        event: Event,
+        council_id: int,
+        case_id: int,
+        recipient: _Recipient,
+        *,
+        key: str,
+        service_code: str,
+        values: dict[str, str],
+        reply_to: str = "",
+        render_key: tuple | None = None,
+    ) -> None:
+        words = self.book.words(
+            council_id=council_id, service_code=service_code, key=key, language=recipient.language
+        )
+        rendered = self._render(
+            words, values, recipient.language, render_key or (event.id, key, recipient.language)
+        )
         template = key.split(":", 1)[0]
         if recipient.email:
-            self._add(dict(
-                idempotency_key=f"e{event.id}:email:{_hash(recipient.email)}",
-                event_id=event.id, council_id=council_id, case_id=case_id,
-                subscription_id=recipient.subscription_id, channel=ChannelKind.EMAIL,
-                recipient=recipient.email, template=template, language=recipient.language,
-                subject=rendered.subject, body_id=self._body_id(rendered, "email"),
-                headers=self._headers_json(reply_to), next_attempt_at=self.now,
-                created_at=self.now,
-            ))
+            self._add(
+                dict(
+                    idempotency_key=f"e{event.id}:email:{_hash(recipient.email)}",
+                    event_id=event.id,
+                    council_id=council_id,
+                    case_id=case_id,
+                    subscription_id=recipient.subscription_id,
+                    channel=ChannelKind.EMAIL,
+                    recipient=recipient.email,
+                    template=template,
+                    language=recipient.language,
+                    subject=rendered.subject,
+                    body_id=self._body_id(rendered, "email"),
+                    headers=self._headers_json(reply_to),
+                    next_attempt_at=self.now,
+                    created_at=self.now,
+                )
+            )
         if recipient.phone and rendered.sms and notify_configured():
             start, end = _quiet_hours()
-            self._add(dict(
-                idempotency_key=f"e{event.id}:sms:{_hash(recipient.phone)}",
-                event_id=event.id, council_id=council_id, case_id=case_id,
-                subscription_id=recipient.subscription_id, channel=ChannelKind.SMS,
-                recipient=recipient.phone, template=template, language=recipient.language,
-                body_id=self._body_id(rendered, "sms"),
-                next_attempt_at=rules.after_quiet_hours(self.now, start=start, end=end,
-                                                        zone=settings.TIME_ZONE),
-                created_at=self.now,
-            ))
+            self._add(
+                dict(
+                    idempotency_key=f"e{event.id}:sms:{_hash(recipient.phone)}",
+                    event_id=event.id,
+                    council_id=council_id,
+                    case_id=case_id,
+                    subscription_id=recipient.subscription_id,
+                    channel=ChannelKind.SMS,
+                    recipient=recipient.phone,
+                    template=template,
+                    language=recipient.language,
+                    body_id=self._body_id(rendered, "sms"),
+                    next_attempt_at=rules.after_quiet_hours(
+                        self.now, start=start, end=end, zone=settings.TIME_ZONE
+                    ),
+                    created_at=self.now,
+                )
+            )
 
     def _body_id(self, rendered: rendering.Rendered, channel: str) -> int:
         """The shared body for this rendering and channel, stored once."""
@@ -397,8 +514,12 @@ class Planner:
             if channel == "sms":
                 body = MessageBody(text=rendered.sms, created_at=self.now)
             else:
-                body = MessageBody(subject=rendered.subject, text=rendered.text,
-                                   html=rendered.html, created_at=self.now)
+                body = MessageBody(
+                    subject=rendered.subject,
+                    text=rendered.text,
+                    html=rendered.html,
+                    created_at=self.now,
+                )
             body.save(force_insert=True)
             # Keep the rendering alive while its id is a key, so the id is never reused.
             bodies[key] = (body.pk, rendered)
@@ -408,8 +529,10 @@ class Planner:
         """The email headers as JSON with a stand-in for the unsubscribe link, made once."""
         cache = self.__dict__.setdefault("_headers_cache", {})
         if reply_to not in cache:
-            headers = {"List-Unsubscribe": f"<{_UNSUBSCRIBE}>",
-                       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+            headers = {
+                "List-Unsubscribe": f"<{_UNSUBSCRIBE}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
             if reply_to and settings.REPLY_EMAIL_DOMAIN:
                 headers["Reply-To"] = reply_to
             cache[reply_to] = json.dumps(headers)
@@ -417,22 +540,39 @@ class Planner:
 
     def _webhook(self, event: Event, endpoint: WebhookEndpoint) -> None:
         msg_id = f"msg_e{event.id}_w{endpoint.id}"
-        data: dict[str, Any] = {"event_id": event.id, "council": None, "stream": event.stream,
-                                "stream_id": event.stream_id, "actor_kind": event.actor_kind,
-                                "visibility": event.visibility, **event.payload}
+        data: dict[str, Any] = {
+            "event_id": event.id,
+            "council": None,
+            "stream": event.stream,
+            "stream_id": event.stream_id,
+            "actor_kind": event.actor_kind,
+            "visibility": event.visibility,
+            **event.payload,
+        }
         council = self.councils.get(event.council_id)
         data["council"] = council.slug if council else None
-        self._add(dict(
-            idempotency_key=f"e{event.id}:webhook:{endpoint.id}", event_id=event.id,
-            council_id=event.council_id,
-            case_id=event.stream_id if event.stream == "case" else None,
-            endpoint_id=endpoint.id, channel=ChannelKind.WEBHOOK, recipient=endpoint.url[:500],
-            template=event.kind, subject=event.kind,
-            body_text=webhook_body(msg_id=msg_id, kind=event.kind,
-                                   timestamp=event.created_at.isoformat(), data=data),
-            headers=json.dumps({"webhook-id": msg_id}), next_attempt_at=self.now,
-            created_at=self.now,
-        ))
+        self._add(
+            dict(
+                idempotency_key=f"e{event.id}:webhook:{endpoint.id}",
+                event_id=event.id,
+                council_id=event.council_id,
+                case_id=event.stream_id if event.stream == "case" else None,
+                endpoint_id=endpoint.id,
+                channel=ChannelKind.WEBHOOK,
+                recipient=endpoint.url[:500],
+                template=event.kind,
+                subject=event.kind,
+                body_text=webhook_body(
+                    msg_id=msg_id,
+                    kind=event.kind,
+                    timestamp=event.created_at.isoformat(),
+                    data=data,
+                ),
+                headers=json.dumps({"webhook-id": msg_id}),
+                next_attempt_at=self.now,
+                created_at=self.now,
+            )
+        )
 
     def _add(self, row: dict[str, Any]) -> None:
         # One message per event, channel and address, even if someone both reported and follows.
@@ -440,18 +580,38 @@ class Planner:
 
     def write(self) -> int:
         if self.digest_items:
-            DigestItem.objects.bulk_create(self.digest_items, batch_size=1000,
-                                           ignore_conflicts=True)
+            DigestItem.objects.bulk_create(
+                self.digest_items, batch_size=1000, ignore_conflicts=True
+            )
         rows = list(self.drafts.values())
         if rows:
             _insert_messages(rows)
         return len(rows)
 
 
-_COLUMNS = ("idempotency_key", "event_id", "council_id", "case_id", "subscription_id",
-            "endpoint_id", "body_id", "channel", "recipient", "template", "language", "subject",
-            "body_text", "body_html", "headers", "status", "attempts", "next_attempt_at",
-            "created_at", "last_error", "provider_id")
+_COLUMNS = (
+    "idempotency_key",
+    "event_id",
+    "council_id",
+    "case_id",
+    "subscription_id",
+    "endpoint_id",
+    "body_id",
+    "channel",
+    "recipient",
+    "template",
+    "language",
+    "subject",
+    "body_text",
+    "body_html",
+    "headers",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "last_error",
+    "provider_id",
+)
 
 
 def _insert_messages(rows: list[dict[str, Any]]) -> None:
@@ -470,32 +630,51 @@ def _insert_messages(rows: list[dict[str, Any]]) -> None:
     json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     placeholders = ", ".join(json_param if c == "headers" else "%s" for c in _COLUMNS)
     # Only constant names go into the statement; every value is a parameter.
-    sql = (f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES ({placeholders}) "  # noqa: S608
-           "ON CONFLICT (idempotency_key) DO NOTHING")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES ({placeholders}) "  # noqa: S608
+        "ON CONFLICT (idempotency_key) DO NOTHING"
+    )
     params = [
-        (r["idempotency_key"], r.get("event_id"), r.get("council_id"), r.get("case_id"),
-         r.get("subscription_id"), r.get("endpoint_id"), r.get("body_id"), r["channel"],
-         r["recipient"],
-         r.get("template", ""), r.get("language", "en"), r.get("subject", ""),
-         r.get("body_text", ""), r.get("body_html", ""), r.get("headers") or "{}",
-         Status.QUEUED, 0, adapt(r["next_attempt_at"]), adapt(r["created_at"]), "", "")
+        (
+            r["idempotency_key"],
+            r.get("event_id"),
+            r.get("council_id"),
+            r.get("case_id"),
+            r.get("subscription_id"),
+            r.get("endpoint_id"),
+            r.get("body_id"),
+            r["channel"],
+            r["recipient"],
+            r.get("template", ""),
+            r.get("language", "en"),
+            r.get("subject", ""),
+            r.get("body_text", ""),
+            r.get("body_html", ""),
+            r.get("headers") or "{}",
+            Status.QUEUED,
+            0,
+            adapt(r["next_attempt_at"]),
+            adapt(r["created_at"]),
+            "",
+            "",
+        )
         for r in rows
     ]
     with connection.cursor() as cursor:
         for start in range(0, len(params), 2000):
-            cursor.executemany(sql, params[start:start + 2000])
+            cursor.executemany(sql, params[start : start + 2000])
 
 
 def personal_data_remove(*, case_ids: list[int]) -> None:
     """A case's retention ended: forget who followed it and what was sent to whom."""
     Subscription.objects.filter(case_id__in=case_ids).update(
-        email="", phone="", user=None, unsubscribed_at=clock.now())
-    messages = Message.objects.filter(case_id__in=case_ids).exclude(
-        channel=ChannelKind.WEBHOOK)
-    MessageBody.objects.filter(pk__in=messages.exclude(body__isnull=True)
-                               .values("body_id")).update(text="", html="")
-    messages.update(recipient="(removed)", body_text="", body_html="", headers={},
-                    secret_link="")
+        email="", phone="", user=None, unsubscribed_at=clock.now()
+    )
+    messages = Message.objects.filter(case_id__in=case_ids).exclude(channel=ChannelKind.WEBHOOK)
+    MessageBody.objects.filter(pk__in=messages.exclude(body__isnull=True).values("body_id")).update(
+        text="", html=""
+    )
+    messages.update(recipient="(removed)", body_text="", body_html="", headers={}, secret_link="")
 
 
 def materialise(message: Message, *, sending: bool = False) -> Message:
@@ -537,18 +716,31 @@ def reporter_subscriptions_ensure(cases: Iterable[Case], *, language: str = "en"
     cases = [c for c in cases if c.reporter_email or c.reporter_phone or c.reporter_id]
     if not cases:
         return
-    have = set(Subscription.objects.filter(
-        case_id__in=[c.id for c in cases], kind=SubscriptionKind.REPORTER,
-    ).values_list("case_id", flat=True))
+    have = set(
+        Subscription.objects.filter(
+            case_id__in=[c.id for c in cases],
+            kind=SubscriptionKind.REPORTER,
+        ).values_list("case_id", flat=True)
+    )
     now = clock.now()
-    Subscription.objects.bulk_create([
-        Subscription(kind=SubscriptionKind.REPORTER, council_id=c.council_id, case_id=c.id,
-                     user_id=c.reporter_id, email=c.reporter_email, phone=c.reporter_phone,
-                     language=language, created_at=now,
-                     # Confirmed with the report itself, unless the address must be (ADR 53).
-                     confirmed_at=None if c.awaiting_confirmation else now)
-        for c in cases if c.id not in have
-    ])
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                kind=SubscriptionKind.REPORTER,
+                council_id=c.council_id,
+                case_id=c.id,
+                user_id=c.reporter_id,
+                email=c.reporter_email,
+                phone=c.reporter_phone,
+                language=language,
+                created_at=now,
+                # Confirmed with the report itself, unless the address must be (ADR 53).
+                confirmed_at=None if c.awaiting_confirmation else now,
+            )
+            for c in cases
+            if c.id not in have
+        ]
+    )
 
 
 def pending() -> bool:

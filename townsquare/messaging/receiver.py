@@ -32,8 +32,14 @@ def verify(secrets_: list[str], headers: dict[str, str], body: bytes) -> bool:
     return False
 
 
-def receiver_serve(*, host: str, port: int, directory: Path,
-                   secrets: Callable[[], list[str]], say: Callable[[str], None]) -> None:
+def receiver_serve(
+    *,
+    host: str,
+    port: int,
+    directory: Path,
+    secrets: Callable[[], list[str]],
+    say: Callable[[str], None],
+) -> None:
     directory.mkdir(parents=True, exist_ok=True)
 
     class Handler(BaseHTTPRequestHandler):
@@ -51,8 +57,10 @@ def receiver_serve(*, host: str, port: int, directory: Path,
             if ok:
                 name = f"{time.time_ns()}-{headers.get('webhook-id', 'unknown')[:60]}.json"
                 (directory / name).write_bytes(body)
-            say(f"{'verified' if ok else 'REJECTED (bad signature)'}  {kind}  "
-                f"{headers.get('webhook-id', '')}")
+            say(
+                f"{'verified' if ok else 'REJECTED (bad signature)'}  {kind}  "
+                f"{headers.get('webhook-id', '')}"
+            )
 
         def log_message(self, *args):
             pass

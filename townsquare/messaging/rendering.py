@@ -33,8 +33,23 @@ FIELDS: dict[str, str] = {
     "reply": "Thanks, it is still there.",
 }
 
-_ALLOWED_TAGS = {"p", "a", "strong", "em", "ul", "ol", "li", "h1", "h2", "h3", "blockquote",
-                 "br", "hr", "code", "pre"}
+_ALLOWED_TAGS = {
+    "p",
+    "a",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "blockquote",
+    "br",
+    "hr",
+    "code",
+    "pre",
+}
 
 GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -47,8 +62,7 @@ class MissingField(ValueError):
     pass
 
 
-def fill(text: str, values: dict[str, str], *, escape: bool = False,
-         strict: bool = False) -> str:
+def fill(text: str, values: dict[str, str], *, escape: bool = False, strict: bool = False) -> str:
     """Replace ((placeholders)) with values; html-escape them when the result becomes HTML."""
 
     def replace(match: re.Match[str]) -> str:
@@ -74,8 +88,13 @@ def placeholders(text: str) -> set[str]:
 def markdown_to_html(source: str) -> str:
     """Markdown to HTML safe for any mail client: raw HTML and scripts are cleaned away."""
     rendered = markdown.markdown(source, extensions=["sane_lists"], output_format="html")
-    return nh3.clean(rendered, tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener")
+    return nh3.clean(
+        rendered,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener",
+    )
 
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
@@ -108,8 +127,9 @@ class Rendered:
     sms: str
 
 
-def render(*, subject: str, body: str, sms: str, values: dict[str, str],
-           language: str = "en") -> Rendered:
+def render(
+    *, subject: str, body: str, sms: str, values: dict[str, str], language: str = "en"
+) -> Rendered:
     subject_text = " ".join(fill(subject, values).split())
     # Marks are taken out of the template before filling, so values keep their characters.
     text = fill(markdown_to_text(body), values)

@@ -8,16 +8,18 @@ import random
 from zoneinfo import ZoneInfo
 
 
-def retry_delay(attempt: int, *, base: float, cap: float, rng: random.Random | None = None
-                ) -> float:
+def retry_delay(
+    attempt: int, *, base: float, cap: float, rng: random.Random | None = None
+) -> float:
     """Seconds to wait after the `attempt`-th failure: exponential, capped, with "equal jitter"
     (half fixed, half random) so many failing messages do not retry in lockstep."""
     ceiling = min(cap, base * (2 ** max(attempt - 1, 0)))
     return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
-def after_quiet_hours(moment: dt.datetime, *, start: dt.time | None, end: dt.time | None,
-                      zone: str) -> dt.datetime:
+def after_quiet_hours(
+    moment: dt.datetime, *, start: dt.time | None, end: dt.time | None, zone: str
+) -> dt.datetime:
     """`moment`, or the end of the quiet hours when it falls inside them (local time)."""
     if start is None or end is None or start == end:
         return moment
@@ -39,8 +41,9 @@ def next_digest_time(moment: dt.datetime, *, hour: int, zone: str) -> dt.datetim
     local = moment.astimezone(ZoneInfo(zone))
     target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
     if target <= local:
-        target = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(hour),
-                                     tzinfo=ZoneInfo(zone))
+        target = dt.datetime.combine(
+            local.date() + dt.timedelta(days=1), dt.time(hour), tzinfo=ZoneInfo(zone)
+        )
     return target.astimezone(dt.UTC)
 
 

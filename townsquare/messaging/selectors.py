@@ -21,10 +21,15 @@ from townsquare.messaging.models import (
 
 def followed_case_ids(*, user: User) -> set[int]:
     """Cases the user follows or reported and still hears about."""
-    return set(Subscription.objects.filter(
-        user=user, kind__in=[SubscriptionKind.FOLLOWER, SubscriptionKind.REPORTER],
-        case__isnull=False, confirmed_at__isnull=False, unsubscribed_at__isnull=True,
-    ).values_list("case_id", flat=True))
+    return set(
+        Subscription.objects.filter(
+            user=user,
+            kind__in=[SubscriptionKind.FOLLOWER, SubscriptionKind.REPORTER],
+            case__isnull=False,
+            confirmed_at__isnull=False,
+            unsubscribed_at__isnull=True,
+        ).values_list("case_id", flat=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -56,10 +61,19 @@ def deliveries_for_case(case_id: int) -> list[Delivery]:
     """Every message about a case and how it went, newest first (for the staff timeline)."""
     labels = dict(Status.choices)
     return [
-        Delivery(id=m.id, channel=m.channel, recipient=recipient_masked(m.channel, m.recipient),
-                 template=m.template, subject=m.subject, status=m.status,
-                 status_label=str(labels.get(m.status, m.status)), attempts=m.attempts,
-                 created_at=m.created_at, sent_at=m.sent_at, last_error=m.last_error)
+        Delivery(
+            id=m.id,
+            channel=m.channel,
+            recipient=recipient_masked(m.channel, m.recipient),
+            template=m.template,
+            subject=m.subject,
+            status=m.status,
+            status_label=str(labels.get(m.status, m.status)),
+            attempts=m.attempts,
+            created_at=m.created_at,
+            sent_at=m.sent_at,
+            last_error=m.last_error,
+        )
         for m in Message.objects.filter(case_id=case_id).order_by("-id")[:200]
     ]
 
@@ -73,8 +87,9 @@ def dead_letters(*, principal: Principal) -> QuerySet[Message]:
 
 def message_get(*, principal: Principal, message_id: int) -> Message:
     message = Message.objects.filter(pk=message_id).first()
-    if message is None or not (principal.is_platform_admin
-                               or message.council_id in principal.council_ids):
+    if message is None or not (
+        principal.is_platform_admin or message.council_id in principal.council_ids
+    ):
         raise NotFound("No such message")
     return message
 
@@ -83,8 +98,7 @@ def endpoints_for_council(*, council_id: int) -> list[WebhookEndpoint]:
     return list(WebhookEndpoint.objects.filter(council_id=council_id).order_by("id"))
 
 
-def endpoint_get(*, endpoint_id: int, council_ids: frozenset[int] | None = None
-                 ) -> WebhookEndpoint:
+def endpoint_get(*, endpoint_id: int, council_ids: frozenset[int] | None = None) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.select_related("council").filter(pk=endpoint_id).first()
     if endpoint is None or (council_ids is not None and endpoint.council_id not in council_ids):
         raise NotFound(f"No webhook endpoint {endpoint_id}")
@@ -105,12 +119,14 @@ def attempts_for(*, message_ids: list[int]) -> dict[int, list[Attempt]]:
 def outbox_counts() -> dict[str, int]:
     from django.db.models import Count
 
-    return dict(Message.objects.values_list("status").annotate(n=Count("id"))
-                .values_list("status", "n"))
+    return dict(
+        Message.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
 
 
-def messages_for_council(*, council_id: int, status: str = "", channel: str = ""
-                         ) -> QuerySet[Message]:
+def messages_for_council(
+    *, council_id: int, status: str = "", channel: str = ""
+) -> QuerySet[Message]:
     """A council's outbox, newest first, optionally one status or channel."""
     qs = Message.objects.filter(council_id=council_id)
     if status:
@@ -123,16 +139,26 @@ def messages_for_council(*, council_id: int, status: str = "", channel: str = ""
 def council_outbox_counts(*, council_id: int) -> dict[str, int]:
     from django.db.models import Count
 
-    return dict(Message.objects.filter(council_id=council_id).values_list("status")
-                .annotate(n=Count("id")).values_list("status", "n"))
+    return dict(
+        Message.objects.filter(council_id=council_id)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
 
 
 def council_dead_letters(*, council_id: int) -> QuerySet[Message]:
-    return Message.objects.filter(council_id=council_id, status__in=[
-        Status.DEAD, Status.FAILED, Status.BOUNCED]).order_by("-id")
+    return Message.objects.filter(
+        council_id=council_id, status__in=[Status.DEAD, Status.FAILED, Status.BOUNCED]
+    ).order_by("-id")
 
 
 def queue_watches(*, user_id: int, council_id: int) -> list[Subscription]:
-    return list(Subscription.objects.filter(
-        kind=SubscriptionKind.QUEUE, user_id=user_id, council_id=council_id,
-        unsubscribed_at__isnull=True).select_related("team"))
+    return list(
+        Subscription.objects.filter(
+            kind=SubscriptionKind.QUEUE,
+            user_id=user_id,
+            council_id=council_id,
+            unsubscribed_at__isnull=True,
+        ).select_related("team")
+    )

@@ -38,13 +38,14 @@ def _claim(limit: int, *, only: list[int] | None = None) -> list[Message]:
     skip_locked = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     # Only constant names go into the statement; every value is a parameter.
     among = f" AND id IN ({', '.join(['%s'] * len(only))})" if only else ""
-    sql = (f"UPDATE {table} SET status = %s, lease_until = %s WHERE id IN ("  # noqa: S608
-           f"SELECT id FROM {table} WHERE ((status = %s AND next_attempt_at <= %s) "
-           f"OR (status = %s AND lease_until < %s)){among} "
-           f"ORDER BY priority DESC, next_attempt_at, id LIMIT %s{skip_locked}) RETURNING id")
+    sql = (
+        f"UPDATE {table} SET status = %s, lease_until = %s WHERE id IN ("  # noqa: S608
+        f"SELECT id FROM {table} WHERE ((status = %s AND next_attempt_at <= %s) "
+        f"OR (status = %s AND lease_until < %s)){among} "
+        f"ORDER BY priority DESC, next_attempt_at, id LIMIT %s{skip_locked}) RETURNING id"
+    )
     at, until = ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(lease)
-    params = [Status.SENDING, until, Status.QUEUED, at, Status.SENDING, at, *(only or ()),
-              limit]
+    params = [Status.SENDING, until, Status.QUEUED, at, Status.SENDING, at, *(only or ()), limit]
     writing = transaction.atomic() if connection.vendor == "sqlite" else nullcontext()
     with writing, connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -53,8 +54,12 @@ def _claim(limit: int, *, only: list[int] | None = None) -> list[Message]:
         return []
     from townsquare.messaging.outbox import materialise
 
-    return [materialise(m, sending=True) for m in Message.objects.filter(pk__in=ids)
-            .select_related("endpoint", "body").order_by("-priority", "id")]
+    return [
+        materialise(m, sending=True)
+        for m in Message.objects.filter(pk__in=ids)
+        .select_related("endpoint", "body")
+        .order_by("-priority", "id")
+    ]
 
 
 def _over_rate_limit(batch: list[Message]) -> set[int]:
@@ -65,10 +70,14 @@ def _over_rate_limit(batch: list[Message]) -> set[int]:
         return set()
     since = clock.now() - dt.timedelta(hours=1)
     recipients = {m.recipient for m in people}
-    sent = Counter(dict(
-        Message.objects.filter(recipient__in=recipients, sent_at__gte=since)
-        .values_list("recipient").annotate(n=Count("id")).values_list("recipient", "n")
-    ))
+    sent = Counter(
+        dict(
+            Message.objects.filter(recipient__in=recipients, sent_at__gte=since)
+            .values_list("recipient")
+            .annotate(n=Count("id"))
+            .values_list("recipient", "n")
+        )
+    )
     refused = set()
     for message in people:
         if sent[message.recipient] >= limit:
@@ -122,9 +131,12 @@ def _send_batch(batch: list[Message], channels: Channels) -> tuple[int, bool]:
     limited = _over_rate_limit(batch)
     for message in batch:
         if message.id in limited:
-            outcome = Outcome(ok=False, detail="Not sent: more than "
-                              f"{settings.MESSAGING_RATE_LIMIT_PER_HOUR} messages to "
-                              "this recipient in an hour")
+            outcome = Outcome(
+                ok=False,
+                detail="Not sent: more than "
+                f"{settings.MESSAGING_RATE_LIMIT_PER_HOUR} messages to "
+                "this recipient in an hour",
+            )
             _record(message, outcome, 0, suppressed=True)
             continue
         started = time.monotonic()
@@ -134,24 +146,29 @@ def _send_batch(batch: list[Message], channels: Channels) -> tuple[int, bool]:
     return handled, retrying
 
 
-def _record(message: Message, outcome: Outcome, duration_ms: int, *,
-            suppressed: bool = False) -> str:
+def _record(
+    message: Message, outcome: Outcome, duration_ms: int, *, suppressed: bool = False
+) -> str:
     """Store an outcome; returns its name in the delivery log (sent, retry, dead...)."""
     now = clock.now()
     update, result = _update(message, outcome, now, suppressed=suppressed)
     # The delivery log keeps every webhook try and every failure; a person's message sent at
     # the first try is fully described by its own row, and skipping the log row there is what
     # keeps bulk email fast.
-    logged = (message.channel == ChannelKind.WEBHOOK or result != "sent"
-              or update["attempts"] > 1)
+    logged = message.channel == ChannelKind.WEBHOOK or result != "sent" or update["attempts"] > 1
     if not logged:
         _mark_sent(message, outcome, now)
         return result
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(**update)
-        Attempt.objects.create(message_id=message.pk, at=now, outcome=result,
-                               status_code=outcome.status_code, detail=outcome.detail[:500],
-                               duration_ms=duration_ms)
+        Attempt.objects.create(
+            message_id=message.pk,
+            at=now,
+            outcome=result,
+            status_code=outcome.status_code,
+            detail=outcome.detail[:500],
+            duration_ms=duration_ms,
+        )
     return result
 
 
@@ -162,30 +179,53 @@ def _mark_sent(message: Message, outcome: Outcome, now: dt.datetime) -> None:
     table = ops.quote_name(Message._meta.db_table)
     at = ops.adapt_datetimefield_value(now)
     # Only constant names go into the statement; every value is a parameter.
-    sql = (f"UPDATE {table} SET status = %s, attempts = %s, lease_until = NULL, "  # noqa: S608
-           "status_at = %s, sent_at = %s, last_error = '', provider_id = %s, secret_link = '' "
-           "WHERE id = %s")
+    sql = (
+        f"UPDATE {table} SET status = %s, attempts = %s, lease_until = NULL, "  # noqa: S608
+        "status_at = %s, sent_at = %s, last_error = '', provider_id = %s, secret_link = '' "
+        "WHERE id = %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Status.DELIVERED if outcome.delivered else Status.SENT,
-                             message.attempts + 1, at, at, outcome.provider_id, message.pk])
+        cursor.execute(
+            sql,
+            [
+                Status.DELIVERED if outcome.delivered else Status.SENT,
+                message.attempts + 1,
+                at,
+                at,
+                outcome.provider_id,
+                message.pk,
+            ],
+        )
 
 
-def _update(message: Message, outcome: Outcome, now: dt.datetime, *,
-            suppressed: bool) -> tuple[dict, str]:
+def _update(
+    message: Message, outcome: Outcome, now: dt.datetime, *, suppressed: bool
+) -> tuple[dict, str]:
     """The row's new columns for an outcome, and the outcome's name for the delivery log."""
     attempts = message.attempts + (0 if suppressed else 1)
-    update: dict = {"attempts": attempts, "lease_until": None, "status_at": now,
-                    "last_error": outcome.detail[:500]}
+    update: dict = {
+        "attempts": attempts,
+        "lease_until": None,
+        "status_at": now,
+        "last_error": outcome.detail[:500],
+    }
     if outcome.ok:
-        update.update(status=Status.DELIVERED if outcome.delivered else Status.SENT,
-                      sent_at=now, provider_id=outcome.provider_id, last_error="")
+        update.update(
+            status=Status.DELIVERED if outcome.delivered else Status.SENT,
+            sent_at=now,
+            provider_id=outcome.provider_id,
+            last_error="",
+        )
         result = "sent"
     elif suppressed:
         update["status"] = Status.SUPPRESSED
         result = "suppressed"
     elif outcome.temporary and attempts < settings.MESSAGING_MAX_ATTEMPTS:
-        delay = rules.retry_delay(attempts, base=settings.MESSAGING_RETRY_BASE_SECONDS,
-                                  cap=settings.MESSAGING_RETRY_MAX_SECONDS)
+        delay = rules.retry_delay(
+            attempts,
+            base=settings.MESSAGING_RETRY_BASE_SECONDS,
+            cap=settings.MESSAGING_RETRY_MAX_SECONDS,
+        )
         update.update(status=Status.QUEUED, next_attempt_at=now + dt.timedelta(seconds=delay))
         result = "retry"
     elif outcome.temporary:
@@ -205,7 +245,8 @@ def message_retry(*, message: Message) -> Message:
     now = clock.now()
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(
-            status=Status.QUEUED, attempts=0, next_attempt_at=now, lease_until=None)
+            status=Status.QUEUED, attempts=0, next_attempt_at=now, lease_until=None
+        )
         from townsquare.messaging import tasks
 
         transaction.on_commit(lambda: tasks.senders_enqueue(1))

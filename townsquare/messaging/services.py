@@ -55,10 +55,18 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidInput({"email": [Problem(
-            "Enter an email address in the correct format, like name@example.com",
-            code="required" if not email else "invalid_email", params={"value": email[:60]})]},
-            code="bad_email") from None
+        raise InvalidInput(
+            {
+                "email": [
+                    Problem(
+                        "Enter an email address in the correct format, like name@example.com",
+                        code="required" if not email else "invalid_email",
+                        params={"value": email[:60]},
+                    )
+                ]
+            },
+            code="bad_email",
+        ) from None
     return email
 
 
@@ -76,10 +84,16 @@ class MessageNotQueued(DomainError):
     code = "not_queued"
 
 
-def transactional_message_send(*, kind: str, to: str, link: str, language: str = "en",
-                               values: Mapping[str, str] | None = None,
-                               council: Council | None = None,
-                               case_id: int | None = None) -> Message:
+def transactional_message_send(
+    *,
+    kind: str,
+    to: str,
+    link: str,
+    language: str = "en",
+    values: Mapping[str, str] | None = None,
+    council: Council | None = None,
+    case_id: int | None = None,
+) -> Message:
     """Queue a message that someone has just asked for and is waiting for (`kind`: sign_in,
     report_confirm, application_resume) to carry `link` to them, in their language.
 
@@ -96,19 +110,40 @@ def transactional_message_send(*, kind: str, to: str, link: str, language: str =
     language = _language(language)
     words = TRANSACTIONAL[kind][language]
     rendered = rendering.render(
-        subject=words.subject, body=words.body, sms="", language=language,
-        values={"council_name": council.name if council else "", **(values or {}),
-                "link": LINK_STAND_IN})
+        subject=words.subject,
+        body=words.body,
+        sms="",
+        language=language,
+        values={
+            "council_name": council.name if council else "",
+            **(values or {}),
+            "link": LINK_STAND_IN,
+        },
+    )
     return _transactional_queue(
-        idempotency_key=f"{kind}:{uuid.uuid4().hex}", kind=kind, to=_clean_email(to),
-        language=language, rendered=rendered, secret_link=link,
-        council_id=council.pk if council else None, case_id=case_id)
+        idempotency_key=f"{kind}:{uuid.uuid4().hex}",
+        kind=kind,
+        to=_clean_email(to),
+        language=language,
+        rendered=rendered,
+        secret_link=link,
+        council_id=council.pk if council else None,
+        case_id=case_id,
+    )
 
 
-def _transactional_queue(*, idempotency_key: str, kind: str, to: str, language: str,
-                         rendered: rendering.Rendered, secret_link: str,
-                         council_id: int | None, case_id: int | None,
-                         subscription_id: int | None = None) -> Message:
+def _transactional_queue(
+    *,
+    idempotency_key: str,
+    kind: str,
+    to: str,
+    language: str,
+    rendered: rendering.Rendered,
+    secret_link: str,
+    council_id: int | None,
+    case_id: int | None,
+    subscription_id: int | None = None,
+) -> Message:
     from townsquare.messaging import handlers, tasks
 
     now = clock.now()
@@ -116,13 +151,23 @@ def _transactional_queue(*, idempotency_key: str, kind: str, to: str, language: 
         with transaction.atomic():
             message, created = Message.objects.get_or_create(
                 idempotency_key=idempotency_key,
-                defaults=dict(council_id=council_id, case_id=case_id,
-                              subscription_id=subscription_id, channel=ChannelKind.EMAIL,
-                              recipient=to, template=kind, language=language,
-                              subject=rendered.subject, body_text=rendered.text,
-                              body_html=rendered.html, secret_link=secret_link,
-                              priority=Priority.TRANSACTIONAL, next_attempt_at=now,
-                              created_at=now))
+                defaults=dict(
+                    council_id=council_id,
+                    case_id=case_id,
+                    subscription_id=subscription_id,
+                    channel=ChannelKind.EMAIL,
+                    recipient=to,
+                    template=kind,
+                    language=language,
+                    subject=rendered.subject,
+                    body_text=rendered.text,
+                    body_html=rendered.html,
+                    secret_link=secret_link,
+                    priority=Priority.TRANSACTIONAL,
+                    next_attempt_at=now,
+                    created_at=now,
+                ),
+            )
             if created:
                 # In the same transaction: if this process dies before it sends the message,
                 # a worker still will.
@@ -131,16 +176,21 @@ def _transactional_queue(*, idempotency_key: str, kind: str, to: str, language: 
         log.warning("Could not queue a %s message: %s", kind, exc)
         raise MessageNotQueued("The message could not be queued") from exc
     if created:
-        transaction.on_commit(lambda: handlers.transactional_send_soon(message.pk),
-                              robust=True)
+        transaction.on_commit(lambda: handlers.transactional_send_soon(message.pk), robust=True)
     return message
 
 
 # -- following a case -------------------------------------------------------------------------
 
 
-def case_follow(*, case: Case, user: User | None = None, email: str | None = None,
-                language: str = "en", confirmed: bool = False) -> Subscription:
+def case_follow(
+    *,
+    case: Case,
+    user: User | None = None,
+    email: str | None = None,
+    language: str = "en",
+    confirmed: bool = False,
+) -> Subscription:
     """Hear about every public change to `case`. A signed-in user follows at once; an email
     address given without signing in is confirmed by a link first (unless the caller has
     already confirmed it, `confirmed=True`). Following again is harmless."""
@@ -153,24 +203,40 @@ def case_follow(*, case: Case, user: User | None = None, email: str | None = Non
     language = _language(language)
     with transaction.atomic():
         if user is not None:
-            sub = (Subscription.objects.select_for_update()
-                   .filter(case=case, user=user, kind=SubscriptionKind.FOLLOWER).first())
+            sub = (
+                Subscription.objects.select_for_update()
+                .filter(case=case, user=user, kind=SubscriptionKind.FOLLOWER)
+                .first()
+            )
             if sub is None:
-                sub = Subscription(kind=SubscriptionKind.FOLLOWER, council_id=case.council_id,
-                                   case=case, user=user, created_at=now)
+                sub = Subscription(
+                    kind=SubscriptionKind.FOLLOWER,
+                    council_id=case.council_id,
+                    case=case,
+                    user=user,
+                    created_at=now,
+                )
             sub.confirmed_at = sub.confirmed_at or now
             sub.unsubscribed_at = None
             sub.language = language
             sub.save()
             return sub
         address = _clean_email(email or "")
-        sub = (Subscription.objects.select_for_update()
-               .filter(case=case, email=address, kind=SubscriptionKind.FOLLOWER).first())
+        sub = (
+            Subscription.objects.select_for_update()
+            .filter(case=case, email=address, kind=SubscriptionKind.FOLLOWER)
+            .first()
+        )
         if sub is not None and sub.is_active:
             return sub
         if sub is None:
-            sub = Subscription(kind=SubscriptionKind.FOLLOWER, council_id=case.council_id,
-                               case=case, email=address, created_at=now)
+            sub = Subscription(
+                kind=SubscriptionKind.FOLLOWER,
+                council_id=case.council_id,
+                case=case,
+                email=address,
+                created_at=now,
+            )
         sub.unsubscribed_at = None
         sub.language = language
         sub.confirmed_at = now if confirmed else None
@@ -182,9 +248,11 @@ def case_follow(*, case: Case, user: User | None = None, email: str | None = Non
 
 def case_unfollow(*, case: Case, user: User | None = None, email: str | None = None) -> int:
     """Stop following `case` (the reporter's own updates stop too). Returns rows changed."""
-    subs = Subscription.objects.filter(case=case, unsubscribed_at__isnull=True,
-                                       kind__in=[SubscriptionKind.FOLLOWER,
-                                                 SubscriptionKind.REPORTER])
+    subs = Subscription.objects.filter(
+        case=case,
+        unsubscribed_at__isnull=True,
+        kind__in=[SubscriptionKind.FOLLOWER, SubscriptionKind.REPORTER],
+    )
     if user is not None:
         subs = subs.filter(user=user)
     elif email:
@@ -226,33 +294,58 @@ def area_alert_subscribe(
     if point is not None or radius_m is not None:
         limit = settings.MESSAGING_AREA_MAX_RADIUS_M
         if radius_m is None or not MIN_RADIUS_M <= radius_m <= limit:
-            errors["radius"] = [Problem("Choose a distance between %(min)s m and %(max)s m",
-                                        code="out_of_range",
-                                        params={"min": MIN_RADIUS_M, "max": limit})]
+            errors["radius"] = [
+                Problem(
+                    "Choose a distance between %(min)s m and %(max)s m",
+                    code="out_of_range",
+                    params={"min": MIN_RADIUS_M, "max": limit},
+                )
+            ]
     codes = sorted({c for c in service_codes if c})
     known = {s.code for s in services_for_council(council=council, include_private=False)}
     if set(codes) - known:
-        errors["services"] = [Problem("Choose services from the list", code="invalid_choice",
-                                      params={"value": ", ".join(sorted(set(codes) - known))})]
+        errors["services"] = [
+            Problem(
+                "Choose services from the list",
+                code="invalid_choice",
+                params={"value": ", ".join(sorted(set(codes) - known))},
+            )
+        ]
     if frequency not in Frequency.values:
-        errors["frequency"] = [Problem("Choose how often to hear", code="invalid_choice",
-                                       params={"value": frequency})]
+        errors["frequency"] = [
+            Problem("Choose how often to hear", code="invalid_choice", params={"value": frequency})
+        ]
     if errors:
         raise InvalidInput(errors, code="bad_alert")
     now = clock.now()
     owned = user is not None and user.email.lower() == address
     with transaction.atomic():
         sub = Subscription.objects.create(
-            kind=SubscriptionKind.AREA, council=council, email=address, user=user if owned
-            else None, area=area, lat=point.lat if point else None,
-            lng=point.lng if point else None, radius_m=radius_m if point else None,
-            service_codes=codes, frequency=frequency, language=_language(language),
-            created_at=now, confirmed_at=now if owned else None,
+            kind=SubscriptionKind.AREA,
+            council=council,
+            email=address,
+            user=user if owned else None,
+            area=area,
+            lat=point.lat if point else None,
+            lng=point.lng if point else None,
+            radius_m=radius_m if point else None,
+            service_codes=codes,
+            frequency=frequency,
+            language=_language(language),
+            created_at=now,
+            confirmed_at=now if owned else None,
         )
         if not owned:
-            _confirmation_send(sub, what=area.name if area else
-                               ("y {} m o gwmpas eich lle" if sub.language == "cy"
-                                else "the {} m around your chosen place").format(radius_m))
+            _confirmation_send(
+                sub,
+                what=area.name
+                if area
+                else (
+                    "y {} m o gwmpas eich lle"
+                    if sub.language == "cy"
+                    else "the {} m around your chosen place"
+                ).format(radius_m),
+            )
     return sub
 
 
@@ -262,20 +355,31 @@ def _confirmation_send(sub: Subscription, *, what: str) -> Message:
     from django.urls import reverse
 
     council = Council.objects.get(pk=sub.council_id)
-    link = settings.PUBLIC_URL + reverse("portal:alerts_confirm",
-                                         kwargs={"token": tokens.make("confirm", sub.pk)})
-    words = TemplateBook().words(council_id=council.id, service_code="", key="confirm",
-                                 language=sub.language)
-    rendered = rendering.render(subject=words.subject, body=words.body, sms="",
-                                language=sub.language,
-                                values={"council_name": council.name, "area_name": what,
-                                        "confirm_url": LINK_STAND_IN})
+    link = settings.PUBLIC_URL + reverse(
+        "portal:alerts_confirm", kwargs={"token": tokens.make("confirm", sub.pk)}
+    )
+    words = TemplateBook().words(
+        council_id=council.id, service_code="", key="confirm", language=sub.language
+    )
+    rendered = rendering.render(
+        subject=words.subject,
+        body=words.body,
+        sms="",
+        language=sub.language,
+        values={"council_name": council.name, "area_name": what, "confirm_url": LINK_STAND_IN},
+    )
     now = clock.now()
     return _transactional_queue(
         idempotency_key=f"confirm:{sub.pk}:{sub.created_at:%Y%m%d%H%M%S}:{now:%Y%m%d%H}",
-        kind="confirm", to=sub.email, language=sub.language, rendered=rendered,
-        secret_link=link, council_id=sub.council_id, case_id=sub.case_id,
-        subscription_id=sub.pk)
+        kind="confirm",
+        to=sub.email,
+        language=sub.language,
+        rendered=rendered,
+        secret_link=link,
+        council_id=sub.council_id,
+        case_id=sub.case_id,
+        subscription_id=sub.pk,
+    )
 
 
 def subscription_confirm(*, token: str) -> Subscription:
@@ -284,8 +388,9 @@ def subscription_confirm(*, token: str) -> Subscription:
     if sub is None:
         raise NotFound("This confirmation link is not valid")
     if sub.confirmed_at is None or sub.unsubscribed_at is not None:
-        Subscription.objects.filter(pk=sub.pk).update(confirmed_at=clock.now(),
-                                                      unsubscribed_at=None)
+        Subscription.objects.filter(pk=sub.pk).update(
+            confirmed_at=clock.now(), unsubscribed_at=None
+        )
         sub.refresh_from_db()
     return sub
 
@@ -302,8 +407,9 @@ def subscription_unsubscribe(*, token: str) -> Subscription:
     """One click: stop the messages this token's subscription brings. Idempotent."""
     sub = subscription_for_token(token=token)
     if sub.unsubscribed_at is None:
-        Subscription.objects.filter(pk=sub.pk).update(unsubscribed_at=clock.now(),
-                                                      digest_due_at=None)
+        Subscription.objects.filter(pk=sub.pk).update(
+            unsubscribed_at=clock.now(), digest_due_at=None
+        )
         sub.refresh_from_db()
     return sub
 
@@ -319,24 +425,34 @@ def queue_watch(*, user: User, council: Council, team: Team | None = None) -> Su
         raise InvalidInput({"team": ["That team belongs to another council"]}, code="bad_team")
     now = clock.now()
     sub, _ = Subscription.objects.update_or_create(
-        kind=SubscriptionKind.QUEUE, council=council, user=user, team=team,
+        kind=SubscriptionKind.QUEUE,
+        council=council,
+        user=user,
+        team=team,
         defaults={"confirmed_at": now, "unsubscribed_at": None, "created_at": now},
     )
     return sub
 
 
 def queue_unwatch(*, user: User, council: Council) -> int:
-    return Subscription.objects.filter(kind=SubscriptionKind.QUEUE, council=council, user=user,
-                                       unsubscribed_at__isnull=True
-                                       ).update(unsubscribed_at=clock.now())
+    return Subscription.objects.filter(
+        kind=SubscriptionKind.QUEUE, council=council, user=user, unsubscribed_at__isnull=True
+    ).update(unsubscribed_at=clock.now())
 
 
 # -- webhooks ---------------------------------------------------------------------------------
 
 EVENT_KINDS = (
-    "case.created", "case.transitioned", "case.assigned", "case.public_update",
-    "case.citizen_update", "case.citizen_reply", "case.internal_note", "case.merged_into",
-    "case.duplicate_merged", "case.anonymised",
+    "case.created",
+    "case.transitioned",
+    "case.assigned",
+    "case.public_update",
+    "case.citizen_update",
+    "case.citizen_reply",
+    "case.internal_note",
+    "case.merged_into",
+    "case.duplicate_merged",
+    "case.anonymised",
 )
 
 
@@ -345,9 +461,14 @@ def _check_admin(actor: Principal, council: Council) -> None:
         raise PermissionDenied("Only the council's admins can manage its webhooks")
 
 
-def webhook_endpoint_add(*, council: Council, url: str, actor: Principal,
-                         event_types: Iterable[str] = (), description: str = ""
-                         ) -> WebhookEndpoint:
+def webhook_endpoint_add(
+    *,
+    council: Council,
+    url: str,
+    actor: Principal,
+    event_types: Iterable[str] = (),
+    description: str = "",
+) -> WebhookEndpoint:
     """Register an endpoint. Its signing secret is readable by the council's admins."""
     _check_admin(actor, council)
     url = (url or "").strip()
@@ -367,8 +488,13 @@ def webhook_endpoint_add(*, council: Council, url: str, actor: Principal,
         raise InvalidInput(errors, code="bad_endpoint")
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.create(
-            council=council, url=url, description=description.strip()[:200],
-            event_types=kinds, secret=signing.new_secret(), created_at=clock.now())
+            council=council,
+            url=url,
+            description=description.strip()[:200],
+            event_types=kinds,
+            secret=signing.new_secret(),
+            created_at=clock.now(),
+        )
         _endpoint_event(endpoint, "added", actor)
     return endpoint
 
@@ -380,15 +506,17 @@ def webhook_secret_rotate(*, endpoint: WebhookEndpoint, actor: Principal) -> Web
     with transaction.atomic():
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = now + dt.timedelta(
-            hours=settings.MESSAGING_WEBHOOK_SECRET_OVERLAP_HOURS)
+            hours=settings.MESSAGING_WEBHOOK_SECRET_OVERLAP_HOURS
+        )
         endpoint.secret = signing.new_secret()
         endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
         _endpoint_event(endpoint, "secret_rotated", actor)
     return endpoint
 
 
-def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool,
-                                actor: Principal) -> WebhookEndpoint:
+def webhook_endpoint_set_active(
+    *, endpoint: WebhookEndpoint, active: bool, actor: Principal
+) -> WebhookEndpoint:
     _check_admin(actor, endpoint.council)
     with transaction.atomic():
         endpoint.is_active = active
@@ -399,37 +527,59 @@ def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool,
 
 def _endpoint_event(endpoint: WebhookEndpoint, action: str, actor: Principal) -> None:
     append_event(
-        WebhookEndpointChanged(endpoint_id=endpoint.pk, action=action, url=endpoint.url,
-                               event_types=list(endpoint.event_types)),
-        council_id=endpoint.council_id, stream="messaging", stream_id=endpoint.pk,
+        WebhookEndpointChanged(
+            endpoint_id=endpoint.pk,
+            action=action,
+            url=endpoint.url,
+            event_types=list(endpoint.event_types),
+        ),
+        council_id=endpoint.council_id,
+        stream="messaging",
+        stream_id=endpoint.pk,
         actor=actor.as_actor(),
     )
 
 
 def message_retry(*, message: Message, actor: Principal) -> Message:
     """Staff send a dead letter (or a failed message) again."""
-    if message.council_id is None or not (actor.is_platform_admin
-                                          or actor.role_in(message.council_id)):
+    if message.council_id is None or not (
+        actor.is_platform_admin or actor.role_in(message.council_id)
+    ):
         raise PermissionDenied("You cannot retry this council's messages")
     if message.status not in (Status.DEAD, Status.FAILED, Status.BOUNCED, Status.SUPPRESSED):
-        raise InvalidInput({"message": ["Only messages that were not sent can be retried"]},
-                           code="not_retryable")
+        raise InvalidInput(
+            {"message": ["Only messages that were not sent can be retried"]}, code="not_retryable"
+        )
     if secret_link_gone(message):
-        raise InvalidInput({"message": ["This message carried a link that is kept only until "
-                                        "it is sent, so it cannot be sent again. The person "
-                                        "can ask for a new one."]}, code="link_not_kept")
+        raise InvalidInput(
+            {
+                "message": [
+                    "This message carried a link that is kept only until "
+                    "it is sent, so it cannot be sent again. The person "
+                    "can ask for a new one."
+                ]
+            },
+            code="link_not_kept",
+        )
     with transaction.atomic():
-        append_event(MessageRetried(message_id=message.pk, channel=message.channel),
-                     council_id=message.council_id, stream="messaging",
-                     stream_id=message.pk, actor=actor.as_actor())
+        append_event(
+            MessageRetried(message_id=message.pk, channel=message.channel),
+            council_id=message.council_id,
+            stream="messaging",
+            stream_id=message.pk,
+            actor=actor.as_actor(),
+        )
         return _message_retry(message=message)
 
 
 # -- inbound replies --------------------------------------------------------------------------
 
 _REPLY_ADDRESS = re.compile(r"reply\+([A-Za-z0-9_.\-]+)@", re.IGNORECASE)
-_QUOTE_HEADER = re.compile(r"^\s*(On .+ wrote:|Ar .+ ysgrifennodd .+:|-----Original Message-----|"
-                           r"From: .+)$", re.IGNORECASE)
+_QUOTE_HEADER = re.compile(
+    r"^\s*(On .+ wrote:|Ar .+ ysgrifennodd .+:|-----Original Message-----|"
+    r"From: .+)$",
+    re.IGNORECASE,
+)
 
 
 def reply_text(text: str) -> str:
@@ -462,9 +612,12 @@ def inbound_sms_receive(*, source_number: str, text: str) -> Case:
     key = _phone_key(source_number)
     if len(key) < 6:
         raise NotFound("No request was texted to that number")
-    latest = (Message.objects.filter(channel=ChannelKind.SMS, case__isnull=False,
-                                     recipient__endswith=key)
-              .order_by("-id").values_list("case_id", flat=True).first())
+    latest = (
+        Message.objects.filter(channel=ChannelKind.SMS, case__isnull=False, recipient__endswith=key)
+        .order_by("-id")
+        .values_list("case_id", flat=True)
+        .first()
+    )
     case = Case.objects.filter(pk=latest).first() if latest else None
     if case is None:
         raise NotFound("No request was texted to that number")
@@ -476,9 +629,14 @@ def delivery_receipt(*, provider_id: str, status: str) -> Message:
     message = Message.objects.filter(provider_id=provider_id).first() if provider_id else None
     if message is None:
         raise NotFound("No message has that id")
-    mapped = {"delivered": Status.DELIVERED, "permanent-failure": Status.BOUNCED,
-              "temporary-failure": Status.FAILED, "technical-failure": Status.FAILED,
-              "sent": Status.SENT, "sending": Status.SENT}.get(status)
+    mapped = {
+        "delivered": Status.DELIVERED,
+        "permanent-failure": Status.BOUNCED,
+        "temporary-failure": Status.FAILED,
+        "technical-failure": Status.FAILED,
+        "sent": Status.SENT,
+        "sending": Status.SENT,
+    }.get(status)
     if mapped is None:
         raise InvalidInput({"status": [f"Unknown status {status[:40]!r}"]}, code="bad_status")
     Message.objects.filter(pk=message.pk).update(status=mapped, status_at=clock.now())
@@ -489,9 +647,17 @@ def delivery_receipt(*, provider_id: str, status: str) -> Message:
 # -- council template overrides ---------------------------------------------------------------
 
 
-def message_template_save(*, council: Council, key: str, language: str, subject: str,
-                          body: str, sms: str = "", service_code: str = "",
-                          actor: Principal) -> MessageTemplate:
+def message_template_save(
+    *,
+    council: Council,
+    key: str,
+    language: str,
+    subject: str,
+    body: str,
+    sms: str = "",
+    service_code: str = "",
+    actor: Principal,
+) -> MessageTemplate:
     """A council's own words for one notification (all its services, or one)."""
     from townsquare.messaging.defaults import KEYS
 
@@ -502,8 +668,7 @@ def message_template_save(*, council: Council, key: str, language: str, subject:
         errors["key"] = ["Choose a template from the list"]
     if language not in ("en", "cy"):
         errors["language"] = ["Choose English or Welsh"]
-    if service_code and service_code not in {
-            s.code for s in services_for_council(council=council)}:
+    if service_code and service_code not in {s.code for s in services_for_council(council=council)}:
         errors["service_code"] = ["Choose a service of this council"]
     subject, body, sms = (subject or "").strip(), (body or "").strip(), (sms or "").strip()
     try:
@@ -514,12 +679,21 @@ def message_template_save(*, council: Council, key: str, language: str, subject:
         raise InvalidInput(errors, code="bad_template")
     with transaction.atomic():
         template, _ = MessageTemplate.objects.update_or_create(
-            council=council, service_code=service_code, key=key, language=language,
-            defaults={"subject": subject, "body": body, "sms": sms})
-        append_event(MessageTemplateChanged(key=key, service_code=service_code,
-                                            language=language, action="saved"),
-                     council_id=council.id, stream="messaging", stream_id=template.pk,
-                     actor=actor.as_actor())
+            council=council,
+            service_code=service_code,
+            key=key,
+            language=language,
+            defaults={"subject": subject, "body": body, "sms": sms},
+        )
+        append_event(
+            MessageTemplateChanged(
+                key=key, service_code=service_code, language=language, action="saved"
+            ),
+            council_id=council.id,
+            stream="messaging",
+            stream_id=template.pk,
+            actor=actor.as_actor(),
+        )
     return template
 
 
@@ -528,8 +702,11 @@ def message_template_check(*, subject: str, body: str, sms: str) -> None:
     errors: dict[str, list[str]] = {}
     if not (body or "").strip():
         errors["body"] = ["Enter the email text"]
-    for field, text, limit in (("subject", subject, 300), ("body", body, 10_000),
-                               ("sms", sms, 918)):
+    for field, text, limit in (
+        ("subject", subject, 300),
+        ("body", body, 10_000),
+        ("sms", sms, 918),
+    ):
         text = (text or "").strip()
         if len(text) > limit:
             errors[field] = [f"Use {limit} characters or fewer (it has {len(text)})"]
@@ -540,18 +717,27 @@ def message_template_check(*, subject: str, body: str, sms: str) -> None:
         raise InvalidInput(errors, code="bad_template")
 
 
-def message_template_reset(*, council: Council, key: str, language: str,
-                           service_code: str = "", actor: Principal) -> int:
+def message_template_reset(
+    *, council: Council, key: str, language: str, service_code: str = "", actor: Principal
+) -> int:
     """Go back to the shipped words. Returns how many overrides were removed."""
     if not (actor.is_platform_admin or actor.role_in(council.id) == "council_admin"):
         raise PermissionDenied("Only the council's admins can change its message templates")
     with transaction.atomic():
-        found = list(MessageTemplate.objects.filter(council=council, key=key, language=language,
-                                                    service_code=service_code))
+        found = list(
+            MessageTemplate.objects.filter(
+                council=council, key=key, language=language, service_code=service_code
+            )
+        )
         for template in found:
-            append_event(MessageTemplateChanged(key=key, service_code=service_code,
-                                                language=language, action="reset"),
-                         council_id=council.id, stream="messaging", stream_id=template.pk,
-                         actor=actor.as_actor())
+            append_event(
+                MessageTemplateChanged(
+                    key=key, service_code=service_code, language=language, action="reset"
+                ),
+                council_id=council.id,
+                stream="messaging",
+                stream_id=template.pk,
+                actor=actor.as_actor(),
+            )
             template.delete()
     return len(found)

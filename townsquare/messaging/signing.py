@@ -32,7 +32,8 @@ def headers(secrets_: list[str], *, msg_id: str, timestamp: int, body: bytes) ->
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": " ".join(sign(s, msg_id=msg_id, timestamp=timestamp, body=body)
-                                      for s in secrets_),
+        "webhook-signature": " ".join(
+            sign(s, msg_id=msg_id, timestamp=timestamp, body=body) for s in secrets_
+        ),
         "content-type": "application/json",
     }

@@ -55,8 +55,9 @@ def follow_up_ensure() -> None:
     when = max(min(times), clock.now())
     # A task enqueued without run_after is stored with the largest date: due at once.
     soon = Q(run_after__lte=when + dt.timedelta(seconds=1)) | Q(run_after__year__gte=9000)
-    if DBTaskResult.objects.filter(soon, status="READY",
-                                   task_path=send_messages.module_path).exists():
+    if DBTaskResult.objects.filter(
+        soon, status="READY", task_path=send_messages.module_path
+    ).exists():
         return
     send_messages.using(run_after=when + dt.timedelta(milliseconds=50)).enqueue()
 

@@ -24,8 +24,7 @@ class TemplateBook:
             }
         return self._overrides[council_id]
 
-    def words(self, *, council_id: int | None, service_code: str, key: str,
-              language: str) -> Words:
+    def words(self, *, council_id: int | None, service_code: str, key: str, language: str) -> Words:
         cache_key = (council_id, service_code, key, language)
         if cache_key not in self._cache:
             self._cache[cache_key] = self._find(council_id, service_code, key, language)
@@ -42,8 +41,9 @@ class TemplateBook:
                     found = overrides.get((service, k, language))
                     if found:
                         default = _default(base_key if k == key else k, language)
-                        return Words(found.subject or default.subject, found.body,
-                                     found.sms or default.sms)
+                        return Words(
+                            found.subject or default.subject, found.body, found.sms or default.sms
+                        )
         return _default(base_key, language)
 
 
@@ -54,20 +54,38 @@ def _default(key: str, language: str) -> Words:
     return by_language.get(language) or by_language["en"]
 
 
-def current_words(*, council_id: int | None, service_code: str, key: str, language: str
-                  ) -> tuple[Words, bool]:
+def current_words(
+    *, council_id: int | None, service_code: str, key: str, language: str
+) -> tuple[Words, bool]:
     """The words in use and whether they are the council's own (an override)."""
-    own = council_id is not None and MessageTemplate.objects.filter(
-        council_id=council_id, service_code=service_code, key=key, language=language).exists()
-    return TemplateBook().words(council_id=council_id, service_code=service_code, key=key,
-                                language=language), own
+    own = (
+        council_id is not None
+        and MessageTemplate.objects.filter(
+            council_id=council_id, service_code=service_code, key=key, language=language
+        ).exists()
+    )
+    return TemplateBook().words(
+        council_id=council_id, service_code=service_code, key=key, language=language
+    ), own
 
 
-def preview(*, council_id: int | None, service_code: str, key: str, language: str,
-            words: Words | None = None) -> tuple[rendering.Rendered, int]:
+def preview(
+    *,
+    council_id: int | None,
+    service_code: str,
+    key: str,
+    language: str,
+    words: Words | None = None,
+) -> tuple[rendering.Rendered, int]:
     """The template (or `words`) filled with example values, and its SMS length in fragments."""
-    words = words or TemplateBook().words(council_id=council_id, service_code=service_code,
-                                          key=key, language=language)
-    rendered = rendering.render(subject=words.subject, body=words.body, sms=words.sms,
-                                values=rendering.FIELDS, language=language)
+    words = words or TemplateBook().words(
+        council_id=council_id, service_code=service_code, key=key, language=language
+    )
+    rendered = rendering.render(
+        subject=words.subject,
+        body=words.body,
+        sms=words.sms,
+        values=rendering.FIELDS,
+        language=language,
+    )
     return rendered, rendering.sms_fragments(rendered.sms)

@@ -22,7 +22,6 @@ def make(purpose: str, object_id: int) -> str:
     return _signer(purpose).sign(format(object_id, "x"))
 
 
-
 def read(purpose: str, token: str) -> int | None:
     """The id a token was made for, or None when it is malformed or was not signed by us."""
     try:

@@ -30,6 +30,7 @@ XML_ITEM_NAMES = {
     "media_urls": "media_url",
 }
 
+
 def _xml_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -73,5 +74,4 @@ def render(data: Any, fmt: str, *, root: str, status: int = 200) -> HttpResponse
 
 
 def error_response(status: int, description: str, fmt: str = "json") -> HttpResponse:
-    return render([{"code": status, "description": description}], fmt, root="errors",
-                  status=status)
+    return render([{"code": status, "description": description}], fmt, root="errors", status=status)

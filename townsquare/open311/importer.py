@@ -57,30 +57,74 @@ DEFAULT_TYPE = "realtime"
 IMPORTED_WORKFLOW: dict[str, Any] = {
     "initial": "submitted",
     "states": [
-        {"code": "submitted", "name": "Submitted", "public": True, "open311": "open",
-         "fms": "open",
-         "message": "Thanks for your report. We have received it and will look at it soon."},
-        {"code": "in_progress", "name": "In progress", "public": True, "open311": "open",
-         "fms": "in_progress", "message": "We are working on this."},
-        {"code": "fixed", "name": "Fixed", "public": True, "open311": "closed", "fms": "fixed",
-         "message": "This has been fixed. Thank you for reporting it."},
-        {"code": "closed", "name": "Closed", "public": True, "open311": "closed",
-         "fms": "closed", "message": "We have closed this report."},
-        {"code": "duplicate", "name": "Duplicate", "public": True, "open311": "closed",
-         "fms": "duplicate",
-         "message": "This problem has already been reported, so we are closing this report "
-                    "and dealing with it under the earlier one."},
+        {
+            "code": "submitted",
+            "name": "Submitted",
+            "public": True,
+            "open311": "open",
+            "fms": "open",
+            "message": "Thanks for your report. We have received it and will look at it soon.",
+        },
+        {
+            "code": "in_progress",
+            "name": "In progress",
+            "public": True,
+            "open311": "open",
+            "fms": "in_progress",
+            "message": "We are working on this.",
+        },
+        {
+            "code": "fixed",
+            "name": "Fixed",
+            "public": True,
+            "open311": "closed",
+            "fms": "fixed",
+            "message": "This has been fixed. Thank you for reporting it.",
+        },
+        {
+            "code": "closed",
+            "name": "Closed",
+            "public": True,
+            "open311": "closed",
+            "fms": "closed",
+            "message": "We have closed this report.",
+        },
+        {
+            "code": "duplicate",
+            "name": "Duplicate",
+            "public": True,
+            "open311": "closed",
+            "fms": "duplicate",
+            "message": "This problem has already been reported, so we are closing this report "
+            "and dealing with it under the earlier one.",
+        },
     ],
     "transitions": [
         {"name": "Start work", "from": "submitted", "to": "in_progress", "roles": ["agent"]},
-        {"name": "Mark fixed", "from": ["submitted", "in_progress"], "to": "fixed",
-         "roles": ["agent"]},
-        {"name": "Close", "from": ["submitted", "in_progress"], "to": "closed",
-         "roles": ["agent", "system"]},
-        {"name": "Mark as duplicate", "from": ["submitted", "in_progress"], "to": "duplicate",
-         "roles": ["agent", "system"]},
-        {"name": "Reopen", "from": ["fixed", "closed", "duplicate"], "to": "in_progress",
-         "roles": ["supervisor"]},
+        {
+            "name": "Mark fixed",
+            "from": ["submitted", "in_progress"],
+            "to": "fixed",
+            "roles": ["agent"],
+        },
+        {
+            "name": "Close",
+            "from": ["submitted", "in_progress"],
+            "to": "closed",
+            "roles": ["agent", "system"],
+        },
+        {
+            "name": "Mark as duplicate",
+            "from": ["submitted", "in_progress"],
+            "to": "duplicate",
+            "roles": ["agent", "system"],
+        },
+        {
+            "name": "Reopen",
+            "from": ["fixed", "closed", "duplicate"],
+            "to": "in_progress",
+            "roles": ["supervisor"],
+        },
     ],
 }
 IMPORTED_SLA = {"first_response_hours": 48, "close_hours": 240}
@@ -164,21 +208,26 @@ def read_service_list(path: Path) -> ServiceList:
     folder = path.parent / path.stem
     loader: DefinitionLoader | None = None
     if path.suffix and folder.is_dir():
+
         def loader(code: str) -> tuple[str, bytes] | None:
             # Only codes that fit the public code pattern get here: no "/" or "..".
             candidate = folder / f"{code}{path.suffix}"
             return (str(candidate), _read(candidate)) if candidate.is_file() else None
+
     services = parse_service_list(data, source=str(path), definitions=loader)
     named = path.suffix.lower().lstrip(".")
     if named in ("xml", "json") and named != services.format:
-        services.notes.append(f"the file is named .{named} but holds "
-                              f"{services.format.upper()}; read it as "
-                              f"{services.format.upper()}")
+        services.notes.append(
+            f"the file is named .{named} but holds "
+            f"{services.format.upper()}; read it as "
+            f"{services.format.upper()}"
+        )
     return services
 
 
-def parse_service_list(data: bytes, *, source: str,
-                       definitions: DefinitionLoader | None = None) -> ServiceList:
+def parse_service_list(
+    data: bytes, *, source: str, definitions: DefinitionLoader | None = None
+) -> ServiceList:
     """Convert a service list given as bytes; `source` names it in messages.
 
     Raises ServiceListError when the whole document is unusable; problems with single
@@ -196,13 +245,17 @@ def parse_service_list(data: bytes, *, source: str,
             else:
                 ignored[_local(child.tag)] += 1
         if ignored:
-            notes.append("ignored elements that are not services: "
-                         + ", ".join(f"<{tag}> x{n}" for tag, n in sorted(ignored.items())))
+            notes.append(
+                "ignored elements that are not services: "
+                + ", ".join(f"<{tag}> x{n}" for tag, n in sorted(ignored.items()))
+            )
     else:
         records = _json_service_records(_json_value(data, source), source, notes)
     claimed: dict[str, tuple[Entry, _Record]] = {}
-    entries = [_service(position, record, claimed, definitions)
-               for position, record in enumerate(records, start=1)]
+    entries = [
+        _service(position, record, claimed, definitions)
+        for position, record in enumerate(records, start=1)
+    ]
     return ServiceList(source=source, format=fmt, entries=entries, notes=notes)
 
 
@@ -261,8 +314,10 @@ class _Reader:
             return True
         if value in (False, 0, "false", "0"):
             return False
-        self.notes.append(f"{self.where}{key} is {_describe(value)}, not true or false; "
-                          f"read as {str(default).lower()}")
+        self.notes.append(
+            f"{self.where}{key} is {_describe(value)}, not true or false; "
+            f"read as {str(default).lower()}"
+        )
         return default
 
     def _clean(self, key: str, value: Any, *, one_line: bool) -> str | None:
@@ -285,15 +340,22 @@ class _Reader:
                 continue  # the same value twice says nothing new
             shown = ", ".join(_short(v) for v in values)
             if key == identity:
-                self.problems.append(f"{self.where}{key} is given {len(values)} times with "
-                                     f"different values ({shown}); which is meant is unclear")
+                self.problems.append(
+                    f"{self.where}{key} is given {len(values)} times with "
+                    f"different values ({shown}); which is meant is unclear"
+                )
             else:
-                self.notes.append(f"{self.where}{key} is given {len(values)} times ({shown}); "
-                                  f"kept the first")
+                self.notes.append(
+                    f"{self.where}{key} is given {len(values)} times ({shown}); kept the first"
+                )
 
 
-def _service(position: int, record: Any, claimed: dict[str, tuple[Entry, _Record]],
-             definitions: DefinitionLoader | None) -> Entry:
+def _service(
+    position: int,
+    record: Any,
+    claimed: dict[str, tuple[Entry, _Record]],
+    definitions: DefinitionLoader | None,
+) -> Entry:
     """Convert one entry of the list; `claimed` maps codes (any case) to the first entry."""
     entry = Entry(position)
     if not isinstance(record, _Record):
@@ -308,16 +370,25 @@ def _service(position: int, record: Any, claimed: dict[str, tuple[Entry, _Record
         if read.problems:
             return _skip(entry, "unusable service_code", *read.problems)
         given = record.get("service_code")
-        return _skip(entry, "no service_code", "its service_code is the text 'null'"
-                     if isinstance(given, str) and given.strip().lower() == "null"
-                     else "it has no service_code")
+        return _skip(
+            entry,
+            "no service_code",
+            "its service_code is the text 'null'"
+            if isinstance(given, str) and given.strip().lower() == "null"
+            else "it has no service_code",
+        )
     if isinstance(record.get("service_code"), int):
-        read.notes.append(f"service_code is the number {record['service_code']}; read as the "
-                          f"text {entry.code!r} (any leading zeros were lost before this file)")
+        read.notes.append(
+            f"service_code is the number {record['service_code']}; read as the "
+            f"text {entry.code!r} (any leading zeros were lost before this file)"
+        )
     if not _CODE.match(entry.code):
-        return _skip(entry, "unusable service_code",
-                     f"service_code {_short(entry.code)} cannot be a Townsquare code "
-                     f"({_CODE_RULE} characters)")
+        return _skip(
+            entry,
+            "unusable service_code",
+            f"service_code {_short(entry.code)} cannot be a Townsquare code "
+            f"({_CODE_RULE} characters)",
+        )
     # Codes differing only in case would clash as <code>.yaml files on many file systems and
     # confuse people reading lists; the first entry keeps the code.
     first = claimed.get(entry.code.casefold())
@@ -328,8 +399,10 @@ def _service(position: int, record: Any, claimed: dict[str, tuple[Entry, _Record
         elif first_entry.code == entry.code:
             how = f"has the same service_code as entry {first_entry.position}"
         else:
-            how = (f"has the same service_code as entry {first_entry.position} "
-                   f"({first_entry.code!r}) apart from letter case")
+            how = (
+                f"has the same service_code as entry {first_entry.position} "
+                f"({first_entry.code!r}) apart from letter case"
+            )
         return _skip(entry, "duplicate service_code", f"{how}; kept the first")
     claimed[entry.code.casefold()] = (entry, record)
     if read.problems:
@@ -354,13 +427,17 @@ def _convert(entry: Entry, read: _Reader, definitions: DefinitionLoader | None) 
     keywords, private = _keywords(read)
     service_type = (read.text("type") or DEFAULT_TYPE).lower()
     if service_type not in SERVICE_TYPES:
-        read.notes.append(f"type {_short(service_type)} is not one of "
-                          f"{', '.join(SERVICE_TYPES)}; imported as {DEFAULT_TYPE}")
+        read.notes.append(
+            f"type {_short(service_type)} is not one of "
+            f"{', '.join(SERVICE_TYPES)}; imported as {DEFAULT_TYPE}"
+        )
         service_type = DEFAULT_TYPE
     metadata = read.flag("metadata", default=False)
-    for what, value, limit in (("service_name", entry.name, _MAX_NAME),
-                               ("group", group, _MAX_GROUP),
-                               ("description", description, _MAX_DESCRIPTION)):
+    for what, value, limit in (
+        ("service_name", entry.name, _MAX_NAME),
+        ("group", group, _MAX_GROUP),
+        ("description", description, _MAX_DESCRIPTION),
+    ):
         if len(value) > limit:
             read.problems.append(_too_long(what, value, limit))
     if read.problems:
@@ -376,28 +453,35 @@ def _convert(entry: Entry, read: _Reader, definitions: DefinitionLoader | None) 
         fields, problems, notes = _definition_fields(where, data, code=entry.code)
         read.notes.extend(f"service definition: {note}" for note in notes)
         if problems:
-            return _skip(entry, "unusable service definition",
-                         f"service definition {where}: {'; '.join(problems)}")
+            return _skip(
+                entry,
+                "unusable service definition",
+                f"service definition {where}: {'; '.join(problems)}",
+            )
     elif metadata:
-        read.notes.append("metadata is true (the service asks extra questions) but no service "
-                          "definition was found; imported without questions")
+        read.notes.append(
+            "metadata is true (the service asks extra questions) but no service "
+            "definition was found; imported without questions"
+        )
 
     document: dict[str, Any] = {"code": entry.code, "name": entry.name, "group": group}
     if len(groups) > 1:
         document["groups"] = groups
     if keywords:
         document["keywords"] = keywords
-    document.update({
-        "description": description,
-        "kind": "report",
-        "open311": {"type": service_type},
-        "fields": fields,
-        "workflow": copy.deepcopy(IMPORTED_WORKFLOW),
-        "sla": dict(IMPORTED_SLA),
-        "routing": {"team": IMPORTED_TEAM},
-        "privacy": "private" if private else "public",
-        "retention": {"days_after_close": IMPORTED_RETENTION_DAYS},
-    })
+    document.update(
+        {
+            "description": description,
+            "kind": "report",
+            "open311": {"type": service_type},
+            "fields": fields,
+            "workflow": copy.deepcopy(IMPORTED_WORKFLOW),
+            "sla": dict(IMPORTED_SLA),
+            "routing": {"team": IMPORTED_TEAM},
+            "privacy": "private" if private else "public",
+            "retention": {"days_after_close": IMPORTED_RETENTION_DAYS},
+        }
+    )
     problems = template_problems(document)
     if problems:
         # Checks above should catch everything; this keeps a bad template out regardless.
@@ -413,11 +497,13 @@ def _keywords(read: _Reader) -> tuple[list[str], bool]:
     for keyword in read.texts("keywords", split=","):
         if keyword.casefold() == PRIVATE_KEYWORD:
             private = True
-            read.notes.append("keyword 'private' marks the service private; its reports will "
-                              "not be public")
+            read.notes.append(
+                "keyword 'private' marks the service private; its reports will not be public"
+            )
         elif len(keyword) > _MAX_KEYWORD:
-            read.notes.append(f"keyword {_short(keyword)} is longer than {_MAX_KEYWORD} "
-                              f"characters; dropped")
+            read.notes.append(
+                f"keyword {_short(keyword)} is longer than {_MAX_KEYWORD} characters; dropped"
+            )
         else:
             keywords.append(keyword)
     return keywords, private
@@ -432,8 +518,9 @@ def _skip(entry: Entry, why: str, *problems: str) -> Entry:
 # --- Service definitions ------------------------------------------------------------------
 
 
-def _definition_fields(source: str, data: bytes, *, code: str
-                       ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+def _definition_fields(
+    source: str, data: bytes, *, code: str
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """The fields of a service definition document: (fields, problems, notes).
 
     Any problem means the service must be skipped: importing it without a question the
@@ -475,27 +562,34 @@ def _field(index: int, attribute: Any, parent: _Reader) -> dict[str, Any] | None
     if code is None:
         read.problems.append(f"{read.where}it has no code")
     elif not _CODE.match(code):
-        read.problems.append(f"{read.where}code {_short(code)} cannot be a Townsquare code "
-                             f"({_CODE_RULE} characters)")
+        read.problems.append(
+            f"{read.where}code {_short(code)} cannot be a Townsquare code ({_CODE_RULE} characters)"
+        )
     if not read.flag("variable", default=True):
         # Open311's variable=false attributes are information shown to the reporter, which
         # templates have no place for; they ask nothing, so leaving them out loses no answer.
-        read.notes.append(f"{read.where}it is information, not a question (variable is "
-                          f"false); not imported")
+        read.notes.append(
+            f"{read.where}it is information, not a question (variable is false); not imported"
+        )
         read.problems.clear()
         _merge(parent, read)
         return None
     datatype = (read.text("datatype") or "").lower()
     if datatype not in DATATYPES:
-        read.problems.append(f"{read.where}datatype {_short(datatype)} is not one of "
-                             f"{', '.join(DATATYPES)}")
+        read.problems.append(
+            f"{read.where}datatype {_short(datatype)} is not one of {', '.join(DATATYPES)}"
+        )
     label = read.text("description")
     if label is None:
         label = code
         read.notes.append(f"{read.where}no description; the question is its code")
-    made: dict[str, Any] = {"code": code, "label": label, "datatype": datatype,
-                            "required": read.flag("required", default=False),
-                            "order": _order(read, default=index)}
+    made: dict[str, Any] = {
+        "code": code,
+        "label": label,
+        "datatype": datatype,
+        "required": read.flag("required", default=False),
+        "order": _order(read, default=index),
+    }
     help_text = read.text("datatype_description", one_line=False)
     if help_text and help_text != label:
         made["help"] = help_text
@@ -503,15 +597,19 @@ def _field(index: int, attribute: Any, parent: _Reader) -> dict[str, Any] | None
     if automated in _AUTOMATED:
         made["automated"] = automated
     elif automated:
-        read.notes.append(f"{read.where}automated {_short(automated)} is not one of "
-                          f"{', '.join(_AUTOMATED)}; ignored")
+        read.notes.append(
+            f"{read.where}automated {_short(automated)} is not one of "
+            f"{', '.join(_AUTOMATED)}; ignored"
+        )
     values = _values(read)
     if datatype in _LIST_DATATYPES:
         made["values"] = values
     elif values:
         read.notes.append(f"{read.where}values given for a {datatype} question; ignored")
-    for what, value, limit in (("description", label, _MAX_LABEL),
-                               ("datatype_description", help_text or "", _MAX_HELP)):
+    for what, value, limit in (
+        ("description", label, _MAX_LABEL),
+        ("datatype_description", help_text or "", _MAX_HELP),
+    ):
         if value and len(value) > limit:
             read.problems.append(_too_long(f"{read.where}{what}", value, limit))
     _merge(parent, read)
@@ -527,8 +625,9 @@ def _order(read: _Reader, *, default: int) -> int:
         return default
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return value
-    read.problems.append(f"{read.where}order should be a whole number from 1, "
-                         f"not {_describe(value)}")
+    read.problems.append(
+        f"{read.where}order should be a whole number from 1, not {_describe(value)}"
+    )
     return default
 
 
@@ -540,8 +639,9 @@ def _values(read: _Reader) -> list[dict[str, str]]:
     values = []
     for index, item in enumerate(raw, start=1):
         if not isinstance(item, _Record):
-            read.problems.append(f"{read.where}value {index} should be an object, "
-                                 f"not {_describe(item)}")
+            read.problems.append(
+                f"{read.where}value {index} should be an object, not {_describe(item)}"
+            )
             continue
         value = _Reader(item, where=f"{read.where}value {index}: ")
         key = value.text("key")
@@ -573,7 +673,7 @@ def _read(path: Path) -> bytes:
 
 
 def _sniff(data: bytes, source: str) -> str:
-    """"xml" or "json", from the first character of the content."""
+    """ "xml" or "json", from the first character of the content."""
     if not data.strip():
         raise ServiceListError(source, "the file is empty")
     # UTF-16 and UTF-32 text interleaves NUL bytes; without them and any byte-order mark the
@@ -602,16 +702,20 @@ def _xml_root(data: bytes, source: str, notes: list[str], *, expected: str) -> E
     stripped = body.lstrip(b" \t\r\n")
     # San Francisco's 2010 list starts with a blank line, which XML forbids before <?xml?>;
     # drop it, and count it back into the line numbers of errors.
-    lines_before = body[:len(body) - len(stripped)].count(b"\n")
+    lines_before = body[: len(body) - len(stripped)].count(b"\n")
     head = stripped[:2048].lower()
     if b"<html" in head:
-        raise ServiceListError(source, "is an HTML page (an error or sign-in page?), not an "
-                                       "Open311 document")
+        raise ServiceListError(
+            source, "is an HTML page (an error or sign-in page?), not an Open311 document"
+        )
     # No DTDs: services documents never need one, and refusing them rules out entity
     # expansion attacks before the parser sees the document.
     if b"<!doctype" in stripped.lower() or b"<!entity" in stripped.lower():
-        raise ServiceListError(source, "has a document type declaration (<!DOCTYPE>), which "
-                                       "Open311 documents never have; refused")
+        raise ServiceListError(
+            source,
+            "has a document type declaration (<!DOCTYPE>), which "
+            "Open311 documents never have; refused",
+        )
     stripped = _xml_html_entities(stripped, notes)
     try:
         root = ET.fromstring(stripped)  # noqa: S314 - no DTD (checked above), so no entities
@@ -621,14 +725,20 @@ def _xml_root(data: bytes, source: str, notes: list[str], *, expected: str) -> E
     if tag == expected:
         return root
     if tag == "errors":
-        raise ServiceListError(source, "is an Open311 error response, not a service list: "
-                               + _errors_text(_xml_record(e) for e in root))
+        raise ServiceListError(
+            source,
+            "is an Open311 error response, not a service list: "
+            + _errors_text(_xml_record(e) for e in root),
+        )
     if tag in ("service_requests", "requests"):
-        raise ServiceListError(source, "holds service requests (reports), not a service "
-                                       "list (services.xml or services.json)")
+        raise ServiceListError(
+            source,
+            "holds service requests (reports), not a service list (services.xml or services.json)",
+        )
     if tag == "service_definition":
-        raise ServiceListError(source, "is a service definition (services/<code>.xml), not "
-                                       "a service list")
+        raise ServiceListError(
+            source, "is a service definition (services/<code>.xml), not a service list"
+        )
     raise ServiceListError(source, f"expected a <{expected}> document, found <{tag}>")
 
 
@@ -649,14 +759,16 @@ def _xml_html_entities(data: bytes, notes: list[str]) -> bytes:
 
     data = _XML_NAMED_ENTITY.sub(swap, data)
     if replaced:
-        notes.append("read HTML entities that XML does not define: "
-                     + ", ".join(f"&{name};" for name in sorted(replaced)))
+        notes.append(
+            "read HTML entities that XML does not define: "
+            + ", ".join(f"&{name};" for name in sorted(replaced))
+        )
     return data
 
 
 def _xml_error(exc: ET.ParseError, data: bytes, lines_before: int) -> str:
     line, column = exc.position
-    offset = sum(len(row) + 1 for row in data.split(b"\n")[:line - 1]) + column
+    offset = sum(len(row) + 1 for row in data.split(b"\n")[: line - 1]) + column
     reason = expat.errors.messages.get(exc.code, str(exc))
     text = f"is not well-formed XML: {reason} (line {line + lines_before}, column {column + 1})"
     if offset >= len(data.rstrip()) - _NEAR_END:
@@ -678,8 +790,9 @@ def _xml_value(element: ET.Element) -> Any:
         return None
     tag = _local(element.tag)
     if tag in _XML_LISTS:
-        return [_xml_record(item) if _XML_LISTS[tag] else "".join(item.itertext())
-                for item in element]
+        return [
+            _xml_record(item) if _XML_LISTS[tag] else "".join(item.itertext()) for item in element
+        ]
     # itertext also keeps the words of stray markup inside text (<description>a <b>b</b>).
     return "".join(element.itertext())
 
@@ -688,8 +801,9 @@ def _json_value(data: bytes, source: str) -> Any:
     try:
         return json.loads(data, object_pairs_hook=_Record)
     except UnicodeDecodeError as exc:
-        raise ServiceListError(source, f"is not UTF-8 text (byte {exc.object[exc.start]:#04x} "
-                                       f"at offset {exc.start})") from None
+        raise ServiceListError(
+            source, f"is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+        ) from None
     except json.JSONDecodeError as exc:
         text = f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         if exc.pos >= len(exc.doc.rstrip()) - _NEAR_END:
@@ -706,29 +820,41 @@ def _json_service_records(value: Any, source: str, notes: list[str]) -> list[Any
             notes.append("the list is wrapped in an object under 'services'; read the list")
             value = value["services"]
         elif {"requests", "service_requests", "service_request_id"} & value.keys():
-            raise ServiceListError(source, "holds service requests (reports), not a service "
-                                           "list (services.xml or services.json)")
+            raise ServiceListError(
+                source,
+                "holds service requests (reports), not a service "
+                "list (services.xml or services.json)",
+            )
         elif "attributes" in value:
-            raise ServiceListError(source, "is a service definition (services/<code>.json), "
-                                           "not a service list")
+            raise ServiceListError(
+                source, "is a service definition (services/<code>.json), not a service list"
+            )
         elif "service_code" in value:
             notes.append("the file holds one service rather than a list of them")
             value = [value]
         else:
             keys = ", ".join(_short(k) for k in list(value)[:5])
-            raise ServiceListError(source, f"expected a JSON list of services (GeoReport v2), "
-                                           f"found an object with keys {keys}")
+            raise ServiceListError(
+                source,
+                f"expected a JSON list of services (GeoReport v2), "
+                f"found an object with keys {keys}",
+            )
     if not isinstance(value, list):
-        raise ServiceListError(source, f"expected a JSON list of services, found "
-                                       f"{_describe(value)}")
+        raise ServiceListError(
+            source, f"expected a JSON list of services, found {_describe(value)}"
+        )
     records = [item for item in value if isinstance(item, _Record)]
     if any("service_request_id" in item for item in records):
-        raise ServiceListError(source, "holds service requests (reports), not a service list "
-                                       "(services.xml or services.json)")
-    if records and all(set(item) <= {"code", "description"} and "description" in item
-                       for item in records):
-        raise ServiceListError(source, "is an Open311 error response, not a service list: "
-                               + _errors_text(records))
+        raise ServiceListError(
+            source,
+            "holds service requests (reports), not a service list (services.xml or services.json)",
+        )
+    if records and all(
+        set(item) <= {"code", "description"} and "description" in item for item in records
+    ):
+        raise ServiceListError(
+            source, "is an Open311 error response, not a service list: " + _errors_text(records)
+        )
     return value
 
 
@@ -740,14 +866,17 @@ def _definition_record(data: bytes, source: str) -> _Record:
     if isinstance(value, list) and len(value) == 1:
         value = value[0]
     if not isinstance(value, _Record):
-        raise ServiceListError(source, f"expected a service definition object, found "
-                                       f"{_describe(value)}")
+        raise ServiceListError(
+            source, f"expected a service definition object, found {_describe(value)}"
+        )
     return value
 
 
 def _errors_text(errors: Iterable[_Record]) -> str:
-    parts = [" ".join(str(e.get(k) or "").strip() for k in ("code", "description")).strip()
-             for e in errors]
+    parts = [
+        " ".join(str(e.get(k) or "").strip() for k in ("code", "description")).strip()
+        for e in errors
+    ]
     return "; ".join(p for p in parts if p) or "(no description)"
 
 
@@ -779,7 +908,7 @@ def _too_long(what: str, value: str, limit: int) -> str:
 
 def _short(value: Any, limit: int = 40) -> str:
     text = str(value)
-    return repr(text if len(text) <= limit else text[:limit - 3] + "...")
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def _describe(value: Any) -> str:

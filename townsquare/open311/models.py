@@ -11,11 +11,11 @@ class PendingRequest(models.Model):
 
     token = models.CharField(max_length=40, unique=True)
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="+")
-    api_key = models.ForeignKey("accounts.ApiKey", null=True, on_delete=models.SET_NULL,
-                                related_name="+")
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     payload = models.JSONField(default=dict)
-    case = models.ForeignKey("cases.Case", null=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    case = models.ForeignKey("cases.Case", null=True, on_delete=models.SET_NULL, related_name="+")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
@@ -30,13 +30,17 @@ class ClientRequestKey(models.Model):
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="+")
     key_hash = models.CharField(max_length=64)
     case = models.ForeignKey("cases.Case", null=True, on_delete=models.CASCADE, related_name="+")
-    pending = models.ForeignKey(PendingRequest, null=True, on_delete=models.CASCADE,
-                                related_name="+")
+    pending = models.ForeignKey(
+        PendingRequest, null=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["council", "key_hash"],
-                                               name="one_request_per_client_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "key_hash"], name="one_request_per_client_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.key_hash[:12]
@@ -52,8 +56,11 @@ class ClientUpdate(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["council", "client_update_id"],
-                                               name="one_event_per_client_update")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["council", "client_update_id"], name="one_event_per_client_update"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.client_update_id

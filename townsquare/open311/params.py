@@ -26,8 +26,14 @@ _W3C = re.compile(
 )
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
-_BOOLEANS = {"true": True, "True": True, "TRUE": True,
-             "false": False, "False": False, "FALSE": False}
+_BOOLEANS = {
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+}
 
 
 class BadParameter(InvalidInput):
@@ -59,15 +65,18 @@ def exact(params: Mapping[str, str], name: str) -> str:
 
 def parse_datetime(name: str, raw: str) -> dt.datetime:
     if not _W3C.fullmatch(raw):
-        raise BadParameter(name, f"{raw[:40]!r} is not a W3C date and time with a time zone, "
-                                 "such as 2026-01-31T09:00:00Z")
+        raise BadParameter(
+            name,
+            f"{raw[:40]!r} is not a W3C date and time with a time zone, "
+            "such as 2026-01-31T09:00:00Z",
+        )
     text = raw[:-1] + "+00:00" if raw.endswith("Z") else raw
     if re.search(r"[+-]\d{4}$", text):
         text = text[:-2] + ":" + text[-2:]
     if "." in text:  # Python accepts at most 6 fractional digits
         head, rest = text.split(".", 1)
         digits = re.match(r"\d+", rest).group()
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits):]}"
+        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
     # The year as written, not in UTC: the document can state that bound as a pattern.
     if not FIRST_YEAR <= int(raw[:4]) <= LAST_YEAR:
         raise BadParameter(name, f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
@@ -82,8 +91,7 @@ def optional_datetime(params: Mapping[str, str], name: str) -> dt.datetime | Non
     return parse_datetime(name, raw) if raw else None
 
 
-def date_window(params: Mapping[str, str], now: dt.datetime
-                ) -> tuple[dt.datetime, dt.datetime]:
+def date_window(params: Mapping[str, str], now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """start_date inclusive, end_date exclusive; one given: 90 days from it; none: the last 90
     days. A window over 90 days is refused (page with narrower windows, or use open data)."""
     start = optional_datetime(params, "start_date")
@@ -93,9 +101,11 @@ def date_window(params: Mapping[str, str], now: dt.datetime
             raise BadParameter("start_date", "is after end_date")
         if end - start > MAX_WINDOW:
             raise BadParameter(
-                "end_date", "the window between start_date and end_date is over 90 days: "
+                "end_date",
+                "the window between start_date and end_date is over 90 days: "
                 "ask for narrower windows one after another (and page through each), or "
-                "download the bulk open data export (/open-data/) for long periods")
+                "download the bulk open data export (/open-data/) for long periods",
+            )
         return start, end
     if start:
         return start, start + MAX_WINDOW
@@ -124,8 +134,7 @@ def boolean(params: Mapping[str, str], name: str) -> bool:
     return found
 
 
-def number(params: Mapping[str, str], name: str, *, low: float, high: float
-           ) -> float | None:
+def number(params: Mapping[str, str], name: str, *, low: float, high: float) -> float | None:
     raw = exact(params, name)
     if not raw:
         return None

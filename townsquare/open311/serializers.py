@@ -33,8 +33,7 @@ def _public_fields(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 def service(s: ServiceTemplate) -> dict[str, Any]:
     document = s.current_version.document
-    groups = [document["group"], *[g for g in document.get("groups", [])
-                                   if g != document["group"]]]
+    groups = [document["group"], *[g for g in document.get("groups", []) if g != document["group"]]]
     keywords = list(document.get("keywords", []))
     if document["privacy"] == "private":
         keywords.append("private")
@@ -71,8 +70,9 @@ def definition(s: ServiceTemplate) -> dict[str, Any]:
         if field.get("automated"):
             attribute["automated"] = field["automated"]
         # Always present (empty for free-text types): some clients index it unconditionally.
-        attribute["values"] = [{"key": v["key"], "name": v["name"]}
-                               for v in field.get("values", [])]
+        attribute["values"] = [
+            {"key": v["key"], "name": v["name"]} for v in field.get("values", [])
+        ]
         attributes.append(attribute)
     return {"service_code": s.code, "attributes": attributes}
 
@@ -85,8 +85,9 @@ def _address(row: dict[str, Any], council_name: str) -> str:
     return council_name
 
 
-def requests(listing: PublicListing, *, timelines: dict[int, list[Event]], media_root: str,
-             extensions: bool) -> list[dict[str, Any]]:
+def requests(
+    listing: PublicListing, *, timelines: dict[int, list[Event]], media_root: str, extensions: bool
+) -> list[dict[str, Any]]:
     """Open311 requests for a listing of public cases. Unknown values are left out, not null."""
     out = []
     for row in listing.rows:
@@ -125,8 +126,9 @@ def requests(listing: PublicListing, *, timelines: dict[int, list[Event]], media
                 "status_name": state.name,
                 "location_approximate": row["location_approximate"],
                 "support_count": row["support_count"],
-                "attributes": {k: v for k, v in row.get("values", {}).items()
-                               if k in public_values},
+                "attributes": {
+                    k: v for k, v in row.get("values", {}).items() if k in public_values
+                },
                 "media_urls": media_urls,
             }
             if row["duplicate_of_id"]:
@@ -151,8 +153,12 @@ def note(event: Event, workflow) -> dict[str, Any]:
         summary, kind = "Update from the public", "comment"
     else:
         summary, kind = "Update", "activity"
-    return {"datetime": w3c(event.created_at), "summary": summary, "type": kind,
-            "description": payload.get("message", "")}
+    return {
+        "datetime": w3c(event.created_at),
+        "summary": summary,
+        "type": kind,
+        "description": payload.get("message", ""),
+    }
 
 
 def update(event: Event, case: Case) -> dict[str, Any]:

@@ -49,31 +49,39 @@ class NewRequest:
     # A `phone` that is not a phone number, kept for staff instead of refusing the report.
     phone_as_given: str = ""
 
-    def _arguments(self, council: Council, key: ApiKey, photos: list[bytes] | None
-                   ) -> dict[str, Any]:
+    def _arguments(
+        self, council: Council, key: ApiKey, photos: list[bytes] | None
+    ) -> dict[str, Any]:
         return {
-            "service_code": self.service_code, "actor": client_principal(key),
+            "service_code": self.service_code,
+            "actor": client_principal(key),
             "council": council,
             "point": Point(self.lat, self.lng) if self.lat is not None else None,
-            "area_id": self.area_id, "address": self.address, "description": self.description,
-            "values": self.values, "reporter": Reporter(**self.reporter),
-            "channel": Channel.OPEN311, "is_test": key.test_mode, "photos": photos,
+            "area_id": self.area_id,
+            "address": self.address,
+            "description": self.description,
+            "values": self.values,
+            "reporter": Reporter(**self.reporter),
+            "channel": Channel.OPEN311,
+            "is_test": key.test_mode,
+            "photos": photos,
             "media_urls": self.media_urls,
         }
 
     def check(self, *, council: Council, key: ApiKey) -> None:
         case_check(**self._arguments(council, key, None))
 
-    def create(self, *, council: Council, key: ApiKey, photos: list[bytes] | None = None
-               ) -> Case:
+    def create(self, *, council: Council, key: ApiKey, photos: list[bytes] | None = None) -> Case:
         """Create the case; call inside a transaction, so the case never exists without the
         note of the phone as given."""
         case = case_create(**self._arguments(council, key, photos))
         if self.phone_as_given:
             case_add_internal_note(
-                case=case, actor=Principal.system(client_principal(key).label),
+                case=case,
+                actor=Principal.system(client_principal(key).label),
                 note="The client sent this as the reporter's phone, but it is not a phone "
-                     f"number, so it is not used to contact them: {self.phone_as_given}")
+                f"number, so it is not used to contact them: {self.phone_as_given}",
+            )
         return case
 
 
@@ -86,8 +94,9 @@ class CreateOutcome:
 def client_principal(key: ApiKey) -> Principal:
     """Client systems act as members of the public: what they send is what a resident reported.
     The audit trail names the client system."""
-    return Principal(user_id=None, label=f"Open311 client: {key.name} (key {key.prefix})",
-                     is_api_client=True)
+    return Principal(
+        user_id=None, label=f"Open311 client: {key.name} (key {key.prefix})", is_api_client=True
+    )
 
 
 def _key_hash(key: ApiKey, client_key: str) -> str:
@@ -95,8 +104,15 @@ def _key_hash(key: ApiKey, client_key: str) -> str:
     return hashlib.sha256(f"{key.id}:{client_key}".encode()).hexdigest()
 
 
-def request_create(*, council: Council, key: ApiKey, new: NewRequest, service_type: str,
-                   photos: list[bytes], client_key: str = "") -> CreateOutcome:
+def request_create(
+    *,
+    council: Council,
+    key: ApiKey,
+    new: NewRequest,
+    service_type: str,
+    photos: list[bytes],
+    client_key: str = "",
+) -> CreateOutcome:
     """Create (realtime, blackbox) or queue (batch) a request; with `client_key`, a retry of the
     same request returns the first outcome instead of creating another case."""
     if client_key:
@@ -114,8 +130,12 @@ def request_create(*, council: Council, key: ApiKey, new: NewRequest, service_ty
         with transaction.atomic():
             if service_type == "batch":
                 pending = PendingRequest.objects.create(
-                    token=token, council=council, api_key=key,
-                    payload=asdict(new) | {"photos": stored}, created_at=clock.now())
+                    token=token,
+                    council=council,
+                    api_key=key,
+                    payload=asdict(new) | {"photos": stored},
+                    created_at=clock.now(),
+                )
                 # The queue is a table in this database: the task exists exactly when the
                 # request does.
                 create_pending_request.enqueue(pending.token)
@@ -125,8 +145,12 @@ def request_create(*, council: Council, key: ApiKey, new: NewRequest, service_ty
                 pending = None
             if client_key:
                 ClientRequestKey.objects.create(
-                    council=council, key_hash=_key_hash(key, client_key),
-                    case=outcome.case, pending=pending, created_at=clock.now())
+                    council=council,
+                    key_hash=_key_hash(key, client_key),
+                    case=outcome.case,
+                    pending=pending,
+                    created_at=clock.now(),
+                )
         return outcome
     except IntegrityError:
         # The same key raced us: the other request won, and its outcome is the answer.
@@ -137,22 +161,32 @@ def request_create(*, council: Council, key: ApiKey, new: NewRequest, service_ty
 
 
 def _store_pending_photo(token: str, index: int, image: CleanImage) -> dict[str, Any]:
-    path = default_storage.save(f"pending/{token}-{index}.{image.extension}",
-                                ContentFile(image.data))
-    return {"path": path, "content_type": image.content_type, "extension": image.extension,
-            "width": image.width, "height": image.height}
+    path = default_storage.save(
+        f"pending/{token}-{index}.{image.extension}", ContentFile(image.data)
+    )
+    return {
+        "path": path,
+        "content_type": image.content_type,
+        "extension": image.extension,
+        "width": image.width,
+        "height": image.height,
+    }
 
 
 def _load_pending_photo(stored: dict[str, Any]) -> CleanImage:
     with default_storage.open(stored["path"], "rb") as handle:
         data = handle.read()
-    return CleanImage(data, stored["content_type"], stored["extension"], stored["width"],
-                      stored["height"])
+    return CleanImage(
+        data, stored["content_type"], stored["extension"], stored["width"], stored["height"]
+    )
 
 
 def _previous_outcome(key: ApiKey, client_key: str) -> CreateOutcome | None:
-    record = (ClientRequestKey.objects.select_related("case", "pending")
-              .filter(council_id=key.council_id, key_hash=_key_hash(key, client_key)).first())
+    record = (
+        ClientRequestKey.objects.select_related("case", "pending")
+        .filter(council_id=key.council_id, key_hash=_key_hash(key, client_key))
+        .first()
+    )
     if record is None:
         return None
     return CreateOutcome(case=record.case, token=record.pending.token if record.pending else None)
@@ -161,9 +195,12 @@ def _previous_outcome(key: ApiKey, client_key: str) -> CreateOutcome | None:
 def pending_request_process(*, token: str) -> Case | None:
     """Create the case for a batch request. Idempotent: a processed token is left alone."""
     with transaction.atomic():
-        pending = (PendingRequest.objects.select_for_update(of=("self",))
-                   .select_related("council", "api_key")
-                   .filter(token=token).first())
+        pending = (
+            PendingRequest.objects.select_for_update(of=("self",))
+            .select_related("council", "api_key")
+            .filter(token=token)
+            .first()
+        )
         if pending is None or pending.case_id or pending.error:
             return pending.case if pending else None
         payload = dict(pending.payload)
@@ -173,8 +210,10 @@ def pending_request_process(*, token: str) -> Case | None:
                 raise DomainError("The client's api_key was deleted before the request ran")
             with transaction.atomic():
                 case = NewRequest(**payload).create(
-                    council=pending.council, key=pending.api_key,
-                    photos=[_load_pending_photo(s) for s in stored])
+                    council=pending.council,
+                    key=pending.api_key,
+                    photos=[_load_pending_photo(s) for s in stored],
+                )
         except DomainError as exc:
             pending.error, case = exc.message, None
         pending.case = case
@@ -196,8 +235,9 @@ def pending_request_get(*, token: str, council_ids: frozenset[int] | None) -> Pe
     return pending
 
 
-def client_update_post(*, council: Council, key: ApiKey, case: Case, client_update_id: str,
-                       message: str, status: str) -> int:
+def client_update_post(
+    *, council: Council, key: ApiKey, case: Case, client_update_id: str, message: str, status: str
+) -> int:
     """Record a client's update on a case once; returns our update id (an event id).
 
     A replay is checked exactly as the first post was, so an update refused as new is refused
@@ -205,21 +245,26 @@ def client_update_post(*, council: Council, key: ApiKey, case: Case, client_upda
     case_check_citizen_update(case=case, message=message)
     # Scoped to the client system: two clients of one council may use the same ids.
     client_update_id = f"{key.id}:{client_update_id}"
-    existing = ClientUpdate.objects.filter(council=council,
-                                           client_update_id=client_update_id).first()
+    existing = ClientUpdate.objects.filter(
+        council=council, client_update_id=client_update_id
+    ).first()
     if existing:
         if not case_has_event(case=case, event_id=existing.event_id):
-            raise InvalidInput({"update_id": ["was already used for another request"]},
-                               code="update_id_reused")
+            raise InvalidInput(
+                {"update_id": ["was already used for another request"]}, code="update_id_reused"
+            )
         return existing.event_id
     try:
         with transaction.atomic():
-            _, event_id = case_add_citizen_update(case=case, actor=client_principal(key),
-                                                  message=message,
-                                                  requested_status=status)
-            ClientUpdate.objects.create(council=council, client_update_id=client_update_id,
-                                        event_id=event_id, created_at=clock.now())
+            _, event_id = case_add_citizen_update(
+                case=case, actor=client_principal(key), message=message, requested_status=status
+            )
+            ClientUpdate.objects.create(
+                council=council,
+                client_update_id=client_update_id,
+                event_id=event_id,
+                created_at=clock.now(),
+            )
             return event_id
     except IntegrityError:
-        return ClientUpdate.objects.get(council=council,
-                                        client_update_id=client_update_id).event_id
+        return ClientUpdate.objects.get(council=council, client_update_id=client_update_id).event_id

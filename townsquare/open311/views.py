@@ -74,8 +74,10 @@ _FMS_REPORT_URL = re.compile(r"https?://\S+/report/\d+")
 # An absolute http(s) URI by RFC 3986 with a plain host name, so that every client can use the
 # media_url we hand back (the OpenAPI document says the same).
 _PCHAR = r"[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2}"
-_MEDIA_URL = re.compile(rf"https?://[A-Za-z0-9.-]+(:[0-9]*)?(/({_PCHAR}|/)*)?"
-                        rf"(\?({_PCHAR}|[/?])*)?(#({_PCHAR}|[/?])*)?")
+_MEDIA_URL = re.compile(
+    rf"https?://[A-Za-z0-9.-]+(:[0-9]*)?(/({_PCHAR}|/)*)?"
+    rf"(\?({_PCHAR}|[/?])*)?(#({_PCHAR}|[/?])*)?"
+)
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
@@ -118,8 +120,9 @@ def endpoint(*methods: str, root: str) -> Callable:
         def handle(request: HttpRequest, *args: Any, fmt: str = "json", **kwargs: Any):
             try:
                 if fmt not in FORMATS:
-                    response = error_response(404, f"Unknown format {fmt[:20]!r}: use .json "
-                                                   "or .xml")
+                    response = error_response(
+                        404, f"Unknown format {fmt[:20]!r}: use .json or .xml"
+                    )
                 elif request.method == "OPTIONS":
                     response = HttpResponse(status=204)
                     del response["Content-Type"]
@@ -166,8 +169,11 @@ def _describe(exc: InvalidInput) -> str:
     parts = []
     for field, messages in exc.errors.items():
         for message in messages:
-            parts.append(message if field in ("__all__",) or message.startswith(field)
-                         else f"{field}: {message}")
+            parts.append(
+                message
+                if field in ("__all__",) or message.startswith(field)
+                else f"{field}: {message}"
+            )
     return "; ".join(parts)
 
 
@@ -219,15 +225,19 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     base = request.build_absolute_uri("/open311/v2/")
     openapi = request.build_absolute_uri(reverse("open311:openapi", kwargs={"fmt": "json"}))
     endpoints = [
-        {"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
-         "changeset": "2026-11-22T00:00:00Z", "type": kind, "formats": ["text/xml",
-                                                                        "application/json"]}
+        {
+            "specification": "http://wiki.open311.org/GeoReport_v2",
+            "url": base,
+            "changeset": "2026-11-22T00:00:00Z",
+            "type": kind,
+            "formats": ["text/xml", "application/json"],
+        }
         for kind in ("production", "test")
     ]
     data = {
         "changeset": "2026-11-22T00:00:00Z",
         "contact": f"See {request.build_absolute_uri(reverse('open311:docs'))} for keys, "
-                   "examples and support.",
+        "examples and support.",
         "key_service": "API keys are issued by each council's administrators.",
         "endpoints": endpoints,
         "openapi": openapi,
@@ -254,8 +264,7 @@ def _services(query: Any) -> list[ServiceTemplate]:
 
 @endpoint("GET", root="services")
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
-    return render([serializers.service(s) for s in _services(request.GET)], fmt,
-                  root="services")
+    return render([serializers.service(s) for s in _services(request.GET)], fmt, root="services")
 
 
 @endpoint("GET", root="service_definition")
@@ -276,11 +285,18 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     return _search(request, fmt)
 
 
-def _render_requests(request: HttpRequest, listing: PublicListing, fmt: str, *,
-                     extensions: bool, headers: dict[str, str] | None = None) -> HttpResponse:
+def _render_requests(
+    request: HttpRequest,
+    listing: PublicListing,
+    fmt: str,
+    *,
+    extensions: bool,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
     timelines = public_timelines(case_ids=[r["id"] for r in listing.rows]) if extensions else {}
-    data = serializers.requests(listing, timelines=timelines, media_root=_media_root(request),
-                                extensions=extensions)
+    data = serializers.requests(
+        listing, timelines=timelines, media_root=_media_root(request), extensions=extensions
+    )
     response = render(data, fmt, root="service_requests")
     for header, value in (headers or {}).items():
         response[header] = value
@@ -308,22 +324,29 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     # "What changed since X" must find old requests changed recently, so a search by update
     # time alone is not also held to the default 90 days of creation.
     by_update_only = (updated_after or updated_before) and not (
-        params.exact(query, "start_date") or params.exact(query, "end_date"))
+        params.exact(query, "start_date") or params.exact(query, "end_date")
+    )
     for name in ("start_date", "end_date"):  # checked even when ids or update times win
         params.optional_datetime(query, name)
     start, end = (None, None) if references or by_update_only else params.date_window(query, now)
     search = PublicSearch(
-        council_ids=_council_ids(query), references=references,
-        service_codes=params.comma_list(query, "service_code"), is_open=is_open,
-        created_from=start, created_before=end,
-        updated_after=updated_after, updated_before=updated_before,
+        council_ids=_council_ids(query),
+        references=references,
+        service_codes=params.comma_list(query, "service_code"),
+        is_open=is_open,
+        created_from=start,
+        created_before=end,
+        updated_after=updated_after,
+        updated_before=updated_before,
         center=Point(lat, lng) if lat is not None else None,
-        radius_m=radius or (500.0 if lat is not None else None), bbox=params.bbox(query),
+        radius_m=radius or (500.0 if lat is not None else None),
+        bbox=params.bbox(query),
     )
     extensions = params.boolean(query, "extensions")
     # One more than asked tells whether there is a next page without counting.
-    listing = public_cases_search(search=search, offset=offset, limit=limit + 1,
-                                  with_values=extensions)
+    listing = public_cases_search(
+        search=search, offset=offset, limit=limit + 1, with_values=extensions
+    )
     headers = {}
     if paged and len(listing.rows) > limit:
         next_page = query.copy()
@@ -360,8 +383,9 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     lat = params.number(form, "lat", low=-90, high=90)
     lng = params.number(form, "long", low=-180, high=180)
     if (lat is None) != (lng is None):
-        raise params.BadParameter("lat" if lat is None else "long",
-                                  "is required when the other coordinate is given")
+        raise params.BadParameter(
+            "lat" if lat is None else "long", "is required when the other coordinate is given"
+        )
     address = params.value(form, "address_string")
     address_id = params.value(form, "address_id")[:100]
     if not address and address_id and address_id != "#NOTPINPOINTED#":
@@ -370,8 +394,9 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     area_id = None
     if lat is None:
         if not address:
-            raise params.BadParameter("lat", "a location is required: lat and long, "
-                                             "address_string or address_id")
+            raise params.BadParameter(
+                "lat", "a location is required: lat and long, address_string or address_id"
+            )
         # Geocode from our own gazetteer where we can; otherwise the address is kept as given
         # and the case is marked approximately located for staff to pin down.
         matches = areas_named_in(text=address, council_ids={council.id})
@@ -380,8 +405,10 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         located = council_for_point(lat=lat, lng=lng)
         if located.id != council.id:
             raise params.BadParameter(
-                "lat", f"the point is in {located.name}, outside {council.name} (the council "
-                       "this api_key and jurisdiction are for)")
+                "lat",
+                f"the point is in {located.name}, outside {council.name} (the council "
+                "this api_key and jurisdiction are for)",
+            )
     code = params.identifier(form, "service_code")
     if not code:
         raise params.BadParameter("service_code", "is required")
@@ -389,26 +416,33 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     description = form.get("description", "")
     # The domain's limits (cases.limits), checked before the photos are read and decoded.
     if len(description) > MAX_DESCRIPTION:
-        raise params.BadParameter("description",
-                                  f"must be {MAX_DESCRIPTION} characters or fewer")
-    photos = [upload for name in files for upload in files.getlist(name)
-              if name == "media" or re.fullmatch(r"photo\d{0,2}", name)]
+        raise params.BadParameter("description", f"must be {MAX_DESCRIPTION} characters or fewer")
+    photos = [
+        upload
+        for name in files
+        for upload in files.getlist(name)
+        if name == "media" or re.fullmatch(r"photo\d{0,2}", name)
+    ]
     if len(photos) > MAX_PHOTOS:
         raise params.BadParameter("media", f"at most {MAX_PHOTOS} photos")
     if any(p.size > MAX_PHOTO_BYTES for p in photos):
-        raise params.BadParameter("media", f"each photo must be "
-                                           f"{MAX_PHOTO_BYTES // (1024 * 1024)} MB or smaller")
+        raise params.BadParameter(
+            "media", f"each photo must be {MAX_PHOTO_BYTES // (1024 * 1024)} MB or smaller"
+        )
     media_urls = [u.strip() for u in form.getlist("media_url") if u.strip()]
     bad = next((u for u in media_urls if not _MEDIA_URL.fullmatch(u)), None)
     if bad is not None:
-        raise params.BadParameter("media_url", f"{bad[:60]!r} is not an http or https URI "
-                                               "(RFC 3986: percent-encode other characters)")
+        raise params.BadParameter(
+            "media_url",
+            f"{bad[:60]!r} is not an http or https URI (RFC 3986: percent-encode other characters)",
+        )
     values = _attributes(form)
     unknown = set(values) - {f["code"] for f in service.current_version.document["fields"]}
     if unknown:
         log.info("Open311 create ignored unknown attributes %s", sorted(unknown)[:20])
-    name = " ".join(p for p in (params.value(form, "first_name"),
-                                params.value(form, "last_name")) if p)
+    name = " ".join(
+        p for p in (params.value(form, "first_name"), params.value(form, "last_name")) if p
+    )
     phone = params.value(form, "phone")
     if len(phone) > MAX_PHONE_TEXT:
         raise params.BadParameter("phone", f"must be {MAX_PHONE_TEXT} characters or fewer")
@@ -418,22 +452,35 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         # number: keep the report without one, and the text for staff (ADR 71).
         phone, phone_as_given = "", phone
     new = NewRequest(
-        service_code=service.code, lat=lat, lng=lng, area_id=area_id, address=address,
-        description=description, values=values,
+        service_code=service.code,
+        lat=lat,
+        lng=lng,
+        area_id=area_id,
+        address=address,
+        description=description,
+        values=values,
         reporter={"name": name[:200], "email": params.value(form, "email"), "phone": phone},
         media_urls=media_urls,
         phone_as_given=phone_as_given,
     )
     client_key = request.headers.get("Idempotency-Key", "")
     if not _IDEMPOTENCY_KEY.fullmatch(client_key):
-        raise params.BadParameter("Idempotency-Key", f"must be at most {MAX_IDEMPOTENCY_KEY} "
-                                                     "visible ASCII characters, no spaces")
+        raise params.BadParameter(
+            "Idempotency-Key",
+            f"must be at most {MAX_IDEMPOTENCY_KEY} visible ASCII characters, no spaces",
+        )
     if not client_key:
         report_url = _FMS_REPORT_URL.search(description)
         client_key = f"fms:{report_url.group()}" if report_url else ""
     service_type = service.current_version.document.get("open311", {}).get("type", "realtime")
-    outcome = request_create(council=council, key=key, new=new, service_type=service_type,
-                             photos=[p.read() for p in photos], client_key=client_key)
+    outcome = request_create(
+        council=council,
+        key=key,
+        new=new,
+        service_type=service_type,
+        photos=[p.read() for p in photos],
+        client_key=client_key,
+    )
     item: dict[str, Any] = {"service_notice": ""}
     if service_type == "batch":
         item["token"] = outcome.token
@@ -447,9 +494,9 @@ def request_one(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse
     if not _REFERENCE.fullmatch(request_id):
         raise NotFound(f"No request {request_id[:40]!r}")
     extensions = params.boolean(request.GET, "extensions")
-    listing = public_case_by_reference(reference=request_id,
-                                       council_ids=_council_ids(request.GET),
-                                       with_values=extensions)
+    listing = public_case_by_reference(
+        reference=request_id, council_ids=_council_ids(request.GET), with_values=extensions
+    )
     return _render_requests(request, listing, fmt, extensions=extensions)
 
 
@@ -473,8 +520,11 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
         return _post_update(request, fmt)
     start, end = params.date_window(request.GET, clock.now())
     found = public_updates_between(start=start, end=end, council_ids=_council_ids(request.GET))
-    return render([serializers.update(event, case) for event, case in found], fmt,
-                  root="service_request_updates")
+    return render(
+        [serializers.update(event, case) for event, case in found],
+        fmt,
+        root="service_request_updates",
+    )
 
 
 def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -502,13 +552,18 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
         raise params.BadParameter("description", "must be 4000 characters or fewer")
     council = _jurisdiction(form)
     case = public_case_get_for_update(
-        reference=reference[:40], council_ids=frozenset([council.id]) if council else None)
+        reference=reference[:40], council_ids=frozenset([council.id]) if council else None
+    )
     if key.council_id != case.council_id:
         raise Forbidden(f"api_key is not valid for {case.council.name}")
-    event_id = client_update_post(council=case.council, key=key, case=case,
-                                  client_update_id=client_update_id,
-                                  message=description,
-                                  status=status)
+    event_id = client_update_post(
+        council=case.council,
+        key=key,
+        case=case,
+        client_update_id=client_update_id,
+        message=description,
+        status=status,
+    )
     return render([{"update_id": str(event_id)}], fmt, root="service_request_updates")
 
 
@@ -581,17 +636,24 @@ def docs(request: HttpRequest) -> HttpResponse:
         return refused
     base = request.build_absolute_uri("/open311/v2/")
     example_council = next(iter(council_list()), None)
-    return render_page(request, "open311/docs.html", {
-        "base": base, "discovery": request.build_absolute_uri("/open311/discovery.json"),
-        "council": example_council,
-        "services": [serializers.service(s) for s in _services({})][:5],
-    })
+    return render_page(
+        request,
+        "open311/docs.html",
+        {
+            "base": base,
+            "discovery": request.build_absolute_uri("/open311/discovery.json"),
+            "council": example_council,
+            "services": [serializers.service(s) for s in _services({})][:5],
+        },
+    )
 
 
 # The OpenAPI document of this surface, as committed and pinned by tests/test_open311_openapi.py.
 OPENAPI_DOCUMENT = settings.BASE_DIR / "docs" / "api" / "open311.openapi.yaml"
-OPENAPI_CONTENT_TYPES = {"json": "application/json; charset=utf-8",
-                         "yaml": "application/yaml; charset=utf-8"}
+OPENAPI_CONTENT_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "yaml": "application/yaml; charset=utf-8",
+}
 
 
 @functools.cache

@@ -50,8 +50,11 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 # Columns whose text people typed (a service name, a ward name) and so could start with a
 # formula; the others are codes, numbers and times we generate.
 _TYPED_TEXT = tuple(i for i, (name, _) in enumerate(COLUMNS) if name in ("service_name", "ward"))
-FORMATS = {"csv": "text/csv; charset=utf-8", "geojson": "application/geo+json",
-           "jsonl": "application/x-ndjson"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+    "jsonl": "application/x-ndjson",
+}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -122,36 +125,68 @@ def _csv(export: Export, *, chunk: int) -> Iterator[str]:
     schema); names are quoted and neutralised once per service, council and area."""
     yield _csv_text([name for name, _ in COLUMNS]) + "\r\n"
     names = open_data_names()
-    services = {i: _csv_text([code, _csv_cell(name)]) for i, (code, name)
-                in names.services.items()}
+    services = {i: _csv_text([code, _csv_cell(name)]) for i, (code, name) in names.services.items()}
     councils = {i: _csv_text([slug]) for i, slug in names.councils.items()}
     areas = {i: _csv_text([_csv_cell(name)]) for i, name in names.areas.items()}
     areas[None] = ""
     qs = open_data_cases(council_ids=export.council_ids).annotate(
         # status,state,requested_at,updated_at,closed_at,
-        csv_middle=_Text("(CASE WHEN {0} THEN 'open,' ELSE 'closed,' END || {1} || ',' || {2}"
-                         " || ',' || {3} || ',' || COALESCE({4}, '') || ',')",
-                         F("is_open"), F("state"), UtcIsoText("created_at"),
-                         UtcIsoText("updated_at"), UtcIsoText("closed_at")),
+        csv_middle=_Text(
+            "(CASE WHEN {0} THEN 'open,' ELSE 'closed,' END || {1} || ',' || {2}"
+            " || ',' || {3} || ',' || COALESCE({4}, '') || ',')",
+            F("is_open"),
+            F("state"),
+            UtcIsoText("created_at"),
+            UtcIsoText("updated_at"),
+            UtcIsoText("closed_at"),
+        ),
         # ,location_approximate,
-        csv_approximate=_Text("(CASE WHEN {0} THEN ',true,' ELSE ',false,' END)",
-                              F("location_approximate")),
+        csv_approximate=_Text(
+            "(CASE WHEN {0} THEN ',true,' ELSE ',false,' END)", F("location_approximate")
+        ),
         # ,channel,support_count
-        csv_tail=_Text("(',' || {0} || ',' || {1})", F("channel"), F("support_count")))
+        csv_tail=_Text("(',' || {0} || ',' || {1})", F("channel"), F("support_count")),
+    )
     last_id = 0
     while True:
-        rows = list(qs.filter(id__gt=last_id).order_by("id").values_list(
-            "id", "reference", "council_id", "service_id", "csv_middle", "lat", "lng",
-            "csv_approximate", "area_id", "csv_tail")[:chunk])
+        rows = list(
+            qs.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list(
+                "id",
+                "reference",
+                "council_id",
+                "service_id",
+                "csv_middle",
+                "lat",
+                "lng",
+                "csv_approximate",
+                "area_id",
+                "csv_tail",
+            )[:chunk]
+        )
         if not rows:
             return
         # Coordinates as csv.writer writes round(x, 6): repr, the shortest text of the float.
-        yield "".join([
-            f"{reference},{councils[council_id]},{services[service_id]},{middle}"
-            f"{'' if lat is None else round(lat, 6)},{'' if lng is None else round(lng, 6)}"
-            f"{approximate}{areas.get(area_id, '')}{tail}\r\n"
-            for (_id, reference, council_id, service_id, middle, lat, lng, approximate, area_id,
-                 tail) in rows])
+        yield "".join(
+            [
+                f"{reference},{councils[council_id]},{services[service_id]},{middle}"
+                f"{'' if lat is None else round(lat, 6)},{'' if lng is None else round(lng, 6)}"
+                f"{approximate}{areas.get(area_id, '')}{tail}\r\n"
+                for (
+                    _id,
+                    reference,
+                    council_id,
+                    service_id,
+                    middle,
+                    lat,
+                    lng,
+                    approximate,
+                    area_id,
+                    tail,
+                ) in rows
+            ]
+        )
         last_id = rows[-1][0]
 
 
@@ -165,9 +200,25 @@ def _csv_rows_slow(rows: Iterable[OpenDataRow]) -> Iterator[str]:
         buffer.seek(0)
         buffer.truncate()
         writer.writerows(
-            (r[0], r[1], r[2], _csv_cell(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-             "true" if r[11] else "false", _csv_cell(r[12]), r[13], r[14])
-            for r in batch)
+            (
+                r[0],
+                r[1],
+                r[2],
+                _csv_cell(r[3]),
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                "true" if r[11] else "false",
+                _csv_cell(r[12]),
+                r[13],
+                r[14],
+            )
+            for r in batch
+        )
         yield buffer.getvalue()
 
 
@@ -191,16 +242,21 @@ def _json_properties(rows: list[OpenDataRow], *, with_place: bool) -> Iterator[s
         return "null" if value is None else string(value)
 
     for r in rows:
-        place = (f'"latitude": {_json_number(r[9])}, "longitude": {_json_number(r[10])}, '
-                 if with_place else "")
-        yield (f'{{"reference": {string(r[0])}, "council": {text[r[1]]}, '
-               f'"service_code": {text[r[2]]}, "service_name": {text[r[3]]}, '
-               f'"status": {text[r[4]]}, "state": {text[r[5]]}, '
-               f'"requested_at": {time(r[6])}, "updated_at": {time(r[7])}, '
-               f'"closed_at": {time(r[8])}, {place}'
-               f'"location_approximate": {"true" if r[11] else "false"}, '
-               f'"ward": {text[r[12]]}, "channel": {text[r[13]]}, '
-               f'"support_count": {text[r[14]]}}}')
+        place = (
+            f'"latitude": {_json_number(r[9])}, "longitude": {_json_number(r[10])}, '
+            if with_place
+            else ""
+        )
+        yield (
+            f'{{"reference": {string(r[0])}, "council": {text[r[1]]}, '
+            f'"service_code": {text[r[2]]}, "service_name": {text[r[3]]}, '
+            f'"status": {text[r[4]]}, "state": {text[r[5]]}, '
+            f'"requested_at": {time(r[6])}, "updated_at": {time(r[7])}, '
+            f'"closed_at": {time(r[8])}, {place}'
+            f'"location_approximate": {"true" if r[11] else "false"}, '
+            f'"ward": {text[r[12]]}, "channel": {text[r[13]]}, '
+            f'"support_count": {text[r[14]]}}}'
+        )
 
 
 _encode_string = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
@@ -224,14 +280,17 @@ def _geojson(rows: Iterable[OpenDataRow], *, chunk: int) -> Iterator[str]:
     separator = ""
     for batch in _batched(rows, chunk):
         features = []
-        for row, properties in zip(batch, _json_properties(batch, with_place=False),
-                                   strict=True):
+        for row, properties in zip(batch, _json_properties(batch, with_place=False), strict=True):
             lat, lng = row[9], row[10]
-            geometry = ("null" if lat is None else
-                        f'{{"type": "Point", "coordinates": [{_json_number(lng)}, '
-                        f'{_json_number(lat)}]}}')
-            features.append(f'{{"type": "Feature", "geometry": {geometry}, '
-                            f'"properties": {properties}}}')
+            geometry = (
+                "null"
+                if lat is None
+                else f'{{"type": "Point", "coordinates": [{_json_number(lng)}, '
+                f"{_json_number(lat)}]}}"
+            )
+            features.append(
+                f'{{"type": "Feature", "geometry": {geometry}, "properties": {properties}}}'
+            )
         yield separator + ",".join(features)
         separator = ","
     yield "]}\n"
@@ -249,8 +308,9 @@ def _json_slow(export: Export) -> Iterator[str]:
         record = _record(row)
         lat, lng = record.pop("latitude"), record.pop("longitude")
         geometry = {"type": "Point", "coordinates": [lng, lat]} if lat is not None else None
-        feature = json.dumps({"type": "Feature", "geometry": geometry, "properties": record},
-                             ensure_ascii=False)
+        feature = json.dumps(
+            {"type": "Feature", "geometry": geometry, "properties": record}, ensure_ascii=False
+        )
         yield feature if first else "," + feature
         first = False
     yield "]}\n"

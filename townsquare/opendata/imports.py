@@ -95,8 +95,10 @@ def mapping_load(name_or_path: str) -> Mapping:
     if not path.suffix:
         path = MAPPINGS_DIR / f"{name_or_path}.yaml"
         if not path.exists():
-            raise ImportFailed(f"No mapping called {name_or_path!r}; shipped mappings: "
-                               f"{', '.join(mapping_names())}, or give a .yaml file")
+            raise ImportFailed(
+                f"No mapping called {name_or_path!r}; shipped mappings: "
+                f"{', '.join(mapping_names())}, or give a .yaml file"
+            )
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -111,8 +113,11 @@ def mapping_from_document(document: Any, *, where: str = "mapping") -> Mapping:
     def text(key: str, *, required: bool = False) -> str:
         value = document.get(key, "")
         if not isinstance(value, str) or (required and not value):
-            raise ImportFailed(f"{where}: {key!r} must name a column" if required
-                               else f"{where}: {key!r} must be text")
+            raise ImportFailed(
+                f"{where}: {key!r} must name a column"
+                if required
+                else f"{where}: {key!r} must be text"
+            )
         return value
 
     service = document.get("service")
@@ -133,16 +138,24 @@ def mapping_from_document(document: Any, *, where: str = "mapping") -> Mapping:
     except (TypeError, ValueError) as exc:
         raise ImportFailed(f"{where}: no_location_points is a list of [lat, lng]") from exc
     return Mapping(
-        name=text("name") or where, source=text("source", required=True),
-        id=text("id", required=True), opened_at=text("opened_at", required=True),
-        timezone=zone, service_column=service["column"],
+        name=text("name") or where,
+        source=text("source", required=True),
+        id=text("id", required=True),
+        opened_at=text("opened_at", required=True),
+        timezone=zone,
+        service_column=service["column"],
         service_map={str(k): str(v) for k, v in service_map.items()},
         unmapped_same_code=bool(service.get("unmapped_same_code")),
-        datetime_format=text("datetime_format"), closed_at=text("closed_at"),
-        due_at=text("due_at"), status_column=str(status.get("column", "")),
+        datetime_format=text("datetime_format"),
+        closed_at=text("closed_at"),
+        due_at=text("due_at"),
+        status_column=str(status.get("column", "")),
         closed_statuses=frozenset(str(s).lower() for s in status.get("closed", [])),
-        latitude=text("latitude"), longitude=text("longitude"), no_location_points=no_location,
-        address=text("address"), channel_column=str(channel.get("column", "")),
+        latitude=text("latitude"),
+        longitude=text("longitude"),
+        no_location_points=no_location,
+        address=text("address"),
+        channel_column=str(channel.get("column", "")),
         channel_map={str(k): str(v) for k, v in (channel.get("map") or {}).items()},
         channel_default=str(channel.get("default", "phone")),
     )
@@ -181,8 +194,12 @@ def _open311_records(path: Path) -> list[dict[str, str]]:
             value = value.get("service_requests") or value.get("requests") or [value]
         if not isinstance(value, list):
             raise ImportFailed(f"{path.name}: expected a list of service requests")
-        return [{k: "" if v is None or v == "null" else str(v) for k, v in r.items()}
-                if isinstance(r, dict) else {} for r in value]
+        return [
+            {k: "" if v is None or v == "null" else str(v) for k, v in r.items()}
+            if isinstance(r, dict)
+            else {}
+            for r in value
+        ]
     try:
         root = ET.fromstring(data)  # noqa: S314 - no entities are resolved by ElementTree
     except ET.ParseError as exc:
@@ -219,8 +236,14 @@ def _fast_us_datetime(value: str) -> dt.datetime:
         hour %= 12
     else:
         raise ValueError(value)
-    return dt.datetime(int(value[6:10]), int(value[0:2]), int(value[3:5]), hour,
-                       int(value[14:16]), int(value[17:19]))
+    return dt.datetime(
+        int(value[6:10]),
+        int(value[0:2]),
+        int(value[3:5]),
+        hour,
+        int(value[14:16]),
+        int(value[17:19]),
+    )
 
 
 _US_FORMAT = "%m/%d/%Y %I:%M:%S %p"
@@ -232,15 +255,18 @@ def _datetime_parser(mapping: Mapping) -> Callable[[str, str], dt.datetime | Non
     fmt = mapping.datetime_format
     utc = dt.UTC
     if fmt == _US_FORMAT:
+
         def naive(value: str) -> dt.datetime:
             try:
                 return _fast_us_datetime(value)
             except ValueError:
                 return dt.datetime.strptime(value, fmt)
     elif fmt:
+
         def naive(value: str) -> dt.datetime:
             return dt.datetime.strptime(value, fmt)
     else:
+
         def naive(value: str) -> dt.datetime:
             return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
@@ -251,8 +277,9 @@ def _datetime_parser(mapping: Mapping) -> Callable[[str, str], dt.datetime | Non
         try:
             parsed = naive(value)
         except ValueError as exc:
-            raise RowProblem(f"{what} {value[:40]!r} is not a date and time"
-                             + (f" like {fmt}" if fmt else "")) from exc
+            raise RowProblem(
+                f"{what} {value[:40]!r} is not a date and time" + (f" like {fmt}" if fmt else "")
+            ) from exc
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=zone)
         return parsed.astimezone(utc)
@@ -310,16 +337,23 @@ class _Service:
 def _services(council: Council) -> dict[str, _Service]:
     teams = dict(Team.objects.filter(council=council).values_list("code", "id"))
     services = {}
-    for template in (ServiceTemplate.objects.select_related("current_version")
-                     .filter(council=council, current_version__isnull=False)):
+    for template in ServiceTemplate.objects.select_related("current_version").filter(
+        council=council, current_version__isnull=False
+    ):
         document = template.current_version.document
         workflow = Workflow(document["workflow"])
-        closed = next((c for c, s in workflow.states.items() if s.fms == "fixed"),
-                      next(iter(sorted(workflow.closed_states)), workflow.initial))
+        closed = next(
+            (c for c, s in workflow.states.items() if s.fms == "fixed"),
+            next(iter(sorted(workflow.closed_states)), workflow.initial),
+        )
         services[template.code] = _Service(
-            template, workflow.initial, closed, document.get("sla") or {},
+            template,
+            workflow.initial,
+            closed,
+            document.get("sla") or {},
             teams.get((document.get("routing") or {}).get("team")),
-            document.get("privacy", "public") == "public")
+            document.get("privacy", "public") == "public",
+        )
     return services
 
 
@@ -329,11 +363,13 @@ class _Importer:
         self.mapping = mapping
         self.now = now
         self.services = _services(council)
-        missing = sorted({code for code in mapping.service_map.values()
-                          if code not in self.services})
+        missing = sorted(
+            {code for code in mapping.service_map.values() if code not in self.services}
+        )
         if missing:
             raise ImportFailed(
-                f"The mapping names services {council.name} does not have: {', '.join(missing)}")
+                f"The mapping names services {council.name} does not have: {', '.join(missing)}"
+            )
         self.parse_datetime = _datetime_parser(mapping)
         self.boundary = shape(council.boundary)
         shapely.prepare(self.boundary)
@@ -341,8 +377,10 @@ class _Importer:
         for _, geometry in self.areas:
             shapely.prepare(geometry)
         self.earlier: set[str] = set(
-            ImportedRecord.objects.filter(council=council, source=mapping.source)
-            .values_list("source_id", flat=True))
+            ImportedRecord.objects.filter(council=council, source=mapping.source).values_list(
+                "source_id", flat=True
+            )
+        )
         self.this_run: dict[str, tuple[str, int]] = {}
 
     def columns(self, header: list[str]) -> _Columns:
@@ -358,16 +396,24 @@ class _Importer:
         return _Columns(
             width=blank,
             category=header.index(m.service_column) if m.service_column in where else None,
-            id=at(m.id), opened_at=at(m.opened_at), closed_at=at(m.closed_at),
-            due_at=at(m.due_at), status=at(m.status_column), latitude=at(m.latitude),
-            longitude=at(m.longitude), address=at(m.address), channel=at(m.channel_column))
+            id=at(m.id),
+            opened_at=at(m.opened_at),
+            closed_at=at(m.closed_at),
+            due_at=at(m.due_at),
+            status=at(m.status_column),
+            latitude=at(m.latitude),
+            longitude=at(m.longitude),
+            address=at(m.address),
+            channel=at(m.channel_column),
+        )
 
     def category(self, row: list[str], columns: _Columns) -> str:
         i = columns.category
         return row[i].strip() if i is not None and i < len(row) else ""
 
-    def spec(self, row: list[str], columns: _Columns, category: str, file: str,
-             line: int) -> CaseSpec | str | None:
+    def spec(
+        self, row: list[str], columns: _Columns, category: str, file: str, line: int
+    ) -> CaseSpec | str | None:
         """A CaseSpec, the category name when it is not mapped (the row is skipped), or None
         if already imported; raises RowProblem when the row is wrong. `row` gains a blank
         cell at the end (see `columns`)."""
@@ -378,7 +424,7 @@ class _Importer:
         if code is None:
             return category or "(no category)"
         if len(row) != columns.width:
-            row[:] = (row + [""] * columns.width)[:columns.width]
+            row[:] = (row + [""] * columns.width)[: columns.width]
         row.append("")
         # Kept cleaned in the row too: the caller records the imported id from it.
         source_id = row[columns.id] = clean_text(row[columns.id]).strip()
@@ -408,15 +454,22 @@ class _Importer:
         if not is_closed:
             closed = None
         if closed is not None and closed < opened:
-            raise RowProblem(f"closed ({closed:%Y-%m-%d %H:%M:%S}) before it was opened "
-                             f"({opened:%Y-%m-%d %H:%M:%S})")
+            raise RowProblem(
+                f"closed ({closed:%Y-%m-%d %H:%M:%S}) before it was opened "
+                f"({opened:%Y-%m-%d %H:%M:%S})"
+            )
         if closed is not None and closed > self.now:
             raise RowProblem(f"closed {closed:%Y-%m-%d %H:%M} UTC, in the future")
         lat = _coordinate(row[columns.latitude], "latitude", 90)
         lng = _coordinate(row[columns.longitude], "longitude", 180)
-        if lat is None or lng is None or any(
+        if (
+            lat is None
+            or lng is None
+            or any(
                 abs(lat - a) < _NO_LOCATION_TOLERANCE and abs(lng - b) < _NO_LOCATION_TOLERANCE
-                for a, b in m.no_location_points):
+                for a, b in m.no_location_points
+            )
+        ):
             lat = lng = None
         response_due = None
         if due is None and service.sla:
@@ -424,21 +477,37 @@ class _Importer:
             # dearest step of an import, so only then).
             response_due, due = due_times(service.sla, opened)
         return CaseSpec(
-            council_id=self.council.id, reference_prefix=self.council.reference_prefix,
+            council_id=self.council.id,
+            reference_prefix=self.council.reference_prefix,
             service_id=service.template.id,
             service_version_id=service.template.current_version_id,
-            service_code=code, kind=service.template.kind, initial_state=service.initial,
+            service_code=code,
+            kind=service.template.kind,
+            initial_state=service.initial,
             state=service.closed_state if closed else service.initial,
-            is_open=closed is None, is_public=service.is_public,
-            created_at=opened, updated_at=closed or opened, closed_at=closed,
-            responded_at=closed, response_due_at=response_due, resolve_due_at=due,
-            title=service.template.name, lat=lat, lng=lng,
-            h3=(h3.latlng_to_cell(lat, lng, 7), h3.latlng_to_cell(lat, lng, 9),
-                h3.latlng_to_cell(lat, lng, 11)) if lat is not None else (None, None, None),
+            is_open=closed is None,
+            is_public=service.is_public,
+            created_at=opened,
+            updated_at=closed or opened,
+            closed_at=closed,
+            responded_at=closed,
+            response_due_at=response_due,
+            resolve_due_at=due,
+            title=service.template.name,
+            lat=lat,
+            lng=lng,
+            h3=(
+                h3.latlng_to_cell(lat, lng, 7),
+                h3.latlng_to_cell(lat, lng, 9),
+                h3.latlng_to_cell(lat, lng, 11),
+            )
+            if lat is not None
+            else (None, None, None),
             address=clean_text(row[columns.address]).strip()[:300],
             team_id=service.team_id,
             channel=m.channel_map.get(row[columns.channel].strip(), m.channel_default)
-            if m.channel_column else m.channel_default,
+            if m.channel_column
+            else m.channel_default,
         )
 
     def outside(self, batch: list[_Pending]) -> list[_Pending]:
@@ -468,9 +537,15 @@ class _Importer:
         """Write the batch's cases and import records in one transaction; returns how many
         were written and the rows refused for lying outside the council."""
         refused = self.outside(batch)
-        rejections = [Rejection(p.file, p.line, p.source_id,
-                                f"the point {p.spec.lat:.5f},{p.spec.lng:.5f} is outside "
-                                f"{self.council.name}") for p in refused]
+        rejections = [
+            Rejection(
+                p.file,
+                p.line,
+                p.source_id,
+                f"the point {p.spec.lat:.5f},{p.spec.lng:.5f} is outside {self.council.name}",
+            )
+            for p in refused
+        ]
         if refused:
             gone = {id(p) for p in refused}
             batch = [p for p in batch if id(p) not in gone]
@@ -479,11 +554,15 @@ class _Importer:
         if not specs:
             return 0, rejections
         with transaction.atomic():
-            cases_bulk_create(specs, batch_size=len(specs), actor_label=f"Import: "
-                              f"{self.mapping.name}"[:200])
+            cases_bulk_create(
+                specs, batch_size=len(specs), actor_label=f"Import: {self.mapping.name}"[:200]
+            )
             # Raw inserts: building 10,000 model instances costs more than writing them.
-            rows_insert(ImportedRecord._meta.db_table, ("council_id", "source", "source_id"),
-                        [(self.council.id, self.mapping.source, p.source_id) for p in batch])
+            rows_insert(
+                ImportedRecord._meta.db_table,
+                ("council_id", "source", "source_id"),
+                [(self.council.id, self.mapping.source, p.source_id) for p in batch],
+            )
         self.earlier.update(p.source_id for p in batch)
         return len(specs), rejections
 
@@ -510,9 +589,15 @@ class _Pending:
     line: int
 
 
-def cases_import(*, council: Council, mapping: Mapping, paths: Iterable[Path],
-                 progress: Callable[[int], None] | None = None,
-                 now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> ImportResult:
+def cases_import(
+    *,
+    council: Council,
+    mapping: Mapping,
+    paths: Iterable[Path],
+    progress: Callable[[int], None] | None = None,
+    now: dt.datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportResult:
     """Import every row of `paths` into `council`; see the module's docstring."""
     importer = _Importer(council=council, mapping=mapping, now=now or dt.datetime.now(dt.UTC))
     result = ImportResult()
@@ -530,8 +615,9 @@ def cases_import(*, council: Council, mapping: Mapping, paths: Iterable[Path],
                     try:
                         outcome = importer.spec(row, columns, category, file, number)
                     except RowProblem as problem:
-                        result.rejected.append(Rejection(file, number, row[columns.id][:60],
-                                                         str(problem)))
+                        result.rejected.append(
+                            Rejection(file, number, row[columns.id][:60], str(problem))
+                        )
                         continue
                     if outcome is None:
                         already += 1

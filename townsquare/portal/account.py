@@ -39,39 +39,64 @@ def see_other(to: str, **kwargs) -> HttpResponse:
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_path = safe_next(request.POST.get("next") or request.GET.get("next", ""))
     if request.method == "GET":
-        return render(request, "signin/start.html", {
-            "next": next_path, "email": "", "one_login": oidc_views.one_login_label()})
+        return render(
+            request,
+            "signin/start.html",
+            {"next": next_path, "email": "", "one_login": oidc_views.one_login_label()},
+        )
     email = request.POST.get("email", "")[:300]
     try:
         sent = sign_in_link_send(
-            email=email, requester=requester_hash(request.META.get("REMOTE_ADDR", "")),
+            email=email,
+            requester=requester_hash(request.META.get("REMOTE_ADDR", "")),
             next_path=next_path,
             build_url=lambda token: request.build_absolute_uri(
-                reverse("portal:sign_in_link", kwargs={"token": token})),
+                reverse("portal:sign_in_link", kwargs={"token": token})
+            ),
         )
     except InvalidInput as exc:
-        return render(request, "signin/start.html", {
-            "next": next_path, "email": email, "error": exc.errors["email"][0],
-        }, status=400)
+        return render(
+            request,
+            "signin/start.html",
+            {
+                "next": next_path,
+                "email": email,
+                "error": exc.errors["email"][0],
+            },
+            status=400,
+        )
     except MessageNotQueued:
         log.exception("Could not queue a sign-in link")
-        return render(request, "signin/start.html", {
-            "next": next_path, "email": email,
-            "error": _("We could not send the email just now. Try again in a few minutes."),
-        }, status=503)
+        return render(
+            request,
+            "signin/start.html",
+            {
+                "next": next_path,
+                "email": email,
+                "error": _("We could not send the email just now. Try again in a few minutes."),
+            },
+            status=503,
+        )
     if not sent:
-        return render(request, "signin/start.html", {
-            "next": next_path, "email": email,
-            "error": _("You have asked for several links in the last few minutes. Check your "
-                       "email for the links already sent, or try again in 15 minutes."),
-        }, status=429)
+        return render(
+            request,
+            "signin/start.html",
+            {
+                "next": next_path,
+                "email": email,
+                "error": _(
+                    "You have asked for several links in the last few minutes. Check your "
+                    "email for the links already sent, or try again in 15 minutes."
+                ),
+            },
+            status=429,
+        )
     request.session[SESSION_SENT_TO] = email.strip().lower()
     return see_other("portal:sign_in_sent")
 
 
 def sign_in_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "signin/sent.html",
-                  {"email": request.session.get(SESSION_SENT_TO, "")})
+    return render(request, "signin/sent.html", {"email": request.session.get(SESSION_SENT_TO, "")})
 
 
 @csrf_protect

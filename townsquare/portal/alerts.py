@@ -40,8 +40,12 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         council = council_get(slug=slug)
     except NotFound:
-        return render(request, "alerts/councils.html", {
-            "councils": council_list(), "not_found": True}, status=404)
+        return render(
+            request,
+            "alerts/councils.html",
+            {"councils": council_list(), "not_found": True},
+            status=404,
+        )
     wards = list(council.areas.order_by("name").only("id", "name"))
     services = services_for_council(council=council, include_private=False)
     data = request.POST if request.method == "POST" else {}
@@ -61,11 +65,21 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
         if subscribed:
             request.session["alerts_email"] = form["email"].strip().lower()
             return redirect("portal:alerts_check_email", slug=council.slug)
-    return render(request, "alerts/subscribe.html", {
-        "page_council": council, "council": council, "wards": wards, "services": services,
-        "radii": RADII, "form": form, "errors": errors,
-        "error_list": _errors_in_order(errors),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "alerts/subscribe.html",
+        {
+            "page_council": council,
+            "council": council,
+            "wards": wards,
+            "services": services,
+            "radii": RADII,
+            "form": form,
+            "errors": errors,
+            "error_list": _errors_in_order(errors),
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _radius(form: dict[str, Any]) -> int:
@@ -75,8 +89,9 @@ def _radius(form: dict[str, Any]) -> int:
     return radius if radius is not None else 0
 
 
-def _subscribe(request: HttpRequest, council, wards: list, form: dict[str, Any]
-               ) -> tuple[dict[str, str], bool]:
+def _subscribe(
+    request: HttpRequest, council, wards: list, form: dict[str, Any]
+) -> tuple[dict[str, str], bool]:
     """Turn the form into area_alert_subscribe's arguments and its problems into messages by
     the form's inputs. Every rule is the service's: this only reads the form."""
     errors: dict[str, str] = {}
@@ -87,13 +102,21 @@ def _subscribe(request: HttpRequest, council, wards: list, form: dict[str, Any]
         try:
             point = Point.parse(form["lat"], form["lng"])
         except InvalidInput as exc:
-            errors.update({"lng" if name == "long" else name: input_text(name, problems[0])
-                           for name, problems in exc.problems.items()})
+            errors.update(
+                {
+                    "lng" if name == "long" else name: input_text(name, problems[0])
+                    for name, problems in exc.problems.items()
+                }
+            )
     try:
         messaging.area_alert_subscribe(
-            council=council, email=form["email"], area=area, point=point,
+            council=council,
+            email=form["email"],
+            area=area,
+            point=point,
             radius_m=_radius(form) if form["where"] == "point" else None,
-            service_codes=form["services"], frequency=form["frequency"],
+            service_codes=form["services"],
+            frequency=form["frequency"],
             language=get_language() or "en",
             user=request.user if request.user.is_authenticated else None,
         )
@@ -117,10 +140,15 @@ def check_email(request: HttpRequest, slug: str) -> HttpResponse:
         council = council_get(slug=slug)
     except NotFound:
         return redirect("portal:alerts")
-    return render(request, "alerts/check_email.html", {
-        "page_council": council, "council": council,
-        "email": request.session.get("alerts_email", ""),
-    })
+    return render(
+        request,
+        "alerts/check_email.html",
+        {
+            "page_council": council,
+            "council": council,
+            "email": request.session.get("alerts_email", ""),
+        },
+    )
 
 
 @csrf_protect

@@ -63,10 +63,15 @@ def councils(request: HttpRequest) -> HttpResponse:
 @require_GET
 def services(request: HttpRequest, slug: str) -> HttpResponse:
     council = _council_or_404(slug)
-    return render(request, "apply/services.html", {
-        "page_council": council, "council": council,
-        "services": _application_services(council),
-    })
+    return render(
+        request,
+        "apply/services.html",
+        {
+            "page_council": council,
+            "council": council,
+            "services": _application_services(council),
+        },
+    )
 
 
 @csrf_protect
@@ -89,20 +94,33 @@ def start(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
         return gate
     saved = []
     if request.user.is_authenticated:
-        saved = [d for d in drafts.drafts_for_user(user=request.user)
-                 if d.council_id == council.id and d.service_code == service_code]
-    return render(request, "apply/start.html", {
-        "page_council": council, "council": council, "service": service,
-        "intro": document_in_language(service.current_version, get_language())["description"],
-        "saved": saved,
-    })
+        saved = [
+            d
+            for d in drafts.drafts_for_user(user=request.user)
+            if d.council_id == council.id and d.service_code == service_code
+        ]
+    return render(
+        request,
+        "apply/start.html",
+        {
+            "page_council": council,
+            "council": council,
+            "service": service,
+            "intro": document_in_language(service.current_version, get_language())["description"],
+            "saved": saved,
+        },
+    )
 
 
 def _draft_or_404(request: HttpRequest, key: str) -> ApplicationDraft:
     draft = drafts.draft_for_request(request, key)
     if draft is None:
-        raise Http404(_("We cannot find that application. It may have been sent already, "
-                        "or it expired after 30 days without changes."))
+        raise Http404(
+            _(
+                "We cannot find that application. It may have been sent already, "
+                "or it expired after 30 days without changes."
+            )
+        )
     return draft
 
 
@@ -124,8 +142,9 @@ def _go(draft: ApplicationDraft, page: str, *, returning: bool = False) -> HttpR
     return response
 
 
-def _after(request: HttpRequest, draft: ApplicationDraft, flow: drafts.Flow, page: str
-           ) -> HttpResponse:
+def _after(
+    request: HttpRequest, draft: ApplicationDraft, flow: drafts.Flow, page: str
+) -> HttpResponse:
     """Where a page's buttons lead: "save" to the saved page; back to "Check your answers"
     when changing an answer (unless it opened a question not yet answered); else onwards."""
     if request.POST.get("action") == "save":
@@ -136,8 +155,9 @@ def _after(request: HttpRequest, draft: ApplicationDraft, flow: drafts.Flow, pag
     return _go(draft, flow.next_page(draft, page))
 
 
-def _common(draft: ApplicationDraft, service, flow: drafts.Flow, page: str,
-            request: HttpRequest) -> dict[str, Any]:
+def _common(
+    draft: ApplicationDraft, service, flow: drafts.Flow, page: str, request: HttpRequest
+) -> dict[str, Any]:
     previous = flow.previous_page(draft, page)
     returning = request.GET.get("return") == "check"
     if returning:
@@ -145,11 +165,19 @@ def _common(draft: ApplicationDraft, service, flow: drafts.Flow, page: str,
     elif previous:
         back = _page_url(draft, previous)
     else:
-        back = reverse("portal:apply_start", kwargs={"slug": draft.council.slug,
-                                                     "service_code": draft.service_code})
-    return {"page_council": draft.council, "council": draft.council, "service": service,
-            "draft": draft, "back": back, "returning": returning,
-            "action": request.get_full_path()}
+        back = reverse(
+            "portal:apply_start",
+            kwargs={"slug": draft.council.slug, "service_code": draft.service_code},
+        )
+    return {
+        "page_council": draft.council,
+        "council": draft.council,
+        "service": service,
+        "draft": draft,
+        "back": back,
+        "returning": returning,
+        "action": request.get_full_path(),
+    }
 
 
 @require_GET
@@ -160,6 +188,7 @@ def resume_continue(request: HttpRequest, key: str) -> HttpResponse:
 
 
 # One question.
+
 
 @csrf_protect
 @require_http_methods(["GET", "POST"])
@@ -208,8 +237,9 @@ def field_clean(field: dict[str, Any], raw: Any) -> Any:
         value = clean_field_value(field, raw, local_zone=timezone.get_current_timezone())
     except InvalidInput as exc:
         problem = exc.first(field["code"])
-        raise ValueError(question_text(problem, label=field["label"],
-                                       datatype=field["datatype"])) from None
+        raise ValueError(
+            question_text(problem, label=field["label"], datatype=field["datatype"])
+        ) from None
     return "" if value is None else value
 
 
@@ -229,18 +259,32 @@ def _answer_text(field: dict[str, Any], value: Any) -> Any:
 def _question(field: dict[str, Any], value: Any, error: str) -> dict[str, Any]:
     datatype = field["datatype"]
     chosen = set(value) if isinstance(value, list) else {value}
-    options = [{"id": "answer" if i == 0 else f"answer-{i + 1}", "key": option["key"],
-                "name": option["name"], "checked": option["key"] in chosen}
-               for i, option in enumerate(field.get("values", []))]
+    options = [
+        {
+            "id": "answer" if i == 0 else f"answer-{i + 1}",
+            "key": option["key"],
+            "name": option["name"],
+            "checked": option["key"] in chosen,
+        }
+        for i, option in enumerate(field.get("values", []))
+    ]
     # The report form's hints (the format of a date, a number's range), from one definition.
     hint = questions_for([field], None)[0].hint
-    return {"code": field["code"], "label": field["label"], "datatype": datatype,
-            "hint": hint, "required": bool(field.get("required")), "error": error,
-            "value": "" if isinstance(value, list) else value, "options": options,
-            "max_length": field.get("max_length", DEFAULT_MAX_LENGTH.get(datatype))}
+    return {
+        "code": field["code"],
+        "label": field["label"],
+        "datatype": datatype,
+        "hint": hint,
+        "required": bool(field.get("required")),
+        "error": error,
+        "value": "" if isinstance(value, list) else value,
+        "options": options,
+        "max_length": field.get("max_length", DEFAULT_MAX_LENGTH.get(datatype)),
+    }
 
 
 # Supporting documents.
+
 
 @csrf_protect
 @require_http_methods(["GET", "POST"])
@@ -258,16 +302,18 @@ def documents(request: HttpRequest, key: str) -> HttpResponse:
             return redirect(request.get_full_path())
         if upload is not None:
             if draft.documents.count() >= MAX_DOCUMENTS:
-                error = _("You can upload up to %(max)d documents. Remove one to add "
-                          "another.") % {"max": MAX_DOCUMENTS}
+                error = _("You can upload up to %(max)d documents. Remove one to add another.") % {
+                    "max": MAX_DOCUMENTS
+                }
             else:
                 try:
                     document = document_check(upload)
                 except InvalidInput as exc:
                     error = exc.errors["document"][0]
                 else:
-                    drafts.document_add(draft, name=display_name(upload.name or ""),
-                                        document=document)
+                    drafts.document_add(
+                        draft, name=display_name(upload.name or ""), document=document
+                    )
             if error or action == "upload":
                 status = 400 if error else 200
                 if not error:
@@ -279,13 +325,18 @@ def documents(request: HttpRequest, key: str) -> HttpResponse:
             drafts.draft_mark_answered(draft, drafts.DOCUMENTS)
             return _after(request, draft, flow, drafts.DOCUMENTS)
     context = _common(draft, service, flow, drafts.DOCUMENTS, request)
-    context.update(documents=list(draft.documents.all()), error=error,
-                   can_add=draft.documents.count() < MAX_DOCUMENTS,
-                   max_documents=MAX_DOCUMENTS, document_mb=MAX_DOCUMENT_BYTES // (1024 * 1024))
+    context.update(
+        documents=list(draft.documents.all()),
+        error=error,
+        can_add=draft.documents.count() < MAX_DOCUMENTS,
+        max_documents=MAX_DOCUMENTS,
+        document_mb=MAX_DOCUMENT_BYTES // (1024 * 1024),
+    )
     return render(request, "apply/documents.html", context, status=status)
 
 
 # How to contact the applicant.
+
 
 @csrf_protect
 @require_http_methods(["GET", "POST"])
@@ -295,8 +346,10 @@ def contact(request: HttpRequest, key: str) -> HttpResponse:
     errors: dict[str, str] = {}
     data = {"email": draft.contact_email, "phone": draft.contact_phone}
     if request.method == "POST":
-        data = {"email": request.POST.get("email", "")[:300].strip(),
-                "phone": request.POST.get("phone", "")[:60].strip()}
+        data = {
+            "email": request.POST.get("email", "")[:300].strip(),
+            "phone": request.POST.get("phone", "")[:60].strip(),
+        }
         try:
             data["email"] = email_clean(data["email"])
         except InvalidInput as exc:
@@ -315,8 +368,9 @@ def contact(request: HttpRequest, key: str) -> HttpResponse:
         if request.POST.get("action") == "save":
             return see_other("portal:apply_saved", key=draft.key)
     context = _common(draft, service, flow, drafts.CONTACT, request)
-    context.update(data=data, errors=errors,
-                   error_summary=[(f"#{k}", v) for k, v in errors.items()])
+    context.update(
+        data=data, errors=errors, error_summary=[(f"#{k}", v) for k, v in errors.items()]
+    )
     return render(request, "apply/contact.html", context, status=400 if errors else 200)
 
 
@@ -324,6 +378,7 @@ def contact(request: HttpRequest, key: str) -> HttpResponse:
 
 # The page that asks for each of case_create's own arguments (the rest are questions).
 _PAGES = {"email": drafts.CONTACT, "phone": drafts.CONTACT, "documents": drafts.DOCUMENTS}
+
 
 def _answers(draft: ApplicationDraft, flow: drafts.Flow) -> list[dict[str, Any]]:
     rows = []
@@ -335,9 +390,14 @@ def _answers(draft: ApplicationDraft, flow: drafts.Flow) -> list[dict[str, Any]]
             shown = [names.get(v, v) for v in value]
         else:
             shown = [names.get(value, value)] if value != "" else []
-        rows.append({"label": field["label"], "lines": shown,
-                     "url": _page_url(draft, field["code"], returning=True),
-                     "missing": field.get("required") and not shown})
+        rows.append(
+            {
+                "label": field["label"],
+                "lines": shown,
+                "url": _page_url(draft, field["code"], returning=True),
+                "missing": field.get("required") and not shown,
+            }
+        )
     return rows
 
 
@@ -351,39 +411,55 @@ def check(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST":
         if unanswered != drafts.CHECK:
             return _go(draft, unanswered)
-        principal = (principal_for_user(request.user) if request.user.is_authenticated
-                     else Principal.anonymous())
+        principal = (
+            principal_for_user(request.user)
+            if request.user.is_authenticated
+            else Principal.anonymous()
+        )
         try:
-            case = drafts.draft_submit(draft, actor=principal,
-                                       identity_level=oidc_views.session_level(request))
+            case = drafts.draft_submit(
+                draft, actor=principal, identity_level=oidc_views.session_level(request)
+            )
         except PermissionDenied:
             # The service needs a stronger sign-in than this session's (the template changed,
             # or the person signed out and in differently): sign in at that level, come back.
-            return oidc_views.identity_gate(request, service.current_version.document,
-                                            request.path) or see_other("portal:apply")
+            return oidc_views.identity_gate(
+                request, service.current_version.document, request.path
+            ) or see_other("portal:apply")
         except InvalidInput as exc:
             # The template changed under the draft, or an answer was edited elsewhere: send
             # the person to the question concerned.
             for code, found in exc.problems.items():
                 field = flow.field(code)
                 if field is not None:
-                    problems.append((_page_url(draft, code, returning=True),
-                                     question_text(found[0], label=field["label"],
-                                                   datatype=field["datatype"])))
+                    problems.append(
+                        (
+                            _page_url(draft, code, returning=True),
+                            question_text(
+                                found[0], label=field["label"], datatype=field["datatype"]
+                            ),
+                        )
+                    )
                 else:
                     page = _PAGES.get(code)
-                    problems.append((_page_url(draft, page, returning=True) if page
-                                     else "#answers", input_text(code, found[0])))
+                    problems.append(
+                        (
+                            _page_url(draft, page, returning=True) if page else "#answers",
+                            input_text(code, found[0]),
+                        )
+                    )
         else:
             drafts.remember_submitted(request, case.reference)
             return see_other("portal:apply_done", reference=case.reference)
     context = _common(draft, service, flow, drafts.CHECK, request)
-    context.update(answers=_answers(draft, flow), documents=list(draft.documents.all()),
-                   unanswered=None if unanswered == drafts.CHECK
-                   else _page_url(draft, unanswered),
-                   documents_url=_page_url(draft, drafts.DOCUMENTS, returning=True),
-                   contact_url=_page_url(draft, drafts.CONTACT, returning=True),
-                   error_summary=problems)
+    context.update(
+        answers=_answers(draft, flow),
+        documents=list(draft.documents.all()),
+        unanswered=None if unanswered == drafts.CHECK else _page_url(draft, unanswered),
+        documents_url=_page_url(draft, drafts.DOCUMENTS, returning=True),
+        contact_url=_page_url(draft, drafts.CONTACT, returning=True),
+        error_summary=problems,
+    )
     return render(request, "apply/check.html", context, status=400 if problems else 200)
 
 
@@ -395,23 +471,32 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
         listing = citizen_case_by_reference(
             reference=reference.upper()[:40],
             user_id=request.user.pk if request.user.is_authenticated else None,
-            references=drafts.submitted_references(request))
+            references=drafts.submitted_references(request),
+        )
     except NotFound:
         raise Http404(_("We cannot find an application with that reference")) from None
     row = listing.rows[0]
     version = listing.versions[row["service_version_id"]]
     council = listing.councils[row["council_id"]]
-    return render(request, "apply/done.html", {
-        "page_council": council, "council": council, "reference": row["reference"],
-        "service_name": listing.services[row["service_id"]].display_name,
-        "expected": expected_within(version.document["sla"]),
-        "expected_at": row["resolve_due_at"] if row["is_open"] else None,
-        "first_message": document_in_language(version, get_language())["workflow"]["states"][0]
-        .get("message", ""),
-    })
+    return render(
+        request,
+        "apply/done.html",
+        {
+            "page_council": council,
+            "council": council,
+            "reference": row["reference"],
+            "service_name": listing.services[row["service_id"]].display_name,
+            "expected": expected_within(version.document["sla"]),
+            "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+            "first_message": document_in_language(version, get_language())["workflow"]["states"][
+                0
+            ].get("message", ""),
+        },
+    )
 
 
 # Save and come back later.
+
 
 @csrf_protect
 @require_http_methods(["GET", "POST"])
@@ -439,24 +524,33 @@ def saved(request: HttpRequest, key: str) -> HttpResponse:
             else:
                 sent_to = email
     context = _common(draft, service, flow, drafts.CHECK, request)
-    context.update(email=email, error=error, sent_to=sent_to,
-                   continue_url=reverse("portal:apply_continue", kwargs={"key": draft.key}),
-                   expires_at=draft.expires_at)
+    context.update(
+        email=email,
+        error=error,
+        sent_to=sent_to,
+        continue_url=reverse("portal:apply_continue", kwargs={"key": draft.key}),
+        expires_at=draft.expires_at,
+    )
     return render(request, "apply/saved.html", context, status=400 if error else 200)
 
 
-def _send_resume_link(request: HttpRequest, draft: ApplicationDraft, service, email: str,
-                      token: str) -> None:
+def _send_resume_link(
+    request: HttpRequest, draft: ApplicationDraft, service, email: str, token: str
+) -> None:
     """Queue the link in the page's language (MessageNotQueued when it cannot be)."""
     from django.utils import formats, timezone
 
     transactional_message_send(
-        kind="application_resume", to=email, language=get_language() or "en",
+        kind="application_resume",
+        to=email,
+        language=get_language() or "en",
         link=request.build_absolute_uri(reverse("portal:apply_resume", kwargs={"token": token})),
         council=draft.council,
-        values={"service_name": service.display_name,
-                "expires_on": formats.date_format(timezone.localtime(draft.expires_at),
-                                                  "j F Y")})
+        values={
+            "service_name": service.display_name,
+            "expires_on": formats.date_format(timezone.localtime(draft.expires_at), "j F Y"),
+        },
+    )
 
 
 @require_GET

@@ -12,5 +12,6 @@ class PortalConfig(AppConfig):
         from townsquare.portal.tasks import citizen_state_purge
 
         # Drafts untouched for 30 days (with their files) and spent sign-in links.
-        periodic_register("portal.purge_citizen_state", every=dt.timedelta(hours=1),
-                          run=citizen_state_purge)
+        periodic_register(
+            "portal.purge_citizen_state", every=dt.timedelta(hours=1), run=citizen_state_purge
+        )

@@ -39,8 +39,9 @@ def browse(request: HttpRequest) -> HttpResponse:
     if query:
         matches = search_places(query=query, limit=8)
         if not matches:
-            errors["q"] = _("We cannot find %(query)s. Try a street, ward, postcode or council "
-                            "name.") % {"query": query}
+            errors["q"] = _(
+                "We cannot find %(query)s. Try a street, ward, postcode or council name."
+            ) % {"query": query}
         elif place is None:
             place = matches[0]
     council = None
@@ -62,54 +63,78 @@ def browse(request: HttpRequest) -> HttpResponse:
         errors["filters"] = str(exc)
         search = map_filter_from({"council": filters["council"]}, bbox=bbox)
 
-    services = (services_for_council(council=council, kind="report", include_private=False)
-                if council else [])
+    services = (
+        services_for_council(council=council, kind="report", include_private=False)
+        if council
+        else []
+    )
     public = PublicSearch(
         council_ids=search.council_ids,
         service_codes=(filters["service"],) if filters["service"] and council else (),
-        is_open=search.is_open, created_from=search.created_from,
+        is_open=search.is_open,
+        created_from=search.created_from,
         created_before=search.created_before,
         # A council or ward is listed by its own cases (a box would also catch neighbours'
         # and scan far more rows); a street or place by distance.
-        center=center, radius_m=radius,
+        center=center,
+        radius_m=radius,
         area_ids=frozenset({place.area_id}) if place and place.kind == "ward" else None,
     )
-    listing = public_cases_search(search=public, offset=(page - 1) * PAGE_SIZE,
-                                  limit=PAGE_SIZE + 1)
+    listing = public_cases_search(search=public, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
     rows = listing.rows[:PAGE_SIZE]
     for row in rows:
         row["service_name"] = listing.services[row["service_id"]].display_name
         row["council_name"] = listing.councils[row["council_id"]].name
-    kept = {k: v for k, v in {**filters, "place": place.key if place else "",
-                              "q": query}.items() if v}
+    kept = {
+        k: v for k, v in {**filters, "place": place.key if place else "", "q": query}.items() if v
+    }
     map_query = {k: v for k, v in filters.items() if v and k != "from" and k != "to"}
     map_query.update({k: filters[k] for k in ("from", "to") if filters[k]})
-    return render(request, "browse/reports.html", {
-        "page_council": council, "council": council, "councils": council_list(),
-        "services": services, "filters": filters, "query": query, "place": place,
-        "matches": [m for m in matches if not place or m.key != place.key],
-        "errors": errors, "rows": rows, "page": page,
-        "previous_url": _page_url(kept, page - 1) if page > 1 else "",
-        "next_url": _page_url(kept, page + 1) if len(listing.rows) > PAGE_SIZE else "",
-        "first": (page - 1) * PAGE_SIZE + 1, "last": (page - 1) * PAGE_SIZE + len(rows),
-        "map": {
-            "bounds": ",".join(f"{v:.5f}" for v in bbox),
-            "boundary_url": (reverse("portal:map_boundaries", args=[council.slug])
-                             if council else ""),
-            "reports_url": reverse("portal:map_reports") + "?" + urlencode(map_query),
-            "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
+    return render(
+        request,
+        "browse/reports.html",
+        {
+            "page_council": council,
+            "council": council,
+            "councils": council_list(),
+            "services": services,
+            "filters": filters,
+            "query": query,
+            "place": place,
+            "matches": [m for m in matches if not place or m.key != place.key],
+            "errors": errors,
+            "rows": rows,
+            "page": page,
+            "previous_url": _page_url(kept, page - 1) if page > 1 else "",
+            "next_url": _page_url(kept, page + 1) if len(listing.rows) > PAGE_SIZE else "",
+            "first": (page - 1) * PAGE_SIZE + 1,
+            "last": (page - 1) * PAGE_SIZE + len(rows),
+            "map": {
+                "bounds": ",".join(f"{v:.5f}" for v in bbox),
+                "boundary_url": (
+                    reverse("portal:map_boundaries", args=[council.slug]) if council else ""
+                ),
+                "reports_url": reverse("portal:map_reports") + "?" + urlencode(map_query),
+                "tiles": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+            },
         },
-    }, status=400 if errors else 200)
+        status=400 if errors else 200,
+    )
 
 
-def _where(place: PlaceMatch | None, council) -> tuple[tuple[float, float, float, float],
-                                                      Point | None, float | None]:
+def _where(
+    place: PlaceMatch | None, council
+) -> tuple[tuple[float, float, float, float], Point | None, float | None]:
     """(min_lat, min_lng, max_lat, max_lng) to show, and a centre and radius for the list."""
     if place is not None and place.bounds is None:
         center = Point(place.lat, place.lng)
         dlat, dlng = 0.009, 0.015
-        return ((center.lat - dlat, center.lng - dlng, center.lat + dlat, center.lng + dlng),
-                center, NEAR_RADIUS_M)
+        return (
+            (center.lat - dlat, center.lng - dlng, center.lat + dlat, center.lng + dlng),
+            center,
+            NEAR_RADIUS_M,
+        )
     if place is not None and place.bounds is not None:
         return place.bounds, None, None
     if council is not None:
@@ -117,8 +142,16 @@ def _where(place: PlaceMatch | None, council) -> tuple[tuple[float, float, float
     councils = council_list()
     if not councils:
         return (49.9, -8.2, 60.9, 1.8), None, None
-    return ((min(c.min_lat for c in councils), min(c.min_lng for c in councils),
-             max(c.max_lat for c in councils), max(c.max_lng for c in councils)), None, None)
+    return (
+        (
+            min(c.min_lat for c in councils),
+            min(c.min_lng for c in councils),
+            max(c.max_lat for c in councils),
+            max(c.max_lng for c in councils),
+        ),
+        None,
+        None,
+    )
 
 
 def _page_url(kept: dict[str, str], page: int) -> str:

@@ -38,16 +38,24 @@ def send_confirmation(request: HttpRequest, case) -> bool:
     """Queue the link in the language of the page that sent the report; False when it could
     not be queued (the report is kept either way)."""
     council = councils_by_id(ids={case.council_id})[case.council_id]
-    link = request.build_absolute_uri(reverse("portal:report_confirm",
-                                              args=[confirmation_token(case.id)]))
+    link = request.build_absolute_uri(
+        reverse("portal:report_confirm", args=[confirmation_token(case.id)])
+    )
     try:
         transactional_message_send(
-            kind="report_confirm", to=case.reporter_email, link=link,
-            language=get_language() or "en", council=council, case_id=case.id,
-            values={"reference": case.reference, "days": str(settings.REPORT_CONFIRM_DAYS),
-                    # The service's name in the language of the page that sent the report.
-                    "service_name": services_by_id(ids={case.service_id})[case.service_id]
-                    .display_name})
+            kind="report_confirm",
+            to=case.reporter_email,
+            link=link,
+            language=get_language() or "en",
+            council=council,
+            case_id=case.id,
+            values={
+                "reference": case.reference,
+                "days": str(settings.REPORT_CONFIRM_DAYS),
+                # The service's name in the language of the page that sent the report.
+                "service_name": services_by_id(ids={case.service_id})[case.service_id].display_name,
+            },
+        )
     except MessageNotQueued:
         log.warning("Could not queue the confirmation for %s", case.reference)
         return False
@@ -59,8 +67,9 @@ def _case_from(token: str, *, salt: str, max_age=None) -> tuple[object, dict]:
         payload = signing.loads(token, salt=salt, max_age=max_age)
         case = case_for_confirmation(case_id=int(payload["c"]))
     except (signing.BadSignature, KeyError, TypeError, ValueError, NotFound):
-        raise Http404(_("This link is not valid. Check you copied all of it from the "
-                        "email.")) from None
+        raise Http404(
+            _("This link is not valid. Check you copied all of it from the email.")
+        ) from None
     return case, payload
 
 
@@ -68,24 +77,37 @@ def _case_from(token: str, *, salt: str, max_age=None) -> tuple[object, dict]:
 def check_email(request: HttpRequest, token: str) -> HttpResponse:
     case, payload = _case_from(token, salt=SENT_SALT, max_age=3600 * 24)
     council = councils_by_id(ids={case.council_id})[case.council_id]
-    return render(request, "report/check_email.html", {
-        "page_council": council, "council": council, "case": case,
-        "sent": payload.get("sent", True), "email": _masked(case.reporter_email),
-        "days": settings.REPORT_CONFIRM_DAYS,
-    })
+    return render(
+        request,
+        "report/check_email.html",
+        {
+            "page_council": council,
+            "council": council,
+            "case": case,
+            "sent": payload.get("sent", True),
+            "email": _masked(case.reporter_email),
+            "days": settings.REPORT_CONFIRM_DAYS,
+        },
+    )
 
 
 @require_GET
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        payload = signing.loads(token, salt=CONFIRM_SALT,
-                                max_age=settings.REPORT_CONFIRM_DAYS * 24 * 3600)
+        payload = signing.loads(
+            token, salt=CONFIRM_SALT, max_age=settings.REPORT_CONFIRM_DAYS * 24 * 3600
+        )
     except signing.SignatureExpired:
-        return render(request, "report/confirm_expired.html",
-                      {"days": settings.REPORT_CONFIRM_DAYS}, status=410)
+        return render(
+            request,
+            "report/confirm_expired.html",
+            {"days": settings.REPORT_CONFIRM_DAYS},
+            status=410,
+        )
     except signing.BadSignature:
-        raise Http404(_("This link is not valid. Check you copied all of it from the "
-                        "email.")) from None
+        raise Http404(
+            _("This link is not valid. Check you copied all of it from the email.")
+        ) from None
     try:
         case = case_for_confirmation(case_id=int(payload["c"]))
     except (NotFound, KeyError, TypeError, ValueError):

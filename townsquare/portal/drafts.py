@@ -43,6 +43,7 @@ def _hash(token: str) -> str:
 
 # Who may open a draft.
 
+
 def session_draft_keys(request: HttpRequest) -> list[str]:
     return list(request.session.get(SESSION_DRAFTS, []))
 
@@ -54,8 +55,11 @@ def _remember(request: HttpRequest, key: str) -> None:
 
 def draft_for_request(request: HttpRequest, key: str) -> ApplicationDraft | None:
     """The draft if this person may open it (their account's, or this browser's), unexpired."""
-    draft = (ApplicationDraft.objects.select_related("council")
-             .filter(key=key[:32], expires_at__gt=clock.now()).first())
+    draft = (
+        ApplicationDraft.objects.select_related("council")
+        .filter(key=key[:32], expires_at__gt=clock.now())
+        .first()
+    )
     if draft is None:
         return None
     user = request.user
@@ -65,8 +69,11 @@ def draft_for_request(request: HttpRequest, key: str) -> ApplicationDraft | None
 
 
 def drafts_for_user(*, user: User) -> list[ApplicationDraft]:
-    return list(ApplicationDraft.objects.select_related("council")
-                .filter(user=user, expires_at__gt=clock.now()).order_by("-updated_at")[:50])
+    return list(
+        ApplicationDraft.objects.select_related("council")
+        .filter(user=user, expires_at__gt=clock.now())
+        .order_by("-updated_at")[:50]
+    )
 
 
 def drafts_adopt(*, keys: list[str], user: User) -> int:
@@ -80,9 +87,15 @@ def draft_start(request: HttpRequest, *, council: Council, service_code: str) ->
     now = clock.now()
     user = request.user if request.user.is_authenticated else None
     draft = ApplicationDraft.objects.create(
-        key=secrets.token_urlsafe(18), user=user, council=council, service_code=service_code,
-        contact_email=user.email if user else "", created_at=now, updated_at=now,
-        expires_at=now + DRAFT_LIFETIME)
+        key=secrets.token_urlsafe(18),
+        user=user,
+        council=council,
+        service_code=service_code,
+        contact_email=user.email if user else "",
+        created_at=now,
+        updated_at=now,
+        expires_at=now + DRAFT_LIFETIME,
+    )
     if user is None:
         _remember(request, draft.key)
     return draft
@@ -99,8 +112,11 @@ def resume_token_issue(draft: ApplicationDraft) -> str:
 def draft_by_resume_token(token: str) -> ApplicationDraft | None:
     if not token or len(token) > 100:
         return None
-    return (ApplicationDraft.objects.select_related("council")
-            .filter(resume_token_hash=_hash(token), expires_at__gt=clock.now()).first())
+    return (
+        ApplicationDraft.objects.select_related("council")
+        .filter(resume_token_hash=_hash(token), expires_at__gt=clock.now())
+        .first()
+    )
 
 
 def draft_open_in_session(request: HttpRequest, draft: ApplicationDraft) -> bool:
@@ -113,6 +129,7 @@ def draft_open_in_session(request: HttpRequest, draft: ApplicationDraft) -> bool
 
 
 # The order of the questions.
+
 
 @dataclass(frozen=True)
 class Flow:
@@ -135,8 +152,14 @@ class Flow:
         return pages[position + 1] if position + 1 < len(pages) else CHECK
 
     def first_unanswered(self, draft: ApplicationDraft) -> str:
-        return next((page for page in self.pages(draft.values)
-                     if page != CHECK and page not in draft.answered), CHECK)
+        return next(
+            (
+                page
+                for page in self.pages(draft.values)
+                if page != CHECK and page not in draft.answered
+            ),
+            CHECK,
+        )
 
     def previous_page(self, draft: ApplicationDraft, page: str) -> str | None:
         pages = self.pages(draft.values)
@@ -147,12 +170,14 @@ class Flow:
 def flow_for(draft: ApplicationDraft) -> tuple[Any, Flow]:
     service = service_get(council=draft.council, code=draft.service_code)
     document = document_in_language(service.current_version, get_language())
-    fields = sorted((f for f in document["fields"] if not f.get("automated")),
-                    key=lambda f: f.get("order", 0))
+    fields = sorted(
+        (f for f in document["fields"] if not f.get("automated")), key=lambda f: f.get("order", 0)
+    )
     return service, Flow(fields=fields)
 
 
 # Saving.
+
 
 def draft_answer(draft: ApplicationDraft, *, code: str, value: Any) -> None:
     values = dict(draft.values)
@@ -186,10 +211,16 @@ def _touch(draft: ApplicationDraft) -> None:
 def document_add(draft: ApplicationDraft, *, name: str, document: Document) -> DraftDocument:
     """Store a checked document under a random name; `name` is kept only to show it."""
     now = clock.now()
-    stored = DraftDocument(draft=draft, original_name=name[:120], size=len(document.data),
-                           content_type=document.content_type, created_at=now)
-    stored.file.save(f"{secrets.token_hex(16)}.{document.extension}",
-                     ContentFile(document.data), save=False)
+    stored = DraftDocument(
+        draft=draft,
+        original_name=name[:120],
+        size=len(document.data),
+        content_type=document.content_type,
+        created_at=now,
+    )
+    stored.file.save(
+        f"{secrets.token_hex(16)}.{document.extension}", ContentFile(document.data), save=False
+    )
     stored.save()
     _touch(draft)
     return stored
@@ -209,23 +240,25 @@ def _documents(draft: ApplicationDraft) -> list[Document]:
     for stored in draft.documents.all():
         with stored.file.open("rb") as handle:
             data = handle.read()
-        extension = {"application/pdf": "pdf", "image/png": "png"}.get(stored.content_type,
-                                                                       "jpg")
-        found.append(Document(data=data, content_type=stored.content_type,
-                              extension=extension))
+        extension = {"application/pdf": "pdf", "image/png": "png"}.get(stored.content_type, "jpg")
+        found.append(Document(data=data, content_type=stored.content_type, extension=extension))
     return found
 
 
-def draft_submit(draft: ApplicationDraft, *, actor: Principal,
-                 identity_level: str = "none") -> Case:
+def draft_submit(
+    draft: ApplicationDraft, *, actor: Principal, identity_level: str = "none"
+) -> Case:
     """Create the application's case (with its documents), then forget the draft. Raises the
     InvalidInput of case_create when an answer breaks the current template, and its
     PermissionDenied when the service needs a stronger `identity_level` than the applicant's."""
     with transaction.atomic():
         case = case_create_with_documents(
             documents=_documents(draft),
-            service_code=draft.service_code, actor=actor, council=draft.council,
-            values=draft.values, channel="web",
+            service_code=draft.service_code,
+            actor=actor,
+            council=draft.council,
+            values=draft.values,
+            channel="web",
             reporter=Reporter(email=draft.contact_email, phone=draft.contact_phone),
             identity_level=identity_level,
         )
@@ -244,8 +277,11 @@ def remember_submitted(request: HttpRequest, reference: str) -> None:
     known = [r for r in request.session.get(SESSION_SUBMITTED, []) if r != reference][-49:]
     request.session[SESSION_SUBMITTED] = [*known, reference]
     if request.session.get(SESSION_DRAFTS):
-        request.session[SESSION_DRAFTS] = [k for k in session_draft_keys(request)
-                                           if ApplicationDraft.objects.filter(key=k).exists()]
+        request.session[SESSION_DRAFTS] = [
+            k
+            for k in session_draft_keys(request)
+            if ApplicationDraft.objects.filter(key=k).exists()
+        ]
 
 
 def submitted_references(request: HttpRequest) -> frozenset[str]:

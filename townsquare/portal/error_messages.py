@@ -35,9 +35,11 @@ _QUESTION: dict[str, Promise] = {
     "min_value": gettext_lazy("“%(label)s” must be %(min)s or more"),
     "max_value": gettext_lazy("“%(label)s” must be %(max)s or less"),
     "invalid_datetime": gettext_lazy(
-        "Enter “%(label)s” as a date and time, for example 2026-03-02 07:30"),
+        "Enter “%(label)s” as a date and time, for example 2026-03-02 07:30"
+    ),
     "datetime_without_zone": gettext_lazy(
-        "Enter “%(label)s” as a date and time, for example 2026-03-02 07:30"),
+        "Enter “%(label)s” as a date and time, for example 2026-03-02 07:30"
+    ),
     # Lists can only be wrong when the form was tampered with (or the template changed under
     # a draft): say what to do, not what came.
     "one_value": gettext_lazy("Select one of the answers listed for “%(label)s”"),
@@ -53,30 +55,41 @@ _REQUIRED = {
 _INPUT: dict[tuple[str, str], Promise] = {
     ("location", "no_location"): gettext_lazy(
         "Show where the problem is: place a pin on the map, search for a street or place, or "
-        "select the ward"),
+        "select the ward"
+    ),
     ("location", "outside_council"): gettext_lazy(
-        "The pin is outside %(council)s. Move it inside the boundary drawn on the map."),
+        "The pin is outside %(council)s. Move it inside the boundary drawn on the map."
+    ),
     ("area", "unknown_area"): gettext_lazy("Select a ward from the list"),
     ("area", "required"): gettext_lazy(
-        "Select whether you want alerts for a ward or around a place"),
+        "Select whether you want alerts for a ward or around a place"
+    ),
     ("email", "required"): gettext_lazy("Enter your email address"),
     ("email", "invalid_email"): gettext_lazy(
-        "Enter an email address in the correct format, like name@example.com"),
+        "Enter an email address in the correct format, like name@example.com"
+    ),
     ("phone", "invalid_phone"): gettext_lazy(
-        "Enter a phone number, like 01632 960 001 or +44 7700 900 982"),
+        "Enter a phone number, like 01632 960 001 or +44 7700 900 982"
+    ),
     ("media", "too_many"): gettext_lazy("Add up to %(max)d photos"),
     ("media", "file_too_large"): gettext_lazy(
-        "%(name)s is larger than %(mb)d MB: choose a smaller photo"),
+        "%(name)s is larger than %(mb)d MB: choose a smaller photo"
+    ),
     ("media", "image_format"): gettext_lazy(
-        "%(name)s is not a photo we can read: choose a JPEG, PNG or HEIC photo"),
+        "%(name)s is not a photo we can read: choose a JPEG, PNG or HEIC photo"
+    ),
     ("media", "unreadable_image"): gettext_lazy(
-        "%(name)s is not a photo we can read: choose a JPEG, PNG or HEIC photo"),
+        "%(name)s is not a photo we can read: choose a JPEG, PNG or HEIC photo"
+    ),
     ("media", "too_many_pixels"): gettext_lazy(
-        "%(name)s has too many pixels: choose a smaller photo"),
+        "%(name)s has too many pixels: choose a smaller photo"
+    ),
     ("documents", "too_many"): gettext_lazy(
-        "You can upload up to %(max)d documents. Remove one to add another."),
+        "You can upload up to %(max)d documents. Remove one to add another."
+    ),
     ("documents", "invalid_document"): gettext_lazy(
-        "A document is too large or of the wrong kind. Remove it and upload it again."),
+        "A document is too large or of the wrong kind. Remove it and upload it again."
+    ),
     ("radius", "out_of_range"): gettext_lazy("Select a distance"),
     ("services", "invalid_choice"): gettext_lazy("Select services from the list"),
     ("frequency", "invalid_choice"): gettext_lazy("Select how often you want to hear"),
@@ -85,9 +98,9 @@ _INPUT: dict[tuple[str, str], Promise] = {
     ("lat", "out_of_range"): gettext_lazy("Enter a latitude between -90 and 90, like 51.4545"),
     ("long", "required"): gettext_lazy("Enter a longitude between -180 and 180, like -2.5879"),
     ("long", "invalid_number"): gettext_lazy(
-        "Enter a longitude between -180 and 180, like -2.5879"),
-    ("long", "out_of_range"): gettext_lazy(
-        "Enter a longitude between -180 and 180, like -2.5879"),
+        "Enter a longitude between -180 and 180, like -2.5879"
+    ),
+    ("long", "out_of_range"): gettext_lazy("Enter a longitude between -180 and 180, like -2.5879"),
 }
 # What the forms call the domain's text arguments, for the messages of _QUESTION.
 _SUBJECTS: dict[str, Promise] = {
@@ -123,8 +136,9 @@ def input_text(name: str, problem: Problem) -> str:
 
 def input_texts(exc: InvalidInput) -> dict[str, str]:
     """The first problem of each argument, worded (for forms that show one per input)."""
-    return {name: input_text(name, problems[0])
-            for name, problems in exc.problems.items() if problems}
+    return {
+        name: input_text(name, problems[0]) for name, problems in exc.problems.items() if problems
+    }
 
 
 def has_words(name: str, code: str, *, question: bool = False) -> bool:

@@ -17,10 +17,12 @@ def expected_within(sla: dict[str, Any]) -> str:
         if hours < 48:
             count = max(1, math.ceil(hours))
             return ngettext("within %(count)d hour", "within %(count)d hours", count) % {
-                "count": count}
+                "count": count
+            }
         days = math.ceil(hours / 24)
         return ngettext("within %(days)d day", "within %(days)d days", days) % {"days": days}
     # working_days counts 24 hours a working day; office_hours counts 8 (09:00 to 17:00).
     count = max(1, math.ceil(hours / (8 if calendar == "office_hours" else 24)))
     return ngettext("within %(count)d working day", "within %(count)d working days", count) % {
-        "count": count}
+        "count": count
+    }

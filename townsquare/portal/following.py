@@ -19,8 +19,9 @@ def follow(*, case, user=None, email: str | None = None) -> bool:
     """Follow `case`; True when following now, False when an emailed link must confirm it."""
     from townsquare.messaging.services import case_follow
 
-    subscription = case_follow(case=case, user=user, email=email,
-                               language=(get_language() or "en")[:2])
+    subscription = case_follow(
+        case=case, user=user, email=email, language=(get_language() or "en")[:2]
+    )
     return subscription.confirmed_at is not None
 
 

@@ -21,9 +21,14 @@ _POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     councils = council_list()
-    return render(request, "home/deployment.html", {
-        "councils": councils, "map": static_map.councils_map(councils),
-    })
+    return render(
+        request,
+        "home/deployment.html",
+        {
+            "councils": councils,
+            "map": static_map.councils_map(councils),
+        },
+    )
 
 
 @require_GET
@@ -33,26 +38,51 @@ def find_council(request: HttpRequest) -> HttpResponse:
     text = " ".join(request.GET.get("q", "").split())[:MAX_QUERY]
     councils = council_list()
     if not text:
-        return render(request, "home/find.html", {
-            "q": "", "error": _("Enter a postcode, or the name of a town, area or council"),
-            "councils": councils}, status=400)
+        return render(
+            request,
+            "home/find.html",
+            {
+                "q": "",
+                "error": _("Enter a postcode, or the name of a town, area or council"),
+                "councils": councils,
+            },
+            status=400,
+        )
     matches = search_places(query=text, limit=20)
     by_council = {match.council_slug for match in matches}
     if len(by_council) == 1:
         return redirect("portal:council_home", slug=matches[0].council_slug)
-    kinds = {"council": _("council"), "ward": _("ward"), "street": _("street"),
-             "place": _("place"), "postcode": _("postcode"),
-             "postcode_sector": _("postcode sector"), "postcode_district": _("postcode district"),
-             "geocoder": _("place")}
-    return render(request, "home/find.html", {
-        "q": text, "councils": councils, "found": bool(matches),
-        "attributions": attributions(matches),
-        "matches": [{"name": m.label, "kind": kinds.get(m.kind, m.kind),
-                     "is_council": m.kind == "council",
-                     "council_slug": m.council_slug, "council_name": m.council_name}
-                    for m in matches],
-        "is_postcode": bool(_POSTCODE.match(text.upper())),
-    })
+    kinds = {
+        "council": _("council"),
+        "ward": _("ward"),
+        "street": _("street"),
+        "place": _("place"),
+        "postcode": _("postcode"),
+        "postcode_sector": _("postcode sector"),
+        "postcode_district": _("postcode district"),
+        "geocoder": _("place"),
+    }
+    return render(
+        request,
+        "home/find.html",
+        {
+            "q": text,
+            "councils": councils,
+            "found": bool(matches),
+            "attributions": attributions(matches),
+            "matches": [
+                {
+                    "name": m.label,
+                    "kind": kinds.get(m.kind, m.kind),
+                    "is_council": m.kind == "council",
+                    "council_slug": m.council_slug,
+                    "council_name": m.council_name,
+                }
+                for m in matches
+            ],
+            "is_postcode": bool(_POSTCODE.match(text.upper())),
+        },
+    )
 
 
 @require_GET
@@ -62,12 +92,18 @@ def council_home(request: HttpRequest, slug: str) -> HttpResponse:
     except NotFound:
         raise Http404(_("We cannot find that council")) from None
     groups = services_by_group(councils=[council]).get(council.id, {})
-    reports = sorted((group, [s for s in services if s.kind == "report" and s.privacy == "public"])
-                     for group, services in groups.items())
-    applications = [s for services in groups.values() for s in services
-                    if s.kind == "application"]
-    return render(request, "home/council.html", {
-        "page_council": council, "council": council,
-        "report_groups": [(g, s) for g, s in reports if s],
-        "applications": sorted(applications, key=lambda s: s.display_name),
-    })
+    reports = sorted(
+        (group, [s for s in services if s.kind == "report" and s.privacy == "public"])
+        for group, services in groups.items()
+    )
+    applications = [s for services in groups.values() for s in services if s.kind == "application"]
+    return render(
+        request,
+        "home/council.html",
+        {
+            "page_council": council,
+            "council": council,
+            "report_groups": [(g, s) for g, s in reports if s],
+            "applications": sorted(applications, key=lambda s: s.display_name),
+        },
+    )

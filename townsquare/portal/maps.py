@@ -58,20 +58,25 @@ def map_filter_from(params, *, bbox: tuple[float, float, float, float]) -> MapFi
         try:
             council = council_get(slug=slug)
         except NotFound:
-            raise BadMapQuery(_("There is no council called %(slug)s")
-                              % {"slug": slug[:50]}) from None
+            raise BadMapQuery(
+                _("There is no council called %(slug)s") % {"slug": slug[:50]}
+            ) from None
         council_ids = frozenset({council.id})
         code = params.get("service", "").strip()
         if code:
-            matching = [s.id for s in services_for_council(council=council, kind="report",
-                                                           include_private=False)
-                        if s.code == code]
+            matching = [
+                s.id
+                for s in services_for_council(council=council, kind="report", include_private=False)
+                if s.code == code
+            ]
             service_ids = frozenset(matching)
     status = params.get("status", "").strip()
     if status not in ("", "open", "closed"):
         raise BadMapQuery(_("Status must be open or closed"))
     return MapFilter(
-        bbox=bbox, council_ids=council_ids, service_ids=service_ids,
+        bbox=bbox,
+        council_ids=council_ids,
+        service_ids=service_ids,
         is_open=None if not status else status == "open",
         created_from=_date(params.get("from", ""), _("From")),
         created_before=_date(params.get("to", ""), _("To"), next_day=True),
@@ -85,8 +90,9 @@ def _date(raw: str, label: str, *, next_day: bool = False) -> dt.datetime | None
     try:
         day = dt.date.fromisoformat(raw)
     except ValueError:
-        raise BadMapQuery(_("%(label)s must be a date like 2026-03-31") % {"label": label}
-                          ) from None
+        raise BadMapQuery(
+            _("%(label)s must be a date like 2026-03-31") % {"label": label}
+        ) from None
     if next_day:
         day += dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
@@ -100,7 +106,8 @@ def _bbox(raw: str) -> tuple[float, float, float, float]:
     except ValueError:
         raise BadMapQuery(_("bbox must be four numbers: west,south,east,north")) from None
     if not all(math.isfinite(v) for v in (min_lng, min_lat, max_lng, max_lat)) or not (
-            -180 <= min_lng < max_lng <= 180 and -90 <= min_lat < max_lat <= 90):
+        -180 <= min_lng < max_lng <= 180 and -90 <= min_lat < max_lat <= 90
+    ):
         raise BadMapQuery(_("bbox must be west,south,east,north in degrees, west before east"))
     return min_lat, min_lng, max_lat, max_lng
 
@@ -123,24 +130,32 @@ def reports(request: HttpRequest) -> HttpResponse:
         resolution = None  # few enough to draw one by one, whatever the zoom
     if resolution is not None:
         for center, count, _cell in cells:
-            features.append({"type": "Feature",
-                             "geometry": {"type": "Point", "coordinates": [center.lng,
-                                                                           center.lat]},
-                             "properties": {"count": count}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [center.lng, center.lat]},
+                    "properties": {"count": count},
+                }
+            )
     else:
         rows = public_map_points(search=search)
         names = services_by_id(ids={r["service_id"] for r in rows})
         for row in rows:
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [row["lng"], row["lat"]]},
-                "properties": {
-                    "reference": row["reference"], "service": names[row["service_id"]].name,
-                    "open": row["is_open"], "approximate": row["location_approximate"],
-                    "url": reverse("portal:track_case", args=[row["reference"]]),
-                },
-            })
-    response = JsonResponse({"type": "FeatureCollection", "features": features,
-                             "aggregated": resolution is not None})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [row["lng"], row["lat"]]},
+                    "properties": {
+                        "reference": row["reference"],
+                        "service": names[row["service_id"]].name,
+                        "open": row["is_open"],
+                        "approximate": row["location_approximate"],
+                        "url": reverse("portal:track_case", args=[row["reference"]]),
+                    },
+                }
+            )
+    response = JsonResponse(
+        {"type": "FeatureCollection", "features": features, "aggregated": resolution is not None}
+    )
     response["Content-Type"] = "application/geo+json"
     return response

@@ -41,8 +41,13 @@ class ApplicationDraft(models.Model):
     link sent by email)."""
 
     key = models.CharField(max_length=32, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="application_drafts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="application_drafts",
+    )
     council = models.ForeignKey("councils.Council", on_delete=models.CASCADE, related_name="+")
     service_code = models.CharField(max_length=50)
     values = models.JSONField(default=dict, blank=True)
@@ -56,8 +61,10 @@ class ApplicationDraft(models.Model):
     expires_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["user", "updated_at"], name="draft_user_idx"),
-                   models.Index(fields=["expires_at"], name="draft_expires_idx")]
+        indexes = [
+            models.Index(fields=["user", "updated_at"], name="draft_user_idx"),
+            models.Index(fields=["expires_at"], name="draft_expires_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"draft {self.service_code} {self.key[:6]}…"
@@ -66,8 +73,7 @@ class ApplicationDraft(models.Model):
 class DraftDocument(models.Model):
     """A supporting document uploaded to a draft, checked and stored under a random name."""
 
-    draft = models.ForeignKey(ApplicationDraft, on_delete=models.CASCADE,
-                              related_name="documents")
+    draft = models.ForeignKey(ApplicationDraft, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(upload_to="drafts/%Y/%m/")
     # The name the person gave it, cleaned for display only; never used as a path.
     original_name = models.CharField(max_length=120)

@@ -34,39 +34,63 @@ def index(request: HttpRequest) -> HttpResponse:
         case_ids=followed if show in ("", "following") else frozenset(),
         kind=show if show in ("report", "application") else "",
         only_followed=show == "following",
-        offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
     rows = []
     for row in listing.rows:
         version = listing.versions[row["service_version_id"]]
-        rows.append({
-            "reference": row["reference"], "kind": row["kind"], "is_mine": row["is_mine"],
-            "service_name": listing.services[row["service_id"]].display_name,
-            "council_name": listing.councils[row["council_id"]].name,
-            "status_name": workflow_for_version(version, language=get_language())
-            .state(row["state"]).name,
-            "is_open": row["is_open"], "created_at": row["created_at"],
-            "updated_at": row["updated_at"], "place": row["address"],
-        })
+        rows.append(
+            {
+                "reference": row["reference"],
+                "kind": row["kind"],
+                "is_mine": row["is_mine"],
+                "service_name": listing.services[row["service_id"]].display_name,
+                "council_name": listing.councils[row["council_id"]].name,
+                "status_name": workflow_for_version(version, language=get_language())
+                .state(row["state"])
+                .name,
+                "is_open": row["is_open"],
+                "created_at": row["created_at"],
+                "updated_at": row["updated_at"],
+                "place": row["address"],
+            }
+        )
     pages = max(1, -(-total // PAGE_SIZE))
-    saved = drafts.drafts_for_user(user=request.user) if page == 1 and show in (
-        "", "application") else []
-    return render(request, "account/my_requests.html", {
-        "rows": rows, "total": total, "page": page, "pages": pages, "show": show,
-        "saved": [_saved(d) for d in saved],
-        "page_links": _page_links(page, pages),
-        "previous_page": page - 1 if page > 1 else None,
-        "next_page": page + 1 if page < pages else None,
-        "can_follow": following.available(),
-    })
+    saved = (
+        drafts.drafts_for_user(user=request.user)
+        if page == 1 and show in ("", "application")
+        else []
+    )
+    return render(
+        request,
+        "account/my_requests.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "show": show,
+            "saved": [_saved(d) for d in saved],
+            "page_links": _page_links(page, pages),
+            "previous_page": page - 1 if page > 1 else None,
+            "next_page": page + 1 if page < pages else None,
+            "can_follow": following.available(),
+        },
+    )
 
 
 def _saved(draft) -> dict:
     from townsquare.portal.drafts import flow_for
 
     service, _flow = flow_for(draft)
-    return {"key": draft.key, "service_name": service.display_name,
-            "council_name": draft.council.name, "updated_at": draft.updated_at,
-            "expires_at": draft.expires_at}
+    return {
+        "key": draft.key,
+        "service_name": service.display_name,
+        "council_name": draft.council.name,
+        "updated_at": draft.updated_at,
+        "expires_at": draft.expires_at,
+    }
 
 
 def _page_links(page: int, pages: int) -> list[int | None]:

@@ -14,9 +14,15 @@ from townsquare.opendata.exports import COLUMNS, FORMATS, Export, stream
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "opendata/index.html", {
-        "councils": council_list(), "columns": COLUMNS, "formats": list(FORMATS),
-    })
+    return render(
+        request,
+        "opendata/index.html",
+        {
+            "councils": council_list(),
+            "columns": COLUMNS,
+            "formats": list(FORMATS),
+        },
+    )
 
 
 @require_GET
@@ -30,10 +36,10 @@ def download(request: HttpRequest, scope: str, fmt: str) -> StreamingHttpRespons
             council_ids = frozenset([council_get(slug=scope).id])
         except NotFound:
             raise Http404("Unknown council") from None
-    response = StreamingHttpResponse(stream(Export(council_ids=council_ids, fmt=fmt)),
-                                     content_type=FORMATS[fmt])
+    response = StreamingHttpResponse(
+        stream(Export(council_ids=council_ids, fmt=fmt)), content_type=FORMATS[fmt]
+    )
     stamp = clock.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="townsquare-{scope}-{stamp}.{fmt}"')
+    response["Content-Disposition"] = f'attachment; filename="townsquare-{scope}-{stamp}.{fmt}"'
     response["Access-Control-Allow-Origin"] = "*"
     return response

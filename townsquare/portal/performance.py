@@ -23,12 +23,21 @@ def council(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         found = council_get(slug=slug)
     except NotFound:
-        return render(request, "performance/index.html",
-                      {"councils": council_list(), "unknown": slug[:50]}, status=404)
-    return render(request, "performance/council.html", {
-        "page_council": found, "council": found,
-        "performance": performance_get(council=found),
-    })
+        return render(
+            request,
+            "performance/index.html",
+            {"councils": council_list(), "unknown": slug[:50]},
+            status=404,
+        )
+    return render(
+        request,
+        "performance/council.html",
+        {
+            "page_council": found,
+            "council": found,
+            "performance": performance_get(council=found),
+        },
+    )
 
 
 urlpatterns = [

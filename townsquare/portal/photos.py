@@ -61,7 +61,7 @@ def pending_photos_from(request: HttpRequest) -> tuple[list[PendingPhoto], dict[
     uploads = [f for f in request.FILES.getlist("photos") if f.size or f.name]
     if len(kept) + len(uploads) > limit:
         errors["photos"] = _("Add up to %(max)d photos") % {"max": limit}
-        uploads = uploads[:max(0, limit - len(kept))]
+        uploads = uploads[: max(0, limit - len(kept))]
     for upload in uploads:
         name = (upload.name or _("Photo"))[:80]
         try:
@@ -85,10 +85,19 @@ def pending_photos_discard(photos: list[PendingPhoto]) -> None:
 
 def _store(image: CleanImage) -> PendingPhoto:
     _purge_old()
-    name = default_storage.save(f"{PENDING_DIR}/{secrets.token_hex(16)}.{image.extension}",
-                                ContentFile(image.data))
-    token = signing.dumps({"n": name, "t": image.content_type, "e": image.extension,
-                           "w": image.width, "h": image.height}, salt=_SALT)
+    name = default_storage.save(
+        f"{PENDING_DIR}/{secrets.token_hex(16)}.{image.extension}", ContentFile(image.data)
+    )
+    token = signing.dumps(
+        {
+            "n": name,
+            "t": image.content_type,
+            "e": image.extension,
+            "w": image.width,
+            "h": image.height,
+        },
+        salt=_SALT,
+    )
     return PendingPhoto(token=token, image=image)
 
 
@@ -99,8 +108,9 @@ def _load(token: str) -> PendingPhoto | None:
             data = file.read()
     except (signing.BadSignature, OSError, KeyError, TypeError):
         return None
-    return PendingPhoto(token=token, image=CleanImage(data, meta["t"], meta["e"], meta["w"],
-                                                      meta["h"]))
+    return PendingPhoto(
+        token=token, image=CleanImage(data, meta["t"], meta["e"], meta["w"], meta["h"])
+    )
 
 
 def _purge_old() -> None:

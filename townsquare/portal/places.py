@@ -14,32 +14,49 @@ from townsquare.geo.geocoder import geocode
 MAX_QUERY = 100
 
 
-def search_places(*, query: str, limit: int = 10, council_id: int | None = None
-                  ) -> list[PlaceMatch]:
+def search_places(
+    *, query: str, limit: int = 10, council_id: int | None = None
+) -> list[PlaceMatch]:
     """Matches from the gazetteer; when it has none, from the geocoder (if configured), kept
     only where a council we serve holds the point."""
     query = query.strip()[:MAX_QUERY]
     found = places_matching(query=query, limit=limit, council_id=council_id)
     if found or not settings.GEOCODER_URL:
         return found
-    for place in geocode(query, url=settings.GEOCODER_URL,
-                         timeout=settings.GEOCODER_TIMEOUT_SECONDS, limit=limit):
+    for place in geocode(
+        query, url=settings.GEOCODER_URL, timeout=settings.GEOCODER_TIMEOUT_SECONDS, limit=limit
+    ):
         try:
             council = council_for_point(lat=place.lat, lng=place.lng)
         except InvalidInput:
             continue
         if council_id is None or council.id == council_id:
-            found.append(PlaceMatch(kind="geocoder", name=place.name, council_id=council.id,
-                                    council_slug=council.slug, council_name=council.name,
-                                    lat=place.lat, lng=place.lng))
+            found.append(
+                PlaceMatch(
+                    kind="geocoder",
+                    name=place.name,
+                    council_id=council.id,
+                    council_slug=council.slug,
+                    council_name=council.name,
+                    lat=place.lat,
+                    lng=place.lng,
+                )
+            )
     return found
 
 
 def place_json(place: PlaceMatch) -> dict:
-    return {"key": place.key, "kind": place.kind, "name": place.name, "label": place.label,
-            "qualifier": place.qualifier,
-            "council": {"slug": place.council_slug, "name": place.council_name},
-            "lat": place.lat, "lng": place.lng, "bounds": place.bounds}
+    return {
+        "key": place.key,
+        "kind": place.kind,
+        "name": place.name,
+        "label": place.label,
+        "qualifier": place.qualifier,
+        "council": {"slug": place.council_slug, "name": place.council_name},
+        "lat": place.lat,
+        "lng": place.lng,
+        "bounds": place.bounds,
+    }
 
 
 @require_GET
@@ -54,8 +71,13 @@ def places(request: HttpRequest) -> HttpResponse:
         except NotFound:
             return JsonResponse({"query": query, "places": []})
     results = search_places(query=query, limit=10, council_id=council_id)
-    return JsonResponse({"query": query, "places": [place_json(p) for p in results],
-                         "attributions": attributions(results)})
+    return JsonResponse(
+        {
+            "query": query,
+            "places": [place_json(p) for p in results],
+            "attributions": attributions(results),
+        }
+    )
 
 
 def attributions(places: list[PlaceMatch]) -> list[str]:

@@ -76,9 +76,16 @@ from townsquare.portal.places import MAX_QUERY, attributions, search_places
 NEARBY_RADIUS_M = 250
 SUPPORTED_KEY = "report.supported"
 # Where each error of case_create is shown on the form (template fields use "field-<code>").
-_ERROR_TARGETS = {"location": "area", "address": "place", "area": "area", "media": "photos",
-                  "description": "description", "email": "email", "phone": "phone",
-                  "name": "name"}
+_ERROR_TARGETS = {
+    "location": "area",
+    "address": "place",
+    "area": "area",
+    "media": "photos",
+    "description": "description",
+    "email": "email",
+    "phone": "phone",
+    "name": "name",
+}
 # A point outside the council came from the pin on the map.
 _CODE_TARGETS = {"outside_council": "map"}
 
@@ -109,10 +116,10 @@ def councils(request: HttpRequest) -> HttpResponse:
     matches = search_places(query=where, limit=20)
     slugs = list(dict.fromkeys(match.council_slug for match in matches))
     if len(slugs) == 1:
-        return redirect(reverse("portal:report_services", args=[slugs[0]]) + "?"
-                        + urlencode({"where": where}))
-    context.update(matches=matches, searched=True,
-                   attributions=attributions(matches))
+        return redirect(
+            reverse("portal:report_services", args=[slugs[0]]) + "?" + urlencode({"where": where})
+        )
+    context.update(matches=matches, searched=True, attributions=attributions(matches))
     return render(request, "report/councils.html", context)
 
 
@@ -126,16 +133,25 @@ def services(request: HttpRequest, slug: str) -> HttpResponse:
     groups: dict[str, list[ServiceTemplate]] = {}
     every = _report_services(council)
     for service in every:
-        searched = (f"{service.display_group} {service.display_name} {service.group} "
-                    f"{service.name} {service.code}")
+        searched = (
+            f"{service.display_group} {service.display_name} {service.group} "
+            f"{service.name} {service.code}"
+        )
         if not wanted or wanted in normalise(searched):
             groups.setdefault(service.display_group, []).append(service)
-    return render(request, "report/services.html", {
-        "page_council": council, "council": council, "groups": sorted(groups.items()),
-        "query": query, "any_services": bool(every),
-        # A street or postcode typed on /report/, searched for again on the form.
-        "where": " ".join(request.GET.get("where", "").split())[:MAX_QUERY],
-    })
+    return render(
+        request,
+        "report/services.html",
+        {
+            "page_council": council,
+            "council": council,
+            "groups": sorted(groups.items()),
+            "query": query,
+            "any_services": bool(every),
+            # A street or postcode typed on /report/, searched for again on the form.
+            "where": " ".join(request.GET.get("where", "").split())[:MAX_QUERY],
+        },
+    )
 
 
 @csrf_exempt  # checked below, once the size of the request is known to be reasonable
@@ -161,13 +177,20 @@ def form(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
 
 def _too_large(request: HttpRequest, council: Council, service_code: str) -> HttpResponse:
     # The body was not read, so the connection must not be reused for another request.
-    response = render(request, "report/too_large.html", {
-        "page_council": council, "council": council,
-        "form_url": reverse("portal:report_form", args=[council.slug, service_code]),
-        "limit_mb": settings.REPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
-        "photo_mb": MAX_PHOTO_BYTES // (1024 * 1024), "max_photos": photos_per_form(),
-        "max_description": MAX_DESCRIPTION,
-    }, status=413)
+    response = render(
+        request,
+        "report/too_large.html",
+        {
+            "page_council": council,
+            "council": council,
+            "form_url": reverse("portal:report_form", args=[council.slug, service_code]),
+            "limit_mb": settings.REPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
+            "photo_mb": MAX_PHOTO_BYTES // (1024 * 1024),
+            "max_photos": photos_per_form(),
+            "max_description": MAX_DESCRIPTION,
+        },
+        status=413,
+    )
     response["Connection"] = "close"
     return response
 
@@ -216,19 +239,27 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
     if user is not None and data is None:
         initial.update(email=user.email, name=user.full_name)
     context = {
-        "page_council": council, "council": council, "service": service,
+        "page_council": council,
+        "council": council,
+        "service": service,
         "intro": document.get("description", ""),
         "questions": questions,
         "areas": list(council.areas.order_by("name").values_list("id", "name")),
-        "data": initial, "signed_in": user is not None,
-        "query": query, "places": places, "gazetteer": gazetteer_about(council_id=council.id),
+        "data": initial,
+        "signed_in": user is not None,
+        "query": query,
+        "places": places,
+        "gazetteer": gazetteer_about(council_id=council.id),
         "place_attributions": attributions(places),
-        "photos": photos, "max_photos": photos_per_form(),
+        "photos": photos,
+        "max_photos": photos_per_form(),
         "photo_mb": MAX_PHOTO_BYTES // (1024 * 1024),
         "nearby": nearby,
         "errors": {target: message for target, message, _first in summary},
         "error_summary": [(f"#{first}", message) for _target, message, first in summary],
-        "max_place": MAX_ADDRESS, "max_description": MAX_DESCRIPTION, "max_name": MAX_NAME,
+        "max_place": MAX_ADDRESS,
+        "max_description": MAX_DESCRIPTION,
+        "max_name": MAX_NAME,
         "map": _map_context(council, service_code),
     }
     return render(request, "report/form.html", context, status=400 if summary else 200)
@@ -238,9 +269,11 @@ def _map_context(council: Council, service_code: str) -> dict[str, Any]:
     return {
         "bounds": f"{council.min_lat},{council.min_lng},{council.max_lat},{council.max_lng}",
         "boundary_url": reverse("portal:map_boundaries", args=[council.slug]),
-        "reports_url": reverse("portal:map_reports") + "?" + urlencode(
-            {"council": council.slug, "service": service_code, "status": "open"}),
-        "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "reports_url": reverse("portal:map_reports")
+        + "?"
+        + urlencode({"council": council.slug, "service": service_code, "status": "open"}),
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
     }
 
 
@@ -261,8 +294,11 @@ def _location(council: Council, data: Any) -> tuple[Location, dict[str, str]]:
         try:
             return Location(point=Point.parse(lat, lng), approximate=False), {}
         except InvalidInput:
-            return Location(), {"map": _("The position of the pin could not be read. Place "
-                                         "the pin on the map again.")}
+            return Location(), {
+                "map": _(
+                    "The position of the pin could not be read. Place the pin on the map again."
+                )
+            }
     key = data.get("place_key", "").strip()
     if key:
         place = place_by_key(key=key)
@@ -276,8 +312,12 @@ def _location(council: Council, data: Any) -> tuple[Location, dict[str, str]]:
         if whole_number(area) is None:
             return Location(), {"area": _("Select a ward from the list")}
         return Location(area_id=whole_number(area)), {}
-    return Location(), {"area": _("Show where the problem is: place a pin on the map, search "
-                                  "for a street or place, or select the ward")}
+    return Location(), {
+        "area": _(
+            "Show where the problem is: place a pin on the map, search "
+            "for a street or place, or select the ward"
+        )
+    }
 
 
 def _place_choices(council: Council, query: str, data: Any) -> list[PlaceMatch]:
@@ -294,12 +334,18 @@ def _nearby(council: Council, service_code: str, location: Location, data: Any):
     (or there are none)."""
     if data.get("nearby_checked") == "yes" or location.point is None:
         return None
-    listing = public_reports_nearby(council_id=council.id, service_code=service_code,
-                                    center=location.point, radius_m=NEARBY_RADIUS_M)
+    listing = public_reports_nearby(
+        council_id=council.id,
+        service_code=service_code,
+        center=location.point,
+        radius_m=NEARBY_RADIUS_M,
+    )
     if not listing.rows:
         return None
-    return [{**row, "service_name": listing.services[row["service_id"]].display_name}
-            for row in listing.rows]
+    return [
+        {**row, "service_name": listing.services[row["service_id"]].display_name}
+        for row in listing.rows
+    ]
 
 
 def _after_create(request: HttpRequest, case, user) -> HttpResponse:
@@ -325,7 +371,7 @@ def _see_other(reference: str) -> HttpResponse:
 @csrf_protect
 @require_POST
 def support(request: HttpRequest, reference: str) -> HttpResponse:
-    """"I have this problem too": add support to an open report instead of a new one."""
+    """ "I have this problem too": add support to an open report instead of a new one."""
     try:
         case = public_report_for_support(reference=reference.upper())
     except NotFound:
@@ -366,12 +412,18 @@ def supported(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404(_("We cannot find a public request with that reference")) from None
     row = listing.rows[0]
     council = listing.councils[row["council_id"]]
-    return render(request, "report/supported.html", {
-        "page_council": council, "council": council, "row": row,
-        "service_name": listing.services[row["service_id"]].display_name,
-        "already": row["reference"] in request.session.get(SUPPORTED_KEY, []),
-        "following": request.GET.get("following", ""),
-    })
+    return render(
+        request,
+        "report/supported.html",
+        {
+            "page_council": council,
+            "council": council,
+            "row": row,
+            "service_name": listing.services[row["service_id"]].display_name,
+            "already": row["reference"] in request.session.get(SUPPORTED_KEY, []),
+            "following": request.GET.get("following", ""),
+        },
+    )
 
 
 @require_GET
@@ -383,16 +435,23 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
     row = listing.rows[0]
     version = listing.versions[row["service_version_id"]]
     council = listing.councils[row["council_id"]]
-    return render(request, "report/done.html", {
-        "page_council": council, "council": council, "reference": row["reference"],
-        "service_name": listing.services[row["service_id"]].display_name,
-        "expected": expected_within(version.document["sla"]),
-        "expected_at": row["resolve_due_at"] if row["is_open"] else None,
-        "confirmed": request.GET.get("confirmed") == "1",
-    })
+    return render(
+        request,
+        "report/done.html",
+        {
+            "page_council": council,
+            "council": council,
+            "reference": row["reference"],
+            "service_name": listing.services[row["service_id"]].display_name,
+            "expected": expected_within(version.document["sla"]),
+            "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+            "confirmed": request.GET.get("confirmed") == "1",
+        },
+    )
 
 
 # Reading the form.
+
 
 def _values(questions: list[Question], data: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
@@ -411,15 +470,17 @@ def _datetime_value(code: str, raw: str) -> str:
     says otherwise: read by the catalogue, as case_create reads it. Anything unreadable is
     passed on as typed for case_create to refuse."""
     try:
-        value = clean_field_value({"code": code, "datatype": "datetime"}, raw,
-                                  local_zone=timezone.get_current_timezone())
+        value = clean_field_value(
+            {"code": code, "datatype": "datetime"}, raw, local_zone=timezone.get_current_timezone()
+        )
     except InvalidInput:
         return raw.strip()
     return value or ""
 
 
-def _field_problems(fields: list[dict[str, Any]], values: dict[str, Any]
-                    ) -> dict[str, list[Problem]]:
+def _field_problems(
+    fields: list[dict[str, Any]], values: dict[str, Any]
+) -> dict[str, list[Problem]]:
     try:
         clean_field_values(fields, values)
     except InvalidInput as exc:
@@ -436,46 +497,63 @@ def _form_errors(data: Any, user) -> dict[str, str]:
     if not pinned and not data.get("place", "").strip():
         errors["place"] = _("Describe where the problem is, for example Outside 4 Mill Lane")
     if user is None and not data.get("email", "").strip() and not data.get("phone", "").strip():
-        errors["email"] = _("Enter an email address or a phone number so the council can "
-                            "contact you about this report")
+        errors["email"] = _(
+            "Enter an email address or a phone number so the council can "
+            "contact you about this report"
+        )
     return errors
 
 
-def _arguments(council: Council, service_code: str, questions: list[Question],
-               data: Any, location: Location, user) -> dict[str, Any]:
+def _arguments(
+    council: Council,
+    service_code: str,
+    questions: list[Question],
+    data: Any,
+    location: Location,
+    user,
+) -> dict[str, Any]:
     place = data.get("place", "")
     if location.place_name and location.point is not None:
         place = f"{location.place_name}: {place.strip()}" if place.strip() else location.place_name
     email = user.email if user is not None else data.get("email", "")
     document = service_get(council=council, code=service_code).current_version.document
     return {
-        "service_code": service_code, "council": council,
+        "service_code": service_code,
+        "council": council,
         "actor": principal_for_user(user) if user is not None else Principal.anonymous(),
-        "point": location.point, "location_approximate": location.approximate,
+        "point": location.point,
+        "location_approximate": location.approximate,
         "area_id": location.area_id,
         "address": place,
         "values": _values(questions, data),
         "description": data.get("description", ""),
-        "reporter": Reporter(name=data.get("name", ""), email=email,
-                             phone=data.get("phone", ""),
-                             name_public=data.get("name_public") == "yes",
-                             user_id=user.pk if user is not None else None),
+        "reporter": Reporter(
+            name=data.get("name", ""),
+            email=email,
+            phone=data.get("phone", ""),
+            name_public=data.get("name_public") == "yes",
+            user_id=user.pk if user is not None else None,
+        ),
         "channel": "web",
         # An email address typed by someone not signed in is confirmed before the report is
         # shown publicly (ADR 53).
-        "awaiting_confirmation": (user is None and bool(email.strip())
-                                  and document["privacy"] == "public"),
+        "awaiting_confirmation": (
+            user is None and bool(email.strip()) and document["privacy"] == "public"
+        ),
     }
 
 
 # Showing errors.
 
-def _error_summary(own: dict[str, str], domain: dict[str, list[Problem]],
-                   questions: list[Question]) -> list[tuple[str, str, str]]:
+
+def _error_summary(
+    own: dict[str, str], domain: dict[str, list[Problem]], questions: list[Question]
+) -> list[tuple[str, str, str]]:
     """(target, message, id of the element to focus) per problem, in the order of the page."""
     by_code = {q.code: q for q in questions}
-    found: dict[str, tuple[str, str]] = {target: (message, target)
-                                         for target, message in own.items()}
+    found: dict[str, tuple[str, str]] = {
+        target: (message, target) for target, message in own.items()
+    }
     for key, problems in domain.items():
         if not problems:
             continue
@@ -490,8 +568,11 @@ def _error_summary(own: dict[str, str], domain: dict[str, list[Problem]],
             found.setdefault(target, (input_text(key, problem), target))
         else:
             found.setdefault("report-form", (input_text(key, problem), "report-form"))
-    order = (["map", "place_key", "area", "place"] + [q.id for q in questions]
-             + ["description", "photos", "email", "phone", "name", "report-form"])
+    order = (
+        ["map", "place_key", "area", "place"]
+        + [q.id for q in questions]
+        + ["description", "photos", "email", "phone", "name", "report-form"]
+    )
     return [(target, *found[target]) for target in order if target in found]
 
 

@@ -52,21 +52,32 @@ def email_clean(raw: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidInput({"email": [_("Enter an email address in the correct format, "
-                                        "like name@example.com")]}) from None
+        raise InvalidInput(
+            {"email": [_("Enter an email address in the correct format, like name@example.com")]}
+        ) from None
     return email
 
 
 def safe_next(path: str) -> str:
     """Only a path on this site (never //elsewhere or a scheme) may follow a sign-in."""
-    if path.startswith("/") and not path.startswith("//") and "\\" not in path \
-            and len(path) <= 300 and all(31 < ord(c) < 127 for c in path):
+    if (
+        path.startswith("/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and len(path) <= 300
+        and all(31 < ord(c) < 127 for c in path)
+    ):
         return path
     return ""
 
 
-def sign_in_link_send(*, email: str, requester: str, next_path: str, build_url,
-                      ) -> bool:
+def sign_in_link_send(
+    *,
+    email: str,
+    requester: str,
+    next_path: str,
+    build_url,
+) -> bool:
     """Email a one-time sign-in link to `email` (in the page's language) unless throttled or
     the address belongs to staff. Returns False only when throttled (the page says "try again
     later"); an address with no account gets a link too, which creates the account when used.
@@ -75,20 +86,31 @@ def sign_in_link_send(*, email: str, requester: str, next_path: str, build_url,
     now = clock.now()
     since = now - THROTTLE_WINDOW
     recent = SignInLink.objects.filter(created_at__gte=since)
-    if (recent.filter(email=email).count() >= MAX_LINKS_PER_ADDRESS
-            or recent.filter(requester=requester).count() >= MAX_LINKS_PER_REQUESTER):
+    if (
+        recent.filter(email=email).count() >= MAX_LINKS_PER_ADDRESS
+        or recent.filter(requester=requester).count() >= MAX_LINKS_PER_REQUESTER
+    ):
         return False
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        SignInLink.objects.create(token_hash=token_hash(token), email=email,
-                                  next_path=safe_next(next_path), requester=requester,
-                                  created_at=now, expires_at=now + LINK_LIFETIME)
+        SignInLink.objects.create(
+            token_hash=token_hash(token),
+            email=email,
+            next_path=safe_next(next_path),
+            requester=requester,
+            created_at=now,
+            expires_at=now + LINK_LIFETIME,
+        )
         user = user_by_email(email=email)
         if user is not None and _is_staff(user):
             return True  # staff sign in at /staff/ with their second factor; say no more here
         transactional_message_send(
-            kind="sign_in", to=email, link=build_url(token), language=get_language() or "en",
-            values={"minutes": str(int(LINK_LIFETIME.total_seconds() // 60))})
+            kind="sign_in",
+            to=email,
+            link=build_url(token),
+            language=get_language() or "en",
+            values={"minutes": str(int(LINK_LIFETIME.total_seconds() // 60))},
+        )
     return True
 
 
@@ -103,8 +125,7 @@ def sign_in_link_use(*, token: str) -> tuple[User, str] | None:
         return None
     now = clock.now()
     with transaction.atomic():
-        link = (SignInLink.objects.select_for_update()
-                .filter(token_hash=token_hash(token)).first())
+        link = SignInLink.objects.select_for_update().filter(token_hash=token_hash(token)).first()
         if link is None or link.used_at is not None or link.expires_at <= now:
             return None
         link.used_at = now

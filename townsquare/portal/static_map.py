@@ -27,8 +27,10 @@ class Outline:
     lat_factor: float
 
     def position(self, lat: float, lng: float) -> tuple[float, float]:
-        return ((lng - self.min_lng) * self.lat_factor * self.scale,
-                (self.max_lat - lat) * self.scale)
+        return (
+            (lng - self.min_lng) * self.lat_factor * self.scale,
+            (self.max_lat - lat) * self.scale,
+        )
 
 
 @lru_cache(maxsize=256)
@@ -47,12 +49,20 @@ def _outline(council_id: int, geometry_id: int) -> Outline | None:
     parts = []
     for polygon in polygons:
         for ring in [polygon.exterior, *polygon.interiors]:
-            points = [f"{(x - min_lng) * lat_factor * scale:.1f},{(max_lat - y) * scale:.1f}"
-                      for x, y in ring.coords]
+            points = [
+                f"{(x - min_lng) * lat_factor * scale:.1f},{(max_lat - y) * scale:.1f}"
+                for x, y in ring.coords
+            ]
             parts.append("M" + "L".join(points) + "Z")
-    return Outline(path="".join(parts), width=round(span_x * scale),
-                   height=round(span_y * scale), min_lng=min_lng, max_lat=max_lat,
-                   scale=scale, lat_factor=lat_factor)
+    return Outline(
+        path="".join(parts),
+        width=round(span_x * scale),
+        height=round(span_y * scale),
+        min_lng=min_lng,
+        max_lat=max_lat,
+        scale=scale,
+        lat_factor=lat_factor,
+    )
 
 
 def case_map(*, council_id: int, lat: float | None, lng: float | None) -> dict | None:
@@ -67,8 +77,15 @@ def case_map(*, council_id: int, lat: float | None, lng: float | None) -> dict |
     if outline is None:
         return None
     x, y = outline.position(lat, lng)
-    return {"path": outline.path, "width": outline.width, "height": outline.height,
-            "x": f"{x:.1f}", "y": f"{y:.1f}", "lat": f"{lat:.5f}", "lng": f"{lng:.5f}"}
+    return {
+        "path": outline.path,
+        "width": outline.width,
+        "height": outline.height,
+        "x": f"{x:.1f}",
+        "y": f"{y:.1f}",
+        "lat": f"{lat:.5f}",
+        "lng": f"{lng:.5f}",
+    }
 
 
 def councils_map(councils: list) -> list[dict] | None:
@@ -82,6 +99,12 @@ def councils_map(councils: list) -> list[dict] | None:
             continue
         outline = _outline(council.id, id(geometry))
         if outline is not None:
-            drawn.append({"council": council, "path": outline.path, "width": outline.width,
-                          "height": outline.height})
+            drawn.append(
+                {
+                    "council": council,
+                    "path": outline.path,
+                    "width": outline.width,
+                    "height": outline.height,
+                }
+            )
     return drawn or None

@@ -50,8 +50,7 @@ def find(request: HttpRequest) -> HttpResponse:
         error = _("Enter a reference like BRS-26-000123")
     else:
         return redirect("portal:track_case", reference=reference)
-    return render(request, "track/find.html", {"reference": reference, "error": error},
-                  status=400)
+    return render(request, "track/find.html", {"reference": reference, "error": error}, status=400)
 
 
 @lru_cache(maxsize=1)
@@ -64,17 +63,25 @@ def _listing(request: HttpRequest, reference: str):
     return citizen_case_by_reference(
         reference=reference.upper()[:40],
         user_id=request.user.pk if request.user.is_authenticated else None,
-        references=drafts.submitted_references(request))
+        references=drafts.submitted_references(request),
+    )
 
 
 def _not_found(request: HttpRequest, reference: str) -> HttpResponse:
-    return render(request, "track/find.html", {
-        "reference": reference[:40],
-        "error": _("We cannot find a request with that reference. Check it and try again. "
-                   "Applications can only be seen by the person who made them: sign in "
-                   "first."),
-        "sign_in": True,
-    }, status=404)
+    return render(
+        request,
+        "track/find.html",
+        {
+            "reference": reference[:40],
+            "error": _(
+                "We cannot find a request with that reference. Check it and try again. "
+                "Applications can only be seen by the person who made them: sign in "
+                "first."
+            ),
+            "sign_in": True,
+        },
+        status=404,
+    )
 
 
 @require_GET
@@ -141,13 +148,15 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         "page_council": council,
         "case": summary,
         "photos": listing.media.get(row["id"], []),
-        "map": None if is_application else static_map.case_map(
-            council_id=row["council_id"], lat=row["lat"], lng=row["lng"]),
+        "map": None
+        if is_application
+        else static_map.case_map(council_id=row["council_id"], lat=row["lat"], lng=row["lng"]),
         "timeline": timeline,
         "live": not is_application,
         "live_js": _live_js(),
         "can_follow": following.available() and not is_application,
-        "is_following": request.user.is_authenticated and following.available()
+        "is_following": request.user.is_authenticated
+        and following.available()
         and row["id"] in following.followed_ids(user=request.user),
         "followed": request.GET.get("followed", "")[:10],
     }
@@ -159,20 +168,28 @@ def _where(row: dict, is_application: bool) -> dict:
     (kept when it was made; worked out now for reports made before, or imported), then the
     reporter's own description. Bare coordinates only when there is nothing else."""
     words = row.get("place_in_words", "")
-    if (not words and not is_application and row["lat"] is not None
-            and not row["location_approximate"]):
+    if (
+        not words
+        and not is_application
+        and row["lat"] is not None
+        and not row["location_approximate"]
+    ):
         words = place_in_words(council_id=row["council_id"], lat=row["lat"], lng=row["lng"])
     address = row["address"]
     # A street chosen from the search, with the reporter's words after it, holds both already.
     merged = bool(words) and address.startswith(words)
     place = address if merged else (words or address)
-    coordinates = (f"{row['lat']:.5f}, {row['lng']:.5f}"
-                   if row["lat"] is not None and not place else "")
-    return {"place": place or coordinates,
-            "place_detail": "" if merged or not words else address,
-            "place_in_words": words,
-            "place_attribution": gazetteer_about(council_id=row["council_id"]).attribution
-            if words else ""}
+    coordinates = (
+        f"{row['lat']:.5f}, {row['lng']:.5f}" if row["lat"] is not None and not place else ""
+    )
+    return {
+        "place": place or coordinates,
+        "place_detail": "" if merged or not words else address,
+        "place_in_words": words,
+        "place_attribution": gazetteer_about(council_id=row["council_id"]).attribution
+        if words
+        else "",
+    }
 
 
 def _note(event, workflow, is_application: bool) -> Note:
@@ -218,8 +235,11 @@ def follow(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             outcome = "yes" if following.follow(case=case, user=user, email=email) else "confirm"
         except InvalidInput:
-            return _follow_error(request, reference, _(
-                "Enter an email address in the correct format, like name@example.com"))
+            return _follow_error(
+                request,
+                reference,
+                _("Enter an email address in the correct format, like name@example.com"),
+            )
         except PermissionDenied:
             return _not_found(request, reference)
     target = reverse("portal:track_case", kwargs={"reference": case.reference})
@@ -229,6 +249,13 @@ def follow(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _follow_error(request: HttpRequest, reference: str, message: str) -> HttpResponse:
-    return render(request, "track/follow_error.html", {
-        "reference": reference.upper()[:40], "error": message,
-        "email": request.POST.get("email", "")[:300]}, status=400)
+    return render(
+        request,
+        "track/follow_error.html",
+        {
+            "reference": reference.upper()[:40],
+            "error": message,
+            "email": request.POST.get("email", "")[:300],
+        },
+        status=400,
+    )

@@ -29,7 +29,8 @@ def document_check(upload: UploadedFile) -> Document:
     if upload.size is None or upload.size == 0:
         raise InvalidInput({"document": [_("The selected file is empty")]})
     too_large = _("The selected file must be smaller than %(mb)d MB") % {
-        "mb": MAX_DOCUMENT_BYTES // (1024 * 1024)}
+        "mb": MAX_DOCUMENT_BYTES // (1024 * 1024)
+    }
     if upload.size > MAX_DOCUMENT_BYTES:
         raise InvalidInput({"document": [too_large]})
     data = upload.read(MAX_DOCUMENT_BYTES + 1)
@@ -37,16 +38,29 @@ def document_check(upload: UploadedFile) -> Document:
         raise InvalidInput({"document": [too_large]})
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
-            raise InvalidInput({"document": [_("The selected PDF is damaged or incomplete. "
-                                               "Save it again and upload it.")]})
+            raise InvalidInput(
+                {
+                    "document": [
+                        _("The selected PDF is damaged or incomplete. Save it again and upload it.")
+                    ]
+                }
+            )
         if _ACTIVE_PDF.search(data):
-            raise InvalidInput({"document": [_("The selected PDF contains scripts or attached "
-                                               "files. Print it to a new PDF and upload that.")]})
+            raise InvalidInput(
+                {
+                    "document": [
+                        _(
+                            "The selected PDF contains scripts or attached "
+                            "files. Print it to a new PDF and upload that."
+                        )
+                    ]
+                }
+            )
         return Document(data=data, content_type="application/pdf", extension="pdf")
     try:
         image = image_sanitise(data, name="document")
     except InvalidInput:
-        raise InvalidInput({"document": [_("The selected file must be a PDF, JPG or PNG")]}
-                           ) from None
-    return Document(data=image.data, content_type=image.content_type,
-                    extension=image.extension)
+        raise InvalidInput(
+            {"document": [_("The selected file must be a PDF, JPG or PNG")]}
+        ) from None
+    return Document(data=image.data, content_type=image.content_type, extension=image.extension)

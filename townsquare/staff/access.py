@@ -69,8 +69,9 @@ def _expired(request: HttpRequest) -> bool:
         seen = dt.datetime.fromisoformat(request.session[SEEN_AT])
     except (KeyError, TypeError, ValueError):
         return True
-    return (now - seen > dt.timedelta(minutes=settings.STAFF_SESSION_IDLE_MINUTES)
-            or now - verified > dt.timedelta(hours=settings.STAFF_SESSION_MAX_HOURS))
+    return now - seen > dt.timedelta(
+        minutes=settings.STAFF_SESSION_IDLE_MINUTES
+    ) or now - verified > dt.timedelta(hours=settings.STAFF_SESSION_MAX_HOURS)
 
 
 def councils_of(principal: Principal) -> list[Council]:
@@ -85,8 +86,13 @@ def sign_in_url(request: HttpRequest) -> str:
 
 
 def safe_next(request: HttpRequest, value: str | None) -> str:
-    if value and value.startswith("/staff/") and url_has_allowed_host_and_scheme(
-            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if (
+        value
+        and value.startswith("/staff/")
+        and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
         return value
     return reverse("staff:home")
 
@@ -115,8 +121,9 @@ def staff_context(request: HttpRequest) -> StaffContext | None:
     return StaffContext(principal=principal, council=council, councils=councils, user=user)
 
 
-def staff_view(policy: Callable[[Principal, int], bool] = policies.is_staff_of
-               ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def staff_view(
+    policy: Callable[[Principal, int], bool] = policies.is_staff_of,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Require a signed-in staff member whom `policy` allows in the current council."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -138,16 +145,17 @@ def staff_view(policy: Callable[[Principal, int], bool] = policies.is_staff_of
     return decorate
 
 
-def staff_render(request: HttpRequest, template: str, context: dict[str, Any], *,
-                 status: int = 200) -> HttpResponse:
+def staff_render(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
     """Render a page in the staff layout (templates extend "staff/layout.html")."""
     staff: StaffContext = request.staff
     full = {
         "staff": staff,
         "page_council": staff.council,
-        "staff_nav": nav_for(principal=staff.principal, council_id=staff.council.id,
-                             path=request.path),
+        "staff_nav": nav_for(
+            principal=staff.principal, council_id=staff.council.id, path=request.path
+        ),
         **context,
     }
     return render(request, template, full, status=status)
-

@@ -36,8 +36,13 @@ from townsquare.councils.selectors import (
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.maps import areas_map
 
-SECTIONS = (("teams", "Teams"), ("staff", "Staff and roles"), ("keys", "API keys"),
-            ("branding", "Branding"), ("areas", "Boundary and areas"))
+SECTIONS = (
+    ("teams", "Teams"),
+    ("staff", "Staff and roles"),
+    ("keys", "API keys"),
+    ("branding", "Branding"),
+    ("areas", "Boundary and areas"),
+)
 MAX_GEOJSON = 5 * 1024 * 1024
 NOTICE = "staff.admin_notice"
 
@@ -46,13 +51,17 @@ def _admin(view):
     return staff_view(policies.can_administer_council)(view)
 
 
-def _render(request: HttpRequest, section: str, context: dict[str, Any], *, status: int = 200
-            ) -> HttpResponse:
+def _render(
+    request: HttpRequest, section: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
     council = council_get_by_id(council_id=request.staff.council.id)
     base = {
-        "section": section, "sections": SECTIONS, "council": council,
+        "section": section,
+        "sections": SECTIONS,
+        "council": council,
         "notice": request.session.pop(NOTICE, None),
-        "errors": {}, "posted": {},
+        "errors": {},
+        "posted": {},
     }
     base.update(context)
     return staff_render(request, f"staff/admin/{section}.html", base, status=status)
@@ -67,8 +76,10 @@ def _errors(exc: DomainError, prefix: str) -> dict[str, list[str]]:
     """Messages by form control id ("<form>_<field>"), each a list (area files can have many
     problems, one per feature)."""
     if isinstance(exc, InvalidInput):
-        return {f"{prefix}_{k}" if k != "__all__" else f"{prefix}_main": v
-                for k, v in exc.errors.items()}
+        return {
+            f"{prefix}_{k}" if k != "__all__" else f"{prefix}_main": v
+            for k, v in exc.errors.items()
+        }
     return {f"{prefix}_main": [exc.message]}
 
 
@@ -85,8 +96,12 @@ def teams(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if request.method == "POST":
         try:
-            team = team_save(council=staff.council, code=request.POST.get("code", ""),
-                             name=request.POST.get("name", ""), actor=staff.principal)
+            team = team_save(
+                council=staff.council,
+                code=request.POST.get("code", ""),
+                name=request.POST.get("name", ""),
+                actor=staff.principal,
+            )
             return _done(request, "teams", f"Team {team.name} saved")
         except DomainError as exc:
             context = {"errors": _errors(exc, "team"), "posted": request.POST.dict()}
@@ -108,34 +123,54 @@ def staff_members(request: HttpRequest) -> HttpResponse:
         try:
             if op == "add":
                 user, password = staff_member_add(
-                    council_id=staff.council.id, email=request.POST.get("email", ""),
+                    council_id=staff.council.id,
+                    email=request.POST.get("email", ""),
                     full_name=request.POST.get("full_name", ""),
-                    role=request.POST.get("role", ""), team_id=team_id, actor=staff.principal)
-                return _done(request, "staff", {
-                    "text": f"{user.email} can now sign in to {staff.council.name}.",
-                    "password": password})
+                    role=request.POST.get("role", ""),
+                    team_id=team_id,
+                    actor=staff.principal,
+                )
+                return _done(
+                    request,
+                    "staff",
+                    {
+                        "text": f"{user.email} can now sign in to {staff.council.name}.",
+                        "password": password,
+                    },
+                )
             if op == "change":
-                staff_member_change(council_id=staff.council.id, user_id=user_id,
-                                    role=request.POST.get("role", ""), team_id=team_id,
-                                    actor=staff.principal)
+                staff_member_change(
+                    council_id=staff.council.id,
+                    user_id=user_id,
+                    role=request.POST.get("role", ""),
+                    team_id=team_id,
+                    actor=staff.principal,
+                )
                 return _done(request, "staff", "Role saved")
             if op == "remove":
-                staff_member_remove(council_id=staff.council.id, user_id=user_id,
-                                    actor=staff.principal)
+                staff_member_remove(
+                    council_id=staff.council.id, user_id=user_id, actor=staff.principal
+                )
                 return _done(request, "staff", "Removed from the council")
             if op == "reset":
-                staff_member_reset_authenticator(council_id=staff.council.id, user_id=user_id,
-                                                 actor=staff.principal)
-                return _done(request, "staff", "Authenticator removed: they will set up a "
-                                               "new one when they next sign in")
+                staff_member_reset_authenticator(
+                    council_id=staff.council.id, user_id=user_id, actor=staff.principal
+                )
+                return _done(
+                    request,
+                    "staff",
+                    "Authenticator removed: they will set up a new one when they next sign in",
+                )
             raise InvalidInput("Unknown action")
         except DomainError as exc:
             context = {"errors": _errors(exc, op or "add"), "posted": request.POST.dict()}
-    context.update({
-        "members": staff_of_council(actor=staff.principal, council_id=staff.council.id),
-        "roles": Role.choices,
-        "teams": teams_of_council(council_id=staff.council.id),
-    })
+    context.update(
+        {
+            "members": staff_of_council(actor=staff.principal, council_id=staff.council.id),
+            "roles": Role.choices,
+            "teams": teams_of_council(council_id=staff.council.id),
+        }
+    )
     return _render(request, "staff", context, status=400 if context.get("errors") else 200)
 
 
@@ -148,16 +183,16 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         op = request.POST.get("op", "")
         try:
             if op == "create":
-                key, raw = api_key_create(council_id=staff.council.id,
-                                          name=request.POST.get("name", ""),
-                                          actor=staff.principal.as_actor(),
-                                          test_mode=request.POST.get("test") == "yes")
-                return _done(request, "keys", {"text": f"Key for {key.name} created.",
-                                               "key": raw})
+                key, raw = api_key_create(
+                    council_id=staff.council.id,
+                    name=request.POST.get("name", ""),
+                    actor=staff.principal.as_actor(),
+                    test_mode=request.POST.get("test") == "yes",
+                )
+                return _done(request, "keys", {"text": f"Key for {key.name} created.", "key": raw})
             if op == "revoke":
                 key_id = request.POST.get("key", "")
-                key = api_key_of_council(council_id=staff.council.id,
-                                         key_id=whole_number(key_id))
+                key = api_key_of_council(council_id=staff.council.id, key_id=whole_number(key_id))
                 if key is None:
                     raise InvalidInput("No such key")
                 api_key_revoke(key=key, actor=staff.principal.as_actor())
@@ -176,8 +211,12 @@ def branding(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if request.method == "POST":
         try:
-            branding_set(council=staff.council, colour=request.POST.get("colour", ""),
-                         website=request.POST.get("website", ""), actor=staff.principal)
+            branding_set(
+                council=staff.council,
+                colour=request.POST.get("colour", ""),
+                website=request.POST.get("website", ""),
+                actor=staff.principal,
+            )
             return _done(request, "branding", "Branding saved")
         except DomainError as exc:
             context = {"errors": _errors(exc, "branding"), "posted": request.POST.dict()}
@@ -215,23 +254,26 @@ def areas(request: HttpRequest) -> HttpResponse:
                 data = _upload(request, "areas")
                 if data is None:
                     raise InvalidInput({"areas": ["Choose a GeoJSON file"]})
-                count = areas_import(council=staff.council, geojson=data,
-                                     actor=staff.principal,
-                                     code_property=request.POST.get("code_property", "code")[:40]
-                                     or "code",
-                                     name_property=request.POST.get("name_property", "name")[:40]
-                                     or "name")
+                count = areas_import(
+                    council=staff.council,
+                    geojson=data,
+                    actor=staff.principal,
+                    code_property=request.POST.get("code_property", "code")[:40] or "code",
+                    name_property=request.POST.get("name_property", "name")[:40] or "name",
+                )
                 return _done(request, "areas", f"{count} area{'s' if count != 1 else ''} saved")
             raise InvalidInput("Unknown action")
         except DomainError as exc:
             context = {"errors": _errors(exc, op or "areas")}
     council = council_get_by_id(council_id=staff.council.id)
     area_rows = areas_of_council(council_id=council.id)
-    context.update({
-        "areas": area_rows,
-        "map": areas_map(boundary=council.boundary,
-                         areas=[(a.name, a.boundary) for a in area_rows]),
-        "max_areas": MAX_AREAS,
-    })
+    context.update(
+        {
+            "areas": area_rows,
+            "map": areas_map(
+                boundary=council.boundary, areas=[(a.name, a.boundary) for a in area_rows]
+            ),
+            "max_areas": MAX_AREAS,
+        }
+    )
     return _render(request, "areas", context, status=400 if context.get("errors") else 200)
-

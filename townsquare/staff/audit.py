@@ -40,19 +40,29 @@ def _filter(request: HttpRequest) -> tuple[AuditFilter, dict[str, str]]:
                 dates[name] = dt.date.fromisoformat(raw)
             except ValueError:
                 problems[f"audit-{name}"] = "Enter the date as YYYY-MM-DD, for example 2026-03-31"
-    start = dt.datetime.combine(dates["from"], dt.time(0), tzinfo=LOCAL) \
-        if "from" in dates else None
-    end = dt.datetime.combine(dates["to"] + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL) \
-        if "to" in dates else None
-    return AuditFilter(user_id=whole_number(person),
-                       reference=request.GET.get("case", "").strip()[:20],
-                       start=start, end=end,
-                       kind=request.GET.get("kind", "").strip()[:40]), problems
+    start = (
+        dt.datetime.combine(dates["from"], dt.time(0), tzinfo=LOCAL) if "from" in dates else None
+    )
+    end = (
+        dt.datetime.combine(dates["to"] + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL)
+        if "to" in dates
+        else None
+    )
+    return AuditFilter(
+        user_id=whole_number(person),
+        reference=request.GET.get("case", "").strip()[:20],
+        start=start,
+        end=end,
+        kind=request.GET.get("kind", "").strip()[:40],
+    ), problems
 
 
 # Ids in event payloads that people read better as names: the key, then what to call it.
-_NAMED_IDS = {"user_id": ("person", "people"), "assignee_id": ("assigned to", "people"),
-              "team_id": ("team", "teams")}
+_NAMED_IDS = {
+    "user_id": ("person", "people"),
+    "assignee_id": ("assigned to", "people"),
+    "team_id": ("team", "teams"),
+}
 
 
 def _names(principal: Principal, council_id: int) -> dict[str, dict[int, str]]:
@@ -83,10 +93,13 @@ def audit(request: HttpRequest) -> HttpResponse:
     staff = request.staff
     audit_filter, problems = _filter(request)
     before = request.GET.get("before", "")
-    events, references = audit_page(principal=staff.principal, council_id=staff.council.id,
-                                    audit=audit_filter,
-                                    before_id=whole_number(before),
-                                    limit=PAGE + 1)
+    events, references = audit_page(
+        principal=staff.principal,
+        council_id=staff.council.id,
+        audit=audit_filter,
+        before_id=whole_number(before),
+        limit=PAGE + 1,
+    )
     more = len(events) > PAGE
     events = events[:PAGE]
     query = request.GET.copy()
@@ -95,16 +108,29 @@ def audit(request: HttpRequest) -> HttpResponse:
     if more:
         next_query["before"] = str(events[-1].id)
     names = _names(staff.principal, staff.council.id)
-    rows = [{"event": e, "reference": references.get(e.stream_id, "") if e.stream == "case"
-             else "", "details": _describe(e, names)} for e in events]
-    return staff_render(request, "staff/audit.html", {
-        "rows": rows, "problems": problems,
-        "members": staff_of_council(actor=staff.principal, council_id=staff.council.id),
-        "params": request.GET, "person": request.GET.get("person", ""),
-        "next_url": f"?{next_query.urlencode()}" if more else "",
-        "first_url": f"?{query.urlencode()}" if before else "",
-        "export_url": f"export.csv?{query.urlencode()}",
-    }, status=400 if problems else 200)
+    rows = [
+        {
+            "event": e,
+            "reference": references.get(e.stream_id, "") if e.stream == "case" else "",
+            "details": _describe(e, names),
+        }
+        for e in events
+    ]
+    return staff_render(
+        request,
+        "staff/audit.html",
+        {
+            "rows": rows,
+            "problems": problems,
+            "members": staff_of_council(actor=staff.principal, council_id=staff.council.id),
+            "params": request.GET,
+            "person": request.GET.get("person", ""),
+            "next_url": f"?{next_query.urlencode()}" if more else "",
+            "first_url": f"?{query.urlencode()}" if before else "",
+            "export_url": f"export.csv?{query.urlencode()}",
+        },
+        status=400 if problems else 200,
+    )
 
 
 class _Echo:
@@ -118,23 +144,38 @@ def export(request: HttpRequest) -> HttpResponse:
     staff = request.staff
     audit_filter, problems = _filter(request)
     if problems:
-        return HttpResponse("; ".join(problems.values()), status=400,
-                            content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "; ".join(problems.values()), status=400, content_type="text/plain; charset=utf-8"
+        )
     writer = csv.writer(_Echo())
     names = _names(staff.principal, staff.council.id)
 
     def lines():
         yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
-        yield writer.writerow(["id", "time", "who", "kind of actor", "event", "case",
-                               "visibility", "details"])
-        for event, reference in audit_rows(principal=staff.principal,
-                                           council_id=staff.council.id, audit=audit_filter):
-            yield writer.writerow([neutralise(v) for v in (
-                event.id, event.created_at.astimezone(LOCAL).isoformat(timespec="seconds"),
-                event.actor_label, event.actor_kind, event.kind, reference, event.visibility,
-                _describe(event, names))])
+        yield writer.writerow(
+            ["id", "time", "who", "kind of actor", "event", "case", "visibility", "details"]
+        )
+        for event, reference in audit_rows(
+            principal=staff.principal, council_id=staff.council.id, audit=audit_filter
+        ):
+            yield writer.writerow(
+                [
+                    neutralise(v)
+                    for v in (
+                        event.id,
+                        event.created_at.astimezone(LOCAL).isoformat(timespec="seconds"),
+                        event.actor_label,
+                        event.actor_kind,
+                        event.kind,
+                        reference,
+                        event.visibility,
+                        _describe(event, names),
+                    )
+                ]
+            )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (f'attachment; filename="audit-{staff.council.slug}-'
-                                       f'{dt.date.today().isoformat()}.csv"')
+    response["Content-Disposition"] = (
+        f'attachment; filename="audit-{staff.council.slug}-{dt.date.today().isoformat()}.csv"'
+    )
     return response

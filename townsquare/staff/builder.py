@@ -51,19 +51,36 @@ from townsquare.councils.selectors import teams_of_council
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.diagram import workflow_diagram
 
-CALENDAR_LABELS = {"working_days": "working hours: the clock stops at weekends and on bank "
-                                   "holidays",
-                   "office_hours": "office hours, 9am to 5pm on working days",
-                   "elapsed": "every hour, nights and weekends included"}
-SECTIONS = (("basics", "Basics"), ("fields", "Questions"), ("workflow", "Workflow"),
-            ("rules", "Time limits, routing and privacy"), ("messages", "Messages"),
-            ("welsh", "Welsh"), ("preview", "Preview"), ("yaml", "YAML"))
-DATATYPE_LABELS = {"string": "Short text", "text": "Long text", "number": "Number",
-                   "datetime": "Date and time", "singlevaluelist": "Choose one",
-                   "multivaluelist": "Choose any"}
-ROLE_LABELS = {"agent": "Agents (and everyone above)", "supervisor": "Supervisors and admins",
-               "council_admin": "Council admins", "citizen": "The resident who made it",
-               "system": "Townsquare itself (merges, imports)"}
+CALENDAR_LABELS = {
+    "working_days": "working hours: the clock stops at weekends and on bank holidays",
+    "office_hours": "office hours, 9am to 5pm on working days",
+    "elapsed": "every hour, nights and weekends included",
+}
+SECTIONS = (
+    ("basics", "Basics"),
+    ("fields", "Questions"),
+    ("workflow", "Workflow"),
+    ("rules", "Time limits, routing and privacy"),
+    ("messages", "Messages"),
+    ("welsh", "Welsh"),
+    ("preview", "Preview"),
+    ("yaml", "YAML"),
+)
+DATATYPE_LABELS = {
+    "string": "Short text",
+    "text": "Long text",
+    "number": "Number",
+    "datetime": "Date and time",
+    "singlevaluelist": "Choose one",
+    "multivaluelist": "Choose any",
+}
+ROLE_LABELS = {
+    "agent": "Agents (and everyone above)",
+    "supervisor": "Supervisors and admins",
+    "council_admin": "Council admins",
+    "citizen": "The resident who made it",
+    "system": "Townsquare itself (merges, imports)",
+}
 MAX_YAML = 200_000
 
 
@@ -75,9 +92,14 @@ def _admin_view(view):
 @_admin_view
 def index(request: HttpRequest) -> HttpResponse:
     council = request.staff.council
-    return staff_render(request, "staff/builder/index.html", {
-        "services": services_of_council(council_id=council.id),
-        "drafts": service_drafts_of_council(council_id=council.id)})
+    return staff_render(
+        request,
+        "staff/builder/index.html",
+        {
+            "services": services_of_council(council_id=council.id),
+            "drafts": service_drafts_of_council(council_id=council.id),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,19 +113,24 @@ def new(request: HttpRequest) -> HttpResponse:
         posted = request.POST.dict()
         try:
             if start == "scratch":
-                draft = draft_from_scratch(council=staff.council,
-                                           code=posted.get("code", "").strip(),
-                                           name=posted.get("name", ""),
-                                           kind=posted.get("kind", ""), actor=staff.principal)
+                draft = draft_from_scratch(
+                    council=staff.council,
+                    code=posted.get("code", "").strip(),
+                    name=posted.get("name", ""),
+                    kind=posted.get("kind", ""),
+                    actor=staff.principal,
+                )
             elif start == "library":
-                draft = draft_from_library(council=staff.council,
-                                           file_name=posted.get("file", ""),
-                                           actor=staff.principal)
+                draft = draft_from_library(
+                    council=staff.council, file_name=posted.get("file", ""), actor=staff.principal
+                )
             elif start == "copy":
                 service_id = posted.get("service", "")
-                draft = draft_from_service(council=staff.council,
-                                           service_id=whole_number(service_id) or 0,
-                                           actor=staff.principal)
+                draft = draft_from_service(
+                    council=staff.council,
+                    service_id=whole_number(service_id) or 0,
+                    actor=staff.principal,
+                )
             else:
                 raise InvalidInput({"start": ["Choose how to start"]})
             return redirect("staff:builder_draft", draft_id=draft.id)
@@ -112,11 +139,19 @@ def new(request: HttpRequest) -> HttpResponse:
         except NotFound as exc:
             errors = {f"{start}_choice": exc.message}
     others = services_of_other_councils(council_id=staff.council.id)
-    return staff_render(request, "staff/builder/new.html", {
-        "library": [(name, doc["name"], doc["kind"], doc["group"])
-                    for name, doc in library_templates()],
-        "others": others, "errors": errors, "posted": posted,
-    }, status=400 if errors else 200)
+    return staff_render(
+        request,
+        "staff/builder/new.html",
+        {
+            "library": [
+                (name, doc["name"], doc["kind"], doc["group"]) for name, doc in library_templates()
+            ],
+            "others": others,
+            "errors": errors,
+            "posted": posted,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @require_POST
@@ -132,13 +167,19 @@ def import_yaml(request: HttpRequest) -> HttpResponse:
         except TemplateFileError as exc:
             problems = [str(p) for p in exc.problems]
         else:
-            draft = draft_from_yaml(council=staff.council, document=document,
-                                    actor=staff.principal)
+            draft = draft_from_yaml(council=staff.council, document=document, actor=staff.principal)
             return redirect("staff:builder_draft", draft_id=draft.id)
-    return staff_render(request, "staff/builder/index.html", {
-        "services": services_of_council(council_id=staff.council.id),
-        "drafts": service_drafts_of_council(council_id=staff.council.id),
-        "import_problems": problems, "import_text": text[:MAX_YAML]}, status=400)
+    return staff_render(
+        request,
+        "staff/builder/index.html",
+        {
+            "services": services_of_council(council_id=staff.council.id),
+            "drafts": service_drafts_of_council(council_id=staff.council.id),
+            "import_problems": problems,
+            "import_text": text[:MAX_YAML],
+        },
+        status=400,
+    )
 
 
 def _posted_yaml(request: HttpRequest) -> tuple[str, list[str]]:
@@ -160,8 +201,9 @@ def _posted_yaml(request: HttpRequest) -> tuple[str, list[str]]:
 
 def _draft(request: HttpRequest, draft_id: int) -> ServiceDraft:
     try:
-        return draft_get(council=request.staff.council, draft_id=draft_id,
-                         actor=request.staff.principal)
+        return draft_get(
+            council=request.staff.council, draft_id=draft_id, actor=request.staff.principal
+        )
     except NotFound:
         raise Http404("No such draft") from None
 
@@ -180,8 +222,9 @@ def _describe_problem(path: str, document: dict[str, Any]) -> tuple[str, str]:
         i = int(index)
         label = raw[i].get("label", "") if i < len(raw) and isinstance(raw[i], dict) else ""
         rest = ".".join(p for p, _ in parts[1:])
-        return "fields", f"Question {i + 1}{f' (“{label}”)' if label else ''}" + \
-            (f", {rest.replace('_', ' ')}" if rest else "")
+        return "fields", f"Question {i + 1}{f' (“{label}”)' if label else ''}" + (
+            f", {rest.replace('_', ' ')}" if rest else ""
+        )
     if head == "workflow":
         return "workflow", path.replace("workflow.", "Workflow: ")
     if head in ("sla", "routing", "privacy", "retention"):
@@ -196,39 +239,66 @@ def _preview(document: dict[str, Any], *, pending: str = "") -> dict[str, Any]:
     drawn by report/question.html) for every field that is whole enough to draw. `pending`
     names the code of a question being typed but not yet saved."""
     items = []
-    specs = [f for f in document.get("fields") or [] if isinstance(f, dict)
-             and all(isinstance(f.get(k), str) and f.get(k) for k in ("code", "label", "datatype"))
-             and all(isinstance(v, dict) and "key" in v and "name" in v
-                     for v in f.get("values") or [])]
+    specs = [
+        f
+        for f in document.get("fields") or []
+        if isinstance(f, dict)
+        and all(isinstance(f.get(k), str) and f.get(k) for k in ("code", "label", "datatype"))
+        and all(isinstance(v, dict) and "key" in v and "name" in v for v in f.get("values") or [])
+    ]
     # Ids of their own, apart from the preview's fixed ones (preview-heading, preview-place).
     questions = questions_for(specs, None, prefix="preview-q-")
     by_code = {f["code"]: f for f in specs}
     for question in questions:
         show_if = by_code[question.code].get("show_if")
-        items.append({"q": question, "show_if": show_if if isinstance(show_if, dict) else None,
-                      "pending": question.code == pending})
-    return {"kind": document.get("kind"), "name": document.get("name", ""),
-            "description": document.get("description", ""), "items": items}
+        items.append(
+            {
+                "q": question,
+                "show_if": show_if if isinstance(show_if, dict) else None,
+                "pending": question.code == pending,
+            }
+        )
+    return {
+        "kind": document.get("kind"),
+        "name": document.get("name", ""),
+        "description": document.get("description", ""),
+        "items": items,
+    }
 
 
-def _context(request: HttpRequest, draft: ServiceDraft, section: str, *,
-             errors: dict[str, str] | None = None, posted: dict[str, Any] | None = None,
-             conflict: str = "") -> dict[str, Any]:
+def _context(
+    request: HttpRequest,
+    draft: ServiceDraft,
+    section: str,
+    *,
+    errors: dict[str, str] | None = None,
+    posted: dict[str, Any] | None = None,
+    conflict: str = "",
+) -> dict[str, Any]:
     document = draft.document
-    problems = [(*_describe_problem(p.path, document), p.reason)
-                for p in draft_problems(draft)]
+    problems = [(*_describe_problem(p.path, document), p.reason) for p in draft_problems(draft)]
     workflow = document.get("workflow") if isinstance(document.get("workflow"), dict) else {}
-    fields = sorted([f for f in document.get("fields") or [] if isinstance(f, dict)],
-                    key=lambda f: f.get("order", 0))
-    names = {s.get("code"): s.get("name") or s.get("code")
-             for s in workflow.get("states") or [] if isinstance(s, dict)}
+    fields = sorted(
+        [f for f in document.get("fields") or [] if isinstance(f, dict)],
+        key=lambda f: f.get("order", 0),
+    )
+    names = {
+        s.get("code"): s.get("name") or s.get("code")
+        for s in workflow.get("states") or []
+        if isinstance(s, dict)
+    }
     transitions = []
     for i, t in enumerate(workflow.get("transitions") or []):
         sources = [t.get("from")] if isinstance(t.get("from"), str) else t.get("from") or []
-        transitions.append({"index": i, "name": t.get("name", ""),
-                            "from": [names.get(c, c) for c in sources],
-                            "to": names.get(t.get("to"), t.get("to")),
-                            "roles": [ROLE_LABELS.get(r, r) for r in t.get("roles", [])]})
+        transitions.append(
+            {
+                "index": i,
+                "name": t.get("name", ""),
+                "from": [names.get(c, c) for c in sources],
+                "to": names.get(t.get("to"), t.get("to")),
+                "roles": [ROLE_LABELS.get(r, r) for r in t.get("roles", [])],
+            }
+        )
     teams = [(t.code, t.name) for t in teams_of_council(council_id=draft.council_id)]
     changes_own = draft_changes_own_service(draft)
     return {
@@ -271,8 +341,12 @@ def _welsh(draft: ServiceDraft, posted: dict[str, Any]) -> dict[str, Any]:
         row["check"] = row["name"] in to_check
         if posted.get("op") == "translation":
             row["value"] = posted.get(row["name"], "")
-    return {"rows": rows, "done": sum(1 for r in rows if r["value"].strip()),
-            "total": len(rows), "to_check": len(to_check)}
+    return {
+        "rows": rows,
+        "done": sum(1 for r in rows if r["value"].strip()),
+        "total": len(rows),
+        "to_check": len(to_check),
+    }
 
 
 def _safe_yaml(document: Any) -> str:
@@ -316,8 +390,9 @@ def draft_preview(request: HttpRequest, draft_id: int) -> HttpResponse:
             pending = data["code"]
     except InvalidInput:
         pass  # not yet a whole question (a choice without a name, say): show what is saved
-    return render(request, "staff/builder/preview.html", {"preview": _preview(
-        document, pending=pending)})
+    return render(
+        request, "staff/builder/preview.html", {"preview": _preview(document, pending=pending)}
+    )
 
 
 def _index(value: str) -> int:
@@ -343,21 +418,24 @@ def draft_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
     doc = draft.document
     try:
         if op == "publish":
-            version = draft_publish(draft=draft, actor=staff.principal,
-                                    expected_revision=revision)
+            version = draft_publish(draft=draft, actor=staff.principal, expected_revision=revision)
             request.session["staff.builder_notice"] = (
                 f"{version.template.name} version {version.number} is published. New cases "
-                "use it; open cases keep the version they were made under.")
+                "use it; open cases keep the version they were made under."
+            )
             return redirect("staff:builder_service", service_id=version.template_id)
         if op == "delete":
             draft_delete(draft=draft, actor=staff.principal)
             return redirect("staff:builder")
         ops = {
             "basics": lambda: editing.basics_update(
-                doc, data, code_editable=not draft_changes_own_service(draft)),
+                doc, data, code_editable=not draft_changes_own_service(draft)
+            ),
             "rules": lambda: editing.rules_update(
-                doc, data, team_codes=[t.code for t in teams_of_council(
-                    council_id=draft.council_id)]),
+                doc,
+                data,
+                team_codes=[t.code for t in teams_of_council(council_id=draft.council_id)],
+            ),
             "field_add": lambda: editing.field_add(doc, data),
             "field_update": lambda: editing.field_update(doc, _raw_index(doc, index), data),
             "field_up": lambda: editing.field_move(doc, index, -1),
@@ -376,13 +454,21 @@ def draft_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
         if op not in ops:
             raise InvalidInput("Unknown change")
         document = ops[op]()
-        draft_update(draft=draft, document=document, actor=staff.principal,
-                     expected_revision=revision, what=op)
+        draft_update(
+            draft=draft,
+            document=document,
+            actor=staff.principal,
+            expected_revision=revision,
+            what=op,
+        )
     except Conflict as exc:
         fresh = _draft(request, draft_id)
-        return staff_render(request, "staff/builder/draft.html",
-                            _context(request, fresh, section, posted={**data, "op": op},
-                                     conflict=exc.message), status=409)
+        return staff_render(
+            request,
+            "staff/builder/draft.html",
+            _context(request, fresh, section, posted={**data, "op": op}, conflict=exc.message),
+            status=409,
+        )
     except InvalidInput as exc:
         errors = {f"{op}_{k}": v[0] for k, v in exc.errors.items()}
         context = _context(request, draft, section, errors=errors, posted={**data, "op": op})
@@ -390,13 +476,17 @@ def draft_edit(request: HttpRequest, draft_id: int) -> HttpResponse:
             context["publish_refused"] = True
         return staff_render(request, "staff/builder/draft.html", context, status=400)
     except DomainError as exc:
-        return staff_render(request, "staff/builder/draft.html",
-                            _context(request, draft, section, errors={f"{op}___all__":
-                                                                      exc.message}),
-                            status=403)
+        return staff_render(
+            request,
+            "staff/builder/draft.html",
+            _context(request, draft, section, errors={f"{op}___all__": exc.message}),
+            status=403,
+        )
     anchor = request.POST.get("anchor", "")
-    return redirect(f"{request.path.rsplit('/', 1)[0]}/?section={section}"
-                    f"{'#' + anchor if re.fullmatch(r'[a-z0-9-]{1,40}', anchor) else ''}")
+    return redirect(
+        f"{request.path.rsplit('/', 1)[0]}/?section={section}"
+        f"{'#' + anchor if re.fullmatch(r'[a-z0-9-]{1,40}', anchor) else ''}"
+    )
 
 
 def _raw_index(doc: dict[str, Any], sorted_index: int) -> int:
@@ -430,8 +520,9 @@ def _yaml_replace(request: HttpRequest) -> dict[str, Any]:
 
 
 def _yaml_response(document: dict[str, Any], name: str) -> HttpResponse:
-    response = HttpResponse(dump_template_yaml(document),
-                            content_type="application/yaml; charset=utf-8")
+    response = HttpResponse(
+        dump_template_yaml(document), content_type="application/yaml; charset=utf-8"
+    )
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "template"
     response["Content-Disposition"] = f'attachment; filename="{safe}.yaml"'
     return response
@@ -458,16 +549,22 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     document = service.current_version.document if service.current_version else {}
     sla = document.get("sla") or {}
     team_code = (document.get("routing") or {}).get("team", "")
-    team = next((t for t in teams_of_council(council_id=service.council_id)
-                 if t.code == team_code), None)
-    return staff_render(request, "staff/builder/service.html", {
-        "service": service, "versions": versions_of(service=service),
-        "notice": request.session.pop("staff.builder_notice", ""),
-        "diagram": workflow_diagram(document.get("workflow", {})),
-        "doc": document,
-        "calendar": CALENDAR_LABELS.get(sla.get("calendar", "working_days"), ""),
-        "team": team.name if team else team_code,
-    })
+    team = next(
+        (t for t in teams_of_council(council_id=service.council_id) if t.code == team_code), None
+    )
+    return staff_render(
+        request,
+        "staff/builder/service.html",
+        {
+            "service": service,
+            "versions": versions_of(service=service),
+            "notice": request.session.pop("staff.builder_notice", ""),
+            "diagram": workflow_diagram(document.get("workflow", {})),
+            "doc": document,
+            "calendar": CALENDAR_LABELS.get(sla.get("calendar", "working_days"), ""),
+            "team": team.name if team else team_code,
+        },
+    )
 
 
 @require_GET
@@ -481,8 +578,9 @@ def service_export(request: HttpRequest, service_id: int) -> HttpResponse:
 @_admin_view
 def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = _service(request, service_id)
-    draft = draft_from_service(council=request.staff.council, service_id=service.id,
-                               actor=request.staff.principal)
+    draft = draft_from_service(
+        council=request.staff.council, service_id=service.id, actor=request.staff.principal
+    )
     return redirect("staff:builder_draft", draft_id=draft.id)
 
 
@@ -490,6 +588,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
 @_admin_view
 def service_availability(request: HttpRequest, service_id: int) -> HttpResponse:
     service = _service(request, service_id)
-    service_set_active(service=service, active=request.POST.get("active") == "yes",
-                       actor=request.staff.principal)
+    service_set_active(
+        service=service, active=request.POST.get("active") == "yes", actor=request.staff.principal
+    )
     return redirect("staff:builder_service", service_id=service.id)

@@ -27,9 +27,16 @@ def bulk(request: HttpRequest) -> HttpResponse:
     back = safe_next(request, request.POST.get("back"))
     if request.POST.get("scope") == "all":
         queue, _ = parse_filter(QueryDict(request.POST.get("query", "")[:4000]))
-        selection = [Selected(ref) for ref in queue_references(
-            principal=staff.principal, council_id=staff.council.id, queue=queue,
-            now=clock.now(), limit=MAX_BULK)]
+        selection = [
+            Selected(ref)
+            for ref in queue_references(
+                principal=staff.principal,
+                council_id=staff.council.id,
+                queue=queue,
+                now=clock.now(),
+                limit=MAX_BULK,
+            )
+        ]
     else:
         selection = parse_selection(request.POST.getlist("case"))
     action = request.POST.get("action", "")
@@ -40,8 +47,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         if team_value == "none":
             team = None
         elif team_value:
-            team = team_of_council(council_id=staff.council.id,
-                                   team_id=whole_number(team_value))
+            team = team_of_council(council_id=staff.council.id, team_id=whole_number(team_value))
             if team is None:
                 return _refused(request, back, "Choose one of the council's teams")
         person = request.POST.get("assignee", "")
@@ -56,11 +62,18 @@ def bulk(request: HttpRequest) -> HttpResponse:
     priority = request.POST.get("priority", "")
     try:
         outcomes = cases_bulk_apply(
-            selection=selection, actor=staff.principal, council_id=staff.council.id,
-            action=action, to_state=request.POST.get("to_state", "")[:50],
-            message=request.POST.get("update_message" if action == "update" else "message",
-                                     "")[:4000], team=team, assignee_id=assignee_id,
-            priority=whole_number(priority, largest=9))
+            selection=selection,
+            actor=staff.principal,
+            council_id=staff.council.id,
+            action=action,
+            to_state=request.POST.get("to_state", "")[:50],
+            message=request.POST.get("update_message" if action == "update" else "message", "")[
+                :4000
+            ],
+            team=team,
+            assignee_id=assignee_id,
+            priority=whole_number(priority, largest=9),
+        )
     except InvalidInput as exc:
         return _refused(request, back, exc.message)
     request.session[RESULT] = {

@@ -54,7 +54,9 @@ def _case_or_404(request: HttpRequest, reference: str):
         request.staff = request.staff.__class__(
             principal=request.staff.principal,
             council=next(c for c in request.staff.councils if c.id == case.council_id),
-            councils=request.staff.councils, user=request.staff.user)
+            councils=request.staff.councils,
+            user=request.staff.user,
+        )
     return case
 
 
@@ -70,31 +72,47 @@ def _assigned_title(p: dict[str, Any], choices) -> str:
 
 # How each kind of event reads on the timeline: (title, text) from its payload, the case's
 # state names and the council's people and teams.
-_TIMELINE_ENTRIES: dict[str, Callable[[dict[str, Any], Callable[[str], str], Any],
-                                      tuple[str, str]]] = {
+_TIMELINE_ENTRIES: dict[
+    str, Callable[[dict[str, Any], Callable[[str], str], Any], tuple[str, str]]
+] = {
     "case.created": lambda p, state, choices: ("Reported", ""),
     "case.transitioned": lambda p, state, choices: (
-        f"Status changed from {state(p.get('from_state', ''))} to "
-        f"{state(p.get('to_state', ''))}", p.get("message", "")),
+        f"Status changed from {state(p.get('from_state', ''))} to {state(p.get('to_state', ''))}",
+        p.get("message", ""),
+    ),
     "case.assigned": lambda p, state, choices: (_assigned_title(p, choices), ""),
     "case.public_update": lambda p, state, choices: ("Public update", p.get("message", "")),
-    "case.citizen_update": lambda p, state, choices: ("Update from the public",
-                                                      p.get("message", "")),
+    "case.citizen_update": lambda p, state, choices: (
+        "Update from the public",
+        p.get("message", ""),
+    ),
     "case.internal_note": lambda p, state, choices: ("Internal note", p.get("note", "")),
     "case.merged_into": lambda p, state, choices: (
-        f"Closed as a duplicate of {p.get('original_reference', '')}", ""),
+        f"Closed as a duplicate of {p.get('original_reference', '')}",
+        "",
+    ),
     "case.duplicate_merged": lambda p, state, choices: (
-        f"{p.get('duplicate_reference', '')} merged into this case as a duplicate", ""),
+        f"{p.get('duplicate_reference', '')} merged into this case as a duplicate",
+        "",
+    ),
     "case.priority_set": lambda p, state, choices: (
-        f"Priority changed to {PRIORITY_NAMES.get(p.get('priority'), '')}", ""),
+        f"Priority changed to {PRIORITY_NAMES.get(p.get('priority'), '')}",
+        "",
+    ),
     "case.attachment_added": lambda p, state, choices: (_attachment_title(p), ""),
     "case.linked": lambda p, state, choices: (
-        f"Linked to related case {p.get('other_reference', '')}", ""),
+        f"Linked to related case {p.get('other_reference', '')}",
+        "",
+    ),
     "case.supported": lambda p, state, choices: ("Supported by a member of the public", ""),
     "case.reporter_linked": lambda p, state, choices: (
-        "The reporter signed in; the case is now in their account", ""),
+        "The reporter signed in; the case is now in their account",
+        "",
+    ),
     "case.anonymised": lambda p, state, choices: (
-        "Personal data removed (retention period ended)", ""),
+        "Personal data removed (retention period ended)",
+        "",
+    ),
 }
 
 
@@ -107,24 +125,48 @@ def _timeline(case, principal, choices) -> list[dict[str, Any]]:
     entries = []
     for event in case_timeline(case=case, principal=principal):
         entry = _TIMELINE_ENTRIES.get(event.kind)
-        title, text = entry(event.payload, state_name, choices) if entry else (
-            event.kind.replace("case.", "").replace("_", " ").capitalize(), "")
-        entries.append({"at": event.created_at, "title": title, "text": text,
-                        "public": event.visibility == "public", "actor": event.actor_label,
-                        "kind": event.kind})
+        title, text = (
+            entry(event.payload, state_name, choices)
+            if entry
+            else (event.kind.replace("case.", "").replace("_", " ").capitalize(), "")
+        )
+        entries.append(
+            {
+                "at": event.created_at,
+                "title": title,
+                "text": text,
+                "public": event.visibility == "public",
+                "actor": event.actor_label,
+                "kind": event.kind,
+            }
+        )
     entries.reverse()  # newest first
     return entries
 
 
 # Where an error about a whole form (or a field with no control of its own) points.
 _FORM_FIRST_CONTROL = {
-    "transition": "transition-to_state", "update": "update-message", "note": "note-note",
-    "assign": "assign-team", "priority": "priority-priority", "attach": "attach-file",
-    "link": "link-related", "merge": "merge-original",
+    "transition": "transition-to_state",
+    "update": "update-message",
+    "note": "note-note",
+    "assign": "assign-team",
+    "priority": "priority-priority",
+    "attach": "attach-file",
+    "link": "link-related",
+    "merge": "merge-original",
 }
-_CONTROLS = {"transition-to_state", "transition-message", "update-message", "note-note",
-             "assign-team", "assign-assignee", "priority-priority", "attach-file",
-             "link-related", "merge-original"}
+_CONTROLS = {
+    "transition-to_state",
+    "transition-message",
+    "update-message",
+    "note-note",
+    "assign-team",
+    "assign-assignee",
+    "priority-priority",
+    "attach-file",
+    "link-related",
+    "merge-original",
+}
 
 
 def _error_anchor(key: str) -> str:
@@ -143,24 +185,38 @@ def _choices_shown(case, posted: dict[str, Any]) -> dict[str, str]:
             return posted[name]
         return "" if current is None else str(current)
 
-    return {"team": chosen("team", "assign", case.team_id),
-            "assignee": chosen("assignee", "assign", case.assignee_id),
-            "priority": chosen("priority", "priority", case.priority)}
+    return {
+        "team": chosen("team", "assign", case.team_id),
+        "assignee": chosen("assignee", "assign", case.assignee_id),
+        "priority": chosen("priority", "priority", case.priority),
+    }
 
 
 def _error_context(errors: dict[str, str]) -> dict[str, Any]:
     return {
         "errors": errors,
-        "transition_error": next((errors[k] for k in ("transition_to_state", "transition_state",
-                                                      "transition_main") if k in errors), ""),
+        "transition_error": next(
+            (
+                errors[k]
+                for k in ("transition_to_state", "transition_state", "transition_main")
+                if k in errors
+            ),
+            "",
+        ),
         "merge_error": errors.get("merge_original") or errors.get("merge_main"),
         "error_links": [(_error_anchor(key), message) for key, message in errors.items()],
     }
 
 
-def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
-          posted: dict[str, Any] | None = None, conflict: str = "", status: int = 200
-          ) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    case,
+    *,
+    errors: dict[str, str] | None = None,
+    posted: dict[str, Any] | None = None,
+    conflict: str = "",
+    status: int = 200,
+) -> HttpResponse:
     """The case page. The template reads the case only through `case_view_for`, which
     withholds what this person may not see (ADR 24); the model is used here for the forms."""
     principal, posted = request.staff.principal, posted or {}
@@ -168,33 +224,42 @@ def _page(request: HttpRequest, case, *, errors: dict[str, str] | None = None,
     workflow = workflow_for_version(case.service_version)
     choices = queue_choices(principal=principal, council_id=case.council_id)
     can_merge = policies.can_merge_cases(principal, case.council_id)
-    templates = [{"code": code, "name": s.name, "text": s.message}
-                 for code, s in workflow.states.items() if s.message]
+    templates = [
+        {"code": code, "name": s.name, "text": s.message}
+        for code, s in workflow.states.items()
+        if s.message
+    ]
     chosen_template = request.GET.get("template", "")
     now = clock.now()
     context = {
         "case": view,
         "sla": sla_state(is_open=case.is_open, due_at=case.resolve_due_at, now=now),
-        "response_sla": sla_state(is_open=case.is_open and case.responded_at is None,
-                                  due_at=case.response_due_at, now=now),
+        "response_sla": sla_state(
+            is_open=case.is_open and case.responded_at is None, due_at=case.response_due_at, now=now
+        ),
         "priority_name": PRIORITY_NAMES.get(case.priority, str(case.priority)),
         "assignee_name": choices.staff.get(case.assignee_id, ""),
         "timeline": _timeline(case, principal, choices),
         "related": casework.related_cases(case=case),
         "duplicates": casework.duplicates_of(case=case),
-        "map": static_map(lat=case.lat, lng=case.lng,
-                          boundary=case.area.boundary if case.area_id else None, others=[]),
+        "map": static_map(
+            lat=case.lat,
+            lng=case.lng,
+            boundary=case.area.boundary if case.area_id else None,
+            others=[],
+        ),
         # The forms.
         "choices": choices,
         "selected": _choices_shown(case, posted),
         "priorities": [(p, PRIORITY_NAMES[p]) for p in PRIORITIES],
         "transitions": workflow.transitions_from(
-            case.state, policies.effective_roles(principal, case.council_id)),
+            case.state, policies.effective_roles(principal, case.council_id)
+        ),
         "can_merge": can_merge and case.is_open,
         "candidates": casework.duplicate_candidates(case=case) if can_merge else [],
         "templates": templates,
-        "update_text": posted.get("message") or next(
-            (t["text"] for t in templates if t["code"] == chosen_template), ""),
+        "update_text": posted.get("message")
+        or next((t["text"] for t in templates if t["code"] == chosen_template), ""),
         "posted": posted,
         "conflict": conflict,
         **_error_context(errors or {}),
@@ -217,8 +282,7 @@ def _revision(request: HttpRequest) -> int | None:
     return whole_number(request.POST.get("revision", ""))
 
 
-def _handle(request: HttpRequest, reference: str, form: str, action, success: str
-            ) -> HttpResponse:
+def _handle(request: HttpRequest, reference: str, form: str, action, success: str) -> HttpResponse:
     """Run `action(case)`; on success go back to the case with `success` as a notice."""
     case = _case_or_404(request, reference)
     posted = {k: v[:4000] for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
@@ -226,16 +290,23 @@ def _handle(request: HttpRequest, reference: str, form: str, action, success: st
         result = action(case)
     except Conflict as exc:
         fresh = _case_or_404(request, reference)
-        return _page(request, fresh, posted={**posted, "form": form}, conflict=exc.message,
-                     status=409)
+        return _page(
+            request, fresh, posted={**posted, "form": form}, conflict=exc.message, status=409
+        )
     except InvalidInput as exc:
-        errors = {f"{form}_{field if field != '__all__' else 'main'}": msgs[0]
-                  for field, msgs in exc.errors.items()}
-        return _page(request, case, errors=errors, posted={**posted, "form": form},
-                     status=400)
+        errors = {
+            f"{form}_{field if field != '__all__' else 'main'}": msgs[0]
+            for field, msgs in exc.errors.items()
+        }
+        return _page(request, case, errors=errors, posted={**posted, "form": form}, status=400)
     except PermissionDenied as exc:
-        return _page(request, case, errors={f"{form}_main": exc.message},
-                     posted={**posted, "form": form}, status=403)
+        return _page(
+            request,
+            case,
+            errors={f"{form}_main": exc.message},
+            posted={**posted, "form": form},
+            status=403,
+        )
     messages.success(request, success if isinstance(success, str) else success(result))
     target = result.reference if hasattr(result, "reference") else case.reference
     return redirect("staff:case", reference=target)
@@ -249,12 +320,23 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case):
         if not to_state:
             raise InvalidInput({"to_state": ["Choose what to do with the case"]})
-        return case_transition(case=case, to_state=to_state, actor=request.staff.principal,
-                               message=request.POST.get("message", ""),
-                               expected_revision=_revision(request))
+        return case_transition(
+            case=case,
+            to_state=to_state,
+            actor=request.staff.principal,
+            message=request.POST.get("message", ""),
+            expected_revision=_revision(request),
+        )
 
-    return _handle(request, reference, "transition", act,
-                   lambda c: f"{c.reference} is now {workflow_for_version(c.service_version).state(c.state).name}")  # noqa: E501
+    return _handle(
+        request,
+        reference,
+        "transition",
+        act,
+        lambda c: (
+            f"{c.reference} is now {workflow_for_version(c.service_version).state(c.state).name}"
+        ),
+    )
 
 
 @require_POST
@@ -264,8 +346,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         team_value = request.POST.get("team", "")
         team = None
         if team_value:
-            team = team_of_council(council_id=case.council_id,
-                                   team_id=whole_number(team_value))
+            team = team_of_council(council_id=case.council_id, team_id=whole_number(team_value))
             if team is None:
                 raise InvalidInput({"team": ["Choose one of the council's teams"]})
         person = request.POST.get("assignee", "")
@@ -277,8 +358,13 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
             raise InvalidInput({"assignee": ["Choose a person from the list"]})
         else:
             assignee_id = None
-        return case_assign(case=case, actor=request.staff.principal, team=team,
-                           assignee_id=assignee_id, expected_revision=_revision(request))
+        return case_assign(
+            case=case,
+            actor=request.staff.principal,
+            team=team,
+            assignee_id=assignee_id,
+            expected_revision=_revision(request),
+        )
 
     return _handle(request, reference, "assign", act, "Assignment saved")
 
@@ -289,9 +375,12 @@ def priority(request: HttpRequest, reference: str) -> HttpResponse:
     value = request.POST.get("priority", "")
 
     def act(case):
-        return case_set_priority(case=case, actor=request.staff.principal,
-                                 priority=whole_number(value, largest=9) or 0,
-                                 expected_revision=_revision(request))
+        return case_set_priority(
+            case=case,
+            actor=request.staff.principal,
+            priority=whole_number(value, largest=9) or 0,
+            expected_revision=_revision(request),
+        )
 
     return _handle(request, reference, "priority", act, "Priority saved")
 
@@ -300,9 +389,12 @@ def priority(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_view(policies.can_handle_case)
 def public_update(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case):
-        return case_post_public_update(case=case, actor=request.staff.principal,
-                                       message=request.POST.get("message", ""),
-                                       expected_revision=_revision(request))
+        return case_post_public_update(
+            case=case,
+            actor=request.staff.principal,
+            message=request.POST.get("message", ""),
+            expected_revision=_revision(request),
+        )
 
     return _handle(request, reference, "update", act, "Public update posted")
 
@@ -311,8 +403,9 @@ def public_update(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_view(policies.can_handle_case)
 def note(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case):
-        return case_add_internal_note(case=case, actor=request.staff.principal,
-                                      note=request.POST.get("note", ""))
+        return case_add_internal_note(
+            case=case, actor=request.staff.principal, note=request.POST.get("note", "")
+        )
 
     return _handle(request, reference, "note", act, "Internal note added")
 
@@ -326,10 +419,16 @@ def attach(request: HttpRequest, reference: str) -> HttpResponse:
         if upload is None:
             raise InvalidInput({"file": ["Choose a file to attach"]})
         if upload.size > MAX_UPLOAD:
-            raise InvalidInput({"file": [f"The file is larger than "
-                                         f"{MAX_UPLOAD // (1024 * 1024)} MB"]})
-        case_attach_file(case=case, actor=request.staff.principal, data=upload.read(),
-                         name=upload.name, is_public=request.POST.get("public") == "yes")
+            raise InvalidInput(
+                {"file": [f"The file is larger than {MAX_UPLOAD // (1024 * 1024)} MB"]}
+            )
+        case_attach_file(
+            case=case,
+            actor=request.staff.principal,
+            data=upload.read(),
+            name=upload.name,
+            is_public=request.POST.get("public") == "yes",
+        )
         return case
 
     return _handle(request, reference, "attach", act, "File attached")
@@ -344,16 +443,21 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
             raise InvalidInput({"original": ["Choose or enter the case this one duplicates"]})
         try:
             original = casework.case_by_reference_in_council(
-                principal=request.staff.principal, reference=wanted,
-                council_id=case.council_id)
+                principal=request.staff.principal, reference=wanted, council_id=case.council_id
+            )
         except NotFound as exc:
             raise InvalidInput({"original": [exc.message]}) from exc
-        return case_merge_duplicate(duplicate=case, original=original,
-                                    actor=request.staff.principal)
+        return case_merge_duplicate(
+            duplicate=case, original=original, actor=request.staff.principal
+        )
 
-    return _handle(request, reference, "merge", act,
-                   lambda c: f"{c.reference} was closed as a duplicate of "
-                             f"{c.duplicate_of.reference}")
+    return _handle(
+        request,
+        reference,
+        "merge",
+        act,
+        lambda c: f"{c.reference} was closed as a duplicate of {c.duplicate_of.reference}",
+    )
 
 
 @require_POST
@@ -365,8 +469,8 @@ def link(request: HttpRequest, reference: str) -> HttpResponse:
             raise InvalidInput({"related": ["Enter the reference of the related case"]})
         try:
             other = casework.case_by_reference_in_council(
-                principal=request.staff.principal, reference=wanted,
-                council_id=case.council_id)
+                principal=request.staff.principal, reference=wanted, council_id=case.council_id
+            )
         except NotFound as exc:
             raise InvalidInput({"related": [exc.message]}) from exc
         case_link(case=case, other=other, actor=request.staff.principal)
@@ -379,15 +483,19 @@ def link(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_view(policies.can_view_case)
 def attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
     try:
-        item = casework.case_attachment(principal=request.staff.principal,
-                                        reference=reference.upper(),
-                                        attachment_id=attachment_id)
+        item = casework.case_attachment(
+            principal=request.staff.principal,
+            reference=reference.upper(),
+            attachment_id=attachment_id,
+        )
     except (NotFound, DomainError):
         raise Http404("No such file") from None
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type or
-                            "application/octet-stream")
+    response = FileResponse(
+        item.file.open("rb"), content_type=item.content_type or "application/octet-stream"
+    )
     disposition = "inline" if item.content_type.startswith("image/") else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{reference}-{item.id}.' \
-                                      f'{item.file.name.rsplit(".", 1)[-1]}"'
+    response["Content-Disposition"] = (
+        f'{disposition}; filename="{reference}-{item.id}.{item.file.name.rsplit(".", 1)[-1]}"'
+    )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

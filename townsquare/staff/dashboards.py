@@ -37,8 +37,9 @@ class FilterForm:
     raw: dict[str, str]
 
 
-def _parse_filters(request: HttpRequest, dashboard_defaults: Filters, services: set[int],
-                   teams: set[int]) -> FilterForm:
+def _parse_filters(
+    request: HttpRequest, dashboard_defaults: Filters, services: set[int], teams: set[int]
+) -> FilterForm:
     raw = {k: request.GET.get(k, "").strip()[:20] for k in ("start", "end", "service", "team")}
     errors: dict[str, str] = {}
     start, end = dashboard_defaults.start, dashboard_defaults.end
@@ -97,8 +98,15 @@ def _hotspots(dashboard: Dashboard) -> list[dict]:
     for cell, count in dashboard.cells[:15]:
         lat, lng = h3.cell_to_latlng(cell)
         area = area_for_point(council=dashboard.council, lat=lat, lng=lng)
-        rows.append({"cell": cell, "count": count, "area": area.name if area else "",
-                     "lat": round(lat, 4), "lng": round(lng, 4)})
+        rows.append(
+            {
+                "cell": cell,
+                "count": count,
+                "area": area.name if area else "",
+                "lat": round(lat, 4),
+                "lng": round(lng, 4),
+            }
+        )
     return rows
 
 
@@ -116,14 +124,15 @@ def _derive(dashboard: Dashboard, *, charts_too: bool) -> dict:
     period = f"{f.start:%-d %B %Y} to {f.end:%-d %B %Y}"
     daily = [(d, o) for d, o, _c in dashboard.daily]
     summary = {
-        "d": dashboard, "period": period,
+        "d": dashboard,
+        "period": period,
         "received_change": _change(t.opened, last.opened),
         "closed_change": _change(t.closed, last.closed),
-        "median": _duration(t.median_hours), "p90": _duration(t.p90_hours),
+        "median": _duration(t.median_hours),
+        "p90": _duration(t.p90_hours),
         "median_last_year": _duration(last.median_hours),
         "sla": f"{t.sla_percent:.1f}%" if t.sla_percent is not None else NO_FIGURE,
-        "sla_last_year": f"{last.sla_percent:.1f}%" if last.sla_percent is not None
-        else NO_FIGURE,
+        "sla_last_year": f"{last.sla_percent:.1f}%" if last.sla_percent is not None else NO_FIGURE,
         "open_at_end": dashboard.backlog[-1][1] if dashboard.backlog else 0,
     }
     if not charts_too:
@@ -131,25 +140,43 @@ def _derive(dashboard: Dashboard, *, charts_too: bool) -> dict:
     return {
         **summary,
         "daily_chart": charts.bar_chart(
-            "daily", "Reports received per day", f"Bar chart of reports received each day, "
-            f"{period}. The same figures are in the table below the chart.", daily),
+            "daily",
+            "Reports received per day",
+            f"Bar chart of reports received each day, "
+            f"{period}. The same figures are in the table below the chart.",
+            daily,
+        ),
         "weekly_chart": charts.bar_chart(
-            "weekly", "Reports received per week", f"Bar chart of reports received each week "
-            f"(weeks start on Monday), {period}.", dashboard.weekly),
+            "weekly",
+            "Reports received per week",
+            f"Bar chart of reports received each week (weeks start on Monday), {period}.",
+            dashboard.weekly,
+        ),
         "backlog_chart": charts.line_chart(
-            "backlog", "Open reports at the end of each day", f"Line chart of reports still "
-            f"open at the end of each day, {period}.",
-            [("Open reports", charts.BLUE, dashboard.backlog)]),
+            "backlog",
+            "Open reports at the end of each day",
+            f"Line chart of reports still open at the end of each day, {period}.",
+            [("Open reports", charts.BLUE, dashboard.backlog)],
+        ),
         "hex_chart": charts.hex_map(
-            "hotspots", "Where reports came from", "Map of hexagons about 0.7 square "
+            "hotspots",
+            "Where reports came from",
+            "Map of hexagons about 0.7 square "
             "kilometres each, darker where more reports were made. The busiest are listed in "
-            "the table.", dashboard.cells),
+            "the table.",
+            dashboard.cells,
+        ),
         "hex_legend": charts.legend_classes(dashboard.cells),
         "hotspots": _hotspots(dashboard),
         "categories": [
-            {"row": c, "median": _duration(c.median_hours), "p90": _duration(c.p90_hours),
-             "sla": f"{c.sla_percent:.0f}%" if c.sla_percent is not None else NO_FIGURE}
-            for c in dashboard.categories],
+            {
+                "row": c,
+                "median": _duration(c.median_hours),
+                "p90": _duration(c.p90_hours),
+                "sla": f"{c.sla_percent:.0f}%" if c.sla_percent is not None else NO_FIGURE,
+            }
+            for c in dashboard.categories
+        ],
         "tables": TABLES,
     }
 
@@ -167,21 +194,37 @@ def _csv(dashboard: Dashboard, table: str) -> HttpResponse:
         writer.writerow(["day", "open_at_end_of_day"])
         writer.writerows((d.isoformat(), n) for d, n in dashboard.backlog)
     elif table == "categories":
-        writer.writerow(["service", "received", "received_same_period_last_year", "closed",
-                         "median_hours_to_close", "p90_hours_to_close",
-                         "closed_within_target_percent"])
+        writer.writerow(
+            [
+                "service",
+                "received",
+                "received_same_period_last_year",
+                "closed",
+                "median_hours_to_close",
+                "p90_hours_to_close",
+                "closed_within_target_percent",
+            ]
+        )
         for c in dashboard.categories:
-            writer.writerow([_safe(c.name), c.opened, c.opened_last_year, c.closed,
-                             c.median_hours if c.median_hours is not None else "",
-                             c.p90_hours if c.p90_hours is not None else "",
-                             f"{c.sla_percent:.1f}" if c.sla_percent is not None else ""])
+            writer.writerow(
+                [
+                    _safe(c.name),
+                    c.opened,
+                    c.opened_last_year,
+                    c.closed,
+                    c.median_hours if c.median_hours is not None else "",
+                    c.p90_hours if c.p90_hours is not None else "",
+                    f"{c.sla_percent:.1f}" if c.sla_percent is not None else "",
+                ]
+            )
     else:
         writer.writerow(["h3_cell", "received"])
         writer.writerows(dashboard.cells)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     f = dashboard.filters
     response["Content-Disposition"] = (
-        f'attachment; filename="{dashboard.council.slug}-{table}-{f.start}-{f.end}.csv"')
+        f'attachment; filename="{dashboard.council.slug}-{table}-{f.start}-{f.end}.csv"'
+    )
     return response
 
 
@@ -196,8 +239,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     council = request.staff.council
     defaults = default_filters(council=council)
     probe = dashboard_get(council=council, filters=defaults)
-    form = _parse_filters(request, defaults, {s for s, _ in probe.services},
-                          {t for t, _ in probe.teams})
+    form = _parse_filters(
+        request, defaults, {s for s, _ in probe.services}, {t for t, _ in probe.teams}
+    )
     board = dashboard_get(council=council, filters=form.filters)
     table = request.GET.get("download", "")
     if table:
@@ -214,8 +258,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         preset["end"] = defaults.end.isoformat()
         presets.append((label, preset.urlencode()))
     fragment = request.GET.get("fragment", "")
-    context = {**_context(board, charts_too=fragment != "summary"), "form": form,
-               "presets": presets, "query": query.urlencode()}
+    context = {
+        **_context(board, charts_too=fragment != "summary"),
+        "form": form,
+        "presets": presets,
+        "query": query.urlencode(),
+    }
     if fragment != "summary":
         # The charts and tables are the same for everyone looking at these figures with
         # these filters: render them once per figures position.
@@ -227,8 +275,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return HttpResponse(context["figures_html"])
     if fragment == "summary":
         return render(request, "staff/dashboards/summary.html", context)
-    return staff_render(request, "staff/dashboards/dashboard.html", context,
-                        status=400 if form.errors else 200)
+    return staff_render(
+        request, "staff/dashboards/dashboard.html", context, status=400 if form.errors else 200
+    )
 
 
 urlpatterns = [path("", dashboard, name="dashboard")]

@@ -42,11 +42,14 @@ def workflow_diagram(workflow: dict[str, Any]) -> dict[str, Any] | None:
             x = MARGIN + col * (BOX_W + GAP_X)
             y = MARGIN + row * (BOX_H + GAP_Y)
             state = by_code[code]
-            boxes[code] = {"x": x, "y": y, "name": str(state.get("name", code))[:22],
-                           "closed": state.get("open311") == "closed",
-                           "initial": code == workflow.get("initial"),
-                           "unreachable": layer[code] == unreachable and
-                           code != workflow.get("initial")}
+            boxes[code] = {
+                "x": x,
+                "y": y,
+                "name": str(state.get("name", code))[:22],
+                "closed": state.get("open311") == "closed",
+                "initial": code == workflow.get("initial"),
+                "unreachable": layer[code] == unreachable and code != workflow.get("initial"),
+            }
     arrows = []
     for source, target in sorted(set(edges)):
         a, b = boxes[source], boxes[target]
@@ -66,5 +69,11 @@ def workflow_diagram(workflow: dict[str, Any]) -> dict[str, Any] | None:
         arrows.append({"d": path, "back": b["x"] < a["x"]})
     width = MARGIN * 2 + (max(columns) + 1) * (BOX_W + GAP_X)
     height = MARGIN * 2 + max(len(m) for m in columns.values()) * (BOX_H + GAP_Y) + GAP_Y
-    return {"width": width, "height": height, "boxes": list(boxes.values()), "arrows": arrows,
-            "box_w": BOX_W, "box_h": BOX_H}
+    return {
+        "width": width,
+        "height": height,
+        "boxes": list(boxes.values()),
+        "arrows": arrows,
+        "box_w": BOX_W,
+        "box_h": BOX_H,
+    }

@@ -23,12 +23,16 @@ def _rings(geometry: dict[str, Any] | None) -> list[list[tuple[float, float]]]:
         polygons = coords
     else:
         return []
-    return [[(float(x), float(y)) for x, y, *_ in ring] for polygon in polygons
-            for ring in polygon]
+    return [[(float(x), float(y)) for x, y, *_ in ring] for polygon in polygons for ring in polygon]
 
 
-def static_map(*, lat: float | None, lng: float | None, boundary: Any = None,
-               others: list[tuple[float, float]] = ()) -> dict[str, Any] | None:
+def static_map(
+    *,
+    lat: float | None,
+    lng: float | None,
+    boundary: Any = None,
+    others: list[tuple[float, float]] = (),
+) -> dict[str, Any] | None:
     """Paths and marker positions in a WIDTH x HEIGHT box, or None without a location."""
     if lat is None or lng is None:
         return None
@@ -49,8 +53,10 @@ def static_map(*, lat: float | None, lng: float | None, boundary: Any = None,
     off_y = (HEIGHT - (max_y - min_y) * scale) / 2
 
     def project(x: float, y: float) -> tuple[float, float]:
-        return (round(off_x + (x - min_x) * k * scale, 1),
-                round(HEIGHT - off_y - (y - min_y) * scale, 1))
+        return (
+            round(off_x + (x - min_x) * k * scale, 1),
+            round(HEIGHT - off_y - (y - min_y) * scale, 1),
+        )
 
     paths = []
     for ring in rings:
@@ -58,10 +64,13 @@ def static_map(*, lat: float | None, lng: float | None, boundary: Any = None,
         paths.append("M" + " L".join(f"{x},{y}" for x, y in points) + " Z")
     marker = project(lng, lat)
     return {
-        "width": WIDTH, "height": HEIGHT, "paths": paths, "marker": marker,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "paths": paths,
+        "marker": marker,
         "others": [project(o_lng, o_lat) for o_lat, o_lng in others],
         "osm_url": f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lng:.6f}"
-                   f"#map=18/{lat:.6f}/{lng:.6f}",
+        f"#map=18/{lat:.6f}/{lng:.6f}",
     }
 
 
@@ -76,17 +85,22 @@ def areas_map(*, boundary: Any, areas: list[tuple[str, Any]]) -> dict[str, Any] 
     min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
     k = math.cos(math.radians((min_y + max_y) / 2))
     width, height = 640, 440
-    scale = min((width - 2 * PAD) / max((max_x - min_x) * k, 1e-9),
-                (height - 2 * PAD) / max(max_y - min_y, 1e-9))
+    scale = min(
+        (width - 2 * PAD) / max((max_x - min_x) * k, 1e-9),
+        (height - 2 * PAD) / max(max_y - min_y, 1e-9),
+    )
 
     def project(x: float, y: float) -> tuple[float, float]:
-        return (round(PAD + (x - min_x) * k * scale, 1),
-                round(height - PAD - (y - min_y) * scale, 1))
+        return (
+            round(PAD + (x - min_x) * k * scale, 1),
+            round(height - PAD - (y - min_y) * scale, 1),
+        )
 
     def path(rings: list[list[tuple[float, float]]]) -> str:
-        return " ".join("M" + " L".join(f"{px},{py}" for px, py in (project(x, y)
-                                                                     for x, y in ring)) + " Z"
-                        for ring in rings)
+        return " ".join(
+            "M" + " L".join(f"{px},{py}" for px, py in (project(x, y) for x, y in ring)) + " Z"
+            for ring in rings
+        )
 
     shown = []
     for name, rings in area_rings:

@@ -37,21 +37,25 @@ TEMPLATE_NAMES = {
 }
 
 
-def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200
-            ) -> HttpResponse:
+def _render(
+    request: HttpRequest, template: str, context: dict, *, status: int = 200
+) -> HttpResponse:
     # Addresses are personal data (ADR 24): in full for supervisors and admins, masked for
     # agents, except on a message about a case they are handling (see message()).
-    full = case_policies.can_see_every_reporter_contact(request.staff.principal,
-                                                        request.staff.council.id)
-    return staff_render(request, template, {"mailbox_available": _mailbox_available(),
-                                            "full_recipients": full, **context},
-                        status=status)
+    full = case_policies.can_see_every_reporter_contact(
+        request.staff.principal, request.staff.council.id
+    )
+    return staff_render(
+        request,
+        template,
+        {"mailbox_available": _mailbox_available(), "full_recipients": full, **context},
+        status=status,
+    )
 
 
 def _message_for_council(request: HttpRequest, message_id: int):
     try:
-        message = selectors.message_get(principal=request.staff.principal,
-                                        message_id=message_id)
+        message = selectors.message_get(principal=request.staff.principal, message_id=message_id)
     except NotFound:
         raise Http404("No such message") from None
     if message.council_id != request.staff.council.id:
@@ -67,18 +71,27 @@ def outbox(request: HttpRequest) -> HttpResponse:
     channel = request.GET.get("channel", "")
     status = status if status in Status.values else ""
     channel = channel if channel in ChannelKind.values else ""
-    page = Paginator(selectors.messages_for_council(council_id=council.id, status=status,
-                                                    channel=channel), PAGE_SIZE
-                     ).get_page(request.GET.get("page"))
+    page = Paginator(
+        selectors.messages_for_council(council_id=council.id, status=status, channel=channel),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     counts = selectors.council_outbox_counts(council_id=council.id)
-    return _render(request, "staff/messaging/outbox.html", {
-        "watches": selectors.queue_watches(user_id=request.staff.user.pk,
-                                           council_id=council.id),
-        "teams": teams_of_council(council_id=council.id),
-        "page": page, "status": status, "channel": channel,
-        "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
-        "channels": ChannelKind.choices, "total": sum(counts.values()),
-    })
+    return _render(
+        request,
+        "staff/messaging/outbox.html",
+        {
+            "watches": selectors.queue_watches(
+                user_id=request.staff.user.pk, council_id=council.id
+            ),
+            "teams": teams_of_council(council_id=council.id),
+            "page": page,
+            "status": status,
+            "channel": channel,
+            "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
+            "channels": ChannelKind.choices,
+            "total": sum(counts.values()),
+        },
+    )
 
 
 @require_POST
@@ -96,16 +109,20 @@ def watch(request: HttpRequest) -> HttpResponse:
         else:
             services.queue_unwatch(user=request.staff.user, council=council)
             services.queue_watch(user=request.staff.user, council=council, team=team)
-            flash.success(request, "You will get an email about each new case in "
-                                   f"{team.name if team else 'every queue of ' + council.name}.")
+            flash.success(
+                request,
+                "You will get an email about each new case in "
+                f"{team.name if team else 'every queue of ' + council.name}.",
+            )
     return redirect("staff_messaging:outbox")
 
 
 @require_GET
 @staff_view(policies.can_handle_case)
 def dead_letters(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.council_dead_letters(council_id=request.staff.council.id),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(
+        selectors.council_dead_letters(council_id=request.staff.council.id), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return _render(request, "staff/messaging/dead_letters.html", {"page": page})
 
 
@@ -116,12 +133,19 @@ def message(request: HttpRequest, message_id: int) -> HttpResponse:
     log = selectors.attempts_for(message_ids=[found.pk]).get(found.pk, [])
     case = found.case
     handling = case is not None and case_policies.can_see_reporter_contact(
-        request.staff.principal, case)
-    return _render(request, "staff/messaging/message.html", {
-        "message": found, "log": log, "handling": handling,
-        "retryable": found.status in (Status.DEAD, Status.FAILED, Status.BOUNCED,
-                                      Status.SUPPRESSED),
-    })
+        request.staff.principal, case
+    )
+    return _render(
+        request,
+        "staff/messaging/message.html",
+        {
+            "message": found,
+            "log": log,
+            "handling": handling,
+            "retryable": found.status
+            in (Status.DEAD, Status.FAILED, Status.BOUNCED, Status.SUPPRESSED),
+        },
+    )
 
 
 @require_POST
@@ -149,43 +173,70 @@ def templates(request: HttpRequest) -> HttpResponse:
     key = data.get("key", "created")
     key = key if key in KEYS else "created"
     can_edit = request.staff.allows(policies.can_administer_council)
-    words, own = current_words(council_id=council.id, service_code="", key=key,
-                               language=language)
+    words, own = current_words(council_id=council.id, service_code="", key=key, language=language)
     errors: dict[str, str] = {}
     draft = None
     if request.method == "POST":
         if not can_edit:
             return staff_render(request, "staff/forbidden.html", {}, status=403)
         action = request.POST.get("action")
-        posted = Words(request.POST.get("subject", "")[:400], request.POST.get("body", "")[:12000],
-                       request.POST.get("sms", "")[:1200])
+        posted = Words(
+            request.POST.get("subject", "")[:400],
+            request.POST.get("body", "")[:12000],
+            request.POST.get("sms", "")[:1200],
+        )
         if action == "reset":
-            services.message_template_reset(council=council, key=key, language=language,
-                                            actor=request.staff.principal)
+            services.message_template_reset(
+                council=council, key=key, language=language, actor=request.staff.principal
+            )
             flash.success(request, "Back to the shipped words.")
             return redirect(f"{request.path}?key={key}&language={language}")
         try:
             if action == "save":
                 services.message_template_save(
-                    council=council, key=key, language=language, subject=posted.subject,
-                    body=posted.body, sms=posted.sms, actor=request.staff.principal)
+                    council=council,
+                    key=key,
+                    language=language,
+                    subject=posted.subject,
+                    body=posted.body,
+                    sms=posted.sms,
+                    actor=request.staff.principal,
+                )
                 flash.success(request, "Saved: messages from now on use these words.")
                 return redirect(f"{request.path}?key={key}&language={language}")
-            services.message_template_check(subject=posted.subject, body=posted.body,
-                                            sms=posted.sms)
+            services.message_template_check(
+                subject=posted.subject, body=posted.body, sms=posted.sms
+            )
         except InvalidInput as exc:
             errors = {field: texts[0] for field, texts in exc.errors.items()}
         draft = posted
     shown = draft or words
-    rendered, fragments = preview(council_id=council.id, service_code="", key=key,
-                                  language=language, words=shown if not errors else words)
-    return _render(request, "staff/messaging/templates.html", {
-        "keys": [(k, TEMPLATE_NAMES.get(k, k)) for k in KEYS], "key": key,
-        "key_name": TEMPLATE_NAMES.get(key, key), "language": language,
-        "rendered": rendered, "fragments": fragments, "words": shown, "own": own,
-        "can_edit": can_edit, "errors": errors, "is_draft": draft is not None and not errors,
-        "fields": sorted(rendering.FIELDS),
-    }, status=400 if errors else 200)
+    rendered, fragments = preview(
+        council_id=council.id,
+        service_code="",
+        key=key,
+        language=language,
+        words=shown if not errors else words,
+    )
+    return _render(
+        request,
+        "staff/messaging/templates.html",
+        {
+            "keys": [(k, TEMPLATE_NAMES.get(k, k)) for k in KEYS],
+            "key": key,
+            "key_name": TEMPLATE_NAMES.get(key, key),
+            "language": language,
+            "rendered": rendered,
+            "fragments": fragments,
+            "words": shown,
+            "own": own,
+            "can_edit": can_edit,
+            "errors": errors,
+            "is_draft": draft is not None and not errors,
+            "fields": sorted(rendering.FIELDS),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -195,34 +246,49 @@ def webhooks(request: HttpRequest) -> HttpResponse:
     form = {"url": "", "events": [], "description": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form = {"url": request.POST.get("url", "").strip()[:600],
-                "events": request.POST.getlist("events"),
-                "description": request.POST.get("description", "").strip()[:200]}
+        form = {
+            "url": request.POST.get("url", "").strip()[:600],
+            "events": request.POST.getlist("events"),
+            "description": request.POST.get("description", "").strip()[:200],
+        }
         if not form["url"]:
             errors["url"] = "Enter the address of the endpoint"
         else:
             try:
                 endpoint = services.webhook_endpoint_add(
-                    council=council, url=form["url"], actor=request.staff.principal,
-                    event_types=form["events"], description=form["description"])
+                    council=council,
+                    url=form["url"],
+                    actor=request.staff.principal,
+                    event_types=form["events"],
+                    description=form["description"],
+                )
             except InvalidInput as exc:
                 for field, texts in exc.errors.items():
                     errors["url" if field not in ("event_types",) else "events"] = texts[0]
             else:
-                flash.success(request, "Endpoint added. Copy its signing secret into the "
-                                       "receiving system.")
+                flash.success(
+                    request, "Endpoint added. Copy its signing secret into the receiving system."
+                )
                 return redirect("staff_messaging:webhook", endpoint_id=endpoint.pk)
     endpoints = selectors.endpoints_for_council(council_id=council.id)
-    return _render(request, "staff/messaging/webhooks.html", {
-        "endpoints": endpoints, "form": form, "errors": errors,
-        "event_kinds": services.EVENT_KINDS,
-    }, status=400 if errors else 200)
+    return _render(
+        request,
+        "staff/messaging/webhooks.html",
+        {
+            "endpoints": endpoints,
+            "form": form,
+            "errors": errors,
+            "event_kinds": services.EVENT_KINDS,
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _endpoint(request: HttpRequest, endpoint_id: int):
     try:
-        return selectors.endpoint_get(endpoint_id=endpoint_id,
-                                      council_ids=frozenset({request.staff.council.id}))
+        return selectors.endpoint_get(
+            endpoint_id=endpoint_id, council_ids=frozenset({request.staff.council.id})
+        )
     except NotFound:
         raise Http404("No such endpoint") from None
 
@@ -236,25 +302,35 @@ def webhook(request: HttpRequest, endpoint_id: int) -> HttpResponse:
         actor = request.staff.principal
         if action == "rotate":
             services.webhook_secret_rotate(endpoint=endpoint, actor=actor)
-            flash.success(request, "New secret made. The old one also signs for "
-                                   f"{settings.MESSAGING_WEBHOOK_SECRET_OVERLAP_HOURS} hours.")
+            flash.success(
+                request,
+                "New secret made. The old one also signs for "
+                f"{settings.MESSAGING_WEBHOOK_SECRET_OVERLAP_HOURS} hours.",
+            )
         elif action in ("disable", "enable"):
-            services.webhook_endpoint_set_active(endpoint=endpoint, active=action == "enable",
-                                                 actor=actor)
+            services.webhook_endpoint_set_active(
+                endpoint=endpoint, active=action == "enable", actor=actor
+            )
             flash.success(request, f"Endpoint {'switched on' if action == 'enable' else 'off'}.")
         return redirect("staff_messaging:webhook", endpoint_id=endpoint.pk)
     deliveries = selectors.endpoint_deliveries(endpoint=endpoint, limit=50)
     log = selectors.attempts_for(message_ids=[m.pk for m in deliveries])
-    return _render(request, "staff/messaging/webhook.html", {
-        "endpoint": endpoint,
-        "deliveries": [(m, log.get(m.pk, [])) for m in deliveries],
-    })
+    return _render(
+        request,
+        "staff/messaging/webhook.html",
+        {
+            "endpoint": endpoint,
+            "deliveries": [(m, log.get(m.pk, [])) for m in deliveries],
+        },
+    )
 
 
 def _mailbox_available() -> bool:
     # Only the demo's local mailbox: real deployments send mail to a real server.
-    return settings.EMAIL_HOST in ("127.0.0.1", "localhost") and \
-        settings.EMAIL_PORT == settings.MAILBOX_PORT
+    return (
+        settings.EMAIL_HOST in ("127.0.0.1", "localhost")
+        and settings.EMAIL_PORT == settings.MAILBOX_PORT
+    )
 
 
 @require_GET
@@ -274,9 +350,28 @@ def mailbox_message(request: HttpRequest, mail_id: str) -> HttpResponse:
     if mail is None:
         raise Http404("No such message in the mailbox")
     parsed = mail.parsed()
-    headers = [(k, str(v)) for k, v in parsed.items()
-               if k.lower() in ("from", "to", "subject", "date", "reply-to", "list-unsubscribe",
-                                "list-unsubscribe-post", "message-id")]
-    return _render(request, "staff/messaging/mailbox_message.html", {
-        "mail": mail, "headers": headers, "text": mail.text(), "html": mail.html(),
-    })
+    headers = [
+        (k, str(v))
+        for k, v in parsed.items()
+        if k.lower()
+        in (
+            "from",
+            "to",
+            "subject",
+            "date",
+            "reply-to",
+            "list-unsubscribe",
+            "list-unsubscribe-post",
+            "message-id",
+        )
+    ]
+    return _render(
+        request,
+        "staff/messaging/mailbox_message.html",
+        {
+            "mail": mail,
+            "headers": headers,
+            "text": mail.text(),
+            "html": mail.html(),
+        },
+    )

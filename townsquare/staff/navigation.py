@@ -35,14 +35,27 @@ class NavEntry:
 NAV: list[NavEntry] = [
     NavEntry(label=_("Home"), url_name="staff:home", order=0, section="/staff/"),
     NavEntry(label=_("Cases"), url_name="staff:queue", order=10),
-    NavEntry(label=_("Services"), url_name="staff:builder", order=60,
-             allowed=policies.can_manage_services),
-    NavEntry(label=_("Council settings"), url_name="staff:admin", order=70,
-             allowed=policies.can_administer_council),
-    NavEntry(label=_("Audit"), url_name="staff:audit", order=80,
-             allowed=policies.can_administer_council),
-    NavEntry(label=_("Messages"), url_name="staff_messaging:outbox", order=40,
-             allowed=policies.can_handle_case),
+    NavEntry(
+        label=_("Services"),
+        url_name="staff:builder",
+        order=60,
+        allowed=policies.can_manage_services,
+    ),
+    NavEntry(
+        label=_("Council settings"),
+        url_name="staff:admin",
+        order=70,
+        allowed=policies.can_administer_council,
+    ),
+    NavEntry(
+        label=_("Audit"), url_name="staff:audit", order=80, allowed=policies.can_administer_council
+    ),
+    NavEntry(
+        label=_("Messages"),
+        url_name="staff_messaging:outbox",
+        order=40,
+        allowed=policies.can_handle_case,
+    ),
     NavEntry(label=_("Dashboard"), url_name="staff:dashboard", order=50),
 ]
 
@@ -58,8 +71,9 @@ def nav_for(*, principal: Principal, council_id: int, path: str) -> list[dict[st
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue  # an entry whose app is not installed here
-        shown.append({"label": entry.label, "url": url, "section": entry.section or url,
-                      "current": False})
+        shown.append(
+            {"label": entry.label, "url": url, "section": entry.section or url, "current": False}
+        )
     matches = [e for e in shown if path.startswith(e["section"])]
     if matches:
         max(matches, key=lambda e: len(e["section"]))["current"] = True

@@ -25,8 +25,13 @@ from townsquare.core import clock
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.saved_views import saved_view_delete, saved_view_save, saved_views_of
 
-SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "due": "Due soonest",
-               "updated": "Recently updated", "priority": "Highest priority"}
+SORT_LABELS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "due": "Due soonest",
+    "updated": "Recently updated",
+    "priority": "Highest priority",
+}
 PRIORITIES = ((1, "1: Urgent"), (2, "2: High"), (3, "3: Normal"), (4, "4: Low"))
 
 
@@ -36,33 +41,54 @@ def _filter_selects(query: dict[str, Any], choices) -> list[dict[str, Any]]:
     def select(key: str, label: str, empty: str, options, default: str = "") -> dict[str, Any]:
         raw = query.get(key, default)
         chosen = {str(v) for v in (raw if isinstance(raw, list) else [raw])}
-        return {"key": key, "label": label, "empty": empty,
-                "options": [(str(value), text, str(value) in chosen) for value, text in options]}
+        return {
+            "key": key,
+            "label": label,
+            "empty": empty,
+            "options": [(str(value), text, str(value) in chosen) for value, text in options],
+        }
 
     return [
-        select("status", "Open or closed", "",
-               [("open", "Open"), ("closed", "Closed"), ("all", "All")], default="open"),
+        select(
+            "status",
+            "Open or closed",
+            "",
+            [("open", "Open"), ("closed", "Closed"), ("all", "All")],
+            default="open",
+        ),
         select("state", "Status", "Any status", choices.states),
         select("service", "Service", "Any service", choices.services),
         select("area", "Ward", "Any ward", choices.areas.items()),
         select("team", "Team", "Any team", choices.teams.items()),
-        select("sla", "Due", "Any time", [("overdue", "Overdue"),
-                                          ("due_soon", "Due within 24 hours"),
-                                          ("on_track", "On track")]),
-        select("assigned", "Assigned", "Anyone or no one", [
-            ("me", "Assigned to me"), ("unassigned", "Unassigned"),
-            ("others", "Assigned to others")]),
+        select(
+            "sla",
+            "Due",
+            "Any time",
+            [("overdue", "Overdue"), ("due_soon", "Due within 24 hours"), ("on_track", "On track")],
+        ),
+        select(
+            "assigned",
+            "Assigned",
+            "Anyone or no one",
+            [
+                ("me", "Assigned to me"),
+                ("unassigned", "Unassigned"),
+                ("others", "Assigned to others"),
+            ],
+        ),
         select("priority", "Priority", "Any priority", PRIORITIES),
     ]
 
 
 def _builtin_views(request: HttpRequest) -> list[tuple[str, QueueFilter]]:
     staff = request.staff
-    views = [("All open", QueueFilter()),
-             ("Assigned to me", QueueFilter(assigned="me")),
-             ("Unassigned", QueueFilter(assigned="unassigned")),
-             ("Overdue", QueueFilter(sla="overdue")),
-             ("Due soon", QueueFilter(sla="due_soon"))]
+    views = [
+        ("All open", QueueFilter()),
+        ("Assigned to me", QueueFilter(assigned="me")),
+        ("Unassigned", QueueFilter(assigned="unassigned")),
+        ("Overdue", QueueFilter(sla="overdue")),
+        ("Due soon", QueueFilter(sla="due_soon")),
+    ]
     team_id = staff.principal.teams.get(staff.council.id)
     if team_id:
         views.insert(1, ("My team", QueueFilter(team_ids=(team_id,))))
@@ -71,8 +97,11 @@ def _builtin_views(request: HttpRequest) -> list[tuple[str, QueueFilter]]:
 
 def _url(query: dict, **extra) -> str:
     merged = {**query, **{k: v for k, v in extra.items() if v not in (None, "")}}
-    return f"{reverse('staff:queue')}?{urlencode(merged, doseq=True)}" if merged else \
-        reverse("staff:queue")
+    return (
+        f"{reverse('staff:queue')}?{urlencode(merged, doseq=True)}"
+        if merged
+        else reverse("staff:queue")
+    )
 
 
 @require_GET
@@ -104,14 +133,29 @@ def queue(request: HttpRequest) -> HttpResponse:
         view_filter, _ = parse_filter(QueryDict(urlencode(view.query, doseq=True)))
         key = f"saved:{view.id}"
         named[key] = view_filter
-        views.append({"key": key, "label": view.name, "filter": view_filter, "saved": view,
-                      "sort": view.query.get("sort", "")})
+        views.append(
+            {
+                "key": key,
+                "label": view.name,
+                "filter": view_filter,
+                "saved": view,
+                "sort": view.query.get("sort", ""),
+            }
+        )
     named["current"] = current
-    counts = queue_counts(principal=staff.principal, council_id=staff.council.id,
-                          filters=named, now=now)
-    result = queue_page(principal=staff.principal, council_id=staff.council.id, queue=current,
-                        sort=sort, page=page_number, page_size=page_size, now=now,
-                        total=counts["current"])
+    counts = queue_counts(
+        principal=staff.principal, council_id=staff.council.id, filters=named, now=now
+    )
+    result = queue_page(
+        principal=staff.principal,
+        council_id=staff.council.id,
+        queue=current,
+        sort=sort,
+        page=page_number,
+        page_size=page_size,
+        now=now,
+        total=counts["current"],
+    )
     choices = queue_choices(principal=staff.principal, council_id=staff.council.id)
     query = current.to_query()
     for view in views:
@@ -119,8 +163,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         view_query = view["filter"].to_query()
         view["url"] = _url(view_query, sort=view.get("sort"))
         view["current"] = view_query == query and (view.get("sort") or "newest") == sort
-    base = {**query, "sort": sort if sort != "newest" else "", "per_page": page_size
-            if page_size != 50 else ""}
+    base = {
+        **query,
+        "sort": sort if sort != "newest" else "",
+        "per_page": page_size if page_size != 50 else "",
+    }
     base = {k: v for k, v in base.items() if v not in ("", None)}
     rows = _rows(result.rows, choices)
     context = {
@@ -134,8 +181,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         "sorts": SORT_LABELS,
         "sort_label": SORT_LABELS[sort],
         "priorities": PRIORITIES,
-        "filter_pairs": [(k, v) for k, values in query.items()
-                         for v in (values if isinstance(values, list) else [values])],
+        "filter_pairs": [
+            (k, v)
+            for k, values in query.items()
+            for v in (values if isinstance(values, list) else [values])
+        ],
         "sort": sort,
         "page_sizes": PAGE_SIZES,
         "page_size": page_size,
@@ -159,8 +209,9 @@ def _pagination(page: int, pages: int, base: dict) -> list[dict]:
         if number in (1, pages) or abs(number - page) <= 1:
             if last and number - last > 1:
                 items.append({"ellipsis": True})
-            items.append({"number": number, "url": _url(base, page=number),
-                          "current": number == page})
+            items.append(
+                {"number": number, "url": _url(base, page=number), "current": number == page}
+            )
             last = number
     return items
 
@@ -179,8 +230,9 @@ def save_view(request: HttpRequest) -> HttpResponse:
     back = _url(query)
     if not name:
         return redirect(f"{back}{'&' if '?' in back else '?'}save_error=name")
-    refused = saved_view_save(user_id=staff.user.pk, council_id=staff.council.id, name=name,
-                              query=query)
+    refused = saved_view_save(
+        user_id=staff.user.pk, council_id=staff.council.id, name=name, query=query
+    )
     if refused:
         return redirect(f"{back}{'&' if '?' in back else '?'}save_error={refused}")
     return redirect(back)
@@ -189,8 +241,9 @@ def save_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_view()
 def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
-    if not saved_view_delete(user_id=request.staff.user.pk,
-                             council_id=request.staff.council.id, view_id=view_id):
+    if not saved_view_delete(
+        user_id=request.staff.user.pk, council_id=request.staff.council.id, view_id=view_id
+    ):
         raise Http404("No such saved view")
     return redirect("staff:queue")
 
@@ -205,13 +258,18 @@ def workload(request: HttpRequest) -> HttpResponse:
     rows = []
     for w in team_workloads(principal=staff.principal, council_id=staff.council.id, now=now):
         team = (w.team_id,) if w.team_id else ()
-        rows.append({
-            "name": choices.teams.get(w.team_id, "No team") if w.team_id else "No team",
-            "open": w.open, "overdue": w.overdue, "due_soon": w.due_soon,
-            "url": _url(QueueFilter(team_ids=team).to_query()) if team else "",
-            "overdue_url": _url(QueueFilter(team_ids=team, sla="overdue").to_query())
-            if team else "",
-        })
+        rows.append(
+            {
+                "name": choices.teams.get(w.team_id, "No team") if w.team_id else "No team",
+                "open": w.open,
+                "overdue": w.overdue,
+                "due_soon": w.due_soon,
+                "url": _url(QueueFilter(team_ids=team).to_query()) if team else "",
+                "overdue_url": _url(QueueFilter(team_ids=team, sla="overdue").to_query())
+                if team
+                else "",
+            }
+        )
     totals = {k: sum(r[k] for r in rows) for k in ("open", "overdue", "due_soon")}
     return staff_render(request, "staff/workload.html", {"rows": rows, "totals": totals})
 
@@ -223,21 +281,28 @@ def _rows(rows, choices) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         due_local = timezone.localtime(row.due_at) if row.due_at else None
-        out.append({
-            "reference": row.reference,
-            "url": case_url + row.reference,
-            "value": f"{row.reference}@{row.revision}",
-            "service": row.service_name,
-            "priority": {1: "Urgent", 2: "High priority"}.get(row.priority, ""),
-            "place": (row.address[:60] if row.address
-                      else row.title[:60] if row.title != row.service_name else ""),
-            "state": row.state_name,
-            "is_open": row.is_open,
-            "area": choices.areas.get(row.area_id, "") or "—",
-            "team": choices.teams.get(row.team_id, ""),
-            "assignee": choices.staff.get(row.assignee_id, "") or "Unassigned",
-            "sla": row.sla,
-            "due_iso": due_local.isoformat() if due_local else "",
-            "due_text": f"{due_local.day} {due_local:%b %H:%M}" if due_local else "",
-        })
+        out.append(
+            {
+                "reference": row.reference,
+                "url": case_url + row.reference,
+                "value": f"{row.reference}@{row.revision}",
+                "service": row.service_name,
+                "priority": {1: "Urgent", 2: "High priority"}.get(row.priority, ""),
+                "place": (
+                    row.address[:60]
+                    if row.address
+                    else row.title[:60]
+                    if row.title != row.service_name
+                    else ""
+                ),
+                "state": row.state_name,
+                "is_open": row.is_open,
+                "area": choices.areas.get(row.area_id, "") or "—",
+                "team": choices.teams.get(row.team_id, ""),
+                "assignee": choices.staff.get(row.assignee_id, "") or "Unassigned",
+                "sla": row.sla,
+                "due_iso": due_local.isoformat() if due_local else "",
+                "due_text": f"{due_local.day} {due_local:%b %H:%M}" if due_local else "",
+            }
+        )
     return out

@@ -33,8 +33,10 @@ NEW_RECOVERY_CODES = "staff.new_recovery_codes"
 # The password step is good for this long; then start again.
 PENDING_FOR = dt.timedelta(minutes=5)
 WRONG_PASSWORD = "Enter a correct email address and password"  # noqa: S105
-WRONG_CODE = "The code is not right. Enter the 6-digit code your authenticator app shows now, " \
-             "or one of your recovery codes"
+WRONG_CODE = (
+    "The code is not right. Enter the 6-digit code your authenticator app shows now, "
+    "or one of your recovery codes"
+)
 
 
 def _client(request: HttpRequest) -> str:
@@ -43,8 +45,10 @@ def _client(request: HttpRequest) -> str:
 
 def _locked_message(until: dt.datetime) -> str:
     local = timezone.localtime(until)
-    return (f"Too many failed attempts. For your security, sign-in for this email address is "
-            f"paused until {local:%H:%M}. Try again then.")
+    return (
+        f"Too many failed attempts. For your security, sign-in for this email address is "
+        f"paused until {local:%H:%M}. Try again then."
+    )
 
 
 def _pending_user(request: HttpRequest) -> User | None:
@@ -67,8 +71,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         if access.staff_context(request) is not None:
             return redirect(access.safe_next(request, request.GET.get("next")))
-        return render(request, "staff/sign_in.html", {
-            "next": request.GET.get("next", ""), "expired": expired, "errors": {}})
+        return render(
+            request,
+            "staff/sign_in.html",
+            {"next": request.GET.get("next", ""), "expired": expired, "errors": {}},
+        )
     email = request.POST.get("email", "").strip()[:254]
     password = request.POST.get("password", "")[:1000]
     next_url = request.POST.get("next", "")[:1000]
@@ -78,8 +85,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if not password:
         errors["password"] = "Enter your password"  # noqa: S105
     if not errors:
-        result = accounts_signin.staff_password_check(email=email, password=password,
-                                                      client=_client(request))
+        result = accounts_signin.staff_password_check(
+            email=email, password=password, client=_client(request)
+        )
         if result.user is not None:
             request.session.cycle_key()
             request.session[PENDING_USER] = result.user.pk
@@ -88,10 +96,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if accounts_signin.second_factor_of(result.user) is None:
                 return redirect("staff:set_up_authenticator")
             return redirect("staff:sign_in_code")
-        errors["email"] = (_locked_message(result.locked_until) if result.locked_until
-                           else WRONG_PASSWORD)
-    return render(request, "staff/sign_in.html", {
-        "next": next_url, "email": email, "errors": errors}, status=400)
+        errors["email"] = (
+            _locked_message(result.locked_until) if result.locked_until else WRONG_PASSWORD
+        )
+    return render(
+        request,
+        "staff/sign_in.html",
+        {"next": next_url, "email": email, "errors": errors},
+        status=400,
+    )
 
 
 def _complete(request: HttpRequest, user: User) -> HttpResponse:
@@ -117,18 +130,21 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     if not code.strip():
         error = "Enter the code from your authenticator app"
     else:
-        lock = accounts_signin.locked_until([accounts_signin.email_key(user.email),
-                                             accounts_signin.client_key(_client(request))])
-        method = None if lock else accounts_signin.second_factor_verify(
-            user=user, code=code, client=_client(request))
+        lock = accounts_signin.locked_until(
+            [accounts_signin.email_key(user.email), accounts_signin.client_key(_client(request))]
+        )
+        method = (
+            None
+            if lock
+            else accounts_signin.second_factor_verify(user=user, code=code, client=_client(request))
+        )
         if method is not None:
             response = _complete(request, user)
             if method == "recovery_code":
                 remaining = accounts_signin.recovery_codes_remaining(user=user)
                 request.session["staff.recovery_notice"] = remaining
             return response
-        lock = lock or accounts_signin.locked_until(
-            [accounts_signin.email_key(user.email)])
+        lock = lock or accounts_signin.locked_until([accounts_signin.email_key(user.email)])
         error = _locked_message(lock) if lock else WRONG_CODE
     return render(request, "staff/sign_in_code.html", {"errors": {"code": error}}, status=400)
 
@@ -152,14 +168,15 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
     secret = factor.totp_secret
     context = {
         "qr_svg": _qr_svg(accounts_signin.totp_uri(user, secret)),
-        "secret_groups": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "errors": {},
     }
     if request.method == "GET":
         return render(request, "staff/set_up_authenticator.html", context)
     try:
-        codes = accounts_signin.totp_enrolment_confirm(user=user,
-                                                       code=request.POST.get("code", "")[:40])
+        codes = accounts_signin.totp_enrolment_confirm(
+            user=user, code=request.POST.get("code", "")[:40]
+        )
     except InvalidInput as exc:
         context["errors"] = {"code": exc.errors.get("code", [exc.message])[0]}
         return render(request, "staff/set_up_authenticator.html", context, status=400)
@@ -175,13 +192,18 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     """Shows newly issued codes once; POST issues a new set (the old ones stop working)."""
     if request.method == "POST":
         request.session[NEW_RECOVERY_CODES] = accounts_signin.recovery_codes_regenerate(
-            user=request.staff.user)
+            user=request.staff.user
+        )
         return redirect("staff:recovery_codes")
     codes = request.session.pop(NEW_RECOVERY_CODES, None)
-    return access.staff_render(request, "staff/recovery_codes.html", {
-        "codes": codes,
-        "remaining": accounts_signin.recovery_codes_remaining(user=request.staff.user),
-    })
+    return access.staff_render(
+        request,
+        "staff/recovery_codes.html",
+        {
+            "codes": codes,
+            "remaining": accounts_signin.recovery_codes_remaining(user=request.staff.user),
+        },
+    )
 
 
 @require_POST

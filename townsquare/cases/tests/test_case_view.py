@@ -17,24 +17,46 @@ from townsquare.geo.points import Point
 
 pytestmark = pytest.mark.django_db
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
-       b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
+    b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 @pytest.fixture
 def noise_case(council):
     """A report with one private answer and one public one."""
-    template_publish(council=council, actor=Actor.system("tests"), document=factories.template(
-        code="noise", name="Noise", fields=[
-            {"code": "source", "label": "What makes the noise?", "datatype": "singlevaluelist",
-             "order": 1, "values": [{"key": "party", "name": "A party"}]},
-            {"code": "flat", "label": "Your flat number", "datatype": "string", "order": 2,
-             "private": True},
-        ]))
+    template_publish(
+        council=council,
+        actor=Actor.system("tests"),
+        document=factories.template(
+            code="noise",
+            name="Noise",
+            fields=[
+                {
+                    "code": "source",
+                    "label": "What makes the noise?",
+                    "datatype": "singlevaluelist",
+                    "order": 1,
+                    "values": [{"key": "party", "name": "A party"}],
+                },
+                {
+                    "code": "flat",
+                    "label": "Your flat number",
+                    "datatype": "string",
+                    "order": 2,
+                    "private": True,
+                },
+            ],
+        ),
+    )
     return services.case_create(
-        service_code="noise", actor=Principal.anonymous(), point=Point(51.5, -1.5),
+        service_code="noise",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
         values={"source": "party", "flat": "Flat 3"},
-        reporter=Reporter(email="sam@example.org", name="Sam Reporter", phone="01632960000"))
+        reporter=Reporter(email="sam@example.org", name="Sam Reporter", phone="01632960000"),
+    )
 
 
 def _view(case, principal):
@@ -88,9 +110,12 @@ def test_an_anonymised_case_shows_no_reporter(council, noise_case):
 def test_an_applications_documents_only_for_those_handling_it(council):
     application = services.case_create_with_documents(
         documents=[Document(data=PDF, content_type="application/pdf", extension="pdf")],
-        service_code="school_transport", actor=Principal.anonymous(),
-        point=Point(51.5, -1.5), values={"child_name": "Alex", "sen": "no"},
-        reporter=Reporter(email="pat@example.org"))
+        service_code="school_transport",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"child_name": "Alex", "sen": "no"},
+        reporter=Reporter(email="pat@example.org"),
+    )
     _, agent = factories.make_staff(council, "agent")
     _, supervisor = factories.make_staff(council, "supervisor")
     withheld = _view(application, agent)
@@ -104,10 +129,15 @@ def test_an_applications_documents_only_for_those_handling_it(council):
     from townsquare.cases import casework
 
     with pytest.raises(NotFound):
-        casework.case_attachment(principal=agent, reference=application.reference,
-                                 attachment_id=attachment.id)
-    assert casework.case_attachment(principal=supervisor, reference=application.reference,
-                                    attachment_id=attachment.id) == attachment
+        casework.case_attachment(
+            principal=agent, reference=application.reference, attachment_id=attachment.id
+        )
+    assert (
+        casework.case_attachment(
+            principal=supervisor, reference=application.reference, attachment_id=attachment.id
+        )
+        == attachment
+    )
 
 
 def test_messages_of_every_case_only_for_supervisors_and_admins(council):

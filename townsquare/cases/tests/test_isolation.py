@@ -16,14 +16,22 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def foreign_case(other_council):
-    return services.case_create(service_code="pothole", actor=Principal.anonymous(),
-                                point=Point(51.5, 0.5), values={"depth": "deep"})
+    return services.case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, 0.5),
+        values={"depth": "deep"},
+    )
 
 
 @pytest.fixture
 def own_case(council):
-    return services.case_create(service_code="pothole", actor=Principal.anonymous(),
-                                point=Point(51.5, -1.5), values={"depth": "deep"})
+    return services.case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+    )
 
 
 @pytest.mark.parametrize("role", ["agent", "supervisor", "council_admin"])
@@ -43,11 +51,11 @@ def test_services_refuse_another_councils_cases(council, foreign_case, role):
     attempts = [
         lambda: services.case_transition(case=foreign_case, to_state="fixed", actor=principal),
         lambda: services.case_assign(case=foreign_case, actor=principal),
-        lambda: services.case_post_public_update(case=foreign_case, actor=principal,
-                                                 message="x"),
+        lambda: services.case_post_public_update(case=foreign_case, actor=principal, message="x"),
         lambda: services.case_add_internal_note(case=foreign_case, actor=principal, note="x"),
-        lambda: services.case_merge_duplicate(duplicate=foreign_case, original=foreign_case,
-                                              actor=principal),
+        lambda: services.case_merge_duplicate(
+            duplicate=foreign_case, original=foreign_case, actor=principal
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(PermissionDenied):

@@ -15,9 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _report(**kwargs):
-    return case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.75), values={"depth": "deep"},
-                       reporter=Reporter(email="sam@example.org"), **kwargs)
+    return case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+        reporter=Reporter(email="sam@example.org"),
+        **kwargs,
+    )
 
 
 def test_case_create_holds_every_channel_to_the_photo_limit(council):
@@ -42,5 +47,7 @@ def test_a_photo_too_large_is_refused_with_its_limit():
         image_sanitise(b"\0" * (limits.MAX_PHOTO_BYTES + 1), name="big.jpg")
     problem = info.value.first("media")
     assert (problem.code, dict(problem.params)) == (
-        "file_too_large", {"name": "big.jpg", "mb": limits.MAX_PHOTO_BYTES // (1024 * 1024)})
+        "file_too_large",
+        {"name": "big.jpg", "mb": limits.MAX_PHOTO_BYTES // (1024 * 1024)},
+    )
     assert info.value.errors == {"media": ["big.jpg is larger than 20 MB"]}

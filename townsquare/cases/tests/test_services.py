@@ -32,9 +32,14 @@ INSIDE = Point(51.5, -1.75)  # west ward of Testshire
 
 
 def new_report(council=None, **kwargs):
-    defaults = dict(service_code="pothole", actor=CITIZEN, point=INSIDE,
-                    values={"depth": "deep"}, description="Big hole by the bus stop",
-                    reporter=Reporter(email="Sam@Example.org", name="Sam"))
+    defaults = dict(
+        service_code="pothole",
+        actor=CITIZEN,
+        point=INSIDE,
+        values={"depth": "deep"},
+        description="Big hole by the bus stop",
+        reporter=Reporter(email="Sam@Example.org", name="Sam"),
+    )
     defaults.update(kwargs)
     return case_create(council=council, **defaults)
 
@@ -55,7 +60,8 @@ def test_create_routes_by_point_and_records_everything(council):
     assert (case.h3_r7, case.h3_r9, case.h3_r11) == tuple(h3_cells(INSIDE).values())
     # Counted in working days (weekends and bank holidays skipped): see test_sla.
     assert (case.response_due_at, case.resolve_due_at) == due_times(
-        {"first_response_hours": 24, "close_hours": 120}, case.created_at)
+        {"first_response_hours": 24, "close_hours": 120}, case.created_at
+    )
     event = Event.objects.get(stream="case", stream_id=case.id)
     assert event.kind == "case.created" and event.council_id == council.id
     assert event.payload["reference"] == case.reference
@@ -63,38 +69,50 @@ def test_create_routes_by_point_and_records_everything(council):
 
 
 def test_application_needs_no_location(council):
-    case = case_create(council=council, service_code="school_transport", actor=CITIZEN,
-                       values={"child_name": "Sam", "sen": "no"})
+    case = case_create(
+        council=council,
+        service_code="school_transport",
+        actor=CITIZEN,
+        values={"child_name": "Sam", "sen": "no"},
+    )
     assert case.kind == "application" and not case.is_public and case.lat is None
 
 
 def test_report_by_area_description_is_marked_approximate(council):
     area = council.areas.get(code="testshire-east")
-    case = new_report(council=council, point=None, area_id=area.id,
-                      address="Corner of Mill Lane and the High Street")
+    case = new_report(
+        council=council,
+        point=None,
+        area_id=area.id,
+        address="Corner of Mill Lane and the High Street",
+    )
     # Placed at a point inside its area, so it shows on maps, and marked approximate.
     assert case.location_approximate and case.area == area and case.lat is not None
 
 
 def test_case_keeps_its_template_version(council):
     first = new_report()
-    template_publish(council=council, document=template(name="Pothole (new form)"),
-                     actor=Actor.system())
+    template_publish(
+        council=council, document=template(name="Pothole (new form)"), actor=Actor.system()
+    )
     second = new_report()
     first.refresh_from_db()
     assert first.service_version.number == 1
     assert second.service_version.number == 2
 
 
-@pytest.mark.parametrize(("kwargs", "code", "field"), [
-    ({"point": Point(10.0, 10.0)}, "outside_councils", "location"),
-    ({"values": {}}, "invalid_fields", "depth"),
-    ({"values": {"depth": "abyss"}}, "invalid_fields", "depth"),
-    ({"description": "x" * 4001}, "too_long", "description"),
-    ({"point": None}, "no_location", "location"),
-    ({"reporter": Reporter(email="not-an-email")}, "bad_reporter", "email"),
-    ({"reporter": Reporter(phone="call me")}, "bad_reporter", "phone"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "code", "field"),
+    [
+        ({"point": Point(10.0, 10.0)}, "outside_councils", "location"),
+        ({"values": {}}, "invalid_fields", "depth"),
+        ({"values": {"depth": "abyss"}}, "invalid_fields", "depth"),
+        ({"description": "x" * 4001}, "too_long", "description"),
+        ({"point": None}, "no_location", "location"),
+        ({"reporter": Reporter(email="not-an-email")}, "bad_reporter", "email"),
+        ({"reporter": Reporter(phone="call me")}, "bad_reporter", "phone"),
+    ],
+)
 def test_create_refusals_leave_nothing_behind(council, kwargs, code, field):
     before = counts()
     with pytest.raises(InvalidInput) as info:
@@ -125,8 +143,9 @@ def test_transition_follows_the_workflow_and_roles(council, agent, supervisor):
         case_transition(case=case, to_state="in_progress", actor=agent)  # reopen: supervisor
     case = case_transition(case=case, to_state="in_progress", actor=supervisor)
     assert case.is_open and case.closed_at is None
-    kinds = list(Event.objects.filter(stream="case", stream_id=case.id)
-                 .values_list("kind", flat=True))
+    kinds = list(
+        Event.objects.filter(stream="case", stream_id=case.id).values_list("kind", flat=True)
+    )
     assert kinds == ["case.created"] + ["case.transitioned"] * 3
 
 
@@ -145,8 +164,9 @@ def test_illegal_and_unknown_transitions_are_refused(council, agent):
 def test_stale_revision_gets_a_conflict_and_changes_nothing(council, agent):
     case = new_report()
     seen = case.revision
-    case_post_public_update(case=case, actor=agent, message="We are looking",
-                            expected_revision=seen)
+    case_post_public_update(
+        case=case, actor=agent, message="We are looking", expected_revision=seen
+    )
     with pytest.raises(Conflict):
         case_transition(case=case, to_state="fixed", actor=agent, expected_revision=seen)
     case.refresh_from_db()
@@ -161,8 +181,9 @@ def test_assign_checks_team_and_person_belong_to_the_council(council, other_coun
     case = case_assign(case=case, actor=agent, team=team, assignee_id=colleague.id)
     assert case.team == team and case.assignee == colleague
     with pytest.raises(InvalidInput):
-        case_assign(case=case, actor=agent, team=Team.objects.get(council=other_council,
-                                                                  code="highways"))
+        case_assign(
+            case=case, actor=agent, team=Team.objects.get(council=other_council, code="highways")
+        )
     with pytest.raises(InvalidInput):
         case_assign(case=case, actor=agent, assignee_id=outsider.id)
     event = Event.objects.filter(kind="case.assigned").get()
@@ -213,9 +234,14 @@ def test_anonymise_after_retention(council, agent):
 
 
 def test_anonymise_removes_what_an_application_says_about_a_person(council, agent):
-    case = case_create(council=council, service_code="school_transport", actor=CITIZEN,
-                       values={"child_name": "Sam", "sen": "no"}, description="About Sam",
-                       reporter=Reporter(email="parent@example.org"))
+    case = case_create(
+        council=council,
+        service_code="school_transport",
+        actor=CITIZEN,
+        values={"child_name": "Sam", "sen": "no"},
+        description="About Sam",
+        reporter=Reporter(email="parent@example.org"),
+    )
     case = case_transition(case=case, to_state="fixed", actor=agent)
     assert cases_anonymise_expired(now=case.closed_at + dt.timedelta(days=366)) == 1
     case.refresh_from_db()
@@ -230,6 +256,7 @@ def test_a_transition_without_words_uses_the_states_public_message(council, agen
     assert case.status_notes == "Thank you, we have fixed this."
     event = Event.objects.filter(kind="case.transitioned", stream_id=case.id).get()
     assert event.payload["message"] == "Thank you, we have fixed this."
-    own_words = case_transition(case=new_report(), to_state="fixed", actor=agent,
-                                message="Filled on Tuesday")
+    own_words = case_transition(
+        case=new_report(), to_state="fixed", actor=agent, message="Filled on Tuesday"
+    )
     assert own_words.status_notes == "Filled on Tuesday"

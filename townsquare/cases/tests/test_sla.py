@@ -39,11 +39,11 @@ def test_bank_holidays_do_not_count_and_differ_by_nation():
 
 def test_office_hours():
     # Friday 16:00 + 2 office hours = Monday 10:00.
-    assert add_working_time(at(2026, 11, 20, 16), 2, calendar="office_hours") == \
-        at(2026, 11, 23, 10)
+    assert add_working_time(at(2026, 11, 20, 16), 2, calendar="office_hours") == at(
+        2026, 11, 23, 10
+    )
     # Before opening counts from 09:00.
-    assert add_working_time(at(2026, 11, 23, 7), 8, calendar="office_hours") == \
-        at(2026, 11, 23, 17)
+    assert add_working_time(at(2026, 11, 23, 7), 8, calendar="office_hours") == at(2026, 11, 23, 17)
 
 
 def test_elapsed_hours_run_through_weekends():
@@ -51,17 +51,21 @@ def test_elapsed_hours_run_through_weekends():
 
 
 def test_due_times_use_the_template_calendar():
-    response, close = due_times({"first_response_hours": 24, "close_hours": 120},
-                                at(2026, 11, 23, 9))
+    response, close = due_times(
+        {"first_response_hours": 24, "close_hours": 120}, at(2026, 11, 23, 9)
+    )
     assert response == at(2026, 11, 24, 9) and close == at(2026, 11, 30, 9)
 
 
-@pytest.mark.parametrize(("is_open", "due", "expected"), [
-    (True, at(2026, 1, 1, 9), "overdue"),
-    (True, at(2026, 1, 2, 8), "due_soon"),
-    (True, at(2026, 1, 5, 9), "on_track"),
-    (False, at(2026, 1, 1, 9), ""),
-    (True, None, ""),
-])
+@pytest.mark.parametrize(
+    ("is_open", "due", "expected"),
+    [
+        (True, at(2026, 1, 1, 9), "overdue"),
+        (True, at(2026, 1, 2, 8), "due_soon"),
+        (True, at(2026, 1, 5, 9), "on_track"),
+        (False, at(2026, 1, 1, 9), ""),
+        (True, None, ""),
+    ],
+)
 def test_sla_state(is_open, due, expected):
     assert sla_state(is_open=is_open, due_at=due, now=at(2026, 1, 1, 10)) == expected

@@ -32,15 +32,24 @@ def test_valid_templates_have_no_problems():
         (lambda d: d.update(kind="complaint"), "kind", "is not one of: report, application"),
         (lambda d: d.update(code="Pot Hole"), "code", "letters, digits, _ and -"),
         (lambda d: d.update(code="pothole.v2"), "code", "letters, digits, _ and -"),
-        (lambda d: d["workflow"].update(initial="Sub mitted"), "workflow.initial",
-         "lower-case letters"),
+        (
+            lambda d: d["workflow"].update(initial="Sub mitted"),
+            "workflow.initial",
+            "lower-case letters",
+        ),
         (lambda d: d["fields"][0].update(datatype="blob"), "fields[0].datatype", "not one of"),
         (lambda d: d["sla"].update(close_hours=0), "sla.close_hours", "less than or equal"),
         (lambda d: d.update(privacy="secret"), "privacy", "not one of"),
-        (lambda d: d["workflow"]["states"][0].update(fms="done"), "workflow.states[0].fms",
-         "not one of"),
-        (lambda d: d["workflow"]["transitions"][0].update(roles=["mayor"]),
-         "workflow.transitions[0].roles[0]", "not one of"),
+        (
+            lambda d: d["workflow"]["states"][0].update(fms="done"),
+            "workflow.states[0].fms",
+            "not one of",
+        ),
+        (
+            lambda d: d["workflow"]["transitions"][0].update(roles=["mayor"]),
+            "workflow.transitions[0].roles[0]",
+            "not one of",
+        ),
     ],
 )
 def test_shape_problems_name_the_path_and_reason(change, path, reason_part):
@@ -54,30 +63,64 @@ def test_shape_problems_name_the_path_and_reason(change, path, reason_part):
         (lambda d: d["fields"][1].update(code="depth"), "fields[1].code", "is used by fields[0]"),
         (lambda d: d["fields"][1].update(order=1), "fields[1].order", "order 1 is used"),
         (lambda d: d["fields"][0].pop("values"), "fields[0].values", "needs at least one value"),
-        (lambda d: d["fields"][1].update(values=[{"key": "a", "name": "A"}]),
-         "fields[1].values", "only list fields have values"),
-        (lambda d: d["fields"][0]["values"].append({"key": "deep", "name": "Again"}),
-         "fields[0].values[2].key", "appears twice"),
+        (
+            lambda d: d["fields"][1].update(values=[{"key": "a", "name": "A"}]),
+            "fields[1].values",
+            "only list fields have values",
+        ),
+        (
+            lambda d: d["fields"][0]["values"].append({"key": "deep", "name": "Again"}),
+            "fields[0].values[2].key",
+            "appears twice",
+        ),
         (lambda d: d["fields"][1].update(min=10, max=1), "fields[1].min", "greater than max"),
-        (lambda d: d["fields"][1].update(show_if={"field": "nope", "equals": "x"}),
-         "fields[1].show_if.field", "no field is called 'nope'"),
-        (lambda d: d["workflow"]["states"].append(dict(d["workflow"]["states"][0])),
-         "workflow.states[5].code", "defined twice"),
-        (lambda d: d["workflow"].update(initial="draft"), "workflow.initial",
-         "no state is called 'draft'"),
-        (lambda d: d["workflow"]["transitions"][0].update(to="nowhere"),
-         "workflow.transitions[0].to", "no state is called 'nowhere'"),
-        (lambda d: d["workflow"]["transitions"][0].update({"from": "limbo"}),
-         "workflow.transitions[0].from", "no state is called 'limbo'"),
-        (lambda d: d["workflow"]["transitions"][0].update({"to": "submitted"}),
-         "workflow.transitions[0]", "to itself"),
-        (lambda d: d["workflow"]["transitions"].append(
-            {"from": "submitted", "to": "fixed", "roles": ["agent"]}),
-         "workflow.transitions[5]", "defined twice"),
-        (lambda d: d["workflow"]["states"][2].update(fms="in_progress"),
-         "workflow.states[2].fms", "open status but open311 says closed"),
-        (lambda d: [s.update(open311="open", fms="open") for s in d["workflow"]["states"]],
-         "workflow.states", "at least one state must map to open311: closed"),
+        (
+            lambda d: d["fields"][1].update(show_if={"field": "nope", "equals": "x"}),
+            "fields[1].show_if.field",
+            "no field is called 'nope'",
+        ),
+        (
+            lambda d: d["workflow"]["states"].append(dict(d["workflow"]["states"][0])),
+            "workflow.states[5].code",
+            "defined twice",
+        ),
+        (
+            lambda d: d["workflow"].update(initial="draft"),
+            "workflow.initial",
+            "no state is called 'draft'",
+        ),
+        (
+            lambda d: d["workflow"]["transitions"][0].update(to="nowhere"),
+            "workflow.transitions[0].to",
+            "no state is called 'nowhere'",
+        ),
+        (
+            lambda d: d["workflow"]["transitions"][0].update({"from": "limbo"}),
+            "workflow.transitions[0].from",
+            "no state is called 'limbo'",
+        ),
+        (
+            lambda d: d["workflow"]["transitions"][0].update({"to": "submitted"}),
+            "workflow.transitions[0]",
+            "to itself",
+        ),
+        (
+            lambda d: d["workflow"]["transitions"].append(
+                {"from": "submitted", "to": "fixed", "roles": ["agent"]}
+            ),
+            "workflow.transitions[5]",
+            "defined twice",
+        ),
+        (
+            lambda d: d["workflow"]["states"][2].update(fms="in_progress"),
+            "workflow.states[2].fms",
+            "open status but open311 says closed",
+        ),
+        (
+            lambda d: [s.update(open311="open", fms="open") for s in d["workflow"]["states"]],
+            "workflow.states",
+            "at least one state must map to open311: closed",
+        ),
     ],
 )
 def test_rule_problems_name_the_path_and_reason(change, path, reason_part):
@@ -88,9 +131,13 @@ def test_rule_problems_name_the_path_and_reason(change, path, reason_part):
 def test_unreachable_state_is_reported():
     def change(d):
         d["workflow"]["states"].append(
-            {"code": "orphan", "name": "Orphan", "open311": "closed", "fms": "closed"})
-    assert ("workflow.states[5]", "state 'orphan' cannot be reached from 'submitted'") in \
-        problems_of(mutated(change))
+            {"code": "orphan", "name": "Orphan", "open311": "closed", "fms": "closed"}
+        )
+
+    assert (
+        "workflow.states[5]",
+        "state 'orphan' cannot be reached from 'submitted'",
+    ) in problems_of(mutated(change))
 
 
 def test_non_mapping_document_is_refused():

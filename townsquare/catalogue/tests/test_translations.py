@@ -46,9 +46,10 @@ def test_a_valid_translation_passes():
 
 def test_a_translation_naming_what_the_template_lacks_is_refused_with_its_place():
     welsh = {
-        "fields": {"colour": {"label": "Lliw"},
-                   "depth": {"label": "Dyfnder", "help": "Cymorth",
-                             "values": {"bottomless": "Diwaelod"}}},
+        "fields": {
+            "colour": {"label": "Lliw"},
+            "depth": {"label": "Dyfnder", "help": "Cymorth", "values": {"bottomless": "Diwaelod"}},
+        },
         "states": {"fixd": {"name": "Wedi'i drwsio"}},
         "groups": ["Ffyrdd"],
     }
@@ -65,8 +66,10 @@ def test_a_translation_naming_what_the_template_lacks_is_refused_with_its_place(
 def test_only_known_languages_and_keys_are_accepted():
     problems = [str(p) for p in template_problems(template(translations={"fr": {"name": "Nid"}}))]
     assert problems == ["translations: Unknown key(s) ('fr' was unexpected)"]
-    problems = [str(p) for p in template_problems(
-        template(translations={"cy": {"name": "", "colour": "coch"}}))]
+    problems = [
+        str(p)
+        for p in template_problems(template(translations={"cy": {"name": "", "colour": "coch"}}))
+    ]
     assert any("translations.cy" in p and "colour" in p for p in problems)
     assert any(p.startswith("translations.cy.name") for p in problems)
 

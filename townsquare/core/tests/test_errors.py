@@ -6,9 +6,13 @@ from townsquare.core.errors import InvalidInput, Problem
 
 
 def test_problems_keep_codes_and_params_and_errors_stay_english():
-    exc = InvalidInput({"width": [Problem("must be at most %(max)s", code="max_value",
-                                          params={"max": "1000"})],
-                        "__all__": ["Something else"]}, code="invalid_fields")
+    exc = InvalidInput(
+        {
+            "width": [Problem("must be at most %(max)s", code="max_value", params={"max": "1000"})],
+            "__all__": ["Something else"],
+        },
+        code="invalid_fields",
+    )
     assert exc.code == "invalid_fields"
     assert exc.errors == {"width": ["must be at most 1000"], "__all__": ["Something else"]}
     assert exc.message == "width: must be at most 1000; Something else"

@@ -38,8 +38,9 @@ def index():
 
 
 def search(index, text, limit=5):
-    return [(place_id, rank) for place_id, rank, _order in index.search(Query.read(text),
-                                                                        limit=limit)]
+    return [
+        (place_id, rank) for place_id, rank, _order in index.search(Query.read(text), limit=limit)
+    ]
 
 
 def first(index, text):

@@ -25,7 +25,12 @@ def test_routing_follows_a_changed_boundary(council):
     from townsquare.councils.services import council_upsert
 
     assert council_for_point(lat=51.5, lng=-1.5) == council
-    council_upsert(slug=council.slug, name=council.name, jurisdiction_id=council.jurisdiction_id,
-                   reference_prefix=council.reference_prefix, boundary=square(5, 5, 6, 6))
+    council_upsert(
+        slug=council.slug,
+        name=council.name,
+        jurisdiction_id=council.jurisdiction_id,
+        reference_prefix=council.reference_prefix,
+        boundary=square(5, 5, 6, 6),
+    )
     with pytest.raises(InvalidInput):
         council_for_point(lat=51.5, lng=-1.5)

@@ -18,21 +18,44 @@ pytestmark = pytest.mark.django_db
 
 
 def _snapshot() -> tuple[list, list]:
-    daily = sorted((f.council_id, f.day, f.service_id, f.team_id, f.opened, f.closed,
-                    f.closed_on_time, f.closed_with_target,
-                    sorted((k, v) for k, v in f.close_hours.items()))
-                   for f in DailyFigure.objects.all() if f.opened or f.closed)
-    cells = sorted((f.council_id, f.month, f.service_id, f.team_id, f.cell, f.opened)
-                   for f in CellFigure.objects.all() if f.opened)
-    council_cells = sorted((f.council_id, f.month, f.cell, f.opened)
-                           for f in CouncilCellFigure.objects.all() if f.opened)
+    daily = sorted(
+        (
+            f.council_id,
+            f.day,
+            f.service_id,
+            f.team_id,
+            f.opened,
+            f.closed,
+            f.closed_on_time,
+            f.closed_with_target,
+            sorted((k, v) for k, v in f.close_hours.items()),
+        )
+        for f in DailyFigure.objects.all()
+        if f.opened or f.closed
+    )
+    cells = sorted(
+        (f.council_id, f.month, f.service_id, f.team_id, f.cell, f.opened)
+        for f in CellFigure.objects.all()
+        if f.opened
+    )
+    council_cells = sorted(
+        (f.council_id, f.month, f.cell, f.opened)
+        for f in CouncilCellFigure.objects.all()
+        if f.opened
+    )
     return daily, cells, council_cells
 
 
 def test_incremental_figures_equal_a_recount(council, supervisor):
-    made = [case_create(service_code="pothole", actor=Principal.anonymous(),
-                        point=Point(51.5 + i * 0.05, -1.5), values={"depth": "deep"})
-            for i in range(6)]
+    made = [
+        case_create(
+            service_code="pothole",
+            actor=Principal.anonymous(),
+            point=Point(51.5 + i * 0.05, -1.5),
+            values={"depth": "deep"},
+        )
+        for i in range(6)
+    ]
     figures_catch_up()
     case_transition(case=made[0], to_state="fixed", actor=supervisor)
     case_transition(case=made[1], to_state="in_progress", actor=supervisor)
@@ -56,8 +79,12 @@ def test_a_dashboard_reads_new_events_before_answering(council, supervisor):
     today = dt.date.today()
     period = Filters(today - dt.timedelta(days=1), today)
     assert dashboard_get(council=council, filters=period).totals.opened == 0
-    case_create(service_code="pothole", actor=Principal.anonymous(), point=Point(51.5, -1.5),
-                values={"depth": "deep"})
+    case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+    )
     before = figures_position()
     assert dashboard_get(council=council, filters=period).totals.opened == 1
     assert figures_position() > before

@@ -21,15 +21,21 @@ ROOT = Path(settings.BASE_DIR)
 def _collect_static(env: dict) -> None:
     # Pages need the hashed static files the production storage serves.
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        subprocess.run([sys.executable, "-m", "townsquare.cli", "collectstatic",
-                        "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "townsquare.cli", "collectstatic", "--no-input", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
 
 
 def _database_url() -> str:
     db = connection.settings_dict
     if connection.vendor == "postgresql":
-        return (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-                f"{db['PORT'] or 5432}/{db['NAME']}")
+        return (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        )
     return f"sqlite:///{db['NAME']}"
 
 
@@ -43,17 +49,39 @@ def _free_port() -> int:
 def asgi_server(*, static: bool = False):
     """A granian ASGI server (as `townsquare serve` runs it) on the test database."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": _database_url(), "LIVE_POLL_SECONDS": "0.05",
-           "LIVE_HEARTBEAT_SECONDS": "1", "PYTHONPATH": str(ROOT),
-           # Sessions made by the test process must be valid in the server.
-           "SECRET_KEY": settings.SECRET_KEY}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "LIVE_POLL_SECONDS": "0.05",
+        "LIVE_HEARTBEAT_SECONDS": "1",
+        "PYTHONPATH": str(ROOT),
+        # Sessions made by the test process must be valid in the server.
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
     if static:
         _collect_static(env)
     process = subprocess.Popen(  # noqa: S603 - our own argv
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--no-ws", "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-ws",
+            "config.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         # Wait for the server to answer (start-up takes longer on a loaded machine); the
@@ -79,5 +107,3 @@ def asgi_server(*, static: bool = False):
             # Graceful shutdown waits for open streams; the test is done with them.
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
-
-

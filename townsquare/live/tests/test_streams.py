@@ -34,8 +34,9 @@ class Listener:
         headers = {"Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
-        self.response = requests.get(url, headers=headers, stream=True, timeout=120,
-                                     cookies=cookies)
+        self.response = requests.get(
+            url, headers=headers, stream=True, timeout=120, cookies=cookies
+        )
         self.messages: queue.Queue[tuple[int, dict]] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -67,16 +68,20 @@ class Listener:
 
 @pytest.fixture
 def report(council):
-    return case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.5), values={"depth": "deep"},
-                       address="Outside 4 Mill Lane")
+    return case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+        address="Outside 4 Mill Lane",
+    )
 
 
 def test_events_arrive_in_order_and_a_reconnect_misses_nothing(report, agent):
     with asgi_server() as base:
         url = f"{base}/live/cases/{report.reference}"
         first = Listener(url)
-        (_ready_id, ready), = first.take(1)
+        ((_ready_id, ready),) = first.take(1)
         assert ready["kind"] == "ready"
         case_post_public_update(case=report, actor=agent, message="Booked for Tuesday")
         case_add_internal_note(case=report, actor=agent, note="Secret staff note")
@@ -105,8 +110,10 @@ def test_unknown_case_and_staff_streams_refuse_strangers(report, other_council):
         assert requests.get(f"{base}/live/cases/TST-99-999999", timeout=5).status_code == 404
         staff = requests.get(f"{base}/live/staff/councils/testshire/queue", timeout=5)
         assert staff.status_code == 401
-        assert requests.get(f"{base}/live/staff/cases/{report.reference}",
-                            timeout=5).status_code == 401
+        assert (
+            requests.get(f"{base}/live/staff/cases/{report.reference}", timeout=5).status_code
+            == 401
+        )
 
 
 def _signed_in_cookies(user, *, second_factor: bool = True) -> dict:
@@ -119,37 +126,46 @@ def _signed_in_cookies(user, *, second_factor: bool = True) -> dict:
     client = Client()
     client.post("/staff/sign-in", {"email": user.email, "password": STAFF_PASSWORD})
     if second_factor:
-        response = client.post("/staff/sign-in/code",
-                               {"code": pyotp.TOTP(STAFF_TOTP_SECRET).now()})
+        response = client.post("/staff/sign-in/code", {"code": pyotp.TOTP(STAFF_TOTP_SECRET).now()})
         assert response.status_code == 302
     return {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
 
 
-def test_staff_streams_carry_internal_events_of_their_council_only(
-        report, council, other_council):
+def test_staff_streams_carry_internal_events_of_their_council_only(report, council, other_council):
     from tests import factories
 
     user, agent = factories.make_staff_signed_in(council, "agent")
-    outsider, _ = factories.make_staff_signed_in(other_council, "agent",
-                                                 email="out@otherton.test")
+    outsider, _ = factories.make_staff_signed_in(other_council, "agent", email="out@otherton.test")
     with asgi_server() as base:
         halfway = _signed_in_cookies(user, second_factor=False)
-        assert requests.get(f"{base}/live/staff/councils/testshire/queue", cookies=halfway,
-                            timeout=5).status_code == 401
+        assert (
+            requests.get(
+                f"{base}/live/staff/councils/testshire/queue", cookies=halfway, timeout=5
+            ).status_code
+            == 401
+        )
         cookies = _signed_in_cookies(user)
         case_stream = Listener(f"{base}/live/staff/cases/{report.reference}", cookies=cookies)
         queue_stream = Listener(f"{base}/live/staff/councils/testshire/queue", cookies=cookies)
         case_stream.take(1), queue_stream.take(1)  # ready
         case_add_internal_note(case=report, actor=agent, note="Secret staff note")
-        (_, note), = case_stream.take(1)
+        ((_, note),) = case_stream.take(1)
         assert note["kind"] == "case.internal_note" and "Secret" not in json.dumps(note)
-        (_, counted), = queue_stream.take(1)
+        ((_, counted),) = queue_stream.take(1)
         assert counted["kind"] == "case.internal_note"
         other = _signed_in_cookies(outsider)
-        assert requests.get(f"{base}/live/staff/councils/testshire/queue", cookies=other,
-                            timeout=5).status_code == 403
-        assert requests.get(f"{base}/live/staff/cases/{report.reference}", cookies=other,
-                            timeout=5).status_code == 404
+        assert (
+            requests.get(
+                f"{base}/live/staff/councils/testshire/queue", cookies=other, timeout=5
+            ).status_code
+            == 403
+        )
+        assert (
+            requests.get(
+                f"{base}/live/staff/cases/{report.reference}", cookies=other, timeout=5
+            ).status_code
+            == 404
+        )
         case_stream.close(), queue_stream.close()
 
 
@@ -160,7 +176,7 @@ def test_two_server_processes_both_deliver_a_change(report, agent):
             listener.take(1)
         case_transition(case=report, to_state="in_progress", actor=agent)
         for listener in listeners:
-            (_, data), = listener.take(1)
+            ((_, data),) = listener.take(1)
             assert data["kind"] == "case.transitioned"
         for listener in listeners:
             listener.close()

@@ -43,8 +43,9 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=email.policy.default)
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)
         return "250 Message accepted for delivery"
@@ -82,8 +83,13 @@ class HttpReceiver:
     one repeats): each an HTTP status, or "hang" to answer only when the receiver stops (or
     after `hang_seconds`), so a sender's timeout always fires first whatever the machine's load."""
 
-    def __init__(self, responses: list[int | str] | None = None, *, hang_seconds: float = 120.0,
-                 handler: Callable[[Request], tuple[int, dict]] | None = None) -> None:
+    def __init__(
+        self,
+        responses: list[int | str] | None = None,
+        *,
+        hang_seconds: float = 120.0,
+        handler: Callable[[Request], tuple[int, dict]] | None = None,
+    ) -> None:
         self.requests: list[Request] = []
         self.responses = list(responses or [200])
         self.hang_seconds = hang_seconds
@@ -95,8 +101,11 @@ class HttpReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                request = Request(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                  self.rfile.read(length))
+                request = Request(
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length),
+                )
                 receiver.requests.append(request)
                 if receiver.handler is not None:
                     status, payload = receiver.handler(request)

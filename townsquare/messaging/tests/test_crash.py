@@ -37,29 +37,52 @@ def _database_url() -> str:
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
+    return (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 def _worker(port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "EMAIL_PORT": str(port),
-           "EMAIL_HOST": "127.0.0.1", "MESSAGING_SEND_LEASE_SECONDS": "2",
-           "MESSAGING_DISPATCH": "off", "TOWNSQUARE_VAR_DIR": str(settings.VAR_DIR),
-           "PYTHONPATH": str(ROOT), "NOTIFY_API_KEY": "", "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "townsquare.cli", "worker", "--interval",
-                             "0.2"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "EMAIL_PORT": str(port),
+        "EMAIL_HOST": "127.0.0.1",
+        "MESSAGING_SEND_LEASE_SECONDS": "2",
+        "MESSAGING_DISPATCH": "off",
+        "TOWNSQUARE_VAR_DIR": str(settings.VAR_DIR),
+        "PYTHONPATH": str(ROOT),
+        "NOTIFY_API_KEY": "",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "townsquare.cli", "worker", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_killing_the_worker_mid_batch_loses_nothing_and_sends_nothing_twice(
-        council, smtp, messaging_on):
+    council, smtp, messaging_on
+):
     west = Area.objects.get(council=council, name="West ward")
     now = clock.now()
-    Subscription.objects.bulk_create([
-        Subscription(kind=SubscriptionKind.AREA, council=council, area=west,
-                     email=f"n{i}@example.org", created_at=now, confirmed_at=now)
-        for i in range(SUBSCRIBERS)
-    ])
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                kind=SubscriptionKind.AREA,
+                council=council,
+                area=west,
+                email=f"n{i}@example.org",
+                created_at=now,
+                confirmed_at=now,
+            )
+            for i in range(SUBSCRIBERS)
+        ]
+    )
     in_flight = threading.Event()
     resume = threading.Event()
 
@@ -69,8 +92,12 @@ def test_killing_the_worker_mid_batch_loses_nothing_and_sends_nothing_twice(
             resume.wait(30)
 
     smtp.on_rcpt = hold_the_30th
-    case_create(service_code="pothole", actor=Principal.anonymous(), point=Point(51.5, -1.75),
-                values={"depth": "deep"})
+    case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+    )
     assert Message.objects.filter(status=Status.QUEUED).count() == SUBSCRIBERS
 
     worker = _worker(smtp.port)

@@ -27,27 +27,34 @@ def run_worker():
 
 
 def report(**kwargs):
-    return case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.75), values={"depth": "deep"},
-                       address="1 Mill Lane", description="A deep hole",
-                       reporter=Reporter(email="reporter@example.org"), **kwargs)
+    return case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+        address="1 Mill Lane",
+        description="A deep hole",
+        reporter=Reporter(email="reporter@example.org"),
+        **kwargs,
+    )
 
 
-def test_a_reports_life_sends_exactly_the_expected_messages(council, agent, smtp, messaging_on,
-                                                             django_user_model):
+def test_a_reports_life_sends_exactly_the_expected_messages(
+    council, agent, smtp, messaging_on, django_user_model
+):
     west = Area.objects.get(council=council, name="West ward")
-    ward_alert = services.area_alert_subscribe(council=council, email="ward@example.org",
-                                               area=west)
+    ward_alert = services.area_alert_subscribe(council=council, email="ward@example.org", area=west)
     services.subscription_confirm(token=_confirm_token(ward_alert))
-    circle = services.area_alert_subscribe(council=council, email="near@example.org",
-                                           point=Point(51.5005, -1.7505), radius_m=500)
+    circle = services.area_alert_subscribe(
+        council=council, email="near@example.org", point=Point(51.5005, -1.7505), radius_m=500
+    )
     services.subscription_confirm(token=_confirm_token(circle))
     # Too far, and the wrong category: neither hears.
-    far = services.area_alert_subscribe(council=council, email="far@example.org",
-                                        point=Point(51.9, -1.1), radius_m=500)
+    far = services.area_alert_subscribe(
+        council=council, email="far@example.org", point=Point(51.9, -1.1), radius_m=500
+    )
     services.subscription_confirm(token=_confirm_token(far))
-    other = services.area_alert_subscribe(council=council, email="other@example.org",
-                                          area=west)
+    other = services.area_alert_subscribe(council=council, email="other@example.org", area=west)
     services.subscription_confirm(token=_confirm_token(other))
     Subscription.objects.filter(pk=other.pk).update(service_codes=["graffiti"])
     # An unconfirmed subscription hears nothing but its confirmation.
@@ -61,7 +68,10 @@ def test_a_reports_life_sends_exactly_the_expected_messages(council, agent, smtp
     assert followed_case_ids(user=follower) == {case.id}
     run_worker()
     assert sorted(m["X-Envelope-To"] for m in smtp.messages) == [
-        "near@example.org", "reporter@example.org", "ward@example.org"]
+        "near@example.org",
+        "reporter@example.org",
+        "ward@example.org",
+    ]
     ack = smtp.to("reporter@example.org")[0]
     assert ack["Subject"] == f"We have received your request {case.reference}"
     assert ack["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -72,20 +82,26 @@ def test_a_reports_life_sends_exactly_the_expected_messages(council, agent, smtp
     assert smtp.to("ward@example.org")[0]["Subject"] == "New report in West ward: Pothole"
 
     smtp.messages.clear()
-    case = case_transition(case=case, to_state="in_progress", actor=agent,
-                           message="A crew is booked for <b>Tuesday</b>")
+    case = case_transition(
+        case=case,
+        to_state="in_progress",
+        actor=agent,
+        message="A crew is booked for <b>Tuesday</b>",
+    )
     case = case_post_public_update(case=case, actor=agent, message="Cones are out.")
     case = case_transition(case=case, to_state="fixed", actor=agent)
     run_worker()
     subjects = sorted((m["X-Envelope-To"], m["Subject"]) for m in smtp.messages)
-    assert subjects == sorted([
-        ("reporter@example.org", f"Your request {case.reference} is now: In progress"),
-        ("follower@example.org", f"Your request {case.reference} is now: In progress"),
-        ("reporter@example.org", f"Update on your request {case.reference}"),
-        ("follower@example.org", f"Update on your request {case.reference}"),
-        ("reporter@example.org", f"Your request {case.reference} is closed: Fixed"),
-        ("follower@example.org", f"Your request {case.reference} is closed: Fixed"),
-    ])
+    assert subjects == sorted(
+        [
+            ("reporter@example.org", f"Your request {case.reference} is now: In progress"),
+            ("follower@example.org", f"Your request {case.reference} is now: In progress"),
+            ("reporter@example.org", f"Update on your request {case.reference}"),
+            ("follower@example.org", f"Update on your request {case.reference}"),
+            ("reporter@example.org", f"Your request {case.reference} is closed: Fixed"),
+            ("follower@example.org", f"Your request {case.reference} is closed: Fixed"),
+        ]
+    )
     in_progress = next(m for m in smtp.to("reporter@example.org") if "In progress" in m["Subject"])
     # What staff wrote is shown as text, never as markup.
     assert "&lt;b&gt;Tuesday&lt;/b&gt;" in smtp.html(in_progress)
@@ -125,8 +141,9 @@ def test_one_click_unsubscribe_stops_the_emails(council, agent, smtp, messaging_
 
 def test_daily_digest_collects_new_reports(council, smtp, messaging_on):
     west = Area.objects.get(council=council, name="West ward")
-    sub = services.area_alert_subscribe(council=council, email="daily@example.org", area=west,
-                                        frequency="daily")
+    sub = services.area_alert_subscribe(
+        council=council, email="daily@example.org", area=west, frequency="daily"
+    )
     services.subscription_confirm(token=_confirm_token(sub))
     first, second = report(), report()
     run_worker()
@@ -140,8 +157,9 @@ def test_daily_digest_collects_new_reports(council, smtp, messaging_on):
 
 def test_welsh_subscriber_gets_welsh(council, smtp, messaging_on):
     west = Area.objects.get(council=council, name="West ward")
-    sub = services.area_alert_subscribe(council=council, email="cymraeg@example.org", area=west,
-                                        language="cy")
+    sub = services.area_alert_subscribe(
+        council=council, email="cymraeg@example.org", area=west, language="cy"
+    )
     run_worker()
     confirmation = smtp.to("cymraeg@example.org")[0]
     assert confirmation["Subject"].startswith("Cadarnhewch")
@@ -160,9 +178,9 @@ def test_bounced_address_is_recorded_and_not_retried(council, smtp, messaging_on
     assert "550" in delivery.last_error
 
 
-def test_temporary_failures_retry_then_dead_letter_then_staff_retry(council, smtp,
-                                                                    messaging_on, settings,
-                                                                    supervisor):
+def test_temporary_failures_retry_then_dead_letter_then_staff_retry(
+    council, smtp, messaging_on, settings, supervisor
+):
     settings.MESSAGING_MAX_ATTEMPTS = 3
     smtp.refuse["reporter@example.org"] = "451 4.3.0 Try again later"
     case = report()
@@ -188,21 +206,34 @@ def test_inbound_reply_lands_on_the_timeline(council, smtp, messaging_on, settin
     reply_to = str(smtp.to("reporter@example.org")[0]["Reply-To"]).strip()
     client = Client()
     body = {"to": reply_to, "text": "It is getting bigger.\n\nOn Monday someone wrote:\n> old"}
-    assert client.post("/api/inbound/email", body, content_type="application/json"
-                       ).status_code == 401
-    response = client.post("/api/inbound/email", body, content_type="application/json",
-                           HTTP_AUTHORIZATION="Bearer s3cret")
+    assert (
+        client.post("/api/inbound/email", body, content_type="application/json").status_code == 401
+    )
+    response = client.post(
+        "/api/inbound/email",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer s3cret",
+    )
     assert response.status_code == 201 and response.json()["reference"] == case.reference
     from townsquare.core.models import Event
 
     reply = Event.objects.filter(kind="case.citizen_reply", stream_id=case.id).get()
     assert reply.payload["message"] == "It is getting bigger."
     assert reply.visibility == "internal"
-    bad = client.post("/api/inbound/email", {"to": "reply+nope@x", "text": "hi"},
-                      content_type="application/json", HTTP_AUTHORIZATION="Bearer s3cret")
+    bad = client.post(
+        "/api/inbound/email",
+        {"to": "reply+nope@x", "text": "hi"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer s3cret",
+    )
     assert bad.status_code == 404
-    broken = client.post("/api/inbound/email", b"{not json", content_type="application/json",
-                         HTTP_AUTHORIZATION="Bearer s3cret")
+    broken = client.post(
+        "/api/inbound/email",
+        b"{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer s3cret",
+    )
     assert broken.status_code == 400
 
 
@@ -213,7 +244,8 @@ def _confirm_token(sub):
 
 
 def test_a_report_awaiting_its_reporters_confirmation_is_announced_once_confirmed(
-        council, smtp, messaging_on):
+    council, smtp, messaging_on
+):
     from townsquare.cases.services import case_confirm_reporter
 
     west = Area.objects.get(council=council, name="West ward")
@@ -227,7 +259,9 @@ def test_a_report_awaiting_its_reporters_confirmation_is_announced_once_confirme
     case_confirm_reporter(case_id=case.id)
     run_worker()
     assert sorted(m["X-Envelope-To"] for m in smtp.messages) == [
-        "reporter@example.org", "ward@example.org"]
+        "reporter@example.org",
+        "ward@example.org",
+    ]
     case_confirm_reporter(case_id=case.id)  # following the link again changes nothing
     run_worker()
     assert len(smtp.messages) == 2
@@ -249,8 +283,9 @@ def test_anonymising_a_case_forgets_its_recipients(council, agent, smtp, messagi
     assert not Subscription.objects.filter(case=case).exclude(email="").exists()
 
 
-def test_an_email_sent_again_after_a_crash_carries_the_same_message_id(council, agent, smtp,
-                                                                       messaging_on, settings):
+def test_an_email_sent_again_after_a_crash_carries_the_same_message_id(
+    council, agent, smtp, messaging_on, settings
+):
     settings.DEFAULT_FROM_EMAIL = "Testshire Council <noreply@testshire.example>"
     case = report()
     run_worker()
@@ -268,7 +303,8 @@ def test_an_email_sent_again_after_a_crash_carries_the_same_message_id(council, 
 
     message = Message.objects.get(case=case, template="state")
     Message.objects.filter(pk=message.pk).update(
-        status=Status.SENDING, lease_until=clock.now() - dt.timedelta(seconds=1))
+        status=Status.SENDING, lease_until=clock.now() - dt.timedelta(seconds=1)
+    )
     tasks.senders_enqueue(1)
     run_worker()
     again = smtp.to("reporter@example.org")[-1]

@@ -9,8 +9,12 @@ from townsquare.messaging import rendering, rules, signing, tokens
 
 
 def test_placeholders_fill_and_values_are_escaped_in_html():
-    out = rendering.render(subject="Hi ((reference))", body="Note: ((message))", sms="",
-                           values={"reference": "X-1", "message": "<script>x</script> **b**"})
+    out = rendering.render(
+        subject="Hi ((reference))",
+        body="Note: ((message))",
+        sms="",
+        values={"reference": "X-1", "message": "<script>x</script> **b**"},
+    )
     assert out.subject == "Hi X-1"
     assert "<script>" not in out.html and "&lt;script&gt;" in out.html
     assert out.text == "Note: <script>x</script> **b**"
@@ -45,8 +49,9 @@ def test_quiet_hours():
     resume = rules.after_quiet_hours(night, start=dt.time(21), end=dt.time(8), zone=london)
     assert resume == dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
     early = dt.datetime(2026, 11, 22, 6, 0, tzinfo=dt.UTC)
-    assert rules.after_quiet_hours(early, start=dt.time(21), end=dt.time(8), zone=london
-                                   ) == dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
+    assert rules.after_quiet_hours(
+        early, start=dt.time(21), end=dt.time(8), zone=london
+    ) == dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
     noon = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
     assert rules.after_quiet_hours(noon, start=dt.time(21), end=dt.time(8), zone=london) == noon
 
@@ -65,7 +70,11 @@ def test_tokens_round_trip_and_reject_forgeries(settings):
 
 def test_signature_matches_the_scheme():
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-    signature = signing.sign(secret, msg_id="msg_p5jXN8AQM9LWM0D4loKWxJek",
-                             timestamp=1614265330, body=b'{"test": 2432232314}')
+    signature = signing.sign(
+        secret,
+        msg_id="msg_p5jXN8AQM9LWM0D4loKWxJek",
+        timestamp=1614265330,
+        body=b'{"test": 2432232314}',
+    )
     # The example from the Standard Webhooks specification.
     assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="

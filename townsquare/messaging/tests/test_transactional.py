@@ -25,9 +25,9 @@ LINK = "http://testserver/sign-in/link/TOKEN-abc_123"
 
 def sign_in_link(to: str = "sam@example.org", *, language: str = "en") -> Message:
     with transaction.atomic():
-        return services.transactional_message_send(kind="sign_in", to=to, link=LINK,
-                                                   language=language,
-                                                   values={"minutes": "15"})
+        return services.transactional_message_send(
+            kind="sign_in", to=to, link=LINK, language=language, values={"minutes": "15"}
+        )
 
 
 def test_sent_as_it_commits_with_its_link_which_is_then_forgotten(smtp, messaging_on):
@@ -58,8 +58,9 @@ def test_welsh_readers_get_welsh_words(smtp, messaging_on):
 
 def test_nothing_is_sent_if_the_transaction_rolls_back(smtp, messaging_on):
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.transactional_message_send(kind="sign_in", to="sam@example.org", link=LINK,
-                                            values={"minutes": "15"})
+        services.transactional_message_send(
+            kind="sign_in", to="sam@example.org", link=LINK, values={"minutes": "15"}
+        )
         raise RuntimeError("the sign-in link was not stored after all")
     assert not Message.objects.exists() and smtp.messages == []
 
@@ -68,10 +69,15 @@ def test_it_goes_ahead_of_a_backlog(smtp, messaging_on, settings):
     settings.MESSAGING_DISPATCH = "off"  # queued only: the worker below sends it
     now = clock.now()
     for n in range(12):
-        Message.objects.create(idempotency_key=f"bulk:{n}", channel="email",
-                               recipient=f"n{n}@example.org", subject="New report",
-                               body_text="...", next_attempt_at=now - dt.timedelta(minutes=5),
-                               created_at=now - dt.timedelta(minutes=5))
+        Message.objects.create(
+            idempotency_key=f"bulk:{n}",
+            channel="email",
+            recipient=f"n{n}@example.org",
+            subject="New report",
+            body_text="...",
+            next_attempt_at=now - dt.timedelta(minutes=5),
+            created_at=now - dt.timedelta(minutes=5),
+        )
     sign_in_link()
     outbox_send_due(batch_size=5)
     recipients = [m["X-Envelope-To"] for m in smtp.messages]
@@ -79,15 +85,20 @@ def test_it_goes_ahead_of_a_backlog(smtp, messaging_on, settings):
 
 
 def test_temporary_failures_are_retried_then_a_dead_letter_that_cannot_be_sent_again(
-        smtp, messaging_on, settings, council, supervisor):
+    smtp, messaging_on, settings, council, supervisor
+):
     settings.MESSAGING_MAX_ATTEMPTS = 3
     settings.MESSAGING_RETRY_BASE_SECONDS = 0  # each retry falls due at once
     smtp.refuse["pat@example.org"] = "451 4.3.0 Try again later"
     link = "http://testserver/report/confirm/TOKEN"
     with transaction.atomic():
         queued = services.transactional_message_send(
-            kind="report_confirm", to="pat@example.org", link=link, council=council,
-            values={"reference": "TST-1", "service_name": "Pothole", "days": "14"})
+            kind="report_confirm",
+            to="pat@example.org",
+            link=link,
+            council=council,
+            values={"reference": "TST-1", "service_name": "Pothole", "days": "14"},
+        )
     message = Message.objects.get(pk=queued.pk)
     assert (message.status, message.attempts) == (Status.QUEUED, 1)
     assert message.secret_link == link  # still needed for the next try
@@ -112,8 +123,8 @@ def test_a_refused_address_bounces_and_the_link_is_dropped(smtp, messaging_on):
 
 def test_a_subscription_confirmation_is_transactional_too(smtp, messaging_on, council):
     subscription = services.area_alert_subscribe(
-        council=council, email="ward@example.org",
-        area=council.areas.get(name="West ward"))
+        council=council, email="ward@example.org", area=council.areas.get(name="West ward")
+    )
     [email] = smtp.messages
     assert "/alerts/confirm/" in smtp.text(email)
     message = Message.objects.get(subscription=subscription)
@@ -126,8 +137,12 @@ def notify(receiver, settings):
     service_id, secret = str(uuid.uuid4()), str(uuid.uuid4())
 
     def handle(request):
-        jwt.decode(request.headers["authorization"].removeprefix("Bearer "), secret,
-                   algorithms=["HS256"], issuer=service_id)
+        jwt.decode(
+            request.headers["authorization"].removeprefix("Bearer "),
+            secret,
+            algorithms=["HS256"],
+            issuer=service_id,
+        )
         return 201, {"id": str(uuid.uuid4())}
 
     server = receiver(handler=handle)
@@ -138,7 +153,8 @@ def notify(receiver, settings):
 
 
 def test_in_a_served_process_the_sender_thread_sends_it_without_a_worker(
-        messaging_on, notify, settings):
+    messaging_on, notify, settings
+):
     settings.MESSAGING_DISPATCH = "thread"  # as `townsquare serve` runs
     try:
         queued = sign_in_link()
@@ -157,7 +173,9 @@ def test_only_the_outbox_channels_send_email():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    senders = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
-                     if "/tests/" not in str(path)
-                     and "django.core.mail" in path.read_text(encoding="utf-8"))
+    senders = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "/tests/" not in str(path) and "django.core.mail" in path.read_text(encoding="utf-8")
+    )
     assert senders == ["messaging/channels.py"]

@@ -30,20 +30,29 @@ def run_worker_until(done, *, rounds: int = 10) -> None:
 
 
 def report():
-    return case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.75), values={"depth": "deep"},
-                       reporter=Reporter(email="r@example.org"))
+    return case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+        reporter=Reporter(email="r@example.org"),
+    )
 
 
 def test_receiver_failing_three_times_then_succeeding_gets_the_event_once(
-        council, messaging_on, receiver, smtp):
+    council, messaging_on, receiver, smtp
+):
     hook = receiver([500, 503, 429, 200])
-    endpoint = services.webhook_endpoint_add(council=council, url=hook.url + "/hooks",
-                                             actor=Principal.system(),
-                                             event_types=["case.created"])
+    endpoint = services.webhook_endpoint_add(
+        council=council,
+        url=hook.url + "/hooks",
+        actor=Principal.system(),
+        event_types=["case.created"],
+    )
     case = report()
-    run_worker_until(lambda: Message.objects.filter(endpoint=endpoint,
-                                                    status=Status.DELIVERED).exists())
+    run_worker_until(
+        lambda: Message.objects.filter(endpoint=endpoint, status=Status.DELIVERED).exists()
+    )
     assert len(hook.requests) == 4
     ids = {r.headers["webhook-id"] for r in hook.requests}
     assert len(ids) == 1  # the same message each time, so receivers can drop repeats
@@ -57,16 +66,22 @@ def test_receiver_failing_three_times_then_succeeding_gets_the_event_once(
     assert [a.status_code for a in message.log.all()] == [500, 503, 429, 200]
 
 
-def test_client_errors_are_not_retried_and_filters_apply(council, agent, messaging_on,
-                                                         receiver, smtp):
+def test_client_errors_are_not_retried_and_filters_apply(
+    council, agent, messaging_on, receiver, smtp
+):
     hook = receiver([410])
-    endpoint = services.webhook_endpoint_add(council=council, url=hook.url,
-                                             actor=Principal.system(),
-                                             event_types=["case.transitioned"])
+    endpoint = services.webhook_endpoint_add(
+        council=council, url=hook.url, actor=Principal.system(), event_types=["case.transitioned"]
+    )
     case = report()
     case_transition(case=case, to_state="in_progress", actor=agent)
-    run_worker_until(lambda: not Message.objects.filter(
-        endpoint=endpoint, status__in=[Status.QUEUED, Status.SENDING]).exists())
+    run_worker_until(
+        lambda: (
+            not Message.objects.filter(
+                endpoint=endpoint, status__in=[Status.QUEUED, Status.SENDING]
+            ).exists()
+        )
+    )
     [message] = Message.objects.filter(endpoint=endpoint)  # only the filtered kind
     assert message.template == "case.transitioned"
     assert message.status == Status.FAILED and message.attempts == 1
@@ -76,21 +91,26 @@ def test_client_errors_are_not_retried_and_filters_apply(council, agent, messagi
 def test_timeouts_are_retried(council, messaging_on, receiver, settings, smtp):
     settings.MESSAGING_WEBHOOK_TIMEOUT = 0.3
     hook = receiver(["hang", 200])  # hangs until the test ends
-    endpoint = services.webhook_endpoint_add(council=council, url=hook.url,
-                                             actor=Principal.system())
+    endpoint = services.webhook_endpoint_add(
+        council=council, url=hook.url, actor=Principal.system()
+    )
     report()
-    run_worker_until(lambda: Message.objects.filter(endpoint=endpoint,
-                                                    status=Status.DELIVERED).exists())
-    outcomes = [a.outcome for a in Message.objects.get(endpoint=endpoint,
-                                                       template="case.created").log.all()]
+    run_worker_until(
+        lambda: Message.objects.filter(endpoint=endpoint, status=Status.DELIVERED).exists()
+    )
+    outcomes = [
+        a.outcome for a in Message.objects.get(endpoint=endpoint, template="case.created").log.all()
+    ]
     assert outcomes == ["retry", "sent"]
 
 
-def test_secret_rotation_signs_with_both_secrets_during_the_overlap(council, messaging_on,
-                                                                    receiver, smtp):
+def test_secret_rotation_signs_with_both_secrets_during_the_overlap(
+    council, messaging_on, receiver, smtp
+):
     hook = receiver([200])
-    endpoint = services.webhook_endpoint_add(council=council, url=hook.url,
-                                             actor=Principal.system())
+    endpoint = services.webhook_endpoint_add(
+        council=council, url=hook.url, actor=Principal.system()
+    )
     old_secret = endpoint.secret
     endpoint = services.webhook_secret_rotate(endpoint=endpoint, actor=Principal.system())
     assert endpoint.secret != old_secret
@@ -109,15 +129,24 @@ def test_secret_rotation_signs_with_both_secrets_during_the_overlap(council, mes
 def test_internal_addresses_are_refused_unless_allowed(council, settings):
     settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = False
     settings.MESSAGING_WEBHOOK_ALLOW_PRIVATE = False
-    for url in ("http://127.0.0.1:9/", "http://localhost/", "http://10.1.2.3/",
-                "http://192.168.0.1/", "http://169.254.169.254/latest/meta-data/",
-                "http://[::1]/", "http://0.0.0.0/", "http://[::ffff:127.0.0.1]/",
-                "ftp://example.org/", "http://user:pw@example.org/"):
+    for url in (
+        "http://127.0.0.1:9/",
+        "http://localhost/",
+        "http://10.1.2.3/",
+        "http://192.168.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://0.0.0.0/",
+        "http://[::ffff:127.0.0.1]/",
+        "ftp://example.org/",
+        "http://user:pw@example.org/",
+    ):
         with pytest.raises(AddressRefused):
             check_url(url)
     with pytest.raises(InvalidInput) as refused:
-        services.webhook_endpoint_add(council=council, url="http://127.0.0.1:8080/",
-                                      actor=Principal.system())
+        services.webhook_endpoint_add(
+            council=council, url="http://127.0.0.1:8080/", actor=Principal.system()
+        )
     assert "internal address" in str(refused.value)
     settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = True
     check_url("http://127.0.0.1:8080/")
@@ -129,12 +158,18 @@ def test_internal_addresses_are_refused_unless_allowed(council, settings):
 
 def test_address_refused_at_send_time_too(council, messaging_on, receiver, settings, smtp):
     hook = receiver([200])
-    endpoint = services.webhook_endpoint_add(council=council, url=hook.url,
-                                             actor=Principal.system())
+    endpoint = services.webhook_endpoint_add(
+        council=council, url=hook.url, actor=Principal.system()
+    )
     settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = False  # e.g. DNS now points inside
     report()
-    run_worker_until(lambda: not Message.objects.filter(
-        endpoint=endpoint, status__in=[Status.QUEUED, Status.SENDING]).exists())
+    run_worker_until(
+        lambda: (
+            not Message.objects.filter(
+                endpoint=endpoint, status__in=[Status.QUEUED, Status.SENDING]
+            ).exists()
+        )
+    )
     message = Message.objects.get(endpoint=endpoint)
     assert message.status == Status.FAILED and "internal address" in message.last_error
     assert hook.requests == []
@@ -142,8 +177,7 @@ def test_address_refused_at_send_time_too(council, messaging_on, receiver, setti
 
 def test_only_council_admins_manage_endpoints(council, agent):
     with pytest.raises(PermissionDenied):
-        services.webhook_endpoint_add(council=council, url="https://example.org/",
-                                      actor=agent)
+        services.webhook_endpoint_add(council=council, url="https://example.org/", actor=agent)
 
 
 def test_cli_lists_endpoints_and_deliveries(council, messaging_on, receiver, capsys, smtp):

@@ -22,17 +22,26 @@ WELSH = {"name": "Twll yn y ffordd", "states": {"fixed": {"name": "Wedi'i drwsio
 
 
 def test_welsh_subscribers_read_welsh_names(council, agent, smtp, messaging_on):
-    template_publish(council=council, actor=Actor.system("tests"),
-                     document={**copy.deepcopy(REPORT_TEMPLATE), "translations": {"cy": WELSH}})
+    template_publish(
+        council=council,
+        actor=Actor.system("tests"),
+        document={**copy.deepcopy(REPORT_TEMPLATE), "translations": {"cy": WELSH}},
+    )
     west = Area.objects.get(council=council, name="West ward")
     for email, language in (("cymraeg@example.org", "cy"), ("english@example.org", "en")):
-        sub = services.area_alert_subscribe(council=council, email=email, area=west,
-                                            language=language)
+        sub = services.area_alert_subscribe(
+            council=council, email=email, area=west, language=language
+        )
         sub.confirmed_at = sub.created_at
         sub.save(update_fields=["confirmed_at"])
-    case = case_create(service_code="pothole", actor=Principal.anonymous(),
-                       point=Point(51.5, -1.75), values={"depth": "deep"},
-                       address="1 Mill Lane", reporter=Reporter(email="reporter@example.org"))
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+        address="1 Mill Lane",
+        reporter=Reporter(email="reporter@example.org"),
+    )
     call_command("worker", "--batch", verbosity=0)
     welsh_alert = smtp.text(smtp.to("cymraeg@example.org")[-1])
     english_alert = smtp.text(smtp.to("english@example.org")[-1])

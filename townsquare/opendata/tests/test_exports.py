@@ -20,26 +20,43 @@ from townsquare.geo.points import Point
 from townsquare.opendata.exports import COLUMNS, FORMATS, Export, stream
 
 pytestmark = pytest.mark.django_db
-SECRETS = ("Jo Bloggs", "jo.bloggs@example.org", "07700 900456", "07700900456",
-           "SW1A 1AA", "12 Secret Street", "private child", "a staff-only note",
-           "my neighbour Pat", "free text desc")
+SECRETS = (
+    "Jo Bloggs",
+    "jo.bloggs@example.org",
+    "07700 900456",
+    "07700900456",
+    "SW1A 1AA",
+    "12 Secret Street",
+    "private child",
+    "a staff-only note",
+    "my neighbour Pat",
+    "free text desc",
+)
 
 
 @pytest.fixture
 def cases(council, agent):
     report = case_create(
-        service_code="pothole", actor=Principal.anonymous(), point=Point(51.5, -1.5),
-        values={"depth": "deep"}, address="12 Secret Street, SW1A 1AA",
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        values={"depth": "deep"},
+        address="12 Secret Street, SW1A 1AA",
         description="free text desc: my neighbour Pat",
-        reporter=Reporter(email="jo.bloggs@example.org", name="Jo Bloggs",
-                          phone="07700900456"))
+        reporter=Reporter(email="jo.bloggs@example.org", name="Jo Bloggs", phone="07700900456"),
+    )
     case_post_public_update(case=report, actor=agent, message="Call 07700 900456")
     case_add_internal_note(case=report, actor=agent, note="a staff-only note")
-    case_add_citizen_update(case=report, actor=Principal.anonymous(), message="Jo Bloggs here",
-                            requested_status="")
-    case_create(service_code="school_transport", actor=Principal.anonymous(), council=council,
-                values={"child_name": "private child", "sen": "no"},
-                reporter=Reporter(email="jo.bloggs@example.org", name="Jo Bloggs"))
+    case_add_citizen_update(
+        case=report, actor=Principal.anonymous(), message="Jo Bloggs here", requested_status=""
+    )
+    case_create(
+        service_code="school_transport",
+        actor=Principal.anonymous(),
+        council=council,
+        values={"child_name": "private child", "sen": "no"},
+        reporter=Reporter(email="jo.bloggs@example.org", name="Jo Bloggs"),
+    )
     return [report]
 
 
@@ -71,8 +88,7 @@ TRICKY = '=HYPERLINK("x"), a "quoted"\nname, é ✓ \\ back\tslash'
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 5000])
-def test_fast_writers_write_exactly_what_the_reference_writers_write(council, other_council,
-                                                                     chunk):
+def test_fast_writers_write_exactly_what_the_reference_writers_write(council, other_council, chunk):
     import datetime as dt
 
     from townsquare.cases.models import Case
@@ -81,14 +97,28 @@ def test_fast_writers_write_exactly_what_the_reference_writers_write(council, ot
     from townsquare.councils.models import Area
     from townsquare.opendata.exports import _csv_rows_slow, _json_slow
 
-    made = [case_create(service_code="pothole", actor=Principal.anonymous(),
-                        point=Point(51.5 + i / 1e7, -1.5 - i * 0.1234567), values={"depth": "deep"})
-            for i in range(4)]
-    made.append(case_create(service_code="pothole", actor=Principal.anonymous(),
-                            point=Point(51.5, 0.5), values={"depth": "deep"}))  # the other
+    made = [
+        case_create(
+            service_code="pothole",
+            actor=Principal.anonymous(),
+            point=Point(51.5 + i / 1e7, -1.5 - i * 0.1234567),
+            values={"depth": "deep"},
+        )
+        for i in range(4)
+    ]
+    made.append(
+        case_create(
+            service_code="pothole",
+            actor=Principal.anonymous(),
+            point=Point(51.5, 0.5),
+            values={"depth": "deep"},
+        )
+    )  # the other
     Case.objects.filter(id=made[1].id).update(
-        is_open=False, state="fixed", closed_at=dt.datetime(2026, 3, 4, 5, 6, 7, 891011,
-                                                            tzinfo=dt.UTC))
+        is_open=False,
+        state="fixed",
+        closed_at=dt.datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=dt.UTC),
+    )
     Case.objects.filter(id=made[2].id).update(lat=None, lng=None, area=None)
     Case.objects.filter(id=made[3].id).update(location_approximate=True, support_count=12)
     ServiceTemplate.objects.filter(council=council, code="pothole").update(name=TRICKY)
@@ -101,5 +131,6 @@ def test_fast_writers_write_exactly_what_the_reference_writers_write(council, ot
         for fmt in ("jsonl", "geojson"):
             fast = "".join(stream(Export(council_ids=scope, fmt=fmt), chunk=chunk))
             assert fast == "".join(_json_slow(Export(council_ids=scope, fmt=fmt)))
-        assert "".join(stream(Export(council_ids=frozenset([-1]), fmt=fmt), chunk=chunk)) \
-            == "".join(_json_slow(Export(council_ids=frozenset([-1]), fmt=fmt)))
+        assert "".join(
+            stream(Export(council_ids=frozenset([-1]), fmt=fmt), chunk=chunk)
+        ) == "".join(_json_slow(Export(council_ids=frozenset([-1]), fmt=fmt)))

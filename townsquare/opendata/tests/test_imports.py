@@ -23,12 +23,20 @@ from townsquare.opendata.imports import (
 pytestmark = pytest.mark.django_db
 
 MAPPING = {
-    "name": "Test city", "source": "testcity", "id": "ID", "timezone": "America/New_York",
-    "datetime_format": "%m/%d/%Y %I:%M:%S %p", "opened_at": "OPEN", "closed_at": "CLOSED",
-    "due_at": "TARGET", "status": {"column": "STATUS", "closed": ["Closed"]},
-    "latitude": "LAT", "longitude": "LNG", "no_location_points": [[51.25, -1.25]],
-    "address": "WHERE", "channel": {"column": "SOURCE", "map": {"App": "app"},
-                                    "default": "phone"},
+    "name": "Test city",
+    "source": "testcity",
+    "id": "ID",
+    "timezone": "America/New_York",
+    "datetime_format": "%m/%d/%Y %I:%M:%S %p",
+    "opened_at": "OPEN",
+    "closed_at": "CLOSED",
+    "due_at": "TARGET",
+    "status": {"column": "STATUS", "closed": ["Closed"]},
+    "latitude": "LAT",
+    "longitude": "LNG",
+    "no_location_points": [[51.25, -1.25]],
+    "address": "WHERE",
+    "channel": {"column": "SOURCE", "map": {"App": "app"}, "default": "phone"},
     "service": {"column": "TYPE", "map": {"Pothole": "pothole"}},
 }
 HEADER = "ID,OPEN,CLOSED,TARGET,STATUS,TYPE,LAT,LNG,WHERE,SOURCE\n"
@@ -56,8 +64,7 @@ def csv_file(tmp_path) -> Path:
 
 
 def test_broken_rows_are_rejected_with_reasons_and_the_rest_loaded(council, csv_file):
-    result = cases_import(council=council, mapping=mapping_from_document(MAPPING),
-                          paths=[csv_file])
+    result = cases_import(council=council, mapping=mapping_from_document(MAPPING), paths=[csv_file])
     assert result.rows == len(ROWS)
     assert result.imported == 3
     assert result.skipped_categories == {"Street cleaning": 1}
@@ -77,14 +84,17 @@ def test_broken_rows_are_rejected_with_reasons_and_the_rest_loaded(council, csv_
     assert closed.closed_at.isoformat() == "2015-01-27T13:34:04+00:00"
     assert closed.resolve_due_at.isoformat() == "2015-01-26T13:30:00+00:00"
     assert closed.area is not None and closed.h3_r9 is not None
-    kinds = list(Event.objects.filter(stream="case", stream_id=closed.id)
-                 .values_list("kind", flat=True))
+    kinds = list(
+        Event.objects.filter(stream="case", stream_id=closed.id).values_list("kind", flat=True)
+    )
     assert kinds == ["case.created", "case.transitioned"]
     still_open = Case.objects.get(council=council, address="2 High St")
     assert still_open.is_open and still_open.channel == "phone"
     # Due time from the service's SLA when the file gives none.
-    assert still_open.resolve_due_at == due_times(
-        still_open.service.current_version.document["sla"], still_open.created_at)[1]
+    assert (
+        still_open.resolve_due_at
+        == due_times(still_open.service.current_version.document["sla"], still_open.created_at)[1]
+    )
     nowhere = Case.objects.get(council=council, address="", lat__isnull=True)
     assert nowhere.h3_r9 is None
 
@@ -105,29 +115,50 @@ def test_mapping_problems_are_explained(council):
     with pytest.raises(ImportFailed, match="unknown timezone"):
         mapping_from_document({**MAPPING, "timezone": "Mars/Olympus"})
     with pytest.raises(ImportFailed, match="does not have: street_sweeping"):
-        cases_import(council=council, paths=[], mapping=mapping_from_document(
-            {**MAPPING, "service": {"column": "TYPE", "map": {"x": "street_sweeping"}}}))
+        cases_import(
+            council=council,
+            paths=[],
+            mapping=mapping_from_document(
+                {**MAPPING, "service": {"column": "TYPE", "map": {"x": "street_sweeping"}}}
+            ),
+        )
     with pytest.raises(ImportFailed, match="No mapping called 'atlantis'"):
         mapping_load("atlantis")
 
 
 def test_shipped_mappings_load():
-    assert {"boston", "los-angeles", "san-francisco", "new-york", "open311"} <= set(
-        mapping_names())
+    assert {"boston", "los-angeles", "san-francisco", "new-york", "open311"} <= set(mapping_names())
     for name in mapping_names():
         assert mapping_load(name).source
 
 
 def test_open311_dumps_in_json_and_xml(council, tmp_path):
     requests_json = [
-        {"service_request_id": "A1", "status": "closed", "service_code": "pothole",
-         "requested_datetime": "2024-03-01T10:00:00Z", "updated_datetime": "2024-03-02T10:00:00Z",
-         "lat": 51.5, "long": -1.5, "address": "1 Mill Lane"},
-        {"service_request_id": "A2", "status": "open", "service_code": "pothole",
-         "requested_datetime": "2024-03-01T11:00:00+00:00", "updated_datetime": None,
-         "lat": "null", "long": "null"},
-        {"service_request_id": "A3", "status": "open", "service_code": "unknown_thing",
-         "requested_datetime": "2024-03-01T11:00:00+00:00"},
+        {
+            "service_request_id": "A1",
+            "status": "closed",
+            "service_code": "pothole",
+            "requested_datetime": "2024-03-01T10:00:00Z",
+            "updated_datetime": "2024-03-02T10:00:00Z",
+            "lat": 51.5,
+            "long": -1.5,
+            "address": "1 Mill Lane",
+        },
+        {
+            "service_request_id": "A2",
+            "status": "open",
+            "service_code": "pothole",
+            "requested_datetime": "2024-03-01T11:00:00+00:00",
+            "updated_datetime": None,
+            "lat": "null",
+            "long": "null",
+        },
+        {
+            "service_request_id": "A3",
+            "status": "open",
+            "service_code": "unknown_thing",
+            "requested_datetime": "2024-03-01T11:00:00+00:00",
+        },
     ]
     dump = tmp_path / "requests.json"
     dump.write_text(json.dumps(requests_json), encoding="utf-8")
@@ -138,30 +169,39 @@ def test_open311_dumps_in_json_and_xml(council, tmp_path):
         "<?xml version='1.0'?><service_requests><request><service_request_id>B1"
         "</service_request_id><status>open</status><service_code>pothole</service_code>"
         "<requested_datetime>2024-03-03T10:00:00-05:00</requested_datetime><lat>51.4</lat>"
-        "<long>-1.4</long></request></service_requests>", encoding="utf-8")
-    assert cases_import(council=council, mapping=mapping_load("open311"),
-                        paths=[xml]).imported == 1
+        "<long>-1.4</long></request></service_requests>",
+        encoding="utf-8",
+    )
+    assert cases_import(council=council, mapping=mapping_load("open311"), paths=[xml]).imported == 1
     truncated = tmp_path / "broken.xml"
-    truncated.write_text("<service_requests><request><service_request_id>C1",
-                         encoding="utf-8")
+    truncated.write_text("<service_requests><request><service_request_id>C1", encoding="utf-8")
     with pytest.raises(ImportFailed, match=r"broken\.xml: not a complete XML document"):
         cases_import(council=council, mapping=mapping_load("open311"), paths=[truncated])
 
 
-def test_the_command_reports_and_writes_the_rejected_rows(council, csv_file, tmp_path,
-                                                          capsys):
+def test_the_command_reports_and_writes_the_rejected_rows(council, csv_file, tmp_path, capsys):
     mapping = tmp_path / "mine.yaml"
     mapping.write_text(json.dumps(MAPPING), encoding="utf-8")  # JSON is YAML
     rejected = tmp_path / "rejected.csv"
-    call_command("import", str(csv_file), "--council", "testshire", "--mapping", str(mapping),
-                 "--rejected", str(rejected), "--quiet")
+    call_command(
+        "import",
+        str(csv_file),
+        "--council",
+        "testshire",
+        "--mapping",
+        str(mapping),
+        "--rejected",
+        str(rejected),
+        "--quiet",
+    )
     out = capsys.readouterr().out
     assert "imported: 3" in out and "rejected: 7" in out and "skipped 1 x Street cleaning" in out
     lines = rejected.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "file,line,source_id,reason" and len(lines) == 8
     with pytest.raises(CommandError, match="No such file or folder"):
-        call_command("import", str(tmp_path / "nope.csv"), "--council", "testshire",
-                     "--mapping", "boston")
+        call_command(
+            "import", str(tmp_path / "nope.csv"), "--council", "testshire", "--mapping", "boston"
+        )
     with pytest.raises(CommandError, match="No council"):
         call_command("import", str(csv_file), "--council", "atlantis", "--mapping", "boston")
 
@@ -174,7 +214,9 @@ def test_short_rows_repeated_and_missing_columns_read_as_blank_cells(council, tm
         "ID,OPEN,CLOSED,TARGET,STATUS,TYPE,LAT,LNG,SOURCE,SOURCE\n"
         "1,01/24/2015 02:36:52 PM,,,Open,Pothole\n"
         "2,01/24/2015 02:36:52 PM,,,Open,Pothole,51.5,-1.5,Phone,App,extra,cells\n"
-        "3\n", encoding="utf-8")
+        "3\n",
+        encoding="utf-8",
+    )
     result = cases_import(council=council, mapping=mapping_from_document(MAPPING), paths=[path])
     assert (result.rows, result.imported) == (3, 2)
     assert result.skipped_categories == {"(no category)": 1}
@@ -186,24 +228,41 @@ def test_short_rows_repeated_and_missing_columns_read_as_blank_cells(council, tm
 
 def test_a_problem_in_one_file_names_that_file(council, csv_file, tmp_path):
     other = tmp_path / "more.csv"
-    other.write_text(HEADER + "1,01/24/2015 02:36:52 PM,,,Open,Pothole,51.5,-1.5,,App\n",
-                     encoding="utf-8")
-    result = cases_import(council=council, mapping=mapping_from_document(MAPPING),
-                          paths=[csv_file, other])
-    assert [(r.file, r.line, r.source_id, r.reason) for r in result.rejected
-            if r.file == "more.csv"] == [("more.csv", 2, "1", "id 1 repeats line cases.csv:2")]
+    other.write_text(
+        HEADER + "1,01/24/2015 02:36:52 PM,,,Open,Pothole,51.5,-1.5,,App\n", encoding="utf-8"
+    )
+    result = cases_import(
+        council=council, mapping=mapping_from_document(MAPPING), paths=[csv_file, other]
+    )
+    assert [
+        (r.file, r.line, r.source_id, r.reason) for r in result.rejected if r.file == "more.csv"
+    ] == [("more.csv", 2, "1", "id 1 repeats line cases.csv:2")]
     assert result.rows == len(ROWS) + 1
 
 
 def test_open311_requests_with_different_keys(council, tmp_path):
     dump = tmp_path / "requests.json"
-    dump.write_text(json.dumps([
-        {"service_request_id": "A1", "service_code": "pothole",
-         "requested_datetime": "2024-03-01T10:00:00Z"},
-        {"address": "2 Mill Lane", "service_request_id": "A2", "service_code": "pothole",
-         "requested_datetime": "2024-03-01T11:00:00Z", "lat": "51.5", "long": "-1.5"},
-        "not a request",
-    ]), encoding="utf-8")
+    dump.write_text(
+        json.dumps(
+            [
+                {
+                    "service_request_id": "A1",
+                    "service_code": "pothole",
+                    "requested_datetime": "2024-03-01T10:00:00Z",
+                },
+                {
+                    "address": "2 Mill Lane",
+                    "service_request_id": "A2",
+                    "service_code": "pothole",
+                    "requested_datetime": "2024-03-01T11:00:00Z",
+                    "lat": "51.5",
+                    "long": "-1.5",
+                },
+                "not a request",
+            ]
+        ),
+        encoding="utf-8",
+    )
     result = cases_import(council=council, mapping=mapping_load("open311"), paths=[dump])
     assert (result.rows, result.imported) == (3, 2)
     assert result.skipped_categories == {"(no category)": 1}
@@ -211,8 +270,7 @@ def test_open311_requests_with_different_keys(council, tmp_path):
     assert Case.objects.get(council=council, address="").lat is None
 
 
-def test_a_gzipped_csv_in_a_folder_imports_as_the_plain_one(council, csv_file, tmp_path,
-                                                            capsys):
+def test_a_gzipped_csv_in_a_folder_imports_as_the_plain_one(council, csv_file, tmp_path, capsys):
     import gzip
 
     folder = tmp_path / "packed"
@@ -221,7 +279,16 @@ def test_a_gzipped_csv_in_a_folder_imports_as_the_plain_one(council, csv_file, t
     (folder / "notes.txt").write_text("not data", encoding="utf-8")
     mapping = tmp_path / "mine.yaml"
     mapping.write_text(json.dumps(MAPPING), encoding="utf-8")
-    call_command("import", str(folder), "--council", "testshire", "--mapping", str(mapping),
-                 "--rejected", str(tmp_path / "rejected.csv"), "--quiet")
+    call_command(
+        "import",
+        str(folder),
+        "--council",
+        "testshire",
+        "--mapping",
+        str(mapping),
+        "--rejected",
+        str(tmp_path / "rejected.csv"),
+        "--quiet",
+    )
     out = capsys.readouterr().out
     assert "imported: 3" in out and "rejected: 7" in out

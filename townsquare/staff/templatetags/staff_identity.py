@@ -11,5 +11,7 @@ register = template.Library()
 
 @register.simple_tag
 def staff_identity_providers() -> list[dict[str, object]]:
-    return [{"council_id": council_id, "council": name, "label": provider.label}
-            for council_id, name, provider in identity.staff_providers()]
+    return [
+        {"council_id": council_id, "council": name, "label": provider.label}
+        for council_id, name, provider in identity.staff_providers()
+    ]

@@ -45,8 +45,9 @@ def values_text(values) -> str:
     """List choices as the builder's textarea shows them: "key | Name" per line."""
     if not isinstance(values, list):
         return ""
-    return "\n".join(f"{v.get('key', '')} | {v.get('name', '')}" for v in values
-                     if isinstance(v, dict))
+    return "\n".join(
+        f"{v.get('key', '')} | {v.get('name', '')}" for v in values if isinstance(v, dict)
+    )
 
 
 @register.simple_tag
@@ -55,4 +56,3 @@ def recipient(message, full: bool) -> str:
     from townsquare.messaging.selectors import recipient_masked
 
     return message.recipient if full else recipient_masked(message.channel, message.recipient)
-

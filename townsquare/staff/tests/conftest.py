@@ -17,8 +17,13 @@ def other_council(db):
     return factories.make_council("otherby", prefix="OTH", bounds=(0.0, 51.0, 1.0, 52.0))
 
 
-def sign_in(client: Client, email: str, *, secret: str = factories.STAFF_TOTP_SECRET,
-            password: str = factories.STAFF_PASSWORD) -> None:
+def sign_in(
+    client: Client,
+    email: str,
+    *,
+    secret: str = factories.STAFF_TOTP_SECRET,
+    password: str = factories.STAFF_PASSWORD,
+) -> None:
     response = client.post("/staff/sign-in", {"email": email, "password": password})
     assert response.status_code == 302, response.content.decode()[:2000]
     response = client.post("/staff/sign-in/code", {"code": pyotp.TOTP(secret).now()})
@@ -51,10 +56,15 @@ def report(council):
     from townsquare.geo.points import Point
 
     def make(lat: float = INSIDE_WEST[0], lng: float = INSIDE_WEST[1], target=None, **kwargs):
-        defaults = dict(service_code="pothole", actor=Principal.anonymous(),
-                        point=Point(lat, lng), values={"depth": "deep"},
-                        description="Big hole by the bus stop", address="4 Mill Lane",
-                        reporter=Reporter(email="sam@example.org", name="Sam Reporter"))
+        defaults = dict(
+            service_code="pothole",
+            actor=Principal.anonymous(),
+            point=Point(lat, lng),
+            values={"depth": "deep"},
+            description="Big hole by the bus stop",
+            address="4 Mill Lane",
+            reporter=Reporter(email="sam@example.org", name="Sam Reporter"),
+        )
         defaults.update(kwargs)
         return case_create(council=target or council, **defaults)
 

@@ -23,20 +23,31 @@ def geojson(data) -> SimpleUploadedFile:
 
 def test_only_admins_reach_the_settings_and_the_audit(council, staff_client):
     supervisor = staff_client("supervisor")
-    for url in ("/staff/admin/teams", "/staff/admin/staff", "/staff/admin/api-keys",
-                "/staff/admin/branding", "/staff/admin/areas", "/staff/audit/",
-                "/staff/audit/export.csv"):
+    for url in (
+        "/staff/admin/teams",
+        "/staff/admin/staff",
+        "/staff/admin/api-keys",
+        "/staff/admin/branding",
+        "/staff/admin/areas",
+        "/staff/audit/",
+        "/staff/audit/export.csv",
+    ):
         assert supervisor.get(url).status_code == 403, url
     admin = staff_client("council_admin")
-    for url in ("/staff/admin/teams", "/staff/admin/staff", "/staff/admin/api-keys",
-                "/staff/admin/branding", "/staff/admin/areas", "/staff/audit/"):
+    for url in (
+        "/staff/admin/teams",
+        "/staff/admin/staff",
+        "/staff/admin/api-keys",
+        "/staff/admin/branding",
+        "/staff/admin/areas",
+        "/staff/audit/",
+    ):
         assert admin.get(url).status_code == 200, url
 
 
 def test_teams(council, staff_client):
     admin = staff_client("council_admin")
-    assert admin.post("/staff/admin/teams", {"code": "parks", "name": "Parks"}).status_code \
-        == 302
+    assert admin.post("/staff/admin/teams", {"code": "parks", "name": "Parks"}).status_code == 302
     assert Team.objects.filter(council=council, code="parks", name="Parks").exists()
     bad = admin.post("/staff/admin/teams", {"code": "Bad Code", "name": ""})
     assert bad.status_code == 400 and "Enter a code of lower-case" in bad.content.decode()
@@ -44,25 +55,31 @@ def test_teams(council, staff_client):
 
 def test_staff_members_roles_and_reset(council, other_council, staff_client):
     admin = staff_client("council_admin")
-    response = admin.post("/staff/admin/staff", {"op": "add", "email": "New@Testshire.test",
-                                                 "full_name": "New Person", "role": "agent"})
+    response = admin.post(
+        "/staff/admin/staff",
+        {"op": "add", "email": "New@Testshire.test", "full_name": "New Person", "role": "agent"},
+    )
     assert response.status_code == 302
     page = admin.get("/staff/admin/staff").content.decode()
     password = re.search(r'id="temporary-password">([^<]+)<', page).group(1)
     membership = Membership.objects.get(user__email="new@testshire.test")
     assert membership.user.check_password(password)
-    admin.post("/staff/admin/staff", {"op": "change", "user": membership.user_id,
-                                      "role": "supervisor"})
+    admin.post(
+        "/staff/admin/staff", {"op": "change", "user": membership.user_id, "role": "supervisor"}
+    )
     membership.refresh_from_db()
     assert membership.role == "supervisor"
     # A team of another council is refused.
     foreign = Team.objects.filter(council=other_council).first()
-    refused = admin.post("/staff/admin/staff", {"op": "change", "user": membership.user_id,
-                                                "role": "agent", "team": foreign.id})
+    refused = admin.post(
+        "/staff/admin/staff",
+        {"op": "change", "user": membership.user_id, "role": "agent", "team": foreign.id},
+    )
     assert refused.status_code == 400
     # Admins cannot lock themselves out.
-    refused = admin.post("/staff/admin/staff", {"op": "change", "user": admin.user.pk,
-                                                "role": "agent"})
+    refused = admin.post(
+        "/staff/admin/staff", {"op": "change", "user": admin.user.pk, "role": "agent"}
+    )
     assert "own admin role" in refused.content.decode()
     factories.make_staff_signed_in(council, "agent", email="lost@testshire.test")
     lost = Membership.objects.get(user__email="lost@testshire.test")
@@ -76,13 +93,16 @@ def test_staff_members_roles_and_reset(council, other_council, staff_client):
     admin.post("/staff/admin/staff", {"op": "remove", "user": outsider.pk})
     assert Membership.objects.filter(user=outsider).exists()
     # A team that does not exist is refused with a message, not a failure.
-    missing = admin.post("/staff/admin/staff", {"op": "change", "user": membership.user_id,
-                                                "role": "agent", "team": 987654})
+    missing = admin.post(
+        "/staff/admin/staff",
+        {"op": "change", "user": membership.user_id, "role": "agent", "team": 987654},
+    )
     assert missing.status_code == 400 and "Choose one of the council" in missing.content.decode()
 
 
 def test_an_admin_cannot_reset_the_authenticator_of_someone_from_another_council(
-        council, other_council, staff_client):
+    council, other_council, staff_client
+):
     from townsquare.accounts.services import membership_set
 
     admin = staff_client("council_admin")
@@ -123,30 +143,55 @@ def test_branding(council, staff_client):
 
 def test_areas_and_boundary_upload_is_validated(council, staff_client):
     admin = staff_client("council_admin")
-    good = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": "north", "name": "North ward"},
-         "geometry": factories.square(-2.0, 51.5, -1.0, 52.0)}]}
-    assert admin.post("/staff/admin/areas", {"op": "areas",
-                                             "areas": geojson(good)}).status_code == 302
+    good = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "north", "name": "North ward"},
+                "geometry": factories.square(-2.0, 51.5, -1.0, 52.0),
+            }
+        ],
+    }
+    assert (
+        admin.post("/staff/admin/areas", {"op": "areas", "areas": geojson(good)}).status_code == 302
+    )
     assert Area.objects.filter(council=council, code="north").exists()
-    bad = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "No code"},
-         "geometry": factories.square(-2.0, 51.5, -1.0, 52.0)},
-        {"type": "Feature", "properties": {"code": "far", "name": "Far away"},
-         "geometry": factories.square(10.0, 10.0, 11.0, 11.0)},
-        {"type": "Feature", "properties": {"code": "pt", "name": "A point"},
-         "geometry": {"type": "Point", "coordinates": [-1.5, 51.5]}}]}
+    bad = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "No code"},
+                "geometry": factories.square(-2.0, 51.5, -1.0, 52.0),
+            },
+            {
+                "type": "Feature",
+                "properties": {"code": "far", "name": "Far away"},
+                "geometry": factories.square(10.0, 10.0, 11.0, 11.0),
+            },
+            {
+                "type": "Feature",
+                "properties": {"code": "pt", "name": "A point"},
+                "geometry": {"type": "Point", "coordinates": [-1.5, 51.5]},
+            },
+        ],
+    }
     response = admin.post("/staff/admin/areas", {"op": "areas", "areas": geojson(bad)})
     text = response.content.decode()
     assert response.status_code == 400
     assert "Feature 1 (No code): no “code” property" in text
     assert "Feature 2 (Far away): it lies outside" in text
     assert "Feature 3 (A point)" in text and "Point" in text
-    not_json = admin.post("/staff/admin/areas", {"op": "boundary", "boundary":
-                          SimpleUploadedFile("b.geojson", b"{not json")})
+    not_json = admin.post(
+        "/staff/admin/areas",
+        {"op": "boundary", "boundary": SimpleUploadedFile("b.geojson", b"{not json")},
+    )
     assert not_json.status_code == 400 and "not GeoJSON" in not_json.content.decode()
-    admin.post("/staff/admin/areas", {"op": "boundary",
-                                      "boundary": geojson(factories.square(-2.5, 51, -1, 52))})
+    admin.post(
+        "/staff/admin/areas",
+        {"op": "boundary", "boundary": geojson(factories.square(-2.5, 51, -1, 52))},
+    )
     assert Council.objects.get(pk=council.pk).min_lng == -2.5
     assert "<svg" in admin.get("/staff/admin/areas").content.decode()
 
@@ -155,7 +200,7 @@ def test_audit_filters_and_csv_is_neutralised(council, report, staff_client):
     admin = staff_client("council_admin")
     agent = staff_client("agent")
     case, other = report(), report()
-    agent.post(f"/staff/cases/{case.reference}/note", {"note": "=HYPERLINK(\"http://x\")"})
+    agent.post(f"/staff/cases/{case.reference}/note", {"note": '=HYPERLINK("http://x")'})
     admin.post(f"/staff/cases/{other.reference}/note", {"note": "plain"})
     page = admin.get(f"/staff/audit/?case={case.reference}").content.decode()
     assert "case.internal_note" in page and "case.created" in page
@@ -187,15 +232,15 @@ def test_neutralise():
 
 
 def test_the_audit_shows_its_staffs_sign_ins_and_refusals_and_filters_by_date(
-        council, other_council, staff_client):
+    council, other_council, staff_client
+):
     from django.test import Client
 
     from townsquare.core import clock
 
     admin = staff_client("council_admin")
     agent, _ = factories.make_staff_signed_in(council, "agent", email="agent2@testshire.test")
-    outsider, _ = factories.make_staff_signed_in(other_council, "agent",
-                                                 email="out@otherby.test")
+    outsider, _ = factories.make_staff_signed_in(other_council, "agent", email="out@otherby.test")
     for email in (agent.email, outsider.email, "nobody@testshire.test"):
         Client().post("/staff/sign-in", {"email": email, "password": "wrong"})
     page = admin.get(f"/staff/audit/?person={agent.pk}&kind=staff").content.decode()
@@ -208,10 +253,16 @@ def test_the_audit_shows_its_staffs_sign_ins_and_refusals_and_filters_by_date(
 
     today = clock.now().date()
     tomorrow = today.fromordinal(today.toordinal() + 1)
-    assert "staff.sign_in_refused" in admin.get(
-        f"/staff/audit/?from={today.isoformat()}&to={today.isoformat()}").content.decode()
-    assert "staff.sign_in_refused" not in admin.get(
-        f"/staff/audit/?from={tomorrow.isoformat()}").content.decode()
+    assert (
+        "staff.sign_in_refused"
+        in admin.get(
+            f"/staff/audit/?from={today.isoformat()}&to={today.isoformat()}"
+        ).content.decode()
+    )
+    assert (
+        "staff.sign_in_refused"
+        not in admin.get(f"/staff/audit/?from={tomorrow.isoformat()}").content.decode()
+    )
 
 
 def test_api_keys_show_when_they_were_last_used(council, staff_client):
@@ -219,10 +270,12 @@ def test_api_keys_show_when_they_were_last_used(council, staff_client):
 
     admin = staff_client("council_admin")
     admin.post("/staff/admin/api-keys", {"op": "create", "name": "FixMyStreet"})
-    raw = re.search(r'id="new-api-key">([^<]+)<',
-                    admin.get("/staff/admin/api-keys").content.decode()).group(1)
-    assert re.search(r"FixMyStreet.*?Never", admin.get("/staff/admin/api-keys")
-                     .content.decode(), re.S)
+    raw = re.search(
+        r'id="new-api-key">([^<]+)<', admin.get("/staff/admin/api-keys").content.decode()
+    ).group(1)
+    assert re.search(
+        r"FixMyStreet.*?Never", admin.get("/staff/admin/api-keys").content.decode(), re.S
+    )
     # A client system uses it (an Open311 request with the key).
     admin.get("/open311/v2/requests.json", {"api_key": raw})
     api_key_authenticate(raw=raw)
@@ -239,8 +292,10 @@ def test_the_audit_names_people_and_teams(council, report, staff_client):
     admin = staff_client("council_admin")
     case = report()
     education = Team.objects.get(council=council, code="education")
-    admin.post(f"/staff/cases/{case.reference}/assign",
-               {"team": education.id, "assignee": "me", "revision": case.revision})
+    admin.post(
+        f"/staff/cases/{case.reference}/assign",
+        {"team": education.id, "assignee": "me", "revision": case.revision},
+    )
     page = admin.get(f"/staff/audit/?case={case.reference}").content.decode()
     assert f"team: Education (#{education.id})" in page
     assert f"assigned to: {admin.user.full_name} (#{admin.user.pk})" in page

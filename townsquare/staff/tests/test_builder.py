@@ -20,14 +20,15 @@ def _draft_id(response) -> int:
 
 def edit(client, draft_id: int, op: str, **data):
     draft = ServiceDraft.objects.get(pk=draft_id)
-    return client.post(f"/staff/services/drafts/{draft_id}/edit",
-                       {"op": op, "revision": draft.revision, "section": "fields", **data})
+    return client.post(
+        f"/staff/services/drafts/{draft_id}/edit",
+        {"op": op, "revision": draft.revision, "section": "fields", **data},
+    )
 
 
 def test_only_council_admins_build_services(council, staff_client):
     for role in ("agent", "supervisor"):
-        assert staff_client(role, email=f"{role}@x.test").get("/staff/services/").status_code \
-            == 403
+        assert staff_client(role, email=f"{role}@x.test").get("/staff/services/").status_code == 403
     admin = staff_client("council_admin")
     page = admin.get("/staff/services/").content.decode()
     assert "Pothole" in page
@@ -35,39 +36,91 @@ def test_only_council_admins_build_services(council, staff_client):
 
 def test_build_from_scratch_publish_and_use(council, staff_client):
     admin = staff_client("council_admin")
-    response = admin.post("/staff/services/new", {"start": "scratch", "name": "Broken bench",
-                                                  "code": "broken_bench", "kind": "report"})
+    response = admin.post(
+        "/staff/services/new",
+        {"start": "scratch", "name": "Broken bench", "code": "broken_bench", "kind": "report"},
+    )
     draft_id = _draft_id(response)
     page = admin.get(f"/staff/services/drafts/{draft_id}/?section=fields").content.decode()
     assert "Preview of the form residents see" in page
 
-    bad = edit(admin, draft_id, "field_add", label="", code="bad code!", datatype="number",
-               min="5", max="1")
+    bad = edit(
+        admin,
+        draft_id,
+        "field_add",
+        label="",
+        code="bad code!",
+        datatype="number",
+        min="5",
+        max="1",
+    )
     assert bad.status_code == 400
     text = bad.content.decode()
     assert "Enter the question" in text and "Enter a code of letters" in text
     assert "The largest answer must be at least the smallest" in text
 
-    assert edit(admin, draft_id, "field_add", label="What is broken?", code="part",
-                datatype="singlevaluelist", values="seat | The seat\nlegs | The legs",
-                required="yes").status_code == 302
-    assert edit(admin, draft_id, "field_add", label="Anything else?", code="notes",
-                datatype="text").status_code == 302
+    assert (
+        edit(
+            admin,
+            draft_id,
+            "field_add",
+            label="What is broken?",
+            code="part",
+            datatype="singlevaluelist",
+            values="seat | The seat\nlegs | The legs",
+            required="yes",
+        ).status_code
+        == 302
+    )
+    assert (
+        edit(
+            admin, draft_id, "field_add", label="Anything else?", code="notes", datatype="text"
+        ).status_code
+        == 302
+    )
     edit(admin, draft_id, "field_down", index="0")
     draft = ServiceDraft.objects.get(pk=draft_id)
-    assert [f["code"] for f in sorted(draft.document["fields"], key=lambda f: f["order"])] == \
-        ["notes", "part"]
-    edit(admin, draft_id, "state_add", code="awaiting_parts", name="Awaiting parts",
-         open311="open", fms="action_scheduled", public="yes", message="Parts are ordered.")
+    assert [f["code"] for f in sorted(draft.document["fields"], key=lambda f: f["order"])] == [
+        "notes",
+        "part",
+    ]
+    edit(
+        admin,
+        draft_id,
+        "state_add",
+        code="awaiting_parts",
+        name="Awaiting parts",
+        open311="open",
+        fms="action_scheduled",
+        public="yes",
+        message="Parts are ordered.",
+    )
     refused = edit(admin, draft_id, "transition_add", to="awaiting_parts")
     assert "Choose at least one state" in refused.content.decode()
-    edit(admin, draft_id, "transition_add", **{"from": ["in_progress"], "to": "awaiting_parts",
-                                               "roles": ["agent"], "name": "Wait for parts"})
+    edit(
+        admin,
+        draft_id,
+        "transition_add",
+        **{
+            "from": ["in_progress"],
+            "to": "awaiting_parts",
+            "roles": ["agent"],
+            "name": "Wait for parts",
+        },
+    )
     page = admin.get(f"/staff/services/drafts/{draft_id}/?section=workflow").content.decode()
     assert "Workflow diagram" in page and "Awaiting parts" in page
-    rules = edit(admin, draft_id, "rules", first_response_hours="8", close_hours="40",
-                 calendar="office_hours", team="highways", privacy="public",
-                 retention_days="365")
+    rules = edit(
+        admin,
+        draft_id,
+        "rules",
+        first_response_hours="8",
+        close_hours="40",
+        calendar="office_hours",
+        team="highways",
+        privacy="public",
+        retention_days="365",
+    )
     assert rules.status_code == 302
     response = edit(admin, draft_id, "publish")
     assert response.status_code == 302
@@ -77,14 +130,27 @@ def test_build_from_scratch_publish_and_use(council, staff_client):
     assert Event.objects.filter(kind="service.published", stream_id=service.id).exists()
     assert "version 1 is published" in admin.get(response["Location"]).content.decode()
 
-    case = case_create(service_code="broken_bench", actor=Principal.anonymous(),
-                       council=council, point=Point(51.5, -1.75), values={"part": "seat"})
+    case = case_create(
+        service_code="broken_bench",
+        actor=Principal.anonymous(),
+        council=council,
+        point=Point(51.5, -1.75),
+        values={"part": "seat"},
+    )
     assert case.service_version_id == service.current_version_id
 
     # Changing it makes version 2; the case keeps version 1.
     draft_id = _draft_id(admin.post(f"/staff/services/{service.id}/edit"))
-    edit(admin, draft_id, "basics", name="Broken bench or seat", group="Parks",
-         description="Benches in parks and streets.", kind="report", open311_type="realtime")
+    edit(
+        admin,
+        draft_id,
+        "basics",
+        name="Broken bench or seat",
+        group="Parks",
+        description="Benches in parks and streets.",
+        kind="report",
+        open311_type="realtime",
+    )
     edit(admin, draft_id, "publish")
     service.refresh_from_db()
     case.refresh_from_db()
@@ -94,11 +160,23 @@ def test_build_from_scratch_publish_and_use(council, staff_client):
 
 def test_problems_are_listed_and_block_publishing(council, staff_client):
     admin = staff_client("council_admin")
-    draft_id = _draft_id(admin.post("/staff/services/new", {
-        "start": "scratch", "name": "Thing", "code": "thing", "kind": "report"}))
+    draft_id = _draft_id(
+        admin.post(
+            "/staff/services/new",
+            {"start": "scratch", "name": "Thing", "code": "thing", "kind": "report"},
+        )
+    )
     # The team "general" does not exist; a state nobody can reach.
-    edit(admin, draft_id, "state_add", code="limbo", name="Limbo", open311="open",
-         fms="open", public="yes")
+    edit(
+        admin,
+        draft_id,
+        "state_add",
+        code="limbo",
+        name="Limbo",
+        open311="open",
+        fms="open",
+        public="yes",
+    )
     page = admin.get(f"/staff/services/drafts/{draft_id}/").content.decode()
     assert "problem" in page and "cannot be reached" in page
     response = edit(admin, draft_id, "publish")
@@ -108,8 +186,7 @@ def test_problems_are_listed_and_block_publishing(council, staff_client):
 
 def test_from_library_and_from_another_council(council, other_council, staff_client):
     admin = staff_client("council_admin")
-    response = admin.post("/staff/services/new", {"start": "library",
-                                                  "file": "fly_tipping.yaml"})
+    response = admin.post("/staff/services/new", {"start": "library", "file": "fly_tipping.yaml"})
     draft = ServiceDraft.objects.get(pk=_draft_id(response))
     assert draft.document["code"] == "fly_tipping" and draft.source == "library:fly_tipping.yaml"
     theirs = ServiceTemplate.objects.get(council=other_council, code="pothole")
@@ -142,47 +219,72 @@ def test_yaml_export_and_import(council, staff_client):
 
 def test_a_stale_draft_edit_is_a_conflict(council, staff_client):
     admin = staff_client("council_admin")
-    draft_id = _draft_id(admin.post("/staff/services/new", {
-        "start": "scratch", "name": "Thing", "code": "thing", "kind": "report"}))
+    draft_id = _draft_id(
+        admin.post(
+            "/staff/services/new",
+            {"start": "scratch", "name": "Thing", "code": "thing", "kind": "report"},
+        )
+    )
     stale = ServiceDraft.objects.get(pk=draft_id).revision
     edit(admin, draft_id, "field_add", label="A", code="a", datatype="string")
-    response = admin.post(f"/staff/services/drafts/{draft_id}/edit", {
-        "op": "field_add", "revision": stale, "label": "B", "code": "b", "datatype": "string"})
+    response = admin.post(
+        f"/staff/services/drafts/{draft_id}/edit",
+        {"op": "field_add", "revision": stale, "label": "B", "code": "b", "datatype": "string"},
+    )
     assert response.status_code == 409
     assert "Someone else changed this draft" in response.content.decode()
 
 
 def test_other_councils_drafts_are_not_found(council, other_council, staff_client):
     mine = staff_client("council_admin")
-    draft_id = _draft_id(mine.post("/staff/services/new", {
-        "start": "scratch", "name": "Thing", "code": "thing", "kind": "report"}))
+    draft_id = _draft_id(
+        mine.post(
+            "/staff/services/new",
+            {"start": "scratch", "name": "Thing", "code": "thing", "kind": "report"},
+        )
+    )
     theirs = staff_client("council_admin", target=other_council, email="admin@otherby.test")
     assert theirs.get(f"/staff/services/drafts/{draft_id}/").status_code == 404
 
 
-def test_a_copy_never_silently_replaces_a_service_of_the_same_code(council, other_council,
-                                                                  staff_client):
+def test_a_copy_never_silently_replaces_a_service_of_the_same_code(
+    council, other_council, staff_client
+):
     admin = staff_client("council_admin")
     ours = ServiceTemplate.objects.get(council=council, code="pothole")
     versions = ours.versions.count()
-    taken = admin.post("/staff/services/new", {"start": "scratch", "name": "Potholes again",
-                                               "code": "pothole", "kind": "report"})
-    assert taken.status_code == 400 and "already has a service with this code" in \
-        taken.content.decode()
+    taken = admin.post(
+        "/staff/services/new",
+        {"start": "scratch", "name": "Potholes again", "code": "pothole", "kind": "report"},
+    )
+    assert (
+        taken.status_code == 400
+        and "already has a service with this code" in taken.content.decode()
+    )
 
     theirs = ServiceTemplate.objects.get(council=other_council, code="pothole")
-    draft_id = _draft_id(admin.post("/staff/services/new", {"start": "copy",
-                                                            "service": theirs.id}))
+    draft_id = _draft_id(admin.post("/staff/services/new", {"start": "copy", "service": theirs.id}))
     page = admin.get(f"/staff/services/drafts/{draft_id}/").content.decode()
     assert "already has a service with the code &#x27;pothole&#x27;" in page
     assert edit(admin, draft_id, "publish").status_code == 400
     assert ours.versions.count() == versions
 
     draft = ServiceDraft.objects.get(pk=draft_id)
-    assert edit(admin, draft_id, "basics", section="basics", code="pothole_otherby",
-                name=draft.document["name"], group=draft.document["group"],
-                description=draft.document["description"], kind="report",
-                open311_type="realtime").status_code == 302
+    assert (
+        edit(
+            admin,
+            draft_id,
+            "basics",
+            section="basics",
+            code="pothole_otherby",
+            name=draft.document["name"],
+            group=draft.document["group"],
+            description=draft.document["description"],
+            kind="report",
+            open311_type="realtime",
+        ).status_code
+        == 302
+    )
     page = admin.get(f"/staff/services/drafts/{draft_id}/").content.decode()
     assert "as a new service" in page
     assert edit(admin, draft_id, "publish").status_code == 302
@@ -198,8 +300,10 @@ def test_changing_a_retired_service_keeps_it_retired(council, other_council, sta
     assert not ours.is_active
     draft_id = _draft_id(admin.post("/staff/services/new", {"start": "copy", "service": ours.id}))
     page = admin.get(f"/staff/services/drafts/{draft_id}/").content.decode()
-    assert "stays retired" in page and "Code" not in page.split("Save basics")[0].split(
-        "Basics</h2>")[1]
+    assert (
+        "stays retired" in page
+        and "Code" not in page.split("Save basics")[0].split("Basics</h2>")[1]
+    )
     edit(admin, draft_id, "field_add", label="Any cones?", code="cones", datatype="string")
     assert edit(admin, draft_id, "publish").status_code == 302
     ours.refresh_from_db()
@@ -207,24 +311,46 @@ def test_changing_a_retired_service_keeps_it_retired(council, other_council, sta
 
     # Another council cannot copy what this one has retired.
     theirs = staff_client("council_admin", target=other_council, email="admin@otherby.test")
-    assert theirs.post("/staff/services/new", {"start": "copy", "service": ours.id}
-                       ).status_code == 400
+    assert (
+        theirs.post("/staff/services/new", {"start": "copy", "service": ours.id}).status_code == 400
+    )
 
 
 def test_the_preview_follows_the_question_being_typed_and_uses_the_citizen_form(
-        council, staff_client):
+    council, staff_client
+):
     admin = staff_client("council_admin")
-    draft_id = _draft_id(admin.post("/staff/services/new", {
-        "start": "scratch", "name": "Thing", "code": "thing", "kind": "report"}))
+    draft_id = _draft_id(
+        admin.post(
+            "/staff/services/new",
+            {"start": "scratch", "name": "Thing", "code": "thing", "kind": "report"},
+        )
+    )
     url = f"/staff/services/drafts/{draft_id}/preview"
-    half_typed = admin.post(url, {"op": "field_add", "label": "Which part is", "code": "",
-                                  "datatype": "number", "min": "5", "max": "1"})
+    half_typed = admin.post(
+        url,
+        {
+            "op": "field_add",
+            "label": "Which part is",
+            "code": "",
+            "datatype": "number",
+            "min": "5",
+            "max": "1",
+        },
+    )
     text = half_typed.content.decode()
     assert half_typed.status_code == 200 and "Which part is" not in text  # not whole yet
-    whole = admin.post(url, {"op": "field_add", "label": "Which part is broken?", "code": "",
-                             "datatype": "singlevaluelist",
-                             "values": "seat | The seat\nlegs | Legs",
-                             "help": "Look <b>closely</b>"}).content.decode()
+    whole = admin.post(
+        url,
+        {
+            "op": "field_add",
+            "label": "Which part is broken?",
+            "code": "",
+            "datatype": "singlevaluelist",
+            "values": "seat | The seat\nlegs | Legs",
+            "help": "Look <b>closely</b>",
+        },
+    ).content.decode()
     assert "Which part is broken?" in whole and "Not saved yet" in whole
     # The citizen form's own markup: radios named and identified like the real form's.
     assert 'class="govuk-radios__input" id="preview-q-question_being_written"' in whole
@@ -236,8 +362,12 @@ def test_the_preview_follows_the_question_being_typed_and_uses_the_citizen_form(
 
 def test_every_change_the_builder_offers(council, staff_client):
     admin = staff_client("council_admin")
-    draft_id = _draft_id(admin.post("/staff/services/new", {
-        "start": "scratch", "name": "Bench", "code": "bench", "kind": "report"}))
+    draft_id = _draft_id(
+        admin.post(
+            "/staff/services/new",
+            {"start": "scratch", "name": "Bench", "code": "bench", "kind": "report"},
+        )
+    )
 
     def doc():
         return ServiceDraft.objects.get(pk=draft_id).document
@@ -247,23 +377,50 @@ def test_every_change_the_builder_offers(council, staff_client):
         assert response.status_code == 302, (op, response.content.decode()[:3000])
 
     ok("field_add", label="Where exactly?", code="where", datatype="string")
-    ok("field_update", index="0", label="Where is it exactly?", code="where",
-       datatype="string", help="A landmark helps", required="yes")
+    ok(
+        "field_update",
+        index="0",
+        label="Where is it exactly?",
+        code="where",
+        datatype="string",
+        help="A landmark helps",
+        required="yes",
+    )
     field = doc()["fields"][0]
     assert field["label"] == "Where is it exactly?" and field["help"] == "A landmark helps"
     assert field["required"] is True
     ok("field_remove", index="0")
     assert doc()["fields"] == []
 
-    ok("state_add", code="awaiting_parts", name="Awaiting parts", open311="open", fms="open",
-       public="yes")
+    ok(
+        "state_add",
+        code="awaiting_parts",
+        name="Awaiting parts",
+        open311="open",
+        fms="open",
+        public="yes",
+    )
     index = [s["code"] for s in doc()["workflow"]["states"]].index("awaiting_parts")
-    ok("state_update", index=str(index), name="Waiting for parts", open311="open",
-       fms="action_scheduled", public="yes", message="We have ordered the parts.")
+    ok(
+        "state_update",
+        index=str(index),
+        name="Waiting for parts",
+        open311="open",
+        fms="action_scheduled",
+        public="yes",
+        message="We have ordered the parts.",
+    )
     state = doc()["workflow"]["states"][index]
     assert state["name"] == "Waiting for parts" and state["message"] == "We have ordered the parts."
-    ok("transition_add", **{"from": ["submitted"], "to": "awaiting_parts", "roles": ["agent"],
-                            "name": "Order parts"})
+    ok(
+        "transition_add",
+        **{
+            "from": ["submitted"],
+            "to": "awaiting_parts",
+            "roles": ["agent"],
+            "name": "Order parts",
+        },
+    )
     moves = doc()["workflow"]["transitions"]
     assert any(t["to"] == "awaiting_parts" and t["name"] == "Order parts" for t in moves)
     ok("transition_remove", index=str(len(moves) - 1))
@@ -271,8 +428,9 @@ def test_every_change_the_builder_offers(council, staff_client):
     ok("initial", initial="awaiting_parts")
     assert doc()["workflow"]["initial"] == "awaiting_parts"
     refused = edit(admin, draft_id, "state_remove", index=str(index))
-    assert refused.status_code == 400 and "first state cannot be removed" in \
-        refused.content.decode()
+    assert (
+        refused.status_code == 400 and "first state cannot be removed" in refused.content.decode()
+    )
     ok("initial", initial="submitted")
     ok("state_remove", index=str(index))
     assert "awaiting_parts" not in [s["code"] for s in doc()["workflow"]["states"]]
@@ -280,9 +438,18 @@ def test_every_change_the_builder_offers(council, staff_client):
     messages = {f"message_{i}": f"Message {i}" for i in range(len(doc()["workflow"]["states"]))}
     ok("messages", **messages)
     assert [s.get("message") for s in doc()["workflow"]["states"]] == list(messages.values())
-    refused = edit(admin, draft_id, "rules", section="rules", first_response_hours="-3",
-                   close_hours="abc",
-                   calendar="lunar", team="nowhere", privacy="secret", retention_days="0")
+    refused = edit(
+        admin,
+        draft_id,
+        "rules",
+        section="rules",
+        first_response_hours="-3",
+        close_hours="abc",
+        calendar="lunar",
+        team="nowhere",
+        privacy="secret",
+        retention_days="0",
+    )
     assert refused.status_code == 400
     text = refused.content.decode()
     assert text.count("govuk-error-message") >= 4
@@ -300,30 +467,58 @@ def test_every_change_the_builder_offers(council, staff_client):
 
 def test_welsh_texts_are_edited_beside_the_english(council, staff_client):
     admin = staff_client("council_admin")
-    draft_id = _draft_id(admin.post("/staff/services/new", {
-        "start": "scratch", "name": "Broken bench", "code": "broken_bench", "kind": "report"}))
-    edit(admin, draft_id, "field_add", label="What is broken?", code="part",
-         datatype="singlevaluelist", values="seat | The seat\nlegs | The legs")
+    draft_id = _draft_id(
+        admin.post(
+            "/staff/services/new",
+            {"start": "scratch", "name": "Broken bench", "code": "broken_bench", "kind": "report"},
+        )
+    )
+    edit(
+        admin,
+        draft_id,
+        "field_add",
+        label="What is broken?",
+        code="part",
+        datatype="singlevaluelist",
+        values="seat | The seat\nlegs | The legs",
+    )
     page = admin.get(f"/staff/services/drafts/{draft_id}/?section=welsh").content.decode()
     assert "0 of" in page and 'name="t.fields.part.values.legs"' in page
     assert 'English: <span lang="en">The legs</span>' in page
     assert "Answer “The legs” to “What is broken?”" in page
 
-    too_long = edit(admin, draft_id, "translation", section="welsh",
-                    **{"t.name": "M" * 201, "t.fields.part.label": "Beth sydd wedi torri?"})
-    assert too_long.status_code == 400 and "Use 200 characters or fewer" in \
-        too_long.content.decode()
+    too_long = edit(
+        admin,
+        draft_id,
+        "translation",
+        section="welsh",
+        **{"t.name": "M" * 201, "t.fields.part.label": "Beth sydd wedi torri?"},
+    )
+    assert (
+        too_long.status_code == 400 and "Use 200 characters or fewer" in too_long.content.decode()
+    )
     assert "Beth sydd wedi torri?" in too_long.content.decode()  # what was typed is kept
 
-    assert edit(admin, draft_id, "translation", section="welsh", **{
-        "t.name": "Mainc wedi torri", "t.fields.part.label": "Beth sydd wedi torri?",
-        "t.fields.part.values.legs": "Y coesau"}).status_code == 302
+    assert (
+        edit(
+            admin,
+            draft_id,
+            "translation",
+            section="welsh",
+            **{
+                "t.name": "Mainc wedi torri",
+                "t.fields.part.label": "Beth sydd wedi torri?",
+                "t.fields.part.values.legs": "Y coesau",
+            },
+        ).status_code
+        == 302
+    )
     welsh = ServiceDraft.objects.get(pk=draft_id).document["translations"]["cy"]
-    assert welsh == {"name": "Mainc wedi torri",
-                     "fields": {"part": {"label": "Beth sydd wedi torri?",
-                                         "values": {"legs": "Y coesau"}}}}
-    assert "3 of" in admin.get(f"/staff/services/drafts/{draft_id}/?section=welsh"
-                               ).content.decode()
+    assert welsh == {
+        "name": "Mainc wedi torri",
+        "fields": {"part": {"label": "Beth sydd wedi torri?", "values": {"legs": "Y coesau"}}},
+    }
+    assert "3 of" in admin.get(f"/staff/services/drafts/{draft_id}/?section=welsh").content.decode()
     assert edit(admin, draft_id, "publish").status_code == 302
     resident = admin.__class__()
     resident.cookies["django_language"] = "cy"
@@ -332,8 +527,7 @@ def test_welsh_texts_are_edited_beside_the_english(council, staff_client):
     assert "Mainc wedi torri" in text and "Y coesau" in text and "The seat" in text
 
 
-def test_an_imported_template_changes_the_service_of_its_code_and_says_so(council,
-                                                                         staff_client):
+def test_an_imported_template_changes_the_service_of_its_code_and_says_so(council, staff_client):
     admin = staff_client("council_admin")
     service = ServiceTemplate.objects.get(council=council, code="pothole")
     document = yaml.safe_load(admin.get(f"/staff/services/{service.id}/export.yaml").content)
@@ -360,9 +554,17 @@ def test_welsh_whose_english_changed_is_flagged(council, staff_client):
     page = admin.get(f"/staff/services/drafts/{second}/?section=welsh").content.decode()
     assert "English changed" not in page
     document = ServiceDraft.objects.get(pk=second).document
-    edit(admin, second, "basics", section="basics", name="Pothole or sunken road",
-         group=document["group"], description=document["description"], kind="report",
-         open311_type="realtime")
+    edit(
+        admin,
+        second,
+        "basics",
+        section="basics",
+        name="Pothole or sunken road",
+        group=document["group"],
+        description=document["description"],
+        kind="report",
+        open311_type="realtime",
+    )
     page = admin.get(f"/staff/services/drafts/{second}/?section=welsh").content.decode()
     assert 'id="welsh-to-check"' in page and "1 text changed in English" in page
     assert page.count("English changed: check the Welsh") == 1

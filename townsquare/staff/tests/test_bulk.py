@@ -16,24 +16,37 @@ def test_bulk_close_reports_successes_and_refusals(council, report, staff_client
     seen = stale.revision
     client.post(f"/staff/cases/{stale.reference}/priority", {"priority": "1", "revision": seen})
     selected = [f"{c.reference}@{c.revision}" for c in cases[:2]] + [
-        f"{stale.reference}@{seen}", "TST-26-999999"]
-    response = client.post("/staff/cases/bulk", {"case": selected, "action": "transition",
-                                                 "to_state": "fixed", "message": "All filled",
-                                                 "back": "/staff/cases/"})
+        f"{stale.reference}@{seen}",
+        "TST-26-999999",
+    ]
+    response = client.post(
+        "/staff/cases/bulk",
+        {
+            "case": selected,
+            "action": "transition",
+            "to_state": "fixed",
+            "message": "All filled",
+            "back": "/staff/cases/",
+        },
+    )
     assert response["Location"] == "/staff/cases/bulk/result"
     page = client.get("/staff/cases/bulk/result").content.decode()
     assert "2 cases changed, 2 refused" in page
     assert "changed by someone else" in page and "No such case in this council" in page
     assert set(Case.objects.filter(is_open=False).values_list("reference", flat=True)) == {
-        cases[0].reference, cases[1].reference}
+        cases[0].reference,
+        cases[1].reference,
+    }
     assert Case.objects.get(pk=cases[0].pk).status_notes == "All filled"
 
 
 def test_bulk_refuses_transitions_the_role_lacks(council, report, staff_client):
     case = report()
     client = staff_client("agent")
-    client.post("/staff/cases/bulk", {"case": [case.reference], "action": "transition",
-                                      "to_state": "rejected"})
+    client.post(
+        "/staff/cases/bulk",
+        {"case": [case.reference], "action": "transition", "to_state": "rejected"},
+    )
     page = client.get("/staff/cases/bulk/result").content.decode()
     assert "Your role cannot move a case to" in page
     assert Case.objects.get(pk=case.pk).is_open
@@ -43,8 +56,10 @@ def test_bulk_on_every_case_a_filter_matches(council, report, staff_client):
     for _ in range(3):
         report()
     client = staff_client("supervisor")
-    client.post("/staff/cases/bulk", {"scope": "all", "query": "status=open",
-                                      "action": "assign", "assignee": "me"})
+    client.post(
+        "/staff/cases/bulk",
+        {"scope": "all", "query": "status=open", "action": "assign", "assignee": "me"},
+    )
     assert Case.objects.filter(assignee=client.user).count() == 3
 
 
@@ -63,18 +78,22 @@ def test_bulk_assign_keeps_what_is_not_chosen_and_can_unassign(council, report, 
     client.post("/staff/cases/bulk", {"case": refs, "action": "assign", "assignee": "me"})
     education = Team.objects.get(council=council, code="education")
     # A new team only: each case keeps its person.
-    client.post("/staff/cases/bulk", {"case": refs, "action": "assign",
-                                      "team": education.id, "assignee": ""})
+    client.post(
+        "/staff/cases/bulk",
+        {"case": refs, "action": "assign", "team": education.id, "assignee": ""},
+    )
     assert set(Case.objects.filter(reference__in=refs).values_list("team", "assignee")) == {
-        (education.id, client.user.pk)}
+        (education.id, client.user.pk)
+    }
     # Unassign, and take the team away.
-    client.post("/staff/cases/bulk", {"case": refs, "action": "assign", "team": "none",
-                                      "assignee": "none"})
+    client.post(
+        "/staff/cases/bulk", {"case": refs, "action": "assign", "team": "none", "assignee": "none"}
+    )
     assert set(Case.objects.filter(reference__in=refs).values_list("team", "assignee")) == {
-        (None, None)}
+        (None, None)
+    }
     # Nothing chosen, or a team that is not the council's, is refused before anything changes.
-    client.post("/staff/cases/bulk", {"case": refs, "action": "assign", "team": "",
-                                      "assignee": ""})
+    client.post("/staff/cases/bulk", {"case": refs, "action": "assign", "team": "", "assignee": ""})
     assert "Choose a team or a person" in client.get("/staff/cases/bulk/result").content.decode()
     client.post("/staff/cases/bulk", {"case": refs, "action": "assign", "team": "424242"})
     assert "Choose one of the council" in client.get("/staff/cases/bulk/result").content.decode()
@@ -83,9 +102,14 @@ def test_bulk_assign_keeps_what_is_not_chosen_and_can_unassign(council, report, 
 def test_bulk_public_update_leaves_the_status(council, report, staff_client):
     cases = [report() for _ in range(2)]
     client = staff_client("agent")
-    client.post("/staff/cases/bulk", {"case": [c.reference for c in cases],
-                                      "action": "update",
-                                      "update_message": "Crews are out across the ward today"})
+    client.post(
+        "/staff/cases/bulk",
+        {
+            "case": [c.reference for c in cases],
+            "action": "update",
+            "update_message": "Crews are out across the ward today",
+        },
+    )
     for case in cases:
         case.refresh_from_db()
         assert case.status_notes == "Crews are out across the ward today"

@@ -34,13 +34,13 @@ def test_transition_public_update_note_and_timeline(council, report, staff_clien
     case = report()
     client = staff_client("agent")
     url = f"/staff/cases/{case.reference}"
-    response = client.post(f"{url}/transition", {"to_state": "in_progress", "message": "",
-                                                 "revision": case.revision})
+    response = client.post(
+        f"{url}/transition", {"to_state": "in_progress", "message": "", "revision": case.revision}
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == "in_progress"
-    client.post(f"{url}/update", {"message": "Crew booked for Tuesday",
-                                  "revision": case.revision})
+    client.post(f"{url}/update", {"message": "Crew booked for Tuesday", "revision": case.revision})
     client.post(f"{url}/note", {"note": "Ask Pat about the cones"})
     page = client.get(url).content.decode()
     assert "Crew booked for Tuesday" in page and "Ask Pat about the cones" in page
@@ -54,12 +54,13 @@ def test_transition_public_update_note_and_timeline(council, report, staff_clien
 def test_disallowed_transition_is_refused_with_a_reason(council, report, staff_client):
     case = report()
     client = staff_client("agent")
-    response = client.post(f"/staff/cases/{case.reference}/transition",
-                           {"to_state": "rejected", "revision": case.revision})
+    response = client.post(
+        f"/staff/cases/{case.reference}/transition",
+        {"to_state": "rejected", "revision": case.revision},
+    )
     assert response.status_code == 403
     assert "Your role cannot move a case to" in response.content.decode()
-    response = client.post(f"/staff/cases/{case.reference}/transition",
-                           {"revision": case.revision})
+    response = client.post(f"/staff/cases/{case.reference}/transition", {"revision": case.revision})
     assert response.status_code == 400
     assert "Choose what to do with the case" in response.content.decode()
 
@@ -69,8 +70,9 @@ def test_conflict_keeps_what_was_typed(council, report, staff_client):
     first, second = staff_client("agent"), staff_client("agent", email="b@testshire.test")
     seen = case.revision
     first.post(f"/staff/cases/{case.reference}/priority", {"priority": "1", "revision": seen})
-    response = second.post(f"/staff/cases/{case.reference}/update",
-                           {"message": "We are on it", "revision": seen})
+    response = second.post(
+        f"/staff/cases/{case.reference}/update", {"message": "We are on it", "revision": seen}
+    )
     assert response.status_code == 409
     page = response.content.decode()
     assert "Someone else changed this case" in page
@@ -85,8 +87,9 @@ def test_assign_priority_attach_and_link(council, report, staff_client):
     case, other = report(), report(lat=51.2, lng=-1.8)
     client = staff_client("agent")
     url = f"/staff/cases/{case.reference}"
-    client.post(f"{url}/assign", {"team": case.team_id, "assignee": "me",
-                                  "revision": case.revision})
+    client.post(
+        f"{url}/assign", {"team": case.team_id, "assignee": "me", "revision": case.revision}
+    )
     case.refresh_from_db()
     assert case.assignee_id == client.user.pk
     client.post(f"{url}/priority", {"priority": "2", "revision": case.revision})
@@ -94,8 +97,10 @@ def test_assign_priority_attach_and_link(council, report, staff_client):
     assert case.priority == 2
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(buffer, "JPEG")
-    response = client.post(f"{url}/attach", {"file": SimpleUploadedFile(
-        "p.jpg", buffer.getvalue(), content_type="image/jpeg")})
+    response = client.post(
+        f"{url}/attach",
+        {"file": SimpleUploadedFile("p.jpg", buffer.getvalue(), content_type="image/jpeg")},
+    )
     assert response.status_code == 302
     attachment = case.attachments.get()
     assert not attachment.is_public
@@ -116,14 +121,21 @@ def test_supervisor_merges_a_suggested_duplicate(council, report, staff_client):
     original = report()
     duplicate = report(lat=51.5001, lng=-1.7501)
     agent, supervisor = staff_client("agent"), staff_client("supervisor")
-    assert "Merge as a duplicate" not in agent.get(
-        f"/staff/cases/{duplicate.reference}").content.decode()
-    assert agent.post(f"/staff/cases/{duplicate.reference}/merge",
-                      {"original": original.reference}).status_code == 403
+    assert (
+        "Merge as a duplicate"
+        not in agent.get(f"/staff/cases/{duplicate.reference}").content.decode()
+    )
+    assert (
+        agent.post(
+            f"/staff/cases/{duplicate.reference}/merge", {"original": original.reference}
+        ).status_code
+        == 403
+    )
     page = supervisor.get(f"/staff/cases/{duplicate.reference}").content.decode()
     assert f"{original.reference}, " in page  # suggested, with its distance
-    response = supervisor.post(f"/staff/cases/{duplicate.reference}/merge",
-                               {"original": original.reference})
+    response = supervisor.post(
+        f"/staff/cases/{duplicate.reference}/merge", {"original": original.reference}
+    )
     assert response.status_code == 302
     duplicate.refresh_from_db()
     assert duplicate.duplicate_of_id == original.id and not duplicate.is_open
@@ -132,14 +144,20 @@ def test_supervisor_merges_a_suggested_duplicate(council, report, staff_client):
 def test_reopen_is_a_supervisor_transition(council, report, staff_client):
     case = report()
     agent, supervisor = staff_client("agent"), staff_client("supervisor")
-    agent.post(f"/staff/cases/{case.reference}/transition",
-               {"to_state": "fixed", "revision": case.revision})
+    agent.post(
+        f"/staff/cases/{case.reference}/transition",
+        {"to_state": "fixed", "revision": case.revision},
+    )
     case.refresh_from_db()
     assert not case.is_open
-    assert "Your role cannot change this case" in agent.get(
-        f"/staff/cases/{case.reference}").content.decode()
-    supervisor.post(f"/staff/cases/{case.reference}/transition",
-                    {"to_state": "in_progress", "revision": case.revision})
+    assert (
+        "Your role cannot change this case"
+        in agent.get(f"/staff/cases/{case.reference}").content.decode()
+    )
+    supervisor.post(
+        f"/staff/cases/{case.reference}/transition",
+        {"to_state": "in_progress", "revision": case.revision},
+    )
     assert Case.objects.get(pk=case.pk).is_open
 
 
@@ -148,21 +166,24 @@ def test_a_reopened_case_gets_its_time_to_close_again(council, report, staff_cli
 
     case = report()
     agent, supervisor = staff_client("agent"), staff_client("supervisor")
-    agent.post(f"/staff/cases/{case.reference}/transition",
-               {"to_state": "fixed", "revision": case.revision})
+    agent.post(
+        f"/staff/cases/{case.reference}/transition",
+        {"to_state": "fixed", "revision": case.revision},
+    )
     # Closed long ago: its first time to close is long past.
     long_ago = clock.now() - dt.timedelta(days=90)
     Case.objects.filter(pk=case.pk).update(resolve_due_at=long_ago)
     case.refresh_from_db()
-    supervisor.post(f"/staff/cases/{case.reference}/transition",
-                    {"to_state": "in_progress", "revision": case.revision})
+    supervisor.post(
+        f"/staff/cases/{case.reference}/transition",
+        {"to_state": "in_progress", "revision": case.revision},
+    )
     case.refresh_from_db()
     assert case.is_open and case.resolve_due_at > clock.now()
     assert "Overdue" not in supervisor.get(f"/staff/cases/{case.reference}").content.decode()
 
 
-def test_a_conflict_keeps_the_choices_made_and_a_team_can_be_cleared(council, report,
-                                                                     staff_client):
+def test_a_conflict_keeps_the_choices_made_and_a_team_can_be_cleared(council, report, staff_client):
     from townsquare.councils.models import Team
 
     case = report()
@@ -170,19 +191,24 @@ def test_a_conflict_keeps_the_choices_made_and_a_team_can_be_cleared(council, re
     seen = case.revision
     first.post(f"/staff/cases/{case.reference}/priority", {"priority": "1", "revision": seen})
     other_team = Team.objects.filter(council=council).exclude(id=case.team_id).first()
-    response = second.post(f"/staff/cases/{case.reference}/assign",
-                           {"team": other_team.id, "assignee": "me", "revision": seen})
+    response = second.post(
+        f"/staff/cases/{case.reference}/assign",
+        {"team": other_team.id, "assignee": "me", "revision": seen},
+    )
     assert response.status_code == 409
     page = response.content.decode()
     assert f'<option value="{other_team.id}" selected>' in page
     assert '<option value="me" selected>Me</option>' in page
-    response = second.post(f"/staff/cases/{case.reference}/priority",
-                           {"priority": "4", "revision": seen})
+    response = second.post(
+        f"/staff/cases/{case.reference}/priority", {"priority": "4", "revision": seen}
+    )
     assert '<option value="4" selected>' in response.content.decode()
 
     case.refresh_from_db()
-    second.post(f"/staff/cases/{case.reference}/assign",
-                {"team": "", "assignee": "", "revision": case.revision})
+    second.post(
+        f"/staff/cases/{case.reference}/assign",
+        {"team": "", "assignee": "", "revision": case.revision},
+    )
     case.refresh_from_db()
     assert case.team_id is None and case.assignee_id is None
 

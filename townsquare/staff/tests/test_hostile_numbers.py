@@ -9,10 +9,22 @@ from townsquare.core.numbers import whole_number
 HOSTILE = ["²", "٣", "99999999999999999999999", "-1", " 1", "1e3", ""]
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("0", 0), ("42", 42), (str(2**63 - 1), 2**63 - 1), (str(2**63), None),
-    ("²", None), ("٣", None), ("-1", None), (" 1", None), ("", None), (None, None),
-    ("1" * 40, None)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("0", 0),
+        ("42", 42),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),
+        ("²", None),
+        ("٣", None),
+        ("-1", None),
+        (" 1", None),
+        ("", None),
+        (None, None),
+        ("1" * 40, None),
+    ],
+)
 def test_whole_number(raw, expected):
     assert whole_number(raw) == expected
 
@@ -33,12 +45,26 @@ def test_staff_forms_and_filters(council, report, staff_client, value):
         ("get", f"/staff/dashboards/?service={value}&team={value}", {}),
         ("post", f"{url}/assign", {"team": value, "assignee": value, "revision": value}),
         ("post", f"{url}/priority", {"priority": value, "revision": case.revision}),
-        ("post", "/staff/cases/bulk", {"case": [f"{case.reference}@{value}"], "action": "assign",
-                                       "team": value, "assignee": value}),
-        ("post", "/staff/cases/bulk", {"case": [case.reference], "action": "priority",
-                                       "priority": value}),
-        ("post", "/staff/admin/staff", {"op": "role", "user": value, "team": value,
-                                        "role": "agent"}),
+        (
+            "post",
+            "/staff/cases/bulk",
+            {
+                "case": [f"{case.reference}@{value}"],
+                "action": "assign",
+                "team": value,
+                "assignee": value,
+            },
+        ),
+        (
+            "post",
+            "/staff/cases/bulk",
+            {"case": [case.reference], "action": "priority", "priority": value},
+        ),
+        (
+            "post",
+            "/staff/admin/staff",
+            {"op": "role", "user": value, "team": value, "role": "agent"},
+        ),
         ("post", "/staff/admin/api-keys", {"op": "revoke", "key": value}),
         ("post", "/staff/services/new", {"start": "copy", "service": value}),
     ]
@@ -49,7 +75,6 @@ def test_staff_forms_and_filters(council, report, staff_client, value):
 
 @pytest.mark.parametrize("value", HOSTILE)
 def test_public_pages(client, council, value):
-    for path in (f"/reports/?page={value}",
-                 f"/map/reports.geojson?zoom={value}&bbox=-2,51,-1,52"):
+    for path in (f"/reports/?page={value}", f"/map/reports.geojson?zoom={value}&bbox=-2,51,-1,52"):
         response = client.get(path)
         assert response.status_code < 500, (path, response.status_code)

@@ -39,18 +39,21 @@ def test_case_actions_by_role(council, report, staff_client, role):
     client = staff_client(role)
     case, original = report(), report(lat=51.5001, lng=-1.7501)
     # Everyone handles cases: notes, updates, assignment, agent transitions.
-    assert client.post(f"/staff/cases/{case.reference}/note",
-                       {"note": "seen"}).status_code == 302
-    assert client.post(f"/staff/cases/{case.reference}/transition",
-                       {"to_state": "in_progress"}).status_code == 302
+    assert client.post(f"/staff/cases/{case.reference}/note", {"note": "seen"}).status_code == 302
+    assert (
+        client.post(
+            f"/staff/cases/{case.reference}/transition", {"to_state": "in_progress"}
+        ).status_code
+        == 302
+    )
     # "Not ours" and merging are for supervisors and above.
     allowed = RANK[role] >= RANK["supervisor"]
-    response = client.post(f"/staff/cases/{original.reference}/transition",
-                           {"to_state": "rejected"})
+    response = client.post(
+        f"/staff/cases/{original.reference}/transition", {"to_state": "rejected"}
+    )
     assert response.status_code == (302 if allowed else 403)
     other = report(lat=51.4, lng=-1.6)
-    response = client.post(f"/staff/cases/{other.reference}/merge",
-                           {"original": case.reference})
+    response = client.post(f"/staff/cases/{other.reference}/merge", {"original": case.reference})
     assert response.status_code == (302 if allowed else 403)
 
 
@@ -59,10 +62,11 @@ def test_nothing_of_another_council(council, other_council, report, staff_client
     client = staff_client(role)
     theirs = report(lat=51.5, lng=0.5, target=other_council)
     assert client.get(f"/staff/cases/{theirs.reference}").status_code == 404
-    assert client.post(f"/staff/cases/{theirs.reference}/note",
-                       {"note": "x"}).status_code == 404
-    client.post("/staff/cases/bulk", {"case": [theirs.reference], "action": "transition",
-                                      "to_state": "fixed"})
+    assert client.post(f"/staff/cases/{theirs.reference}/note", {"note": "x"}).status_code == 404
+    client.post(
+        "/staff/cases/bulk",
+        {"case": [theirs.reference], "action": "transition", "to_state": "fixed"},
+    )
     page = client.get("/staff/cases/bulk/result").content.decode()
     assert "No such case in this council" in page
     assert Case.objects.get(pk=theirs.pk).is_open
@@ -102,8 +106,9 @@ def test_reporter_contact_details_by_role_and_assignment(council, report, staff_
         Membership.objects.filter(user=teammate.user, council=council).update(team=case.team)
         assert "sam@example.org" in teammate.get(url).content.decode()
         # ... or by taking it on.
-        client.post(f"{url}/assign", {"team": case.team_id, "assignee": "me",
-                                      "revision": case.revision})
+        client.post(
+            f"{url}/assign", {"team": case.team_id, "assignee": "me", "revision": case.revision}
+        )
         assert "sam@example.org" in client.get(url).content.decode()
 
 
@@ -111,10 +116,14 @@ WRITES = [
     # (url, form): changes only council admins may make
     ("/staff/admin/teams", {"code": "parks", "name": "Parks"}),
     ("/staff/admin/api-keys", {"op": "create", "name": "FixMyStreet"}),
-    ("/staff/admin/staff", {"op": "add", "email": "new@testshire.test", "full_name": "New",
-                            "role": "agent"}),
-    ("/staff/services/new", {"start": "scratch", "name": "Bench", "code": "bench",
-                             "kind": "report"}),
+    (
+        "/staff/admin/staff",
+        {"op": "add", "email": "new@testshire.test", "full_name": "New", "role": "agent"},
+    ),
+    (
+        "/staff/services/new",
+        {"start": "scratch", "name": "Bench", "code": "bench", "kind": "report"},
+    ),
 ]
 
 
@@ -127,8 +136,7 @@ def test_admin_writes_by_role(council, staff_client, role):
         assert response.status_code in expected, (role, url, response.status_code)
 
 
-def test_an_admin_here_and_an_agent_there_writes_only_here(council, other_council,
-                                                           staff_client):
+def test_an_admin_here_and_an_agent_there_writes_only_here(council, other_council, staff_client):
     client = staff_client("council_admin")
     membership_set(user=client.user, council_id=other_council.id, role="agent")
     client.post("/staff/council", {"council": other_council.id})
@@ -167,10 +175,14 @@ def test_an_applications_documents_are_for_those_handling_it(council, report, st
 
     case = report(service_code="school_transport", values={"child_name": "Alex", "sen": "no"})
     supervisor, agent = staff_client("supervisor"), staff_client("agent")
-    pdf = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
-           b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-    response = supervisor.post(f"/staff/cases/{case.reference}/attach", {
-        "file": SimpleUploadedFile("proof.pdf", pdf, content_type="application/pdf")})
+    pdf = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
+        b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    response = supervisor.post(
+        f"/staff/cases/{case.reference}/attach",
+        {"file": SimpleUploadedFile("proof.pdf", pdf, content_type="application/pdf")},
+    )
     assert response.status_code == 302, response.content.decode()[:500]
     document = Attachment.objects.get(case=case)
     url = f"/staff/cases/{case.reference}/files/{document.id}"
@@ -185,10 +197,23 @@ def test_private_answers_only_for_those_handling_the_case(council, report, staff
     from townsquare.catalogue.services import template_publish
     from townsquare.core.actors import Actor
 
-    template_publish(council=council, actor=Actor.system("tests"), document=factories.template(
-        code="noise", name="Noise", fields=[
-            {"code": "flat", "label": "Your flat number", "datatype": "string", "order": 1,
-             "private": True}]))
+    template_publish(
+        council=council,
+        actor=Actor.system("tests"),
+        document=factories.template(
+            code="noise",
+            name="Noise",
+            fields=[
+                {
+                    "code": "flat",
+                    "label": "Your flat number",
+                    "datatype": "string",
+                    "order": 1,
+                    "private": True,
+                }
+            ],
+        ),
+    )
     case = report(service_code="noise", values={"flat": "Flat 3"})
     url = f"/staff/cases/{case.reference}"
     agent_page = staff_client("agent").get(url).content.decode()

@@ -17,8 +17,7 @@ def refs(response) -> list[str]:
     return re.findall(r'href="/staff/cases/([A-Z]{3}-\d\d-\d+)"', response.content.decode())
 
 
-def test_queue_lists_only_the_current_councils_cases(council, other_council, report,
-                                                     staff_client):
+def test_queue_lists_only_the_current_councils_cases(council, other_council, report, staff_client):
     mine = report()
     theirs = report(lat=51.5, lng=0.5, target=other_council)
     client = staff_client("agent")
@@ -33,8 +32,9 @@ def test_queue_lists_only_the_current_councils_cases(council, other_council, rep
 def test_filters_sorting_counts_and_paging(council, report, staff_client):
     client = staff_client("agent")
     cases = [report() for _ in range(7)]
-    Case.objects.filter(pk=cases[0].pk).update(resolve_due_at=dt.datetime(2020, 1, 1,
-                                                                          tzinfo=dt.UTC))
+    Case.objects.filter(pk=cases[0].pk).update(
+        resolve_due_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    )
     Case.objects.filter(pk=cases[1].pk).update(assignee=client.user)
     page = client.get("/staff/cases/?per_page=25").content.decode()
     assert "Showing <strong>1</strong> to <strong>7</strong> of <strong>7</strong>" in page
@@ -76,15 +76,17 @@ def test_query_count_does_not_depend_on_page_size(council, report, staff_client)
 def test_saved_views(council, report, staff_client):
     client = staff_client("agent")
     report()
-    response = client.post("/staff/cases/views", {"name": "My overdue",
-                                                  "query": "sla=overdue&sort=due"})
+    response = client.post(
+        "/staff/cases/views", {"name": "My overdue", "query": "sla=overdue&sort=due"}
+    )
     assert response.status_code == 302
     view = SavedView.objects.get(user=client.user)
     assert view.query == {"sla": "overdue", "sort": "due"}
     page = client.get("/staff/cases/").content.decode()
     assert "My overdue" in page
     assert client.post("/staff/cases/views", {"name": "", "query": ""})["Location"].endswith(
-        "save_error=name")
+        "save_error=name"
+    )
     # Someone else's view cannot be deleted.
     other = staff_client("agent", email="other@testshire.test")
     assert other.post(f"/staff/cases/views/{view.id}/delete").status_code == 404
@@ -97,8 +99,7 @@ def test_workload_per_team(council, report, staff_client):
     client = staff_client("agent")
     first = report()
     report()
-    Case.objects.filter(pk=first.pk).update(resolve_due_at=dt.datetime(2020, 1, 1,
-                                                                       tzinfo=dt.UTC))
+    Case.objects.filter(pk=first.pk).update(resolve_due_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     page = client.get("/staff/cases/workload").content.decode()
     assert re.search(r"Highways</a></th>\s*<td[^>]*>2</td>\s*<td[^>]*><a[^>]*>1</a>", page)
 
@@ -109,13 +110,15 @@ def test_filters_by_service_ward_team_date_and_priority(council, report, staff_c
 
     client = staff_client("agent")
     west, east = report(), report(lat=51.5, lng=-1.2)
-    application = report(service_code="school_transport",
-                         values={"child_name": "Alex", "sen": "no"})
+    application = report(
+        service_code="school_transport", values={"child_name": "Alex", "sen": "no"}
+    )
     highways = Team.objects.get(council=council, code="highways")
     Case.objects.filter(pk=application.pk).update(team=highways)
     education = Team.objects.get(council=council, code="education")
-    Case.objects.filter(pk=east.pk).update(team=education, priority=1,
-                                           created_at=dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC))
+    Case.objects.filter(pk=east.pk).update(
+        team=education, priority=1, created_at=dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)
+    )
     service = ServiceTemplate.objects.get(council=council, code="school_transport")
     ward = Area.objects.get(council=council, name="West ward")
 

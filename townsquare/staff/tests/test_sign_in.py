@@ -34,8 +34,9 @@ def test_password_then_code_signs_in_and_is_audited(client, council):
     assert response["Location"] == "/staff/sign-in/code"
     # Only the password: not signed in yet.
     assert client.get("/staff/").status_code == 302
-    response = client.post("/staff/sign-in/code",
-                           {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()})
+    response = client.post(
+        "/staff/sign-in/code", {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()}
+    )
     assert response["Location"] == "/staff/"
     page = client.get("/staff/")
     assert page.status_code == 200
@@ -50,11 +51,13 @@ def test_unknown_and_known_accounts_get_the_same_answer(client, council):
     known = _password(client, user.email, "wrong-password")
     unknown = _password(client, "nobody@testshire.test", "wrong-password")
     assert known.status_code == unknown.status_code == 400
-    strip = lambda r: r.content.decode().replace(user.email, "X").replace(  # noqa: E731
-        "nobody@testshire.test", "X")
+    strip = lambda r: (  # noqa: E731
+        r.content.decode().replace(user.email, "X").replace("nobody@testshire.test", "X")
+    )
     assert WRONG in strip(known)
-    assert re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", strip(known)) == \
-        re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", strip(unknown))
+    assert re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", strip(known)) == re.sub(
+        r'name="csrfmiddlewaretoken" value="[^"]+"', "", strip(unknown)
+    )
 
 
 def test_citizens_cannot_use_the_staff_sign_in(client, council):
@@ -84,8 +87,9 @@ def test_wrong_codes_count_towards_the_lock(client, council):
         assert "The code is not right" in response.content.decode()
     response = client.post("/staff/sign-in/code", {"code": "000000"})
     assert "Too many failed attempts" in response.content.decode()
-    right = client.post("/staff/sign-in/code",
-                        {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()})
+    right = client.post(
+        "/staff/sign-in/code", {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()}
+    )
     assert right.status_code == 400
 
 
@@ -106,10 +110,10 @@ def test_first_sign_in_sets_up_the_authenticator_and_recovery_codes_work_once(co
     page = client.get(response["Location"]).content.decode()
     assert "<svg" in page
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
-    assert client.post("/staff/sign-in/set-up-authenticator",
-                       {"code": "123456"}).status_code == 400
-    response = client.post("/staff/sign-in/set-up-authenticator",
-                           {"code": pyotp.TOTP(secret).now()})
+    assert client.post("/staff/sign-in/set-up-authenticator", {"code": "123456"}).status_code == 400
+    response = client.post(
+        "/staff/sign-in/set-up-authenticator", {"code": pyotp.TOTP(secret).now()}
+    )
     assert response["Location"] == "/staff/account/recovery-codes"
     page = client.get("/staff/account/recovery-codes").content.decode()
     codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", page)
@@ -171,6 +175,7 @@ def test_the_decorator_enforces_the_policy_in_the_current_council(rf, council, s
     @staff_view(policies.can_administer_council)
     def admin_only(request):
         from django.http import HttpResponse
+
         return HttpResponse("secret admin page")
 
     agent = staff_client("agent")

@@ -15,9 +15,20 @@ register = template.Library()
 
 DEFAULT_COLOUR = "#1d70b8"
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-TAG_COLOURS = frozenset({
-    "grey", "green", "turquoise", "blue", "light-blue", "purple", "pink", "red", "orange", "yellow",
-})
+TAG_COLOURS = frozenset(
+    {
+        "grey",
+        "green",
+        "turquoise",
+        "blue",
+        "light-blue",
+        "purple",
+        "pink",
+        "red",
+        "orange",
+        "yellow",
+    }
+)
 
 
 @register.filter

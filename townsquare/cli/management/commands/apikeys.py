@@ -19,8 +19,9 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Create a key; prints it once.")
         create.add_argument("--council", required=True, help="Council slug")
         create.add_argument("--name", required=True, help="The client system, e.g. FixMyStreet")
-        create.add_argument("--test", action="store_true",
-                            help="Test mode: its cases are marked as tests")
+        create.add_argument(
+            "--test", action="store_true", help="Test mode: its cases are marked as tests"
+        )
         listing = sub.add_parser("list", help="List a council's keys.")
         listing.add_argument("--council", required=True)
         revoke = sub.add_parser("revoke", help="Revoke a key by its prefix.")
@@ -35,13 +36,19 @@ class Command(BaseCommand):
         actor = Actor.system("townsquare apikeys")
         if action == "create":
             try:
-                key, raw = api_key_create(council_id=target.id, name=options["name"],
-                                          actor=actor, test_mode=options["test"])
+                key, raw = api_key_create(
+                    council_id=target.id,
+                    name=options["name"],
+                    actor=actor,
+                    test_mode=options["test"],
+                )
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
-            self.stdout.write(f"Key for {key.name} at {target.name}"
-                              f"{' (test mode)' if key.test_mode else ''}:\n\n  {raw}\n\n"
-                              "Store it now: it is not shown again.")
+            self.stdout.write(
+                f"Key for {key.name} at {target.name}"
+                f"{' (test mode)' if key.test_mode else ''}:\n\n  {raw}\n\n"
+                "Store it now: it is not shown again."
+            )
         elif action == "list":
             keys = ApiKey.objects.filter(council=target).order_by("created_at")
             if not keys:
@@ -49,13 +56,17 @@ class Command(BaseCommand):
             for key in keys:
                 state = "revoked" if key.revoked_at else "active"
                 used = key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never"
-                self.stdout.write(f"{key.prefix}…  {key.name:30} {state:8} "
-                                  f"{'test ' if key.test_mode else ''}last used {used}")
+                self.stdout.write(
+                    f"{key.prefix}…  {key.name:30} {state:8} "
+                    f"{'test ' if key.test_mode else ''}last used {used}"
+                )
         else:
-            matches = list(ApiKey.objects.filter(council=target,
-                                                 prefix__startswith=options["prefix"]))
+            matches = list(
+                ApiKey.objects.filter(council=target, prefix__startswith=options["prefix"])
+            )
             if len(matches) != 1:
-                raise CommandError(f"{len(matches)} keys start with {options['prefix']!r}; "
-                                   "give more of the prefix")
+                raise CommandError(
+                    f"{len(matches)} keys start with {options['prefix']!r}; give more of the prefix"
+                )
             api_key_revoke(key=matches[0], actor=actor)
             self.stdout.write(f"Revoked {matches[0]}")

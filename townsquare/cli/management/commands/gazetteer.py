@@ -26,17 +26,25 @@ class Command(BaseCommand):
         imp = sub.add_parser(
             "import",
             help="Replace a council's streets, places and postcodes from Townsquare CSV files "
-                 "(columns name, lat, lng[, kind][, area]) or from Ordnance Survey's OS Open "
-                 "Names CSV files as published (the .zip, its DATA folder, or some of its "
-                 "files: rows outside the council are left out).")
+            "(columns name, lat, lng[, kind][, area]) or from Ordnance Survey's OS Open "
+            "Names CSV files as published (the .zip, its DATA folder, or some of its "
+            "files: rows outside the council are left out).",
+        )
         imp.add_argument("--council", required=True, help="Council slug")
-        imp.add_argument("--format", dest="file_format", default="auto",
-                         choices=("auto", "csv", "os-open-names"))
-        imp.add_argument("--attribution", default="",
-                         help="The licence notice to show with the data (OS Open Names: "
-                              "given by default)")
-        imp.add_argument("paths", nargs="+", metavar="path",
-                         help="CSV files (UTF-8, may be .gz), folders of them, or a .zip")
+        imp.add_argument(
+            "--format", dest="file_format", default="auto", choices=("auto", "csv", "os-open-names")
+        )
+        imp.add_argument(
+            "--attribution",
+            default="",
+            help="The licence notice to show with the data (OS Open Names: given by default)",
+        )
+        imp.add_argument(
+            "paths",
+            nargs="+",
+            metavar="path",
+            help="CSV files (UTF-8, may be .gz), folders of them, or a .zip",
+        )
         search = sub.add_parser("search", help="Find councils, wards, streets and places.")
         search.add_argument("query")
         search.add_argument("--limit", type=int, default=10)
@@ -45,8 +53,9 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"_{action}")(**options)
 
-    def _import(self, *, council: str, paths: list[str], file_format: str, attribution: str,
-                **_options) -> None:
+    def _import(
+        self, *, council: str, paths: list[str], file_format: str, attribution: str, **_options
+    ) -> None:
         try:
             target = council_get(slug=council)
         except NotFound as exc:
@@ -56,8 +65,12 @@ class Command(BaseCommand):
             raise CommandError(f"No CSV files in {', '.join(paths)}")
         try:
             count, left_out = places_import_files(
-                council=target, files=files, file_format=file_format, attribution=attribution,
-                actor=Actor.system("gazetteer import"))
+                council=target,
+                files=files,
+                file_format=file_format,
+                attribution=attribution,
+                actor=Actor.system("gazetteer import"),
+            )
         except (OSError, UnicodeDecodeError, zipfile.BadZipFile, EOFError) as exc:
             raise CommandError(f"Cannot read the files as UTF-8 CSV: {exc}") from None
         except DomainError as exc:
@@ -65,7 +78,8 @@ class Command(BaseCommand):
             detail = "\n".join(lines or [str(exc)])
             raise CommandError(f"{', '.join(paths)}: nothing imported.\n{detail}") from None
         names = ", ".join(name for name, _opener in files[:3]) + (
-            f" and {len(files) - 3} more files" if len(files) > 3 else "")
+            f" and {len(files) - 3} more files" if len(files) > 3 else ""
+        )
         self.stdout.write(f"{target.name}: {count} places imported from {names}\n")
         if left_out:
             self.stdout.write(f"{left_out} rows outside {target.name} left out\n")
@@ -78,8 +92,10 @@ class Command(BaseCommand):
             except NotFound as exc:
                 raise CommandError(str(exc)) from None
         for match in places_matching(query=query, limit=limit, council_id=council_id):
-            self.stdout.write(f"{match.kind:9} {match.label} ({match.council_name}) "
-                              f"{match.lat:.5f},{match.lng:.5f}\n")
+            self.stdout.write(
+                f"{match.kind:9} {match.label} ({match.council_name}) "
+                f"{match.lat:.5f},{match.lng:.5f}\n"
+            )
 
 
 def _csv_files(path: Path) -> Iterator[tuple[str, Opener]]:
@@ -95,9 +111,11 @@ def _csv_files(path: Path) -> Iterator[tuple[str, Opener]]:
         raise CommandError(f"{path}: no such file")
     if path.suffix.lower() == ".zip":
         with zipfile.ZipFile(path) as archive:
-            members = sorted(name for name in archive.namelist()
-                             if name.lower().endswith(".csv") and "/doc/" not in
-                             f"/{name.lower()}")
+            members = sorted(
+                name
+                for name in archive.namelist()
+                if name.lower().endswith(".csv") and "/doc/" not in f"/{name.lower()}"
+            )
         for member in members:
             yield f"{path.name}:{member}", _zip_member(path, member)
         return
@@ -112,6 +130,7 @@ def _file_lines(path: Path) -> Opener:
         else:
             with path.open(encoding="utf-8", newline="") as handle:
                 yield from handle
+
     return lines
 
 
@@ -119,4 +138,5 @@ def _zip_member(path: Path, member: str) -> Opener:
     def lines() -> Iterator[str]:
         with zipfile.ZipFile(path) as archive, archive.open(member) as raw:
             yield from io.TextIOWrapper(raw, encoding="utf-8", newline="")
+
     return lines

@@ -19,9 +19,11 @@ def _progress_printer(total: int, started: float):
         rate = done / elapsed if elapsed else 0
         width = 30
         filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} "
-                         f"cases  {rate:,.0f}/s ")
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} cases  {rate:,.0f}/s "
+        )
         sys.stderr.flush()
+
     return show
 
 
@@ -31,13 +33,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cases", type=int, required=True)
         parser.add_argument("--council", action="append", help="Council slug (repeatable)")
-        parser.add_argument("--years", type=int, default=2,
-                            help="Spread cases over this many recent years")
+        parser.add_argument(
+            "--years", type=int, default=2, help="Spread cases over this many recent years"
+        )
         parser.add_argument("--seed", type=int, default=2015)
         parser.add_argument("--batch-size", type=int, default=20_000)
 
-    def handle(self, *args, cases: int, council: list[str] | None, years: int, seed: int,
-               batch_size: int, **options) -> None:
+    def handle(
+        self,
+        *args,
+        cases: int,
+        council: list[str] | None,
+        years: int,
+        seed: int,
+        batch_size: int,
+        **options,
+    ) -> None:
         if cases < 1:
             raise CommandError("--cases must be at least 1")
         try:
@@ -47,12 +58,18 @@ class Command(BaseCommand):
         if not councils:
             raise CommandError("No councils: run `townsquare demo` first")
         started = time.monotonic()
-        specs = generate_case_specs(count=cases, councils=councils, seed=seed,
-                                    years=max(1, years))
-        written = cases_bulk_create(specs, batch_size=batch_size, actor_label="Generator",
-                                    progress=_progress_printer(cases, started),
-                                    expected_count=cases)
+        specs = generate_case_specs(count=cases, councils=councils, seed=seed, years=max(1, years))
+        written = cases_bulk_create(
+            specs,
+            batch_size=batch_size,
+            actor_label="Generator",
+            progress=_progress_printer(cases, started),
+            expected_count=cases,
+        )
         elapsed = time.monotonic() - started
         sys.stderr.write("\n")
-        self.stdout.write(self.style.SUCCESS(
-            f"Generated {written:,} cases in {elapsed:.1f} s ({written / elapsed:,.0f}/s)"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Generated {written:,} cases in {elapsed:.1f} s ({written / elapsed:,.0f}/s)"
+            )
+        )

@@ -29,12 +29,16 @@ class Command(BaseCommand):
         issuer = f"http://127.0.0.1:{port}"
         # `make run` stops this with SIGTERM: stop the provider too rather than orphan it.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        config = identity.demo_identity_ensure(var_dir=settings.VAR_DIR,
-                                               public_url=settings.PUBLIC_URL, issuer=issuer)
+        config = identity.demo_identity_ensure(
+            var_dir=settings.VAR_DIR, public_url=settings.PUBLIC_URL, issuer=issuer
+        )
         try:
             process = identity.provider_start(
-                config=config, config_path=settings.VAR_DIR / "identity" / "provider.json",
-                port=port, log_path=settings.VAR_DIR / "identity" / "provider.log")
+                config=config,
+                config_path=settings.VAR_DIR / "identity" / "provider.json",
+                port=port,
+                log_path=settings.VAR_DIR / "identity" / "provider.log",
+            )
         except identity.ProviderUnavailable as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Demo OpenID Provider (GOV.UK One Login-like) at {issuer}\n")

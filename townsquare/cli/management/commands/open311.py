@@ -34,9 +34,9 @@ class Command(BaseCommand):
             "import-services",
             help="Turn an Open311 service list (XML or JSON) into service templates.",
             description="Read an Open311 GeoReport v2 service list and convert each service "
-                        "into a template. Service definitions are read from a folder named "
-                        "after FILE beside it (services/<code>.xml for services.xml). Without "
-                        "--council or --out, only check the file.",
+            "into a template. Service definitions are read from a folder named "
+            "after FILE beside it (services/<code>.xml for services.xml). Without "
+            "--council or --out, only check the file.",
         )
         imp.add_argument("file", help="The service list, e.g. services.xml")
         target = imp.add_mutually_exclusive_group()
@@ -46,14 +46,17 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"_{action.replace('-', '_')}")(**options)
 
-    def _import_services(self, file: str, council: str | None, out: str | None,
-                         **_: object) -> None:
+    def _import_services(
+        self, file: str, council: str | None, out: str | None, **_: object
+    ) -> None:
         try:
             services = read_service_list(Path(file))
         except ServiceListError as exc:
             raise CommandError(f"{exc}. Nothing was changed.") from exc
-        self.stdout.write(f"{services.source}: {len(services.entries)} service(s) in an "
-                          f"Open311 {services.format.upper()} service list")
+        self.stdout.write(
+            f"{services.source}: {len(services.entries)} service(s) in an "
+            f"Open311 {services.format.upper()} service list"
+        )
         for note in services.notes:
             self.stdout.write(f"note: {note}")
         if council is not None:
@@ -84,22 +87,20 @@ class Command(BaseCommand):
         with transaction.atomic():
             # template_publish returns the current version when nothing changed, so comparing
             # version ids tells an unchanged service from a newly published one.
-            before = {s.code: s.current_version_id
-                      for s in services_for_council(council=target)}
+            before = {s.code: s.current_version_id for s in services_for_council(council=target)}
             for entry in services.importable:
                 try:
-                    version = template_publish(council=target, document=entry.document,
-                                               actor=actor)
+                    version = template_publish(council=target, document=entry.document, actor=actor)
                 except DomainError as exc:
-                    raise CommandError(f"{services.source}: entry {entry.position} "
-                                       f"({entry.code}): {exc.message}. Nothing was changed."
-                                       ) from exc
+                    raise CommandError(
+                        f"{services.source}: entry {entry.position} "
+                        f"({entry.code}): {exc.message}. Nothing was changed."
+                    ) from exc
                 status = "unchanged" if before.get(entry.code) == version.id else "imported"
                 outcomes[entry.position] = (status, f"v{version.number}")
             # Cases are routed to the team each template names; make sure it exists.
             for code in {e.document["routing"]["team"] for e in services.importable}:
-                team_ensure(council=target, code=code,
-                            name=code.replace("_", " ").capitalize())
+                team_ensure(council=target, code=code, name=code.replace("_", " ").capitalize())
         return outcomes
 
     def _write(self, services: ServiceList, folder: Path) -> dict[int, tuple[str, str]]:
@@ -115,9 +116,11 @@ class Command(BaseCommand):
             if _same_document(path, entry.document):
                 outcomes[entry.position] = ("unchanged", str(path))
                 continue
-            text = (f"# Townsquare service template, imported from the Open311 service list "
-                    f"{source}.\n# Format: see templates/services/README.md.\n\n"
-                    + dump_template_yaml(entry.document))
+            text = (
+                f"# Townsquare service template, imported from the Open311 service list "
+                f"{source}.\n# Format: see templates/services/README.md.\n\n"
+                + dump_template_yaml(entry.document)
+            )
             try:
                 path.write_text(text, encoding="utf-8")
             except OSError as exc:
@@ -150,15 +153,17 @@ def _skipped_line(entry: Entry) -> str:
     return f"{'skipped':<10} {which}: {'; '.join(entry.problems)}"
 
 
-def _summary(services: ServiceList, counts: Counter[str], council: str | None,
-             out: str | None) -> str:
+def _summary(
+    services: ServiceList, counts: Counter[str], council: str | None, out: str | None
+) -> str:
     reasons = Counter(entry.skipped for entry in services.skipped)
     skipped = f"skipped {counts['skipped']}"
     if reasons:
         skipped += " (" + ", ".join(f"{n} {why}" for why, n in reasons.most_common()) + ")"
     if council is None and out is None:
-        return (f"Checked: {counts['valid']} can be imported, {skipped}. Nothing was written; "
-                f"pass --council SLUG or --out DIR to import.")
+        return (
+            f"Checked: {counts['valid']} can be imported, {skipped}. Nothing was written; "
+            f"pass --council SLUG or --out DIR to import."
+        )
     where = f"for council {council}" if council is not None else f"into {out}"
-    return (f"Imported {counts['imported']}, unchanged {counts['unchanged']}, {skipped} "
-            f"{where}.")
+    return f"Imported {counts['imported']}, unchanged {counts['unchanged']}, {skipped} {where}."

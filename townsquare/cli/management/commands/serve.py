@@ -19,19 +19,35 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.SERVE_PORT)
         parser.add_argument("--workers", type=int, default=settings.WEB_WORKERS)
         parser.add_argument("--threads", type=int, default=settings.WEB_THREADS)
-        parser.add_argument("--no-worker", action="store_true",
-                            help="Serve only; run `townsquare worker` elsewhere")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Serve only; run `townsquare worker` elsewhere"
+        )
 
-    def handle(self, *args, host: str, port: int, workers: int, threads: int, no_worker: bool,
-               **options):
+    def handle(
+        self, *args, host: str, port: int, workers: int, threads: int, no_worker: bool, **options
+    ):
         # ASGI, so live streams are idle coroutines; ordinary views still run on a pool of
         # `threads` threads per process (config/asgi.py, ADR 0040). Backpressure bounds the open
         # connections per process: the streams plus a queue of ordinary requests.
-        web = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", host,
-               "--port", str(port), "--workers", str(workers), "--backpressure",
-               str(settings.LIVE_MAX_STREAMS + threads * 4),
-               "--backlog", str(max(2048, settings.LIVE_MAX_STREAMS)), "--no-ws",
-               "config.asgi:application"]
+        web = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--backpressure",
+            str(settings.LIVE_MAX_STREAMS + threads * 4),
+            "--backlog",
+            str(max(2048, settings.LIVE_MAX_STREAMS)),
+            "--no-ws",
+            "config.asgi:application",
+        ]
         children = [subprocess.Popen(web)]  # noqa: S603 - our own argv, no shell
         if not no_worker:
             worker = [sys.executable, "-m", "townsquare.cli", "worker"]

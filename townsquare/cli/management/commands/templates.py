@@ -73,8 +73,9 @@ class Command(BaseCommand):
         loaded = self._load_all(paths)
         self.stdout.write(self.style.SUCCESS(f"{len(loaded)} template(s) valid."))
 
-    def _import(self, paths: list[str], council: str | None, all_councils: bool,
-                **_: object) -> None:
+    def _import(
+        self, paths: list[str], council: str | None, all_councils: bool, **_: object
+    ) -> None:
         loaded = self._load_all(paths)
         councils = council_list() if all_councils else [self._council(council)]
         actor = Actor.system("townsquare templates import")

@@ -12,12 +12,13 @@ class Command(BaseCommand):
     help = "Run the background worker (django-tasks database backend)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--interval", type=float, default=1.0,
-                            help="Seconds to wait when the queue is empty")
-        parser.add_argument("--max-tasks", type=int, default=None,
-                            help="Stop after this many tasks (for tests)")
-        parser.add_argument("--batch", action="store_true",
-                            help="Run what is queued, then stop")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds to wait when the queue is empty"
+        )
+        parser.add_argument(
+            "--max-tasks", type=int, default=None, help="Stop after this many tasks (for tests)"
+        )
+        parser.add_argument("--batch", action="store_true", help="Run what is queued, then stop")
 
     def handle(self, *args, interval: float, max_tasks: int | None, batch: bool, **options):
         extra = ["--no-startup-delay", "--interval", str(interval)]

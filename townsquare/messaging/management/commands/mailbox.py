@@ -31,8 +31,10 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         if action == "serve":
             controller = mailbox_start(host=options["host"], port=options["port"])
-            self.stdout.write(f"Mailbox listening on {options['host']}:{options['port']}, "
-                              f"keeping mail in {settings.MAILBOX_DIR}")
+            self.stdout.write(
+                f"Mailbox listening on {options['host']}:{options['port']}, "
+                f"keeping mail in {settings.MAILBOX_DIR}"
+            )
             stop = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
             signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -29,8 +29,9 @@ class Command(BaseCommand):
         retry = sub.add_parser("retry", help="Send a dead letter again")
         retry.add_argument("message_id", type=int)
         digests = sub.add_parser("digests", help="Write the daily digests that are due")
-        digests.add_argument("--now", action="store_true",
-                             help="Write every waiting digest now, due or not")
+        digests.add_argument(
+            "--now", action="store_true", help="Write every waiting digest now, due or not"
+        )
         show = sub.add_parser("preview", help="A template filled with example values")
         show.add_argument("key", choices=KEYS)
         show.add_argument("--council", default="")
@@ -67,8 +68,10 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("No dead letters.")
         for m in rows:
-            self.stdout.write(f"{m.pk}  {m.status:8} {m.channel:8} {m.recipient[:40]:40} "
-                              f"tries {m.attempts}  {m.last_error[:60]}")
+            self.stdout.write(
+                f"{m.pk}  {m.status:8} {m.channel:8} {m.recipient[:40]:40} "
+                f"tries {m.attempts}  {m.last_error[:60]}"
+            )
 
     def do_retry(self, *, message_id, **_):
         operator = Principal.system("Command line")
@@ -82,17 +85,20 @@ class Command(BaseCommand):
             from townsquare.messaging.models import Subscription
 
             Subscription.objects.filter(digest_due_at__isnull=False).update(
-                digest_due_at=clock.now())
+                digest_due_at=clock.now()
+            )
         self.stdout.write(f"Wrote {digests_send_due()} digests.")
 
     def do_preview(self, *, key, council, service, language, **_):
         council_id = council_get(slug=council).pk if council else None
-        rendered, fragments = preview(council_id=council_id, service_code=service, key=key,
-                                      language=language)
+        rendered, fragments = preview(
+            council_id=council_id, service_code=service, key=key, language=language
+        )
         self.stdout.write(f"Subject: {rendered.subject}\n\n{rendered.text}\n")
         if rendered.sms:
-            self.stdout.write(f"SMS ({fragments} fragment{'s' if fragments != 1 else ''}): "
-                              f"{rendered.sms}")
+            self.stdout.write(
+                f"SMS ({fragments} fragment{'s' if fragments != 1 else ''}): {rendered.sms}"
+            )
 
     def do_watch(self, *, email, council, team, **_):
         user = User.objects.filter(email=email.lower()).first()
@@ -103,5 +109,7 @@ class Command(BaseCommand):
         if team and team_obj is None:
             raise CommandError(f"{target.name} has no team {team!r}")
         services.queue_watch(user=user, council=target, team=team_obj)
-        self.stdout.write(f"{email} now hears about new cases in "
-                          f"{team_obj.name if team_obj else 'every queue'} of {target.name}.")
+        self.stdout.write(
+            f"{email} now hears about new cases in "
+            f"{team_obj.name if team_obj else 'every queue'} of {target.name}."
+        )
