@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import copy
-import math
 import re
 import threading
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from townsquare.core.numbers import whole_number
 from townsquare.councils.gazetteer import LOOSE, NameIndex, PlaceMatch, Query, normalise
 from townsquare.councils.models import Area, Council, Gazetteer, Place, Team
 from townsquare.geo.boundaries import BoundaryIndex
-from townsquare.geo.points import Point
+from townsquare.geo.points import Point, bounding_box, distance_m
 
 
 @dataclass(frozen=True)
@@ -570,7 +569,6 @@ def council_area_shapes(*, council_id: int) -> list[tuple[int, Any]]:
 # How far to look for the nearest street, then postcode: first close by, then a little wider.
 STREET_RADII_M = (150, 400)
 POSTCODE_RADII_M = (150, 600)
-_METRES_PER_DEGREE = 111_320.0
 
 
 def place_in_words(*, council_id: int, lat: float, lng: float) -> str:
@@ -599,23 +597,22 @@ def _nearest(
     council_id: int, kind: str, lat: float, lng: float, radii: tuple[int, ...]
 ) -> tuple[str, str] | None:
     """(name, qualifier) of the nearest place of `kind` within the largest radius."""
-    cos_lat = max(math.cos(math.radians(lat)), 0.01)
+    here = Point(lat, lng)
     for radius in radii:
-        dlat = radius / _METRES_PER_DEGREE
-        dlng = dlat / cos_lat
+        min_lat, min_lng, max_lat, max_lng = bounding_box(here, radius)
         rows = (
             Place.objects.filter(
                 council_id=council_id,
                 kind=kind,
-                lat__range=(lat - dlat, lat + dlat),
-                lng__range=(lng - dlng, lng + dlng),
+                lat__range=(min_lat, max_lat),
+                lng__range=(min_lng, max_lng),
             )
             .order_by()
             .values_list("name", "qualifier", "lat", "lng")
         )
         best = None
         for name, qualifier, place_lat, place_lng in rows:
-            metres = math.hypot(place_lat - lat, (place_lng - lng) * cos_lat) * _METRES_PER_DEGREE
+            metres = distance_m(here, Point(place_lat, place_lng))
             if metres <= radius and (best is None or (metres, name) < best[0]):
                 best = ((metres, name), (name, qualifier))
         if best is not None:
