@@ -38,8 +38,6 @@ run demo: export MESSAGING_WEBHOOK_ALLOW_LOOPBACK = true
 
 # Residents sign in with the demo's local One Login-like provider (townsquare identity-provider).
 OIDC_PORT ?= 9010
-# Links in emails and the demo provider's redirect addresses follow the address served.
-run: export PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: export ONE_LOGIN_ISSUER = http://127.0.0.1:$(OIDC_PORT)
 run: export ONE_LOGIN_CLIENT_ID = townsquare-residents
 run: export ONE_LOGIN_PRIVATE_KEY_FILE = var/identity/resident-client-key.json
