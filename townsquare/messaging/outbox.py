@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 
+from townsquare.cases.applicant_links import applicant_link_key
 from townsquare.cases.models import Case
 from townsquare.catalogue.selectors import (
     document_in_language,
@@ -128,8 +129,11 @@ def _unsubscribe_prefix() -> str:
     return _PREFIXES[settings.PUBLIC_URL]
 
 
-def track_url(reference: str) -> str:
-    return settings.PUBLIC_URL + reverse("portal:track_case", kwargs={"reference": reference})
+def track_url(reference: str, *, applicant_key: str = "") -> str:
+    """The case's track page; with `applicant_key`, the link that opens a private application
+    to its applicant on any device (ADR 100): only ever sent to the applicant."""
+    url = settings.PUBLIC_URL + reverse("portal:track_case", kwargs={"reference": reference})
+    return f"{url}?key={applicant_key}" if applicant_key else url
 
 
 def reply_address(case_id: int) -> str:
@@ -298,6 +302,15 @@ class Planner:
         for sub in self.case_subs.get(case.id, ()):
             if sub.language not in values_in:
                 values_in[sub.language] = self._values(case, sub.language, **extra(sub.language))
+            values = values_in[sub.language]
+            if sub.kind == SubscriptionKind.REPORTER and not case.is_public:
+                # Only the applicant's own messages carry the key to their private case.
+                values = {
+                    **values,
+                    "track_url": track_url(
+                        case.reference, applicant_key=applicant_link_key(case_id=case.id)
+                    ),
+                }
             recipient = _Recipient(
                 sub.id, sub.email or (sub.user.email if sub.user else ""), sub.phone, sub.language
             )
@@ -308,7 +321,7 @@ class Planner:
                 recipient,
                 key=key,
                 service_code=service.code if service else "",
-                values=values_in[sub.language],
+                values=values,
                 reply_to=reply_address(case.id),
             )
 
