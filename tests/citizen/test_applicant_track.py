@@ -3,12 +3,12 @@ replies to a request for more information, the emailed link, and who may do none
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests import factories
 from townsquare.accounts.models import User
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
@@ -22,7 +22,7 @@ from townsquare.cases.services import (
     case_create,
     case_transition,
 )
-from townsquare.core.errors import Conflict, InvalidInput, PermissionDenied
+from townsquare.core.errors import InvalidInput, PermissionDenied
 from townsquare.core.models import Event
 from townsquare.messaging.models import Message
 
@@ -35,29 +35,14 @@ def owner(db):
     return User.objects.create_user("owner@example.org")
 
 
-def shipped_workflow_template(code: str = "school_transport") -> dict:
-    """The test application template with a shipped template's workflow (and its Welsh state
-    names): the questions stay the tests' own."""
-    from django.conf import settings
-
-    from tests import factories
-    from townsquare.catalogue.documents import load_template_file
-
-    shipped = load_template_file(settings.SERVICE_TEMPLATE_LIBRARY / f"{code}.yaml")
-    document = copy.deepcopy(factories.APPLICATION_TEMPLATE)
-    document["workflow"] = shipped["workflow"]
-    document["translations"] = {
-        "cy": {"name": "Cludiant ysgol", "states": shipped["translations"]["cy"]["states"]}
-    }
-    return document
-
-
 @pytest.fixture
 def application(council, owner):
     from townsquare.catalogue.services import template_publish
     from townsquare.core.actors import Actor
 
-    template_publish(council=council, document=shipped_workflow_template(), actor=Actor.system("t"))
+    template_publish(
+        council=council, document=factories.shipped_workflow_template(), actor=Actor.system("t")
+    )
     return case_create(
         service_code="school_transport",
         council=council,
@@ -246,9 +231,7 @@ def test_a_reply_with_a_document_moves_the_case_on_and_tells_the_officer(
     assert "We need more information from you" not in body
 
 
-def test_a_reply_to_an_unassigned_case_stands_without_an_email(
-    client, owner, application, agent
-):
+def test_a_reply_to_an_unassigned_case_stands_without_an_email(client, owner, application, agent):
     _ask_for_more(application, agent)
     client.force_login(owner)
     response = client.post(
@@ -274,7 +257,9 @@ def test_a_reply_to_an_unassigned_case_stands_without_an_email(
             {
                 "message": "See attached",
                 "documents": [
-                    SimpleUploadedFile("x.pdf", b"%PDF-1.4 /JavaScript (a) %%EOF", "application/pdf")
+                    SimpleUploadedFile(
+                        "x.pdf", b"%PDF-1.4 /JavaScript (a) %%EOF", "application/pdf"
+                    )
                 ],
             },
             "contains scripts or attached files",
@@ -283,9 +268,7 @@ def test_a_reply_to_an_unassigned_case_stands_without_an_email(
     ],
     ids=["empty", "wrong-type", "active-pdf", "too-long"],
 )
-def test_a_bad_reply_is_refused_with_a_clear_error(
-    client, owner, application, agent, data, error
-):
+def test_a_bad_reply_is_refused_with_a_clear_error(client, owner, application, agent, data, error):
     _ask_for_more(application, agent)
     client.force_login(owner)
     response = client.post(f"/track/{application.reference}/reply", {**data, "revision": "2"})
