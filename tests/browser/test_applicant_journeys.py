@@ -131,7 +131,7 @@ def test_the_applicant_withdraws_through_the_confirmation_step(
     words = (
         {
             "withdraw": "Tynnu eich cais yn ôl",
-            "question": "Ydych chi’n siŵr eich bod am dynnu eich cais yn ôl?",
+            "question": "Ydych chi\u2019n siŵr eich bod am dynnu eich cais yn ôl?",
             "confirm": "Ie, tynnu fy nghais yn ôl",
             "done": "Statws eich cais bellach yw “Wedi'i dynnu'n ôl”.",
         }
