@@ -30,6 +30,16 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    # A Welsh request leaves Welsh active in this thread; messaging takes a reporter's language
+    # from it, so a later test in this process would otherwise write to reporters in Welsh.
+    from django.utils import translation
+
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def owner(db):
     return User.objects.create_user("owner@example.org")
@@ -104,11 +114,27 @@ def test_the_emailed_link_opens_the_application_in_another_browser(client, appli
     assert "Sam" in body and "Withdraw your application" in body
 
 
-def test_the_applicants_emails_carry_the_key_to_their_private_case(council, owner, agent):
-    from townsquare.messaging.outbox import track_url
+def test_the_applicants_emails_carry_the_key_only_as_they_are_sent(client, application):
+    from townsquare.cases.applicant_links import case_id_for_applicant_link_key
+    from townsquare.messaging.outbox import (
+        materialise,
+        outbox_dispatch,
+        reporter_subscriptions_ensure,
+    )
 
-    url = track_url("TST-26-1", applicant_key="abc.def")
-    assert url.endswith("/track/TST-26-1?key=abc.def")
+    reporter_subscriptions_ensure([application])
+    outbox_dispatch()
+    message = Message.objects.get(case_id=application.id, recipient="owner@example.org")
+    stored = message.body.text if message.body_id else message.body_text
+    assert "?key=" not in stored.replace("?key=APPLICANTKEYx7z", "")
+    # Staff reading the message see the plain track link: the key would make them the applicant.
+    shown = materialise(Message.objects.get(pk=message.pk)).body_text
+    assert f"/track/{application.reference}" in shown and "key=" not in shown
+    sent = materialise(Message.objects.get(pk=message.pk), sending=True).body_text
+    key = re.search(r"/track/[A-Z0-9-]+\?key=([A-Za-z0-9._:-]+)", sent).group(1)
+    assert case_id_for_applicant_link_key(key) == application.id
+    response = client.get(f"/track/{application.reference}?key={key}")
+    assert "Sam" in client.get(response["Location"]).content.decode()
 
 
 # Withdrawing, through the confirmation step.

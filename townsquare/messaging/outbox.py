@@ -55,6 +55,9 @@ _UNSUBSCRIBE = "UNSUBSCRIBEURLx9q"  # stands in for each recipient's own link wh
 # Stands in for a transactional message's link in its stored content (ADR 75).
 LINK_STAND_IN = "LINKSTANDINx4w"
 LINK_NOT_SHOWN = "(link not shown: kept only until the message is sent)"
+# Stands in for the applicant's key in the track link of messages to them (ADR 100): the key is
+# made again as the message is sent, so the stored content, which staff read, never holds it.
+_APPLICANT_KEY = "APPLICANTKEYx7z"
 
 
 def latest_event_id() -> int:
@@ -307,9 +310,7 @@ class Planner:
                 # Only the applicant's own messages carry the key to their private case.
                 values = {
                     **values,
-                    "track_url": track_url(
-                        case.reference, applicant_key=applicant_link_key(case_id=case.id)
-                    ),
+                    "track_url": track_url(case.reference, applicant_key=_APPLICANT_KEY),
                 }
             recipient = _Recipient(
                 sub.id, sub.email or (sub.user.email if sub.user else ""), sub.phone, sub.language
@@ -703,6 +704,16 @@ def materialise(message: Message, *, sending: bool = False) -> Message:
         message.body_html = message.body_html.replace(_UNSUBSCRIBE, link)
         headers = {k: v.replace(_UNSUBSCRIBE, link) for k, v in headers.items()}
     message.headers = headers
+    if _APPLICANT_KEY in message.body_text or _APPLICANT_KEY in message.body_html:
+        if sending and message.case_id is not None:
+            key = applicant_link_key(case_id=message.case_id)
+            message.body_text = message.body_text.replace(_APPLICANT_KEY, key)
+            message.body_html = message.body_html.replace(_APPLICANT_KEY, key)
+        else:
+            # Staff see the plain track link: the key would let them act as the applicant.
+            for stand_in in (f"?key={_APPLICANT_KEY}", _APPLICANT_KEY):
+                message.body_text = message.body_text.replace(stand_in, "")
+                message.body_html = message.body_html.replace(stand_in, "")
     if LINK_STAND_IN in message.body_text or LINK_STAND_IN in message.body_html:
         shown = message.secret_link if sending and message.secret_link else LINK_NOT_SHOWN
         message.body_text = message.body_text.replace(LINK_STAND_IN, shown)
