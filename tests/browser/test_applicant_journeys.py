@@ -5,7 +5,9 @@ the confirmation step, with JavaScript and without, in English and in Welsh."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -22,6 +24,13 @@ from townsquare.core.actors import Actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+SHOTS = os.environ.get("TOWNSQUARE_SCREENSHOTS", "")
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"applicant-{name}.png"), full_page=True)
 
 
 def _expect():
@@ -79,11 +88,13 @@ def test_asked_for_more_information_the_applicant_replies_with_a_file_and_sees_i
         expect(page.get_by_role("heading", name="Your answers")).to_be_visible()
         expect(page.locator("li[aria-current=step]")).to_contain_text("More information needed")
         assert_accessible(page)
+        _shot(page, "more-information-needed")
 
         page.get_by_role("button", name="Reply with more information").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Reply with more information")
         expect(page.get_by_text("Please send a letter from the school.")).to_be_visible()
         assert_accessible(page)
+        _shot(page, "reply")
         page.get_by_role("button", name="Send reply").click()
         expect(page.locator(".govuk-error-summary")).to_contain_text(
             "Enter your reply or add a document"
@@ -109,6 +120,7 @@ def test_asked_for_more_information_the_applicant_replies_with_a_file_and_sees_i
         expect(page.locator("li[aria-current=step]")).to_contain_text("Transport agreed")
         expect(page.get_by_role("button", name="Withdraw your application")).to_have_count(0)
         assert_accessible(page)
+        _shot(page, "decided")
         context.close()
 
 
@@ -148,6 +160,8 @@ def test_the_applicant_withdraws_through_the_confirmation_step(
     page.get_by_role("button", name=words["withdraw"]).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(words["question"])
     assert_accessible(page)
+    if javascript:
+        _shot(page, "withdraw-confirm")
     # Asking changed nothing yet.
     assert Case.objects.get(pk=case.pk).state == "submitted"
     page.get_by_role("button", name=words["confirm"]).click()
