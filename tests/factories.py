@@ -130,6 +130,22 @@ APPLICATION_TEMPLATE: dict[str, Any] = {
 }
 
 
+def shipped_workflow_template(code: str = "school_transport") -> dict:
+    """The test application template with a shipped template's workflow (and its Welsh state
+    names): the questions stay the tests' own."""
+    from django.conf import settings
+
+    from townsquare.catalogue.documents import load_template_file
+
+    shipped = load_template_file(settings.SERVICE_TEMPLATE_LIBRARY / f"{code}.yaml")
+    document = copy.deepcopy(APPLICATION_TEMPLATE)
+    document["workflow"] = shipped["workflow"]
+    document["translations"] = {
+        "cy": {"name": "Cludiant ysgol", "states": shipped["translations"]["cy"]["states"]}
+    }
+    return document
+
+
 def template(**overrides: Any) -> dict[str, Any]:
     doc = copy.deepcopy(REPORT_TEMPLATE)
     doc.update(overrides)

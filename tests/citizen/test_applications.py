@@ -109,7 +109,8 @@ def test_apply_without_signing_in_with_a_conditional_question(client, council):
     # This browser may track it; nobody else may.
     track = client.get(f"/track/{reference}")
     assert track.status_code == 200 and "Application received" in track.content.decode()
-    assert "Sam" not in track.content.decode()
+    # Their own answers, escaped (ADR 100); a stranger sees nothing at all.
+    assert "Sam &lt;b&gt;Smith&lt;/b&gt;" in track.content.decode()
     from django.test import Client
 
     assert Client().get(f"/track/{reference}").status_code == 404

@@ -333,6 +333,11 @@ INPUT_CODES = [
     ("radius", "out_of_range"),
     ("services", "invalid_choice"),
     ("frequency", "invalid_choice"),
+    ("message", "required"),
+    ("message", "not_waiting"),
+    ("message", "max_length"),
+    ("state", "illegal_transition"),
+    ("state", "unknown_state"),
     *[
         (name, code)
         for name in ("lat", "long")

@@ -62,8 +62,9 @@ def test_a_private_application_is_tracked_only_by_its_applicant(client, council)
     assert client.get(f"/track/{application.reference}").status_code == 404
     client.force_login(user)
     body = client.get(f"/track/{application.reference}").content.decode()
-    assert "Application received" in body and "Sam" not in body
-    assert "data-live-stream" not in body  # the public stream never carries applications
+    # Its applicant sees their own answers, live over the application's own stream (ADR 100).
+    assert "Application received" in body and "Sam" in body
+    assert f'data-live-stream="/live/cases/{application.reference}"' in body
 
 
 def test_my_requests_lists_own_requests_newest_first_in_pages(

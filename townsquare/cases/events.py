@@ -159,3 +159,15 @@ class CaseDocumentsAdded(CaseEvent):
     kind: ClassVar[str] = "case.documents_added"
     visibility: ClassVar[str] = Visibility.INTERNAL
     count: int
+
+
+@dataclass(frozen=True)
+class ApplicantReplied(CaseEvent):
+    """The applicant answered the council's request for more information on the web. Shown to
+    the applicant (their own private case) and to staff; `documents` are the files' own names,
+    as the applicant knows them. No name or address of the person: the log is immutable."""
+
+    kind: ClassVar[str] = "case.applicant_reply"
+    message: str
+    documents: tuple[str, ...] = ()
+    state: str = ""

@@ -9,6 +9,7 @@ case and gets the same answer. The selector that shows a case to a person
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 from townsquare.accounts import policies
@@ -47,3 +48,32 @@ def can_see_every_reporter_contact(principal: Principal, council_id: int) -> boo
     """Contact details on every case of a council, whoever it is assigned to: what lists of
     many cases' messages (the outbox, dead letters) go by."""
     return policies.can_see_reporter_contact(principal, council_id, team_id=None, assignee_id=None)
+
+
+class ApplicantFacts(Protocol):
+    """What the applicant predicates read of a case (a Case has them all)."""
+
+    kind: str
+    reporter_id: int | None
+    anonymised_at: dt.datetime | None
+
+
+def is_applicant(principal: Principal, case: ApplicantFacts, *, holds_reference: bool) -> bool:
+    """Whether `principal` is the person who made the case: the account it belongs to, or
+    whoever holds proof of having sent it (`holds_reference`: the browser that sent it, or one
+    that opened the link emailed to the applicant, ADR 100). Never once retention has removed
+    who made it."""
+    if case.anonymised_at is not None:
+        return False
+    mine = principal.user_id is not None and principal.user_id == case.reporter_id
+    return mine or holds_reference
+
+
+def can_act_as_applicant(
+    principal: Principal, case: ApplicantFacts, *, holds_reference: bool
+) -> bool:
+    """See their own answers and documents, take the workflow's `citizen` moves and reply to
+    a request for more information: the applicant of an application only."""
+    return case.kind == "application" and is_applicant(
+        principal, case, holds_reference=holds_reference
+    )

@@ -26,7 +26,12 @@ from townsquare.accounts.principal import Principal
 from townsquare.cases import policies as case_policies
 from townsquare.cases.models import Attachment, Case, MapCellCount
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
-from townsquare.catalogue.selectors import services_by_id, versions_by_id, workflow_for_version
+from townsquare.catalogue.selectors import (
+    document_in_language,
+    services_by_id,
+    versions_by_id,
+    workflow_for_version,
+)
 from townsquare.core.errors import NotFound
 from townsquare.core.models import Event, Visibility
 from townsquare.core.queries import PreparedLookup, UtcIsoText
@@ -131,6 +136,9 @@ PUBLIC_TIMELINE_KINDS = (
     "case.citizen_update",
     "case.merged_into",
 )
+# What the applicant sees of their own (private) application: the public events, and their
+# own replies to requests for more information.
+APPLICANT_TIMELINE_KINDS = (*PUBLIC_TIMELINE_KINDS, "case.applicant_reply")
 
 
 def _public_cases() -> QuerySet[Case]:
@@ -277,14 +285,17 @@ def public_case_get_for_update(
     return case
 
 
-def public_timelines(*, case_ids: list[int]) -> dict[int, list[Event]]:
-    """The public events of many cases in one query, oldest first per case."""
+def public_timelines(
+    *, case_ids: list[int], kinds: tuple[str, ...] = PUBLIC_TIMELINE_KINDS
+) -> dict[int, list[Event]]:
+    """The public events of many cases in one query, oldest first per case (`kinds`:
+    APPLICANT_TIMELINE_KINDS for an applicant's own case)."""
     timelines: dict[int, list[Event]] = {case_id: [] for case_id in case_ids}
     for event in Event.objects.filter(
         stream="case",
         stream_id__in=case_ids,
         visibility=Visibility.PUBLIC,
-        kind__in=PUBLIC_TIMELINE_KINDS,
+        kind__in=kinds,
     ).order_by("id"):
         timelines[event.stream_id].append(event)
     return timelines
@@ -763,9 +774,18 @@ class CaseView:
     sees_reporter_contact: bool
 
 
-def _answers(case: Case, *, sees_private: bool) -> tuple[AnswerView, ...]:
+def _answers(
+    case: Case, *, sees_private: bool, language: str | None = None
+) -> tuple[AnswerView, ...]:
+    """`language`: the questions' and choices' names in that language where the template has
+    them (ADR 63); the template's own otherwise, as staff read them."""
     answers = []
-    fields = case.service_version.document.get("fields", [])
+    document = (
+        document_in_language(case.service_version, language)
+        if language
+        else case.service_version.document
+    )
+    fields = document.get("fields", [])
     for field in sorted(fields, key=lambda f: f.get("order", 0)):
         if field["code"] not in case.values:
             continue
@@ -794,7 +814,6 @@ def case_view_for(*, case: Case, principal: Principal) -> CaseView:
     if not policies.can_view_case(principal, case.council_id):
         raise NotFound(f"No case {case.reference!r}")
     sees_contact = case_policies.can_see_reporter_contact(principal, case)
-    sees_papers = case_policies.can_see_case_papers(principal, case)
     reporter = None
     if case.anonymised_at is None and case_policies.can_see_reporter(principal, case):
         reporter = ReporterView(
@@ -803,6 +822,62 @@ def case_view_for(*, case: Case, principal: Principal) -> CaseView:
             email=case.reporter_email if sees_contact else None,
             phone=case.reporter_phone if sees_contact else None,
         )
+    return _case_view(
+        case,
+        reporter=reporter,
+        sees_contact=sees_contact,
+        sees_papers=case_policies.can_see_case_papers(principal, case),
+        sees_handling=True,
+    )
+
+
+def applicant_case_get(*, reference: str, principal: Principal, holds_reference: bool) -> Case:
+    """The application `reference` for its own applicant (cases.policies.can_act_as_applicant),
+    with what case_view_for and the case services need; NotFound for anyone else, never
+    "forbidden", so a reference tells a stranger nothing."""
+    case = (
+        Case.objects.select_related("service", "service_version", "council", "area")
+        .filter(reference=reference, is_test=False)
+        .first()
+    )
+    if (
+        case is None
+        or case.council_id in retired_council_ids()
+        or not case_policies.can_act_as_applicant(principal, case, holds_reference=holds_reference)
+    ):
+        raise NotFound(f"No application {reference!r}")
+    return case
+
+
+def applicant_view_for(*, case: Case, language: str | None = None) -> CaseView:
+    """The application as its applicant sees it (pass a case from applicant_case_get): their
+    own answers and documents, contact details included; nothing of how the council handles
+    it (team, assignee, priority). `language`: the questions' names in the page's language."""
+    reporter = ReporterView(
+        name=case.reporter_name,
+        name_public=case.reporter_name_public,
+        email=case.reporter_email,
+        phone=case.reporter_phone,
+    )
+    return _case_view(
+        case,
+        reporter=reporter,
+        sees_contact=True,
+        sees_papers=True,
+        sees_handling=False,
+        language=language,
+    )
+
+
+def _case_view(
+    case: Case,
+    *,
+    reporter: ReporterView | None,
+    sees_contact: bool,
+    sees_papers: bool,
+    sees_handling: bool,
+    language: str | None = None,
+) -> CaseView:
     attachments = [
         AttachmentView(id=a.id, content_type=a.content_type, is_public=a.is_public, url=a.url)
         for a in Attachment.objects.filter(case=case).order_by("id")
@@ -830,10 +905,10 @@ def case_view_for(*, case: Case, principal: Principal) -> CaseView:
         closed_at=case.closed_at,
         response_due_at=case.response_due_at,
         resolve_due_at=case.resolve_due_at,
-        priority=case.priority,
-        team_id=case.team_id,
-        team_name=case.team.name if case.team else "",
-        assignee_id=case.assignee_id,
+        priority=case.priority if sees_handling else 0,
+        team_id=case.team_id if sees_handling else None,
+        team_name=case.team.name if sees_handling and case.team else "",
+        assignee_id=case.assignee_id if sees_handling else None,
         lat=case.lat,
         lng=case.lng,
         address=case.address,
@@ -846,7 +921,7 @@ def case_view_for(*, case: Case, principal: Principal) -> CaseView:
         revision=case.revision,
         anonymised_at=case.anonymised_at,
         reporter=reporter,
-        answers=_answers(case, sees_private=sees_contact),
+        answers=_answers(case, sees_private=sees_contact, language=language),
         photos=tuple(a for a in attachments if a.is_photo),
         documents=tuple(a for a in attachments if a.is_document and sees_papers),
         documents_withheld=not sees_papers and any(a.is_document for a in attachments),

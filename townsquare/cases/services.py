@@ -18,6 +18,7 @@ from townsquare.accounts import levels, policies
 from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases import events
+from townsquare.cases import policies as case_policies
 from townsquare.cases.limits import (
     MAX_ADDRESS,
     MAX_DESCRIPTION,
@@ -479,9 +480,18 @@ def case_transition(
     return case
 
 
-def _transition_locked(case: Case, *, to_state: str, actor: Principal, message: str) -> None:
+def _transition_locked(
+    case: Case,
+    *,
+    to_state: str,
+    actor: Principal,
+    message: str,
+    roles: frozenset[str] | None = None,
+) -> None:
     """Check and make one transition of a case already locked (and its message cleaned).
-    Every check comes before the first write, so a refusal leaves nothing to roll back."""
+    Every check comes before the first write, so a refusal leaves nothing to roll back.
+    `roles`: those the actor acts in; by default their staff roles in the case's council (the
+    applicant acts as `citizen`, see case_applicant_transition)."""
     workflow = workflow_for_version(case.service_version)
     if to_state not in workflow.states:
         raise InvalidInput(
@@ -498,7 +508,8 @@ def _transition_locked(case: Case, *, to_state: str, actor: Principal, message: 
             },
             code="illegal_transition",
         )
-    roles = policies.effective_roles(actor, case.council_id)
+    if roles is None:
+        roles = policies.effective_roles(actor, case.council_id)
     _require(
         bool(transition.roles & roles),
         f"Your role cannot move a case to {workflow.state(to_state).name!r}",
@@ -518,7 +529,8 @@ def _transition_locked(case: Case, *, to_state: str, actor: Principal, message: 
     case.is_open = not target.is_closed
     case.closed_at = now if target.is_closed else None
     case.status_notes = message or case.status_notes
-    _touch(case, now)
+    # The council's first response is the council's: an applicant's own move is not one.
+    _touch(case, now, responded="citizen" not in roles)
     case.save(
         update_fields=[
             "state",
@@ -1050,16 +1062,58 @@ def cases_link_to_citizen(*, user_id: int, email: str, actor: Principal) -> int:
 
 @dataclass(frozen=True)
 class Document:
-    """A checked supporting document: a metadata-free image or a PDF (see portal uploads)."""
+    """A checked supporting document: a metadata-free image or a PDF (see portal uploads).
+    `name`: the file's own name as its owner chose it, where the caller keeps it."""
 
     data: bytes
     content_type: str
     extension: str
+    name: str = ""
 
 
 def case_create_with_documents(*, documents: list[Document], **kwargs: Unpack[NewCase]) -> Case:
     """case_create, plus private supporting documents attached in the same transaction: an
     application is never stored without the documents its applicant sent."""
+    if len(documents) > MAX_DOCUMENTS:
+        raise InvalidInput(
+            {
+                "documents": [
+                    Problem(
+                        "at most %(max)s documents", code="too_many", params={"max": MAX_DOCUMENTS}
+                    )
+                ]
+            }
+        )
+    _documents_check(documents)
+    with transaction.atomic():
+        case = case_create(**kwargs)
+        if documents:
+            now = case.created_at
+            for i, document in enumerate(documents):
+                attachment = Attachment(
+                    case=case, content_type=document.content_type, is_public=False, created_at=now
+                )
+                attachment.file.save(
+                    f"{case.reference}-doc-{i + 1}.{document.extension}",
+                    ContentFile(document.data),
+                    save=False,
+                )
+                attachment.save()
+            append_event(
+                events.CaseDocumentsAdded(
+                    case_id=case.id, reference=case.reference, count=len(documents)
+                ),
+                council_id=case.council_id,
+                stream="case",
+                stream_id=case.id,
+                actor=kwargs["actor"].as_actor(),
+            )
+    return case
+
+
+def _documents_check(documents: list[Document]) -> None:
+    """What every stored supporting document must be (the portal's upload check has made
+    sure of the content; this keeps any other caller to the same limits)."""
     if len(documents) > MAX_DOCUMENTS:
         raise InvalidInput(
             {
@@ -1085,29 +1139,116 @@ def case_create_with_documents(*, documents: list[Document], **kwargs: Unpack[Ne
                     ]
                 }
             )
+
+
+# The applicant's own moves (ADR 100): the workflow's `citizen` transitions, and replies to a
+# request for more information. Who they are is cases.policies.can_act_as_applicant.
+
+
+def _applicant_principal(actor: Principal) -> Principal:
+    # Recorded in the audit trail as the applicant, whatever else the account may be.
+    return Principal(user_id=actor.user_id, label="Applicant")
+
+
+def case_applicant_transition(
+    *,
+    case: Case,
+    actor: Principal,
+    holds_reference: bool,
+    to_state: str,
+    expected_revision: int | None = None,
+) -> Case:
+    """The applicant takes one of the moves the template gives the `citizen` role (Withdraw).
+    PermissionDenied for anyone but the applicant; InvalidInput when the move is not one
+    from the case's current state; Conflict when the case changed since `expected_revision`
+    (the page the applicant confirmed on was stale)."""
+    _require(
+        case_policies.can_act_as_applicant(actor, case, holds_reference=holds_reference),
+        "Only the applicant can do this",
+    )
     with transaction.atomic():
-        case = case_create(**kwargs)
-        if documents:
-            now = case.created_at
-            for i, document in enumerate(documents):
-                attachment = Attachment(
-                    case=case, content_type=document.content_type, is_public=False, created_at=now
-                )
-                attachment.file.save(
-                    f"{case.reference}-doc-{i + 1}.{document.extension}",
-                    ContentFile(document.data),
-                    save=False,
-                )
-                attachment.save()
-            append_event(
-                events.CaseDocumentsAdded(
-                    case_id=case.id, reference=case.reference, count=len(documents)
-                ),
-                council_id=case.council_id,
-                stream="case",
-                stream_id=case.id,
-                actor=kwargs["actor"].as_actor(),
+        case = _locked(case, expected_revision)
+        _transition_locked(
+            case,
+            to_state=to_state,
+            actor=_applicant_principal(actor),
+            message="",
+            roles=frozenset({"citizen"}),
+        )
+    return case
+
+
+def case_applicant_reply(
+    *,
+    case: Case,
+    actor: Principal,
+    holds_reference: bool,
+    message: str,
+    documents: list[Document],
+    expected_revision: int | None = None,
+) -> Case:
+    """The applicant answers a request for more information, with text, documents or both.
+
+    Only in a state the workflow has the applicant answer (Workflow.reply_transition); the
+    case then moves along that transition. The reply and its documents stay private (the
+    documents like the application's own; the reply shown to the applicant and to staff)."""
+    _require(
+        case_policies.can_act_as_applicant(actor, case, holds_reference=holds_reference),
+        "Only the applicant can do this",
+    )
+    message = _clean_text(message, field="message", limit=MAX_MESSAGE)
+    if not message and not documents:
+        raise InvalidInput(
+            {"message": [Problem("enter a reply or add a document", code="required")]}
+        )
+    _documents_check(documents)
+    applicant = _applicant_principal(actor)
+    with transaction.atomic():
+        case = _locked(case, expected_revision)
+        if case.is_public:
+            raise PermissionDenied("Replies with documents are taken on private cases only")
+        workflow = workflow_for_version(case.service_version)
+        move = workflow.reply_transition(case.state)
+        if move is None:
+            raise InvalidInput(
+                {
+                    "message": [
+                        Problem("the council is not waiting for a reply", code="not_waiting")
+                    ]
+                },
+                code="not_waiting",
             )
+        now = clock.now()
+        for i, document in enumerate(documents):
+            attachment = Attachment(
+                case=case, content_type=document.content_type, is_public=False, created_at=now
+            )
+            attachment.file.save(
+                f"{case.reference}-reply-{now:%Y%m%d%H%M%S}-{i + 1}.{document.extension}",
+                ContentFile(document.data),
+                save=False,
+            )
+            attachment.save()
+        append_event(
+            events.ApplicantReplied(
+                case_id=case.id,
+                reference=case.reference,
+                message=message,
+                documents=tuple(d.name or f"Document {i + 1}" for i, d in enumerate(documents)),
+                state=case.state,
+            ),
+            council_id=case.council_id,
+            stream="case",
+            stream_id=case.id,
+            actor=applicant.as_actor(),
+        )
+        _transition_locked(
+            case,
+            to_state=move.target,
+            actor=applicant,
+            message="",
+            roles=frozenset({"citizen"}),
+        )
     return case
 
 

@@ -70,6 +70,19 @@ class Workflow:
                 return t
         return None
 
+    def citizen_transitions(self, state: str) -> list[Transition]:
+        """The moves the template gives the person who made the case (role `citizen`)."""
+        return self.transitions_from(state, {"citizen"})
+
+    def reply_transition(self, state: str) -> Transition | None:
+        """The citizen's move out of a state that waits for them ("more information needed"):
+        one into an open state. Their reply takes it; a move into a closed state (withdraw)
+        is a decision of its own, not an answer."""
+        for transition in self.citizen_transitions(state):
+            if not self.states[transition.target].is_closed:
+                return transition
+        return None
+
     @cached_property
     def closed_states(self) -> frozenset[str]:
         return frozenset(code for code, s in self.states.items() if s.is_closed)

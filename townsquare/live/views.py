@@ -1,4 +1,5 @@
-"""Server-sent event streams: a case's public events, and staff streams of a council.
+"""Server-sent event streams: a case's public events (to anyone for a public case, to its
+applicant alone for a private application, ADR 100), and staff streams of a council.
 
 Each message is `id: <event id>` and a small JSON `data` naming the event's kind (what
 changed, never free text or personal data; one unnamed SSE event type, so clients need one
@@ -23,7 +24,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
-from townsquare.cases.selectors import case_get_for_user, public_case_by_reference
+from townsquare.cases.selectors import (
+    case_get_for_user,
+    citizen_case_by_reference,
+    public_case_by_reference,
+)
 from townsquare.core.errors import DomainError
 from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import council_get
@@ -133,13 +138,48 @@ def _public_case_id(reference: str) -> int:
     return public_case_by_reference(reference=reference.upper()).rows[0]["id"]
 
 
+# Set by the portal (townsquare.portal.drafts.SESSION_SUBMITTED): the references this browser
+# sent, or opened by the link emailed to their applicant. Named, not imported: live and portal
+# are sibling interfaces.
+APPLICANT_SESSION_KEY = "submitted_references"
+
+
+async def _citizen(request: HttpRequest) -> tuple[int | None, frozenset[str]]:
+    """Who is asking, as the portal knows a citizen: their account, and the references this
+    browser holds."""
+    try:
+        user = await request.auser()
+        held = await sync_to_async(request.session.get)(APPLICANT_SESSION_KEY, [])
+    finally:
+        await sync_to_async(_release_connection)()
+    user_id = user.pk if user.is_authenticated else None
+    return user_id, frozenset(r for r in held or [] if isinstance(r, str))
+
+
+def _own_case_id(reference: str, user_id: int | None, held: frozenset[str]) -> int:
+    """A private case's id for the person who made it (cases.selectors.citizen_case_by_reference
+    decides, as for the track page itself); NotFound for anyone else."""
+    return citizen_case_by_reference(
+        reference=reference.upper(), user_id=user_id, references=held
+    ).rows[0]["id"]
+
+
 async def case_public(request: HttpRequest, reference: str) -> HttpResponse:
+    """A case's public events: anyone's for a public case; for a private one (an application)
+    only its applicant's, signed in as its owner or in a browser holding its reference. Either
+    way only events of public visibility, naming their kind and state, never their text."""
     if request.method != "GET":
         return _problem(405, "Use GET")
     try:
         case_id = await _db(_public_case_id)(reference[:40])
     except DomainError:
-        return _problem(404, "No public request with that reference")
+        # Not public: perhaps the asker's own application. The session is read only here, so
+        # public streams cost no session lookup.
+        user_id, held = await _citizen(request)
+        try:
+            case_id = await _db(_own_case_id)(reference[:40], user_id, held)
+        except DomainError:
+            return _problem(404, "No public request with that reference")
     subscription = Subscription(case_id=case_id)
     return _response(
         request,

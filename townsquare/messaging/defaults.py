@@ -204,6 +204,22 @@ TRANSACTIONAL: dict[str, dict[str, Words]] = {
             "anwybyddwch yr e-bost hwn: ni chaiff dim byd ei ddangos yn gyhoeddus.",
         ),
     },
+    # To the officer a case is assigned to (ADR 100): staff read English. No words of the
+    # reply: it is the applicant's personal data, read on the case page behind sign-in.
+    "applicant_replied": {
+        "en": Words(
+            "The applicant replied: ((reference))",
+            "# The applicant replied\n\nThe applicant for **((reference))** "
+            "(((service_name))) has sent more information((documents)).\n\n"
+            "[Open the case](((link)))\n\nThe case is now **((state_name))**.",
+        ),
+        "cy": Words(
+            "Mae'r ymgeisydd wedi ateb: ((reference))",
+            "# Mae'r ymgeisydd wedi ateb\n\nMae'r ymgeisydd ar gyfer **((reference))** "
+            "(((service_name))) wedi anfon rhagor o wybodaeth((documents)).\n\n"
+            "[Agor yr achos](((link)))\n\nMae'r achos bellach yn **((state_name))**.",
+        ),
+    },
     "application_resume": {
         "en": Words(
             "Continue your application: ((service_name))",

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 
+from townsquare.cases.applicant_links import applicant_link_key
 from townsquare.cases.models import Case
 from townsquare.catalogue.selectors import (
     document_in_language,
@@ -54,6 +55,9 @@ _UNSUBSCRIBE = "UNSUBSCRIBEURLx9q"  # stands in for each recipient's own link wh
 # Stands in for a transactional message's link in its stored content (ADR 75).
 LINK_STAND_IN = "LINKSTANDINx4w"
 LINK_NOT_SHOWN = "(link not shown: kept only until the message is sent)"
+# Stands in for the applicant's key in the track link of messages to them (ADR 100): the key is
+# made again as the message is sent, so the stored content, which staff read, never holds it.
+_APPLICANT_KEY = "APPLICANTKEYx7z"
 
 
 def latest_event_id() -> int:
@@ -128,8 +132,11 @@ def _unsubscribe_prefix() -> str:
     return _PREFIXES[settings.PUBLIC_URL]
 
 
-def track_url(reference: str) -> str:
-    return settings.PUBLIC_URL + reverse("portal:track_case", kwargs={"reference": reference})
+def track_url(reference: str, *, applicant_key: str = "") -> str:
+    """The case's track page; with `applicant_key`, the link that opens a private application
+    to its applicant on any device (ADR 100): only ever sent to the applicant."""
+    url = settings.PUBLIC_URL + reverse("portal:track_case", kwargs={"reference": reference})
+    return f"{url}?key={applicant_key}" if applicant_key else url
 
 
 def reply_address(case_id: int) -> str:
@@ -298,6 +305,13 @@ class Planner:
         for sub in self.case_subs.get(case.id, ()):
             if sub.language not in values_in:
                 values_in[sub.language] = self._values(case, sub.language, **extra(sub.language))
+            values = values_in[sub.language]
+            if sub.kind == SubscriptionKind.REPORTER and not case.is_public:
+                # Only the applicant's own messages carry the key to their private case.
+                values = {
+                    **values,
+                    "track_url": track_url(case.reference, applicant_key=_APPLICANT_KEY),
+                }
             recipient = _Recipient(
                 sub.id, sub.email or (sub.user.email if sub.user else ""), sub.phone, sub.language
             )
@@ -308,7 +322,7 @@ class Planner:
                 recipient,
                 key=key,
                 service_code=service.code if service else "",
-                values=values_in[sub.language],
+                values=values,
                 reply_to=reply_address(case.id),
             )
 
@@ -690,6 +704,16 @@ def materialise(message: Message, *, sending: bool = False) -> Message:
         message.body_html = message.body_html.replace(_UNSUBSCRIBE, link)
         headers = {k: v.replace(_UNSUBSCRIBE, link) for k, v in headers.items()}
     message.headers = headers
+    if _APPLICANT_KEY in message.body_text or _APPLICANT_KEY in message.body_html:
+        if sending and message.case_id is not None:
+            key = applicant_link_key(case_id=message.case_id)
+            message.body_text = message.body_text.replace(_APPLICANT_KEY, key)
+            message.body_html = message.body_html.replace(_APPLICANT_KEY, key)
+        else:
+            # Staff see the plain track link: the key would let them act as the applicant.
+            for stand_in in (f"?key={_APPLICANT_KEY}", _APPLICANT_KEY):
+                message.body_text = message.body_text.replace(stand_in, "")
+                message.body_html = message.body_html.replace(stand_in, "")
     if LINK_STAND_IN in message.body_text or LINK_STAND_IN in message.body_html:
         shown = message.secret_link if sending and message.secret_link else LINK_NOT_SHOWN
         message.body_text = message.body_text.replace(LINK_STAND_IN, shown)

@@ -95,7 +95,8 @@ def transactional_message_send(
     case_id: int | None = None,
 ) -> Message:
     """Queue a message that someone has just asked for and is waiting for (`kind`: sign_in,
-    report_confirm, application_resume) to carry `link` to them, in their language.
+    report_confirm, application_resume, applicant_replied) to carry `link` to them, in their
+    language.
 
     The message goes to the top of the outbox, with no unsubscribe link, and the process
     sends it as soon as the transaction commits; workers retry it by the same policy as every
@@ -178,6 +179,41 @@ def _transactional_queue(
     if created:
         transaction.on_commit(lambda: handlers.transactional_send_soon(message.pk), robust=True)
     return message
+
+
+def officer_tell_of_applicant_reply(*, case: Case, documents: int = 0) -> Message | None:
+    """Tell the officer `case` is assigned to that its applicant has replied on the web (ADR
+    100), through the transactional path: queued in the caller's transaction (the reply's),
+    sent as it commits. None when nobody is assigned in person (the team's queue shows the
+    case moving) or the assignee has no address. Raises MessageNotQueued like
+    transactional_message_send; the caller decides whether the reply stands without it."""
+    from django.urls import reverse
+
+    from townsquare.catalogue.selectors import workflow_for_version
+
+    if case.assignee_id is None:
+        return None
+    officer = User.objects.filter(pk=case.assignee_id, is_active=True).first()
+    if officer is None or not officer.email:
+        return None
+    workflow = workflow_for_version(case.service_version)
+    link = settings.PUBLIC_URL + reverse("staff:case", kwargs={"reference": case.reference})
+    return transactional_message_send(
+        kind="applicant_replied",
+        to=officer.email,
+        link=link,
+        language="en",
+        values={
+            "reference": case.reference,
+            "service_name": case.service.name,
+            "state_name": workflow.state(case.state).name,
+            "documents": f" and {documents} document{'s' if documents != 1 else ''}"
+            if documents
+            else "",
+        },
+        council=case.council,
+        case_id=case.id,
+    )
 
 
 # -- following a case -------------------------------------------------------------------------

@@ -90,6 +90,17 @@ _INPUT: dict[tuple[str, str], Promise] = {
     ("documents", "invalid_document"): gettext_lazy(
         "A document is too large or of the wrong kind. Remove it and upload it again."
     ),
+    ("message", "required"): gettext_lazy("Enter your reply or add a document"),
+    ("message", "not_waiting"): gettext_lazy(
+        "The council is not waiting for a reply to this application any more. Check its "
+        "status below."
+    ),
+    ("state", "illegal_transition"): gettext_lazy(
+        "You cannot do this now: your application is “%(state)s”"
+    ),
+    ("state", "unknown_state"): gettext_lazy(
+        "You cannot do this now: your application is “%(state)s”"
+    ),
     ("radius", "out_of_range"): gettext_lazy("Select a distance"),
     ("services", "invalid_choice"): gettext_lazy("Select services from the list"),
     ("frequency", "invalid_choice"): gettext_lazy("Select how often you want to hear"),
@@ -107,6 +118,7 @@ _SUBJECTS: dict[str, Promise] = {
     "description": gettext_lazy("Description"),
     "address": gettext_lazy("Where it is"),
     "name": gettext_lazy("Your name"),
+    "message": gettext_lazy("Your reply"),
 }
 
 

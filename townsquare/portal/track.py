@@ -1,9 +1,10 @@
 """Track a request: where a report or application stands, and everything public that happened.
 
 Public reports can be tracked by anyone with the reference. Applications are private: only the
-person who made them sees their status (signed in, or in the browser that sent them), and even
-then only the public columns and updates, never the answers. The timeline and the status summary
-are also served alone (`?fragment=timeline`, `?fragment=summary`) for the live updates script
+person who made them sees them (signed in, in the browser that sent them, or by the link emailed
+to them), and only they see their answers, documents, stages and moves (portal.applicant, ADR
+100). The timeline, the status summary and an application's stages are also served alone
+(`?fragment=timeline`, `?fragment=summary`, `?fragment=stages`) for the live updates script
 (ui/static/ui/live.js), which fetches them again on each event of the case's stream (ADR 40).
 """
 
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -24,11 +26,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from townsquare.cases.selectors import citizen_case_by_reference, public_timelines
+from townsquare.cases.selectors import (
+    APPLICANT_TIMELINE_KINDS,
+    PUBLIC_TIMELINE_KINDS,
+    citizen_case_by_reference,
+    public_timelines,
+)
 from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
 from townsquare.councils.selectors import gazetteer_about, place_in_words
-from townsquare.portal import drafts, following, static_map
+from townsquare.portal import applicant, drafts, following, static_map
 from townsquare.portal.signin import email_clean
 
 _REFERENCE = re.compile(r"[A-Za-z]{2,5}-\d{2}-\d{1,9}")
@@ -39,6 +46,7 @@ class Note:
     at: datetime
     summary: str
     message: str
+    documents: tuple[str, ...] = ()
 
 
 @require_GET
@@ -67,7 +75,7 @@ def _listing(request: HttpRequest, reference: str):
     )
 
 
-def _not_found(request: HttpRequest, reference: str) -> HttpResponse:
+def not_found(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "track/find.html",
@@ -110,14 +118,28 @@ def photo(request: HttpRequest, reference: str, attachment_id: int) -> HttpRespo
 
 @require_GET
 def case(request: HttpRequest, reference: str) -> HttpResponse:
+    key = request.GET.get("key", "")
+    if key:
+        # The link emailed to the applicant: remember the proof in this browser, then show
+        # the page at its plain address (the key stays out of history and Referer headers).
+        applicant.accept_link_key(request, reference.upper()[:40], key)
+        response = redirect("portal:track_case", reference=reference.upper()[:40])
+        response.status_code = 303
+        return response
     try:
         listing = _listing(request, reference)
     except NotFound:
-        return _not_found(request, reference)
+        return not_found(request, reference)
     row = listing.rows[0]
     version = listing.versions[row["service_version_id"]]
     workflow = workflow_for_version(version, language=get_language())
     is_application = version.document["kind"] == "application"
+    own_case = None
+    if is_application and row.get("is_mine"):
+        try:
+            own_case = applicant.applicant_case(request, row["reference"])
+        except NotFound:
+            own_case = None  # retention removed who made it: the public columns only
     council = listing.councils[row["council_id"]]
     summary = {
         "reference": row["reference"],
@@ -140,10 +162,16 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     fragment = request.GET.get("fragment")
     if fragment == "summary":
         return render(request, "track/summary.html", {"case": summary})
-    events = public_timelines(case_ids=[row["id"]])[row["id"]]
+    kinds = APPLICANT_TIMELINE_KINDS if own_case is not None else PUBLIC_TIMELINE_KINDS
+    events = public_timelines(case_ids=[row["id"]], kinds=kinds)[row["id"]]
     timeline = [_note(event, workflow, is_application) for event in reversed(events)]
     if fragment == "timeline":
         return render(request, "track/timeline.html", {"timeline": timeline})
+    mine: dict[str, Any] = {}
+    if own_case is not None:
+        mine = applicant.applicant_context(own_case, visited=_visited(events, workflow))
+        if fragment == "stages":
+            return render(request, "track/stages.html", {"case": summary, **mine})
     context = {
         "page_council": council,
         "case": summary,
@@ -152,8 +180,12 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         if is_application
         else static_map.case_map(council_id=row["council_id"], lat=row["lat"], lng=row["lng"]),
         "timeline": timeline,
-        "live": not is_application,
+        # An application's stream is its applicant's alone (ADR 100).
+        "live": not is_application or own_case is not None,
         "live_js": _live_js(),
+        "mine": mine,
+        "moved": _moved_to(workflow, request.GET.get("moved", "")) if mine else "",
+        "replied": bool(mine) and request.GET.get("replied") == "yes",
         "can_follow": following.available() and not is_application,
         "is_following": request.user.is_authenticated
         and following.available()
@@ -192,6 +224,21 @@ def _where(row: dict, is_application: bool) -> dict:
     }
 
 
+def _visited(events, workflow) -> list[str]:
+    """The states the case has been in, in order (from its public timeline)."""
+    visited = [workflow.initial]
+    for event in events:
+        if event.kind == "case.transitioned":
+            visited.append(event.payload.get("to_state", ""))
+    return visited
+
+
+def _moved_to(workflow, code: str) -> str:
+    """The state named in the address after a move, for the success banner (or "")."""
+    code = code[:40]
+    return workflow.states[code].name if code in workflow.states else ""
+
+
 def _note(event, workflow, is_application: bool) -> Note:
     payload = event.payload
     if event.kind == "case.created":
@@ -202,6 +249,14 @@ def _note(event, workflow, is_application: bool) -> Note:
         summary = _("Status changed to %(status)s") % {"status": name}
     elif event.kind == "case.citizen_update":
         summary = _("Update from the public")
+    elif event.kind == "case.applicant_reply":
+        summary = _("Your reply")
+        return Note(
+            at=event.created_at,
+            summary=summary,
+            message=payload.get("message", ""),
+            documents=tuple(payload.get("documents", ())),
+        )
     else:
         summary = _("Update from the council")
     return Note(at=event.created_at, summary=summary, message=payload.get("message", ""))
@@ -219,7 +274,7 @@ def follow(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         case = public_case_get_for_update(reference=reference.upper()[:40])
     except NotFound:
-        return _not_found(request, reference)
+        return not_found(request, reference)
     stop = request.POST.get("action") == "unfollow"
     user = request.user if request.user.is_authenticated else None
     email = None
@@ -241,7 +296,7 @@ def follow(request: HttpRequest, reference: str) -> HttpResponse:
                 _("Enter an email address in the correct format, like name@example.com"),
             )
         except PermissionDenied:
-            return _not_found(request, reference)
+            return not_found(request, reference)
     target = reverse("portal:track_case", kwargs={"reference": case.reference})
     response = redirect(f"{target}?followed={outcome}")
     response.status_code = 303

@@ -3,6 +3,7 @@ from django.urls import include, path
 from townsquare.portal import (
     account,
     alerts,
+    applicant,
     apply,
     browse,
     confirmation,
@@ -33,6 +34,8 @@ urlpatterns = [
     path("map/<slug:slug>/boundaries.geojson", maps.council_boundaries, name="map_boundaries"),
     path("reports/", browse.browse, name="browse"),
     path("track/<str:reference>/follow", track.follow, name="track_follow"),
+    path("track/<str:reference>/reply", applicant.reply, name="track_reply"),
+    path("track/<str:reference>/move/<slug:to_state>", applicant.move, name="track_move"),
     path("track/<str:reference>/photos/<int:attachment_id>", track.photo, name="track_photo"),
     path("report/", report.councils, name="report"),
     path("report/done/<str:reference>", report.done, name="report_done"),

@@ -105,6 +105,11 @@ _TIMELINE_ENTRIES: dict[
         "",
     ),
     "case.supported": lambda p, state, choices: ("Supported by a member of the public", ""),
+    "case.applicant_reply": lambda p, state, choices: (
+        "Reply from the applicant"
+        + (f" with documents: {', '.join(p['documents'])}" if p.get("documents") else ""),
+        p.get("message", ""),
+    ),
     "case.reporter_linked": lambda p, state, choices: (
         "The reporter signed in; the case is now in their account",
         "",
