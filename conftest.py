@@ -73,6 +73,17 @@ def interval_clock():
     invalidate_all()
 
 
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    # A Welsh request leaves Welsh active in the test's thread (LocaleMiddleware activates a
+    # language and nothing deactivates it), and code that reads the active language, such as
+    # messaging choosing a reporter's language, would then write in Welsh in a later test.
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def council(db):
     return factories.make_council("testshire", prefix="TST", bounds=(-2.0, 51.0, -1.0, 52.0))

@@ -30,16 +30,6 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def _english_afterwards():
-    # A Welsh request leaves Welsh active in this thread; messaging takes a reporter's language
-    # from it, so a later test in this process would otherwise write to reporters in Welsh.
-    from django.utils import translation
-
-    yield
-    translation.activate("en")
-
-
 @pytest.fixture
 def owner(db):
     return User.objects.create_user("owner@example.org")
