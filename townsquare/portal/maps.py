@@ -12,7 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from townsquare.cases.selectors import MapFilter, public_map_cells, public_map_points
+from townsquare.cases.selectors import (
+    MapFilter,
+    map_resolution_for_box,
+    public_map_cells,
+    public_map_points,
+)
 from townsquare.catalogue.selectors import services_by_id, services_for_council
 from townsquare.core.errors import NotFound
 from townsquare.core.numbers import whole_number
@@ -123,13 +128,13 @@ def reports(request: HttpRequest) -> HttpResponse:
         search = map_filter_from(request.GET, bbox=bbox)
     except BadMapQuery as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    resolution = resolution_for_zoom(int(raw_zoom))
+    resolution = map_resolution_for_box(search, resolution_for_zoom(int(raw_zoom)))
     features = []
-    cells = public_map_cells(search=search, resolution=resolution) if resolution else []
-    if sum(count for _center, count, _cell in cells) <= FEW_ENOUGH_TO_DRAW:
+    counted = public_map_cells(search=search, resolution=resolution) if resolution else None
+    if counted is not None and counted.reports <= FEW_ENOUGH_TO_DRAW:
         resolution = None  # few enough to draw one by one, whatever the zoom
-    if resolution is not None:
-        for center, count, _cell in cells:
+    if counted is not None and resolution is not None:
+        for center, count, _cell in counted.cells:
             features.append(
                 {
                     "type": "Feature",
@@ -138,7 +143,7 @@ def reports(request: HttpRequest) -> HttpResponse:
                 }
             )
     else:
-        rows = public_map_points(search=search)
+        rows = public_map_points(search=search, within=counted)
         names = services_by_id(ids={r["service_id"] for r in rows})
         for row in rows:
             features.append(
