@@ -555,9 +555,7 @@ def public_map_cells(*, search: MapFilter, resolution: int) -> MapCells:
     column_resolution = 9 if resolution >= 9 else 7
     column = f"h3_r{column_resolution}"
     min_lat, min_lng, max_lat, max_lng = search.bbox
-    filtered = (
-        h3_cells_in_bbox_estimate(*search.bbox, column_resolution) <= _MAP_MAX_CELL_FILTER
-    )
+    filtered = h3_cells_in_bbox_estimate(*search.bbox, column_resolution) <= _MAP_MAX_CELL_FILTER
     dated = search.created_from is not None or search.created_before is not None
     if column_resolution == 7 and not dated:
         qs = MapCellCount.objects.filter(n__gt=0)

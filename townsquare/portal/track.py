@@ -26,9 +26,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.cases.selectors import citizen_case_by_reference, public_timelines
 from townsquare.catalogue.selectors import workflow_for_version
-from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
+from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from townsquare.councils.selectors import gazetteer_about, place_in_words
 from townsquare.portal import drafts, following, static_map
+from townsquare.portal.error_messages import input_text
 from townsquare.portal.signin import email_clean
 
 _REFERENCE = re.compile(r"[A-Za-z]{2,5}-\d{2}-\d{1,9}")
@@ -43,13 +44,16 @@ class Note:
 
 @require_GET
 def find(request: HttpRequest) -> HttpResponse:
-    reference = request.GET.get("reference", "").strip().upper()[:40]
-    if not reference:
+    if "reference" not in request.GET:  # the page itself, before anything was sent
         return render(request, "track/find.html", {"reference": ""})
-    if not _REFERENCE.fullmatch(reference):
-        error = _("Enter a reference like BRS-26-000123")
+    reference = request.GET["reference"].strip().upper()[:40]
+    if not reference:
+        problem = Problem("Enter a reference", code="required")
+    elif not _REFERENCE.fullmatch(reference):
+        problem = Problem("Enter a reference like BRS-26-000123", code="invalid_reference")
     else:
         return redirect("portal:track_case", reference=reference)
+    error = input_text("reference", problem)
     return render(request, "track/find.html", {"reference": reference, "error": error}, status=400)
 
 
