@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report_web import MAP_SIZE, ROOT, ensure_database, fit_zoom, timed  # noqa: E402
+from report_web import MAP_SIZE, ROOT, ensure_database, fit_zoom, timed
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- map-views:start -->", "<!-- map-views:end -->"
@@ -134,7 +134,7 @@ def main() -> None:
     env.pop("DATABASE_URL", None)
     if args.var:
         env["TOWNSQUARE_VAR_DIR"] = str(Path(args.var).resolve())
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [sys.executable, "-m", "townsquare.cli", "collectstatic", "--no-input", "-v", "0"],
             cwd=ROOT,
             env=env,
