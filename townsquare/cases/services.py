@@ -640,6 +640,7 @@ def case_assign(
         )
     with transaction.atomic():
         case = _locked(case, expected_revision)
+        previous_team_id = case.team_id
         if team is not KEEP:
             case.team = team
         if assignee_id is not KEEP:
@@ -652,6 +653,7 @@ def case_assign(
                 reference=case.reference,
                 team_id=case.team_id,
                 assignee_id=case.assignee_id,
+                previous_team_id=previous_team_id,
             ),
             council_id=case.council_id,
             stream="case",

@@ -257,7 +257,13 @@ class Planner:
                 event, case, "merged", lambda _: {"message": payload.get("original_reference", "")}
             )
         elif kind == "case.assigned" and payload.get("team_id"):
-            self._to_queue_watchers(event, case, team_id=payload["team_id"])
+            # New in a queue only when it arrives in the team: a case given to a person of the
+            # team it is already in (an agent taking it, say) is not news for the watchers.
+            if (
+                "previous_team_id" not in payload
+                or payload["previous_team_id"] != payload["team_id"]
+            ):
+                self._to_queue_watchers(event, case, team_id=payload["team_id"])
 
     def _state(self, case: Case, code: str, language: str = "en"):
         workflow = workflow_for_version(self.versions[case.service_version_id], language=language)

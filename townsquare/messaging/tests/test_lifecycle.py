@@ -311,3 +311,31 @@ def test_an_email_sent_again_after_a_crash_carries_the_same_message_id(
     assert len(smtp.to("reporter@example.org")) == 3
     assert again["Message-ID"] == second["Message-ID"]
     assert Message.objects.get(pk=message.pk).status == Status.SENT
+
+
+def test_taking_a_case_within_its_team_is_not_new_in_the_teams_queue(
+    council, agent, supervisor, smtp, messaging_on
+):
+    """A supervisor watching Highways hears of a case once when it arrives there, not again
+    when an agent of the team assigns it to themselves; moving it to another watched team is
+    news there."""
+    from townsquare.accounts.models import User
+    from townsquare.cases.services import case_assign
+
+    highways = council.teams.get(code="highways")
+    education = council.teams.get(code="education")
+    watcher = User.objects.get(pk=supervisor.user_id)
+    services.queue_watch(user=watcher, council=council, team=highways)
+    services.queue_watch(user=watcher, council=council, team=education)
+    case = case_assign(case=report(), actor=agent, team=highways)
+    run_worker()
+    new_in_queue = [m for m in smtp.messages if m["Subject"].startswith("New in your queue")]
+    assert len(new_in_queue) == 1
+    smtp.messages.clear()
+    case = case_assign(case=case, actor=agent, assignee_id=agent.user_id)
+    case = case_assign(case=case, actor=agent, team=highways, assignee_id=None)
+    run_worker()
+    assert not [m for m in smtp.messages if m["Subject"].startswith("New in your queue")]
+    case_assign(case=case, actor=agent, team=education)
+    run_worker()
+    assert [m["Subject"] for m in smtp.messages] == [f"New in your queue: {case.reference} Pothole"]
