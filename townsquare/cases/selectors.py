@@ -672,6 +672,18 @@ def citizen_case_by_reference(
     return _listing(rows)
 
 
+def applicant_document_names(*, listing: PublicListing) -> list[str]:
+    """The names of the documents sent with the application in `listing` (from
+    citizen_case_by_reference), for its applicant only: [] for anyone else."""
+    row = listing.rows[0]
+    if not row.get("is_mine"):
+        return []
+    names = Attachment.objects.filter(case_id=row["id"], is_public=False, url="").values_list(
+        "original_name", flat=True
+    )
+    return [name for name in names.order_by("id") if name]
+
+
 def citizen_cases(
     *,
     user_id: int,
@@ -738,6 +750,8 @@ class AttachmentView:
     content_type: str
     is_public: bool
     url: str
+    # The sender's own file name (cleaned), "" when not known.
+    name: str = ""
 
     @property
     def is_photo(self) -> bool:
@@ -846,7 +860,13 @@ def case_view_for(*, case: Case, principal: Principal) -> CaseView:
             phone=case.reporter_phone if sees_contact else None,
         )
     attachments = [
-        AttachmentView(id=a.id, content_type=a.content_type, is_public=a.is_public, url=a.url)
+        AttachmentView(
+            id=a.id,
+            content_type=a.content_type,
+            is_public=a.is_public,
+            url=a.url,
+            name=a.original_name,
+        )
         for a in Attachment.objects.filter(case=case).order_by("id")
     ]
     states = workflow_for_version(case.service_version).states

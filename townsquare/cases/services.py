@@ -1057,6 +1057,16 @@ class Document:
     data: bytes
     content_type: str
     extension: str
+    # The file's name on the sender's device, to show (cleaned when stored).
+    name: str = ""
+
+
+def file_name_clean(raw: str) -> str:
+    """A file's own name fit to show: no folders, no control or invisible characters, at most
+    120 characters; "" when nothing is left. It is never used to store or find the file."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    return name[:120]
 
 
 def case_create_with_documents(*, documents: list[Document], **kwargs: Unpack[NewCase]) -> Case:
@@ -1093,7 +1103,11 @@ def case_create_with_documents(*, documents: list[Document], **kwargs: Unpack[Ne
             now = case.created_at
             for i, document in enumerate(documents):
                 attachment = Attachment(
-                    case=case, content_type=document.content_type, is_public=False, created_at=now
+                    case=case,
+                    content_type=document.content_type,
+                    original_name=file_name_clean(document.name),
+                    is_public=False,
+                    created_at=now,
                 )
                 attachment.file.save(
                     f"{case.reference}-doc-{i + 1}.{document.extension}",
@@ -1159,6 +1173,7 @@ def case_attach_file(
         policies.can_handle_case(actor, case.council_id),
         "You cannot add files to cases of this council",
     )
+    raw_name = name or ""
     name = clean_text((name or "file").replace("/", "_"))[:80] or "file"
     if data[:5] == b"%PDF-":
         if len(data) > MAX_DOCUMENT_BYTES:
@@ -1205,6 +1220,7 @@ def case_attach_file(
         attachment = Attachment(
             case=case,
             content_type=content_type,
+            original_name=file_name_clean(raw_name),
             width=width,
             height=height,
             is_public=is_public,
