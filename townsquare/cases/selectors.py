@@ -800,6 +800,8 @@ class CaseView:
     lat: float | None
     lng: float | None
     address: str
+    # Where it is in words, from the gazetteer (ADR 58), "" when not known.
+    place_in_words: str
     postcode: str
     location_approximate: bool
     area_id: int | None
@@ -899,6 +901,7 @@ def case_view_for(*, case: Case, principal: Principal) -> CaseView:
         lat=case.lat,
         lng=case.lng,
         address=case.address,
+        place_in_words=case.place_in_words,
         postcode=case.postcode,
         location_approximate=case.location_approximate,
         area_id=case.area_id,

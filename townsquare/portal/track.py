@@ -27,7 +27,11 @@ from django.views.decorators.http import require_GET, require_POST
 from townsquare.cases.selectors import citizen_case_by_reference, public_timelines
 from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied, Problem
-from townsquare.councils.selectors import gazetteer_about, place_in_words
+from townsquare.councils.selectors import (
+    gazetteer_about,
+    place_in_words,
+    place_in_words_translated,
+)
 from townsquare.portal import drafts, following, static_map
 from townsquare.portal.error_messages import input_text
 from townsquare.portal.signin import email_clean
@@ -180,16 +184,18 @@ def _where(row: dict, is_application: bool) -> dict:
     ):
         words = place_in_words(council_id=row["council_id"], lat=row["lat"], lng=row["lng"])
     address = row["address"]
+    # Stored in English (ADR 58); the postcode form has words of its own to translate.
+    shown = place_in_words_translated(words)
     # A street chosen from the search, with the reporter's words after it, holds both already.
     merged = bool(words) and address.startswith(words)
-    place = address if merged else (words or address)
+    place = address if merged else (shown or address)
     coordinates = (
         f"{row['lat']:.5f}, {row['lng']:.5f}" if row["lat"] is not None and not place else ""
     )
     return {
         "place": place or coordinates,
         "place_detail": "" if merged or not words else address,
-        "place_in_words": words,
+        "place_in_words": shown,
         "place_attribution": gazetteer_about(council_id=row["council_id"]).attribution
         if words
         else "",

@@ -28,14 +28,16 @@ def run_worker():
 
 def report(**kwargs):
     return case_create(
-        service_code="pothole",
-        actor=Principal.anonymous(),
-        point=Point(51.5, -1.75),
-        values={"depth": "deep"},
-        address="1 Mill Lane",
-        description="A deep hole",
-        reporter=Reporter(email="reporter@example.org"),
-        **kwargs,
+        **{
+            "service_code": "pothole",
+            "actor": Principal.anonymous(),
+            "point": Point(51.5, -1.75),
+            "values": {"depth": "deep"},
+            "address": "1 Mill Lane",
+            "description": "A deep hole",
+            "reporter": Reporter(email="reporter@example.org"),
+            **kwargs,
+        }
     )
 
 
@@ -339,3 +341,28 @@ def test_taking_a_case_within_its_team_is_not_new_in_the_teams_queue(
     case_assign(case=case, actor=agent, team=education)
     run_worker()
     assert [m["Subject"] for m in smtp.messages] == [f"New in your queue: {case.reference} Pothole"]
+
+
+def test_emails_say_where_in_words_in_the_readers_language(council, smtp, messaging_on):
+    """The gazetteer's words (ADR 58) instead of bare coordinates, worded for each reader."""
+    from townsquare.councils.services import places_import_csv
+
+    places_import_csv(
+        council=council, text="name,lat,lng,kind,area\nAB1 2CD,51.5,-1.7501,postcode,West ward\n"
+    )
+    west = Area.objects.get(council=council, name="West ward")
+    for email, language in (("english@example.org", "en"), ("cymraeg@example.org", "cy")):
+        sub = services.area_alert_subscribe(
+            council=council, email=email, area=west, language=language
+        )
+        services.subscription_confirm(token=_confirm_token(sub))
+    run_worker()
+    smtp.messages.clear()
+    report(address="")
+    run_worker()
+    english = smtp.text(smtp.to("english@example.org")[-1])
+    welsh = smtp.text(smtp.to("cymraeg@example.org")[-1])
+    assert "Where: near AB1 2CD, West ward." in english and "51.50000" not in english
+    assert "Ble: ger AB1 2CD, ward West." in welsh and "51.50000" not in welsh
+    reporter = smtp.text(smtp.to("reporter@example.org")[-1])
+    assert "Where: near AB1 2CD, West ward." in reporter
