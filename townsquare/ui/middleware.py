@@ -9,9 +9,9 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-# The staff pages and the Open311 documentation and API are written in English only (citizen
-# pages are in English and Welsh).
-ENGLISH_ONLY_PREFIXES = ("/staff/", "/open311/")
+# The staff pages (and their live fragments) and the Open311 documentation and API are written
+# in English only (citizen pages are in English and Welsh).
+ENGLISH_ONLY_PREFIXES = ("/staff/", "/live/staff/", "/open311/")
 
 
 class EnglishOnlyInterfaces:
