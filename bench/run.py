@@ -256,6 +256,8 @@ def main() -> None:
     print(f"cases within 500 m among {big:,}")
     results["radius"] = measure(env, "radius", "--queries", "300", "--radius", "500")
     results["open311_sqlite"] = open311_figures(env, seconds=15 if args.quick else 60)
+    print(f"map data at every size of view among {big:,}")
+    sh([sys.executable, "bench/map_views.py", "--var", env["TOWNSQUARE_VAR_DIR"]], env)
 
     pg = fresh_postgres("townsquare_bench1m")
     if pg:

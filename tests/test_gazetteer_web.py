@@ -140,3 +140,75 @@ def test_a_report_keeps_its_place_in_words_and_an_application_none(council):
         values={"child_name": "Sam", "sen": "no"},
     )
     assert application.place_in_words == ""
+
+
+# Where, in words, on every page and in English and Welsh (issue 12, item 4).
+
+POSTCODES_ONLY = "name,lat,lng,kind,area\nAB1 2CD,51.5,-1.7501,postcode,West ward\n"
+
+
+def test_the_postcode_form_of_the_words_is_worded_for_the_language():
+    from django.utils import translation
+
+    from townsquare.councils.selectors import place_for_people, place_in_words_translated
+
+    with translation.override("cy"):
+        assert (
+            place_in_words_translated("near BS1 5TR, Central ward") == "ger BS1 5TR, ward Central"
+        )
+        assert place_in_words_translated("near BS1 5TR") == "ger BS1 5TR"
+        assert place_in_words_translated("Kirkstall Road, Leeds LS4") == "Kirkstall Road, Leeds LS4"
+    with translation.override("en"):
+        assert (
+            place_in_words_translated("near BS1 5TR, Central ward") == "near BS1 5TR, Central ward"
+        )
+    assert place_for_people(words="Mill Lane, Westbury AB1", address="By the pond") == (
+        "Mill Lane, Westbury AB1 (By the pond)"
+    )
+    assert place_for_people(words="Mill Lane", address="Mill Lane, outside 4") == (
+        "Mill Lane, outside 4"
+    )
+    assert place_for_people(words="", address="By the pond") == "By the pond"
+    assert place_for_people(words="near AB1 2CD", address="") == "near AB1 2CD"
+
+
+def test_welsh_track_page_says_where_in_welsh(client, council):
+    places_import_csv(council=council, text=POSTCODES_ONLY)
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+        address="By the pond",
+    )
+    assert case.place_in_words == "near AB1 2CD, West ward"
+    client.cookies["django_language"] = "cy"
+    body = client.get(f"/track/{case.reference}").content.decode()
+    assert "ger AB1 2CD, ward West" in body and "near AB1 2CD" not in body
+    client.cookies["django_language"] = "en"
+    assert "near AB1 2CD, West ward" in client.get(f"/track/{case.reference}").content.decode()
+
+
+def test_staff_see_the_words_on_the_case_and_in_the_queue_with_the_coordinates(council):
+    from django.test import Client
+
+    from tests import factories
+    from townsquare.staff.tests.conftest import sign_in
+
+    places_import_csv(council=council, text=STREETS, attribution=NOTICE)
+    case = case_create(
+        service_code="pothole",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.75),
+        values={"depth": "deep"},
+        address="By the pond",
+    )
+    user, _ = factories.make_staff_signed_in(council, "agent")
+    staff = Client()
+    sign_in(staff, user.email)
+    page = staff.get(f"/staff/cases/{case.reference}").content.decode()
+    assert "Mill Lane, Westbury AB1" in page and "Reporter's words: By the pond" in page
+    assert "51.50000, -1.75000" in page  # the coordinates stay for staff
+    assert "West ward ward" not in page
+    queue = staff.get("/staff/cases/").content.decode()
+    assert "Mill Lane, Westbury AB1 (By the pond)" in queue

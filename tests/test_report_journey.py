@@ -130,12 +130,19 @@ def test_a_missing_required_answer_and_place_are_listed_and_what_was_typed_kept(
     assert _error_summary(body) == [
         (
             "area",
-            "Show where the problem is: place a pin on the map, search for a street or "
-            "place, or select the ward",
+            "Show where the problem is: search for a street or place, or select the ward",
         ),
         ("place", "Describe where the problem is, for example Outside 4 Mill Lane"),
         ("field-depth", "Select an answer for “How deep?”"),
     ]
+    # With JavaScript the map is shown (map.js says so in `map_shown`): the pin is one way.
+    shown = client.post(
+        FORM, _answers(**{"place": "", "lat": "", "lng": "", "map_shown": "yes"})
+    ).content.decode()
+    assert (
+        "Show where the problem is: place a pin on the map, search for a street or place, "
+        "or select the ward" in shown
+    )
     assert 'id="field-depth-error"' in body and "govuk-form-group--error" in body
     assert 'value="pat@example.org"' in body and "Big hole by the bus stop" in body
     assert 'value="cyclists" checked' in body and 'value="40"' in body

@@ -100,6 +100,58 @@ def test_map_aggregates_many_reports_by_h3_cell(client, council, settings, monke
     assert data["features"] == []
 
 
+# Boxes from the whole world to a street; bbox and zoom are the client's and need not match.
+_VIEWS = {
+    "world": "-180,-85,180,85",
+    "continent": "-25,35,40,70",
+    "country": "-8,49.8,2,59",
+    "city": "-2,51,-1,52",
+    "street": "-1.752,51.499,-1.748,51.501",
+}
+
+
+@pytest.mark.parametrize("view", sorted(_VIEWS))
+def test_every_map_box_and_zoom_costs_bounded_work(
+    client, council, monkeypatch, django_assert_max_num_queries, view
+):
+    """The default world view once listed 3.5 million H3 cells (4 to 22 s): whatever the box
+    and zoom, at most a few thousand cells are listed and a few queries run (ADR 115)."""
+    from townsquare.cases import selectors
+    from townsquare.portal import maps
+
+    monkeypatch.setattr(maps, "FEW_ENOUGH_TO_DRAW", 1)
+    for i in range(3):
+        _report(council, (51.5 + i * 0.0001, -1.75))
+    listed = []
+    covering = selectors.h3_cells_covering_bbox
+
+    def counting(*args):
+        cells = covering(*args)
+        listed.append(len(cells))
+        return cells
+
+    monkeypatch.setattr(selectors, "h3_cells_covering_bbox", counting)
+    for zoom in range(0, 23):
+        listed.clear()
+        with django_assert_max_num_queries(4):
+            response = client.get(f"/map/reports.geojson?bbox={_VIEWS[view]}&zoom={zoom}")
+        assert response.status_code == 200
+        assert sum(listed) <= 2500, (zoom, listed)
+        data = response.json()
+        counted = sum(f["properties"].get("count", 1) for f in data["features"])
+        assert counted == 3, zoom
+
+
+def test_few_reports_in_a_wide_box_are_drawn_from_their_cells(client, council):
+    """Few reports in a continent-wide box are drawn one by one, fetched from the cells that
+    counted them rather than by scanning every report."""
+    _report(council, (51.5, -1.75))
+    _report(council, (51.2, -1.2))
+    data = client.get(f"/map/reports.geojson?bbox={_VIEWS['continent']}&zoom=4").json()
+    assert not data["aggregated"]
+    assert len(data["features"]) == 2
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -25,9 +25,9 @@ from townsquare.geo.points import Point
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FORM = "/report/testshire/pothole/"
+# Without JavaScript there is no map, so the error does not speak of a pin.
 EMPTY_FORM_ERRORS = [
-    "Show where the problem is: place a pin on the map, search for a street or place, or "
-    "select the ward",
+    "Show where the problem is: search for a street or place, or select the ward",
     "Describe where the problem is, for example Outside 4 Mill Lane",
     "Select an answer for “How deep?”",
     "Enter an email address or a phone number so the council can contact you about this report",

@@ -105,6 +105,15 @@ def test_apply_without_signing_in_with_a_conditional_question(client, council):
     assert case.values == {"child_name": "Sam <b>Smith</b>", "sen": "no"}
     assert case.reporter_email == "parent@example.org"
     assert Attachment.objects.filter(case=case, is_public=False).count() == 2
+    # The files keep the names they had (cleaned), for the applicant and for staff.
+    names = {"proof of address.pdf", "letter.jpg"}
+    assert (
+        set(Attachment.objects.filter(case=case).values_list("original_name", flat=True)) == names
+    )
+    assert all(name in done for name in names) and "etc/" not in done
+    from django.test import Client
+
+    assert "letter.jpg" not in Client().get(response["Location"]).content.decode()
     assert not ApplicationDraft.objects.exists()
     # This browser may track it; nobody else may.
     track = client.get(f"/track/{reference}")

@@ -117,3 +117,20 @@ def test_follow_by_email_asks_for_confirmation_and_checks_the_address(client, co
     response = client.post(f"/track/{case.reference}/follow", {"email": "n@example.org"})
     assert response["Location"].endswith("?followed=confirm")
     assert "Check your email" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Enter your reference, for example BRS-26-000123"),
+        ("cy", "Rhowch eich cyfeirnod, er enghraifft BRS-26-000123"),
+    ],
+)
+def test_an_empty_reference_is_an_error_not_the_blank_page_again(client, language, message):
+    client.cookies["django_language"] = language
+    assert "govuk-error-summary" not in client.get("/track").content.decode()
+    response = client.get("/track", {"reference": "  "})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "govuk-error-summary" in page and '<a href="#reference">' + message in page
+    assert 'id="reference-error"' in page and "govuk-input--error" in page

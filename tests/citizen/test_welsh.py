@@ -124,3 +124,19 @@ def test_errors_and_plurals_are_welsh_too(client, council):
     assert "Mae problem wedi codi" in page and "Rhowch gyfeirnod fel BRS-26-000123" in page
     page = client.post("/sign-in", {"email": "nope"}).content.decode()
     assert "Rhowch gyfeiriad e-bost yn y fformat cywir" in page
+
+
+@pytest.mark.django_db
+def test_english_only_pages_declare_english_to_a_welsh_visitor(client, council):
+    """Staff pages and the Open311 documentation are written in English only: a visitor who
+    chose Welsh gets them declared as English (WCAG 3.1.1), not lang="cy" over English words."""
+    client.cookies["django_language"] = "cy"
+    for path in ("/staff/sign-in", "/open311/"):
+        response = client.get(path)
+        page = response.content.decode()
+        assert '<html lang="en"' in page, path
+        assert response["Content-Language"] == "en", path
+        assert "Skip to main content" in page, path
+    # The citizen pages stay Welsh.
+    page = client.get("/track").content.decode()
+    assert '<html lang="cy"' in page

@@ -36,6 +36,9 @@ class CaseAssigned(CaseEvent):
     visibility: ClassVar[str] = Visibility.INTERNAL
     team_id: int | None
     assignee_id: int | None
+    # The team before, so that readers can tell a case arriving in a team's queue from one
+    # given to a person within the same team (events before this field lack it).
+    previous_team_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,9 @@ class Attachment(models.Model):
     file = models.FileField(upload_to="cases/%Y/%m/", blank=True)
     url = models.URLField(max_length=1000, blank=True)
     content_type = models.CharField(max_length=50, blank=True)
+    # The name the file had on the sender's device (documents), cleaned by
+    # file_name_clean: shown to staff and the applicant, never used as a path.
+    original_name = models.CharField(max_length=120, blank=True)
     width = models.PositiveIntegerField(null=True)
     height = models.PositiveIntegerField(null=True)
     is_public = models.BooleanField(default=True)

@@ -56,6 +56,7 @@ ROW_COLUMNS = (
     "updated_at",
     "resolve_due_at",
     "address",
+    "place_in_words",
     "support_count",
     "revision",
     "duplicate_of_id",
@@ -249,6 +250,7 @@ class QueueRow:
     due_at: dt.datetime | None
     sla: str
     address: str
+    place_in_words: str
     support_count: int
     revision: int
     is_duplicate: bool
@@ -370,6 +372,7 @@ def queue_page(
                 due_at=r["resolve_due_at"],
                 sla=sla_state(is_open=r["is_open"], due_at=r["resolve_due_at"], now=now),
                 address=r["address"],
+                place_in_words=r["place_in_words"],
                 support_count=r["support_count"],
                 revision=r["revision"],
                 is_duplicate=r["duplicate_of_id"] is not None,

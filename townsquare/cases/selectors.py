@@ -44,6 +44,7 @@ from townsquare.geo.points import (
     h3_cell_center,
     h3_cells_covering_bbox,
     h3_cells_covering_radius,
+    h3_cells_in_bbox_estimate,
     h3_parent,
 )
 
@@ -494,6 +495,9 @@ MAP_MAX_FEATURES = 5000
 # Above this many cells in view, count over every cell and drop those outside in Python: one
 # scan of the index beats a query with thousands of parameters.
 _MAP_MAX_CELL_FILTER = 2000
+# Single reports are drawn for boxes of at most this many resolution-9 cells (a street or a
+# district, at the zooms that draw them); wider boxes are counted.
+_MAP_MAX_POINT_CELLS = 200
 
 
 @dataclass(frozen=True)
@@ -523,19 +527,46 @@ def _map_cases(search: MapFilter) -> QuerySet[Case]:
     return qs
 
 
-def public_map_cells(*, search: MapFilter, resolution: int) -> list[tuple[Point, int, int]]:
-    """(cell centre, count, cell) of public reports per H3 cell overlapping the box, largest
-    first, at most MAP_MAX_FEATURES.
+@dataclass(frozen=True)
+class MapCells:
+    """Counts per cell in view: `cells` are (cell centre, count, cell) at the resolution asked,
+    largest first; `sources` the stored cells they were counted from (column `h3_r<column>`),
+    so that the reports themselves can be fetched from those cells alone."""
+
+    cells: list[tuple[Point, int, int]]
+    column: int
+    sources: frozenset[int]
+
+    @property
+    def reports(self) -> int:
+        return sum(count for _center, count, _cell in self.cells)
+
+
+def map_resolution_for_box(search: MapFilter, resolution: int | None) -> int | None:
+    """The resolution to count at (None: draw single reports), coarsened when the box is too
+    wide for the one the zoom asks: bbox and zoom both come from the client and need not match,
+    and every box must cost a bounded amount of work (ADR 115)."""
+    estimate = h3_cells_in_bbox_estimate(*search.bbox, 9)
+    if resolution is None and estimate > _MAP_MAX_POINT_CELLS:
+        resolution = 9
+    if resolution is not None and resolution >= 9 and estimate > _MAP_MAX_CELL_FILTER:
+        resolution = 7
+    return resolution
+
+
+def public_map_cells(*, search: MapFilter, resolution: int) -> MapCells:
+    """Public reports per H3 cell overlapping the box, at most MAP_MAX_FEATURES cells.
 
     Up to resolution 7 without a date filter, the counts come from MapCellCount (kept by
     triggers: a few hundred rows for a city, whatever the number of reports); otherwise they
     are counted from the covering index case_h3_map_idx (resolution 7) or h3_r9. Coarser
-    resolutions are rolled up from resolution 7 (ADR 51)."""
+    resolutions are rolled up from resolution 7 (ADR 51). The box's cells are listed only when
+    there are few (ADR 115): a continent at resolution 7 is millions of cells, so wider boxes
+    read every counted cell and keep those whose centre is inside."""
     column_resolution = 9 if resolution >= 9 else 7
     column = f"h3_r{column_resolution}"
     min_lat, min_lng, max_lat, max_lng = search.bbox
-    cells = h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, column_resolution)
-    filtered = len(cells) <= _MAP_MAX_CELL_FILTER
+    filtered = h3_cells_in_bbox_estimate(*search.bbox, column_resolution) <= _MAP_MAX_CELL_FILTER
     dated = search.created_from is not None or search.created_before is not None
     if column_resolution == 7 and not dated:
         qs = MapCellCount.objects.filter(n__gt=0)
@@ -551,35 +582,46 @@ def public_map_cells(*, search: MapFilter, resolution: int) -> list[tuple[Point,
         counted: QuerySet[Any, Any] = qs.values_list("h3_r7").annotate(total=Sum("n"))
     else:
         counted = _map_cases(search).values_list(column).annotate(total=Count("id"))
-    within: dict[str, object] = (
-        {f"{column}__in": cells} if filtered else {f"{column}__isnull": False}
-    )
-    counted = counted.filter(**within)
+    if filtered:
+        cells = h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, column_resolution)
+        counted = counted.filter(**{f"{column}__in": cells})
+    else:
+        counted = counted.filter(**{f"{column}__isnull": False})
     counts: dict[int, int] = {}
+    sources: dict[int, list[int]] = {}
     for cell, count in counted.order_by().values_list(column, "total"):
         key = cell if resolution >= column_resolution else h3_parent(cell, resolution)
         counts[key] = counts.get(key, 0) + count
+        sources.setdefault(key, []).append(cell)
     found = []
     for cell, count in counts.items():
         center = h3_cell_center(cell)
         if filtered or (min_lat <= center.lat <= max_lat and min_lng <= center.lng <= max_lng):
             found.append((center, count, cell))
     found.sort(key=lambda item: -item[1])
-    return found[:MAP_MAX_FEATURES]
+    found = found[:MAP_MAX_FEATURES]
+    return MapCells(
+        cells=found,
+        column=column_resolution,
+        sources=frozenset(source for _c, _n, cell in found for source in sources[cell]),
+    )
 
 
-def public_map_points(*, search: MapFilter, limit: int = MAP_MAX_FEATURES) -> list[dict]:
-    """Public reports in the box, newest first: reference, service, state, open, position."""
+def public_map_points(
+    *, search: MapFilter, limit: int = MAP_MAX_FEATURES, within: MapCells | None = None
+) -> list[dict]:
+    """Public reports in the box, newest first: reference, service, state, open, position.
+    `within`: the cells counted for the same view, whose reports are the only candidates (for a
+    box too wide to list its cells)."""
     min_lat, min_lng, max_lat, max_lng = search.bbox
     qs = _map_cases(search).filter(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
     # Through the cells, so the planner starts from an H3 index rather than scanning by date.
-    cells = h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 9)
-    if len(cells) <= 200:
-        qs = qs.filter(h3_r9__in=cells)
-    else:
-        cells = h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 7)
-        if len(cells) <= _MAP_MAX_CELL_FILTER:
-            qs = qs.filter(h3_r7__in=cells)
+    if within is not None:
+        qs = qs.filter(**{f"h3_r{within.column}__in": sorted(within.sources)})
+    elif h3_cells_in_bbox_estimate(*search.bbox, 9) <= _MAP_MAX_POINT_CELLS:
+        qs = qs.filter(h3_r9__in=h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 9))
+    elif h3_cells_in_bbox_estimate(*search.bbox, 7) <= _MAP_MAX_CELL_FILTER:
+        qs = qs.filter(h3_r7__in=h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 7))
     rows = qs.order_by("-created_at", "-id").values(
         "reference",
         "service_id",
@@ -639,6 +681,18 @@ def citizen_case_by_reference(
     row["is_mine"] = mine
     del row["reporter_id"]
     return _listing(rows)
+
+
+def applicant_document_names(*, listing: PublicListing) -> list[str]:
+    """The names of the documents sent with the application in `listing` (from
+    citizen_case_by_reference), for its applicant only: [] for anyone else."""
+    row = listing.rows[0]
+    if not row.get("is_mine"):
+        return []
+    names = Attachment.objects.filter(case_id=row["id"], is_public=False, url="").values_list(
+        "original_name", flat=True
+    )
+    return [name for name in names.order_by("id") if name]
 
 
 def citizen_cases(
@@ -707,6 +761,8 @@ class AttachmentView:
     content_type: str
     is_public: bool
     url: str
+    # The sender's own file name (cleaned), "" when not known.
+    name: str = ""
 
     @property
     def is_photo(self) -> bool:
@@ -755,6 +811,8 @@ class CaseView:
     lat: float | None
     lng: float | None
     address: str
+    # Where it is in words, from the gazetteer (ADR 58), "" when not known.
+    place_in_words: str
     postcode: str
     location_approximate: bool
     area_id: int | None
@@ -879,7 +937,13 @@ def _case_view(
     language: str | None = None,
 ) -> CaseView:
     attachments = [
-        AttachmentView(id=a.id, content_type=a.content_type, is_public=a.is_public, url=a.url)
+        AttachmentView(
+            id=a.id,
+            content_type=a.content_type,
+            is_public=a.is_public,
+            url=a.url,
+            name=a.original_name,
+        )
         for a in Attachment.objects.filter(case=case).order_by("id")
     ]
     states = workflow_for_version(case.service_version).states
@@ -912,6 +976,7 @@ def _case_view(
         lat=case.lat,
         lng=case.lng,
         address=case.address,
+        place_in_words=case.place_in_words,
         postcode=case.postcode,
         location_approximate=case.location_approximate,
         area_id=case.area_id,

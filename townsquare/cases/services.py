@@ -652,6 +652,7 @@ def case_assign(
         )
     with transaction.atomic():
         case = _locked(case, expected_revision)
+        previous_team_id = case.team_id
         if team is not KEEP:
             case.team = team
         if assignee_id is not KEEP:
@@ -664,6 +665,7 @@ def case_assign(
                 reference=case.reference,
                 team_id=case.team_id,
                 assignee_id=case.assignee_id,
+                previous_team_id=previous_team_id,
             ),
             council_id=case.council_id,
             stream="case",
@@ -1071,6 +1073,14 @@ class Document:
     name: str = ""
 
 
+def file_name_clean(raw: str) -> str:
+    """A file's own name fit to show: no folders, no control or invisible characters, at most
+    120 characters; "" when nothing is left. It is never used to store or find the file."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    return name[:120]
+
+
 def case_create_with_documents(*, documents: list[Document], **kwargs: Unpack[NewCase]) -> Case:
     """case_create, plus private supporting documents attached in the same transaction: an
     application is never stored without the documents its applicant sent."""
@@ -1088,17 +1098,7 @@ def case_create_with_documents(*, documents: list[Document], **kwargs: Unpack[Ne
     with transaction.atomic():
         case = case_create(**kwargs)
         if documents:
-            now = case.created_at
-            for i, document in enumerate(documents):
-                attachment = Attachment(
-                    case=case, content_type=document.content_type, is_public=False, created_at=now
-                )
-                attachment.file.save(
-                    f"{case.reference}-doc-{i + 1}.{document.extension}",
-                    ContentFile(document.data),
-                    save=False,
-                )
-                attachment.save()
+            _documents_attach(case, documents, now=case.created_at, stem=f"{case.reference}-doc")
             append_event(
                 events.CaseDocumentsAdded(
                     case_id=case.id, reference=case.reference, count=len(documents)
@@ -1139,6 +1139,23 @@ def _documents_check(documents: list[Document]) -> None:
                     ]
                 }
             )
+
+
+def _documents_attach(case: Case, documents: list[Document], *, now, stem: str) -> None:
+    """Store checked documents as the case's private attachments, under names made here
+    (`stem`-N.ext) and keeping the sender's own file name, cleaned, to show."""
+    for i, document in enumerate(documents):
+        attachment = Attachment(
+            case=case,
+            content_type=document.content_type,
+            original_name=file_name_clean(document.name),
+            is_public=False,
+            created_at=now,
+        )
+        attachment.file.save(
+            f"{stem}-{i + 1}.{document.extension}", ContentFile(document.data), save=False
+        )
+        attachment.save()
 
 
 # The applicant's own moves (ADR 100): the workflow's `citizen` transitions, and replies to a
@@ -1219,22 +1236,17 @@ def case_applicant_reply(
                 code="not_waiting",
             )
         now = clock.now()
-        for i, document in enumerate(documents):
-            attachment = Attachment(
-                case=case, content_type=document.content_type, is_public=False, created_at=now
-            )
-            attachment.file.save(
-                f"{case.reference}-reply-{now:%Y%m%d%H%M%S}-{i + 1}.{document.extension}",
-                ContentFile(document.data),
-                save=False,
-            )
-            attachment.save()
+        _documents_attach(
+            case, documents, now=now, stem=f"{case.reference}-reply-{now:%Y%m%d%H%M%S}"
+        )
         append_event(
             events.ApplicantReplied(
                 case_id=case.id,
                 reference=case.reference,
                 message=message,
-                documents=tuple(d.name or f"Document {i + 1}" for i, d in enumerate(documents)),
+                documents=tuple(
+                    file_name_clean(d.name) or f"Document {i + 1}" for i, d in enumerate(documents)
+                ),
                 state=case.state,
             ),
             council_id=case.council_id,
@@ -1298,6 +1310,7 @@ def case_attach_file(
         policies.can_handle_case(actor, case.council_id),
         "You cannot add files to cases of this council",
     )
+    raw_name = name or ""
     name = clean_text((name or "file").replace("/", "_"))[:80] or "file"
     if data[:5] == b"%PDF-":
         if len(data) > MAX_DOCUMENT_BYTES:
@@ -1344,6 +1357,7 @@ def case_attach_file(
         attachment = Attachment(
             case=case,
             content_type=content_type,
+            original_name=file_name_clean(raw_name),
             width=width,
             height=height,
             is_public=is_public,

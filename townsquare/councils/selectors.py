@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max, Q
+from django.utils.translation import gettext as _
 
 from townsquare.core.caching import StampedCache
 from townsquare.core.errors import InvalidInput, NotFound
@@ -591,6 +592,34 @@ def place_in_words(*, council_id: int, lat: float, lng: float) -> str:
         return ""
     ward = _ward_in_words(council_id, lat, lng)
     return f"near {postcode[0]}, {ward}" if ward else f"near {postcode[0]}"
+
+
+# What place_in_words says when it falls back to a postcode: "near BS1 5TR, Cabot ward".
+_NEAR_POSTCODE = re.compile(r"near (?P<postcode>[A-Z0-9]{2,4} ?[A-Z0-9]{3})(?:, (?P<area>.+))?")
+
+
+def place_in_words_translated(words: str) -> str:
+    """Stored place_in_words (English, ADR 58) in the active language: a street's name and a
+    ward's name are names and stay; "near BS1 5TR, Cabot ward" becomes, in Welsh, "ger BS1 5TR,
+    ward Cabot"."""
+    match = _NEAR_POSTCODE.fullmatch(words)
+    if match is None:
+        return words
+    postcode, area = match["postcode"], match["area"]
+    if not area:
+        return _("near %(postcode)s") % {"postcode": postcode}
+    if area.endswith(" ward"):
+        area = _("%(ward)s ward") % {"ward": area.removesuffix(" ward")}
+    return _("near %(postcode)s, %(area)s") % {"postcode": postcode, "area": area}
+
+
+def place_for_people(*, words: str, address: str) -> str:
+    """One line saying where a case is: the gazetteer's words, then the reporter's own
+    description of the place in brackets; either alone when it is all there is. An address
+    that starts with the words (a street chosen from the search) holds both already."""
+    if not words or address.startswith(words):
+        return address or words
+    return f"{words} ({address})" if address else words
 
 
 def _nearest(

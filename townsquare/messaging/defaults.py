@@ -33,7 +33,7 @@ DEFAULTS: dict[str, dict[str, Words]] = {
         "en": Words(
             "We have received your request ((reference))",
             "# We have received your request\n\nYour reference is **((reference))**.\n\n"
-            "((service_name)) at ((address)).\n\n((message))\n\n"
+            "((service_name)).\n\nWhere: ((address)).\n\n((message))\n\n"
             "[Track your request](((track_url)))" + _EMAIL_FOOTER["en"],
             "((council_name)): we have received your request ((reference)). Track it at "
             "((track_url))",
@@ -41,7 +41,7 @@ DEFAULTS: dict[str, dict[str, Words]] = {
         "cy": Words(
             "Rydym wedi cael eich cais ((reference))",
             "# Rydym wedi cael eich cais\n\nEich cyfeirnod yw **((reference))**.\n\n"
-            "((service_name)) yn ((address)).\n\n((message))\n\n"
+            "((service_name)).\n\nBle: ((address)).\n\n((message))\n\n"
             "[Dilyn eich cais](((track_url)))" + _EMAIL_FOOTER["cy"],
             "((council_name)): rydym wedi cael eich cais ((reference)). Dilynwch ef yn "
             "((track_url))",
@@ -112,15 +112,15 @@ DEFAULTS: dict[str, dict[str, Words]] = {
     "area_alert": {
         "en": Words(
             "New report in ((area_name)): ((service_name))",
-            "# New report in ((area_name))\n\n**((service_name))** at ((address)) "
-            "(((reference))).\n\n((description))\n\n[See the report](((track_url)))"
+            "# New report in ((area_name))\n\n**((service_name))** (((reference))).\n\n"
+            "Where: ((address)).\n\n((description))\n\n[See the report](((track_url)))"
             + _ALERT_FOOTER["en"],
             "New ((service_name)) report in ((area_name)): ((track_url))",
         ),
         "cy": Words(
             "Adroddiad newydd yn ((area_name)): ((service_name))",
-            "# Adroddiad newydd yn ((area_name))\n\n**((service_name))** yn ((address)) "
-            "(((reference))).\n\n((description))\n\n[Gweld yr adroddiad](((track_url)))"
+            "# Adroddiad newydd yn ((area_name))\n\n**((service_name))** (((reference))).\n\n"
+            "Ble: ((address)).\n\n((description))\n\n[Gweld yr adroddiad](((track_url)))"
             + _ALERT_FOOTER["cy"],
             "Adroddiad ((service_name)) newydd yn ((area_name)): ((track_url))",
         ),
@@ -153,7 +153,8 @@ DEFAULTS: dict[str, dict[str, Words]] = {
     "queue_new": {
         "en": Words(
             "New in your queue: ((reference)) ((service_name))",
-            "# New in your queue\n\n**((reference))**: ((service_name)) at ((address)).\n\n"
+            "# New in your queue\n\n**((reference))**: ((service_name)).\n\n"
+            "Where: ((address)).\n\n"
             "((description))" + _ALERT_FOOTER["en"],
         ),
     },

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
+from django.utils import translation
 
 from townsquare.cases.applicant_links import applicant_link_key
 from townsquare.cases.models import Case
@@ -33,6 +34,7 @@ from townsquare.catalogue.selectors import (
 from townsquare.core import clock
 from townsquare.core.models import Event
 from townsquare.councils.models import Area, Council
+from townsquare.councils.selectors import place_for_people, place_in_words_translated
 from townsquare.messaging import rendering, rules, tokens
 from townsquare.messaging.channels import notify_configured, webhook_body
 from townsquare.messaging.defaults import Words
@@ -263,7 +265,13 @@ class Planner:
             self._to_case_subscribers(
                 event, case, "merged", lambda _: {"message": payload.get("original_reference", "")}
             )
-        elif kind == "case.assigned" and payload.get("team_id"):
+        elif (
+            kind == "case.assigned"
+            and payload.get("team_id")
+            # New in a queue only when it arrives in the team: a case given to a person of the
+            # team it is already in (an agent taking it, say) is not news for the watchers.
+            and payload.get("previous_team_id", object()) != payload["team_id"]
+        ):
             self._to_queue_watchers(event, case, team_id=payload["team_id"])
 
     def _state(self, case: Case, code: str, language: str = "en"):
@@ -285,14 +293,24 @@ class Planner:
             "council_name": council.name,
             "state_name": self._state(case, case.state, language).name,
             "message": "",
-            "address": case.address
-            or (f"{case.lat:.5f}, {case.lng:.5f}" if case.lat is not None else ""),
+            "address": self._place(case, language),
             "description": case.description if case.is_public else "",
             "track_url": track_url(case.reference),
             "unsubscribe_url": _UNSUBSCRIBE,
         }
         values.update(extra)
         return values
+
+    @staticmethod
+    def _place(case: Case, language: str) -> str:
+        """Where the case is, in words (the gazetteer's, ADR 58, then the reporter's own), in
+        the recipient's language; bare coordinates only when there are no words at all."""
+        with translation.override(language):
+            words = place_in_words_translated(case.place_in_words)
+        place = place_for_people(words=words, address=case.address)
+        if place or case.lat is None:
+            return place
+        return f"{case.lat:.5f}, {case.lng:.5f}"
 
     # -- recipients ----------------------------------------------------------------------
 

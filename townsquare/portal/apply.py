@@ -465,7 +465,7 @@ def check(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_GET
 def done(request: HttpRequest, reference: str) -> HttpResponse:
-    from townsquare.cases.selectors import citizen_case_by_reference
+    from townsquare.cases.selectors import applicant_document_names, citizen_case_by_reference
 
     try:
         listing = citizen_case_by_reference(
@@ -488,6 +488,7 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
             "service_name": listing.services[row["service_id"]].display_name,
             "expected": expected_within(version.document["sla"]),
             "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+            "document_names": applicant_document_names(listing=listing),
             "first_message": document_in_language(version, get_language())["workflow"]["states"][
                 0
             ].get("message", ""),

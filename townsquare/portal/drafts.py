@@ -241,7 +241,14 @@ def _documents(draft: ApplicationDraft) -> list[Document]:
         with stored.file.open("rb") as handle:
             data = handle.read()
         extension = {"application/pdf": "pdf", "image/png": "png"}.get(stored.content_type, "jpg")
-        found.append(Document(data=data, content_type=stored.content_type, extension=extension))
+        found.append(
+            Document(
+                data=data,
+                content_type=stored.content_type,
+                extension=extension,
+                name=stored.original_name,
+            )
+        )
     return found
 
 

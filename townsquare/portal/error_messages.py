@@ -64,6 +64,8 @@ _INPUT: dict[tuple[str, str], Promise] = {
     ("area", "required"): gettext_lazy(
         "Select whether you want alerts for a ward or around a place"
     ),
+    ("reference", "required"): gettext_lazy("Enter your reference, for example BRS-26-000123"),
+    ("reference", "invalid_reference"): gettext_lazy("Enter a reference like BRS-26-000123"),
     ("email", "required"): gettext_lazy("Enter your email address"),
     ("email", "invalid_email"): gettext_lazy(
         "Enter an email address in the correct format, like name@example.com"

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from townsquare.cases.selectors import MapFilter, public_map_cells, public_map_points
+from townsquare.cases.selectors import (
+    MapFilter,
+    map_resolution_for_box,
+    public_map_cells,
+    public_map_points,
+)
 from townsquare.catalogue.selectors import services_by_id, services_for_council
 from townsquare.core.errors import NotFound
 from townsquare.core.numbers import whole_number
@@ -24,6 +30,10 @@ POINTS_FROM_ZOOM = 16
 # Fewer reports than this in view are drawn one by one even when zoomed out.
 FEW_ENOUGH_TO_DRAW = 300
 _RESOLUTION_BY_ZOOM = ((9, 5), (11, 6), (14, 7), (POINTS_FROM_ZOOM, 9))
+
+
+# References that need no escaping in a URL path (all of Townsquare's own).
+_PLAIN_REFERENCE = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 class BadMapQuery(ValueError):
@@ -123,13 +133,13 @@ def reports(request: HttpRequest) -> HttpResponse:
         search = map_filter_from(request.GET, bbox=bbox)
     except BadMapQuery as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    resolution = resolution_for_zoom(int(raw_zoom))
+    resolution = map_resolution_for_box(search, resolution_for_zoom(int(raw_zoom)))
     features = []
-    cells = public_map_cells(search=search, resolution=resolution) if resolution else []
-    if sum(count for _center, count, _cell in cells) <= FEW_ENOUGH_TO_DRAW:
+    counted = public_map_cells(search=search, resolution=resolution) if resolution else None
+    if counted is not None and counted.reports <= FEW_ENOUGH_TO_DRAW:
         resolution = None  # few enough to draw one by one, whatever the zoom
-    if resolution is not None:
-        for center, count, _cell in cells:
+    if counted is not None and resolution is not None:
+        for center, count, _cell in counted.cells:
             features.append(
                 {
                     "type": "Feature",
@@ -138,8 +148,10 @@ def reports(request: HttpRequest) -> HttpResponse:
                 }
             )
     else:
-        rows = public_map_points(search=search)
+        rows = public_map_points(search=search, within=counted)
         names = services_by_id(ids={r["service_id"] for r in rows})
+        # One reverse() for thousands of rows: it costs as much as the query, row by row.
+        track = reverse("portal:track_case", args=["0"])[:-1]
         for row in rows:
             features.append(
                 {
@@ -150,7 +162,9 @@ def reports(request: HttpRequest) -> HttpResponse:
                         "service": names[row["service_id"]].name,
                         "open": row["is_open"],
                         "approximate": row["location_approximate"],
-                        "url": reverse("portal:track_case", args=[row["reference"]]),
+                        "url": track + row["reference"]
+                        if _PLAIN_REFERENCE.fullmatch(row["reference"])
+                        else reverse("portal:track_case", args=[row["reference"]]),
                     },
                 }
             )

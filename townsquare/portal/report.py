@@ -312,12 +312,14 @@ def _location(council: Council, data: Any) -> tuple[Location, dict[str, str]]:
         if whole_number(area) is None:
             return Location(), {"area": _("Select a ward from the list")}
         return Location(area_id=whole_number(area)), {}
-    return Location(), {
-        "area": _(
+    if data.get("map_shown") == "yes":
+        message = _(
             "Show where the problem is: place a pin on the map, search "
             "for a street or place, or select the ward"
         )
-    }
+    else:  # no map without JavaScript: name only what the page shows
+        message = _("Show where the problem is: search for a street or place, or select the ward")
+    return Location(), {"area": message}
 
 
 def _place_choices(council: Council, query: str, data: Any) -> list[PlaceMatch]:

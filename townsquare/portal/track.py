@@ -33,9 +33,14 @@ from townsquare.cases.selectors import (
     public_timelines,
 )
 from townsquare.catalogue.selectors import workflow_for_version
-from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
-from townsquare.councils.selectors import gazetteer_about, place_in_words
+from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from townsquare.councils.selectors import (
+    gazetteer_about,
+    place_in_words,
+    place_in_words_translated,
+)
 from townsquare.portal import applicant, drafts, following, static_map
+from townsquare.portal.error_messages import input_text
 from townsquare.portal.signin import email_clean
 
 _REFERENCE = re.compile(r"[A-Za-z]{2,5}-\d{2}-\d{1,9}")
@@ -51,13 +56,16 @@ class Note:
 
 @require_GET
 def find(request: HttpRequest) -> HttpResponse:
-    reference = request.GET.get("reference", "").strip().upper()[:40]
-    if not reference:
+    if "reference" not in request.GET:  # the page itself, before anything was sent
         return render(request, "track/find.html", {"reference": ""})
-    if not _REFERENCE.fullmatch(reference):
-        error = _("Enter a reference like BRS-26-000123")
+    reference = request.GET["reference"].strip().upper()[:40]
+    if not reference:
+        problem = Problem("Enter a reference", code="required")
+    elif not _REFERENCE.fullmatch(reference):
+        problem = Problem("Enter a reference like BRS-26-000123", code="invalid_reference")
     else:
         return redirect("portal:track_case", reference=reference)
+    error = input_text("reference", problem)
     return render(request, "track/find.html", {"reference": reference, "error": error}, status=400)
 
 
@@ -208,16 +216,18 @@ def _where(row: dict, is_application: bool) -> dict:
     ):
         words = place_in_words(council_id=row["council_id"], lat=row["lat"], lng=row["lng"])
     address = row["address"]
+    # Stored in English (ADR 58); the postcode form has words of its own to translate.
+    shown = place_in_words_translated(words)
     # A street chosen from the search, with the reporter's words after it, holds both already.
     merged = bool(words) and address.startswith(words)
-    place = address if merged else (words or address)
+    place = address if merged else (shown or address)
     coordinates = (
         f"{row['lat']:.5f}, {row['lng']:.5f}" if row["lat"] is not None and not place else ""
     )
     return {
         "place": place or coordinates,
         "place_detail": "" if merged or not words else address,
-        "place_in_words": words,
+        "place_in_words": shown,
         "place_attribution": gazetteer_about(council_id=row["council_id"]).attribution
         if words
         else "",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from townsquare.cases.limits import MAX_DOCUMENT_BYTES
 from townsquare.cases.media import image_sanitise
-from townsquare.cases.services import Document
+from townsquare.cases.services import Document, file_name_clean
 from townsquare.core.errors import InvalidInput
 
 # Scripts, launch actions and embedded files have no place in a proof of address or benefit.
@@ -18,10 +18,8 @@ _ACTIVE_PDF = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|OpenAc
 
 
 def display_name(raw: str) -> str:
-    """The file's own name, for showing back to its owner only: no path, no control chars."""
-    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if c.isprintable()).strip()
-    return name[:120] or _("Document")
+    """The file's own name, to show back: no path, no control chars (file_name_clean)."""
+    return file_name_clean(raw) or _("Document")
 
 
 def document_check(upload: UploadedFile) -> Document:

@@ -62,6 +62,7 @@ _NAMED_IDS = {
     "user_id": ("person", "people"),
     "assignee_id": ("assigned to", "people"),
     "team_id": ("team", "teams"),
+    "previous_team_id": ("team before", "teams"),
 }
 
 

@@ -22,6 +22,7 @@ from townsquare.cases.queues import (
     team_workloads,
 )
 from townsquare.core import clock
+from townsquare.councils.selectors import place_for_people
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.saved_views import saved_view_delete, saved_view_save, saved_views_of
 
@@ -288,12 +289,10 @@ def _rows(rows, choices) -> list[dict[str, Any]]:
                 "value": f"{row.reference}@{row.revision}",
                 "service": row.service_name,
                 "priority": {1: "Urgent", 2: "High priority"}.get(row.priority, ""),
+                # The gazetteer's words first (ADR 58), then the reporter's.
                 "place": (
-                    row.address[:60]
-                    if row.address
-                    else row.title[:60]
-                    if row.title != row.service_name
-                    else ""
+                    place_for_people(words=row.place_in_words, address=row.address)[:80]
+                    or (row.title[:60] if row.title != row.service_name else "")
                 ),
                 "state": row.state_name,
                 "is_open": row.is_open,

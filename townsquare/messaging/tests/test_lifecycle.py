@@ -28,14 +28,16 @@ def run_worker():
 
 def report(**kwargs):
     return case_create(
-        service_code="pothole",
-        actor=Principal.anonymous(),
-        point=Point(51.5, -1.75),
-        values={"depth": "deep"},
-        address="1 Mill Lane",
-        description="A deep hole",
-        reporter=Reporter(email="reporter@example.org"),
-        **kwargs,
+        **{
+            "service_code": "pothole",
+            "actor": Principal.anonymous(),
+            "point": Point(51.5, -1.75),
+            "values": {"depth": "deep"},
+            "address": "1 Mill Lane",
+            "description": "A deep hole",
+            "reporter": Reporter(email="reporter@example.org"),
+            **kwargs,
+        }
     )
 
 
@@ -311,3 +313,56 @@ def test_an_email_sent_again_after_a_crash_carries_the_same_message_id(
     assert len(smtp.to("reporter@example.org")) == 3
     assert again["Message-ID"] == second["Message-ID"]
     assert Message.objects.get(pk=message.pk).status == Status.SENT
+
+
+def test_taking_a_case_within_its_team_is_not_new_in_the_teams_queue(
+    council, agent, supervisor, smtp, messaging_on
+):
+    """A supervisor watching Highways hears of a case once when it arrives there, not again
+    when an agent of the team assigns it to themselves; moving it to another watched team is
+    news there."""
+    from townsquare.accounts.models import User
+    from townsquare.cases.services import case_assign
+
+    highways = council.teams.get(code="highways")
+    education = council.teams.get(code="education")
+    watcher = User.objects.get(pk=supervisor.user_id)
+    services.queue_watch(user=watcher, council=council, team=highways)
+    services.queue_watch(user=watcher, council=council, team=education)
+    case = case_assign(case=report(), actor=agent, team=highways)
+    run_worker()
+    new_in_queue = [m for m in smtp.messages if m["Subject"].startswith("New in your queue")]
+    assert len(new_in_queue) == 1
+    smtp.messages.clear()
+    case = case_assign(case=case, actor=agent, assignee_id=agent.user_id)
+    case = case_assign(case=case, actor=agent, team=highways, assignee_id=None)
+    run_worker()
+    assert not [m for m in smtp.messages if m["Subject"].startswith("New in your queue")]
+    case_assign(case=case, actor=agent, team=education)
+    run_worker()
+    assert [m["Subject"] for m in smtp.messages] == [f"New in your queue: {case.reference} Pothole"]
+
+
+def test_emails_say_where_in_words_in_the_readers_language(council, smtp, messaging_on):
+    """The gazetteer's words (ADR 58) instead of bare coordinates, worded for each reader."""
+    from townsquare.councils.services import places_import_csv
+
+    places_import_csv(
+        council=council, text="name,lat,lng,kind,area\nAB1 2CD,51.5,-1.7501,postcode,West ward\n"
+    )
+    west = Area.objects.get(council=council, name="West ward")
+    for email, language in (("english@example.org", "en"), ("cymraeg@example.org", "cy")):
+        sub = services.area_alert_subscribe(
+            council=council, email=email, area=west, language=language
+        )
+        services.subscription_confirm(token=_confirm_token(sub))
+    run_worker()
+    smtp.messages.clear()
+    report(address="")
+    run_worker()
+    english = smtp.text(smtp.to("english@example.org")[-1])
+    welsh = smtp.text(smtp.to("cymraeg@example.org")[-1])
+    assert "Where: near AB1 2CD, West ward." in english and "51.50000" not in english
+    assert "Ble: ger AB1 2CD, ward West." in welsh and "51.50000" not in welsh
+    reporter = smtp.text(smtp.to("reporter@example.org")[-1])
+    assert "Where: near AB1 2CD, West ward." in reporter

@@ -189,6 +189,10 @@ def test_an_applications_documents_are_for_those_handling_it(council, report, st
     assert supervisor.get(url).status_code == 200
     assert agent.get(url).status_code == 404
     assert 'id="documents-hidden"' in agent.get(f"/staff/cases/{case.reference}").content.decode()
+    # The file keeps the name it was sent with, not "Document 1".
+    assert document.original_name == "proof.pdf"
+    page = supervisor.get(f"/staff/cases/{case.reference}").content.decode()
+    assert ">proof.pdf (PDF, internal)</a>" in page and "Document 1" not in page
 
 
 def test_private_answers_only_for_those_handling_the_case(council, report, staff_client):

@@ -130,6 +130,9 @@
     var lat = document.getElementById(root.getAttribute("data-lat-input"));
     var lng = document.getElementById(root.getAttribute("data-lng-input"));
     var pin = null;
+    // Tells the server the map was shown, so that its errors may speak of the pin.
+    var shown = document.getElementById(root.getAttribute("data-shown-input"));
+    if (shown) shown.value = "yes";
 
     function setPin(latlng, message) {
       if (!pin) {
@@ -160,7 +163,8 @@
         event.preventDefault();
         var action = button.getAttribute("data-ts-map-action");
         if (action === "centre") {
-          setPin(map.getCenter());
+          // Said to keyboard users too: dragging and clicking are not their ways to move it.
+          setPin(map.getCenter(), text(root, "placed-centre"));
         } else if (action === "clear") {
           if (pin) { map.removeLayer(pin); pin = null; }
           lat.value = ""; lng.value = "";
