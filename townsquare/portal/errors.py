@@ -6,19 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from townsquare.ui.errors import error_page
-
-
-def _reason(exception: Exception | None) -> str:
-    """The message a view gave its Http404 (worded for people, ADR 80); not the resolver's
-    list of the patterns it tried."""
-    if exception is None or not exception.args or not isinstance(exception.args[0], str):
-        return ""
-    return exception.args[0]
+from townsquare.ui.errors import error_page, http404_reason
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    context = {"reason": _reason(exception)}
+    context = {"reason": http404_reason(exception)}
     try:
         return render(request, "portal/errors/404.html", context, status=404)
     except Exception:  # a broken database still gets a branded 404

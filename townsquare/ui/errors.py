@@ -18,6 +18,14 @@ from django.utils.translation import get_language
 logger = logging.getLogger(__name__)
 
 
+def http404_reason(exception: Exception | None) -> str:
+    """The message a view gave its Http404 (worded for people, ADR 80); not the resolver's
+    record of the patterns it tried."""
+    if exception is None or not exception.args or not isinstance(exception.args[0], str):
+        return ""
+    return exception.args[0]
+
+
 def error_page(
     template: str,
     context: dict[str, Any],

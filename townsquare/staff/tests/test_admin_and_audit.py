@@ -328,3 +328,10 @@ def test_public_pages_are_edited_by_council_admins_and_audited(council, staff_cl
     event = Event.objects.filter(kind="council.public_pages_set", council_id=council.id).get()
     assert event.actor_user_id == admin.user.id
     assert "0117 496 0999" in admin.get("/staff/admin/public-pages").content.decode()
+
+
+def test_a_case_that_is_not_there_is_the_staff_404_with_the_view_s_reason(council, staff_client):
+    response = staff_client("agent").get("/staff/cases/TST-26-999999")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "No such case" in page and "Go to the staff home" in page and "ts-staff" in page
