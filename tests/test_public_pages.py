@@ -326,3 +326,46 @@ def test_the_500_page_survives_its_own_template_failing(council, monkeypatch):
     page = response.content.decode()
     assert '<main id="main-content"' in page and 'href="#main-content"' in page
     assert "Go to the home page" in page
+
+
+def test_every_library_service_s_privacy_notice_states_its_own_retention(council, settings):
+    from pathlib import Path
+
+    from townsquare.catalogue.documents import library_files, load_template_file
+
+    actor = Actor.system("tests")
+    documents = [
+        load_template_file(p) for p in library_files(Path(settings.SERVICE_TEMPLATE_LIBRARY))
+    ]
+    for document in documents:
+        template_publish(council=council, document=document, actor=actor)
+    client = Client()
+    for document in documents:
+        page = text(client.get(f"/council/testshire/privacy/{document['code']}"))
+        days = document["retention"]["days_after_close"]
+        assert f"for {duration_in_words(days=days)} after your request is closed" in page, document[
+            "code"
+        ]
+
+
+@pytest.mark.parametrize(
+    "path", ["accessibility", "contact", "privacy", "privacy/pothole", "privacy/school_transport"]
+)
+def test_each_council_s_pages_carry_its_own_details_only(council, other_council, path):
+    for place, other in ((council, other_council), (other_council, council)):
+        admin = factories.make_staff(place, "council_admin")[1]
+        public_pages_set(
+            council=place,
+            values={
+                "contact_email": f"hello@{place.slug}.example",
+                "accessibility_contact": f"access@{place.slug}.example",
+                "dpo_contact": f"dpo@{place.slug}.example",
+                "phase": "beta",
+                "accessibility_compliance": "partial",
+            },
+            actor=admin,
+        )
+    for place, other in ((council, other_council), (other_council, council)):
+        page = text(Client().get(f"/council/{place.slug}/{path}"))
+        assert place.name in page and f"{place.slug}.example" in page
+        assert f"{other.slug}.example" not in page
