@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories
-from townsquare.accounts.principal import Principal
 from townsquare.catalogue.services import template_publish
 from townsquare.core.actors import Actor
+from townsquare.core.errors import InvalidInput, PermissionDenied
 from townsquare.core.models import Event
 from townsquare.councils.public_pages import public_pages_of, public_pages_set
 from townsquare.portal.public_pages import duration_in_words
@@ -196,8 +196,6 @@ def test_the_phase_banner_follows_the_council_and_the_platform_default(configure
 def test_only_a_council_admin_sets_the_public_pages_and_each_change_is_audited(council):
     agent = factories.make_staff(council, "agent")[1]
     admin = factories.make_staff(council, "council_admin")[1]
-    from townsquare.core.errors import InvalidInput, PermissionDenied
-
     with pytest.raises(PermissionDenied):
         public_pages_set(council=council, values=SETTINGS, actor=agent)
     with pytest.raises(InvalidInput) as refused:
@@ -223,7 +221,6 @@ def test_only_a_council_admin_sets_the_public_pages_and_each_change_is_audited(c
     events = Event.objects.filter(kind="council.public_pages_set", council_id=council.id)
     assert events.count() == 1
     assert public_pages_of(council).emergency_phone == "0117 496 0999"
-    assert Principal.anonymous() is not None
 
 
 # --- 404 and 500 ---
@@ -234,7 +231,7 @@ def test_a_missing_public_path_is_the_branded_404_in_the_visitors_language(counc
     assert response.status_code == 404
     page = text(response)
     assert 'class="govuk-skip-link"' in page and '<main class="govuk-main-wrapper"' in page
-    assert "Page not found" in page and 'id="way-home" href="/"' not in page
+    assert "Page not found" in page
     assert 'href="/" id="way-home"' in page and "govuk-header" in page
     cy = text(welsh().get("/no/such/page"))
     assert '<html lang="cy"' in cy and "Heb ddod o hyd i" in cy
