@@ -22,6 +22,7 @@ from townsquare.accounts.principal import Principal
 from townsquare.core import clock
 from townsquare.core.errors import InvalidInput, PermissionDenied
 from townsquare.core.eventlog import append_event
+from townsquare.core.text import clean_text
 from townsquare.councils.events import PublicPagesSet
 from townsquare.councils.models import Council
 from townsquare.councils.selectors import boundary_indexes_invalidate
@@ -86,7 +87,7 @@ def public_pages_of(council: Council) -> PublicPages:
 
 
 def _checked(values: dict[str, str]) -> dict[str, str]:
-    cleaned = {k: (values.get(k) or "").strip() for k in FIELDS}
+    cleaned = {k: clean_text(str(values.get(k) or "")).strip() for k in FIELDS}
     errors: dict[str, list[str]] = {}
     for key in ("contact_email",):
         if cleaned[key]:
