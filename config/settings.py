@@ -293,3 +293,7 @@ GEOCODER_TIMEOUT_SECONDS = float(_env("GEOCODER_TIMEOUT_SECONDS", "3"))
 REPORT_MAX_UPLOAD_BYTES = int(_env("REPORT_MAX_UPLOAD_BYTES", str(64 * 1024 * 1024)))
 # How long the link that confirms a report's email address works.
 REPORT_CONFIRM_DAYS = int(_env("REPORT_CONFIRM_DAYS", "14"))
+# --- public pages ---
+# The phase banner's feedback link for councils that have not set their own (ADR 110); empty:
+# the council's contact page.
+FEEDBACK_URL = _env("FEEDBACK_URL", "")

@@ -9,3 +9,6 @@ urlpatterns = [
     path("staff/", include("townsquare.staff.urls")),
     path("live/", include("townsquare.live.urls")),
 ]
+
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

@@ -279,6 +279,7 @@ def test_council_settings_audit_and_builder_pages_are_accessible(page, town):
         "/staff/admin/api-keys",
         "/staff/admin/branding",
         "/staff/admin/areas",
+        "/staff/admin/public-pages",
         "/staff/audit/",
         "/staff/cases/workload",
         "/staff/account/recovery-codes",

@@ -55,3 +55,13 @@ class GazetteerImported(DomainEvent):
     visibility: ClassVar[str] = Visibility.INTERNAL
     places: int
     source: str
+
+
+@dataclass(frozen=True)
+class PublicPagesSet(DomainEvent):
+    """A council admin changed what the council's public pages say (contacts, accessibility
+    statement, data protection officer, phase banner)."""
+
+    kind: ClassVar[str] = "council.public_pages_set"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    settings: dict

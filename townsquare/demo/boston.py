@@ -82,7 +82,23 @@ def boston_council_ensure(
         reference_prefix="BOS",
         boundary=boundary,
         branding={"colour": "#1871bd"},
-        settings={"population": 655_000, "timezone": "America/New_York"},
+        settings={
+            "population": 655_000,
+            "timezone": "America/New_York",
+            # US drama numbers (555-01xx), never a real line.
+            "public_pages": {
+                "contact_email": "contact@boston.example",
+                "contact_phone": "+1 617 555 0100",
+                "emergency_phone": "+1 617 555 0199",
+                "contact_address": "City Hall\n1 City Hall Square\nBoston, MA 02201",
+                "accessibility_contact": "accessibility@boston.example",
+                "accessibility_tested_on": "2026-11-30",
+                "accessibility_compliance": "partial",
+                "dpo_contact": "privacy@boston.example",
+                "phase": "beta",
+                "feedback_url": "mailto:feedback@boston.example",
+            },
+        },
     )
     for feature in neighbourhoods:
         name = feature["properties"]["name"]

@@ -48,13 +48,42 @@ class DemoCouncil:
     prefix: str
     colour: str
     population: int
+    # Ofcom's numbers reserved for drama (never a real line), so nobody phones a real council
+    # from the demo.
+    phone: str
+    emergency_phone: str
 
 
 DEMO_COUNCILS = (
-    DemoCouncil("bristol", "Bristol City Council", "bristol.gov.uk", "BRS", "#b5123e", 472_000),
-    DemoCouncil("leeds", "Leeds City Council", "leeds.gov.uk", "LDS", "#00623b", 812_000),
     DemoCouncil(
-        "gloucester", "Gloucester City Council", "gloucester.gov.uk", "GLO", "#5b2c6f", 132_000
+        "bristol",
+        "Bristol City Council",
+        "bristol.gov.uk",
+        "BRS",
+        "#b5123e",
+        472_000,
+        "0117 496 0000",
+        "0117 496 0999",
+    ),
+    DemoCouncil(
+        "leeds",
+        "Leeds City Council",
+        "leeds.gov.uk",
+        "LDS",
+        "#00623b",
+        812_000,
+        "0113 496 0000",
+        "0113 496 0999",
+    ),
+    DemoCouncil(
+        "gloucester",
+        "Gloucester City Council",
+        "gloucester.gov.uk",
+        "GLO",
+        "#5b2c6f",
+        132_000,
+        "01632 960000",
+        "01632 960999",
     ),
 )
 ROLES = (("agent", Role.AGENT), ("supervisor", Role.SUPERVISOR), ("admin", Role.COUNCIL_ADMIN))
@@ -113,6 +142,33 @@ def _gazetteer_load(council: Council, slug: str, *, actor: Actor, say) -> None:
     say(f"Gazetteer: {count:,} streets, places and postcodes\n")
 
 
+def demo_public_pages(
+    *, slug: str, name: str, phone: str, emergency_phone: str, address: str
+) -> dict[str, str]:
+    """What a demo council's contact page, accessibility statement, privacy notices and phase
+    banner say (councils.public_pages); example addresses, never a real council's."""
+    return {
+        "contact_email": f"contact@{slug}.example",
+        "contact_phone": phone,
+        "contact_address": address,
+        "emergency_phone": emergency_phone,
+        "accessibility_contact": f"accessibility@{slug}.example",
+        "accessibility_tested_on": DEMO_ACCESSIBILITY_TESTED_ON,
+        "accessibility_compliance": "partial",
+        "dpo_contact": f"dpo@{slug}.example",
+        "processors": (
+            "GOV.UK Notify (Government Digital Service), which sends our emails and text "
+            "messages\n"
+            f"{name}'s hosting provider, which runs this website's servers in the UK"
+        ),
+        "phase": "beta",
+        "feedback_url": f"mailto:feedback@{slug}.example",
+    }
+
+
+DEMO_ACCESSIBILITY_TESTED_ON = "2026-11-30"
+
+
 def demo_logins() -> list[tuple[str, str]]:
     logins = [(PLATFORM_ADMIN_EMAIL, "platform admin")]
     for council in DEMO_COUNCILS:
@@ -143,7 +199,16 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
             boundary=boundary,
             gss_code=gss,
             branding={"colour": demo.colour},
-            settings={"population": demo.population},
+            settings={
+                "population": demo.population,
+                "public_pages": demo_public_pages(
+                    slug=demo.slug,
+                    name=demo.name,
+                    phone=demo.phone,
+                    emergency_phone=demo.emergency_phone,
+                    address=f"{demo.name}\nCouncil House\n{demo.slug.capitalize()}",
+                ),
+            },
         )
         wards = _read_geojson(DATA_DIR / "wards" / f"{demo.slug}.geojson")
         for feature in wards["features"]:

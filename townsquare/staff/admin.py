@@ -28,6 +28,13 @@ from townsquare.councils.administration import (
     branding_set,
     team_save,
 )
+from townsquare.councils.public_pages import (
+    COMPLIANCE,
+    FIELDS,
+    PHASES,
+    public_pages_of,
+    public_pages_set,
+)
 from townsquare.councils.selectors import (
     areas_of_council,
     council_get_by_id,
@@ -42,6 +49,7 @@ SECTIONS = (
     ("keys", "API keys"),
     ("branding", "Branding"),
     ("areas", "Boundary and areas"),
+    ("public", "Public pages"),
 )
 MAX_GEOJSON = 5 * 1024 * 1024
 NOTICE = "staff.admin_notice"
@@ -225,6 +233,31 @@ def branding(request: HttpRequest) -> HttpResponse:
     context["form_colour"] = posted.get("colour", branding.get("colour", ""))
     context["form_website"] = posted.get("website", branding.get("website", ""))
     return _render(request, "branding", context, status=400 if context.get("errors") else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@_admin
+def public_pages(request: HttpRequest) -> HttpResponse:
+    """Contacts, the accessibility statement's facts, the data protection officer and the
+    phase banner, as residents see them on the council's public pages."""
+    staff = request.staff
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            public_pages_set(
+                council=staff.council,
+                values={key: request.POST.get(key, "") for key in FIELDS},
+                actor=staff.principal,
+            )
+            return _done(request, "public", "Public pages saved")
+        except DomainError as exc:
+            context = {"errors": _errors(exc, "public"), "posted": request.POST.dict()}
+    saved = public_pages_of(council_get_by_id(council_id=staff.council.id))
+    posted = context.get("posted", {})
+    context["form"] = {key: posted.get(key, getattr(saved, key)) for key in FIELDS}
+    context["phases"] = PHASES
+    context["compliance"] = COMPLIANCE
+    return _render(request, "public", context, status=400 if context.get("errors") else 200)
 
 
 def _upload(request: HttpRequest, name: str) -> bytes | None:

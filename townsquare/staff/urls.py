@@ -73,6 +73,7 @@ urlpatterns = [
     path("admin/api-keys", admin.api_keys, name="admin_keys"),
     path("admin/branding", admin.branding, name="admin_branding"),
     path("admin/areas", admin.areas, name="admin_areas"),
+    path("admin/public-pages", admin.public_pages, name="admin_public"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.export, name="audit_export"),
     path("dashboards/", include("townsquare.staff.dashboards")),

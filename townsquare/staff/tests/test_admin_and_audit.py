@@ -299,3 +299,39 @@ def test_the_audit_names_people_and_teams(council, report, staff_client):
     page = admin.get(f"/staff/audit/?case={case.reference}").content.decode()
     assert f"team: Education (#{education.id})" in page
     assert f"assigned to: {admin.user.full_name} (#{admin.user.pk})" in page
+
+
+def test_public_pages_are_edited_by_council_admins_and_audited(council, staff_client):
+    assert staff_client("supervisor").get("/staff/admin/public-pages").status_code == 403
+    admin = staff_client("council_admin")
+    page = admin.get("/staff/admin/public-pages").content.decode()
+    assert "Emergency phone number" in page and "Date the site was last tested" in page
+    bad = admin.post(
+        "/staff/admin/public-pages",
+        {"emergency_phone": "call me", "phase": "beta", "accessibility_compliance": "partial"},
+    )
+    assert bad.status_code == 400
+    assert 'href="#public_emergency_phone"' in bad.content.decode()
+    saved = admin.post(
+        "/staff/admin/public-pages",
+        {
+            "emergency_phone": "0117 496 0999",
+            "accessibility_tested_on": "2026-11-30",
+            "dpo_contact": "dpo@testshire.example",
+            "phase": "alpha",
+            "accessibility_compliance": "partial",
+        },
+    )
+    assert saved.status_code == 302
+    council.refresh_from_db()
+    assert council.settings["public_pages"]["emergency_phone"] == "0117 496 0999"
+    event = Event.objects.filter(kind="council.public_pages_set", council_id=council.id).get()
+    assert event.actor_user_id == admin.user.id
+    assert "0117 496 0999" in admin.get("/staff/admin/public-pages").content.decode()
+
+
+def test_a_case_that_is_not_there_is_the_staff_404_with_the_view_s_reason(council, staff_client):
+    response = staff_client("agent").get("/staff/cases/TST-26-999999")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "No such case" in page and "Go to the staff home" in page and "ts-staff" in page
