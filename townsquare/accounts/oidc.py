@@ -159,19 +159,33 @@ def caches_clear() -> None:
         _keys.clear()
 
 
+def discovery_url(issuer: str) -> str:
+    return issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+def discovery_fetch(issuer: str) -> dict[str, Any]:
+    """The provider's metadata fetched now (not cached), whose `issuer` must be exactly the one
+    configured and which names the endpoints a relying party needs."""
+    issuer_check(issuer)
+    doc = _http_get_json(discovery_url(issuer))
+    if doc.get("issuer") != issuer:
+        raise SignInRefused(
+            "wrong_issuer",
+            f"The sign-in service calls itself {str(doc.get('issuer'))[:300]!r}, not {issuer!r}.",
+        )
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        if not isinstance(doc.get(name), str):
+            raise SignInRefused("provider_unreachable", f"The sign-in service has no {name}.")
+    return doc
+
+
 def discovery(provider: Provider) -> dict[str, Any]:
-    """The provider's metadata, whose `issuer` must be exactly the one configured."""
+    """The provider's metadata (discovery_fetch), cached per process."""
     with _lock:
         cached = _discovery.get(provider.issuer)
     if cached is not None:
         return cached
-    issuer_check(provider.issuer)
-    doc = _http_get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration")
-    if doc.get("issuer") != provider.issuer:
-        raise SignInRefused("wrong_issuer", "The sign-in service is not the one configured.")
-    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-        if not isinstance(doc.get(name), str):
-            raise SignInRefused("provider_unreachable", f"The sign-in service has no {name}.")
+    doc = discovery_fetch(provider.issuer)
     with _lock:
         _discovery[provider.issuer] = doc
     return doc

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from joserfc.jwk import ECKey
+from townsquare.accounts.identity import client_key_new, public_jwk
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_DIR = ROOT / "scripts" / "oidc-provider"
@@ -81,14 +81,6 @@ def missing() -> str:
     return ""
 
 
-def client_key_new(kid: str) -> dict[str, Any]:
-    """A new P-256 private key as a JWK: the client's key for private_key_jwt."""
-    key = ECKey.generate_key(
-        "P-256", parameters={"kid": kid, "alg": "ES256", "use": "sig"}, private=True
-    )
-    return key.as_dict(private=True)
-
-
 def client_key_ensure(path: Path, kid: str) -> dict[str, Any]:
     """The key kept at `path`, made on first use (readable by this user only)."""
     if path.exists():
@@ -98,10 +90,6 @@ def client_key_ensure(path: Path, kid: str) -> dict[str, Any]:
     path.touch(mode=0o600)
     path.write_text(json.dumps(jwk))
     return jwk
-
-
-def public(jwk: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in jwk.items() if k not in {"d", "p", "q", "dp", "dq", "qi"}}
 
 
 def provider_config(
@@ -126,7 +114,7 @@ def provider_config(
                 "post_logout_redirect_uris": [
                     f"{b.rstrip('/')}/signed-out" for b in resident_bases
                 ],
-                "jwks": {"keys": [public(resident_key)]},
+                "jwks": {"keys": [public_jwk(resident_key)]},
                 "backchannel_logout_uri": f"{back}/sign-in/back-channel-logout",
             },
             {
@@ -134,7 +122,7 @@ def provider_config(
                 "redirect_uris": [
                     f"{b.rstrip('/')}/staff/sign-in/provider/return" for b in staff_bases
                 ],
-                "jwks": {"keys": [public(staff_key)]},
+                "jwks": {"keys": [public_jwk(staff_key)]},
                 "id_token_signed_response_alg": "RS256",
                 "backchannel_logout_uri": f"{back}/sign-in/back-channel-logout",
             },
