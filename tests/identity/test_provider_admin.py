@@ -113,7 +113,7 @@ def test_an_admin_makes_a_key_pair_saves_the_provider_and_an_officer_signs_in_wi
 @pytest.mark.django_db
 def test_a_client_secret_is_kept_sealed_and_never_shown_again(council, identity_provider):
     admin = _staff(council, "council_admin")
-    secret = "a-client-secret-from-the-provider-0123456789"  # noqa: S105
+    secret = "a-client-secret-from-the-provider-0123456789"
     response = admin.post(
         PAGE, _form(identity_provider, client_auth="client_secret_post", client_secret=secret)
     )

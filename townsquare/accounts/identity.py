@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -80,10 +81,23 @@ def resident_provider() -> Provider | None:
         private_key_jwk=key,
         scopes=settings.ONE_LOGIN_SCOPES,
         one_login=True,
+        identity_issuer=identity_issuer_of(settings.ONE_LOGIN_ISSUER),
     )
     if provider.is_demo:
         return Provider(**{**provider.__dict__, "label": "GOV.UK One Login (demo)"})
     return provider
+
+
+def identity_issuer_of(issuer: str) -> str:
+    """Who signs One Login's identity credentials (ONE_LOGIN_IDENTITY_ISSUER, or the identity
+    service beside the provider: oidc.account.gov.uk's is identity.account.gov.uk; the local
+    demo provider's is its /identity/)."""
+    if settings.ONE_LOGIN_IDENTITY_ISSUER:
+        return settings.ONE_LOGIN_IDENTITY_ISSUER
+    parts = urlsplit(issuer)
+    if parts.hostname and parts.hostname.startswith("oidc."):
+        return f"{parts.scheme}://identity.{parts.netloc.removeprefix('oidc.')}/"
+    return issuer.rstrip("/") + "/identity/"
 
 
 def council_provider(council_id: int) -> Provider | None:

@@ -33,6 +33,7 @@ DEMO_ACCOUNTS = [
         "name": "Rhian Jones",
         "email": "rhian.jones@example.com",
         "identity": "P2",
+        "birth_date": "1984-05-12",
         "phone_number": "+447700900123",
     },
     {
