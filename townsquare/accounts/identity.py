@@ -535,3 +535,9 @@ def signed_out_record(*, provider_key: str, user: User, session_key: str) -> Non
             stream_id=user.pk,
             actor=_actor(user),
         )
+
+
+def provider_session_rekey(old_key: str, new_key: str) -> None:
+    """A session begun at a provider got a new key (signing in cycles it): follow it."""
+    if old_key and new_key and old_key != new_key:
+        ProviderSession.objects.filter(session_key=old_key).update(session_key=new_key)
