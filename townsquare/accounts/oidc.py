@@ -439,6 +439,8 @@ def authorization_complete(
     if not isinstance(id_token, str):
         raise SignInRefused("no_id_token", "The sign-in service sent no identity token.")
     claims = id_token_verify(provider, id_token, nonce=pending.nonce, level=pending.level)
+    if pending.purpose == "link":
+        _reauthenticated_check(claims, pending)
     userinfo = _userinfo(provider, doc, tokens.get("access_token"), claims["sub"])
     # The identity credential proves P2; nothing of it (a name, a birth date) is kept.
     credential = userinfo.pop(CORE_IDENTITY_CLAIM, None)
@@ -461,6 +463,21 @@ def authorization_complete(
         claims=merged,
         id_token=id_token,
     )
+
+
+def _reauthenticated_check(claims: dict[str, Any], pending: Pending) -> None:
+    """Linking asked the provider to sign the person in again (prompt=login, max_age=0): the
+    token must say they did, after we asked, not reuse an older session there."""
+    started = dt.datetime.fromisoformat(pending.started_at) if pending.started_at else None
+    auth_time = claims.get("auth_time")
+    if (
+        started is None
+        or not isinstance(auth_time, int | float)
+        or dt.datetime.fromtimestamp(auth_time, dt.UTC) < started - LEEWAY
+    ):
+        raise SignInRefused(
+            "not_reauthenticated", "You need to sign in again to link your account."
+        )
 
 
 def _userinfo(
