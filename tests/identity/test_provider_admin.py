@@ -220,3 +220,33 @@ def test_only_the_councils_own_admins_may(council, other_council, identity_provi
     stranger.post(PAGE, {"op": "key"})
     assert IdentityProvider.objects.get(council=council).updated_at == before
     assert IdentityProvider.objects.get(council=other_council).enabled is False
+
+
+@pytest.mark.django_db
+def test_the_demo_keeps_what_bristols_admin_set_and_registers_their_key(tmp_path):
+    from townsquare.accounts.identity import private_key_of
+
+    bristol = factories.make_council("bristol", prefix="BRS")
+    issuer = "http://127.0.0.1:9010"
+    first = demo_identity.demo_identity_ensure(
+        var_dir=tmp_path, public_url="http://127.0.0.1:8000", issuer=issuer
+    )
+    row = IdentityProvider.objects.get(council=bristol)
+    assert row.enabled and row.group_roles == demo_identity.DEMO_GROUP_ROLES
+    staff_client = next(c for c in first["clients"] if c["client_id"] == row.client_id)
+    assert staff_client["jwks"]["keys"][0]["kid"] == "bristol-staff-1"
+
+    # Bristol's admin makes a new key pair and changes the groups; the demo starts again.
+    admin = _staff(bristol, "council_admin")
+    admin.post(PAGE, {"op": "key"})
+    row.refresh_from_db()
+    row.group_roles = {"townsquare-agents": "supervisor"}
+    row.save()
+    again = demo_identity.demo_identity_ensure(
+        var_dir=tmp_path, public_url="http://127.0.0.1:8000", issuer=issuer
+    )
+    row.refresh_from_db()
+    assert row.group_roles == {"townsquare-agents": "supervisor"}
+    staff_client = next(c for c in again["clients"] if c["client_id"] == row.client_id)
+    registered = staff_client["jwks"]["keys"][0]
+    assert registered["kid"] == private_key_of(row)["kid"] and "d" not in registered

@@ -183,8 +183,13 @@ def provider_wait(issuer: str, process: subprocess.Popen, *, timeout: float = 60
 
 def demo_identity_ensure(*, var_dir: Path, public_url: str, issuer: str) -> dict[str, Any]:
     """The demo's keys (made once, under var/identity/) and Bristol's staff sign-in through the
-    demo provider. Returns the provider's configuration."""
-    from townsquare.accounts.identity import identity_provider_set
+    demo provider. Returns the provider's configuration.
+
+    Bristol's settings are made when missing or pointing at another provider; otherwise what
+    its admin set on the staff sign-in page stays, and the demo provider registers the key pair
+    made there (so a new key pair works after restarting the demo)."""
+    from townsquare.accounts.identity import identity_provider_set, private_key_of
+    from townsquare.accounts.models import IdentityProvider
     from townsquare.councils.models import Council
 
     resident_key = client_key_ensure(
@@ -194,7 +199,14 @@ def demo_identity_ensure(*, var_dir: Path, public_url: str, issuer: str) -> dict
         var_dir / "identity" / "bristol-staff-client-key.json", "bristol-staff-1"
     )
     bristol = Council.objects.filter(slug="bristol").first()
-    if bristol is not None:
+    row = (
+        IdentityProvider.objects.filter(council_id=bristol.id).first()
+        if bristol is not None
+        else None
+    )
+    if row is not None and row.issuer == issuer and private_key_of(row):
+        staff_key = private_key_of(row)
+    elif bristol is not None:
         identity_provider_set(
             council_id=bristol.id,
             label="Bristol staff account (demo)",
