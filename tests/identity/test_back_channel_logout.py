@@ -130,6 +130,7 @@ def test_a_council_provider_signing_out_ends_the_staff_session(
         assert seen.wait(120), "the provider's back-channel logout never arrived"
     assert browser.get(staff_home, allow_redirects=False, timeout=10).status_code == 302
     event = Event.objects.get(kind="identity.signed_out")
+    assert event.council_id == council.id  # in the council's audit trail
     assert event.payload == {
         "provider": f"council-{council.id}",
         "user_id": event.payload["user_id"],

@@ -121,7 +121,7 @@ def test_signing_out_is_audited_and_ends_the_provider_session(client, identity_p
     response = client.post("/staff/sign-out")
     assert response.status_code == 302
     event = Event.objects.get(kind="identity.signed_out")
-    assert event.payload["how"] == "here"
+    assert event.payload["how"] == "here" and event.council_id == council.id
     assert event.payload["provider"] == f"council-{council.id}"
     assert not ProviderSession.objects.exists()
     assert client.get("/staff/").status_code == 302

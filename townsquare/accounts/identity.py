@@ -136,12 +136,18 @@ def public_jwk(jwk: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in jwk.items() if k not in {"d", "p", "q", "dp", "dq", "qi"}}
 
 
+def council_of(provider_key: str) -> int | None:
+    """The council whose staff provider this is (its sign-outs go in that council's audit
+    trail); None for the residents' provider."""
+    rest = provider_key.removeprefix("council-")
+    return int(rest) if rest != provider_key and rest.isdigit() else None
+
+
 def provider_by_key(key: str) -> Provider | None:
     if key == ONE_LOGIN:
         return resident_provider()
-    if key.startswith("council-") and key[8:].isdigit():
-        return council_provider(int(key[8:]))
-    return None
+    council_id = council_of(key)
+    return council_provider(council_id) if council_id is not None else None
 
 
 def provider_for_token(token: str) -> Provider | None:
@@ -516,7 +522,7 @@ def backchannel_logout(
         for user_id in sorted({r.user_id for r in ended}):
             append_event(
                 IdentitySignedOut(provider=provider.key, user_id=user_id, how="back_channel"),
-                council_id=None,
+                council_id=council_of(provider.key),
                 stream="user",
                 stream_id=user_id,
                 actor=Actor.system(provider.label[:200]),
@@ -530,7 +536,7 @@ def signed_out_record(*, provider_key: str, user: User, session_key: str) -> Non
         ProviderSession.objects.filter(session_key=session_key).delete()
         append_event(
             IdentitySignedOut(provider=provider_key, user_id=user.pk, how="here"),
-            council_id=None,
+            council_id=council_of(provider_key),
             stream="user",
             stream_id=user.pk,
             actor=_actor(user),
