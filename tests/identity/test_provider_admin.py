@@ -24,6 +24,12 @@ from townsquare.staff.tests.conftest import sign_in
 PAGE = "/staff/admin/sign-in"
 
 
+@pytest.fixture(autouse=True)
+def _loopback_providers_allowed(settings):
+    # The test's provider runs on this machine, as the demo's does.
+    settings.OIDC_ALLOW_LOOPBACK_ISSUERS = True
+
+
 def _staff(council, role: str) -> Client:
     user, _ = factories.make_staff_signed_in(council, role)
     client = Client()
@@ -250,3 +256,17 @@ def test_the_demo_keeps_what_bristols_admin_set_and_registers_their_key(tmp_path
     staff_client = next(c for c in again["clients"] if c["client_id"] == row.client_id)
     registered = staff_client["jwks"]["keys"][0]
     assert registered["kid"] == private_key_of(row)["kid"] and "d" not in registered
+
+
+@pytest.mark.django_db
+def test_outside_the_demo_a_provider_on_this_machine_is_refused(
+    council, identity_provider, settings
+):
+    settings.OIDC_ALLOW_LOOPBACK_ISSUERS = False
+    admin = _staff(council, "council_admin")
+    admin.post(PAGE, {"op": "key"})
+    for issuer in (identity_provider.issuer, "http://localhost:9010", "https://127.0.0.2:9010"):
+        response = admin.post(PAGE, _form(identity_provider, issuer=issuer))
+        assert response.status_code == 400
+        assert "this server's own addresses are not allowed" in unescape(response.content.decode())
+    assert not IdentityProvider.objects.filter(enabled=True).exists()

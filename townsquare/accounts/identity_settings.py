@@ -11,12 +11,15 @@ answers and offers what Townsquare needs, so a typo shows here, not at a staff m
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+from django.conf import settings
 from django.db import transaction
 
 from townsquare.accounts import identity, oidc, policies
@@ -127,6 +130,14 @@ def discovery_check(*, issuer: str, client_auth: str, scopes: str) -> dict[str, 
     return doc
 
 
+def _loopback(issuer: str) -> bool:
+    host = urlsplit(issuer).hostname or ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
+
+
 def _groups(text: str) -> list[str]:
     return [g.strip() for g in text.replace(",", "\n").splitlines() if g.strip()]
 
@@ -163,6 +174,12 @@ def staff_provider_save(
             oidc.issuer_check(issuer)
         except ValueError:
             errors["issuer"] = ["Enter the issuer's address, starting https://"]
+        else:
+            if _loopback(issuer) and not settings.OIDC_ALLOW_LOOPBACK_ISSUERS:
+                errors["issuer"] = [
+                    "Enter the provider's public address: this server's own addresses are "
+                    "not allowed"
+                ]
     if not client_id or len(client_id) > 300:
         errors["client_id"] = ["Enter the client id the provider gave, up to 300 characters"]
     if client_auth not in IdentityProvider.ClientAuth.values:
