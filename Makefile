@@ -41,6 +41,7 @@ OIDC_PORT ?= 9010
 run: export ONE_LOGIN_ISSUER = http://127.0.0.1:$(OIDC_PORT)
 run: export ONE_LOGIN_CLIENT_ID = townsquare-residents
 run: export ONE_LOGIN_PRIVATE_KEY_FILE = var/identity/resident-client-key.json
+run: export OIDC_ALLOW_LOOPBACK_ISSUERS = true
 
 run: demo identity-provider ## Serve the product with its demo data on http://127.0.0.1:8000
 	$(BIN)/townsquare collectstatic --no-input -v 0

@@ -210,6 +210,14 @@ ONE_LOGIN_CLIENT_ID = _env("ONE_LOGIN_CLIENT_ID")
 ONE_LOGIN_PRIVATE_KEY_FILE = _env("ONE_LOGIN_PRIVATE_KEY_FILE")
 ONE_LOGIN_CLIENT_SECRET = _env("ONE_LOGIN_CLIENT_SECRET")
 ONE_LOGIN_SCOPES = _env("ONE_LOGIN_SCOPES", "openid email phone")
+# Who signs One Login's identity credential (coreIdentityJWT) for P2; its keys are in the DID
+# document at this address's /.well-known/did.json. Empty: the one beside ONE_LOGIN_ISSUER
+# (oidc.account.gov.uk -> identity.account.gov.uk; the demo provider's <issuer>/identity/).
+ONE_LOGIN_IDENTITY_ISSUER = _env("ONE_LOGIN_IDENTITY_ISSUER")
+# Whether a council admin may give a provider on this machine (http://127.0.0.1...) on the staff
+# sign-in page: the demo's and the tests' provider. Off in production, so the page cannot be
+# used to probe the server's own ports.
+OIDC_ALLOW_LOOPBACK_ISSUERS = _env_bool("OIDC_ALLOW_LOOPBACK_ISSUERS", False)
 # How long to wait for a provider's answer (discovery, keys, token, userinfo).
 OIDC_HTTP_TIMEOUT_SECONDS = float(_env("OIDC_HTTP_TIMEOUT_SECONDS", "5"))
 

@@ -6,7 +6,11 @@
 // client authentication (a client may be given a secret instead, as some council IdPs use),
 // signs ID tokens with ES256 (RS256 on request), takes a `vtr` (vectors of trust) parameter and
 // returns the level reached as `vot`, honours `ui_locales` (en, cy) on its sign-in page, and
-// sends back-channel logout tokens when a session ends. Accounts are fixed demo people, chosen
+// sends back-channel logout tokens when a session ends. For a person whose identity was checked
+// (P2) it answers the `claims` parameter's request for One Login's identity credential,
+// `https://vocab.account.gov.uk/v1/coreIdentityJWT`, in userinfo: a JWT with the person's name
+// and birth date signed (ES256) by a separate identity key, published as One Login publishes
+// its own, in a DID document at /.well-known/did.json (issuer <issuer>/identity/). Accounts are fixed demo people, chosen
 // on a plain HTML page (no JavaScript), so browser journeys and plain HTTP tests can both drive
 // it. Never use it in production: anyone can sign in as anyone.
 //
@@ -16,12 +20,12 @@
 //                    "jwks": {"keys": [public JWKs]} | "client_secret",
 //                    "backchannel_logout_uri", "id_token_signed_response_alg" } ],
 //     "accounts": [ { "sub", "email", "email_verified", "name", "identity": "P2" | null,
-//                     "groups": [...], "phone_number" } ] }
+//                     "birth_date": "1984-05-12", "groups": [...], "phone_number" } ] }
 
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { generateKeyPair, exportJWK } from 'jose';
+import { generateKeyPair, exportJWK, calculateJwkThumbprint, SignJWT } from 'jose';
 import Provider, { interactionPolicy } from 'oidc-provider';
 
 const { values: args } = parseArgs({
@@ -73,6 +77,49 @@ const signingKeys = [
   { ...(await exportJWK(RS256.privateKey)), alg: 'RS256', use: 'sig', kid: 'demo-rs256-1' },
 ];
 
+// One Login's identity service signs identity credentials with its own key, found through a
+// did:web DID document on its host (here the provider's own host).
+const CORE_IDENTITY = 'https://vocab.account.gov.uk/v1/coreIdentityJWT';
+const identityIssuer = `${issuer}/identity/`;
+const did = `did:web:${encodeURIComponent(new URL(issuer).host)}`;
+const IDENTITY = await generateKeyPair('ES256', { extractable: true });
+const identityPublic = { ...(await exportJWK(IDENTITY.publicKey)), alg: 'ES256' };
+const identityKid = `${did}#${await calculateJwkThumbprint(identityPublic)}`;
+const didDocument = {
+  '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
+  id: did,
+  assertionMethod: [{
+    type: 'JsonWebKey', id: identityKid, controller: did, publicKeyJwk: identityPublic,
+  }],
+};
+
+async function coreIdentityJWT(account, clientId) {
+  const words = account.name.split(' ');
+  const nameParts = [
+    { type: 'GivenName', value: words.slice(0, -1).join(' ') || account.name },
+    ...(words.length > 1 ? [{ type: 'FamilyName', value: words[words.length - 1] }] : []),
+  ];
+  return new SignJWT({
+    vot: 'P2',
+    vtm: `${issuer}/trustmark`,
+    vc: {
+      type: ['VerifiableCredential', 'IdentityCheckCredential'],
+      credentialSubject: {
+        name: [{ nameParts }],
+        birthDate: [{ value: account.birth_date || '1970-01-01' }],
+      },
+    },
+  })
+    .setProtectedHeader({ alg: 'ES256', kid: identityKid, typ: 'JWT' })
+    .setIssuer(identityIssuer)
+    .setSubject(account.sub)
+    .setAudience(clientId)
+    .setIssuedAt()
+    .setNotBefore('0s')
+    .setExpirationTime('3m')
+    .sign(IDENTITY.privateKey);
+}
+
 const basePolicy = interactionPolicy.base();
 // Asking for a stronger vector of trust than this session reached means signing in again.
 basePolicy.get('login').checks.add(new interactionPolicy.Check(
@@ -115,6 +162,14 @@ const provider = new Provider(issuer, {
     phone: ['phone_number', 'phone_number_verified'],
     profile: ['name'],
     groups: ['groups'],
+    // Only through the `claims` parameter, as at One Login.
+    [CORE_IDENTITY]: null,
+  },
+  // The vector of trust reached travels with the access token to userinfo, which decides from
+  // it whether to hand over the identity credential.
+  async extraTokenClaims(ctx) {
+    const code = ctx.oidc.entities.AuthorizationCode;
+    return code?.acr ? { vot: code.acr } : undefined;
   },
   scopes: ['openid', 'email', 'phone', 'profile', 'groups', 'offline_access'],
   interactions: {
@@ -127,7 +182,7 @@ const provider = new Provider(issuer, {
       clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId,
     });
     grant.addOIDCScope(ctx.oidc.params.scope || 'openid');
-    grant.addOIDCClaims(['vot', 'vtm', 'groups', 'email', 'email_verified', 'name']);
+    grant.addOIDCClaims(['vot', 'vtm', 'groups', 'email', 'email_verified', 'name', CORE_IDENTITY]);
     await grant.save();
     return grant;
   },
@@ -136,7 +191,7 @@ const provider = new Provider(issuer, {
     if (!account) return undefined;
     return {
       accountId: sub,
-      async claims() {
+      async claims(use, scope, requested) {
         // The vector reached rides on the session's acr (set at sign-in) into the code, then
         // the ID token; One Login names it `vot`.
         const vot = token?.acr || ctx.oidc.session?.acr || 'Cl.Cm';
@@ -150,6 +205,10 @@ const provider = new Provider(issuer, {
           groups: account.groups || [],
           ...(account.phone_number
             ? { phone_number: account.phone_number, phone_number_verified: true } : {}),
+          // Asked for, about a checked identity, in a session that reached P2.
+          ...(use === 'userinfo' && requested && CORE_IDENTITY in requested
+            && account.identity === 'P2' && /\.P2$/.test(token?.extra?.vot || '')
+            ? { [CORE_IDENTITY]: await coreIdentityJWT(account, token.clientId) } : {}),
         };
       },
     };
@@ -255,6 +314,11 @@ const server = http.createServer(async (req, res) => {
       res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
       res.end(page('Sign-in error', `<h1>Sign-in error</h1><p>${esc(err.message)}</p>`));
     }
+    return;
+  }
+  if (req.url === '/.well-known/did.json') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(didDocument));
     return;
   }
   if (req.url === '/trustmark') {

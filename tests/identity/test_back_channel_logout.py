@@ -105,3 +105,34 @@ def test_a_forged_logout_token_is_refused(client, one_login):
     response = client.post("/sign-in/back-channel-logout", {"logout_token": "not.a.token"})
     assert response.status_code == 400 and response["Content-Type"] == "application/json"
     assert client.post("/sign-in/back-channel-logout").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_council_provider_signing_out_ends_the_staff_session(
+    live_server, live_identity_provider, council
+):
+    from tests.identity_provider import council_provider_set
+
+    council_provider_set(council, live_identity_provider)
+    browser = requests.Session()
+    started = browser.get(
+        f"{live_server.url}/staff/sign-in/provider/{council.id}", allow_redirects=False, timeout=10
+    )
+    back = live_identity_provider.sign_in(
+        started.headers["Location"], "bristol-officer", browser=browser
+    )
+    assert browser.get(back, allow_redirects=False, timeout=10).status_code == 302
+    staff_home = f"{live_server.url}/staff/"
+    assert browser.get(staff_home, allow_redirects=False, timeout=10).status_code == 200
+    page = browser.get(f"{live_identity_provider.issuer}/session/end", timeout=10)
+    with _back_channel_logout_seen() as seen:
+        assert _confirm_logout_at_provider(browser, page).status_code == 200
+        assert seen.wait(120), "the provider's back-channel logout never arrived"
+    assert browser.get(staff_home, allow_redirects=False, timeout=10).status_code == 302
+    event = Event.objects.get(kind="identity.signed_out")
+    assert event.council_id == council.id  # in the council's audit trail
+    assert event.payload == {
+        "provider": f"council-{council.id}",
+        "user_id": event.payload["user_id"],
+        "how": "back_channel",
+    }

@@ -92,3 +92,59 @@ def test_one_councils_provider_cannot_open_another_councils_account(
     assert response.status_code == 400
     _refusal("other_council_account")
     assert not Membership.objects.filter(council=council).exists()
+
+
+@pytest.mark.django_db
+def test_a_group_moved_to_another_role_changes_the_role_at_the_next_sign_in(
+    client, identity_provider, council
+):
+    row = council_provider_set(council, identity_provider)
+    _sign_in(client, identity_provider, council, "bristol-officer")
+    user = User.objects.get(email="ola.officer@bristol.example")
+    assert Membership.objects.get(user=user).role == "agent"
+    client.post("/staff/sign-out")
+    row.group_roles = {"townsquare-agents": "supervisor"}
+    row.save()
+    assert _sign_in(client, identity_provider, council, "bristol-officer").status_code == 302
+    assert Membership.objects.get(user=user).role == "supervisor"
+    changed = Event.objects.filter(kind="membership.set", council_id=council.id).order_by("-id")
+    assert changed.first().payload["role"] == "supervisor"
+
+
+@pytest.mark.django_db
+def test_signing_out_is_audited_and_ends_the_provider_session(client, identity_provider, council):
+    from townsquare.accounts.models import ProviderSession
+
+    council_provider_set(council, identity_provider)
+    _sign_in(client, identity_provider, council, "bristol-officer")
+    assert ProviderSession.objects.get().session_key == client.session.session_key
+    response = client.post("/staff/sign-out")
+    assert response.status_code == 302
+    event = Event.objects.get(kind="identity.signed_out")
+    assert event.payload["how"] == "here" and event.council_id == council.id
+    assert event.payload["provider"] == f"council-{council.id}"
+    assert not ProviderSession.objects.exists()
+    assert client.get("/staff/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_with_totp_the_provider_session_follows_the_signed_in_session(
+    client, identity_provider, council
+):
+    import pyotp
+
+    from tests import factories
+    from townsquare.accounts.models import ProviderSession
+    from townsquare.accounts.signin import second_factor_set
+
+    council_provider_set(council, identity_provider, totp_required=True)
+    officer = User.objects.create_user("ola.officer@bristol.example", None)
+    second_factor_set(user=officer, secret=factories.STAFF_TOTP_SECRET)
+    response = _sign_in(client, identity_provider, council, "bristol-officer")
+    assert response["Location"] == "/staff/sign-in/code"
+    done = client.post(
+        "/staff/sign-in/code", {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()}
+    )
+    assert done.status_code == 302
+    assert client.get("/staff/").status_code == 200
+    assert ProviderSession.objects.get().session_key == client.session.session_key

@@ -41,6 +41,12 @@ class TinyProvider:
         ]
         self.next_id_token = ""
         self.token_requests: list[dict[str, list[str]]] = []
+        # One Login's identity service: its key, published in a DID document, and what
+        # userinfo answers (None: the provider has no userinfo endpoint).
+        self.identity_key = ECKey.generate_key(
+            "P-256", parameters={"kid": "did:web:tiny#identity-1", "alg": "ES256"}, private=True
+        )
+        self.userinfo: dict | None = None
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -63,10 +69,32 @@ class TinyProvider:
                             "authorization_endpoint": f"{provider.issuer}/auth",
                             "token_endpoint": f"{provider.issuer}/token",
                             "jwks_uri": f"{provider.issuer}/jwks",
+                            **(
+                                {"userinfo_endpoint": f"{provider.issuer}/userinfo"}
+                                if provider.userinfo is not None
+                                else {}
+                            ),
                         }
                     )
                 elif self.path == "/jwks":
                     self._json({"keys": [k.as_dict(private=False) for k in provider.keys]})
+                elif self.path == "/userinfo" and provider.userinfo is not None:
+                    self._json(provider.userinfo)
+                elif self.path == "/.well-known/did.json":
+                    public = provider.identity_key.as_dict(private=False)
+                    self._json(
+                        {
+                            "id": "did:web:tiny",
+                            "assertionMethod": [
+                                {
+                                    "type": "JsonWebKey",
+                                    "id": public.pop("kid"),
+                                    "controller": "did:web:tiny",
+                                    "publicKeyJwk": public,
+                                }
+                            ],
+                        }
+                    )
                 else:
                     self.send_error(404)
 

@@ -136,3 +136,33 @@ class IdentitySignedOut(DomainEvent):
     provider: str
     user_id: int
     how: str
+
+
+@dataclass(frozen=True)
+class IdentityProviderSet(DomainEvent):
+    """A council's staff identity provider was set or changed. Never the secret or the private
+    key: `secret_changed` says a new client secret was stored, `key_id` names the key pair."""
+
+    kind: ClassVar[str] = "identity.provider_set"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    label: str
+    issuer: str
+    client_id: str
+    client_auth: str
+    scopes: str
+    groups_claim: str
+    group_roles: dict[str, str]
+    totp_required: bool
+    enabled: bool
+    secret_changed: bool
+    key_id: str
+
+
+@dataclass(frozen=True)
+class IdentityProviderKeyMade(DomainEvent):
+    """A new key pair for private_key_jwt replaced the council's old one (its public half is to
+    be registered with the provider)."""
+
+    kind: ClassVar[str] = "identity.provider_key_made"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    key_id: str

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,7 @@ from joserfc.jwk import ECKey, RSAKey
 
 from townsquare.accounts.events import (
     IdentityLinked,
+    IdentityProviderSet,
     IdentitySignedIn,
     IdentitySignedOut,
     IdentitySignInRefused,
@@ -34,11 +36,12 @@ from townsquare.accounts.models import (
     Role,
     User,
 )
-from townsquare.accounts.oidc import Provider, SignedIn, issuer_check
+from townsquare.accounts.oidc import Provider, SignedIn, caches_clear, issuer_check
 from townsquare.accounts.services import membership_set
 from townsquare.core import clock
 from townsquare.core.actors import Actor
 from townsquare.core.eventlog import append_event
+from townsquare.core.sealed import seal, unseal
 
 ONE_LOGIN = "one-login"
 
@@ -78,10 +81,23 @@ def resident_provider() -> Provider | None:
         private_key_jwk=key,
         scopes=settings.ONE_LOGIN_SCOPES,
         one_login=True,
+        identity_issuer=identity_issuer_of(settings.ONE_LOGIN_ISSUER),
     )
     if provider.is_demo:
         return Provider(**{**provider.__dict__, "label": "GOV.UK One Login (demo)"})
     return provider
+
+
+def identity_issuer_of(issuer: str) -> str:
+    """Who signs One Login's identity credentials (ONE_LOGIN_IDENTITY_ISSUER, or the identity
+    service beside the provider: oidc.account.gov.uk's is identity.account.gov.uk; the local
+    demo provider's is its /identity/)."""
+    if settings.ONE_LOGIN_IDENTITY_ISSUER:
+        return settings.ONE_LOGIN_IDENTITY_ISSUER
+    parts = urlsplit(issuer)
+    if parts.hostname and parts.hostname.startswith("oidc."):
+        return f"{parts.scheme}://identity.{parts.netloc.removeprefix('oidc.')}/"
+    return issuer.rstrip("/") + "/identity/"
 
 
 def council_provider(council_id: int) -> Provider | None:
@@ -90,23 +106,48 @@ def council_provider(council_id: int) -> Provider | None:
 
 
 def _provider_of(row: IdentityProvider) -> Provider:
+    """The row as a client of its provider, holding only the credential it authenticates with."""
+    by_key = row.client_auth == IdentityProvider.ClientAuth.PRIVATE_KEY_JWT
     return Provider(
         key=f"council-{row.council_id}",
         label=row.label,
         issuer=row.issuer,
         client_id=row.client_id,
-        client_secret=row.client_secret,
-        private_key_jwk=row.private_key_jwk or {},
+        client_secret="" if by_key else unseal(row.client_secret_sealed),
+        private_key_jwk=private_key_of(row) if by_key else {},
         scopes=row.scopes,
     )
+
+
+def private_key_of(row: IdentityProvider) -> dict[str, Any]:
+    return json.loads(unseal(row.private_key_sealed)) if row.private_key_sealed else {}
+
+
+def client_key_new(kid: str) -> dict[str, Any]:
+    """A new P-256 private key as a JWK, for private_key_jwt (ES256, as One Login accepts)."""
+    key = ECKey.generate_key(
+        "P-256", parameters={"kid": kid, "alg": "ES256", "use": "sig"}, private=True
+    )
+    return key.as_dict(private=True)
+
+
+def public_jwk(jwk: dict[str, Any]) -> dict[str, Any]:
+    """A key's public half: what is registered with the provider."""
+    return {k: v for k, v in jwk.items() if k not in {"d", "p", "q", "dp", "dq", "qi"}}
+
+
+def council_of(provider_key: str) -> int | None:
+    """The council whose staff provider this is (its sign-outs go in that council's audit
+    trail); None for the residents' provider."""
+    rest = provider_key.removeprefix("council-")
+    return int(rest) if rest != provider_key and rest.isdigit() else None
 
 
 def provider_by_key(key: str) -> Provider | None:
     if key == ONE_LOGIN:
         return resident_provider()
-    if key.startswith("council-") and key[8:].isdigit():
-        return council_provider(int(key[8:]))
-    return None
+    council_id = council_of(key)
+    return council_provider(council_id) if council_id is not None else None
 
 
 def provider_for_token(token: str) -> Provider | None:
@@ -146,32 +187,69 @@ def identity_provider_set(
     issuer: str,
     client_id: str,
     private_key_jwk: dict[str, Any] | None = None,
-    client_secret: str = "",
+    client_secret: str | None = None,
+    client_auth: str | None = None,
     group_roles: dict[str, str] | None = None,
     totp_required: bool = False,
     scopes: str = "openid email profile groups",
     groups_claim: str = "groups",
+    enabled: bool = True,
+    actor: Actor | None = None,
 ) -> IdentityProvider:
-    """Create or change a council's staff provider (callers check the actor may)."""
+    """Create or change a council's staff provider, and audit it (callers check the actor may:
+    identity_settings does for the admin page). A `private_key_jwk` or `client_secret` of None
+    keeps the one stored; the client authenticates with `client_auth` (by default the key when
+    one is given, else the secret)."""
     issuer_check(issuer)
     for role in (group_roles or {}).values():
         if role not in Role.values:
             raise ValueError(f"Unknown role {role!r}")
-    row, _ = IdentityProvider.objects.update_or_create(
-        council_id=council_id,
-        defaults={
-            "label": label,
-            "issuer": issuer,
-            "client_id": client_id,
-            "private_key_jwk": private_key_jwk or {},
-            "client_secret": client_secret,
-            "group_roles": group_roles or {},
-            "totp_required": totp_required,
-            "scopes": scopes,
-            "groups_claim": groups_claim,
-            "enabled": True,
-        },
-    )
+    if client_auth is None:
+        client_auth = (
+            IdentityProvider.ClientAuth.CLIENT_SECRET
+            if client_secret and not private_key_jwk
+            else IdentityProvider.ClientAuth.PRIVATE_KEY_JWT
+        )
+    if client_auth not in IdentityProvider.ClientAuth.values:
+        raise ValueError(f"Unknown client authentication {client_auth!r}")
+    defaults: dict[str, Any] = {
+        "label": label,
+        "issuer": issuer,
+        "client_id": client_id,
+        "client_auth": client_auth,
+        "group_roles": group_roles or {},
+        "totp_required": totp_required,
+        "scopes": scopes,
+        "groups_claim": groups_claim,
+        "enabled": enabled,
+    }
+    if private_key_jwk is not None:
+        defaults["private_key_sealed"] = seal(json.dumps(private_key_jwk))
+    if client_secret is not None:
+        defaults["client_secret_sealed"] = seal(client_secret)
+    with transaction.atomic():
+        row, _ = IdentityProvider.objects.update_or_create(council_id=council_id, defaults=defaults)
+        append_event(
+            IdentityProviderSet(
+                label=label,
+                issuer=issuer,
+                client_id=client_id,
+                client_auth=client_auth,
+                scopes=scopes,
+                groups_claim=groups_claim,
+                group_roles=dict(group_roles or {}),
+                totp_required=totp_required,
+                enabled=enabled,
+                secret_changed=bool(client_secret),
+                key_id=str(private_key_of(row).get("kid", "")),
+            ),
+            council_id=council_id,
+            stream="council",
+            stream_id=council_id,
+            actor=actor or Actor.system("Townsquare set-up"),
+        )
+    # The next sign-in reads the provider afresh (it may be another one now).
+    caches_clear()
     return row
 
 
@@ -444,7 +522,7 @@ def backchannel_logout(
         for user_id in sorted({r.user_id for r in ended}):
             append_event(
                 IdentitySignedOut(provider=provider.key, user_id=user_id, how="back_channel"),
-                council_id=None,
+                council_id=council_of(provider.key),
                 stream="user",
                 stream_id=user_id,
                 actor=Actor.system(provider.label[:200]),
@@ -458,8 +536,14 @@ def signed_out_record(*, provider_key: str, user: User, session_key: str) -> Non
         ProviderSession.objects.filter(session_key=session_key).delete()
         append_event(
             IdentitySignedOut(provider=provider_key, user_id=user.pk, how="here"),
-            council_id=None,
+            council_id=council_of(provider_key),
             stream="user",
             stream_id=user.pk,
             actor=_actor(user),
         )
+
+
+def provider_session_rekey(old_key: str, new_key: str) -> None:
+    """A session begun at a provider got a new key (signing in cycles it): follow it."""
+    if old_key and new_key and old_key != new_key:
+        ProviderSession.objects.filter(session_key=old_key).update(session_key=new_key)

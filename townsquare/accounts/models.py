@@ -140,9 +140,15 @@ class IdentityProvider(models.Model):
 
     A council setting, edited by its admins. Residents' provider (GOV.UK One Login) is one per
     deployment and comes from deployment settings instead. The client authenticates to the
-    provider with a private key (`private_key_jwk`, private_key_jwt) or, where the provider needs
-    one, a client secret; the private key is as sensitive as a password.
+    provider with a private key (private_key_jwt) or, where the provider needs one, a client
+    secret, as `client_auth` says. Both are as sensitive as a password: they are kept sealed
+    (core.sealed, encrypted with a key derived from SECRET_KEY) and never shown again; the
+    private key's public half is what the council registers with its provider.
     """
+
+    class ClientAuth(models.TextChoices):
+        PRIVATE_KEY_JWT = "private_key_jwt", "A key pair made here (private_key_jwt)"
+        CLIENT_SECRET = "client_secret_post", "A client secret from the provider"
 
     council = models.OneToOneField(
         "councils.Council", on_delete=models.CASCADE, related_name="identity_provider"
@@ -152,8 +158,11 @@ class IdentityProvider(models.Model):
     )
     issuer = models.URLField(max_length=300)
     client_id = models.CharField(max_length=300)
-    client_secret = models.CharField(max_length=300, blank=True)
-    private_key_jwk = models.JSONField(default=dict, blank=True)
+    client_auth = models.CharField(
+        max_length=30, choices=ClientAuth.choices, default=ClientAuth.PRIVATE_KEY_JWT
+    )
+    client_secret_sealed = models.TextField(blank=True)
+    private_key_sealed = models.TextField(blank=True)  # the private JWK as JSON, sealed
     scopes = models.CharField(max_length=300, default="openid email profile groups")
     # The ID token or userinfo claim listing the person's groups at the provider.
     groups_claim = models.CharField(max_length=100, default="groups")

@@ -44,6 +44,9 @@ LEEWAY = dt.timedelta(seconds=60)
 # An ID token issued longer ago than this is refused even when unexpired.
 MAX_TOKEN_AGE = dt.timedelta(minutes=10)
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+# GOV.UK One Login's identity credential: a JWT in userinfo, asked for in the `claims`
+# parameter, signed by One Login's identity service (not its OpenID Provider).
+CORE_IDENTITY_CLAIM = "https://vocab.account.gov.uk/v1/coreIdentityJWT"
 
 # Levels of confidence and One Login's vectors of trust (accounts.levels).
 LEVEL_NONE, LEVEL_AUTHENTICATED, LEVEL_P2 = levels.NONE, levels.AUTHENTICATED, levels.P2
@@ -73,8 +76,9 @@ class Provider:
     client_secret: str = ""
     private_key_jwk: dict[str, Any] = field(default_factory=dict)
     scopes: str = "openid email"
-    # One Login's extras: vectors of trust and ui_locales.
+    # One Login's extras: vectors of trust, ui_locales and the identity credential's issuer.
     one_login: bool = False
+    identity_issuer: str = ""
 
     @property
     def is_demo(self) -> bool:
@@ -159,19 +163,33 @@ def caches_clear() -> None:
         _keys.clear()
 
 
+def discovery_url(issuer: str) -> str:
+    return issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+def discovery_fetch(issuer: str) -> dict[str, Any]:
+    """The provider's metadata fetched now (not cached), whose `issuer` must be exactly the one
+    configured and which names the endpoints a relying party needs."""
+    issuer_check(issuer)
+    doc = _http_get_json(discovery_url(issuer))
+    if doc.get("issuer") != issuer:
+        raise SignInRefused(
+            "wrong_issuer",
+            f"The sign-in service calls itself {str(doc.get('issuer'))[:300]!r}, not {issuer!r}.",
+        )
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        if not isinstance(doc.get(name), str):
+            raise SignInRefused("provider_unreachable", f"The sign-in service has no {name}.")
+    return doc
+
+
 def discovery(provider: Provider) -> dict[str, Any]:
-    """The provider's metadata, whose `issuer` must be exactly the one configured."""
+    """The provider's metadata (discovery_fetch), cached per process."""
     with _lock:
         cached = _discovery.get(provider.issuer)
     if cached is not None:
         return cached
-    issuer_check(provider.issuer)
-    doc = _http_get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration")
-    if doc.get("issuer") != provider.issuer:
-        raise SignInRefused("wrong_issuer", "The sign-in service is not the one configured.")
-    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-        if not isinstance(doc.get(name), str):
-            raise SignInRefused("provider_unreachable", f"The sign-in service has no {name}.")
+    doc = discovery_fetch(provider.issuer)
     with _lock:
         _discovery[provider.issuer] = doc
     return doc
@@ -341,6 +359,8 @@ def authorization_start(
     if provider.one_login:
         params["vtr"] = json.dumps([VTR_FOR_LEVEL.get(level, "Cl.Cm")])
         params["ui_locales"] = "cy" if language == "cy" else "en"
+        if level == LEVEL_P2:
+            params["claims"] = json.dumps({"userinfo": {CORE_IDENTITY_CLAIM: None}})
     if reauthenticate:
         params["prompt"] = "login"
         params["max_age"] = "0"
@@ -419,7 +439,15 @@ def authorization_complete(
     if not isinstance(id_token, str):
         raise SignInRefused("no_id_token", "The sign-in service sent no identity token.")
     claims = id_token_verify(provider, id_token, nonce=pending.nonce, level=pending.level)
+    if pending.purpose == "link":
+        _reauthenticated_check(claims, pending)
     userinfo = _userinfo(provider, doc, tokens.get("access_token"), claims["sub"])
+    # The identity credential proves P2; nothing of it (a name, a birth date) is kept.
+    credential = userinfo.pop(CORE_IDENTITY_CLAIM, None)
+    level = LEVEL_AUTHENTICATED
+    if provider.one_login and pending.level == LEVEL_P2:
+        core_identity_verify(provider, credential, subject=claims["sub"])
+        level = LEVEL_P2
     merged = {**userinfo, **claims}
     vot = str(claims.get("vot") or "")
     return SignedIn(
@@ -428,13 +456,28 @@ def authorization_complete(
         email=str(merged.get("email") or "").strip().lower(),
         email_verified=merged.get("email_verified") is True,
         name=str(merged.get("name") or "")[:200],
-        level=level_of_vot(vot) if provider.one_login else LEVEL_AUTHENTICATED,
+        level=level,
         vot=vot,
         sid=str(claims.get("sid") or ""),
         auth_time=int(claims.get("auth_time") or 0),
         claims=merged,
         id_token=id_token,
     )
+
+
+def _reauthenticated_check(claims: dict[str, Any], pending: Pending) -> None:
+    """Linking asked the provider to sign the person in again (prompt=login, max_age=0): the
+    token must say they did, after we asked, not reuse an older session there."""
+    started = dt.datetime.fromisoformat(pending.started_at) if pending.started_at else None
+    auth_time = claims.get("auth_time")
+    if (
+        started is None
+        or not isinstance(auth_time, int | float)
+        or dt.datetime.fromtimestamp(auth_time, dt.UTC) < started - LEEWAY
+    ):
+        raise SignInRefused(
+            "not_reauthenticated", "You need to sign in again to link your account."
+        )
 
 
 def _userinfo(
@@ -460,6 +503,81 @@ def _userinfo(
     if not isinstance(data, dict) or data.get("sub") != subject:
         raise SignInRefused("userinfo_mismatch", "The sign-in service described someone else.")
     return data
+
+
+def did_document_url(identity_issuer: str) -> str:
+    """Where a did:web identifier for the issuer's host publishes its DID document."""
+    parts = urlsplit(identity_issuer)
+    return f"{parts.scheme}://{parts.netloc}/.well-known/did.json"
+
+
+def _identity_keys(provider: Provider, *, refresh: bool = False) -> dict[str, ECKey]:
+    """The identity service's keys by their DID URL (its DID document's assertion methods)."""
+    cache_key = f"did:{provider.identity_issuer}"
+    with _lock:
+        cached = None if refresh else _keys.get(cache_key)
+    if cached is not None:
+        return {k.kid or "": k for k in cached.keys if isinstance(k, ECKey)}
+    issuer_check(provider.identity_issuer)
+    document = _http_get_json(did_document_url(provider.identity_issuer))
+    methods = document.get("assertionMethod")
+    keys = []
+    for method in methods if isinstance(methods, list) else []:
+        jwk = method.get("publicKeyJwk") if isinstance(method, dict) else None
+        if isinstance(jwk, dict) and jwk.get("kty") == "EC" and "d" not in jwk:
+            keys.append({**jwk, "kid": str(method.get("id", ""))})
+    try:
+        key_set = KeySet.import_key_set({"keys": keys})
+    except (JoseError, ValueError, TypeError) as exc:
+        raise SignInRefused("bad_jwks", "The identity service's keys cannot be read.") from exc
+    with _lock:
+        _keys[cache_key] = key_set
+    return {k.kid or "": k for k in key_set.keys if isinstance(k, ECKey)}
+
+
+def core_identity_verify(provider: Provider, credential: Any, *, subject: str) -> None:
+    """One Login's identity credential (coreIdentityJWT) is genuine, about this person, for
+    us, current, and at P2 or above; refuses otherwise. ES256 only, as One Login signs it,
+    with the key its DID document publishes under the token's `kid`."""
+    if not isinstance(credential, str) or not credential:
+        raise SignInRefused(
+            "identity_missing", "GOV.UK One Login did not send the result of your identity check."
+        )
+    try:
+        header = jws.extract_compact(credential.encode()).protected
+    except (JoseError, ValueError, TypeError) as exc:
+        raise SignInRefused("identity_invalid", "The identity check cannot be read.") from exc
+    if header.get("alg") != "ES256":
+        raise SignInRefused("bad_algorithm", "The identity check is not signed with ES256.")
+    kid = header.get("kid")
+    key = _identity_keys(provider).get(kid or "") or _identity_keys(provider, refresh=True).get(
+        kid or ""
+    )
+    if key is None:
+        raise SignInRefused("unknown_key", "The identity check was signed with an unknown key.")
+    try:
+        claims = jwt.decode(credential, key, algorithms=["ES256"]).claims
+    except JoseError as exc:
+        raise SignInRefused("bad_signature", "The identity check's signature is wrong.") from exc
+    if claims.get("iss") != provider.identity_issuer:
+        raise SignInRefused("wrong_issuer", "The identity check came from another service.")
+    _audience_check(provider, claims)
+    if claims.get("sub") != subject:
+        raise SignInRefused("identity_invalid", "The identity check is about someone else.")
+    now = clock.now()
+    if dt.datetime.fromtimestamp(_number(claims, "exp"), dt.UTC) + LEEWAY < now:
+        raise SignInRefused("expired_token", "The identity check has expired. Try again.")
+    if "nbf" in claims and dt.datetime.fromtimestamp(_number(claims, "nbf"), dt.UTC) > now + LEEWAY:
+        raise SignInRefused("expired_token", "The identity check is not valid yet.")
+    vot = claims.get("vot")
+    if not isinstance(vot, str) or level_of_vot(vot) != LEVEL_P2:
+        raise SignInRefused(
+            "vot_too_low", "Your identity was not checked to the level this service needs."
+        )
+    vc = claims.get("vc")
+    person = vc.get("credentialSubject") if isinstance(vc, dict) else None
+    if not isinstance(person, dict) or not person.get("name"):
+        raise SignInRefused("identity_invalid", "The identity check names nobody.")
 
 
 def logout_token_verify(provider: Provider, token: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from townsquare.accounts.models import ApiKey, Membership, User
+from townsquare.accounts.models import ApiKey, LinkedIdentity, Membership, User
 from townsquare.accounts.principal import Principal
 
 
@@ -43,3 +43,8 @@ def api_key_of_council(*, council_id: int, key_id: int | None) -> ApiKey | None:
     if key_id is None:
         return None
     return ApiKey.objects.filter(council_id=council_id, id=key_id).first()
+
+
+def linked_identity_issuers(*, user_id: int) -> set[str]:
+    """The issuers of the provider accounts that sign in as this user."""
+    return set(LinkedIdentity.objects.filter(user_id=user_id).values_list("issuer", flat=True))

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from joserfc.jwk import ECKey
+from townsquare.accounts.identity import client_key_new, public_jwk
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_DIR = ROOT / "scripts" / "oidc-provider"
@@ -33,6 +33,7 @@ DEMO_ACCOUNTS = [
         "name": "Rhian Jones",
         "email": "rhian.jones@example.com",
         "identity": "P2",
+        "birth_date": "1984-05-12",
         "phone_number": "+447700900123",
     },
     {
@@ -81,14 +82,6 @@ def missing() -> str:
     return ""
 
 
-def client_key_new(kid: str) -> dict[str, Any]:
-    """A new P-256 private key as a JWK: the client's key for private_key_jwt."""
-    key = ECKey.generate_key(
-        "P-256", parameters={"kid": kid, "alg": "ES256", "use": "sig"}, private=True
-    )
-    return key.as_dict(private=True)
-
-
 def client_key_ensure(path: Path, kid: str) -> dict[str, Any]:
     """The key kept at `path`, made on first use (readable by this user only)."""
     if path.exists():
@@ -98,10 +91,6 @@ def client_key_ensure(path: Path, kid: str) -> dict[str, Any]:
     path.touch(mode=0o600)
     path.write_text(json.dumps(jwk))
     return jwk
-
-
-def public(jwk: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in jwk.items() if k not in {"d", "p", "q", "dp", "dq", "qi"}}
 
 
 def provider_config(
@@ -126,7 +115,7 @@ def provider_config(
                 "post_logout_redirect_uris": [
                     f"{b.rstrip('/')}/signed-out" for b in resident_bases
                 ],
-                "jwks": {"keys": [public(resident_key)]},
+                "jwks": {"keys": [public_jwk(resident_key)]},
                 "backchannel_logout_uri": f"{back}/sign-in/back-channel-logout",
             },
             {
@@ -134,7 +123,7 @@ def provider_config(
                 "redirect_uris": [
                     f"{b.rstrip('/')}/staff/sign-in/provider/return" for b in staff_bases
                 ],
-                "jwks": {"keys": [public(staff_key)]},
+                "jwks": {"keys": [public_jwk(staff_key)]},
                 "id_token_signed_response_alg": "RS256",
                 "backchannel_logout_uri": f"{back}/sign-in/back-channel-logout",
             },
@@ -194,8 +183,13 @@ def provider_wait(issuer: str, process: subprocess.Popen, *, timeout: float = 60
 
 def demo_identity_ensure(*, var_dir: Path, public_url: str, issuer: str) -> dict[str, Any]:
     """The demo's keys (made once, under var/identity/) and Bristol's staff sign-in through the
-    demo provider. Returns the provider's configuration."""
-    from townsquare.accounts.identity import identity_provider_set
+    demo provider. Returns the provider's configuration.
+
+    Bristol's settings are made when missing or pointing at another provider; otherwise what
+    its admin set on the staff sign-in page stays, and the demo provider registers the key pair
+    made there (so a new key pair works after restarting the demo)."""
+    from townsquare.accounts.identity import identity_provider_set, private_key_of
+    from townsquare.accounts.models import IdentityProvider
     from townsquare.councils.models import Council
 
     resident_key = client_key_ensure(
@@ -205,7 +199,14 @@ def demo_identity_ensure(*, var_dir: Path, public_url: str, issuer: str) -> dict
         var_dir / "identity" / "bristol-staff-client-key.json", "bristol-staff-1"
     )
     bristol = Council.objects.filter(slug="bristol").first()
-    if bristol is not None:
+    row = (
+        IdentityProvider.objects.filter(council_id=bristol.id).first()
+        if bristol is not None
+        else None
+    )
+    if row is not None and row.issuer == issuer and private_key_of(row):
+        staff_key = private_key_of(row)
+    elif bristol is not None:
         identity_provider_set(
             council_id=bristol.id,
             label="Bristol staff account (demo)",

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from townsquare.accounts.identity import resident_provider
+from townsquare.accounts.selectors import linked_identity_issuers
 from townsquare.cases.selectors import citizen_cases
 from townsquare.catalogue.selectors import workflow_for_version
-from townsquare.portal import drafts, following
+from townsquare.portal import drafts, following, oidc_views
 
 PAGE_SIZE = 20
 KINDS = {"report", "application", "following"}
@@ -76,8 +78,20 @@ def index(request: HttpRequest) -> HttpResponse:
             "previous_page": page - 1 if page > 1 else None,
             "next_page": page + 1 if page < pages else None,
             "can_follow": following.available(),
+            **_one_login(request),
         },
     )
+
+
+def _one_login(request: HttpRequest) -> dict:
+    """Whether the person's GOV.UK One Login signs in to this account, or may be linked."""
+    provider = resident_provider() if oidc_views.one_login_offered() else None
+    if provider is None:
+        return {}
+    return {
+        "one_login": provider.label,
+        "one_login_linked": provider.issuer in linked_identity_issuers(user_id=request.user.pk),
+    }
 
 
 def _saved(draft) -> dict:

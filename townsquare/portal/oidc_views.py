@@ -150,6 +150,13 @@ REFUSALS = {
     "identity_linked_elsewhere": lambda: _(
         "That GOV.UK One Login is already linked to another Townsquare account."
     ),
+    "identity_missing": lambda: _(
+        "GOV.UK One Login did not send the result of your identity check, so we cannot start "
+        "this service. Try again."
+    ),
+    "not_reauthenticated": lambda: _(
+        "To link GOV.UK One Login to your account you need to sign in to it again. Try again."
+    ),
     "vot_too_low": lambda: _(
         "This service needs you to prove your identity with GOV.UK One Login, and that was "
         "not done."

@@ -1,15 +1,18 @@
-"""Council administration: teams, staff and roles, API keys, branding, boundary and areas."""
+"""Council administration: teams, staff and roles, staff sign-in (the council's identity
+provider), API keys, branding, boundary and areas."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from townsquare.accounts import policies
-from townsquare.accounts.models import Role
+from townsquare.accounts import identity_settings, policies
+from townsquare.accounts.models import IdentityProvider, Role
 from townsquare.accounts.selectors import api_key_of_council, api_keys_of_council
 from townsquare.accounts.services import api_key_create, api_key_revoke
 from townsquare.accounts.staffing import (
@@ -46,6 +49,7 @@ from townsquare.staff.maps import areas_map
 SECTIONS = (
     ("teams", "Teams"),
     ("staff", "Staff and roles"),
+    ("signin", "Staff sign-in"),
     ("keys", "API keys"),
     ("branding", "Branding"),
     ("areas", "Boundary and areas"),
@@ -310,3 +314,108 @@ def areas(request: HttpRequest) -> HttpResponse:
         }
     )
     return _render(request, "areas", context, status=400 if context.get("errors") else 200)
+
+
+def _provider_form(settings: identity_settings.ProviderSettings | None) -> dict[str, Any]:
+    """The form's values: what is saved, or a start for a new provider."""
+    if settings is None:
+        return {
+            "label": "",
+            "issuer": "",
+            "client_id": "",
+            "client_auth": IdentityProvider.ClientAuth.PRIVATE_KEY_JWT,
+            "scopes": "openid email profile",
+            "groups_claim": "groups",
+            "totp_required": "no",
+            "enabled": "yes",
+            **{f"groups_{role}": "" for role in identity_settings.ROLE_ORDER},
+        }
+    return {
+        "label": settings.label,
+        "issuer": settings.issuer,
+        "client_id": settings.client_id,
+        "client_auth": settings.client_auth,
+        "scopes": settings.scopes,
+        "groups_claim": settings.groups_claim,
+        "totp_required": "yes" if settings.totp_required else "no",
+        "enabled": "yes" if settings.enabled else "no",
+        **{f"groups_{role}": "\n".join(groups) for role, groups in settings.groups_by_role.items()},
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@_admin
+def sign_in_provider(request: HttpRequest) -> HttpResponse:
+    """The council's staff identity provider: its settings, a key pair, a check."""
+    staff = request.staff
+    council_id = staff.council.id
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        try:
+            if op == "save":
+                identity_settings.staff_provider_save(
+                    actor=staff.principal,
+                    council_id=council_id,
+                    label=request.POST.get("label", ""),
+                    issuer=request.POST.get("issuer", ""),
+                    client_id=request.POST.get("client_id", ""),
+                    client_auth=request.POST.get("client_auth", ""),
+                    client_secret=request.POST.get("client_secret", ""),
+                    scopes=request.POST.get("scopes", ""),
+                    groups_claim=request.POST.get("groups_claim", ""),
+                    groups_by_role={
+                        role: request.POST.get(f"groups_{role}", "")[:20_000]
+                        for role in identity_settings.ROLE_ORDER
+                    },
+                    totp_required=request.POST.get("totp_required") == "yes",
+                    enabled=request.POST.get("enabled") == "yes",
+                )
+                return _done(
+                    request,
+                    "signin",
+                    "Staff sign-in saved: the provider's discovery document answered",
+                )
+            if op == "key":
+                jwk = identity_settings.staff_provider_key_make(
+                    actor=staff.principal, council_id=council_id
+                )
+                return _done(
+                    request,
+                    "signin",
+                    f"New key pair made ({jwk['kid']}). Register its public key with the "
+                    "provider before staff next sign in.",
+                )
+            if op == "check":
+                doc = identity_settings.staff_provider_check(
+                    actor=staff.principal, council_id=council_id
+                )
+                return _done(
+                    request, "signin", f"The provider answered as {doc['issuer']}: settings work"
+                )
+            raise InvalidInput("Unknown action")
+        except DomainError as exc:
+            context = {"errors": _errors(exc, "provider"), "posted": request.POST.dict()}
+    saved = identity_settings.staff_provider_settings(actor=staff.principal, council_id=council_id)
+    form = _provider_form(saved)
+    posted = context.get("posted", {})
+    if posted.get("op") == "save":
+        form.update({k: posted.get(k, "") for k in form})
+    context.update(
+        {
+            "provider": saved,
+            "form": form,
+            "public_jwk": json.dumps(saved.public_jwk, indent=2)
+            if saved and saved.public_jwk
+            else "",
+            "client_auths": IdentityProvider.ClientAuth.choices,
+            "role_groups": [
+                (role, label)
+                for role, label in Role.choices
+                if role in identity_settings.ROLE_ORDER
+            ],
+            "redirect_uri": request.build_absolute_uri(reverse("staff:provider_return")),
+            "logout_uri": request.build_absolute_uri(reverse("portal:back_channel_logout")),
+        }
+    )
+    return _render(request, "signin", context, status=400 if context.get("errors") else 200)

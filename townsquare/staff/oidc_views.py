@@ -16,7 +16,7 @@ from townsquare.accounts import identity, oidc
 from townsquare.accounts import signin as accounts_signin
 from townsquare.core import clock
 from townsquare.staff import access
-from townsquare.staff.signin import PENDING_AT, PENDING_NEXT, PENDING_USER
+from townsquare.staff.signin import PENDING_AT, PENDING_NEXT, PENDING_USER, PROVIDER
 
 PENDING = "staff.oidc.pending"
 
@@ -124,6 +124,9 @@ def provider_return(request: HttpRequest) -> HttpResponse:
         request.session[PENDING_USER] = user.pk
         request.session[PENDING_AT] = clock.now().isoformat()
         request.session[PENDING_NEXT] = pending.next_path
+        request.session[PROVIDER] = provider.key
+        if request.session.session_key is None:
+            request.session.save()
         identity.signed_in_record(
             provider_key=provider.key,
             user=user,
@@ -137,6 +140,7 @@ def provider_return(request: HttpRequest) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     access.session_start(request)
     request.session[access.COUNCIL] = council_id
+    request.session[PROVIDER] = provider.key
     if request.session.session_key is None:
         request.session.save()
     identity.signed_in_record(

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from townsquare.accounts import identity
 from townsquare.accounts import signin as accounts_signin
 from townsquare.accounts.models import User
 from townsquare.accounts.selectors import active_user_by_id
@@ -29,6 +30,8 @@ from townsquare.staff import access
 PENDING_USER = "staff.pending_user_id"
 PENDING_AT = "staff.pending_at"
 PENDING_NEXT = "staff.pending_next"
+# Which identity provider the session was begun through (its sign-out is audited as one).
+PROVIDER = "staff.identity.provider"
 NEW_RECOVERY_CODES = "staff.new_recovery_codes"
 # The password step is good for this long; then start again.
 PENDING_FOR = dt.timedelta(minutes=5)
@@ -109,8 +112,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 def _complete(request: HttpRequest, user: User) -> HttpResponse:
     next_url = request.session.get(PENDING_NEXT, "")
+    before = request.session.session_key or ""
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     access.session_start(request)
+    if request.session.get(PROVIDER):
+        # Signed in at the council's provider, then the code here: the provider's logout must
+        # find the session under its new key.
+        identity.provider_session_rekey(before, request.session.session_key or "")
     return redirect(access.safe_next(request, next_url))
 
 
@@ -209,6 +217,13 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 @require_POST
 @csrf_protect
 def sign_out(request: HttpRequest) -> HttpResponse:
+    provider_key = request.session.get(PROVIDER)
+    if provider_key and request.user.is_authenticated:
+        identity.signed_out_record(
+            provider_key=provider_key,
+            user=request.user,
+            session_key=request.session.session_key or "",
+        )
     logout(request)
     return redirect(f"{reverse('staff:sign_in')}?signed_out=1")
 

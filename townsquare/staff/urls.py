@@ -70,6 +70,7 @@ urlpatterns = [
     path("admin/", admin.home, name="admin"),
     path("admin/teams", admin.teams, name="admin_teams"),
     path("admin/staff", admin.staff_members, name="admin_staff"),
+    path("admin/sign-in", admin.sign_in_provider, name="admin_signin"),
     path("admin/api-keys", admin.api_keys, name="admin_keys"),
     path("admin/branding", admin.branding, name="admin_branding"),
     path("admin/areas", admin.areas, name="admin_areas"),
