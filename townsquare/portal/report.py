@@ -44,7 +44,7 @@ from townsquare.cases.services import (
 )
 from townsquare.catalogue.fields import clean_field_value, clean_field_values
 from townsquare.catalogue.models import ServiceTemplate
-from townsquare.catalogue.questions import Question, questions_for
+from townsquare.catalogue.questions import Question, date_parts_from, questions_for
 from townsquare.catalogue.selectors import (
     document_in_language,
     service_get,
@@ -460,6 +460,8 @@ def _values(questions: list[Question], data: Any) -> dict[str, Any]:
             values[question.code] = [v for v in data.getlist(question.id) if v]
         elif question.datatype == "datetime":
             values[question.code] = _datetime_value(question.code, data.get(question.id, ""))
+        elif question.datatype == "date":
+            values[question.code] = date_parts_from(data, question.id)
         else:
             values[question.code] = data.get(question.id, "").strip()
     return values
@@ -562,7 +564,8 @@ def _error_summary(
         if question is not None:
             message = question_text(problem, label=question.label, datatype=question.datatype)
             question.error = message
-            found.setdefault(question.id, (message, _first_input(question)))
+            question.error_parts = error_parts(problem)
+            found.setdefault(question.id, (message, question.error_target))
         elif key in _ERROR_TARGETS:
             target = _CODE_TARGETS.get(problem.code, _ERROR_TARGETS[key])
             found.setdefault(target, (input_text(key, problem), target))
@@ -575,6 +578,3 @@ def _error_summary(
     )
     return [(target, *found[target]) for target in order if target in found]
 
-
-def _first_input(question: Question) -> str:
-    return question.options[0]["id"] if question.options else question.id
