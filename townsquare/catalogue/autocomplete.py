@@ -12,22 +12,67 @@ from typing import Any
 
 # WHATWG HTML, 4.10.18.7.1 Autofill field names.
 FIELD_NAMES = frozenset(
-    """
-    name honorific-prefix given-name additional-name family-name honorific-suffix nickname
-    username new-password current-password one-time-code organization-title organization
-    street-address address-line1 address-line2 address-line3 address-level4 address-level3
-    address-level2 address-level1 country country-name postal-code cc-name cc-given-name
-    cc-additional-name cc-family-name cc-number cc-exp cc-exp-month cc-exp-year cc-csc cc-type
-    transaction-currency transaction-amount language bday bday-day bday-month bday-year sex url
-    photo
-    """.split()
+    [
+        "name",
+        "honorific-prefix",
+        "given-name",
+        "additional-name",
+        "family-name",
+        "honorific-suffix",
+        "nickname",
+        "username",
+        "new-password",
+        "current-password",
+        "one-time-code",
+        "organization-title",
+        "organization",
+        "street-address",
+        "address-line1",
+        "address-line2",
+        "address-line3",
+        "address-level4",
+        "address-level3",
+        "address-level2",
+        "address-level1",
+        "country",
+        "country-name",
+        "postal-code",
+        "cc-name",
+        "cc-given-name",
+        "cc-additional-name",
+        "cc-family-name",
+        "cc-number",
+        "cc-exp",
+        "cc-exp-month",
+        "cc-exp-year",
+        "cc-csc",
+        "cc-type",
+        "transaction-currency",
+        "transaction-amount",
+        "language",
+        "bday",
+        "bday-day",
+        "bday-month",
+        "bday-year",
+        "sex",
+        "url",
+        "photo",
+    ]
 )
 # Names that may follow "home", "work", "mobile", "fax" or "pager".
 CONTACT_FIELD_NAMES = frozenset(
-    """
-    tel tel-country-code tel-national tel-area-code tel-local tel-local-prefix tel-local-suffix
-    tel-extension email impp
-    """.split()
+    [
+        "tel",
+        "tel-country-code",
+        "tel-national",
+        "tel-area-code",
+        "tel-local",
+        "tel-local-prefix",
+        "tel-local-suffix",
+        "tel-extension",
+        "email",
+        "impp",
+    ]
 )
 _CONTACT_HINTS = ("home", "work", "mobile", "fax", "pager")
 _ADDRESS_HINTS = ("shipping", "billing")
@@ -41,14 +86,14 @@ DATE_TOKENS = ("bday", "off")
 
 def autocomplete_problem(field: dict[str, Any]) -> str | None:
     """Why a field's `autocomplete` is not a valid token for it, or None."""
-    token = field.get("autocomplete")
-    if token is None:
+    purpose = field.get("autocomplete")
+    if purpose is None:
         return None
-    if not is_valid(token):
-        return f"{token!r} is not an HTML autocomplete token (such as name, email, postal-code)"
-    if field["datatype"] == "date" and token not in DATE_TOKENS:
+    if not is_valid(purpose):
+        return f"{purpose!r} is not an HTML autocomplete token (such as name, email, postal-code)"
+    if field["datatype"] == "date" and purpose not in DATE_TOKENS:
         return "a date question takes autocomplete: bday (a date of birth) or off"
-    if field["datatype"] in ("singlevaluelist", "multivaluelist") and token != "off":
+    if field["datatype"] in ("singlevaluelist", "multivaluelist") and purpose != "off":
         return "a list of choices cannot be filled in by the browser"
     return None
 
@@ -75,8 +120,8 @@ def autocomplete_for(field: dict[str, Any]) -> str:
     return field.get("autocomplete") or _BY_DATATYPE.get(field["datatype"], "")
 
 
-def date_part_tokens(token: str) -> dict[str, str]:
+def date_part_tokens(purpose: str) -> dict[str, str]:
     """The tokens of a date input's day, month and year ("bday" -> bday-day...)."""
-    if token == "bday":
+    if purpose == "bday":
         return {"day": "bday-day", "month": "bday-month", "year": "bday-year"}
-    return dict.fromkeys(("day", "month", "year"), "off" if token == "off" else "")
+    return dict.fromkeys(("day", "month", "year"), "off" if purpose == "off" else "")

@@ -148,7 +148,9 @@ def read_date(value: Any) -> dt.date:
     if missing:
         names = " and ".join(missing)
         raise _refuse(
-            f"must include a {names}", "date_incomplete", missing="_".join(missing),
+            f"must include a {names}",
+            "date_incomplete",
+            missing="_".join(missing),
             parts=",".join(missing),
         )
     wrong = []

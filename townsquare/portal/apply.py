@@ -22,9 +22,9 @@ from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.limits import MAX_DOCUMENT_BYTES, MAX_DOCUMENTS
 from townsquare.cases.services import Reporter, reporter_clean
-from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, answer_in_words, clean_field_value
 from townsquare.catalogue import dates
 from townsquare.catalogue.autocomplete import autocomplete_for
+from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, answer_in_words, clean_field_value
 from townsquare.catalogue.questions import (
     date_inputs,
     date_parts_from,
@@ -43,7 +43,7 @@ from townsquare.messaging.services import MessageNotQueued, transactional_messag
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.account import see_other
 from townsquare.portal.error_messages import error_parts, input_text, question_text
-from townsquare.portal.expected import expected_within
+from townsquare.portal.expected import expected_by, expected_within
 from townsquare.portal.models import ApplicationDraft
 from townsquare.portal.signin import email_clean
 from townsquare.portal.uploads import display_name, document_check
@@ -523,7 +523,12 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
             "reference": row["reference"],
             "service_name": listing.services[row["service_id"]].display_name,
             "expected": expected_within(version.document["sla"]),
-            "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+            **expected_by(
+                row["resolve_due_at"],
+                is_open=row["is_open"],
+                sla=version.document["sla"],
+                gss_code=council.gss_code,
+            ),
             "first_message": document_in_language(version, get_language())["workflow"]["states"][
                 0
             ].get("message", ""),

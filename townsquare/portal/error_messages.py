@@ -20,9 +20,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from townsquare.core.dates import iso_date_in_words
 from townsquare.core.errors import InvalidInput, Problem
@@ -197,7 +196,7 @@ def input_texts(exc: InvalidInput) -> dict[str, str]:
 def has_words(name: str, code: str, *, question: bool = False) -> bool:
     """Whether this module words `code` (for the test that every code the web meets does)."""
     if question:
-        return code == "required" or code in _QUESTION or code in _DATE or code in (
-            "date_incomplete",
+        return (
+            code == "required" or code in _QUESTION or code in _DATE or code in ("date_incomplete",)
         )
     return (name, code) in _INPUT or (name in _SUBJECTS and code in _QUESTION)

@@ -63,8 +63,8 @@ from townsquare.councils.selectors import (
 from townsquare.geo.points import Point
 from townsquare.portal import following
 from townsquare.portal.confirmation import SENT_SALT, send_confirmation
-from townsquare.portal.error_messages import input_text, question_text
-from townsquare.portal.expected import expected_within
+from townsquare.portal.error_messages import error_parts, input_text, question_text
+from townsquare.portal.expected import expected_by, expected_within
 from townsquare.portal.photos import (
     pending_photos_discard,
     pending_photos_from,
@@ -444,7 +444,12 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
             "reference": row["reference"],
             "service_name": listing.services[row["service_id"]].display_name,
             "expected": expected_within(version.document["sla"]),
-            "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+            **expected_by(
+                row["resolve_due_at"],
+                is_open=row["is_open"],
+                sla=version.document["sla"],
+                gss_code=council.gss_code,
+            ),
             "confirmed": request.GET.get("confirmed") == "1",
         },
     )
@@ -577,4 +582,3 @@ def _error_summary(
         + ["description", "photos", "email", "phone", "name", "report-form"]
     )
     return [(target, *found[target]) for target in order if target in found]
-

@@ -29,6 +29,7 @@ from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
 from townsquare.councils.selectors import gazetteer_about, place_in_words
 from townsquare.portal import drafts, following, static_map
+from townsquare.portal.expected import expected_by
 from townsquare.portal.signin import email_clean
 
 _REFERENCE = re.compile(r"[A-Za-z]{2,5}-\d{2}-\d{1,9}")
@@ -129,7 +130,12 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         "status_notes": row["status_notes"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
-        "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+        **expected_by(
+            row["resolve_due_at"],
+            is_open=row["is_open"],
+            sla=version.document["sla"],
+            gss_code=council.gss_code,
+        ),
         **_where(row, is_application),
         "location_approximate": row["location_approximate"],
         "description": row["description"],
