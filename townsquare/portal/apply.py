@@ -281,7 +281,7 @@ def _question(
 ) -> dict[str, Any]:
     datatype = field["datatype"]
     autocomplete = autocomplete_for(field)
-    chosen = set(value) if isinstance(value, list) else {value}
+    chosen = set(value) if isinstance(value, list) else {value} if isinstance(value, str) else set()
     options = [
         {
             "id": "answer" if i == 0 else f"answer-{i + 1}",
@@ -300,7 +300,7 @@ def _question(
         "hint": hint,
         "required": bool(field.get("required")),
         "error": error,
-        "value": "" if isinstance(value, list) else value,
+        "value": value if isinstance(value, str) else "",
         "options": options,
         "max_length": field.get("max_length", DEFAULT_MAX_LENGTH.get(datatype)),
         "autocomplete": autocomplete,
