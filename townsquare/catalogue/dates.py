@@ -35,16 +35,17 @@ from townsquare.core.errors import Problem
 PARTS = ("day", "month", "year")
 LOCAL = ZoneInfo("Europe/London")
 _RELATIVE = re.compile(
-    r"(?:(?P<n>\d{1,5}) (?P<unit>day|week|month|year)s? ago"
-    r"|in (?P<n2>\d{1,5}) (?P<unit2>day|week|month|year)s?)"
+    r"(?:(?P<n>[0-9]{1,5}) (?P<unit>day|week|month|year)s? ago"
+    r"|in (?P<n2>[0-9]{1,5}) (?P<unit2>day|week|month|year)s?)"
 )
 _KEYWORDS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 # Longest span a relative bound may reach, so a typo cannot make dates before year 1.
 _MAX_DAYS = 200 * 366
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DAY_OR_MONTH = re.compile(r"\d{1,2}")
+# ASCII digits only: `\d` also takes Arabic-Indic and full-width digits.
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
 # A year is 4 numbers (GOV.UK); longer runs of digits are refused before any arithmetic.
-_DIGITS = re.compile(r"\d{1,12}")
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 class DateRefused(Exception):
@@ -91,7 +92,10 @@ def resolve_bound(text: str, on: dt.date) -> dt.date:
         count = int(match["n"] or match["n2"])
         unit = match["unit"] or match["unit2"]
         sign = -1 if match["n"] else 1
-        result = _shift(on, sign * count, unit)
+        try:
+            result = _shift(on, sign * count, unit)
+        except (ValueError, OverflowError):
+            result = dt.date.min  # beyond the calendar: refused just below
         if abs((result - on).days) > _MAX_DAYS:
             raise ValueError(f"{text!r} reaches more than 200 years from today")
         return result
