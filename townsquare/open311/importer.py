@@ -577,8 +577,7 @@ def _field(index: int, attribute: Any, parent: _Reader) -> dict[str, Any] | None
     datatype = (read.text("datatype") or "").lower()
     if datatype not in OPEN311_DATATYPES:
         read.problems.append(
-            f"{read.where}datatype {_short(datatype)} is not one of "
-            f"{', '.join(OPEN311_DATATYPES)}"
+            f"{read.where}datatype {_short(datatype)} is not one of {', '.join(OPEN311_DATATYPES)}"
         )
     label = read.text("description")
     if label is None:
