@@ -1,5 +1,5 @@
 """HTML autofill tokens for template questions, so browsers can fill in what they know (WCAG
-1.3.5 Identify Input Purpose; docs/adr/0106-autocomplete-tokens.md).
+1.3.5 Identify Input Purpose; docs/adr/0106-autocomplete-tokens-on-questions.md).
 
 A question says its purpose in the template (`autocomplete: postal-code`), or takes the one its
 type implies (a postcode is `postal-code`). Tokens are checked against the WHATWG HTML
