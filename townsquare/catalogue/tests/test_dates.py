@@ -241,3 +241,16 @@ def test_an_answer_in_words_in_english_and_welsh():
     assert answer_in_words(DOB, "2015-03-01", "cy") == "1 Mawrth 2015"
     # An answer from before the question was a date is shown as it was typed.
     assert answer_in_words(DOB, "27/03/2015") == "27/03/2015"
+
+
+def test_an_unquoted_date_in_yaml_is_kept_as_text_and_round_trips():
+    import yaml
+
+    from townsquare.catalogue.documents import dump_template_yaml, parse_template_yaml
+
+    document = _template(earliest="2015-09-01", latest="yesterday")
+    text = dump_template_yaml(document).replace("'2015-09-01'", "2015-09-01")
+    assert "earliest: 2015-09-01\n" in text
+    parsed = parse_template_yaml(text)
+    assert parsed["fields"][0]["earliest"] == "2015-09-01"
+    assert yaml.safe_load(dump_template_yaml(parsed)) == parsed
