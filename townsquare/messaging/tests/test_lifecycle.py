@@ -311,3 +311,15 @@ def test_an_email_sent_again_after_a_crash_carries_the_same_message_id(
     assert len(smtp.to("reporter@example.org")) == 3
     assert again["Message-ID"] == second["Message-ID"]
     assert Message.objects.get(pk=message.pk).status == Status.SENT
+
+
+def test_the_acknowledgement_says_the_day_the_case_is_expected_by(council, smtp, messaging_on):
+    from townsquare.cases.sla import expected_by_in_words
+
+    case = report()
+    run_worker()
+    ack = smtp.to("reporter@example.org")[0]
+    # The day the track page and the staff queue give (cases.sla.expected_by).
+    day = expected_by_in_words(case.resolve_due_at, sla={"close_hours": 120}, region="ENG")
+    assert day
+    assert f"We expect to deal with it by {day}." in " ".join(smtp.text(ack).split())
