@@ -5,7 +5,8 @@ one place that turns them into GOV.UK-style messages, so the pages never re-chec
 be able to word its error, and a Welsh page never shows the domain's English.
 
 - `question_text` words a problem with a template question (its label and datatype decide
-  "Select" or "Enter");
+  "Select" or "Enter"; a date question takes GOV.UK's date input messages, "Date of birth
+  must be a real date", and `error_parts` says which of its inputs to mark);
 - `input_text` words a problem with one of the domain's own arguments (description, email,
   location...) as the forms ask for them.
 
@@ -196,7 +197,5 @@ def input_texts(exc: InvalidInput) -> dict[str, str]:
 def has_words(name: str, code: str, *, question: bool = False) -> bool:
     """Whether this module words `code` (for the test that every code the web meets does)."""
     if question:
-        return (
-            code == "required" or code in _QUESTION or code in _DATE or code in ("date_incomplete",)
-        )
+        return code in ("required", "date_incomplete") or code in _QUESTION or code in _DATE
     return (name, code) in _INPUT or (name in _SUBJECTS and code in _QUESTION)
