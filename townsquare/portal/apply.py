@@ -43,7 +43,7 @@ from townsquare.messaging.services import MessageNotQueued, transactional_messag
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.account import see_other
 from townsquare.portal.error_messages import error_parts, input_text, question_text
-from townsquare.portal.expected import expected_by, expected_within
+from townsquare.portal.expected import expected_by_context, expected_within
 from townsquare.portal.models import ApplicationDraft
 from townsquare.portal.signin import email_clean
 from townsquare.portal.uploads import display_name, document_check
@@ -523,7 +523,7 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
             "reference": row["reference"],
             "service_name": listing.services[row["service_id"]].display_name,
             "expected": expected_within(version.document["sla"]),
-            **expected_by(
+            **expected_by_context(
                 row["resolve_due_at"],
                 is_open=row["is_open"],
                 sla=version.document["sla"],

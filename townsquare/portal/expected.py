@@ -1,6 +1,6 @@
 """How long the council aims to take, and by when, in words a resident reads, counted as the
 service's SLA counts it (cases/sla.py): working days unless the template's calendar says
-otherwise. Every citizen page that says "Expected by" or "That is by" uses `expected_by`."""
+otherwise. Every citizen page that says "Expected by" or "That is by" uses `expected_by_context`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Any
 
 from django.utils.translation import get_language, ngettext
 
-from townsquare.cases.sla import expected_by as sla_expected_by
-from townsquare.cases.sla import region_for_gss
+from townsquare.cases.sla import expected_by, region_for_gss
 from townsquare.core.dates import date_in_words
 
 
@@ -34,7 +33,7 @@ def expected_within(sla: dict[str, Any]) -> str:
     }
 
 
-def expected_by(
+def expected_by_context(
     due_at: dt.datetime | None, *, is_open: bool, sla: dict[str, Any], gss_code: str
 ) -> dict[str, Any]:
     """What the pages say a case is expected by, from its close target: the last working day
@@ -43,5 +42,5 @@ def expected_by(
     if due_at is None or not is_open:
         return {"expected_on": "", "expected_by": ""}
     region = region_for_gss(gss_code)
-    day = sla_expected_by(due_at, calendar=sla.get("calendar", "working_days"), region=region)
+    day = expected_by(due_at, calendar=sla.get("calendar", "working_days"), region=region)
     return {"expected_on": day.isoformat(), "expected_by": date_in_words(day, get_language())}

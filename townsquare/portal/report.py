@@ -64,7 +64,7 @@ from townsquare.geo.points import Point
 from townsquare.portal import following
 from townsquare.portal.confirmation import SENT_SALT, send_confirmation
 from townsquare.portal.error_messages import error_parts, input_text, question_text
-from townsquare.portal.expected import expected_by, expected_within
+from townsquare.portal.expected import expected_by_context, expected_within
 from townsquare.portal.photos import (
     pending_photos_discard,
     pending_photos_from,
@@ -444,7 +444,7 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
             "reference": row["reference"],
             "service_name": listing.services[row["service_id"]].display_name,
             "expected": expected_within(version.document["sla"]),
-            **expected_by(
+            **expected_by_context(
                 row["resolve_due_at"],
                 is_open=row["is_open"],
                 sla=version.document["sla"],

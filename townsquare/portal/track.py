@@ -29,7 +29,7 @@ from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
 from townsquare.councils.selectors import gazetteer_about, place_in_words
 from townsquare.portal import drafts, following, static_map
-from townsquare.portal.expected import expected_by
+from townsquare.portal.expected import expected_by_context
 from townsquare.portal.signin import email_clean
 
 _REFERENCE = re.compile(r"[A-Za-z]{2,5}-\d{2}-\d{1,9}")
@@ -130,7 +130,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         "status_notes": row["status_notes"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
-        **expected_by(
+        **expected_by_context(
             row["resolve_due_at"],
             is_open=row["is_open"],
             sla=version.document["sla"],
