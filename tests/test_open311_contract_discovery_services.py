@@ -355,3 +355,17 @@ def test_definition_per_jurisdiction(client, council, other_council):
     assert [a["description"] for a in otherton["attributes"]] == ["Depth in Otherton"]
     testshire = definition(client, jurisdiction_id="testshire.gov.uk")
     assert len(testshire["attributes"]) == 4
+
+
+def test_dates_and_postcodes_are_strings_to_georeport_clients(client, council):
+    """GeoReport v2 has no date or postcode datatype: clients see a string and how to write it,
+    and what they send is read as the citizen web's answer would be."""
+    fields = [
+        {"code": "born", "label": "Date of birth", "datatype": "date", "latest": "yesterday"},
+        {"code": "postcode", "label": "Postcode", "datatype": "postcode"},
+    ]
+    publish(council, code="pass", name="Bus pass", fields=fields)
+    attributes = {a["code"]: a for a in definition(client, "pass")["attributes"]}
+    assert {a["datatype"] for a in attributes.values()} == {"string"}
+    assert attributes["born"]["datatype_description"] == "A date as YYYY-MM-DD, e.g. 2015-03-31."
+    assert attributes["postcode"]["datatype_description"] == "A full UK postcode, e.g. BS1 5TR."

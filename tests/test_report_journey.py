@@ -274,3 +274,51 @@ def test_problems_can_be_searched_without_javascript(client, council):
     body = client.get("/report/testshire/?q=zebra").content.decode()
     assert f'href="{FORM}"' not in body and "No problems match “zebra”" in body
     assert "Show all problems" in body
+
+
+def test_a_date_question_on_the_report_form(client, council):
+    from tests import factories
+    from townsquare.catalogue.services import template_publish
+    from townsquare.core.actors import Actor
+
+    template_publish(
+        council=council,
+        actor=Actor.system("tests"),
+        document=factories.template(
+            code="dumped",
+            name="Dumped rubbish",
+            fields=[
+                {
+                    "code": "first_seen",
+                    "label": "When did you first see it",
+                    "datatype": "date",
+                    "required": True,
+                    "order": 1,
+                    "latest": "today",
+                },
+            ],
+        ),
+    )
+    form = "/report/testshire/dumped/"
+    page = client.get(form).content.decode()
+    assert 'class="govuk-date-input" id="field-first_seen"' in page
+    assert 'name="field-first_seen-year"' in page
+    posted = {
+        "lat": "51.5",
+        "lng": "-1.75",
+        "place": "Behind the shops",
+        "email": "pat@example.org",
+        "field-first_seen-day": "3",
+        "field-first_seen-month": "",
+        "field-first_seen-year": "2026",
+    }
+    refused = client.post(form, posted)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert _error_summary(body) == [
+        ("field-first_seen-month", "When did you first see it must include a month")
+    ]
+    assert re.findall(r'govuk-input--error" id="([\w-]+)"', body) == ["field-first_seen-month"]
+    accepted = client.post(form, {**posted, "field-first_seen-month": "2"})
+    assert accepted.status_code in (302, 303), accepted.content.decode()[:2000]
+    assert Case.objects.get(service__code="dumped").values == {"first_seen": "2026-02-03"}

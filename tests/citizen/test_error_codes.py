@@ -309,6 +309,18 @@ QUESTION_CODES = [
     "one_value",
     "invalid_choice",
     "invalid_choices",
+    "invalid_postcode",
+    "invalid_date",
+    "date_incomplete",
+    "date_not_real",
+    "date_year_digits",
+    "date_not_past",
+    "date_not_past_or_today",
+    "date_not_future",
+    "date_not_future_or_today",
+    "date_too_early",
+    "date_too_late",
+    "date_out_of_range",
 ]
 # (argument, code) of case_create, case_create_with_documents, image_sanitise, Point.parse and
 # area_alert_subscribe that a form of the citizen web can provoke.
@@ -347,13 +359,15 @@ INPUT_CODES = [
 
 
 def test_every_code_the_citizen_web_meets_has_words():
-    codes_in_fields = set(
-        re.findall(
-            r'_refuse\(\s*"[^"]*"\s*,\s*"(\w+)"',
-            (ROOT / "townsquare/catalogue/fields.py").read_text(encoding="utf-8"),
+    codes_in_fields = {
+        code
+        for module in ("fields", "dates")
+        for code in re.findall(
+            r'_refuse\(\s*f?"[^"]*"\s*,\s*"(\w+)"',
+            (ROOT / f"townsquare/catalogue/{module}.py").read_text(encoding="utf-8"),
             re.DOTALL,
         )
-    )
+    }
     assert codes_in_fields == set(QUESTION_CODES)
     assert [c for c in QUESTION_CODES if not error_messages.has_words("", c, question=True)] == []
     assert [p for p in INPUT_CODES if not error_messages.has_words(*p)] == []

@@ -18,7 +18,7 @@ from townsquare.accounts import policies
 from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Case
-from townsquare.cases.sla import DUE_SOON, LOCAL, sla_state
+from townsquare.cases.sla import DEFAULT_CALENDAR, DUE_SOON, LOCAL, sla_state
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.selectors import services_by_id, versions_by_id, workflow_for_version
 from townsquare.core.caching import StampedValues
@@ -248,6 +248,8 @@ class QueueRow:
     created_at: dt.datetime
     updated_at: dt.datetime
     due_at: dt.datetime | None
+    # The service's SLA calendar, which says what day `due_at` is expected by (sla.expected_by).
+    sla_calendar: str
     sla: str
     address: str
     place_in_words: str
@@ -370,6 +372,9 @@ def queue_page(
                 created_at=r["created_at"],
                 updated_at=r["updated_at"],
                 due_at=r["resolve_due_at"],
+                sla_calendar=versions[r["service_version_id"]]
+                .document["sla"]
+                .get("calendar", DEFAULT_CALENDAR),
                 sla=sla_state(is_open=r["is_open"], due_at=r["resolve_due_at"], now=now),
                 address=r["address"],
                 place_in_words=r["place_in_words"],

@@ -25,6 +25,7 @@ from townsquare.accounts import policies
 from townsquare.accounts.principal import Principal
 from townsquare.cases import policies as case_policies
 from townsquare.cases.models import Attachment, Case, MapCellCount
+from townsquare.catalogue.fields import answer_in_words
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
 from townsquare.catalogue.selectors import (
     document_in_language,
@@ -850,13 +851,7 @@ def _answers(
         private = bool(field.get("private", False))
         value: str | None = None
         if sees_private or not private:
-            raw = case.values[field["code"]]
-            names = {v["key"]: v["name"] for v in field.get("values", [])}
-            value = (
-                ", ".join(names.get(v, str(v)) for v in raw)
-                if isinstance(raw, list)
-                else names.get(raw, str(raw))
-            )
+            value = answer_in_words(field, case.values[field["code"]], language or "en")
         answers.append(
             AnswerView(code=field["code"], label=field["label"], value=value, private=private)
         )

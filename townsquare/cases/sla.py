@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from townsquare.core.dates import date_in_words
+
 LOCAL = ZoneInfo("Europe/London")
 CALENDARS = ("working_days", "office_hours", "elapsed")
 DEFAULT_CALENDAR = "working_days"
@@ -103,3 +105,39 @@ def sla_state(*, is_open: bool, due_at: dt.datetime | None, now: dt.datetime) ->
     if due_at - now <= DUE_SOON:
         return "due_soon"
     return "on_track"
+
+
+def expected_by(
+    due_at: dt.datetime, *, calendar: str = DEFAULT_CALENDAR, region: str = "ENG"
+) -> dt.date:
+    """The day a resident is told a case is expected by: the last working day its target
+    falls on. The one rule for the track page, emails and the staff queue.
+
+    A target at 00:00 is the end of the day before (a working-days target that uses all of
+    Friday is stored as 00:00 on Saturday, and means Friday). In working time a target can
+    only fall on a non-working day at such a midnight, so stepping back over weekends and
+    bank holidays changes nothing else; an `elapsed` target (every hour counts) keeps its
+    own day, as a report made on Saturday morning with a 4-hour target is due on Saturday.
+    """
+    local = due_at.astimezone(LOCAL)
+    day = local.date()
+    if local.time() == dt.time(0):
+        day -= dt.timedelta(days=1)
+    if calendar != "elapsed":
+        # A case created on a non-working day under an old rule, or a target moved by hand:
+        # at most a long bank-holiday weekend to step over, never a loop.
+        for _ in range(14):
+            if is_working_day(day, region):
+                break
+            day -= dt.timedelta(days=1)
+    return day
+
+
+def expected_by_in_words(
+    due_at: dt.datetime | None, *, sla: dict[str, Any], region: str, language: str = "en"
+) -> str:
+    """`expected_by` as "5 December 2026" (Welsh month names in Welsh); "" with no target."""
+    if due_at is None:
+        return ""
+    day = expected_by(due_at, calendar=sla.get("calendar", DEFAULT_CALENDAR), region=region)
+    return date_in_words(day, language)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,22 @@ def parse_template_yaml(text: str, *, source: str = "<template>") -> dict[str, A
         raise TemplateFileError(
             source, [TemplateProblem(where, f"not valid YAML: {reason}")]
         ) from None
+    _dates_as_text(document)
     problems = template_problems(document)
     if problems:
         raise TemplateFileError(source, problems)
     return document
+
+
+def _dates_as_text(document: Any) -> None:
+    """YAML reads an unquoted `earliest: 2015-09-01` as a date; the template keeps the text
+    (catalogue.dates reads it), so a bound need not be quoted by hand."""
+    fields = document.get("fields") if isinstance(document, dict) else None
+    for field in fields if isinstance(fields, list) else ():
+        for key in ("earliest", "latest"):
+            value = field.get(key) if isinstance(field, dict) else None
+            if isinstance(value, dt.date):
+                field[key] = value.isoformat()[:10]
 
 
 def load_template_file(path: Path) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import copy
 import re
 from typing import Any
 
+from townsquare.catalogue import dates
+from townsquare.catalogue.autocomplete import autocomplete_problem
 from townsquare.catalogue.schema import DATATYPES, FMS_STATUSES, ROLES
 from townsquare.catalogue.translations import translations_pruned
 from townsquare.core.errors import InvalidInput
@@ -310,6 +312,20 @@ def field_from_form(
         )
         if longest is not None:
             field["max_length"] = longest
+    if datatype == "date":
+        for key, label in (("earliest", "earliest date"), ("latest", "latest date")):
+            bound = str(data.get(key) or "").strip()[:40]
+            if not bound:
+                continue
+            reason = dates.bound_problem(bound)
+            if reason:
+                errors[key] = [f"Enter the {label} as 2015-09-01, today, 4 years ago or in 2 weeks"]
+            field[key] = bound
+    purpose = str(data.get("autocomplete") or "").strip()[:100]
+    if purpose:
+        field["autocomplete"] = purpose
+        if datatype in DATATYPES and (reason := autocomplete_problem(field)):
+            errors["autocomplete"] = [reason[:1].upper() + reason[1:]]
     _raise(errors)
     return field
 

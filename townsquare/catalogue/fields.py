@@ -8,6 +8,9 @@ so each interface words them in its own language:
 - `required` {field}; `max_length` {limit, length}; `null_character`
 - `invalid_number` {value}; `min_value` {min}; `max_value` {max} (as the template writes them)
 - `invalid_datetime`; `datetime_without_zone`
+- dates (catalogue.dates): `invalid_date`, `date_incomplete`, `date_not_real`,
+  `date_year_digits` and the bounds' codes, each with the `parts` to correct
+- `invalid_postcode`: not a full UK postcode
 - `invalid_choice` {value} (one of a list); `invalid_choices` {values}; `one_value`
 """
 
@@ -18,12 +21,16 @@ import math
 import re
 from typing import Any
 
+from townsquare.catalogue import dates
+from townsquare.core.dates import iso_date_in_words
 from townsquare.core.errors import InvalidInput, Problem
 
 DEFAULT_MAX_LENGTH = {"string": 500, "text": 4000}
 # "1,250" or "12,500.5": commas only between groups of three digits, so "1,5" (a decimal
 # comma) is refused rather than read as fifteen.
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+# A UK postcode unit (outward code, inward code), the space optional as people type it.
+_POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})")
 
 
 class _Refused(Exception):
@@ -76,16 +83,26 @@ def is_shown(field: dict[str, Any], values: dict[str, Any]) -> bool:
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or value == []
+        or (isinstance(value, str) and not value.strip())
+        or dates.is_empty(value)
+    )
 
 
 def clean_field_values(
-    fields: list[dict[str, Any]], raw: dict[str, Any], *, local_zone: dt.tzinfo | None = None
+    fields: list[dict[str, Any]],
+    raw: dict[str, Any],
+    *,
+    local_zone: dt.tzinfo | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Check raw values against the field definitions and return normalised values.
 
     Unknown keys are dropped (clients send extras, and Open311 says to ignore them). Fields hidden
-    by `show_if` are dropped too. Raises InvalidInput naming each bad field.
+    by `show_if` are dropped too. Raises InvalidInput naming each bad field. `today` is the
+    day relative date bounds count from (default: today in the councils' time zone).
     """
     errors: dict[str, list[Problem]] = {}
     cleaned: dict[str, Any] = {}
@@ -97,7 +114,7 @@ def clean_field_values(
         if not is_shown(field, {**raw, **cleaned}):
             continue
         try:
-            value = _clean(field, raw.get(code), local_zone)
+            value = _clean(field, raw.get(code), local_zone, today)
         except _Refused as exc:
             errors[code] = [exc.problem]
             continue
@@ -109,21 +126,34 @@ def clean_field_values(
 
 
 def clean_field_value(
-    field: dict[str, Any], value: Any, *, local_zone: dt.tzinfo | None = None
+    field: dict[str, Any],
+    value: Any,
+    *,
+    local_zone: dt.tzinfo | None = None,
+    today: dt.date | None = None,
 ) -> Any:
     """One answer, normalised as clean_field_values would store it (None when left empty and
     not required). Raises InvalidInput on the field's code."""
     try:
-        return _clean(field, value, local_zone)
+        return _clean(field, value, local_zone, today)
     except _Refused as exc:
         raise InvalidInput({field["code"]: [exc.problem]}, code="invalid_fields") from None
 
 
-def _clean(field: dict[str, Any], value: Any, local_zone: dt.tzinfo | None) -> Any:
+def _clean(
+    field: dict[str, Any], value: Any, local_zone: dt.tzinfo | None, today: dt.date | None
+) -> Any:
     if _is_empty(value):
         if field.get("required"):
             raise _refuse("%(field)s required", "required", field=field["code"])
         return None
+    if field["datatype"] == "date":
+        try:
+            day = dates.read_date(value)
+            dates.check_bounds(field, day, today or dates.today())
+        except dates.DateRefused as exc:
+            raise _Refused(exc.problem) from None
+        return day.isoformat()
     return _clean_one(field, value, local_zone)
 
 
@@ -140,6 +170,15 @@ def _number(value: Any) -> float:
     if not math.isfinite(number):
         raise _refuse("must be a finite number", "invalid_number", value=str(value)[:40])
     return number
+
+
+def _postcode(value: Any) -> str:
+    """A full UK postcode as Royal Mail writes it ("bs15tr" is "BS1 5TR")."""
+    text = " ".join(str(value)[:40].upper().split())
+    match = _POSTCODE.fullmatch(text)
+    if match is None:
+        raise _refuse("must be a full UK postcode, such as BS1 5TR", "invalid_postcode")
+    return f"{match[1]} {match[2]}"
 
 
 def _clean_one(field: dict[str, Any], value: Any, local_zone: dt.tzinfo | None) -> Any:
@@ -166,6 +205,8 @@ def _clean_one(field: dict[str, Any], value: Any, local_zone: dt.tzinfo | None) 
         return int(number) if number.is_integer() else number
     if datatype == "datetime":
         return _datetime_text(_datetime(str(value), local_zone))
+    if datatype == "postcode":
+        return _postcode(value)
     keys = [v["key"] for v in field.get("values", [])]
     if datatype == "singlevaluelist":
         if isinstance(value, list):
@@ -189,3 +230,15 @@ def _clean_one(field: dict[str, Any], value: Any, local_zone: dt.tzinfo | None) 
             values=", ".join(map(repr, bad)),
         )
     return [key for key in keys if key in {str(v) for v in items}]
+
+
+def answer_in_words(field: dict[str, Any], value: Any, language: str = "en") -> str:
+    """A stored answer as people read it: the names of the chosen values, a date in words
+    ("31 March 2015", in Welsh "31 Mawrth 2015"). The one reading for check-your-answers,
+    the staff case page and messages; pass a localised field for translated value names."""
+    names = {v["key"]: v["name"] for v in field.get("values", [])}
+    if isinstance(value, list):
+        return ", ".join(names.get(str(v), str(v)) for v in value)
+    if field.get("datatype") == "date" and isinstance(value, str):
+        return iso_date_in_words(value, language)
+    return names.get(str(value), str(value))

@@ -6,12 +6,27 @@ document ("workflow.transitions[2].to") and a reason a council admin can act on.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 
-DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+from townsquare.catalogue import dates
+from townsquare.catalogue.autocomplete import autocomplete_problem
+
+DATATYPES = (
+    "string",
+    "number",
+    "datetime",
+    "date",
+    "postcode",
+    "text",
+    "singlevaluelist",
+    "multivaluelist",
+)
+# GeoReport v2 knows only these; the others are sent to Open311 clients as a string.
+OPEN311_DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 KINDS = ("report", "application")
 ROLES = ("agent", "supervisor", "council_admin", "citizen", "system")
 OPEN311_STATUSES = ("open", "closed")
@@ -130,6 +145,11 @@ SCHEMA: dict[str, Any] = {
                     "max_length": {"type": "integer", "minimum": 1, "maximum": 100000},
                     "min": {"type": "number"},
                     "max": {"type": "number"},
+                    # A date question's bounds (catalogue.dates): "2015-09-01", "4 years ago".
+                    "earliest": {"type": "string", "minLength": 1, "maxLength": 40},
+                    "latest": {"type": "string", "minLength": 1, "maxLength": 40},
+                    # An HTML autofill token (WCAG 1.3.5), checked by catalogue.autocomplete.
+                    "autocomplete": {"type": "string", "minLength": 1, "maxLength": 100},
                     "show_if": {
                         "type": "object",
                         "additionalProperties": False,
@@ -310,6 +330,10 @@ def _rule_problems(doc: dict[str, Any]) -> list[TemplateProblem]:
                 seen.add(value["key"])
         if "min" in field and "max" in field and field["min"] > field["max"]:
             add(f"{at}.min", "min is greater than max")
+        _date_rule_problems(field, at, add)
+        reason = autocomplete_problem(field)
+        if reason:
+            add(f"{at}.autocomplete", reason)
     for i, field in enumerate(doc["fields"]):
         show_if = field.get("show_if")
         if show_if and show_if["field"] not in field_codes:
@@ -377,6 +401,25 @@ def _rule_problems(doc: dict[str, Any]) -> list[TemplateProblem]:
     for language, translation in doc.get("translations", {}).items():
         _translation_problems(doc, f"translations.{language}", translation, add)
     return problems
+
+
+def _date_rule_problems(field: dict[str, Any], at: str, add: Any) -> None:
+    bounds = [key for key in ("earliest", "latest") if key in field]
+    if bounds and field["datatype"] != "date":
+        for key in bounds:
+            add(f"{at}.{key}", f"only date fields have {key}, not a {field['datatype']}")
+        return
+    for key in bounds:
+        reason = dates.bound_problem(field[key])
+        if reason:
+            add(f"{at}.{key}", reason)
+    if len(bounds) == 2 and not any(dates.bound_problem(field[k]) for k in bounds):
+        # Two fixed dates, or two relative ones, keep their order whatever today is; a fixed
+        # and a relative one cross some day, which is the council's choice to make.
+        fixed = [dates.is_fixed(field[k]) for k in bounds]
+        earliest, latest = dates.bounds_of(field, dt.date(2000, 3, 1))
+        if fixed[0] == fixed[1] and earliest and latest and earliest > latest:
+            add(f"{at}.earliest", "earliest is later than latest")
 
 
 def _translation_problems(

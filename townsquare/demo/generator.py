@@ -23,6 +23,7 @@ from shapely.geometry import shape
 
 from townsquare.cases.bulk import CaseSpec
 from townsquare.cases.sla import due_times
+from townsquare.catalogue import dates
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.workflow import Workflow
 from townsquare.councils.models import Area, Council, Team
@@ -115,6 +116,15 @@ def _sample_values(
             values[field["code"]] = int(min(max(low, 1), field.get("max", 10)))
         elif datatype == "datetime":
             values[field["code"]] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        elif datatype == "date":
+            # Inside the question's own bounds as they stood on the day of the case.
+            earliest, latest = dates.bounds_of(field, when.date())
+            low = earliest or when.date() - dt.timedelta(days=3650)
+            high = latest or when.date()
+            day = low + dt.timedelta(days=rng.randint(0, max(0, (high - low).days)))
+            values[field["code"]] = day.isoformat()
+        elif datatype == "postcode":
+            values[field["code"]] = "BS1 5TR"
         else:
             values[field["code"]] = "Not given"
     return values

@@ -25,6 +25,7 @@ from django.utils import translation
 
 from townsquare.cases.applicant_links import applicant_link_key
 from townsquare.cases.models import Case
+from townsquare.cases.sla import expected_by_in_words, region_for_gss
 from townsquare.catalogue.selectors import (
     document_in_language,
     services_by_id,
@@ -297,6 +298,13 @@ class Planner:
             "description": case.description if case.is_public else "",
             "track_url": track_url(case.reference),
             "unsubscribe_url": _UNSUBSCRIBE,
+            # The day the pages and the staff queue give too (cases.sla.expected_by).
+            "expected_by": expected_by_in_words(
+                case.resolve_due_at,
+                sla=version.document["sla"],
+                region=region_for_gss(council.gss_code),
+                language=language,
+            ),
         }
         values.update(extra)
         return values

@@ -25,6 +25,7 @@ FIELDS: dict[str, str] = {
     "address": "12 High Street",
     "description": "A deep hole by the bus stop.",
     "track_url": "https://example.org/track/BRS-26-000123",
+    "expected_by": "5 December 2026",
     "unsubscribe_url": "https://example.org/alerts/unsubscribe/TOKEN",
     "confirm_url": "https://example.org/alerts/confirm/TOKEN",
     "area_name": "Ashley ward",

@@ -40,7 +40,7 @@ from typing import Any
 from xml.parsers import expat
 
 from townsquare.catalogue.schema import (
-    DATATYPES,
+    OPEN311_DATATYPES,
     PUBLIC_CODE_PATTERN,
     SCHEMA,
     template_problems,
@@ -575,9 +575,9 @@ def _field(index: int, attribute: Any, parent: _Reader) -> dict[str, Any] | None
         _merge(parent, read)
         return None
     datatype = (read.text("datatype") or "").lower()
-    if datatype not in DATATYPES:
+    if datatype not in OPEN311_DATATYPES:
         read.problems.append(
-            f"{read.where}datatype {_short(datatype)} is not one of {', '.join(DATATYPES)}"
+            f"{read.where}datatype {_short(datatype)} is not one of {', '.join(OPEN311_DATATYPES)}"
         )
     label = read.text("description")
     if label is None:

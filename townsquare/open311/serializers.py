@@ -8,6 +8,7 @@ from typing import Any
 from townsquare.cases.models import Case
 from townsquare.cases.selectors import PublicListing
 from townsquare.catalogue.models import ServiceTemplate
+from townsquare.catalogue.schema import OPEN311_DATATYPES
 from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core.models import Event
 
@@ -18,6 +19,9 @@ DATATYPE_DESCRIPTIONS = {
     "text": "Text of any length, up to 4,000 characters.",
     "singlevaluelist": "Exactly one of the listed value keys.",
     "multivaluelist": "One or more of the listed value keys, each sent as attribute[CODE][].",
+    # Ours, sent to GeoReport v2 clients as a string they can fill in.
+    "date": "A date as YYYY-MM-DD, e.g. 2015-03-31.",
+    "postcode": "A full UK postcode, e.g. BS1 5TR.",
 }
 
 
@@ -61,7 +65,7 @@ def definition(s: ServiceTemplate) -> dict[str, Any]:
         attribute: dict[str, Any] = {
             "variable": field.get("automated") != "server_set",
             "code": field["code"],
-            "datatype": field["datatype"],
+            "datatype": field["datatype"] if field["datatype"] in OPEN311_DATATYPES else "string",
             "required": bool(field.get("required")),
             "datatype_description": field.get("help") or DATATYPE_DESCRIPTIONS[field["datatype"]],
             "order": orders[field["code"]],

@@ -22,8 +22,15 @@ from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.limits import MAX_DOCUMENT_BYTES, MAX_DOCUMENTS
 from townsquare.cases.services import Reporter, reporter_clean
-from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, clean_field_value
-from townsquare.catalogue.questions import questions_for
+from townsquare.catalogue import dates
+from townsquare.catalogue.autocomplete import autocomplete_for
+from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, answer_in_words, clean_field_value
+from townsquare.catalogue.questions import (
+    date_inputs,
+    date_parts_from,
+    first_wrong_input,
+    questions_for,
+)
 from townsquare.catalogue.selectors import (
     document_in_language,
     service_get,
@@ -35,8 +42,8 @@ from townsquare.councils.selectors import council_get, council_list
 from townsquare.messaging.services import MessageNotQueued, transactional_message_send
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.account import see_other
-from townsquare.portal.error_messages import input_text, question_text
-from townsquare.portal.expected import expected_within
+from townsquare.portal.error_messages import error_parts, input_text, question_text
+from townsquare.portal.expected import expected_by_context, expected_within
 from townsquare.portal.models import ApplicationDraft
 from townsquare.portal.signin import email_clean
 from townsquare.portal.uploads import display_name, document_check
@@ -202,12 +209,13 @@ def question(request: HttpRequest, key: str, code: str) -> HttpResponse:
         # Hidden by an earlier answer: go where the person should be instead.
         return _go(draft, flow.first_unanswered(draft))
     error = ""
+    wrong_parts: tuple[str, ...] = ()
     if request.method == "POST":
         raw = _raw_value(field, request.POST)
         try:
             value = field_clean(field, raw)
-        except ValueError as exc:
-            error = str(exc)
+        except AnswerRefused as exc:
+            error, wrong_parts = str(exc), exc.parts
             if request.POST.get("action") == "save":
                 return see_other("portal:apply_saved", key=draft.key)
         else:
@@ -217,18 +225,29 @@ def question(request: HttpRequest, key: str, code: str) -> HttpResponse:
     else:
         shown = _answer_text(field, draft.values.get(code, ""))
     context = _common(draft, service, flow, code, request)
-    context["q"] = _question(field, shown, error)
+    context["q"] = _question(field, shown, error, wrong_parts)
     return render(request, "apply/question.html", context, status=400 if error else 200)
 
 
 def _raw_value(field: dict[str, Any], data: Any) -> Any:
     if field["datatype"] == "multivaluelist":
         return [v for v in data.getlist("answer") if v]
+    if field["datatype"] == "date":
+        return date_parts_from(data, "answer")
     return data.get("answer", "")
 
 
+class AnswerRefused(ValueError):
+    """An answer the catalogue refused, worded for the person; `parts`: which parts of a date
+    input to mark (empty: the whole question)."""
+
+    def __init__(self, message: str, parts: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.parts = parts
+
+
 def field_clean(field: dict[str, Any], raw: Any) -> Any:
-    """The stored answer, or ValueError with a message for the person (translated).
+    """The stored answer, or AnswerRefused with a message for the person (translated).
 
     The catalogue decides what an answer may be, with the check case_create makes when the
     application is sent (so an answer accepted here is never refused then); this only reads a
@@ -237,8 +256,9 @@ def field_clean(field: dict[str, Any], raw: Any) -> Any:
         value = clean_field_value(field, raw, local_zone=timezone.get_current_timezone())
     except InvalidInput as exc:
         problem = exc.first(field["code"])
-        raise ValueError(
-            question_text(problem, label=field["label"], datatype=field["datatype"])
+        raise AnswerRefused(
+            question_text(problem, label=field["label"], datatype=field["datatype"]),
+            error_parts(problem),
         ) from None
     return "" if value is None else value
 
@@ -256,9 +276,12 @@ def _answer_text(field: dict[str, Any], value: Any) -> Any:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _question(field: dict[str, Any], value: Any, error: str) -> dict[str, Any]:
+def _question(
+    field: dict[str, Any], value: Any, error: str, wrong_parts: tuple[str, ...] = ()
+) -> dict[str, Any]:
     datatype = field["datatype"]
-    chosen = set(value) if isinstance(value, list) else {value}
+    autocomplete = autocomplete_for(field)
+    chosen = set(value) if isinstance(value, list) else {value} if isinstance(value, str) else set()
     options = [
         {
             "id": "answer" if i == 0 else f"answer-{i + 1}",
@@ -277,9 +300,23 @@ def _question(field: dict[str, Any], value: Any, error: str) -> dict[str, Any]:
         "hint": hint,
         "required": bool(field.get("required")),
         "error": error,
-        "value": "" if isinstance(value, list) else value,
+        "value": value if isinstance(value, str) else "",
         "options": options,
         "max_length": field.get("max_length", DEFAULT_MAX_LENGTH.get(datatype)),
+        "autocomplete": autocomplete,
+        "id": "answer",
+        "date_inputs": date_inputs(
+            "answer",
+            dates.parts_of(value),
+            autocomplete=autocomplete,
+            error=bool(error),
+            error_parts=wrong_parts,
+        )
+        if datatype == "date"
+        else [],
+        "error_target": first_wrong_input("answer", wrong_parts)
+        if datatype == "date"
+        else "answer",
     }
 
 
@@ -383,13 +420,12 @@ _PAGES = {"email": drafts.CONTACT, "phone": drafts.CONTACT, "documents": drafts.
 def _answers(draft: ApplicationDraft, flow: drafts.Flow) -> list[dict[str, Any]]:
     rows = []
     for field in flow.visible(draft.values):
-        value = draft.values.get(field["code"], "")
-        names = {v["key"]: v["name"] for v in field.get("values", [])}
-        value = _answer_text(field, value)
+        value = _answer_text(field, draft.values.get(field["code"], ""))
+        language = get_language() or "en"
         if isinstance(value, list):
-            shown = [names.get(v, v) for v in value]
+            shown = [answer_in_words(field, v, language) for v in value]
         else:
-            shown = [names.get(value, value)] if value != "" else []
+            shown = [answer_in_words(field, value, language)] if value != "" else []
         rows.append(
             {
                 "label": field["label"],
@@ -487,7 +523,12 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
             "reference": row["reference"],
             "service_name": listing.services[row["service_id"]].display_name,
             "expected": expected_within(version.document["sla"]),
-            "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+            **expected_by_context(
+                row["resolve_due_at"],
+                is_open=row["is_open"],
+                sla=version.document["sla"],
+                gss_code=council.gss_code,
+            ),
             "document_names": applicant_document_names(listing=listing),
             "first_message": document_in_language(version, get_language())["workflow"]["states"][
                 0

@@ -5,7 +5,8 @@ one place that turns them into GOV.UK-style messages, so the pages never re-chec
 be able to word its error, and a Welsh page never shows the domain's English.
 
 - `question_text` words a problem with a template question (its label and datatype decide
-  "Select" or "Enter");
+  "Select" or "Enter"; a date question takes GOV.UK's date input messages, "Date of birth
+  must be a real date", and `error_parts` says which of its inputs to mark);
 - `input_text` words a problem with one of the domain's own arguments (description, email,
   location...) as the forms ask for them.
 
@@ -20,9 +21,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from townsquare.core.dates import iso_date_in_words
 from townsquare.core.errors import InvalidInput, Problem
 
 _LISTS = ("singlevaluelist", "multivaluelist")
@@ -45,10 +47,35 @@ _QUESTION: dict[str, Promise] = {
     "one_value": gettext_lazy("Select one of the answers listed for “%(label)s”"),
     "invalid_choice": gettext_lazy("Select one of the answers listed for “%(label)s”"),
     "invalid_choices": gettext_lazy("Select only answers listed for “%(label)s”"),
+    "invalid_postcode": gettext_lazy("Enter a full UK postcode for “%(label)s”, like BS1 5TR"),
+}
+# A date question (GOV.UK date input pattern): the label is the sentence's subject, as in
+# "Date of birth must be a real date"; %(earliest)s and %(latest)s are dates in words.
+_DATE: dict[str, Promise] = {
+    "invalid_date": gettext_lazy("%(label)s must be a real date"),
+    "date_not_real": gettext_lazy("%(label)s must be a real date"),
+    "date_year_digits": gettext_lazy("Year must include 4 numbers"),
+    "date_not_past": gettext_lazy("%(label)s must be in the past"),
+    "date_not_past_or_today": gettext_lazy("%(label)s must be today or in the past"),
+    "date_not_future": gettext_lazy("%(label)s must be in the future"),
+    "date_not_future_or_today": gettext_lazy("%(label)s must be today or in the future"),
+    "date_too_early": gettext_lazy("%(label)s must be the same as or after %(earliest)s"),
+    "date_too_late": gettext_lazy("%(label)s must be the same as or before %(latest)s"),
+    "date_out_of_range": gettext_lazy("%(label)s must be between %(earliest)s and %(latest)s"),
+}
+_DATE_MISSING: dict[str, Promise] = {
+    "day": gettext_lazy("%(label)s must include a day"),
+    "month": gettext_lazy("%(label)s must include a month"),
+    "year": gettext_lazy("%(label)s must include a year"),
+    "day_month": gettext_lazy("%(label)s must include a day and month"),
+    "day_year": gettext_lazy("%(label)s must include a day and year"),
+    "month_year": gettext_lazy("%(label)s must include a month and year"),
 }
 _REQUIRED = {
     "singlevaluelist": gettext_lazy("Select an answer for “%(label)s”"),
     "multivaluelist": gettext_lazy("Select at least one answer for “%(label)s”"),
+    "date": gettext_lazy("Enter %(label_in_sentence)s"),
+    "postcode": gettext_lazy("Enter “%(label)s”"),
 }
 
 # A problem with one of the domain's own arguments, by (argument, code).
@@ -131,11 +158,37 @@ def _fill(text: Promise | str, params: Mapping[str, Any]) -> str:
 def question_text(problem: Problem, *, label: str, datatype: str) -> str:
     """The message for a problem with a template question, in the active language."""
     params = {**problem.params, "label": label}
+    if datatype == "date" and problem.code != "required":
+        return _date_text(problem, params)
     if problem.code == "required":
+        params["label_in_sentence"] = _in_sentence(label)
         return _fill(_REQUIRED.get(datatype, gettext_lazy("Answer “%(label)s”")), params)
     if problem.code in _QUESTION:
         return _fill(_QUESTION[problem.code], params)
     return _("%(label)s: %(problem)s") % {"label": label, "problem": problem.message}
+
+
+def _date_text(problem: Problem, params: dict[str, Any]) -> str:
+    language = get_language() or "en"
+    for bound in ("earliest", "latest"):
+        params[bound] = iso_date_in_words(params.get(bound, ""), language)
+    if problem.code == "date_incomplete":
+        text = _DATE_MISSING.get(params.get("missing", ""), _DATE["date_not_real"])
+        return _fill(text, params)
+    return _fill(_DATE.get(problem.code, _DATE["date_not_real"]), params)
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Child's date of birth" becomes "child's date of birth";
+    "UK passport number" keeps its capitals (a second capital means a name or acronym)."""
+    if len(label) > 1 and label[0].isupper() and not label[1].isupper():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def error_parts(problem: Problem) -> tuple[str, ...]:
+    """Which parts of a date input a problem is about (empty: the whole question)."""
+    return tuple(p for p in str(problem.params.get("parts", "")).split(",") if p)
 
 
 def input_text(name: str, problem: Problem) -> str:
@@ -158,5 +211,5 @@ def input_texts(exc: InvalidInput) -> dict[str, str]:
 def has_words(name: str, code: str, *, question: bool = False) -> bool:
     """Whether this module words `code` (for the test that every code the web meets does)."""
     if question:
-        return code == "required" or code in _QUESTION
+        return code in ("required", "date_incomplete") or code in _QUESTION or code in _DATE
     return (name, code) in _INPUT or (name in _SUBJECTS and code in _QUESTION)

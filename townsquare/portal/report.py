@@ -44,7 +44,7 @@ from townsquare.cases.services import (
 )
 from townsquare.catalogue.fields import clean_field_value, clean_field_values
 from townsquare.catalogue.models import ServiceTemplate
-from townsquare.catalogue.questions import Question, questions_for
+from townsquare.catalogue.questions import Question, date_parts_from, questions_for
 from townsquare.catalogue.selectors import (
     document_in_language,
     service_get,
@@ -63,8 +63,8 @@ from townsquare.councils.selectors import (
 from townsquare.geo.points import Point
 from townsquare.portal import following
 from townsquare.portal.confirmation import SENT_SALT, send_confirmation
-from townsquare.portal.error_messages import input_text, question_text
-from townsquare.portal.expected import expected_within
+from townsquare.portal.error_messages import error_parts, input_text, question_text
+from townsquare.portal.expected import expected_by_context, expected_within
 from townsquare.portal.photos import (
     pending_photos_discard,
     pending_photos_from,
@@ -446,7 +446,12 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
             "reference": row["reference"],
             "service_name": listing.services[row["service_id"]].display_name,
             "expected": expected_within(version.document["sla"]),
-            "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+            **expected_by_context(
+                row["resolve_due_at"],
+                is_open=row["is_open"],
+                sla=version.document["sla"],
+                gss_code=council.gss_code,
+            ),
             "confirmed": request.GET.get("confirmed") == "1",
         },
     )
@@ -462,6 +467,8 @@ def _values(questions: list[Question], data: Any) -> dict[str, Any]:
             values[question.code] = [v for v in data.getlist(question.id) if v]
         elif question.datatype == "datetime":
             values[question.code] = _datetime_value(question.code, data.get(question.id, ""))
+        elif question.datatype == "date":
+            values[question.code] = date_parts_from(data, question.id)
         else:
             values[question.code] = data.get(question.id, "").strip()
     return values
@@ -564,7 +571,8 @@ def _error_summary(
         if question is not None:
             message = question_text(problem, label=question.label, datatype=question.datatype)
             question.error = message
-            found.setdefault(question.id, (message, _first_input(question)))
+            question.error_parts = error_parts(problem)
+            found.setdefault(question.id, (message, question.error_target))
         elif key in _ERROR_TARGETS:
             target = _CODE_TARGETS.get(problem.code, _ERROR_TARGETS[key])
             found.setdefault(target, (input_text(key, problem), target))
@@ -576,7 +584,3 @@ def _error_summary(
         + ["description", "photos", "email", "phone", "name", "report-form"]
     )
     return [(target, *found[target]) for target in order if target in found]
-
-
-def _first_input(question: Question) -> str:
-    return question.options[0]["id"] if question.options else question.id

@@ -41,6 +41,7 @@ from townsquare.councils.selectors import (
 )
 from townsquare.portal import applicant, drafts, following, static_map
 from townsquare.portal.error_messages import input_text
+from townsquare.portal.expected import expected_by_context
 from townsquare.portal.signin import email_clean
 
 _REFERENCE = re.compile(r"[A-Za-z]{2,5}-\d{2}-\d{1,9}")
@@ -159,7 +160,12 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         "status_notes": row["status_notes"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
-        "expected_at": row["resolve_due_at"] if row["is_open"] else None,
+        **expected_by_context(
+            row["resolve_due_at"],
+            is_open=row["is_open"],
+            sla=version.document["sla"],
+            gss_code=council.gss_code,
+        ),
         **_where(row, is_application),
         "location_approximate": row["location_approximate"],
         "description": row["description"],

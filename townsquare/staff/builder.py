@@ -71,6 +71,8 @@ DATATYPE_LABELS = {
     "text": "Long text",
     "number": "Number",
     "datetime": "Date and time",
+    "date": "Date (day, month, year)",
+    "postcode": "UK postcode",
     "singlevaluelist": "Choose one",
     "multivaluelist": "Choose any",
 }

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.cases.queues import (
@@ -21,7 +20,9 @@ from townsquare.cases.queues import (
     queue_page,
     team_workloads,
 )
+from townsquare.cases.sla import expected_by, region_for_gss
 from townsquare.core import clock
+from townsquare.core.dates import date_in_words
 from townsquare.councils.selectors import place_for_people
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.saved_views import saved_view_delete, saved_view_save, saved_views_of
@@ -170,7 +171,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "per_page": page_size if page_size != 50 else "",
     }
     base = {k: v for k, v in base.items() if v not in ("", None)}
-    rows = _rows(result.rows, choices)
+    rows = _rows(result.rows, choices, region=region_for_gss(staff.council.gss_code))
     context = {
         "filter": current,
         "problems": problems,
@@ -275,13 +276,18 @@ def workload(request: HttpRequest) -> HttpResponse:
     return staff_render(request, "staff/workload.html", {"rows": rows, "totals": totals})
 
 
-def _rows(rows, choices) -> list[dict[str, Any]]:
+def _rows(rows, choices, *, region: str) -> list[dict[str, Any]]:
     """Each row's cells ready to print: a page of 200 rows renders in a few milliseconds
     when the template only prints strings (filters and tags per cell cost far more)."""
     case_url = reverse("staff:case", args=["REF"]).rsplit("REF", 1)[0]
     out = []
     for row in rows:
-        due_local = timezone.localtime(row.due_at) if row.due_at else None
+        # The day it is expected by, as residents are told it (cases.sla.expected_by).
+        due_day = (
+            expected_by(row.due_at, calendar=row.sla_calendar, region=region)
+            if row.due_at
+            else None
+        )
         out.append(
             {
                 "reference": row.reference,
@@ -300,8 +306,8 @@ def _rows(rows, choices) -> list[dict[str, Any]]:
                 "team": choices.teams.get(row.team_id, ""),
                 "assignee": choices.staff.get(row.assignee_id, "") or "Unassigned",
                 "sla": row.sla,
-                "due_iso": due_local.isoformat() if due_local else "",
-                "due_text": f"{due_local.day} {due_local:%b %H:%M}" if due_local else "",
+                "due_iso": due_day.isoformat() if due_day else "",
+                "due_text": date_in_words(due_day) if due_day else "",
             }
         )
     return out

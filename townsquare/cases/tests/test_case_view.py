@@ -145,3 +145,36 @@ def test_messages_of_every_case_only_for_supervisors_and_admins(council):
     _, supervisor = factories.make_staff(council, "supervisor")
     assert not policies.can_see_every_reporter_contact(agent, council.id)
     assert policies.can_see_every_reporter_contact(supervisor, council.id)
+
+
+def test_a_date_answer_reads_in_words_for_staff(council):
+    template_publish(
+        council=council,
+        actor=Actor.system("tests"),
+        document=factories.template(
+            code="birth",
+            name="Birth",
+            fields=[
+                {
+                    "code": "born",
+                    "label": "Date of birth",
+                    "datatype": "date",
+                    "order": 1,
+                    "latest": "yesterday",
+                },
+                {"code": "postcode", "label": "Postcode", "datatype": "postcode", "order": 2},
+            ],
+        ),
+    )
+    case = services.case_create(
+        service_code="birth",
+        actor=Principal.anonymous(),
+        point=Point(51.5, -1.5),
+        # As the citizen web posts it, and as a client system sends it.
+        values={"born": {"day": "31", "month": "3", "year": "2015"}, "postcode": "ls184aa"},
+        reporter=Reporter(email="sam@example.org"),
+    )
+    assert case.values == {"born": "2015-03-31", "postcode": "LS18 4AA"}
+    _, supervisor = factories.make_staff(council, "supervisor")
+    answers = {a.code: a.value for a in _view(case, supervisor).answers}
+    assert answers == {"born": "31 March 2015", "postcode": "LS18 4AA"}

@@ -69,3 +69,67 @@ def test_due_times_use_the_template_calendar():
 )
 def test_sla_state(is_open, due, expected):
     assert sla_state(is_open=is_open, due_at=due, now=at(2026, 1, 1, 10)) == expected
+
+
+# Expected by: the last working day the target falls on.
+
+
+def test_a_target_at_the_end_of_friday_is_expected_by_friday():
+    from townsquare.cases.sla import expected_by
+
+    # Thursday 3 December 2026 00:00 + 48 working hours ends at the end of Friday, stored as
+    # 00:00 on Saturday.
+    due = add_working_time(at(2026, 12, 3, 0), 48)
+    assert due == at(2026, 12, 5, 0)
+    assert expected_by(due) == dt.date(2026, 12, 4)
+    # During Friday: Friday.
+    assert expected_by(at(2026, 12, 4, 15, 30)) == dt.date(2026, 12, 4)
+    # One minute into Saturday is no working target; it still means the Friday before.
+    assert expected_by(at(2026, 12, 5, 0, 1)) == dt.date(2026, 12, 4)
+    # 00:00 on Monday is the end of Friday too (Saturday and Sunday are not working days).
+    assert expected_by(at(2026, 12, 7, 0)) == dt.date(2026, 12, 4)
+
+
+def test_bank_holidays_are_stepped_over_by_nation():
+    from townsquare.cases.sla import expected_by
+
+    # The end of Thursday 24 December 2026 is 00:00 on Christmas Day: Thursday.
+    assert expected_by(at(2026, 12, 25, 0)) == dt.date(2026, 12, 24)
+    # 00:00 on Tuesday 29 December: the end of Monday 28th, Boxing Day's substitute holiday,
+    # so Thursday 24th again.
+    assert expected_by(at(2026, 12, 29, 0)) == dt.date(2026, 12, 24)
+    # 2 January 2026 (Friday) is a bank holiday in Scotland only.
+    assert expected_by(at(2026, 1, 3, 0), region="ENG") == dt.date(2026, 1, 2)
+    assert expected_by(at(2026, 1, 3, 0), region="SCT") == dt.date(2025, 12, 31)
+
+
+def test_working_time_targets_always_land_on_a_working_day():
+    from townsquare.cases.sla import expected_by
+
+    start = at(2026, 12, 1, 0)
+    for hours in range(1, 24 * 40, 7):
+        for calendar in ("working_days", "office_hours"):
+            due = add_working_time(start, hours, calendar=calendar)
+            assert is_working_day(expected_by(due, calendar=calendar))
+            # Never later than the target itself, never more than a long weekend before.
+            day = expected_by(due, calendar=calendar)
+            assert day <= due.astimezone(LOCAL).date()
+
+
+def test_elapsed_targets_keep_their_own_day():
+    from townsquare.cases.sla import expected_by
+
+    # A dangerous tree reported on Saturday morning with a 4-hour target: Saturday.
+    assert expected_by(at(2026, 12, 5, 14), calendar="elapsed") == dt.date(2026, 12, 5)
+    assert expected_by(at(2026, 12, 6, 0), calendar="elapsed") == dt.date(2026, 12, 5)
+
+
+def test_expected_by_is_counted_in_uk_time_and_worded_in_the_language_asked():
+    from townsquare.cases.sla import expected_by_in_words
+
+    # 23:30 UTC on Friday 29 May 2026 is 00:30 on Saturday in London: still Friday.
+    due = dt.datetime(2026, 5, 29, 23, 30, tzinfo=dt.UTC)
+    sla = {"close_hours": 48}
+    assert expected_by_in_words(due, sla=sla, region="ENG") == "29 May 2026"
+    assert expected_by_in_words(due, sla=sla, region="ENG", language="cy") == "29 Mai 2026"
+    assert expected_by_in_words(None, sla=sla, region="ENG") == ""

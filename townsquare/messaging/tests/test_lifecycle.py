@@ -366,3 +366,15 @@ def test_emails_say_where_in_words_in_the_readers_language(council, smtp, messag
     assert "Ble: ger AB1 2CD, ward West." in welsh and "51.50000" not in welsh
     reporter = smtp.text(smtp.to("reporter@example.org")[-1])
     assert "Where: near AB1 2CD, West ward." in reporter
+
+
+def test_the_acknowledgement_says_the_day_the_case_is_expected_by(council, smtp, messaging_on):
+    from townsquare.cases.sla import expected_by_in_words
+
+    case = report()
+    run_worker()
+    ack = smtp.to("reporter@example.org")[0]
+    # The day the track page and the staff queue give (cases.sla.expected_by).
+    day = expected_by_in_words(case.resolve_due_at, sla={"close_hours": 120}, region="ENG")
+    assert day
+    assert f"We expect to deal with it by {day}." in " ".join(smtp.text(ack).split())

@@ -568,3 +568,66 @@ def test_welsh_whose_english_changed_is_flagged(council, staff_client):
     page = admin.get(f"/staff/services/drafts/{second}/?section=welsh").content.decode()
     assert 'id="welsh-to-check"' in page and "1 text changed in English" in page
     assert page.count("English changed: check the Welsh") == 1
+
+
+def test_a_date_question_with_an_age_range_and_autofill(council, staff_client):
+    admin = staff_client("council_admin")
+    draft_id = _draft_id(
+        admin.post(
+            "/staff/services/new",
+            {"start": "scratch", "name": "Swim pass", "code": "swim_pass", "kind": "application"},
+        )
+    )
+    page = admin.get(f"/staff/services/drafts/{draft_id}/?section=fields").content.decode()
+    assert '<option value="date">Date (day, month, year)</option>' in page
+    assert '<option value="postcode">UK postcode</option>' in page
+
+    bad = edit(
+        admin,
+        draft_id,
+        "field_add",
+        label="Date of birth",
+        code="dob",
+        datatype="date",
+        earliest="sixteen years ago",
+        autocomplete="birthday",
+    )
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "Enter the earliest date as 2015-09-01, today, 4 years ago or in 2 weeks" in text
+    assert "&#x27;birthday&#x27; is not an HTML autocomplete token" in text
+
+    saved = edit(
+        admin,
+        draft_id,
+        "field_add",
+        label="Date of birth",
+        code="dob",
+        datatype="date",
+        required="yes",
+        earliest="16 years ago",
+        latest="4 years ago",
+        autocomplete="bday",
+    )
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    field = ServiceDraft.objects.get(pk=draft_id).document["fields"][-1]
+    assert field == {
+        "code": "dob",
+        "label": "Date of birth",
+        "datatype": "date",
+        "required": True,
+        "order": field["order"],
+        "earliest": "16 years ago",
+        "latest": "4 years ago",
+        "autocomplete": "bday",
+    }
+    # The live preview draws the citizen form's date input, with the birthday tokens.
+    preview = admin.post(
+        f"/staff/services/drafts/{draft_id}/preview",
+        {"op": "field_add", "label": "Start date", "code": "", "datatype": "date"},
+    ).content.decode()
+    assert 'class="govuk-date-input"' in preview and "Start date" in preview
+    assert 'autocomplete="bday-day"' in preview
+    # YAML export keeps the rules; an unquoted fixed date imports as the same text.
+    exported = b"".join(admin.get(f"/staff/services/drafts/{draft_id}/export.yaml")).decode()
+    assert "earliest: 16 years ago" in exported and "autocomplete: bday" in exported

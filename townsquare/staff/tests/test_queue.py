@@ -131,3 +131,11 @@ def test_filters_by_service_ward_team_date_and_priority(council, report, staff_c
     assert east.reference not in refs(client.get("/staff/cases/?from=2026-02-01"))
     # Two filters together narrow; a team of another council matches nothing.
     assert refs(client.get(f"/staff/cases/?team={education.id}&area={ward.id}")) == []
+
+
+def test_the_queue_gives_the_day_a_case_is_expected_by(council, staff_client):
+    from tests.citizen.test_expected_time import _report_made_monday_morning
+
+    _report_made_monday_morning(council)
+    page = staff_client("agent").get("/staff/cases/?status=open").content.decode()
+    assert '<time datetime="2026-12-04">4 December 2026</time>' in page
