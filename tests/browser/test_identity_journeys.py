@@ -50,7 +50,10 @@ def test_a_resident_proves_their_identity_applies_for_a_blue_badge_and_signs_out
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Full name of the person who needs the badge").fill("Rhian Jones")
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Date of birth of the person who needs the badge").fill("12/05/1984")
+    birth = page.get_by_role("group", name="Date of birth of the person who needs the badge")
+    birth.get_by_label("Day").fill("12")
+    birth.get_by_label("Month").fill("5")
+    birth.get_by_label("Year").fill("1984")
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Continue").click()  # National Insurance number: optional
     page.get_by_label("Higher rate mobility component of DLA").check()
