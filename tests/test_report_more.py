@@ -156,6 +156,7 @@ def test_a_dense_view_at_street_zoom_is_counted_not_drawn(
     from townsquare.portal import maps
 
     monkeypatch.setattr(maps, "MAP_MAX_POINTS", 3)
+    monkeypatch.setattr(maps, "FEW_ENOUGH_TO_DRAW", 3)
     for i in range(5):
         _report(council, (51.5 + i * 0.0001, -1.75))
     street = _VIEWS["street"]
@@ -176,6 +177,7 @@ def test_a_dense_view_at_street_zoom_is_counted_not_drawn(
 
     # Few enough: drawn one by one, newest first.
     monkeypatch.setattr(maps, "MAP_MAX_POINTS", 5)
+    monkeypatch.setattr(maps, "FEW_ENOUGH_TO_DRAW", 5)
     data = client.get(f"/map/reports.geojson?bbox={street}&zoom=20").json()
     assert not data["aggregated"] and len(data["features"]) == 5
     newest = Case.objects.order_by("-created_at", "-id").first()

@@ -143,7 +143,7 @@ def reports(request: HttpRequest) -> HttpResponse:
             rows, resolution = None, map_resolution_for_box(search, 9)
     features = []
     counted = public_map_cells(search=search, resolution=resolution) if resolution else None
-    if counted is not None and counted.reports <= FEW_ENOUGH_TO_DRAW:
+    if counted is not None and counted.reports <= min(FEW_ENOUGH_TO_DRAW, MAP_MAX_POINTS):
         resolution = None  # few enough to draw one by one, whatever the zoom
     if counted is not None and resolution is not None:
         for center, count, _cell in counted.cells:
