@@ -142,6 +142,48 @@ def test_every_map_box_and_zoom_costs_bounded_work(
         assert counted == 3, zoom
 
 
+def test_a_dense_view_at_street_zoom_is_counted_not_drawn(
+    client, council, monkeypatch, django_assert_max_num_queries
+):
+    """A city centre at street zoom once drew 5,000 of its 16,000 reports one by one: at most
+    MAP_MAX_POINTS are ever read to draw, and a view holding more is counted per cell, per
+    resolution-9 cell while few enough to count one by one, else from the stored counts
+    (ADR 118)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from townsquare.cases import selectors
+    from townsquare.portal import maps
+
+    monkeypatch.setattr(maps, "MAP_MAX_POINTS", 3)
+    monkeypatch.setattr(maps, "FEW_ENOUGH_TO_DRAW", 3)
+    for i in range(5):
+        _report(council, (51.5 + i * 0.0001, -1.75))
+    street = _VIEWS["street"]
+    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(4):
+        data = client.get(f"/map/reports.geojson?bbox={street}&zoom=20").json()
+    assert data["aggregated"]
+    assert sum(f["properties"]["count"] for f in data["features"]) == 5
+    # The probe for single reports stopped after one more than may be drawn.
+    assert any("LIMIT 4" in q["sql"] for q in queries.captured_queries)
+    assert not any("ORDER BY" in q["sql"] and "LIMIT" in q["sql"] for q in queries.captured_queries)
+
+    monkeypatch.setattr(selectors, "MAP_MAX_COUNTED", 4)
+    with CaptureQueriesContext(connection) as queries:
+        data = client.get(f"/map/reports.geojson?bbox={street}&zoom=20").json()
+    assert data["aggregated"]
+    assert [f["properties"]["count"] for f in data["features"]] == [5]
+    assert not any("h3_r9" in q["sql"] and "COUNT" in q["sql"] for q in queries.captured_queries)
+
+    # Few enough: drawn one by one, newest first.
+    monkeypatch.setattr(maps, "MAP_MAX_POINTS", 5)
+    monkeypatch.setattr(maps, "FEW_ENOUGH_TO_DRAW", 5)
+    data = client.get(f"/map/reports.geojson?bbox={street}&zoom=20").json()
+    assert not data["aggregated"] and len(data["features"]) == 5
+    newest = Case.objects.order_by("-created_at", "-id").first()
+    assert data["features"][0]["properties"]["reference"] == newest.reference
+
+
 def test_few_reports_in_a_wide_box_are_drawn_from_their_cells(client, council):
     """Few reports in a continent-wide box are drawn one by one, fetched from the cells that
     counted them rather than by scanning every report."""

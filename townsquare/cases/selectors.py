@@ -493,6 +493,13 @@ def public_report_for_support(*, reference: str) -> Case:
 # The public map (ADR 51): counts per H3 cell when zoomed out, points when zoomed in.
 
 MAP_MAX_FEATURES = 5000
+# At most this many single reports are drawn in one response; a view holding more is counted
+# per cell (ADR 118), so a dense city centre at street zoom costs no more than a quiet street.
+MAP_MAX_POINTS = 500
+# Counting per resolution-9 cell reads one index entry per report in view; a view whose
+# resolution-7 cells hold more (MapCellCount's upper bound) is counted per resolution-7 cell
+# from MapCellCount instead (ADR 118).
+MAP_MAX_COUNTED = 50_000
 # Above this many cells in view, count over every cell and drop those outside in Python: one
 # scan of the index beats a query with thousands of parameters.
 _MAP_MAX_CELL_FILTER = 2000
@@ -552,7 +559,33 @@ def map_resolution_for_box(search: MapFilter, resolution: int | None) -> int | N
         resolution = 9
     if resolution is not None and resolution >= 9 and estimate > _MAP_MAX_CELL_FILTER:
         resolution = 7
+    if resolution is not None and resolution >= 9 and map_reports_at_most(search) > MAP_MAX_COUNTED:
+        resolution = 7
     return resolution
+
+
+def _stored_cell_counts(search: MapFilter) -> QuerySet[MapCellCount]:
+    """MapCellCount's rows for the search's council, service and state (not its dates)."""
+    qs = MapCellCount.objects.filter(n__gt=0)
+    retired = retired_council_ids()
+    if retired:
+        qs = qs.exclude(council_id__in=retired)
+    if search.council_ids is not None:
+        qs = qs.filter(council_id__in=search.council_ids)
+    if search.service_ids is not None:
+        qs = qs.filter(service_id__in=search.service_ids)
+    if search.is_open is not None:
+        qs = qs.filter(is_open=search.is_open)
+    return qs
+
+
+def map_reports_at_most(search: MapFilter) -> int:
+    """No fewer public reports than the box holds: the stored counts of the resolution-7 cells
+    covering it (whole cells, any date), read from a few MapCellCount rows however many reports
+    there are. For boxes small enough to count at resolution 9 (a few dozen such cells)."""
+    cells = h3_cells_covering_bbox(*search.bbox, 7)
+    total = _stored_cell_counts(search).filter(h3_r7__in=cells).aggregate(total=Sum("n"))
+    return int(total["total"] or 0)
 
 
 def public_map_cells(*, search: MapFilter, resolution: int) -> MapCells:
@@ -570,17 +603,9 @@ def public_map_cells(*, search: MapFilter, resolution: int) -> MapCells:
     filtered = h3_cells_in_bbox_estimate(*search.bbox, column_resolution) <= _MAP_MAX_CELL_FILTER
     dated = search.created_from is not None or search.created_before is not None
     if column_resolution == 7 and not dated:
-        qs = MapCellCount.objects.filter(n__gt=0)
-        retired = retired_council_ids()
-        if retired:
-            qs = qs.exclude(council_id__in=retired)
-        if search.council_ids is not None:
-            qs = qs.filter(council_id__in=search.council_ids)
-        if search.service_ids is not None:
-            qs = qs.filter(service_id__in=search.service_ids)
-        if search.is_open is not None:
-            qs = qs.filter(is_open=search.is_open)
-        counted: QuerySet[Any, Any] = qs.values_list("h3_r7").annotate(total=Sum("n"))
+        counted: QuerySet[Any, Any] = (
+            _stored_cell_counts(search).values_list("h3_r7").annotate(total=Sum("n"))
+        )
     else:
         counted = _map_cases(search).values_list(column).annotate(total=Count("id"))
     if filtered:
@@ -609,11 +634,13 @@ def public_map_cells(*, search: MapFilter, resolution: int) -> MapCells:
 
 
 def public_map_points(
-    *, search: MapFilter, limit: int = MAP_MAX_FEATURES, within: MapCells | None = None
+    *, search: MapFilter, limit: int = MAP_MAX_POINTS + 1, within: MapCells | None = None
 ) -> list[dict]:
     """Public reports in the box, newest first: reference, service, state, open, position.
-    `within`: the cells counted for the same view, whose reports are the only candidates (for a
-    box too wide to list its cells)."""
+    At most `limit`, and which ones is unspecified when the box holds more: the map then counts
+    instead (ADR 118), and not sorting in SQL lets the query stop after `limit` rows rather
+    than read every report in view. `within`: the cells counted for the same view, whose
+    reports are the only candidates (for a box too wide to list its cells)."""
     min_lat, min_lng, max_lat, max_lng = search.bbox
     qs = _map_cases(search).filter(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
     # Through the cells, so the planner starts from an H3 index rather than scanning by date.
@@ -623,7 +650,8 @@ def public_map_points(
         qs = qs.filter(h3_r9__in=h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 9))
     elif h3_cells_in_bbox_estimate(*search.bbox, 7) <= _MAP_MAX_CELL_FILTER:
         qs = qs.filter(h3_r7__in=h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 7))
-    rows = qs.order_by("-created_at", "-id").values(
+    rows = qs.order_by().values(
+        "id",
         "reference",
         "service_id",
         "state",
@@ -634,7 +662,9 @@ def public_map_points(
         "location_approximate",
         "created_at",
     )[:limit]
-    return [dict(row) for row in rows]
+    return sorted(
+        (dict(row) for row in rows), key=lambda r: (r["created_at"], r["id"]), reverse=True
+    )
 
 
 def case_for_confirmation(*, case_id: int) -> Case:

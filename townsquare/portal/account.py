@@ -17,6 +17,7 @@ from townsquare.cases.services import cases_link_to_citizen
 from townsquare.core.errors import InvalidInput
 from townsquare.messaging.services import MessageNotQueued
 from townsquare.portal import drafts, oidc_views
+from townsquare.portal.error_messages import NOT_SENT
 from townsquare.portal.signin import (
     requester_hash,
     safe_next,
@@ -73,7 +74,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             {
                 "next": next_path,
                 "email": email,
-                "error": _("We could not send the email just now. Try again in a few minutes."),
+                "error": str(NOT_SENT),
             },
             status=503,
         )

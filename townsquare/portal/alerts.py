@@ -3,6 +3,7 @@ confirm a subscription, and unsubscribe in one click (RFC 8058)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +19,9 @@ from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.geo.points import Point
 from townsquare.messaging import services as messaging
-from townsquare.portal.error_messages import input_text
+from townsquare.portal.error_messages import NOT_SENT, input_text
+
+log = logging.getLogger(__name__)
 
 # The distances the form offers; area_alert_subscribe decides which it accepts.
 RADII = (250, 500, 1000, 2000, 5000)
@@ -60,8 +63,16 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
         "email": data.get("email", "")[:254],
     }
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
-        errors, subscribed = _subscribe(request, council, wards, form)
+        try:
+            errors, subscribed = _subscribe(request, council, wards, form)
+        except messaging.MessageNotQueued:
+            # The outbox could not take the confirmation (the database busy or full): nothing
+            # was kept, so the person can simply send the form again.
+            log.exception("Could not queue an area alert confirmation")
+            errors, subscribed = {"email": str(NOT_SENT)}, False
+            status = 503
         if subscribed:
             request.session["alerts_email"] = form["email"].strip().lower()
             return redirect("portal:alerts_check_email", slug=council.slug)
@@ -78,7 +89,7 @@ def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
             "errors": errors,
             "error_list": _errors_in_order(errors),
         },
-        status=400 if errors else 200,
+        status=400 if errors and status == 200 else status,
     )
 
 

@@ -42,7 +42,7 @@ from townsquare.councils.selectors import council_get, council_list
 from townsquare.messaging.services import MessageNotQueued, transactional_message_send
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.account import see_other
-from townsquare.portal.error_messages import error_parts, input_text, question_text
+from townsquare.portal.error_messages import NOT_SENT, error_parts, input_text, question_text
 from townsquare.portal.expected import expected_by_context, expected_within
 from townsquare.portal.models import ApplicationDraft
 from townsquare.portal.signin import email_clean
@@ -562,7 +562,7 @@ def saved(request: HttpRequest, key: str) -> HttpResponse:
                     _send_resume_link(request, draft, service, email, token)
             except MessageNotQueued:
                 log.exception("Could not queue a resume link")
-                error = _("We could not send the email just now. Try again in a few minutes.")
+                error = str(NOT_SENT)
             else:
                 sent_to = email
     context = _common(draft, service, flow, drafts.CHECK, request)

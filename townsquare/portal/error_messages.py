@@ -29,6 +29,9 @@ from townsquare.core.errors import InvalidInput, Problem
 
 _LISTS = ("singlevaluelist", "multivaluelist")
 
+# The outbox could not take an email someone is waiting for (messaging's MessageNotQueued).
+NOT_SENT = gettext_lazy("We could not send the email just now. Try again in a few minutes.")
+
 # A problem with a template question, by code; %(label)s is the question's label.
 _QUESTION: dict[str, Promise] = {
     "max_length": gettext_lazy("“%(label)s” must be %(limit)s characters or fewer"),

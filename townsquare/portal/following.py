@@ -11,17 +11,26 @@ from django.apps import apps
 from django.utils.translation import get_language
 
 
+class NotQueued(Exception):
+    """The confirmation email could not be queued (messaging's MessageNotQueued): nothing was
+    kept, and the person may try again."""
+
+
 def available() -> bool:
     return apps.is_installed("townsquare.messaging")
 
 
 def follow(*, case, user=None, email: str | None = None) -> bool:
-    """Follow `case`; True when following now, False when an emailed link must confirm it."""
-    from townsquare.messaging.services import case_follow
+    """Follow `case`; True when following now, False when an emailed link must confirm it.
+    NotQueued when that link cannot be sent."""
+    from townsquare.messaging.services import MessageNotQueued, case_follow
 
-    subscription = case_follow(
-        case=case, user=user, email=email, language=(get_language() or "en")[:2]
-    )
+    try:
+        subscription = case_follow(
+            case=case, user=user, email=email, language=(get_language() or "en")[:2]
+        )
+    except MessageNotQueued as exc:
+        raise NotQueued from exc
     return subscription.confirmed_at is not None
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from townsquare.cases.selectors import (
+    MAP_MAX_POINTS,
     MapFilter,
     map_resolution_for_box,
     public_map_cells,
@@ -134,9 +135,15 @@ def reports(request: HttpRequest) -> HttpResponse:
     except BadMapQuery as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     resolution = map_resolution_for_box(search, resolution_for_zoom(int(raw_zoom)))
+    rows = None
+    if resolution is None:
+        # Zoomed in: draw single reports, unless there are too many to draw (ADR 118).
+        rows = public_map_points(search=search, limit=MAP_MAX_POINTS + 1)
+        if len(rows) > MAP_MAX_POINTS:
+            rows, resolution = None, map_resolution_for_box(search, 9)
     features = []
     counted = public_map_cells(search=search, resolution=resolution) if resolution else None
-    if counted is not None and counted.reports <= FEW_ENOUGH_TO_DRAW:
+    if counted is not None and counted.reports <= min(FEW_ENOUGH_TO_DRAW, MAP_MAX_POINTS):
         resolution = None  # few enough to draw one by one, whatever the zoom
     if counted is not None and resolution is not None:
         for center, count, _cell in counted.cells:
@@ -148,7 +155,8 @@ def reports(request: HttpRequest) -> HttpResponse:
                 }
             )
     else:
-        rows = public_map_points(search=search, within=counted)
+        if rows is None:
+            rows = public_map_points(search=search, within=counted)
         names = services_by_id(ids={r["service_id"] for r in rows})
         # One reverse() for thousands of rows: it costs as much as the query, row by row.
         track = reverse("portal:track_case", args=["0"])[:-1]

@@ -10,6 +10,7 @@ to them), and only they see their answers, documents, stages and moves (portal.a
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,9 +41,11 @@ from townsquare.councils.selectors import (
     place_in_words_translated,
 )
 from townsquare.portal import applicant, drafts, following, static_map
-from townsquare.portal.error_messages import input_text
+from townsquare.portal.error_messages import NOT_SENT, input_text
 from townsquare.portal.expected import expected_by_context
 from townsquare.portal.signin import email_clean
+
+log = logging.getLogger(__name__)
 
 _REFERENCE = re.compile(r"[A-Za-z]{2,5}-\d{2}-\d{1,9}")
 
@@ -313,13 +316,18 @@ def follow(request: HttpRequest, reference: str) -> HttpResponse:
             )
         except PermissionDenied:
             return not_found(request, reference)
+        except following.NotQueued:
+            log.exception("Could not queue a follow confirmation for %s", case.reference)
+            return _follow_error(request, reference, str(NOT_SENT), status=503)
     target = reverse("portal:track_case", kwargs={"reference": case.reference})
     response = redirect(f"{target}?followed={outcome}")
     response.status_code = 303
     return response
 
 
-def _follow_error(request: HttpRequest, reference: str, message: str) -> HttpResponse:
+def _follow_error(
+    request: HttpRequest, reference: str, message: str, *, status: int = 400
+) -> HttpResponse:
     return render(
         request,
         "track/follow_error.html",
@@ -328,5 +336,5 @@ def _follow_error(request: HttpRequest, reference: str, message: str) -> HttpRes
             "error": message,
             "email": request.POST.get("email", "")[:300],
         },
-        status=400,
+        status=status,
     )

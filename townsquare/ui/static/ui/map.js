@@ -103,7 +103,11 @@
             L.marker(at, {
               icon: countIcon(f.properties.count), keyboard: false,
               title: text(root, "count").replace("%(count)s", f.properties.count)
-            }).on("click", function () { map.setView(at, Math.min(map.getZoom() + 2, 18)); })
+            }).on("click", function () {
+              // Never zoom out: a dense street is counted up to the finest zoom (ADR 118).
+              var zoom = map.getZoom();
+              map.setView(at, Math.max(zoom, Math.min(zoom + 2, map.getMaxZoom(), 22)));
+            })
               .addTo(reports);
           } else {
             var p = f.properties;
