@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja.security import HttpBearer
 
 from townsquare.accounts.models import ApiKey
@@ -193,6 +193,9 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             response = view(request, *args, **kwargs)
         except ApiProblem as exc:
             response = problem_from(exc)
+        except Http404:
+            # ninja's root view raises it: the answer is a plain 404 like any unknown path.
+            response = problem(404, "not_found", "There is no such address in this API.")
         response = _as_problem(response)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             etag = response.get("ETag") or f'"{body_hash(response)}"'

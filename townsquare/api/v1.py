@@ -57,13 +57,31 @@ from townsquare.messaging.services import webhook_endpoint_add, webhook_secret_r
 log = logging.getLogger(__name__)
 
 
+def operation_scopes(api: NinjaAPI) -> dict[str, str]:
+    """operation id -> the scope its key needs (from each route's KeyAuth)."""
+    return {
+        str(op.operation_id): str(auth.scope)
+        for view in api.default_router.path_operations.values()
+        for op in view.operations
+        for auth in op.auth_callbacks
+        if isinstance(auth, KeyAuth)
+    }
+
+
 class ApiV1(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """The generated document, with errors declared as problem details (RFC 9457) as
-        they are sent."""
+        """The generated document, with each operation's scope (`x-scope`) and errors
+        declared as problem details (RFC 9457), as they are sent."""
         schema = super().get_openapi_schema(**kwargs)
+        scopes = operation_scopes(self)
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                scope = scopes.get(operation.get("operationId", ""))
+                if scope:
+                    operation["x-scope"] = scope
+                    operation["description"] = (
+                        f"{operation.get('description', '')}\n\nKey scope: `{scope}`."
+                    ).strip()
                 for status, response in operation.get("responses", {}).items():
                     if int(status) >= 400 and "content" in response:
                         response["content"] = {PROBLEM_JSON: response["content"].popitem()[1]}
