@@ -41,6 +41,9 @@ OIDC_PORT ?= 9010
 run: export ONE_LOGIN_ISSUER = http://127.0.0.1:$(OIDC_PORT)
 run: export ONE_LOGIN_CLIENT_ID = townsquare-residents
 run: export ONE_LOGIN_PRIVATE_KEY_FILE = var/identity/resident-client-key.json
+# The demo's webhook receiver (`townsquare webhooks listen`) is on this machine: let the demo
+# register it, and the REST API walk-through in docs/api/README.md too.
+run: export MESSAGING_WEBHOOK_ALLOW_LOOPBACK = true
 
 run: demo identity-provider ## Serve the product with its demo data on http://127.0.0.1:8000
 	$(BIN)/townsquare collectstatic --no-input -v 0
@@ -49,6 +52,7 @@ run: demo identity-provider ## Serve the product with its demo data on http://12
 	@echo "  Home (councils and services): http://$(HOST):$(PORT)/"
 	@echo "  Open311 for integrators:      http://$(HOST):$(PORT)/open311/"
 	@echo "  Open311 endpoint:             http://$(HOST):$(PORT)/open311/v2/services.json"
+	@echo "  REST API reference:           http://$(HOST):$(PORT)/api/v1/docs (docs/api/README.md)"
 	@echo "  Health check:                 http://$(HOST):$(PORT)/healthz"
 	@echo "  Email alerts:                 http://$(HOST):$(PORT)/alerts/"
 	@echo "  Demo mailbox (all email):     .venv/bin/townsquare mailbox list"
