@@ -10,14 +10,15 @@ import binascii
 import datetime as dt
 import json
 import logging
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.responses import Status
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BeforeValidator
 
 from townsquare.accounts.models import Scope
 from townsquare.accounts.principal import Principal
@@ -220,6 +221,21 @@ class CasePageOut(Schema):
     )
 
 
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    # pydantic would also take a number of seconds ("0.5"): the document says RFC 3339.
+    if value is not None and not (isinstance(value, str) and _RFC3339.match(value)):
+        raise ValueError("Give a time as RFC 3339, e.g. 2026-12-01T09:00:00Z")
+    return value
+
+
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+
+
 class CaseSearch(Schema):
     status: Literal["open", "closed", "all"] = "open"
     service: str | None = Field(None, max_length=50, description="A service code")
@@ -227,7 +243,7 @@ class CaseSearch(Schema):
     assigned: bool | None = Field(None, description="Only assigned (true) or unassigned cases")
     team: int | None = Field(None, ge=1, le=2**53, description="A team id")
     ward: int | None = Field(None, ge=1, le=2**53, description="An area (ward) id")
-    updated_after: AwareDatetime | None = Field(None, description="RFC 3339")
+    updated_after: Rfc3339 | None = Field(None, description="RFC 3339")
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=200)
 
