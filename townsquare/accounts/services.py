@@ -77,17 +77,13 @@ ROTATION_OVERLAP = dt.timedelta(hours=24)
 MAX_ROTATION_OVERLAP = dt.timedelta(days=30)
 
 
-def _clean_scopes(scopes: Iterable[str]) -> list[str]:
-    chosen = {s for s in scopes if s}
-    if not chosen:
-        raise InvalidInput({"scopes": ["Choose at least one thing the key may do"]}, code="empty")
-    unknown = chosen - set(Scope.values)
+def _scope_problems(scopes: set[str]) -> list[str]:
+    if not scopes:
+        return ["Choose at least one thing the key may do"]
+    unknown = scopes - set(Scope.values)
     if unknown:
-        raise InvalidInput(
-            {"scopes": [f"Unknown scopes: {', '.join(sorted(unknown))}"]}, code="unknown_scope"
-        )
-    # In the order of Scope, so every list of a key's scopes reads the same.
-    return [s for s in Scope.values if s in chosen]
+        return [f"Unknown scopes: {', '.join(sorted(unknown))}"]
+    return []
 
 
 def api_key_create(
@@ -99,21 +95,29 @@ def api_key_create(
     scopes: Iterable[str] = (Scope.READ_PUBLIC,),
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key for a client system. Returns the row and the key, which is not stored."""
+    """Create a key for a client system. Returns the row and the key, which is not stored.
+    Every field is checked before any is refused, so a form can show all its problems."""
     name = (name or "").strip()
+    chosen = {s for s in scopes if s}
+    errors: dict[str, list[str]] = {}
     if not name or len(name) > 100:
-        raise InvalidInput({"name": ["Give the client system a name of 1 to 100 characters"]})
+        errors["name"] = ["Give the client system a name of 1 to 100 characters"]
     if key_type not in KeyType.values:
-        raise InvalidInput({"key_type": ["Choose live, team or test"]}, code="unknown_type")
-    chosen = _clean_scopes(scopes)
+        errors["key_type"] = ["Choose live, team or test"]
+    if problems := _scope_problems(chosen):
+        errors["scopes"] = problems
     if expires_at is not None and expires_at <= clock.now():
-        raise InvalidInput({"expires_at": ["Choose an expiry in the future"]}, code="past")
+        errors["expires_at"] = ["Choose an expiry in the future"]
+    if errors:
+        raise InvalidInput(errors, code="bad_key")
+    # In the order of Scope, so every list of a key's scopes reads the same.
+    ordered = [s for s in Scope.values if s in chosen]
     with transaction.atomic():
         key, raw = _key_insert(
             council_id=council_id,
             name=name,
             key_type=key_type,
-            scopes=chosen,
+            scopes=ordered,
             expires_at=expires_at,
             actor=actor,
         )
@@ -123,7 +127,7 @@ def api_key_create(
                 name=name,
                 test_mode=key.test_mode,
                 key_type=key_type,
-                scopes=tuple(chosen),
+                scopes=tuple(ordered),
                 expires_at=expires_at.isoformat() if expires_at else "",
             ),
             council_id=council_id,

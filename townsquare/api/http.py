@@ -204,6 +204,8 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 not_modified = HttpResponse(status=304)
                 not_modified["ETag"] = etag
                 response = not_modified
+        # What a call answers depends on its key: caches must not share answers between keys.
+        response["Vary"] = ", ".join(v for v in (response.get("Vary", ""), "Authorization") if v)
         key = getattr(request, "api_key", None)
         if key is not None:
             store.call_record(

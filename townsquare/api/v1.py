@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.responses import Status
 from pydantic import AwareDatetime, BeforeValidator
 
+from townsquare.accounts import policies
 from townsquare.accounts.models import Scope
 from townsquare.accounts.principal import Principal
 from townsquare.api import store
@@ -46,7 +47,7 @@ from townsquare.cases.services import (
     case_post_public_update,
     case_transition,
 )
-from townsquare.catalogue.selectors import services_of_council
+from townsquare.catalogue.selectors import services_of_council, workflow_for_version
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from townsquare.core.models import Event
@@ -367,6 +368,11 @@ class TimelineEntryOut(Schema):
     to_state: str | None = None
 
 
+class TransitionOut(Schema):
+    to_state: str
+    name: str
+
+
 class CaseOut(Schema):
     reference: str
     kind: str
@@ -406,6 +412,9 @@ class CaseOut(Schema):
     timeline: list[TimelineEntryOut] = Field(
         description="Oldest first. Keys that read personal data see internal entries too."
     )
+    transitions: list[TransitionOut] = Field(
+        description="The states this key may move the case to now (empty without write_cases)"
+    )
 
 
 def _timeline_entry(event: Event, who: Principal) -> dict[str, Any]:
@@ -426,7 +435,7 @@ def _timeline_entry(event: Event, who: Principal) -> dict[str, Any]:
     }
 
 
-def _case_out(case: Case, who: Principal) -> dict[str, Any]:
+def _case_out(case: Case, who: Principal, *, writes: bool) -> dict[str, Any]:
     view = case_view_for(case=case, principal=who)
     # Keys that may not read personal data get the public timeline: internal notes are
     # where officers write what residents told them.
@@ -434,7 +443,7 @@ def _case_out(case: Case, who: Principal) -> dict[str, Any]:
     out = {
         name: getattr(view, name)
         for name in CaseOut.model_fields
-        if name not in ("reporter", "answers", "timeline")
+        if name not in ("reporter", "answers", "timeline", "transitions")
     }
     out["reporter"] = (
         {
@@ -451,14 +460,24 @@ def _case_out(case: Case, who: Principal) -> dict[str, Any]:
         for a in view.answers
     ]
     out["timeline"] = [_timeline_entry(e, who) for e in events]
+    # What the staff case page offers the same role (staff.casework), for keys that write.
+    moves = (
+        workflow_for_version(case.service_version).transitions_from(
+            case.state, policies.effective_roles(who, case.council_id)
+        )
+        if writes
+        else []
+    )
+    out["transitions"] = [{"to_state": t.target, "name": t.name} for t in moves]
     return out
 
 
 def _case_response(request: HttpRequest, case: Case, *, status: int = 200) -> HttpResponse:
     who = principal(request)
     case = case_get_for_user(principal=who, reference=case.reference)
+    writes = key_of(request).has_scope(Scope.WRITE_CASES)
     response = api.create_response(
-        request, CaseOut(**_case_out(case, who)).model_dump(), status=status
+        request, CaseOut(**_case_out(case, who, writes=writes)).model_dump(), status=status
     )
     response["ETag"] = revision_etag(case.revision, response)
     return response
