@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja's templates and Swagger UI files, so the REST API's reference page is
+    # served from here rather than from a CDN.
+    "ninja",
     "townsquare.core",
     "townsquare.accounts",
     "townsquare.geo",

@@ -293,6 +293,8 @@ def test_the_document_and_reference_page_are_served():
     assert document.status_code == 200 and document.json()["openapi"].startswith("3.1")
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and b"openapi.json" in page.content
+    # Served from here (ninja is an installed app), not from a CDN.
+    assert b"cdn." not in page.content and b"/static/ninja/" in page.content
 
 
 @pytest.mark.parametrize("overlap_hours", [-1, 24 * 31])
