@@ -307,3 +307,37 @@ def test_rotation_overlap_is_bounded(council, overlap_hours):
         api_key_rotate(
             key=key, actor=Actor.system("tests"), overlap=dt.timedelta(hours=overlap_hours)
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bucket_holds_across_connections(council, settings):
+    """Two threads, each with its own database connection as two processes would have, spend
+    one key's bucket at once: exactly the burst is allowed, never more."""
+    import threading
+
+    from django.db import connection
+
+    from townsquare.api.store import rate_take
+
+    settings.API_RATE_BURST = 10
+    settings.API_RATE_PER_SECOND = 0.000001  # no refill to speak of during the test
+    key_for(council)
+    key = ApiKey.objects.get(council=council)
+    allowed: list[bool] = []
+    start = threading.Barrier(2)
+
+    def spend():
+        try:
+            start.wait()
+            for _ in range(15):
+                allowed.append(rate_take(key=key).allowed)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=spend) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(allowed) == 30
+    assert allowed.count(True) == 10

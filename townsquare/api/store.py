@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, FloatField, Value
-from django.db.models.functions import Least
+from django.db.models.functions import Greatest, Least
 from django.db.models.lookups import GreaterThanOrEqual
 
 from townsquare.accounts.models import ApiKey
@@ -36,25 +36,35 @@ def rate_take(*, key: ApiKey) -> RateDecision:
     rate = float(settings.API_RATE_PER_SECOND)
     burst = float(settings.API_RATE_BURST)
     now = clock.now().timestamp()
-    refilled = Least(
-        Value(burst),
-        F("tokens") + (Value(now) - F("refilled_at")) * Value(rate),
-        output_field=FloatField(),
-    )
-    updated = RateBucket.objects.filter(
-        GreaterThanOrEqual(refilled, Value(1.0)), api_key_id=key.pk
-    ).update(tokens=refilled - Value(1.0), refilled_at=now)
-    if updated:
-        return RateDecision(True, 0, int(burst))
-    try:
-        with transaction.atomic():
-            RateBucket.objects.create(api_key_id=key.pk, tokens=burst - 1, refilled_at=now)
-        return RateDecision(True, 0, int(burst))
-    except IntegrityError:
-        pass  # the bucket exists and is empty
+    # Clocks of two processes differ a little: time never runs backwards for the bucket.
+    elapsed = Greatest(Value(0.0), Value(now) - F("refilled_at"), output_field=FloatField())
+    refilled = Least(Value(burst), F("tokens") + elapsed * Value(rate), output_field=FloatField())
+    # Twice at most: a first call that loses the race to create the bucket spends from it.
+    for _attempt in range(2):
+        updated = RateBucket.objects.filter(
+            GreaterThanOrEqual(refilled, Value(1.0)), api_key_id=key.pk
+        ).update(
+            tokens=refilled - Value(1.0),
+            refilled_at=Greatest(F("refilled_at"), Value(now), output_field=FloatField()),
+        )
+        if updated:
+            return RateDecision(True, 0, int(burst))
+        if RateBucket.objects.filter(api_key_id=key.pk).exists():
+            break  # the bucket is there and empty
+        try:
+            with transaction.atomic():
+                RateBucket.objects.create(api_key_id=key.pk, tokens=burst - 1, refilled_at=now)
+            return RateDecision(True, 0, int(burst))
+        except IntegrityError:
+            continue
     bucket = RateBucket.objects.filter(api_key_id=key.pk).values("tokens", "refilled_at").first()
-    tokens = min(burst, bucket["tokens"] + (now - bucket["refilled_at"]) * rate) if bucket else 0
-    return RateDecision(False, max(1, math.ceil((1 - tokens) / rate)), int(burst))
+    tokens = (
+        min(burst, bucket["tokens"] + max(0.0, now - bucket["refilled_at"]) * rate)
+        if bucket
+        else 0.0
+    )
+    wait = math.ceil((1 - tokens) / rate) if rate > 0 else 3600
+    return RateDecision(False, max(1, wait), int(burst))
 
 
 def fingerprint(*, method: str, path: str, body: bytes) -> str:
