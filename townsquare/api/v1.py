@@ -297,7 +297,7 @@ def cases_search(request: HttpRequest, filters: Query[CaseSearch]) -> Any:
         service_ids=_service_ids(key.council_id, filters.service) or (),
         area_ids=(filters.ward,) if filters.ward else (),
         team_ids=(filters.team,) if filters.team else (),
-        sla="overdue" if filters.overdue else "",
+        sla={None: "", True: "overdue", False: "not_overdue"}[filters.overdue],
         assigned={None: "", True: "others", False: "unassigned"}[filters.assigned],
     )
     found = queues.queue_after(
@@ -309,36 +309,11 @@ def cases_search(request: HttpRequest, filters: Query[CaseSearch]) -> Any:
         after=after,
         limit=filters.limit,
     )
-    rows = found.rows
-    if filters.overdue is False:
-        rows = [r for r in rows if r.sla != "overdue"]
     return {
-        "items": [_summary(r) for r in rows],
+        "items": [
+            {name: getattr(row, name) for name in CaseSummaryOut.model_fields} for row in found.rows
+        ],
         "next_cursor": _cursor_encode(found.next_after) if found.next_after else None,
-    }
-
-
-def _summary(row: queues.QueueRow) -> dict[str, Any]:
-    return {
-        "reference": row.reference,
-        "title": row.title,
-        "service_code": row.service_code,
-        "service_name": row.service_name,
-        "state": row.state,
-        "state_name": row.state_name,
-        "is_open": row.is_open,
-        "area_id": row.area_id,
-        "team_id": row.team_id,
-        "assignee_id": row.assignee_id,
-        "priority": row.priority,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "due_at": row.due_at,
-        "sla": row.sla,
-        "address": row.address,
-        "support_count": row.support_count,
-        "revision": row.revision,
-        "is_duplicate": row.is_duplicate,
     }
 
 
@@ -546,11 +521,11 @@ def case_new(request: HttpRequest, payload: CaseIn) -> HttpResponse:
         raise ApiProblem(
             400, "bad_idempotency_key", "Use an Idempotency-Key of 255 characters or fewer."
         )
-    print_ = store.fingerprint(method="POST", path=request.path, body=request.body)
+    request_print = store.fingerprint(method="POST", path=request.path, body=request.body)
     if idem:
         seen = store.idempotent_answer(key=key, idempotency_key=idem)
         if seen is not None:
-            return _replayed(request, seen, print_)
+            return _replayed(request, seen, request_print)
     who = principal(request)
     point = (
         Point(payload.lat, payload.lng)
@@ -581,7 +556,7 @@ def case_new(request: HttpRequest, payload: CaseIn) -> HttpResponse:
                 store.idempotent_remember(
                     key=key,
                     idempotency_key=idem,
-                    fingerprint=print_,
+                    fingerprint=request_print,
                     status=201,
                     body=json.loads(response.content),
                 )
@@ -590,13 +565,13 @@ def case_new(request: HttpRequest, payload: CaseIn) -> HttpResponse:
         seen = store.idempotent_answer(key=key, idempotency_key=idem) if idem else None
         if seen is None:
             raise
-        return _replayed(request, seen, print_)
+        return _replayed(request, seen, request_print)
     response["Location"] = f"/api/v1/cases/{case.reference}"
     return response
 
 
-def _replayed(request: HttpRequest, seen: store.Remembered, print_: str) -> HttpResponse:
-    if seen.fingerprint != print_:
+def _replayed(request: HttpRequest, seen: store.Remembered, request_print: str) -> HttpResponse:
+    if seen.fingerprint != request_print:
         raise ApiProblem(
             422,
             "idempotency_key_reused",

@@ -198,6 +198,9 @@ def filter_q(f: QueueFilter, *, user_id: int | None, now: dt.datetime) -> Q:
         q &= Q(team_id__in=f.team_ids)
     if f.sla == "overdue":
         q &= _open() & Q(resolve_due_at__lte=now)
+    elif f.sla == "not_overdue":
+        # For API clients (closed cases are never overdue); the staff filters offer the parts.
+        q &= ~(_open() & Q(resolve_due_at__lte=now))
     elif f.sla == "due_soon":
         q &= _open() & Q(resolve_due_at__gt=now, resolve_due_at__lte=now + DUE_SOON)
     elif f.sla == "on_track":
