@@ -70,7 +70,7 @@ def test_a_key_reads_its_councils_cases_and_no_others(council, other_council):
     is_problem(api.get(f"/api/v1/cases/{theirs.reference}"), 404)
 
 
-def test_errors_are_problem_details_never_html(council):
+def test_errors_are_problem_details_never_html(council, settings):
     api = client_for(key_for(council))
     is_problem(Client().get("/api/v1/cases"), 401)
     is_problem(client_for("ts_live_nonsense").get("/api/v1/cases"), 401)
@@ -81,6 +81,14 @@ def test_errors_are_problem_details_never_html(council):
     # A time without an offset is not RFC 3339.
     is_problem(api.get("/api/v1/cases", {"updated_after": "2026-01-01T00:00:00"}), 422)
     is_problem(api.get("/api/v1/cases", {"cursor": "!!"}), 400)
+    too_big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    is_problem(api.post("/api/v1/cases", too_big, content_type="application/json"), 413)
+    # Every field of an assignment is optional: a list is still not an assignment.
+    case = report(council)
+    is_problem(
+        api.post(f"/api/v1/cases/{case.reference}/assign", [None], content_type="application/json"),
+        422,
+    )
     bad_json = api.post("/api/v1/cases", "{not json", content_type="application/json")
     assert bad_json.status_code in (400, 422) and bad_json["Content-Type"] == (
         "application/problem+json"

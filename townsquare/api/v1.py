@@ -13,12 +13,13 @@ import logging
 import re
 from typing import Annotated, Any, Literal
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.responses import Status
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, model_validator
 
 from townsquare.accounts import policies
 from townsquare.accounts.models import Scope
@@ -184,6 +185,16 @@ def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return problem(422, exc.code, exc.message)
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return problem(413, "too_large", "The request body is too large.")
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    return problem(400, "bad_request", "The request cannot be read.")
+
+
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     log.exception("REST API call failed: %s %s", request.method, request.path)
@@ -191,6 +202,19 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 # -- cases ------------------------------------------------------------------------------------
+
+
+class Input(Schema):
+    """A request body: a JSON object, never another JSON value (ninja would read a list as an
+    object with none of the fields, and every field of some bodies is optional)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        # ninja hands its schemas the parsed body wrapped in a DjangoGetter.
+        if not isinstance(getattr(value, "_obj", value), dict):
+            raise ValueError("Send a JSON object")
+        return value
 
 
 class CaseSummaryOut(Schema):
@@ -481,13 +505,13 @@ def case_get(request: HttpRequest, reference: str = REFERENCE) -> HttpResponse:
     return _case_response(request, _case(request, reference))
 
 
-class ReporterIn(Schema):
+class ReporterIn(Input):
     name: str = Field("", max_length=200)
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=40)
 
 
-class CaseIn(Schema):
+class CaseIn(Input):
     service_code: str = Field(max_length=50)
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
@@ -582,7 +606,7 @@ def _replayed(request: HttpRequest, seen: store.Remembered, request_print: str) 
     return response
 
 
-class TransitionIn(Schema):
+class TransitionIn(Input):
     to_state: str = Field(max_length=50, description="A state code of the case's service")
     message: str = Field("", max_length=5000, description="Shown to the public")
 
@@ -609,7 +633,7 @@ def case_move(
     return _case_response(request, case)
 
 
-class AssignIn(Schema):
+class AssignIn(Input):
     team_id: int | None = Field(
         None, ge=1, le=2**53, description="A team of the council; null clears it; leave out to keep"
     )
@@ -648,7 +672,7 @@ def case_give(request: HttpRequest, payload: AssignIn, reference: str = REFERENC
     return _case_response(request, case)
 
 
-class MessageIn(Schema):
+class MessageIn(Input):
     message: str = Field(max_length=5000)
 
 
@@ -672,7 +696,7 @@ def case_public_update(
     return _case_response(request, case)
 
 
-class NoteIn(Schema):
+class NoteIn(Input):
     note: str = Field(max_length=5000)
 
 
@@ -732,7 +756,7 @@ def services_list(request: HttpRequest) -> Any:
 # -- webhooks ---------------------------------------------------------------------------------
 
 
-class WebhookIn(Schema):
+class WebhookIn(Input):
     url: str = Field(max_length=500, description="https address of your receiver")
     event_types: list[str] = Field(
         default_factory=list, max_length=20, description="Event kinds; empty for every kind"
