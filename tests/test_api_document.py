@@ -13,7 +13,7 @@ from townsquare.api.document import CHANGELOG, DOCUMENT, document_text, fingerpr
 
 def test_the_committed_document_is_the_generated_one():
     assert DOCUMENT.read_text() == document_text(), (
-        "The API changed: run `.venv/bin/townsquare api_document`, review the diff of "
+        "The API changed: run `make api-document`, review the diff of "
         "docs/api/openapi-v1.json and add an entry to docs/api/CHANGELOG.md"
     )
 
