@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider
+.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider api-document
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,7 @@ run: demo identity-provider ## Serve the product with its demo data on http://12
 	@echo "  Home (councils and services): http://$(HOST):$(PORT)/"
 	@echo "  Open311 for integrators:      http://$(HOST):$(PORT)/open311/"
 	@echo "  Open311 endpoint:             http://$(HOST):$(PORT)/open311/v2/services.json"
+	@echo "  REST API reference:           http://$(HOST):$(PORT)/api/v1/docs (docs/api/README.md)"
 	@echo "  Health check:                 http://$(HOST):$(PORT)/healthz"
 	@echo "  Email alerts:                 http://$(HOST):$(PORT)/alerts/"
 	@echo "  Demo mailbox (all email):     .venv/bin/townsquare mailbox list"
@@ -81,6 +82,9 @@ test-python: $(VENV)/.dev identity-provider ## The test suite only (set DATABASE
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint test-python ## Lint, layer contracts and the whole test suite
+
+api-document: $(VENV)/.dev ## Write the REST API's OpenAPI document (docs/api/openapi-v1.json) from the code
+	$(BIN)/townsquare api_document
 
 bench: $(VENV)/.dev ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python bench/run.py

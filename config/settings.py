@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja's templates and Swagger UI files, so the REST API's reference page is
+    # served from here rather than from a CDN.
+    "ninja",
     "townsquare.core",
     "townsquare.accounts",
     "townsquare.geo",
@@ -266,6 +269,10 @@ MESSAGING_WEBHOOK_TIMEOUT = float(_env("MESSAGING_WEBHOOK_TIMEOUT", "10"))
 MESSAGING_WEBHOOK_ALLOW_PRIVATE = _env_bool("MESSAGING_WEBHOOK_ALLOW_PRIVATE", False)
 MESSAGING_WEBHOOK_ALLOW_LOOPBACK = _env_bool("MESSAGING_WEBHOOK_ALLOW_LOOPBACK", False)
 MESSAGING_WEBHOOK_SECRET_OVERLAP_HOURS = 24
+# REST API (ADR 121): each key's token bucket holds API_RATE_BURST calls, refilled at
+# API_RATE_PER_SECOND; past it the API answers 429 with Retry-After.
+API_RATE_PER_SECOND = float(_env("API_RATE_PER_SECOND", "10"))
+API_RATE_BURST = int(_env("API_RATE_BURST", "50"))
 # GOV.UK Notify: with an API key, email and SMS go through Notify (one generic template each,
 # with ((subject)) and ((body)) placeholders); without one, email goes over SMTP and SMS is off.
 NOTIFY_API_KEY = _env("NOTIFY_API_KEY")

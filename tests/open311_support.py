@@ -92,7 +92,10 @@ def now_s() -> dt.datetime:
 
 def api_key_for(council: Any, *, test_mode: bool = False, name: str = "FixMyStreet") -> str:
     _key, raw = api_key_create(
-        council_id=council.id, name=name, actor=Actor.system(), test_mode=test_mode
+        council_id=council.id,
+        name=name,
+        actor=Actor.system(),
+        key_type="test" if test_mode else "live",
     )
     return raw
 

@@ -73,6 +73,8 @@ OWN_STATE_STORES = {
     "townsquare/portal/signin.py": "SignInLink: one-time citizen sign-in links (ADR 60, 61)",
     "townsquare/open311/services.py": "PendingRequest, ClientRequestKey, ClientUpdate: the "
     "adapter's idempotency and batch bookkeeping (ADR 9)",
+    "townsquare/api/store.py": "RateBucket, IdempotentRequest, ApiCall: the REST API's rate "
+    "limits, idempotency records and call log (ADR 121)",
 }
 
 

@@ -24,11 +24,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests import factories
+from townsquare.accounts.models import Scope
 from townsquare.accounts.principal import Principal
+from townsquare.accounts.services import api_key_create
 from townsquare.cases.services import Reporter, case_attach_file, case_create
 from townsquare.catalogue.builder import draft_from_scratch
 from townsquare.catalogue.selectors import service_get
 from townsquare.core import clock
+from townsquare.core.actors import Actor
 from townsquare.geo.points import Point
 from townsquare.messaging.models import Message, Status, WebhookEndpoint
 from townsquare.staff.saved_views import saved_view_save, saved_views_of
@@ -47,6 +50,19 @@ PUBLIC = {
     "provider, before there is a session",
     "staff/sign-in/provider/return": "the identity provider sends the person back here to "
     "finish signing in (checked by state, nonce and PKCE)",
+    "api/v1/openapi.json": "the REST API's published description: no council's data",
+    "api/v1/docs": "the browsable reference page for that description",
+    "api/v1/": "django-ninja's root: a 404 (problem details), naming nothing",
+    "api/v1/<path:rest>": "any address not in the REST API: a 404 (problem details)",
+}
+
+# REST API routes take a key, not a session (ADR 120): strangers and owners are keys, and
+# send a body the route accepts (ninja checks the body before the route looks the case up).
+KEYED_PREFIX = "api/v1/"
+KEYED_BODIES = {
+    "api/v1/cases/<reference>/transition": {"to_state": "in_progress"},
+    "api/v1/cases/<reference>/notes": {"note": "Seen"},
+    "api/v1/cases/<reference>/public-updates": {"message": "Booked"},
 }
 
 # Routes whose object the owning council's own admin cannot open either in tests, and why
@@ -86,6 +102,17 @@ def _parameters(route: str) -> list[str]:
 
 def _is_sign_in_redirect(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith("/staff/sign-in")
+
+
+def _keyed(council) -> Client:
+    """A client holding a key of `council` with every scope."""
+    _key, raw = api_key_create(
+        council_id=council.id,
+        name="Route walker",
+        actor=Actor.system("tests"),
+        scopes=[s.value for s in Scope],
+    )
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}", raise_request_exception=False)
 
 
 def _signed_in(council, role: str, email: str) -> Client:
@@ -182,6 +209,7 @@ def test_council_objects_are_out_of_reach_of_another_councils_staff(
     stranger = _signed_in(council, "council_admin", "stranger@testshire.test")
     owner = Client()
     sign_in(owner, "owner@otherton.test")
+    keyed_stranger, keyed_owner = _keyed(council), _keyed(other_council)
     problems = []
     for route in _guarded_routes():
         names = _parameters(route)
@@ -194,8 +222,15 @@ def test_council_objects_are_out_of_reach_of_another_councils_staff(
         if not names:
             continue
         url = _url(route, their_objects)
+        keyed = route.startswith(KEYED_PREFIX)
+        extra = (
+            {"data": KEYED_BODIES.get(route, {}), "content_type": "application/json"}
+            if keyed
+            else {}
+        )
         for method in ("get", "post"):
-            response = getattr(stranger, method)(url)
+            sent = extra if method == "post" else {}
+            response = getattr(keyed_stranger if keyed else stranger, method)(url, **sent)
             if response.status_code == 405:
                 continue
             if response.status_code not in (403, 404):
@@ -203,7 +238,7 @@ def test_council_objects_are_out_of_reach_of_another_councils_staff(
                     f"{method.upper()} {route} as another council's admin: {response.status_code}"
                 )
             elif route not in NOT_OPEN_TO_THE_OWNER_IN_TESTS:
-                own = getattr(owner, method)(url)
+                own = getattr(keyed_owner if keyed else owner, method)(url, **sent)
                 if own.status_code in (403, 404):
                     problems.append(
                         f"{method.upper()} {route}: the sample is not reachable "

@@ -13,7 +13,23 @@ class ApiKeyCreated(DomainEvent):
     visibility: ClassVar[str] = Visibility.INTERNAL
     api_key_id: int
     name: str
+    # Kept for events recorded before key types: true for a test key.
     test_mode: bool
+    key_type: str = "live"
+    scopes: tuple[str, ...] = ()
+    expires_at: str = ""
+
+
+@dataclass(frozen=True)
+class ApiKeyRotated(DomainEvent):
+    """A key was replaced by a new one; the old one works until `old_expires_at` (RFC 3339)."""
+
+    kind: ClassVar[str] = "api_key.rotated"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    api_key_id: int
+    new_api_key_id: int
+    name: str
+    old_expires_at: str
 
 
 @dataclass(frozen=True)

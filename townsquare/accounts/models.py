@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+
+from townsquare.core import clock
 
 
 class UserManager(BaseUserManager["User"]):
@@ -69,9 +73,31 @@ class Membership(models.Model):
         return f"{self.user} — {self.role} @ {self.council_id}"
 
 
+class KeyType(models.TextChoices):
+    """GOV.UK Notify's three kinds of key (ADR 120)."""
+
+    # Acts for real.
+    LIVE = "live", "Live"
+    # For trying an integration against real data: messages go only to the council's own
+    # addresses and numbers.
+    TEAM = "team", "Team and guest list"
+    # Its cases are marked as tests: nothing is sent about them and nothing of them is public.
+    TEST = "test", "Test"
+
+
+class Scope(models.TextChoices):
+    """What a key may do through the REST API (ADR 120). Open311 needs none: it acts as a
+    member of the public (ADR 9)."""
+
+    READ_PUBLIC = "read_public", "Read cases, without personal data"
+    READ_PERSONAL = "read_personal", "Read reporters' names and contact details"
+    WRITE_CASES = "write_cases", "Create, move on, assign and update cases"
+    ADMIN = "admin", "Manage the council's webhooks"
+
+
 class ApiKey(models.Model):
-    """A key a council gives one client system (FixMyStreet, a city app). Only a hash is kept;
-    the key itself is shown once, when created."""
+    """A key a council gives one client system (FixMyStreet, a back-office system). Only a
+    hash is kept; the key itself is shown once, when created."""
 
     council = models.ForeignKey(
         "councils.Council", on_delete=models.CASCADE, related_name="api_keys"
@@ -80,12 +106,20 @@ class ApiKey(models.Model):
     # The first characters of the key, kept in clear so people can tell keys apart.
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
-    # Test keys create cases marked as test: kept out of open data and dashboards.
-    test_mode = models.BooleanField(default=False)
+    key_type = models.CharField(max_length=10, choices=KeyType.choices, default=KeyType.LIVE)
+    # Scope values; a key has at least one.
+    scopes = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by_label = models.CharField(max_length=200, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The key stops working then (None: until revoked).
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set on the old key when it is rotated: the new key, and the old one works until
+    # `expires_at`, so clients can change over without a gap.
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["council_id", "name"]
@@ -94,8 +128,24 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def test_mode(self) -> bool:
+        """Test keys' cases are marked as tests: kept out of everything public, sent nothing."""
+        return self.key_type == KeyType.TEST
+
+    def is_active_at(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.is_active_at(clock.now())
+
+    @property
+    def scope_words(self) -> str:
+        """The scopes as people read them: "read public, write cases"."""
+        return ", ".join(s.replace("_", " ") for s in self.scopes)
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 class SecondFactor(models.Model):

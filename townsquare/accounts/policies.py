@@ -56,7 +56,7 @@ def can_merge_cases(principal: Principal, council_id: int) -> bool:
 
 def can_see_reporter(principal: Principal, council_id: int) -> bool:
     """The reporter's name: every member of staff, to address them."""
-    return is_staff_of(principal, council_id)
+    return principal.sees_personal_data and is_staff_of(principal, council_id)
 
 
 def can_see_reporter_contact(
@@ -65,6 +65,8 @@ def can_see_reporter_contact(
     """The reporter's email, phone and private answers: only those who need them to handle
     the case (data minimisation): supervisors and admins, and an agent the case is assigned
     to, in person or through their team. An agent who takes the case on sees them."""
+    if not principal.sees_personal_data:
+        return False
     if _has_at_least(principal, council_id, SUPERVISOR):
         return True
     if not is_staff_of(principal, council_id):

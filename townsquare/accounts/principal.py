@@ -18,6 +18,9 @@ class Principal:
     teams: dict[int, int] = field(default_factory=dict)
     # A client system (Open311) acting for the public, named in the audit trail.
     is_api_client: bool = False
+    # False for an API key without the read-personal scope (ADR 120): whatever its role, it
+    # is shown no reporter's name, contact details or private answers.
+    sees_personal_data: bool = True
 
     @classmethod
     def anonymous(cls) -> Principal:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from townsquare.accounts.models import ApiKey, LinkedIdentity, Membership, User
+from townsquare.accounts.models import ApiKey, LinkedIdentity, Membership, Scope, User
+from townsquare.accounts.policies import AGENT, COUNCIL_ADMIN, SUPERVISOR
 from townsquare.accounts.principal import Principal
 
 
@@ -36,7 +37,9 @@ def user_by_email(*, email: str) -> User | None:
 
 def api_keys_of_council(*, council_id: int) -> list[ApiKey]:
     """The council's API keys, those in use first, by name."""
-    return list(ApiKey.objects.filter(council_id=council_id).order_by("revoked_at", "name"))
+    return list(
+        ApiKey.objects.filter(council_id=council_id).order_by("revoked_at", "name", "-created_at")
+    )
 
 
 def api_key_of_council(*, council_id: int, key_id: int | None) -> ApiKey | None:
@@ -48,3 +51,25 @@ def api_key_of_council(*, council_id: int, key_id: int | None) -> ApiKey | None:
 def linked_identity_issuers(*, user_id: int) -> set[str]:
     """The issuers of the provider accounts that sign in as this user."""
     return set(LinkedIdentity.objects.filter(user_id=user_id).values_list("issuer", flat=True))
+
+
+def principal_for_api_key(key: ApiKey) -> Principal:
+    """What a REST API key acts as (ADR 120): staff of its one council, with the role its
+    scopes need, so every service and policy judges it as it judges a person. Admin keys act
+    as council admins; keys that write cases or read personal data as supervisors (who see
+    contact details on every case, as a back-office system must); read-only keys as agents,
+    shown no personal data. The audit trail names the key."""
+    scopes = set(key.scopes)
+    if Scope.ADMIN in scopes:
+        role = COUNCIL_ADMIN
+    elif scopes & {Scope.WRITE_CASES, Scope.READ_PERSONAL}:
+        role = SUPERVISOR
+    else:
+        role = AGENT
+    return Principal(
+        user_id=None,
+        label=f"API key: {key.name} ({key.prefix}…)",
+        roles={key.council_id: role},
+        is_api_client=True,
+        sees_personal_data=Scope.READ_PERSONAL in scopes,
+    )

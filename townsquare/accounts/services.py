@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 
 from django.db import transaction
 
-from townsquare.accounts.events import ApiKeyCreated, ApiKeyRevoked, MembershipSet
-from townsquare.accounts.models import ApiKey, Membership, Role, User
+from townsquare.accounts.events import ApiKeyCreated, ApiKeyRevoked, ApiKeyRotated, MembershipSet
+from townsquare.accounts.models import ApiKey, KeyType, Membership, Role, Scope, User
 from townsquare.core import clock
 from townsquare.core.actors import Actor
 from townsquare.core.errors import InvalidInput
@@ -70,31 +72,140 @@ def _hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# How long a rotated key keeps working beside its replacement, by default.
+ROTATION_OVERLAP = dt.timedelta(hours=24)
+MAX_ROTATION_OVERLAP = dt.timedelta(days=30)
+
+
+def _scope_problems(scopes: set[str]) -> list[str]:
+    if not scopes:
+        return ["Choose at least one thing the key may do"]
+    unknown = scopes - set(Scope.values)
+    if unknown:
+        return [f"Unknown scopes: {', '.join(sorted(unknown))}"]
+    return []
+
+
 def api_key_create(
-    *, council_id: int, name: str, actor: Actor, test_mode: bool = False
+    *,
+    council_id: int,
+    name: str,
+    actor: Actor,
+    key_type: str = KeyType.LIVE,
+    scopes: Iterable[str] = (Scope.READ_PUBLIC,),
+    expires_at: dt.datetime | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key for a client system. Returns the row and the key, which is not stored."""
+    """Create a key for a client system. Returns the row and the key, which is not stored.
+    Every field is checked before any is refused, so a form can show all its problems."""
     name = (name or "").strip()
+    chosen = {s for s in scopes if s}
+    errors: dict[str, list[str]] = {}
     if not name or len(name) > 100:
-        raise InvalidInput({"name": ["Give the client system a name of 1 to 100 characters"]})
-    raw = f"ts_{'test_' if test_mode else ''}{secrets.token_urlsafe(32)}"
+        errors["name"] = ["Give the client system a name of 1 to 100 characters"]
+    if key_type not in KeyType.values:
+        errors["key_type"] = ["Choose live, team or test"]
+    if problems := _scope_problems(chosen):
+        errors["scopes"] = problems
+    if expires_at is not None and expires_at <= clock.now():
+        errors["expires_at"] = ["Choose an expiry in the future"]
+    if errors:
+        raise InvalidInput(errors, code="bad_key")
+    # In the order of Scope, so every list of a key's scopes reads the same.
+    ordered = [s for s in Scope.values if s in chosen]
     with transaction.atomic():
-        key = ApiKey.objects.create(
+        key, raw = _key_insert(
             council_id=council_id,
             name=name,
-            prefix=raw[:12],
-            key_hash=_hash_key(raw),
-            test_mode=test_mode,
-            created_by_label=actor.label[:200],
+            key_type=key_type,
+            scopes=ordered,
+            expires_at=expires_at,
+            actor=actor,
         )
         append_event(
-            ApiKeyCreated(api_key_id=key.id, name=name, test_mode=test_mode),
+            ApiKeyCreated(
+                api_key_id=key.id,
+                name=name,
+                test_mode=key.test_mode,
+                key_type=key_type,
+                scopes=tuple(ordered),
+                expires_at=expires_at.isoformat() if expires_at else "",
+            ),
             council_id=council_id,
             stream="api_key",
             stream_id=key.id,
             actor=actor,
         )
     return key, raw
+
+
+def _key_insert(
+    *,
+    council_id: int,
+    name: str,
+    key_type: str,
+    scopes: list[str],
+    expires_at: dt.datetime | None,
+    actor: Actor,
+) -> tuple[ApiKey, str]:
+    # The type is in the key, as Notify does, so a test key in a live system is plain to see.
+    raw = f"ts_{key_type}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        council_id=council_id,
+        name=name,
+        prefix=raw[:12],
+        key_hash=_hash_key(raw),
+        key_type=key_type,
+        scopes=scopes,
+        expires_at=expires_at,
+        created_by_label=actor.label[:200],
+    )
+    return key, raw
+
+
+def api_key_rotate(
+    *, key: ApiKey, actor: Actor, overlap: dt.timedelta = ROTATION_OVERLAP
+) -> tuple[ApiKey, str]:
+    """Replace a key with a new one of the same name, type, scopes and expiry. The old key
+    keeps working for `overlap` (never past its own expiry), so a client can change over
+    without a gap. Returns the new row and the new key, which is not stored."""
+    if not dt.timedelta(0) <= overlap <= MAX_ROTATION_OVERLAP:
+        raise InvalidInput(
+            {"overlap": ["Keep the old key working for between 0 hours and 30 days"]},
+            code="bad_overlap",
+        )
+    now = clock.now()
+    with transaction.atomic():
+        old = ApiKey.objects.select_for_update().get(pk=key.pk)
+        if not old.is_active_at(now) or old.replaced_by_id is not None:
+            raise InvalidInput(
+                {"key": ["Only a key in use that has not been rotated can be rotated"]},
+                code="not_rotatable",
+            )
+        new, raw = _key_insert(
+            council_id=old.council_id,
+            name=old.name,
+            key_type=old.key_type,
+            scopes=list(old.scopes),
+            expires_at=old.expires_at,
+            actor=actor,
+        )
+        ends = now + overlap
+        old.expires_at = min(old.expires_at, ends) if old.expires_at else ends
+        old.replaced_by = new
+        old.save(update_fields=["expires_at", "replaced_by"])
+        append_event(
+            ApiKeyRotated(
+                api_key_id=old.id,
+                new_api_key_id=new.id,
+                name=old.name,
+                old_expires_at=old.expires_at.isoformat(),
+            ),
+            council_id=old.council_id,
+            stream="api_key",
+            stream_id=old.id,
+            actor=actor,
+        )
+    return new, raw
 
 
 def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
@@ -115,13 +226,14 @@ def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
 
 def api_key_authenticate(*, raw: str) -> ApiKey | None:
     """The active key for `raw`, with its last-used time refreshed (at most once a minute, so a
-    busy client does not turn every read into a write); None for unknown or revoked keys."""
+    busy client does not turn every read into a write); None for unknown, expired or revoked
+    keys (a rotated key is expired once its overlap ends)."""
     if not raw or len(raw) > 200:
         return None
     key = ApiKey.objects.filter(key_hash=_hash_key(raw), revoked_at__isnull=True).first()
-    if key is None:
-        return None
     now = clock.now()
+    if key is None or not key.is_active_at(now):
+        return None
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now

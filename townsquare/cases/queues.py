@@ -199,6 +199,9 @@ def filter_q(f: QueueFilter, *, user_id: int | None, now: dt.datetime) -> Q:
         q &= Q(team_id__in=f.team_ids)
     if f.sla == "overdue":
         q &= _open() & Q(resolve_due_at__lte=now)
+    elif f.sla == "not_overdue":
+        # For API clients (closed cases are never overdue); the staff filters offer the parts.
+        q &= ~(_open() & Q(resolve_due_at__lte=now))
     elif f.sla == "due_soon":
         q &= _open() & Q(resolve_due_at__gt=now, resolve_due_at__lte=now + DUE_SOON)
     elif f.sla == "on_track":
@@ -256,6 +259,9 @@ class QueueRow:
     support_count: int
     revision: int
     is_duplicate: bool
+    # Codes, for clients of the API (people read the names above).
+    service_code: str = ""
+    state: str = ""
 
 
 @dataclass(frozen=True)
@@ -323,34 +329,8 @@ def _count(
     return {name: result[f"n{i}"] or 0 for i, name in enumerate(filters)}
 
 
-def queue_page(
-    *,
-    principal: Principal,
-    council_id: int,
-    queue: QueueFilter,
-    sort: str,
-    page: int,
-    page_size: int,
-    now: dt.datetime,
-    total: int | None = None,
-) -> QueuePage:
-    """One page of the queue. Pass `total` when queue_counts already counted this filter."""
-    _require_staff(principal, council_id)
-    order = SORTS.get(sort, SORTS["newest"])
-    page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[1]
-    qs = Case.objects.filter(
-        filter_q(queue, user_id=principal.user_id, now=now), council_id=council_id
-    )
-    if total is None:
-        total = qs.count()
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    offset = (page - 1) * page_size
-    # Ids first, then their rows: skipping to a deep page then walks only the index, not the
-    # rows it passes over.
-    ids = list(qs.order_by(*order).values_list("id", flat=True)[offset : offset + page_size])
-    by_id = {r["id"]: r for r in Case.objects.filter(id__in=ids).values(*ROW_COLUMNS)}
-    raw = [by_id[i] for i in ids if i in by_id]
+def _queue_rows(raw: list[dict[str, Any]], now: dt.datetime) -> list[QueueRow]:
+    """Rows of ROW_COLUMNS as QueueRows, with no query per row."""
     services = services_by_id(ids={r["service_id"] for r in raw})
     versions = versions_by_id(ids={r["service_version_id"] for r in raw})
     rows = []
@@ -381,9 +361,84 @@ def queue_page(
                 support_count=r["support_count"],
                 revision=r["revision"],
                 is_duplicate=r["duplicate_of_id"] is not None,
+                service_code=services[r["service_id"]].code,
+                state=r["state"],
             )
         )
+    return rows
+
+
+def queue_page(
+    *,
+    principal: Principal,
+    council_id: int,
+    queue: QueueFilter,
+    sort: str,
+    page: int,
+    page_size: int,
+    now: dt.datetime,
+    total: int | None = None,
+) -> QueuePage:
+    """One page of the queue. Pass `total` when queue_counts already counted this filter."""
+    _require_staff(principal, council_id)
+    order = SORTS.get(sort, SORTS["newest"])
+    page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[1]
+    qs = Case.objects.filter(
+        filter_q(queue, user_id=principal.user_id, now=now), council_id=council_id
+    )
+    if total is None:
+        total = qs.count()
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    offset = (page - 1) * page_size
+    # Ids first, then their rows: skipping to a deep page then walks only the index, not the
+    # rows it passes over.
+    ids = list(qs.order_by(*order).values_list("id", flat=True)[offset : offset + page_size])
+    by_id = {r["id"]: r for r in Case.objects.filter(id__in=ids).values(*ROW_COLUMNS)}
+    raw = [by_id[i] for i in ids if i in by_id]
+    rows = _queue_rows(raw, now)
     return QueuePage(rows=rows, total=total, page=page, page_size=page_size)
+
+
+@dataclass(frozen=True)
+class QueueSlice:
+    """Cases after a cursor, in the order they last changed (oldest change first), for
+    clients that page through everything (ADR 121). `next_after` is the cursor for the next
+    slice, or None when this one reached the end."""
+
+    rows: list[QueueRow]
+    next_after: tuple[dt.datetime, int] | None
+
+
+def queue_after(
+    *,
+    principal: Principal,
+    council_id: int,
+    queue: QueueFilter,
+    now: dt.datetime,
+    updated_after: dt.datetime | None = None,
+    after: tuple[dt.datetime, int] | None = None,
+    limit: int = 50,
+) -> QueueSlice:
+    """The queue's cases ordered by (updated_at, id), after the cursor `after`: keyset
+    paging, so a client walking a million cases never pays for an offset, and a case that
+    changes while it walks moves to the end instead of shifting every page."""
+    _require_staff(principal, council_id)
+    qs = Case.objects.filter(
+        filter_q(queue, user_id=principal.user_id, now=now), council_id=council_id
+    )
+    if updated_after is not None:
+        qs = qs.filter(updated_at__gt=updated_after)
+    if after is not None:
+        at, last_id = after
+        qs = qs.filter(Q(updated_at__gt=at) | Q(updated_at=at, id__gt=last_id))
+    raw = list(qs.order_by("updated_at", "id").values(*ROW_COLUMNS)[: limit + 1])
+    more = len(raw) > limit
+    raw = raw[:limit]
+    rows = _queue_rows(raw, now)
+    return QueueSlice(
+        rows=rows, next_after=(raw[-1]["updated_at"], raw[-1]["id"]) if more else None
+    )
 
 
 @dataclass(frozen=True)

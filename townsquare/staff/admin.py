@@ -3,6 +3,7 @@ provider), API keys, branding, boundary and areas."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -12,9 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from townsquare.accounts import identity_settings, policies
-from townsquare.accounts.models import IdentityProvider, Role
+from townsquare.accounts.models import ApiKey, IdentityProvider, KeyType, Role, Scope
 from townsquare.accounts.selectors import api_key_of_council, api_keys_of_council
-from townsquare.accounts.services import api_key_create, api_key_revoke
+from townsquare.accounts.services import api_key_create, api_key_revoke, api_key_rotate
 from townsquare.accounts.staffing import (
     staff_member_add,
     staff_member_change,
@@ -22,6 +23,7 @@ from townsquare.accounts.staffing import (
     staff_member_reset_authenticator,
     staff_of_council,
 )
+from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput
 from townsquare.core.numbers import whole_number
 from townsquare.councils.administration import (
@@ -186,10 +188,35 @@ def staff_members(request: HttpRequest) -> HttpResponse:
     return _render(request, "staff", context, status=400 if context.get("errors") else 200)
 
 
+# What the create form offers for a key's lifetime: days, or "" for until revoked.
+KEY_LIFETIMES = (("90", "90 days"), ("365", "1 year"), ("", "Until revoked"))
+
+
+def _key_expiry(posted: str) -> dt.datetime | None:
+    if posted == "":
+        return None
+    days = whole_number(posted)
+    if days is None or posted not in dict(KEY_LIFETIMES):
+        raise InvalidInput({"expiry": ["Choose how long the key works"]})
+    return clock.now() + dt.timedelta(days=days)
+
+
+def _key_of_council(request: HttpRequest) -> ApiKey:
+    key = api_key_of_council(
+        council_id=request.staff.council.id, key_id=whole_number(request.POST.get("key", ""))
+    )
+    if key is None:
+        raise InvalidInput("No such key")
+    return key
+
+
 @require_http_methods(["GET", "POST"])
 @_admin
 def api_keys(request: HttpRequest) -> HttpResponse:
+    """Create, rotate and revoke the council's API keys (ADR 120). A new key is shown once,
+    in the notice after the redirect; only its hash is kept."""
     staff = request.staff
+    actor = staff.principal.as_actor()
     context: dict[str, Any] = {}
     if request.method == "POST":
         op = request.POST.get("op", "")
@@ -198,21 +225,44 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                 key, raw = api_key_create(
                     council_id=staff.council.id,
                     name=request.POST.get("name", ""),
-                    actor=staff.principal.as_actor(),
-                    test_mode=request.POST.get("test") == "yes",
+                    actor=actor,
+                    key_type=request.POST.get("key_type", ""),
+                    scopes=request.POST.getlist("scopes"),
+                    expires_at=_key_expiry(request.POST.get("expiry", "")),
                 )
                 return _done(request, "keys", {"text": f"Key for {key.name} created.", "key": raw})
+            if op == "rotate":
+                key, raw = api_key_rotate(key=_key_of_council(request), actor=actor)
+                return _done(
+                    request,
+                    "keys",
+                    {
+                        "text": f"New key for {key.name} created. The old key works for "
+                        "24 hours more.",
+                        "key": raw,
+                    },
+                )
             if op == "revoke":
-                key_id = request.POST.get("key", "")
-                key = api_key_of_council(council_id=staff.council.id, key_id=whole_number(key_id))
-                if key is None:
-                    raise InvalidInput("No such key")
-                api_key_revoke(key=key, actor=staff.principal.as_actor())
+                key = _key_of_council(request)
+                api_key_revoke(key=key, actor=actor)
                 return _done(request, "keys", f"Key for {key.name} revoked")
             raise InvalidInput("Unknown action")
         except DomainError as exc:
-            context = {"errors": _errors(exc, "key"), "posted": request.POST.dict()}
-    context["keys"] = api_keys_of_council(council_id=staff.council.id)
+            context = {
+                "errors": _errors(exc, "key"),
+                "posted": request.POST.dict(),
+                "posted_scopes": request.POST.getlist("scopes"),
+            }
+    context.update(
+        keys=api_keys_of_council(council_id=staff.council.id),
+        key_types=KeyType.choices,
+        scopes=Scope.choices,
+        lifetimes=KEY_LIFETIMES,
+        now=clock.now(),
+    )
+    if "posted" not in context:
+        context["posted"] = {"key_type": KeyType.LIVE, "expiry": "365"}
+        context["posted_scopes"] = [Scope.READ_PUBLIC]
     return _render(request, "keys", context, status=400 if context.get("errors") else 200)
 
 

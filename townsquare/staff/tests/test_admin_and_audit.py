@@ -120,9 +120,13 @@ def test_an_admin_cannot_reset_the_authenticator_of_someone_from_another_council
     assert not SecondFactor.objects.filter(user_id=both.pk).exists()
 
 
+# The create form as it comes with its defaults chosen.
+NEW_KEY = {"op": "create", "key_type": "live", "scopes": ["read_public"], "expiry": "365"}
+
+
 def test_api_keys(council, staff_client):
     admin = staff_client("council_admin")
-    admin.post("/staff/admin/api-keys", {"op": "create", "name": "FixMyStreet"})
+    admin.post("/staff/admin/api-keys", {**NEW_KEY, "name": "FixMyStreet"})
     page = admin.get("/staff/admin/api-keys").content.decode()
     raw = re.search(r'id="new-api-key">([^<]+)<', page).group(1)
     assert api_key_authenticate(raw=raw) is not None
@@ -269,7 +273,7 @@ def test_api_keys_show_when_they_were_last_used(council, staff_client):
     from django.utils import timezone
 
     admin = staff_client("council_admin")
-    admin.post("/staff/admin/api-keys", {"op": "create", "name": "FixMyStreet"})
+    admin.post("/staff/admin/api-keys", {**NEW_KEY, "name": "FixMyStreet"})
     raw = re.search(
         r'id="new-api-key">([^<]+)<', admin.get("/staff/admin/api-keys").content.decode()
     ).group(1)

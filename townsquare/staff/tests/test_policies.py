@@ -115,7 +115,16 @@ def test_reporter_contact_details_by_role_and_assignment(council, report, staff_
 WRITES = [
     # (url, form): changes only council admins may make
     ("/staff/admin/teams", {"code": "parks", "name": "Parks"}),
-    ("/staff/admin/api-keys", {"op": "create", "name": "FixMyStreet"}),
+    (
+        "/staff/admin/api-keys",
+        {
+            "op": "create",
+            "name": "FixMyStreet",
+            "key_type": "live",
+            "scopes": ["read_public"],
+            "expiry": "365",
+        },
+    ),
     (
         "/staff/admin/staff",
         {"op": "add", "email": "new@testshire.test", "full_name": "New", "role": "agent"},

@@ -22,6 +22,12 @@ class Command(BaseCommand):
         create.add_argument(
             "--test", action="store_true", help="Test mode: its cases are marked as tests"
         )
+        create.add_argument("--type", default="live", help="live, team or test (ADR 120)")
+        create.add_argument(
+            "--scopes",
+            default="read_public",
+            help="Comma-separated: read_public, read_personal, write_cases, admin",
+        )
         listing = sub.add_parser("list", help="List a council's keys.")
         listing.add_argument("--council", required=True)
         revoke = sub.add_parser("revoke", help="Revoke a key by its prefix.")
@@ -40,7 +46,8 @@ class Command(BaseCommand):
                     council_id=target.id,
                     name=options["name"],
                     actor=actor,
-                    test_mode=options["test"],
+                    key_type="test" if options["test"] else options["type"],
+                    scopes=options["scopes"].split(","),
                 )
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
