@@ -404,6 +404,10 @@ class CaseOut(Schema):
     support_count: int
     duplicate_of_reference: str
     revision: int
+    identity_level: str = Field(
+        description="How sure the council is who applied, reached at sign-in: none, "
+        "authenticated (signed in with two factors) or P2 (identity checked, GOV.UK One Login)"
+    )
     reporter: ReporterOut | None = Field(
         description="null when this key may not read personal data, or it was anonymised"
     )

@@ -21,7 +21,7 @@ from django.db.models import (
     When,
 )
 
-from townsquare.accounts import policies
+from townsquare.accounts import levels, policies
 from townsquare.accounts.principal import Principal
 from townsquare.cases import policies as case_policies
 from townsquare.cases.models import Attachment, Case, MapCellCount
@@ -861,6 +861,13 @@ class CaseView:
     # The case has documents the viewer may not open (so a page can say who can).
     documents_withheld: bool
     sees_reporter_contact: bool
+    # How sure the council is who applied (accounts.levels: none, authenticated, P2), as
+    # reached at sign-in when the application was sent (ADR 91).
+    identity_level: str = levels.NONE
+
+    @property
+    def identity_level_label(self) -> str:
+        return levels.LABELS.get(self.identity_level, self.identity_level)
 
 
 def _answers(
@@ -1002,6 +1009,7 @@ def _case_view(
         lng=case.lng,
         address=case.address,
         place_in_words=case.place_in_words,
+        identity_level=case.identity_level or levels.NONE,
         postcode=case.postcode,
         location_approximate=case.location_approximate,
         area_id=case.area_id,
