@@ -1,7 +1,7 @@
 """Absolute links to the site, for anything that leaves it (emails, SMS, webhooks).
 
 Always built from the PUBLIC_URL setting, never from the request: a request's Host header is
-whatever the sender wrote, so `request.build_absolute_uri` would mail a sign-in link pointing
+whatever the sender wrote, so a link built from the request would mail a sign-in link pointing
 at an address an attacker chose (issue 23, ADR 130)."""
 
 from __future__ import annotations
