@@ -36,6 +36,14 @@ demo: migrate ## Load the demo councils, services, staff and cases (idempotent)
 # unless told (never set this in production).
 run demo: export MESSAGING_WEBHOOK_ALLOW_LOOPBACK = true
 
+# Emailed links are built from PUBLIC_URL, never from a request's Host header (ADR 130): follow
+# HOST and PORT unless given. A wildcard listening address is reached on loopback.
+PUBLIC_HOST = $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
+run: export PUBLIC_URL ?= http://$(PUBLIC_HOST):$(PORT)
+run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(PUBLIC_HOST)
+# The staff pages show the local mailbox to platform admins, links hidden (never in production).
+run: export DEMO_MAILBOX = true
+
 # Residents sign in with the demo's local One Login-like provider (townsquare identity-provider).
 OIDC_PORT ?= 9010
 run: export ONE_LOGIN_ISSUER = http://127.0.0.1:$(OIDC_PORT)
@@ -53,7 +61,8 @@ run: demo identity-provider ## Serve the product with its demo data on http://12
 	@echo "  REST API reference:           http://$(HOST):$(PORT)/api/v1/docs (docs/api/README.md)"
 	@echo "  Health check:                 http://$(HOST):$(PORT)/healthz"
 	@echo "  Email alerts:                 http://$(HOST):$(PORT)/alerts/"
-	@echo "  Demo mailbox (all email):     .venv/bin/townsquare mailbox list"
+	@echo "  Demo mailbox (all email):     .venv/bin/townsquare mailbox list, then"
+	@echo "    .venv/bin/townsquare mailbox show ID   (sign-in links are in the message)"
 	@echo "  Demo webhook receiver log:    var/webhooks/"
 	@echo "  Sign in with GOV.UK One Login (demo), or as Bristol staff with the"
 	@echo "  Bristol staff account (demo): provider at http://127.0.0.1:$(OIDC_PORT)/"

@@ -34,6 +34,8 @@ def pytest_configure(config):
     # fixtures): it would send from other tests' committed events in the background. Tests
     # that test messaging switch dispatch on ("inline") themselves.
     settings.MESSAGING_DISPATCH = "off"
+    # Emailed links are built from PUBLIC_URL (ADR 130); in tests, the test client's own host.
+    settings.PUBLIC_URL = "http://testserver"
     network_guard.install()
     if config.getoption("--slow-requests"):
         from tests import slow_requests

@@ -53,6 +53,31 @@ DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in _env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
 
+
+def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """ "X-Forwarded-Proto,https" -> ("HTTP_X_FORWARDED_PROTO", "https"); empty -> None.
+
+    Only a reverse proxy that sets this header itself (dropping any the client sent) may be
+    trusted with it: otherwise any client could claim HTTPS."""
+    if not value.strip():
+        return None
+    header, _, secure_value = value.partition(",")
+    header, secure_value = header.strip(), secure_value.strip()
+    if not header or not secure_value:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must be 'Header-Name,value', e.g. "
+            f"'X-Forwarded-Proto,https'; got {value!r}"
+        )
+    meta = header.upper().replace("-", "_")
+    return (meta if meta.startswith("HTTP_") else f"HTTP_{meta}", secure_value)
+
+
+# Off unless configured: the scheme a request claims in a forwarded header is trusted only from
+# the reverse proxy named here (docs/operations/configuration.md).
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(_env("SECURE_PROXY_SSL_HEADER"))
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -240,7 +265,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAILBOX_HOST = "127.0.0.1"
 MAILBOX_PORT = int(_env("MAILBOX_PORT", str(EMAIL_PORT)))
 MAILBOX_DIR = VAR_DIR / "mailbox"
-# The site's address as people reach it, for links in emails and SMS.
+# Show that mailbox (every council's email) to platform admins in the staff pages, links hidden.
+# Only the demo turns it on: a production server relaying through a local MTA must not.
+DEMO_MAILBOX = _env_bool("DEMO_MAILBOX", False)
+# The site's address as people reach it: every link that leaves the site (emails, SMS,
+# webhooks) is built from it, never from the request's Host header (core.links, ADR 130).
 PUBLIC_URL = _env("PUBLIC_URL", f"http://127.0.0.1:{SERVE_PORT}").rstrip("/")
 # Replies to case emails go to reply+<signed case token>@this domain (an inbound-email provider
 # forwards them to /api/inbound/email). Empty: emails carry no reply address.

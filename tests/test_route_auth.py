@@ -68,8 +68,8 @@ KEYED_BODIES = {
 # Routes whose object the owning council's own admin cannot open either in tests, and why
 # (their refusal of strangers is still checked).
 NOT_OPEN_TO_THE_OWNER_IN_TESTS = {
-    "staff/messaging/mailbox/<str:mail_id>": "the demo mailbox exists only beside a local "
-    "mail server, which tests do not run",
+    "staff/messaging/mailbox/<str:mail_id>": "the demo mailbox is shown only with DEMO_MAILBOX "
+    "on, and only to platform admins, never to a council's own admin (tests/test_staff_messaging)",
 }
 
 PDF = (

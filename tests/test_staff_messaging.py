@@ -107,21 +107,78 @@ def test_webhook_pages_for_admins_only(council, settings):
     assert Event.objects.filter(kind="messaging.webhook_endpoint").count() == 3
 
 
-def test_mailbox_pages(council, settings, tmp_path):
+SIGN_IN_MAIL = (
+    b"X-Envelope-To: pat@example.org\r\nFrom: a@b\r\nTo: pat@example.org\r\n"
+    b"Subject: Hello Pat\r\nList-Unsubscribe: <http://testserver/alerts/unsubscribe/u1>\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=XX\r\n\r\n"
+    b"--XX\r\nContent-Type: text/plain\r\n\r\n"
+    b"The body. Sign in: http://testserver/sign-in/link/SECRET-TOKEN-1\r\n"
+    b"--XX\r\nContent-Type: text/html\r\n\r\n"
+    b'<p>The body. <a href="https://townsquare.example/apply/resume/SECRET-TOKEN-2">Resume</a>'
+    b"</p>\r\n--XX--\r\n"
+)
+
+
+def platform_admin(council) -> Client:
+    user, _ = factories.make_staff_signed_in(council, "council_admin", "root@platform.example")
+    user.is_platform_admin = True
+    user.save(update_fields=["is_platform_admin"])
+    return signed_in_as(user)
+
+
+def signed_in_as(user) -> Client:
+    client = Client()
+    client.post("/staff/sign-in", {"email": user.email, "password": factories.STAFF_PASSWORD})
+    client.post("/staff/sign-in/code", {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()})
+    return client
+
+
+@pytest.fixture
+def demo_mailbox(settings, tmp_path):
     settings.MAILBOX_DIR = tmp_path
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.MAILBOX_PORT = settings.EMAIL_PORT
-    (tmp_path / "1700000000000000000-abcd.eml").write_bytes(
-        b"X-Envelope-To: pat@example.org\r\nFrom: a@b\r\nTo: pat@example.org\r\n"
-        b"Subject: Hello Pat\r\nContent-Type: text/plain\r\n\r\nThe body\r\n"
-    )
-    client = signed_in(council, "agent")
-    page = client.get("/staff/messaging/mailbox")
-    assert b"Hello Pat" in page.content
-    assert b"The body" in client.get("/staff/messaging/mailbox/1700000000000000000-abcd").content
-    assert client.get("/staff/messaging/mailbox/..%2Fsecret").status_code == 404
-    settings.EMAIL_HOST = "smtp.example.org"
-    assert client.get("/staff/messaging/mailbox").status_code == 404
+    settings.DEMO_MAILBOX = True
+    (tmp_path / "1700000000000000000-abcd.eml").write_bytes(SIGN_IN_MAIL)
+    return "/staff/messaging/mailbox/1700000000000000000-abcd"
+
+
+def test_the_demo_mailbox_is_for_platform_admins_and_hides_every_link(council, demo_mailbox):
+    admin = platform_admin(council)
+    page = admin.get("/staff/messaging/mailbox")
+    assert b"Hello Pat" in page.content and b"Demo mailbox" in page.content
+    message = admin.get(demo_mailbox).content.decode()
+    assert "The body" in message and "Resume" in message
+    # Sign-in and resume links (and every other link) would let the reader act as Pat.
+    assert "SECRET-TOKEN" not in message and "/sign-in/link/" not in message
+    assert "/apply/resume/" not in message and "/alerts/unsubscribe/" not in message
+    assert "link hidden" in message
+    assert admin.get("/staff/messaging/mailbox/..%2Fsecret").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor", "council_admin"])
+def test_a_councils_staff_never_see_the_demo_mailbox(council, demo_mailbox, role):
+    client = signed_in(council, role)
+    assert client.get("/staff/messaging/mailbox").status_code == 403
+    assert client.get(demo_mailbox).status_code == 403
+    assert b"Demo mailbox" not in client.get("/staff/messaging/").content
+
+
+def test_the_demo_mailbox_is_off_unless_the_demo_turns_it_on(council, demo_mailbox, settings):
+    # A production server relaying through a local mail server on the mailbox's port: no page.
+    settings.DEMO_MAILBOX = False
+    settings.EMAIL_HOST, settings.MAILBOX_PORT = "127.0.0.1", settings.EMAIL_PORT
+    admin = platform_admin(council)
+    assert admin.get("/staff/messaging/mailbox").status_code == 404
+    assert admin.get(demo_mailbox).status_code == 404
+    assert b"Demo mailbox" not in admin.get("/staff/messaging/").content
+
+
+def test_operators_read_whole_messages_with_links_on_the_command_line(demo_mailbox, capsys):
+    from django.core.management import call_command
+
+    call_command("mailbox", "list")
+    assert "Hello Pat" in capsys.readouterr().out
+    call_command("mailbox", "show", "1700000000000000000-abcd")
+    assert "http://testserver/sign-in/link/SECRET-TOKEN-1" in capsys.readouterr().out
 
 
 def test_delivery_status_include_for_the_case_page(council):

@@ -66,7 +66,8 @@ def _confirm_by_email(page, mailbox, reference: str) -> None:
     expect = _expect()
     message = mailbox.wait_for(to="pat@example.org")
     assert reference in message["Subject"]
-    link = re.search(r"https?://\S+/report/confirm/\S+", text_of(message)).group(0)
+    # The link is at PUBLIC_URL; the browser opens its path on the test server.
+    link = re.search(r"https?://[^/\s]+(/report/confirm/\S+)", text_of(message)).group(1)
     page.goto(link)
     expect(page.get_by_role("heading", level=1, name="Email address confirmed")).to_be_visible()
     expect(page.locator(".govuk-panel__body strong")).to_have_text(reference)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
+import certifi
 import requests
+import urllib3
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend
@@ -177,21 +179,69 @@ class NotifyChannel:
         return Outcome(ok=True, provider_id=str(response.get("id", "")))
 
 
+class _PinnedPools:
+    """HTTP(S) connection pools that connect to an address already vetted by the address guard,
+    while speaking to the URL's host name (Host header, TLS SNI and certificate check). The name
+    is never looked up again, so DNS cannot answer differently between the guard's check and the
+    connection (DNS rebinding). Pools are kept for the batch, so a burst reuses connections."""
+
+    def __init__(self) -> None:
+        self._pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+
+    def post(
+        self, url: str, *, address: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> urllib3.BaseHTTPResponse:
+        parts = urlsplit(url)
+        hostname = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        key = (parts.scheme, address, port, hostname)
+        if key not in self._pools:
+            if parts.scheme == "https":
+                self._pools[key] = urllib3.HTTPSConnectionPool(
+                    address,
+                    port,
+                    maxsize=1,
+                    server_hostname=hostname,
+                    assert_hostname=hostname,
+                    cert_reqs="CERT_REQUIRED",
+                    ca_certs=certifi.where(),
+                )
+            else:
+                self._pools[key] = urllib3.HTTPConnectionPool(address, port, maxsize=1)
+        host = f"[{hostname}]" if ":" in hostname else hostname
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return self._pools[key].urlopen(
+            "POST",
+            path,
+            body=body,
+            headers={**headers, "Host": host if parts.port is None else f"{host}:{parts.port}"},
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            retries=False,
+            redirect=False,
+            preload_content=True,
+        )
+
+
 class WebhookChannel:
     """Signed POSTs to council systems. Retries only on 5xx, 429 and timeouts/connection errors."""
 
     def __init__(self) -> None:
-        self.session = requests.Session()
+        self.pools = _PinnedPools()
 
     def close(self) -> None:
-        self.session.close()
+        self.pools.close()
 
     def send(self, message: Message) -> Outcome:
         endpoint: WebhookEndpoint | None = message.endpoint
         if endpoint is None or not endpoint.is_active:
             return Outcome(ok=False, detail="The endpoint was removed or switched off")
         try:
-            check_url(endpoint.url)
+            addresses = check_url(endpoint.url)
         except AddressRefused as exc:
             return Outcome(ok=False, detail=str(exc)[:300])
         body = message.body_text.encode()
@@ -211,18 +261,17 @@ class WebhookChannel:
         )
         headers["user-agent"] = "Townsquare-Webhooks/1"
         try:
-            response = self.session.post(
+            response = self.pools.post(
                 endpoint.url,
-                data=body,
+                address=addresses[0],
+                body=body,
                 headers=headers,
                 timeout=settings.MESSAGING_WEBHOOK_TIMEOUT,
-                allow_redirects=False,
             )
-        except (TimeoutError, requests.Timeout, requests.ConnectionError) as exc:
+        except (OSError, urllib3.exceptions.HTTPError) as exc:
+            # Unreachable, timed out, cut off or a TLS failure: the other side may recover.
             return Outcome(ok=False, temporary=True, detail=f"{type(exc).__name__}"[:300])
-        except requests.RequestException as exc:
-            return Outcome(ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
-        code = response.status_code
+        code = response.status
         if 200 <= code < 300:
             return Outcome(ok=True, delivered=True, status_code=code)
         return Outcome(

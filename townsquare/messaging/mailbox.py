@@ -7,6 +7,7 @@ import datetime as dt
 import email
 import email.policy
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,6 +17,17 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 from django.conf import settings
+
+# Stands in for every web address when the mailbox is shown in a browser: emails carry links that
+# sign someone in, confirm, resume or track a private application, and the staff page must not
+# hand them to whoever reads it (issue 23). Operators read them with `townsquare mailbox show`.
+LINK_HIDDEN = "[link hidden: townsquare mailbox show]"
+_WEB_ADDRESS = re.compile(r"(?:https?|ftp)://[^\s\"'<>]+|(?<![\w.])www\.[^\s\"'<>]+", re.IGNORECASE)
+
+
+def links_hidden(text: str) -> str:
+    """`text` (plain, HTML or a header) with every web address replaced by LINK_HIDDEN."""
+    return _WEB_ADDRESS.sub(LINK_HIDDEN, text)
 
 
 class MailboxHandler:

@@ -33,6 +33,7 @@ from townsquare.catalogue.selectors import (
     workflow_for_version,
 )
 from townsquare.core import clock
+from townsquare.core.links import public_link, public_url
 from townsquare.core.models import Event
 from townsquare.councils.models import Area, Council
 from townsquare.councils.selectors import place_for_people, place_in_words_translated
@@ -131,14 +132,14 @@ def _unsubscribe_prefix() -> str:
     # reverse() is slow enough to matter for 10,000 recipients; the prefix never changes.
     if settings.PUBLIC_URL not in _PREFIXES:
         url = reverse("portal:alerts_unsubscribe", kwargs={"token": "TOKEN"})
-        _PREFIXES[settings.PUBLIC_URL] = settings.PUBLIC_URL + url.removesuffix("TOKEN")
+        _PREFIXES[settings.PUBLIC_URL] = public_url(url.removesuffix("TOKEN"))
     return _PREFIXES[settings.PUBLIC_URL]
 
 
 def track_url(reference: str, *, applicant_key: str = "") -> str:
     """The case's track page; with `applicant_key`, the link that opens a private application
     to its applicant on any device (ADR 100): only ever sent to the applicant."""
-    url = settings.PUBLIC_URL + reverse("portal:track_case", kwargs={"reference": reference})
+    url = public_link("portal:track_case", reference=reference)
     return f"{url}?key={applicant_key}" if applicant_key else url
 
 

@@ -22,6 +22,7 @@ from townsquare.catalogue.selectors import services_for_council
 from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied, Problem
 from townsquare.core.eventlog import append_event
+from townsquare.core.links import public_link
 from townsquare.councils.models import Area, Council, Team
 from townsquare.geo.points import Point
 from townsquare.messaging import rendering, signing, tokens
@@ -187,7 +188,6 @@ def officer_tell_of_applicant_reply(*, case: Case, documents: int = 0) -> Messag
     sent as it commits. None when nobody is assigned in person (the team's queue shows the
     case moving) or the assignee has no address. Raises MessageNotQueued like
     transactional_message_send; the caller decides whether the reply stands without it."""
-    from django.urls import reverse
 
     from townsquare.catalogue.selectors import workflow_for_version
 
@@ -197,7 +197,7 @@ def officer_tell_of_applicant_reply(*, case: Case, documents: int = 0) -> Messag
     if officer is None or not officer.email:
         return None
     workflow = workflow_for_version(case.service_version)
-    link = settings.PUBLIC_URL + reverse("staff:case", kwargs={"reference": case.reference})
+    link = public_link("staff:case", reference=case.reference)
     return transactional_message_send(
         kind="applicant_replied",
         to=officer.email,
@@ -388,12 +388,9 @@ def area_alert_subscribe(
 def _confirmation_send(sub: Subscription, *, what: str) -> Message:
     """Queue the confirmation email as a transactional message; nothing else is sent until it
     is followed. Asking again within the hour queues nothing new."""
-    from django.urls import reverse
 
     council = Council.objects.get(pk=sub.council_id)
-    link = settings.PUBLIC_URL + reverse(
-        "portal:alerts_confirm", kwargs={"token": tokens.make("confirm", sub.pk)}
-    )
+    link = public_link("portal:alerts_confirm", token=tokens.make("confirm", sub.pk))
     words = TemplateBook().words(
         council_id=council.id, service_code="", key="confirm", language=sub.language
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.services import cases_link_to_citizen
 from townsquare.core.errors import InvalidInput
+from townsquare.core.links import public_link
 from townsquare.messaging.services import MessageNotQueued
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.error_messages import NOT_SENT
@@ -51,9 +52,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             email=email,
             requester=requester_hash(request.META.get("REMOTE_ADDR", "")),
             next_path=next_path,
-            build_url=lambda token: request.build_absolute_uri(
-                reverse("portal:sign_in_link", kwargs={"token": token})
-            ),
+            build_url=lambda token: public_link("portal:sign_in_link", token=token),
         )
     except InvalidInput as exc:
         return render(

@@ -37,6 +37,7 @@ from townsquare.catalogue.selectors import (
     services_for_council,
 )
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
+from townsquare.core.links import public_link
 from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.messaging.services import MessageNotQueued, transactional_message_send
@@ -586,7 +587,7 @@ def _send_resume_link(
         kind="application_resume",
         to=email,
         language=get_language() or "en",
-        link=request.build_absolute_uri(reverse("portal:apply_resume", kwargs={"token": token})),
+        link=public_link("portal:apply_resume", token=token),
         council=draft.council,
         values={
             "service_name": service.display_name,

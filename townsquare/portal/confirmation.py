@@ -21,6 +21,7 @@ from townsquare.cases.selectors import case_for_confirmation
 from townsquare.cases.services import case_confirm_reporter
 from townsquare.catalogue.selectors import services_by_id
 from townsquare.core.errors import NotFound
+from townsquare.core.links import public_url
 from townsquare.councils.selectors import councils_by_id
 from townsquare.messaging.services import MessageNotQueued, transactional_message_send
 
@@ -38,9 +39,7 @@ def send_confirmation(request: HttpRequest, case) -> bool:
     """Queue the link in the language of the page that sent the report; False when it could
     not be queued (the report is kept either way)."""
     council = councils_by_id(ids={case.council_id})[case.council_id]
-    link = request.build_absolute_uri(
-        reverse("portal:report_confirm", args=[confirmation_token(case.id)])
-    )
+    link = public_url(reverse("portal:report_confirm", args=[confirmation_token(case.id)]))
     try:
         transactional_message_send(
             kind="report_confirm",

@@ -17,7 +17,7 @@ from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import team_of_council, teams_of_council
 from townsquare.messaging import rendering, selectors, services
 from townsquare.messaging.defaults import KEYS, Words
-from townsquare.messaging.mailbox import mailbox_get, mailbox_list
+from townsquare.messaging.mailbox import links_hidden, mailbox_get, mailbox_list
 from townsquare.messaging.models import ChannelKind, Status
 from townsquare.messaging.outbox import materialise
 from townsquare.messaging.templates import current_words, preview
@@ -48,7 +48,12 @@ def _render(
     return staff_render(
         request,
         template,
-        {"mailbox_available": _mailbox_available(), "full_recipients": full, **context},
+        {
+            "mailbox_available": _mailbox_available()
+            and policies.can_manage_platform(request.staff.principal),
+            "full_recipients": full,
+            **context,
+        },
         status=status,
     )
 
@@ -326,15 +331,18 @@ def webhook(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 
 def _mailbox_available() -> bool:
-    # Only the demo's local mailbox: real deployments send mail to a real server.
-    return (
-        settings.EMAIL_HOST in ("127.0.0.1", "localhost")
-        and settings.EMAIL_PORT == settings.MAILBOX_PORT
-    )
+    # Only when the demo says so (DEMO_MAILBOX): a production server relaying through a local
+    # mail server must never show its mail here, whatever EMAIL_HOST and the ports are.
+    return settings.DEMO_MAILBOX
+
+
+def _reads_the_demo_mailbox(principal, council_id: int) -> bool:
+    # The mailbox holds every council's email: only platform admins, never a council's staff.
+    return policies.can_manage_platform(principal)
 
 
 @require_GET
-@staff_view(policies.can_handle_case)
+@staff_view(_reads_the_demo_mailbox)
 def mailbox(request: HttpRequest) -> HttpResponse:
     if not _mailbox_available():
         raise Http404("There is no local mailbox in this deployment")
@@ -344,14 +352,16 @@ def mailbox(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@staff_view(policies.can_handle_case)
+@staff_view(_reads_the_demo_mailbox)
 def mailbox_message(request: HttpRequest, mail_id: str) -> HttpResponse:
     mail = mailbox_get(mail_id) if _mailbox_available() else None
     if mail is None:
         raise Http404("No such message in the mailbox")
     parsed = mail.parsed()
+    # Every link is hidden: sign-in, confirmation and resume links would let the reader act as
+    # the person they were sent to (the CLI, for operators on the machine, shows them).
     headers = [
-        (k, str(v))
+        (k, links_hidden(str(v)))
         for k, v in parsed.items()
         if k.lower()
         in (
@@ -371,7 +381,7 @@ def mailbox_message(request: HttpRequest, mail_id: str) -> HttpResponse:
         {
             "mail": mail,
             "headers": headers,
-            "text": mail.text(),
-            "html": mail.html(),
+            "text": links_hidden(mail.text()),
+            "html": links_hidden(mail.html()),
         },
     )

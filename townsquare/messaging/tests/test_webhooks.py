@@ -192,3 +192,51 @@ def test_cli_lists_endpoints_and_deliveries(council, messaging_on, receiver, cap
     log = capsys.readouterr().out
     assert "case.created" in log and "delivered" in log
     assert json.loads(hook.requests[0].body)["type"] == "case.created"
+
+
+def test_webhook_addresses_are_stored_trimmed_and_refused_with_spaces_inside(council, settings):
+    settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = True
+    endpoint = services.webhook_endpoint_add(
+        council=council, url="  \thttp://127.0.0.1:9/hook \n", actor=Principal.system()
+    )
+    assert endpoint.url == "http://127.0.0.1:9/hook"
+    # urlsplit would drop a tab or newline silently: the address checked would not be the one kept.
+    for url in ("http://127.0.0.1:9/ho ok", "http://127.0.0.1:9/ho\tok", "http://127.0.\n0.1/"):
+        with pytest.raises(InvalidInput) as refused:
+            services.webhook_endpoint_add(council=council, url=url, actor=Principal.system())
+        assert "Remove the spaces" in str(refused.value)
+
+
+def test_a_webhook_connects_to_the_address_it_checked_whatever_dns_answers_next(
+    council, messaging_on, receiver, smtp, monkeypatch
+):
+    """DNS rebinding: the name resolves to an allowed address for the guard's check, then to
+    another one. The sender must not look the name up again between the two."""
+    import socket
+
+    hook = receiver([200])
+    port = int(hook.url.rsplit(":", 1)[1].strip("/"))
+    looked_up = socket.getaddrinfo
+    lookups: list[str] = []
+    rebound = {"after": None}
+
+    def dns(host, *args, **kwargs):
+        if host != "hooks.example":
+            return looked_up(host, *args, **kwargs)
+        lookups.append(host)
+        honest = rebound["after"] is None or len(lookups) <= rebound["after"]
+        return looked_up("127.0.0.1" if honest else "192.0.2.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    endpoint = services.webhook_endpoint_add(
+        council=council, url=f"http://hooks.example:{port}/in", actor=Principal.system()
+    )
+    rebound["after"] = len(lookups) + 1  # the send's check gets the honest answer, then no more
+    report()
+    run_worker_until(
+        lambda: Message.objects.filter(endpoint=endpoint, status=Status.DELIVERED).exists()
+    )
+    [delivered] = hook.requests
+    assert delivered.headers["host"] == f"hooks.example:{port}"
+    assert delivered.path == "/in"
+    assert len(lookups) == rebound["after"]  # one lookup for the send, none after the check
