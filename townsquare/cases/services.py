@@ -3,6 +3,7 @@ transaction, or changes nothing and raises a DomainError saying why."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import hashlib
@@ -1055,10 +1056,9 @@ def case_support_confirm(*, case_id: int, email: str) -> None:
     ).exists():
         return
     case = Case.objects.get(id=case_id)
-    try:
+    # Closed since: support for a closed report no longer counts.
+    with contextlib.suppress(InvalidInput):
         case_support(case=case, actor=Principal.anonymous(), supporter=supporter, confirmed=True)
-    except InvalidInput:
-        pass  # closed since: support for a closed report no longer counts
 
 
 def cases_link_to_citizen(*, user_id: int, email: str, actor: Principal) -> int:
