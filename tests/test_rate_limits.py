@@ -177,6 +177,17 @@ def test_report_confirmations_are_limited_per_email_address(council, settings):
     assert Case.objects.count() == 1  # refused before anything was kept
 
 
+def test_application_resume_links_are_limited_per_email_address(council, settings):
+    settings.EMAILS_PER_ADDRESS_PER_HOUR = 1
+    client = Client()
+    response = client.post("/apply/testshire/school_transport/")
+    question = client.get(response["Location"])["Location"]
+    saved = client.post(question, {"answer": "Alex", "action": "save"})["Location"]
+    assert client.post(saved, {"email": "victim@example.org"}).status_code == 200
+    _refused(client.post(saved, {"email": "victim@example.org"}))
+    assert Message.objects.filter(recipient="victim@example.org").count() == 1
+
+
 # Open311: per key, in its own error format.
 
 
