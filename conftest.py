@@ -76,6 +76,16 @@ def interval_clock():
 
 
 @pytest.fixture(autouse=True)
+def _rate_limits_out_of_the_way(settings):
+    # The clock that refills the rate buckets is held still in tests (interval_clock), so a
+    # long journey from one address would run dry where a person, over minutes, would not.
+    # tests/test_rate_limits.py sets the limits low and tests them.
+    settings.PUBLIC_WRITES_PER_MINUTE = 100_000
+    settings.EMAILS_PER_ADDRESS_PER_HOUR = 100_000
+    settings.OPEN311_WRITES_PER_MINUTE = 100_000
+
+
+@pytest.fixture(autouse=True)
 def _english_afterwards():
     # A Welsh request leaves Welsh active in the test's thread (LocaleMiddleware activates a
     # language and nothing deactivates it), and code that reads the active language, such as

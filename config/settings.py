@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "townsquare.portal.middleware.PublicWriteLimits",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -341,3 +342,13 @@ REPORT_CONFIRM_DAYS = int(_env("REPORT_CONFIRM_DAYS", "14"))
 # The phase banner's feedback link for councils that have not set their own (ADR 110); empty:
 # the council's contact page.
 FEEDBACK_URL = _env("FEEDBACK_URL", "")
+
+# Public rate limits (ADR 133), token buckets in the database shared by every process; past a
+# limit the answer is 429 with Retry-After. Every citizen POST and Open311 create without a
+# key, per client address:
+PUBLIC_WRITES_PER_MINUTE = float(_env("PUBLIC_WRITES_PER_MINUTE", "30"))
+# Messages a stranger can cause (sign-in links, confirmation emails for reports, alerts and
+# follows), per target email address:
+EMAILS_PER_ADDRESS_PER_HOUR = float(_env("EMAILS_PER_ADDRESS_PER_HOUR", "5"))
+# Open311 writes (creates and updates) per API key:
+OPEN311_WRITES_PER_MINUTE = float(_env("OPEN311_WRITES_PER_MINUTE", "60"))

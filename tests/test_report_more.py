@@ -389,14 +389,20 @@ def test_supporting_a_report_counts_once_and_keeps_no_personal_data(client, coun
     assert response.status_code == 303
     assert response["Location"] == f"/report/supported/{case.reference}?following=email"
     page = client.get(response["Location"]).content.decode()
-    assert "Your support has been added" in page and "1 person has added support" in page
+    assert "Your support has been added" in page and "0 people have added support" in page
     assert "Follow the link in it to get an email each time" in page
-    # The supporter follows the report through messaging (confirmed by messaging's own link).
+    assert "Your support is counted when you follow the link" in page
+    # The supporter follows the report through messaging (confirmed by messaging's own link),
+    # and the support counts once the address is proved (ADR 134).
+    from townsquare.messaging import tokens
     from townsquare.messaging.models import Subscription
 
     follower = Subscription.objects.get(case_id=case.id, kind="follower")
     assert follower.email == "sam@example.org" and follower.confirmed_at is None
-    client.post(f"/report/support/{case.reference}")  # the same person again
+    confirm = f"/alerts/confirm/{tokens.make('confirm', follower.pk)}"
+    assert client.post(confirm).status_code == 200
+    client.post(f"/report/support/{case.reference}", {"email": "Sam@Example.org "})  # again
+    client.post(confirm)
     case.refresh_from_db()
     assert case.support_count == 1
     event = Event.objects.get(kind="case.supported")

@@ -1,26 +1,10 @@
-"""The REST API's own state (ADR 121): rate-limit buckets, idempotency records and the call
+"""The REST API's own state (ADR 121): idempotency records and the call
 log. None of it is domain data; townsquare/api/store.py is the one module that reads and
 writes it."""
 
 from __future__ import annotations
 
 from django.db import models
-
-
-class RateBucket(models.Model):
-    """A key's token bucket, shared by every process: one row per key, changed only by a
-    single conditional UPDATE, so two processes can never both spend the last token."""
-
-    api_key = models.OneToOneField(
-        "accounts.ApiKey", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    tokens = models.FloatField()
-    # Seconds since the epoch when `tokens` was last worked out (a float, so the refill is
-    # plain arithmetic in SQL on every database).
-    refilled_at = models.FloatField()
-
-    def __str__(self) -> str:
-        return f"{self.api_key_id}: {self.tokens:.1f}"
 
 
 class IdempotentRequest(models.Model):

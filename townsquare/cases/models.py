@@ -232,6 +232,27 @@ class CaseLink(models.Model):
         return f"{self.first_id} ~ {self.second_id}"
 
 
+class CaseSupport(models.Model):
+    """One person's support for a report (ADR 134): counted once per signed-in user or per
+    email address, and for an address only once its owner has followed the emailed link. Only
+    a digest of who supported is kept, never the address."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    # sha256 of "user:<id>" or "email:<address>", so the same person cannot count twice.
+    supporter = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    # When it was added to the case's support_count; None while an address is unconfirmed.
+    counted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "supporter"], name="case_support_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.supporter[:8]}"
+
+
 class MapCellCount(models.Model):
     """How many public reports each H3 resolution-7 cell holds, per council, service and
     open/closed: what the zoomed-out public map reads (ADR 51).

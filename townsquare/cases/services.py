@@ -3,8 +3,10 @@ transaction, or changes nothing and raises a DomainError saying why."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any, Required, TypedDict, Unpack
@@ -32,7 +34,7 @@ from townsquare.cases.limits import (
     MAX_TITLE,
 )
 from townsquare.cases.media import CleanImage, image_sanitise
-from townsquare.cases.models import Attachment, Case, CaseLink, Channel
+from townsquare.cases.models import Attachment, Case, CaseLink, CaseSupport, Channel
 from townsquare.cases.references import case_insert_with_reference
 from townsquare.cases.sla import due_times, region_for_gss
 from townsquare.catalogue.fields import clean_field_values
@@ -1002,19 +1004,35 @@ def case_confirm_reporter(*, case_id: int) -> Case:
     return case
 
 
-def case_support(*, case: Case, actor: Principal) -> Case:
-    """Add one more person's support to an open public report ("I have this problem too").
+def supporter_digest(*, user_id: int | None = None, email: str = "") -> str:
+    """Who supports, as a digest: a signed-in user by id, anyone else by email address."""
+    who = f"user:{user_id}" if user_id is not None else f"email:{email.strip().lower()}"
+    return hashlib.sha256(who.encode()).hexdigest()
 
-    Only the count and an event without personal data are kept. Following the case (for a
-    supporter who gave an email address or is signed in) is the interface's call to messaging,
-    since cases never import messaging.
+
+def case_support(*, case: Case, actor: Principal, supporter: str, confirmed: bool) -> Case:
+    """Add one person's support to an open public report ("I have this problem too").
+
+    Each `supporter` (supporter_digest) counts once per case, and only when `confirmed`: a
+    signed-in user is; an email address is once its owner follows the emailed link
+    (case_support_confirm), so support cannot be stuffed from fresh sessions (ADR 134).
+    Only the count, a digest and an event without personal data are kept. Following the case
+    is the interface's call to messaging, since cases never import messaging.
     """
+    now = clock.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(id=case.id)
         if not (locked.is_public and locked.is_open) or locked.kind != "report":
             raise InvalidInput(
                 {"case": ["Only open public reports can be supported"]}, code="not_supportable"
             )
+        row, _created = CaseSupport.objects.select_for_update().get_or_create(
+            case_id=locked.id, supporter=supporter, defaults={"created_at": now}
+        )
+        if not confirmed or row.counted_at is not None:
+            return locked
+        row.counted_at = now
+        row.save(update_fields=["counted_at"])
         locked.support_count += 1
         locked.save(update_fields=["support_count"])
         append_event(
@@ -1027,6 +1045,20 @@ def case_support(*, case: Case, actor: Principal) -> Case:
             actor=actor.as_actor(),
         )
     return locked
+
+
+def case_support_confirm(*, case_id: int, email: str) -> None:
+    """The owner of `email` has proved it (by a follow link): count the support they gave
+    `case_id` with it, if they gave any and the report is still open."""
+    supporter = supporter_digest(email=email)
+    if not CaseSupport.objects.filter(
+        case_id=case_id, supporter=supporter, counted_at__isnull=True
+    ).exists():
+        return
+    case = Case.objects.get(id=case_id)
+    # Closed since: support for a closed report no longer counts.
+    with contextlib.suppress(InvalidInput):
+        case_support(case=case, actor=Principal.anonymous(), supporter=supporter, confirmed=True)
 
 
 def cases_link_to_citizen(*, user_id: int, email: str, actor: Principal) -> int:

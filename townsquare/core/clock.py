@@ -16,10 +16,18 @@ from contextlib import contextmanager
 from django.utils import timezone
 
 _monotonic: Callable[[], float] = time.monotonic
+_shared: Callable[[], float] = time.time
 
 
 def now() -> dt.datetime:
     return timezone.now()
+
+
+def shared_seconds() -> float:
+    """Seconds since the epoch, for state that several processes share (rate-limit buckets in
+    the database): a per-process interval clock would mean nothing to another process. Held
+    with the interval clock in tests, so a bucket refills only when the test moves time."""
+    return _shared()
 
 
 def monotonic() -> float:
@@ -43,10 +51,13 @@ class HeldClock:
 @contextmanager
 def hold_monotonic(start: float = 0.0) -> Iterator[HeldClock]:
     """Replace the interval clock with one the caller moves (tests only)."""
-    global _monotonic
+    global _monotonic, _shared
     held = HeldClock(start)
+    wall_start = time.time()
     previous, _monotonic = _monotonic, held
+    previous_shared, _shared = _shared, lambda: wall_start + held.seconds - start
     try:
         yield held
     finally:
         _monotonic = previous
+        _shared = previous_shared

@@ -38,3 +38,18 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.kind} {self.stream}:{self.stream_id}"
+
+
+class RateBucket(models.Model):
+    """A token bucket shared by every process (ADR 133): one row per limited thing ("api-key:7",
+    "write-address:203.0.113.9", "email:<digest>"), changed only by a single conditional UPDATE,
+    so two processes can never both spend the last token."""
+
+    key = models.CharField(max_length=120, primary_key=True)
+    tokens = models.FloatField()
+    # Seconds since the epoch when `tokens` was last worked out (a float, so the refill is
+    # plain arithmetic in SQL on every database).
+    refilled_at = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.tokens:.1f}"

@@ -17,7 +17,7 @@ from django.db import DatabaseError, transaction
 from townsquare.accounts.models import User
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Case
-from townsquare.cases.services import case_add_citizen_reply
+from townsquare.cases.services import case_add_citizen_reply, case_support_confirm
 from townsquare.catalogue.selectors import services_for_council
 from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied, Problem
@@ -425,6 +425,9 @@ def subscription_confirm(*, token: str) -> Subscription:
             confirmed_at=clock.now(), unsubscribed_at=None
         )
         sub.refresh_from_db()
+    if sub.kind == SubscriptionKind.FOLLOWER and sub.case_id and sub.email:
+        # The address is proved now: support given with it counts (ADR 134).
+        case_support_confirm(case_id=sub.case_id, email=sub.email)
     return sub
 
 

@@ -42,6 +42,7 @@ from townsquare.catalogue.schema import FMS_STATUSES
 from townsquare.catalogue.selectors import service_get, services_for_council
 from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from townsquare.core.ratelimit import RateLimited, per_minute, take_or_raise
 from townsquare.councils.models import Council
 from townsquare.councils.selectors import (
     areas_named_in,
@@ -142,6 +143,11 @@ def endpoint(*methods: str, root: str) -> Callable:
                 response = error_response(400, _describe(exc), fmt)
             except DomainError as exc:
                 response = error_response(400, exc.message, fmt)
+            except RateLimited as exc:
+                response = error_response(
+                    429, f"Too many requests: retry after {exc.retry_after} seconds", fmt
+                )
+                response["Retry-After"] = str(exc.retry_after)
             except OperationalError:
                 # The database is busy or unreachable: temporary, so say so and invite a retry.
                 log.exception("Open311 %s %s: database unavailable", request.method, request.path)
@@ -197,6 +203,9 @@ def _api_key(form: Any) -> ApiKey:
     key = api_key_authenticate(raw=raw)
     if key is None:
         raise Forbidden("api_key is not valid")
+    # Only writes take a key: each spends from its key's bucket, shared by every process (ADR 133).
+    rate, burst = per_minute(settings.OPEN311_WRITES_PER_MINUTE)
+    take_or_raise(f"open311-key:{key.pk}", rate=rate, burst=burst)
     return key
 
 

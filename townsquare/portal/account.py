@@ -16,6 +16,7 @@ from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.services import cases_link_to_citizen
 from townsquare.core.errors import InvalidInput
 from townsquare.core.links import public_link
+from townsquare.core.ratelimit import client_address, limit_email
 from townsquare.messaging.services import MessageNotQueued
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.error_messages import NOT_SENT
@@ -47,10 +48,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             {"next": next_path, "email": "", "one_login": oidc_views.one_login_label()},
         )
     email = request.POST.get("email", "")[:300]
+    limit_email(email)  # a sign-in link goes to the address typed (ADR 133)
     try:
         sent = sign_in_link_send(
             email=email,
-            requester=requester_hash(request.META.get("REMOTE_ADDR", "")),
+            requester=requester_hash(client_address(request)),
             next_path=next_path,
             build_url=lambda token: public_link("portal:sign_in_link", token=token),
         )

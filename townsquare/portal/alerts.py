@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from townsquare.catalogue.selectors import services_for_council
 from townsquare.core.errors import InvalidInput, NotFound
 from townsquare.core.numbers import whole_number
+from townsquare.core.ratelimit import limit_email
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.geo.points import Point
 from townsquare.messaging import services as messaging
@@ -120,6 +121,8 @@ def _subscribe(
                 }
             )
     try:
+        if not request.user.is_authenticated:
+            limit_email(form["email"])  # a confirmation link goes to the address typed (ADR 133)
         messaging.area_alert_subscribe(
             council=council,
             email=form["email"],

@@ -39,6 +39,7 @@ from townsquare.catalogue.selectors import (
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied
 from townsquare.core.links import public_link
 from townsquare.core.numbers import whole_number
+from townsquare.core.ratelimit import limit_email
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.messaging.services import MessageNotQueued, transactional_message_send
 from townsquare.portal import drafts, oidc_views
@@ -556,6 +557,7 @@ def saved(request: HttpRequest, key: str) -> HttpResponse:
         except InvalidInput as exc:
             error = exc.errors["email"][0]
         else:
+            limit_email(email)  # a resume link goes to the address typed (ADR 133)
             try:
                 # One transaction: the new link replaces the old one only if it is on its way.
                 with transaction.atomic():

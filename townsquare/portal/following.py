@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.apps import apps
 from django.utils.translation import get_language
 
+from townsquare.core.ratelimit import limit_email
+
 
 class NotQueued(Exception):
     """The confirmation email could not be queued (messaging's MessageNotQueued): nothing was
@@ -25,6 +27,8 @@ def follow(*, case, user=None, email: str | None = None) -> bool:
     NotQueued when that link cannot be sent."""
     from townsquare.messaging.services import MessageNotQueued, case_follow
 
+    if user is None and email:
+        limit_email(email)  # a confirmation link goes to the address typed (ADR 133)
     try:
         subscription = case_follow(
             case=case, user=user, email=email, language=(get_language() or "en")[:2]

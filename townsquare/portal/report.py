@@ -41,6 +41,7 @@ from townsquare.cases.services import (
     case_check,
     case_create,
     case_support,
+    supporter_digest,
 )
 from townsquare.catalogue.fields import clean_field_value, clean_field_values
 from townsquare.catalogue.models import ServiceTemplate
@@ -52,6 +53,7 @@ from townsquare.catalogue.selectors import (
 )
 from townsquare.core.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from townsquare.core.numbers import whole_number
+from townsquare.core.ratelimit import RateLimited, limit_email
 from townsquare.councils.gazetteer import PlaceMatch, normalise
 from townsquare.councils.models import Council
 from townsquare.councils.selectors import (
@@ -218,6 +220,9 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
                 case_check(**arguments)
                 nearby = _nearby(council, service_code, location, data)
                 if nearby is None:
+                    if arguments["awaiting_confirmation"]:
+                        # A confirmation email goes to whatever address was typed (ADR 133).
+                        limit_email(data.get("email", ""))
                     case = case_create(**arguments)
                     pending_photos_discard(photos)
                     return _after_create(request, case, user)
@@ -378,32 +383,47 @@ def support(request: HttpRequest, reference: str) -> HttpResponse:
         case = public_report_for_support(reference=reference.upper())
     except NotFound:
         raise Http404(_("We cannot find an open report with that reference")) from None
+    user = request.user if request.user.is_authenticated else None
+    email = request.POST.get("email", "").strip()[:300]
+    if user is None and not email:
+        # Support counts once per person (ADR 134): someone we cannot tell apart from anyone
+        # else is asked to sign in or give an address, not counted again and again.
+        url = reverse("portal:report_supported", args=[case.reference])
+        return _see_other_to(f"{url}?following=none")
+    actor = principal_for_user(user) if user is not None else Principal.anonymous()
+    supporter = supporter_digest(user_id=user.pk if user else None, email=email)
+    try:
+        # A signed-in person counts now; an address once the emailed follow link is followed.
+        case = case_support(case=case, actor=actor, supporter=supporter, confirmed=user is not None)
+    except InvalidInput:
+        raise Http404(_("We cannot find an open report with that reference")) from None
+    mode = _follow_supported(case, user=user, email=email)
+    if mode == "confirmed":  # the address already follows this report: it is proved
+        case = case_support(case=case, actor=actor, supporter=supporter, confirmed=True)
+        mode = "email"
     supported = request.session.get(SUPPORTED_KEY, [])
     if case.reference not in supported:
-        user = request.user if request.user.is_authenticated else None
-        actor = principal_for_user(user) if user is not None else Principal.anonymous()
-        try:
-            case = case_support(case=case, actor=actor)
-        except InvalidInput:
-            raise Http404(_("We cannot find an open report with that reference")) from None
-        mode = _follow_supported(case, user=user, email=request.POST.get("email", "").strip())
         request.session[SUPPORTED_KEY] = [*supported, case.reference][-100:]
-        url = reverse("portal:report_supported", args=[case.reference])
-        return _see_other_to(f"{url}?following={mode}" if mode else url)
-    return _see_other_to(reverse("portal:report_supported", args=[case.reference]))
+    url = reverse("portal:report_supported", args=[case.reference])
+    return _see_other_to(f"{url}?following={mode}" if mode else url)
 
 
 def _follow_supported(case, *, user, email: str) -> str:
     """A supporter who is signed in, or gave an email address, follows the report (through
     messaging, which owns subscriptions: an email address is confirmed by its own link).
-    Returns "user", "email" or "" (not following: no address, or messaging is absent)."""
+    Returns "user", "email", "confirmed" (the address already followed it) or "" (not
+    following: a bad or much-mailed address, or messaging is absent)."""
     if not following.available() or (user is None and not email):
         return ""
     try:
-        following.follow(case=case, user=user, email=None if user is not None else email)
-    except (InvalidInput, PermissionDenied):
-        return ""  # the support still counts; a bad address only means no updates
-    return "user" if user is not None else "email"
+        now_following = following.follow(
+            case=case, user=user, email=None if user is not None else email
+        )
+    except (InvalidInput, PermissionDenied, RateLimited):
+        return ""
+    if user is not None:
+        return "user"
+    return "confirmed" if now_following else "email"
 
 
 @require_GET

@@ -25,6 +25,7 @@ from townsquare.accounts.models import User
 from townsquare.accounts.selectors import active_user_by_id
 from townsquare.core import clock
 from townsquare.core.errors import InvalidInput
+from townsquare.core.ratelimit import client_address
 from townsquare.staff import access
 
 PENDING_USER = "staff.pending_user_id"
@@ -43,7 +44,7 @@ WRONG_CODE = (
 
 
 def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 def _locked_message(until: dt.datetime) -> str:
