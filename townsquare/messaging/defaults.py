@@ -33,7 +33,7 @@ DEFAULTS: dict[str, dict[str, Words]] = {
         "en": Words(
             "We have received your request ((reference))",
             "# We have received your request\n\nYour reference is **((reference))**.\n\n"
-            "((service_name)).\n\nWhere: ((address)).\n\n((message))\n\n"
+            "((service_name)).\n\n((where))\n\n((message))\n\n"
             "We expect to deal with it by ((expected_by)).\n\n"
             "[Track your request](((track_url)))" + _EMAIL_FOOTER["en"],
             "((council_name)): we have received your request ((reference)). Track it at "
@@ -42,7 +42,7 @@ DEFAULTS: dict[str, dict[str, Words]] = {
         "cy": Words(
             "Rydym wedi cael eich cais ((reference))",
             "# Rydym wedi cael eich cais\n\nEich cyfeirnod yw **((reference))**.\n\n"
-            "((service_name)).\n\nBle: ((address)).\n\n((message))\n\n"
+            "((service_name)).\n\n((where))\n\n((message))\n\n"
             "Rydym yn disgwyl delio ag ef erbyn ((expected_by)).\n\n"
             "[Dilyn eich cais](((track_url)))" + _EMAIL_FOOTER["cy"],
             "((council_name)): rydym wedi cael eich cais ((reference)). Dilynwch ef yn "

@@ -289,13 +289,15 @@ class Planner:
         service_name = "" if service is None else service.name
         if service is not None and language != "en":
             service_name = document_in_language(version, language)["name"]
+        place = self._place(case, language)
         values = {
             "reference": case.reference,
             "service_name": service_name,
             "council_name": council.name,
             "state_name": self._state(case, case.state, language).name,
             "message": "",
-            "address": self._place(case, language),
+            "address": place,
+            "where": (("Ble: %s." if language == "cy" else "Where: %s.") % place) if place else "",
             "description": case.description if case.is_public else "",
             "track_url": track_url(case.reference),
             "unsubscribe_url": _UNSUBSCRIBE,

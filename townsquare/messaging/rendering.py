@@ -23,6 +23,8 @@ FIELDS: dict[str, str] = {
     "state_name": "In progress",
     "message": "A crew has been booked for Tuesday.",
     "address": "12 High Street",
+    # The place as a sentence of its own, empty for an application that has no place.
+    "where": "Where: 12 High Street.",
     "description": "A deep hole by the bus stop.",
     "track_url": "https://example.org/track/BRS-26-000123",
     "expected_by": "5 December 2026",

@@ -113,7 +113,8 @@ def _names(workflow: Workflow, codes: list[str]) -> str:
 
 
 def stages(workflow: Workflow, *, state: str, visited: list[str]) -> list[Stage]:
-    """The workflow's public states as steps: done, current, to come.
+    """The workflow's public states as steps: done, current, to come (an outcome reached is
+    done).
 
     A state that waits for the applicant ("more information needed") is a detour, shown only
     while the application is in it, just after the state it came from. Closed states are
@@ -139,10 +140,14 @@ def stages(workflow: Workflow, *, state: str, visited: list[str]) -> list[Stage]
     else:
         decision = Stage(name=_("Decision"), status="to_come", hint=_names(workflow, closed))
     position = steps.index(state) if state in steps else -1
+    # An outcome reached is the end of the journey: done, not a stage still going on.
+    finished = current is not None and current.is_closed
     result = [
         Stage(
             name=workflow.state(code).name,
-            status="current" if i == position else ("done" if i < position else "to_come"),
+            status="done"
+            if i < position or (finished and i == position)
+            else ("current" if i == position else "to_come"),
         )
         for i, code in enumerate(steps)
     ]

@@ -3,6 +3,7 @@ refusal re-renders the page with the reason beside the form and what the person 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +29,7 @@ from townsquare.cases.services import (
     case_set_priority,
     case_transition,
 )
-from townsquare.cases.sla import sla_state
+from townsquare.cases.sla import DEFAULT_CALENDAR, expected_by, region_for_gss, sla_state
 from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -119,6 +120,17 @@ _TIMELINE_ENTRIES: dict[
         "",
     ),
 }
+
+
+def _close_by_day(case) -> dt.date | None:
+    """The day the resident is told (cases.sla.expected_by), for targets counted in working
+    days; None for targets where every hour counts, whose exact time the page shows."""
+    calendar = case.service_version.document["sla"].get("calendar", DEFAULT_CALENDAR)
+    if case.resolve_due_at is None or calendar == "elapsed":
+        return None
+    return expected_by(
+        case.resolve_due_at, calendar=calendar, region=region_for_gss(case.council.gss_code)
+    )
 
 
 def _timeline(case, principal, choices) -> list[dict[str, Any]]:
@@ -242,6 +254,7 @@ def _page(
         "response_sla": sla_state(
             is_open=case.is_open and case.responded_at is None, due_at=case.response_due_at, now=now
         ),
+        "close_by_day": _close_by_day(case),
         "priority_name": PRIORITY_NAMES.get(case.priority, str(case.priority)),
         "assignee_name": choices.staff.get(case.assignee_id, ""),
         "timeline": _timeline(case, principal, choices),

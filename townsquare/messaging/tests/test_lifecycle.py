@@ -378,3 +378,19 @@ def test_the_acknowledgement_says_the_day_the_case_is_expected_by(council, smtp,
     day = expected_by_in_words(case.resolve_due_at, sla={"close_hours": 120}, region="ENG")
     assert day
     assert f"We expect to deal with it by {day}." in " ".join(smtp.text(ack).split())
+
+
+def test_an_applications_acknowledgement_has_no_empty_where_line(council, smtp, messaging_on):
+    """An application has no place: its acknowledgement leaves the "Where" sentence out
+    rather than saying "Where: ."."""
+    case_create(
+        service_code="school_transport",
+        council=council,
+        actor=Principal.anonymous(),
+        values={"child_name": "Sam", "sen": "no"},
+        reporter=Reporter(email="applicant@example.org"),
+    )
+    run_worker()
+    text = smtp.text(smtp.to("applicant@example.org")[0])
+    assert "Where" not in text
+    assert "We expect to deal with it by" in text

@@ -1,5 +1,5 @@
-"""Staff see how sure the council is who applied (ADR 91): the level reached at sign-in is on
-the case page and in the case a REST API key reads."""
+"""The staff case page's details: how sure the council is who applied (ADR 91), on the page and
+in the case a REST API key reads, and the day a case is expected by."""
 
 from __future__ import annotations
 
@@ -44,3 +44,19 @@ def test_the_case_page_says_the_applicants_identity_was_checked(p2_application, 
 def test_the_case_view_carries_the_level(p2_application, supervisor):
     view = case_view_for(case=p2_application, principal=supervisor)
     assert view.identity_level == "P2"
+
+
+@pytest.mark.django_db
+def test_close_by_is_the_day_residents_are_told(report, staff_client):
+    """A working-days target stored as 00:00 on Saturday is the end of Friday, as the queue,
+    the track page and the emails say it (cases.sla.expected_by)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from townsquare.cases.models import Case
+
+    case = report()
+    saturday = dt.datetime(2026, 12, 12, tzinfo=ZoneInfo("Europe/London"))
+    Case.objects.filter(pk=case.pk).update(resolve_due_at=saturday)
+    page = staff_client("agent").get(f"/staff/cases/{case.reference}")
+    assert "End of Friday 11 December 2026" in " ".join(page.content.decode().split())
