@@ -21,7 +21,7 @@ def test_an_application_under_review_has_its_decision_to_come():
     ]
 
 
-def test_a_decided_application_is_done_at_every_stage():
+def test_a_decided_applications_outcome_is_where_it_is_and_done():
     statuses = _statuses("approved", ["submitted", "under_review", "approved"])
-    assert [status for _, status in statuses] == ["done", "done", "done"]
+    assert [status for _, status in statuses] == ["done", "done", "finished"]
     assert statuses[-1][0] == WORKFLOW.state("approved").name

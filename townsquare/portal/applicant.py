@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Stage:
     name: str
-    status: str  # "done", "current" or "to_come"
+    status: str  # "done", "current", "to_come" or "finished" (the outcome reached)
     hint: str = ""
 
 
@@ -113,8 +113,8 @@ def _names(workflow: Workflow, codes: list[str]) -> str:
 
 
 def stages(workflow: Workflow, *, state: str, visited: list[str]) -> list[Stage]:
-    """The workflow's public states as steps: done, current, to come (an outcome reached is
-    done).
+    """The workflow's public states as steps: done, current, to come, or finished (the
+    outcome reached: where the application is, and done).
 
     A state that waits for the applicant ("more information needed") is a detour, shown only
     while the application is in it, just after the state it came from. Closed states are
@@ -140,14 +140,15 @@ def stages(workflow: Workflow, *, state: str, visited: list[str]) -> list[Stage]
     else:
         decision = Stage(name=_("Decision"), status="to_come", hint=_names(workflow, closed))
     position = steps.index(state) if state in steps else -1
-    # An outcome reached is the end of the journey: done, not a stage still going on.
+    # An outcome reached ends the journey: it is where the application is, but not a stage
+    # still going on, so it reads "Done" rather than "Current stage".
     finished = current is not None and current.is_closed
     result = [
         Stage(
             name=workflow.state(code).name,
             status="done"
-            if i < position or (finished and i == position)
-            else ("current" if i == position else "to_come"),
+            if i < position
+            else ("to_come" if i > position else ("finished" if finished else "current")),
         )
         for i, code in enumerate(steps)
     ]
