@@ -3,6 +3,7 @@ replies to a request for more information, the emailed link, and who may do none
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -351,3 +352,20 @@ def test_the_page_and_its_errors_are_in_welsh(client, owner, application, agent)
         HTTP_ACCEPT_LANGUAGE="cy",
     )
     assert "Rhowch eich ateb neu ychwanegwch ddogfen" in response.content.decode()
+
+
+def test_a_states_standard_message_is_shown_in_the_pages_language(
+    client, owner, application, agent
+):
+    """Staff send a state's standard message as the template writes it (English); a Welsh
+    page shows the template's Welsh for it, and other words as they were written."""
+    from townsquare.catalogue.selectors import workflow_for_version
+
+    standard = workflow_for_version(application.service_version).state("under_review").message
+    case_transition(case=application, to_state="under_review", actor=agent, message=standard)
+    client.force_login(owner)
+    client.cookies["django_language"] = "cy"
+    text = client.get(f"/track/{application.reference}", HTTP_ACCEPT_LANGUAGE="cy").content
+    welsh = workflow_for_version(application.service_version, language="cy")
+    assert html.escape(welsh.state("under_review").message) in text.decode()
+    assert standard not in text.decode()

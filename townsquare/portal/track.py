@@ -145,6 +145,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     row = listing.rows[0]
     version = listing.versions[row["service_version_id"]]
     workflow = workflow_for_version(version, language=get_language())
+    english = workflow_for_version(version)
     is_application = version.document["kind"] == "application"
     own_case = None
     if is_application and row.get("is_mine"):
@@ -160,7 +161,9 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         "status_name": workflow.state(row["state"]).name,
         "is_open": row["is_open"],
         "is_application": is_application,
-        "status_notes": row["status_notes"],
+        "status_notes": _standard_message_translated(
+            row["status_notes"], row["state"], workflow, english
+        ),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         **expected_by_context(
@@ -181,7 +184,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         return render(request, "track/summary.html", {"case": summary})
     kinds = APPLICANT_TIMELINE_KINDS if own_case is not None else PUBLIC_TIMELINE_KINDS
     events = public_timelines(case_ids=[row["id"]], kinds=kinds)[row["id"]]
-    timeline = [_note(event, workflow, is_application) for event in reversed(events)]
+    timeline = [_note(event, workflow, english, is_application) for event in reversed(events)]
     if fragment == "timeline":
         return render(request, "track/timeline.html", {"timeline": timeline})
     mine: dict[str, Any] = {}
@@ -258,7 +261,16 @@ def _moved_to(workflow, code: str) -> str:
     return workflow.states[code].name if code in workflow.states else ""
 
 
-def _note(event, workflow, is_application: bool) -> Note:
+def _standard_message_translated(message: str, state: str, workflow, english) -> str:
+    """A state's standard message as stored (staff send it in the template's own language) in
+    the page's language where the template translates it (ADR 63); other words as written."""
+    standard = english.states.get(state)
+    if message and standard is not None and message.strip() == standard.message.strip():
+        return workflow.states[state].message or message
+    return message
+
+
+def _note(event, workflow, english, is_application: bool) -> Note:
     payload = event.payload
     if event.kind == "case.created":
         summary = _("Application received") if is_application else _("Reported")
@@ -278,7 +290,12 @@ def _note(event, workflow, is_application: bool) -> Note:
         )
     else:
         summary = _("Update from the council")
-    return Note(at=event.created_at, summary=summary, message=payload.get("message", ""))
+    message = payload.get("message", "")
+    if event.kind == "case.transitioned":
+        message = _standard_message_translated(
+            message, payload.get("to_state", ""), workflow, english
+        )
+    return Note(at=event.created_at, summary=summary, message=message)
 
 
 @csrf_protect
