@@ -57,6 +57,9 @@ def asgi_server(*, static: bool = False):
         "PYTHONPATH": str(ROOT),
         # Sessions made by the test process must be valid in the server.
         "SECRET_KEY": settings.SECRET_KEY,
+        # Nothing sends from the server: its messages stay in the outbox, where tests read
+        # them, and never reach whatever listens on the default SMTP port (a demo's mailbox).
+        "MESSAGING_DISPATCH": "off",
     }
     if static:
         _collect_static(env)
