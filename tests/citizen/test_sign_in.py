@@ -85,6 +85,7 @@ def test_requests_are_throttled_per_address(client, smtp_mailbox):
         assert _ask(client, "busy@example.org").status_code == 303
     response = _ask(client, "busy@example.org")
     assert response.status_code == 429
+    assert response["Retry-After"] == "900"
     assert "try again in 15 minutes" in response.content.decode()
 
 

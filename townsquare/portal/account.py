@@ -21,6 +21,7 @@ from townsquare.messaging.services import MessageNotQueued
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.error_messages import NOT_SENT
 from townsquare.portal.signin import (
+    THROTTLE_WINDOW,
     requester_hash,
     safe_next,
     sign_in_link_send,
@@ -80,7 +81,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             status=503,
         )
     if not sent:
-        return render(
+        # The form again, with a message that points to the links already sent; Retry-After
+        # as every other 429 carries (the window sign_in_link_send counts links in).
+        response = render(
             request,
             "signin/start.html",
             {
@@ -93,6 +96,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             },
             status=429,
         )
+        response["Retry-After"] = str(int(THROTTLE_WINDOW.total_seconds()))
+        return response
     request.session[SESSION_SENT_TO] = email.strip().lower()
     return see_other("portal:sign_in_sent")
 
