@@ -275,7 +275,7 @@ def test_an_uploaded_photo_keeps_no_metadata(page, town, tmp_path, settings):
     assert attachment.content_type == "image/jpeg" and attachment.is_public
 
 
-def test_a_report_nearby_can_be_supported_instead(page, town):
+def test_a_report_nearby_can_be_supported_instead(page, town, smtp_mailbox):
     expect = _expect()
     existing = case_create(
         service_code="pothole",
@@ -301,10 +301,19 @@ def test_a_report_nearby_can_be_supported_instead(page, town):
     assert_accessible(page)
     banner.get_by_role("button", name=re.compile("This is my problem")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your support has been added")
-    expect(page.get_by_text("1 person has added support")).to_be_visible()
+    # Support by email counts once the address is proved by the link (ADR 134).
+    expect(page.get_by_text("Your support is counted when you follow the link")).to_be_visible()
     assert_accessible(page)
     existing.refresh_from_db()
-    assert existing.support_count == 1 and Case.objects.count() == 1
+    assert existing.support_count == 0 and Case.objects.count() == 1
+
+    message = smtp_mailbox.wait_for(to="sam@example.org")
+    link = re.search(r"https?://[^/\s]+(/alerts/confirm/\S+)", text_of(message)).group(1)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your updates are on")
+    existing.refresh_from_db()
+    assert existing.support_count == 1
 
 
 def test_browse_reports_on_the_map_and_in_the_list(page, streets):
