@@ -15,6 +15,20 @@ def pytest_addoption(parser):
         help="pause 1.5 s before every other test-client request, as a loaded "
         "machine would (tests/slow_requests.py)",
     )
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the database (CI's second run, on PostgreSQL)",
+    )
+
+
+# The fixtures through which a test reaches the database (pytest-django's, and the live server).
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def _uses_database(item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & _DATABASE_FIXTURES)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -22,6 +36,11 @@ def pytest_collection_modifyitems(config, items):
     running in the main thread once started, and Django's test client cannot then call an async
     view (a live stream) from that thread, so a later test of one would fail."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    if config.getoption("--database-tests-only"):
+        # A test that never touches the database proves nothing more on a second engine.
+        kept = [item for item in items if _uses_database(item)]
+        config.hook.pytest_deselected(items=[item for item in items if not _uses_database(item)])
+        items[:] = kept
 
 
 def pytest_configure(config):
