@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -27,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from sections import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "identity"
@@ -158,18 +159,9 @@ work while measuring: the load average is the one-minute figure at the end of ea
 Median by phase, authenticated: {json.dumps(summary["median_phase_ms"])}; P2:
 {json.dumps(p2["median_phase_ms"])}.
 <!-- end identity -->"""
-    path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text() if path.exists() else ""
-    pattern = re.compile(
-        r"(?ms)^<!-- identity: bench/identity_sign_in.py -->\n.*?^<!-- end "
-        r"identity -->$"
+    write_section(
+        section, start="<!-- identity: bench/identity_sign_in.py -->", end="<!-- end identity -->"
     )
-    text = (
-        pattern.sub(section, text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + section + "\n"
-    )
-    path.write_text(text)
 
 
 if __name__ == "__main__":

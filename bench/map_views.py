@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from report_web import MAP_SIZE, ROOT, ensure_database, fit_zoom, timed
+from sections import write_section
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- map-views:start -->", "<!-- map-views:end -->"
 TARGET_MS = 150
 # (min_lat, min_lng, max_lat, max_lng)
@@ -129,14 +129,7 @@ def write(results: dict) -> None:
         "Raw: `" + json.dumps(results) + "`",
         END,
     ]
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = "\n".join(lines)
-    if START in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    write_section("\n".join(lines), start=START, end=END)
 
 
 def main() -> None:

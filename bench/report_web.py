@@ -20,8 +20,10 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sections import RESULTS, write_section
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- report-web:start -->", "<!-- report-web:end -->"
 CASES = 1_000_000
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/report_bench")
@@ -219,14 +221,7 @@ def write(results: dict[str, dict]) -> None:
         "Raw: `" + json.dumps(results) + "`",
         END,
     ]
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = "\n".join(lines)
-    if START in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    write_section("\n".join(lines), start=START, end=END)
 
 
 def main() -> None:

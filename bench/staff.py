@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sections import write_section  # noqa: E402  (bench/ is the script's own directory)
+
 
 def _prepare_environment(args: argparse.Namespace) -> None:
     var = Path(args.var) if args.var else Path(tempfile.mkdtemp(prefix="bench-staff-"))
@@ -203,8 +205,6 @@ SECTION_END = "<!-- end staff workspace -->"
 
 
 def _write(result: dict) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
     raw_path = ROOT / "bench" / "staff-results.json"
     stored = json.loads(raw_path.read_text()) if raw_path.exists() else {}
     stored[result["database"]] = result
@@ -260,13 +260,7 @@ def _write(result: dict) -> None:
             SECTION_END,
         ]
     )
-    if SECTION_START in text:
-        head, _, rest = text.partition(SECTION_START)
-        _, _, tail = rest.partition(SECTION_END)
-        text = head + section + tail
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(section, start=SECTION_START, end=SECTION_END)
 
 
 if __name__ == "__main__":
