@@ -248,6 +248,43 @@ def test_a_reply_with_a_document_moves_the_case_on_and_tells_the_officer(
     assert "We need more information from you" not in body
 
 
+def test_the_applicant_opens_their_own_documents_and_nobody_else_can(
+    client, owner, application, agent
+):
+    from django.test import Client
+
+    _ask_for_more(_fresh(application), agent)
+    client.force_login(owner)
+    page = client.get(f"/track/{application.reference}/reply").content.decode()
+    revision = re.search(r'name="revision" value="(\d+)"', page).group(1)
+    client.post(
+        f"/track/{application.reference}/reply",
+        {
+            "message": "Proof attached.",
+            "revision": revision,
+            "documents": [SimpleUploadedFile("council tax.pdf", PDF, "application/pdf")],
+        },
+    )
+    document = Attachment.objects.get(case=application)
+    path = f"/track/{application.reference}/documents/{document.id}"
+    assert f'href="{path}"' in client.get(f"/track/{application.reference}").content.decode()
+    response = client.get(path)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    # Saved, never rendered in the site's origin, and never kept by a shared cache.
+    assert response["Content-Disposition"] == 'attachment; filename="council tax.pdf"'
+    assert response["Cache-Control"] == "private, no-store"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert (
+        client.get(f"/track/{application.reference}/documents/{document.id + 99}").status_code
+        == 404
+    )
+
+    stranger = Client()
+    stranger.force_login(User.objects.create_user("someone.else@example.org"))
+    assert stranger.get(path).status_code == 404
+    assert Client().get(path).status_code == 404
+
+
 def test_a_reply_to_an_unassigned_case_stands_without_an_email(client, owner, application, agent):
     _ask_for_more(application, agent)
     client.force_login(owner)

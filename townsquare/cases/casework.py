@@ -69,6 +69,15 @@ def case_attachment(*, principal: Principal, reference: str, attachment_id: int)
     return attachment
 
 
+def applicant_attachment(*, case: Case, attachment_id: int) -> Attachment:
+    """A stored file of the applicant's own application (pass a case from applicant_case_get):
+    everything stored on it is what they sent, documents and photos alike."""
+    attachment = Attachment.objects.filter(id=attachment_id, case=case).exclude(file="").first()
+    if attachment is None:
+        raise NotFound("No such file")
+    return attachment
+
+
 def related_cases(*, case: Case) -> list[CaseSummary]:
     ids = set()
     for first, second in CaseLink.objects.filter(Q(first=case) | Q(second=case)).values_list(

@@ -16,17 +16,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.applicant_links import case_id_for_applicant_link_key
+from townsquare.cases.casework import applicant_attachment
 from townsquare.cases.limits import MAX_DOCUMENT_BYTES, MAX_DOCUMENTS
 from townsquare.cases.selectors import applicant_case_get, applicant_view_for
 from townsquare.cases.services import (
@@ -42,6 +43,7 @@ from townsquare.messaging.services import MessageNotQueued, officer_tell_of_appl
 from townsquare.portal import drafts
 from townsquare.portal.error_messages import input_text, input_texts
 from townsquare.portal.uploads import display_name, document_check
+from townsquare.ui.downloads import attachment_response, stored_extension
 
 if TYPE_CHECKING:
     from townsquare.cases.models import Case
@@ -202,6 +204,19 @@ def applicant_context(case: Case, *, visited: list[str]) -> dict:
         "moves": moves(workflow, state=case.state) if case.is_open else [],
         "awaits_reply": workflow.reply_transition(case.state) is not None,
     }
+
+
+@require_GET
+def document(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+    """One of the files the applicant sent with their application or a reply, for them alone
+    (signed in, or in the browser that holds the emailed link): 404 for anyone else."""
+    try:
+        case = applicant_case(request, reference.upper()[:40])
+        item = applicant_attachment(case=case, attachment_id=attachment_id)
+    except NotFound:
+        raise Http404(_("No such file")) from None
+    name = item.original_name or f"{case.reference}-{item.id}.{stored_extension(item)}"
+    return attachment_response(item, filename=name.replace('"', ""))
 
 
 # Moves, each behind a confirmation page.

@@ -50,6 +50,11 @@ urlpatterns = [
     path("track/<str:reference>/reply", applicant.reply, name="track_reply"),
     path("track/<str:reference>/move/<slug:to_state>", applicant.move, name="track_move"),
     path("track/<str:reference>/photos/<int:attachment_id>", track.photo, name="track_photo"),
+    path(
+        "track/<str:reference>/documents/<int:attachment_id>",
+        applicant.document,
+        name="track_document",
+    ),
     path("report/", report.councils, name="report"),
     path("report/done/<str:reference>", report.done, name="report_done"),
     path("report/check-email/<str:token>", confirmation.check_email, name="report_check_email"),

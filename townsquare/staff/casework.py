@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -38,6 +38,7 @@ from townsquare.councils.selectors import team_of_council
 from townsquare.messaging.selectors import deliveries_for_case
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.maps import static_map
+from townsquare.ui.downloads import attachment_response, stored_extension
 
 PRIORITY_NAMES = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low"}
 # Refused before it is read: larger than any file case_attach_file accepts (cases.limits).
@@ -508,12 +509,4 @@ def attachment(request: HttpRequest, reference: str, attachment_id: int) -> Http
         )
     except (NotFound, DomainError):
         raise Http404("No such file") from None
-    response = FileResponse(
-        item.file.open("rb"), content_type=item.content_type or "application/octet-stream"
-    )
-    disposition = "inline" if item.content_type.startswith("image/") else "attachment"
-    response["Content-Disposition"] = (
-        f'{disposition}; filename="{reference}-{item.id}.{item.file.name.rsplit(".", 1)[-1]}"'
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(item, filename=f"{reference}-{item.id}.{stored_extension(item)}")

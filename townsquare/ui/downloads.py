@@ -1,0 +1,27 @@
+"""A case's stored file as a download, the same way wherever it is served (staff, applicant)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+
+from townsquare.cases.models import Attachment
+
+
+def attachment_response(item: Attachment, *, filename: str) -> FileResponse:
+    """Images open in the browser; anything else (a PDF may carry script) is saved, never
+    rendered in the site's origin, and the sandbox CSP stops it acting there if it is."""
+    try:
+        handle = item.file.open("rb")
+    except OSError:
+        raise Http404("No such file") from None
+    response = FileResponse(handle, content_type=item.content_type or "application/octet-stream")
+    disposition = "inline" if item.content_type.startswith("image/") else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # A person's own papers: never kept by a shared cache or left in a shared computer's cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def stored_extension(item: Attachment) -> str:
+    return item.file.name.rsplit(".", 1)[-1]
