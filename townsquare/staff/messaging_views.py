@@ -135,9 +135,7 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
         "staff/messaging/dead_letters.html",
         {
             "page": page,
-            "dead_count": selectors.council_dead_letter_count(council_id=council_id)
-            if bulk
-            else 0,
+            "dead_count": selectors.council_dead_letter_count(council_id=council_id) if bulk else 0,
         },
     )
 

@@ -5,7 +5,7 @@ import re
 
 import pyotp
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from tests import factories
 from townsquare.accounts import policies

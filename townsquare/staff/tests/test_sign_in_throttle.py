@@ -46,9 +46,7 @@ def _signed_in_browser(email: str, address: str) -> Client:
 
 
 @pytest.mark.parametrize("email", ["agent@testshire.test", "ghost@testshire.test"])
-def test_wrong_passwords_bring_growing_waits_not_a_lock(
-    council, settings, interval_clock, email
-):
+def test_wrong_passwords_bring_growing_waits_not_a_lock(council, settings, interval_clock, email):
     """Known and unknown addresses alike: three free failures, then 1, 2, 4 seconds...; even
     the right password waits its turn, and is let in once the wait is over."""
     settings.STAFF_SIGNIN_FREE_FAILURES = 3
