@@ -193,3 +193,21 @@ def test_the_person_is_told_by_email_once_when_the_waits_begin(council, settings
         interval_clock.advance(60)
         _password(attacker, user.email, "nope")
     assert Message.objects.count() == 1
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_budget(council, settings, interval_clock):
+    """Issue #23: behind a reverse proxy every request came from its address, so one person's
+    wrong passwords spent everyone's budget. With the proxy's header trusted they do not."""
+    settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    settings.STAFF_SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR = 3
+    user, _ = factories.make_staff_signed_in(council, "agent")
+
+    def behind_proxy(client_ip: str) -> Client:
+        # The client claims an address of its own; the proxy appends the real one.
+        return Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"{user.email}, {client_ip}")
+
+    sprayer = behind_proxy("203.0.113.66")
+    for n in range(3):
+        _password(sprayer, f"person{n}@testshire.test", "nope")
+    assert _password(sprayer, "person9@testshire.test", "nope").status_code == 429
+    assert _password(behind_proxy("198.51.100.20"), user.email).status_code == 302
