@@ -5,7 +5,9 @@ target email address, all spend from the same kind of bucket.
 The buckets live in the database (core.models.RateBucket): the refill and the spend are one
 UPDATE whose WHERE asks for a whole token after the refill, so concurrent callers in any
 process are serialised by the row and never overspend. The clock is core.clock.shared_seconds,
-which tests hold still and move (the `interval_clock` fixture)."""
+which tests hold still and move (the `interval_clock` fixture). `Backoff` keeps growing waits
+(staff sign-in, ADR 143) in the same rows, and `client_address` is the one reader of the
+client's address, from a trusted proxy's header when one is configured."""
 
 from __future__ import annotations
 
