@@ -101,6 +101,9 @@ def _rate_limits_out_of_the_way(settings):
     # tests/test_rate_limits.py sets the limits low and tests them.
     settings.PUBLIC_WRITES_PER_MINUTE = 100_000
     settings.EMAILS_PER_ADDRESS_PER_HOUR = 100_000
+    settings.SIGNIN_LINKS_PER_REQUESTER_PER_HOUR = 100_000
+    settings.SIGNIN_LINKS_PER_ADDRESS_PER_HOUR = 100_000
+    settings.STAFF_SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR = 100_000
     settings.OPEN311_WRITES_PER_MINUTE = 100_000
 
 

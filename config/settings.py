@@ -77,6 +77,11 @@ def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
 # Off unless configured: the scheme a request claims in a forwarded header is trusted only from
 # the reverse proxy named here (docs/operations/configuration.md).
 SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(_env("SECURE_PROXY_SSL_HEADER"))
+# Off unless configured: the header in which our own reverse proxies pass on the client's
+# address (X-Forwarded-For, Forwarded or X-Real-IP), and how many of them stand in front of the
+# server; core.ratelimit.client_address reads it (ADR 143).
+TRUSTED_PROXY_HEADER = _env("TRUSTED_PROXY_HEADER").strip()
+TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", "1"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -221,10 +226,15 @@ LOGGING = {
 }
 
 # --- staff ---
-# Staff sign-in: failures allowed per email address before it is locked, and for how long
-# (failures are counted within the same number of minutes).
-STAFF_SIGNIN_MAX_FAILURES = int(_env("STAFF_SIGNIN_MAX_FAILURES", "5"))
-STAFF_SIGNIN_LOCKOUT_MINUTES = int(_env("STAFF_SIGNIN_LOCKOUT_MINUTES", "15"))
+# Staff sign-in (ADR 143): wrong passwords or codes per email address that cost nothing; each
+# one after them doubles the wait before the next try (from 1 s), up to the longest wait.
+STAFF_SIGNIN_FREE_FAILURES = int(_env("STAFF_SIGNIN_FREE_FAILURES", "5"))
+STAFF_SIGNIN_MAX_DELAY_SECONDS = int(_env("STAFF_SIGNIN_MAX_DELAY_SECONDS", "300"))
+# Wrong passwords or codes one client address may send an hour (browsers that have signed in to
+# the account before are not held by it).
+STAFF_SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR = float(
+    _env("STAFF_SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR", "50")
+)
 # A staff session ends after this many minutes without a request, and in any case this many
 # hours after signing in.
 STAFF_SESSION_IDLE_MINUTES = int(_env("STAFF_SESSION_IDLE_MINUTES", "30"))
@@ -350,5 +360,9 @@ PUBLIC_WRITES_PER_MINUTE = float(_env("PUBLIC_WRITES_PER_MINUTE", "30"))
 # Messages a stranger can cause (sign-in links, confirmation emails for reports, alerts and
 # follows), per target email address:
 EMAILS_PER_ADDRESS_PER_HOUR = float(_env("EMAILS_PER_ADDRESS_PER_HOUR", "5"))
+# Residents' sign-in links (ADR 143): per asking client address (to anyone), and per email
+# address from every asker together; one asker may send one address 3 links in 15 minutes.
+SIGNIN_LINKS_PER_REQUESTER_PER_HOUR = float(_env("SIGNIN_LINKS_PER_REQUESTER_PER_HOUR", "20"))
+SIGNIN_LINKS_PER_ADDRESS_PER_HOUR = float(_env("SIGNIN_LINKS_PER_ADDRESS_PER_HOUR", "20"))
 # Open311 writes (creates and updates) per API key:
 OPEN311_WRITES_PER_MINUTE = float(_env("OPEN311_WRITES_PER_MINUTE", "60"))

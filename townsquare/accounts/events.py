@@ -54,7 +54,8 @@ class MembershipSet(DomainEvent):
 @dataclass(frozen=True)
 class StaffSignInRefused(DomainEvent):
     """A wrong password or code for a known staff account (`step` "password" or "code");
-    `locked` when this attempt locked the account for a while. An attempt on an address that
+    `locked` when the address typed now has to wait before its next try (ADR 143: nothing is
+    locked any more; the name is kept for the events already stored). An attempt on an address that
     is no staff account is recorded too, with no user and nothing of what was typed: the same
     write either way, so the time taken does not tell which addresses are staff."""
 

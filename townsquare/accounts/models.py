@@ -169,22 +169,6 @@ class SecondFactor(models.Model):
         return f"2FA for {self.user_id}"
 
 
-class SignInThrottle(models.Model):
-    """Failed sign-in attempts per key (a hashed email address, or a client address).
-
-    Keyed on what was typed, not on an account, so an unknown address is throttled exactly like
-    a known one and the answers cannot tell them apart.
-    """
-
-    key = models.CharField(max_length=80, unique=True)
-    failures = models.PositiveIntegerField(default=0)
-    window_started_at = models.DateTimeField()
-    locked_until = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.failures}"
-
-
 class IdentityProvider(models.Model):
     """A council's own OpenID Provider for its staff (Entra ID, Google Workspace, Okta...).
 

@@ -50,6 +50,11 @@ def can_assign_case(principal: Principal, council_id: int) -> bool:
     return is_staff_of(principal, council_id)
 
 
+def can_retry_dead_letters_in_bulk(principal: Principal, council_id: int) -> bool:
+    """Send every dead letter of a council again at once (one at a time: any staff)."""
+    return _has_at_least(principal, council_id, SUPERVISOR)
+
+
 def can_merge_cases(principal: Principal, council_id: int) -> bool:
     return _has_at_least(principal, council_id, SUPERVISOR)
 

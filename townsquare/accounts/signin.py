@@ -1,15 +1,17 @@
 """Staff sign-in: a password, then a second factor (TOTP or a single-use recovery code).
 
-Failed attempts are counted per email address typed (hashed) and per client address, whether or
-not an account exists, so the answers never tell a known address from an unknown one. After
-STAFF_SIGNIN_MAX_FAILURES failures within STAFF_SIGNIN_LOCKOUT_MINUTES the key is locked for that
-long; a successful sign-in clears its email key. Failed second-factor codes count against the
-same email key, so guessing six-digit codes is throttled like guessing passwords.
+Wrong attempts slow down, they never lock (ADR 143). They are counted per email address typed
+(hashed), whether or not an account exists, so the answers never tell a known address from an
+unknown one: STAFF_SIGNIN_FREE_FAILURES cost nothing, then each doubles the wait before the next
+try, up to STAFF_SIGNIN_MAX_DELAY_SECONDS, and the answer says how long. Every client address
+also has a budget of wrong attempts an hour. A browser that has signed in to the account before
+carries a device token: its attempts are counted on their own, so a stranger's wrong passwords
+neither delay nor spend the budget of the person at their usual browser. Failed second-factor
+codes count like wrong passwords; only a whole sign-in clears the count.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import pyotp
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core import signing
 from django.db import transaction
 
 from townsquare.accounts.events import (
@@ -27,8 +30,8 @@ from townsquare.accounts.events import (
     StaffSignedIn,
     StaffSignInRefused,
 )
-from townsquare.accounts.models import Membership, SecondFactor, SignInThrottle, User
-from townsquare.core import clock
+from townsquare.accounts.models import Membership, SecondFactor, User
+from townsquare.core import clock, ratelimit
 from townsquare.core.actors import Actor
 from townsquare.core.errors import InvalidInput
 from townsquare.core.eventlog import append_event
@@ -37,62 +40,86 @@ ISSUER = "Townsquare"
 RECOVERY_CODE_COUNT = 10
 # Codes from the previous and next 30-second step are accepted: phones' clocks drift.
 TOTP_WINDOW = 1
-# Client addresses are shared (offices, NAT): allow many more failures before locking one.
-CLIENT_FAILURE_FACTOR = 10
+# The first wait after the free failures; each further failure doubles it.
+FIRST_DELAY_SECONDS = 1.0
+# A count is forgotten this long after its last wait ended.
+FORGET_AFTER_SECONDS = 3600.0
+DEVICE_SALT = "townsquare.staff.device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
 
 
-def _max_failures() -> int:
-    return settings.STAFF_SIGNIN_MAX_FAILURES
+def _backoff() -> ratelimit.Backoff:
+    return ratelimit.Backoff(
+        free=settings.STAFF_SIGNIN_FREE_FAILURES,
+        base_seconds=FIRST_DELAY_SECONDS,
+        max_seconds=settings.STAFF_SIGNIN_MAX_DELAY_SECONDS,
+        forget_seconds=FORGET_AFTER_SECONDS,
+    )
 
 
-def _lockout() -> dt.timedelta:
-    return dt.timedelta(minutes=settings.STAFF_SIGNIN_LOCKOUT_MINUTES)
+def _email_digest(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
 
 
-def email_key(email: str) -> str:
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
-    return f"email:{digest}"
+def account_key(email: str) -> str:
+    return f"signin-account:{_email_digest(email)}"
 
 
-def client_key(address: str) -> str:
-    return f"client:{(address or 'unknown')[:60]}"
+def _device_key(device: str) -> str:
+    return f"signin-device:{device}"
 
 
-def locked_until(keys: list[str]) -> dt.datetime | None:
-    """The latest time any of `keys` stays locked, or None when none is locked now."""
-    now = clock.now()
-    times = [
-        t
-        for t in SignInThrottle.objects.filter(key__in=keys, locked_until__gt=now).values_list(
-            "locked_until", flat=True
-        )
-    ]
-    return max(times) if times else None
+def _address_budget(client: str) -> tuple[str, float, float]:
+    rate, burst = ratelimit.per_hour(settings.STAFF_SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR)
+    return f"signin-address:{ratelimit.address_key(client)}", rate, burst
 
 
-def failure_record(keys: list[str]) -> dt.datetime | None:
-    """Count one failed attempt against each key; returns the lock time if one is now locked."""
-    now = clock.now()
-    locked = None
-    with transaction.atomic():
-        for key in keys:
-            limit = _max_failures() * (CLIENT_FAILURE_FACTOR if key.startswith("client:") else 1)
-            row, _ = SignInThrottle.objects.select_for_update().get_or_create(
-                key=key, defaults={"window_started_at": now}
-            )
-            if now - row.window_started_at > _lockout():
-                row.failures, row.window_started_at = 0, now
-            row.failures += 1
-            if row.failures >= limit:
-                row.locked_until = now + _lockout()
-                row.failures, row.window_started_at = 0, now
-                locked = max(locked or row.locked_until, row.locked_until)
-            row.save()
-    return locked
+def device_token_make(*, user: User) -> str:
+    """A token for the browser `user` has just signed in with (kept in a cookie): later
+    attempts for the same address from it are counted apart from everyone else's."""
+    return signing.dumps(
+        {"e": _email_digest(user.email), "d": secrets.token_urlsafe(12)}, salt=DEVICE_SALT
+    )
 
 
-def failures_clear(keys: list[str]) -> None:
-    SignInThrottle.objects.filter(key__in=keys).delete()
+def _device_for(token: str, email: str) -> str:
+    """The device id in `token` when it was issued for `email`, else ""."""
+    if not token:
+        return ""
+    try:
+        data = signing.loads(token[:300], salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE)
+    except signing.BadSignature:
+        return ""
+    if not isinstance(data, dict) or data.get("e") != _email_digest(email):
+        return ""
+    return str(data.get("d", ""))[:40]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One claimed try: `wait` seconds to wait instead (0: go ahead), and the key it counted."""
+
+    wait: int
+    key: str = ""
+    address_key: str = ""
+
+
+def _attempt_claim(*, email: str, client: str, device_token: str) -> Attempt:
+    backoff = _backoff()
+    device = _device_for(device_token, email)
+    if device:
+        key = _device_key(device)
+        return Attempt(backoff.claim(key), key)
+    budget, rate, burst = _address_budget(client)
+    spent = ratelimit.take(budget, rate=rate, burst=burst)
+    if not spent.allowed:
+        return Attempt(spent.retry_after)
+    key = account_key(email)
+    wait = backoff.claim(key)
+    if wait:
+        ratelimit.give_back(budget, burst=burst)
+        return Attempt(wait)
+    return Attempt(0, key, budget)
 
 
 def _is_staff(user: User) -> bool:
@@ -112,34 +139,58 @@ def _dummy_check(password: str) -> None:
 
 
 @dataclass(frozen=True)
-class PasswordResult:
-    """`user` when the password was right; `locked_until` when the attempt was refused."""
+class SignInResult:
+    """`user` when the password (or code) was right; `retry_after` seconds when the attempt
+    was refused unchecked; `warn` the staff member whose address just began to be slowed
+    down, to be told by email (the interface queues it), with `failures` counted."""
 
     user: User | None
-    locked_until: dt.datetime | None = None
+    retry_after: int = 0
+    warn: User | None = None
+    failures: int = 0
+    # How the second step was passed: "totp" or "recovery_code".
+    method: str = ""
 
 
-def staff_password_check(*, email: str, password: str, client: str) -> PasswordResult:
-    """First step: the password of an active staff member (council role or platform admin)."""
-    keys = [email_key(email), client_key(client)]
-    lock = locked_until(keys)
-    if lock is not None:
-        return PasswordResult(user=None, locked_until=lock)
+def staff_password_check(
+    *, email: str, password: str, client: str, device_token: str = ""
+) -> SignInResult:
+    """First step: the password of an active staff member (council role or platform admin).
+    `client` is the client address; `device_token` the browser's device token, if any."""
+    attempt = _attempt_claim(email=email, client=client, device_token=device_token)
+    if attempt.wait:
+        return SignInResult(user=None, retry_after=attempt.wait)
     user = User.objects.filter(email=email.strip().lower()).first()
     if user is None:
         _dummy_check(password)
         ok = False
     else:
         ok = user.check_password(password) and user.is_active and _is_staff(user)
-    if not ok:
-        lock = failure_record(keys)
-        _refusal_record(
-            user if user is not None and _is_staff(user) else None,
-            step="password",
-            locked=lock is not None,
-        )
-        return PasswordResult(user=None, locked_until=lock)
-    return PasswordResult(user=user)
+    if ok:
+        # Only a whole sign-in clears the count: the password alone proves too little, and
+        # clearing here would give whoever knows it free guesses at the code.
+        if attempt.address_key:
+            ratelimit.give_back(attempt.address_key, burst=_address_budget(client)[2])
+        return SignInResult(user=user)
+    staff = user if user is not None and _is_staff(user) else None
+    return _refused(staff, attempt, step="password")
+
+
+def _refused(user: User | None, attempt: Attempt, *, step: str) -> SignInResult:
+    backoff = _backoff()
+    failures = backoff.failures(attempt.key)
+    slowed = failures > backoff.free
+    _refusal_record(user, step=step, locked=slowed)
+    # Told once, when the waits begin: on the account's own count, not a device's (that is
+    # the person themselves, at their usual browser).
+    warn = (
+        user
+        if user is not None
+        and failures == backoff.free + 1
+        and attempt.key.startswith("signin-account:")
+        else None
+    )
+    return SignInResult(user=None, warn=warn, failures=failures)
 
 
 def _refusal_record(user: User | None, *, step: str, locked: bool) -> None:
@@ -243,15 +294,17 @@ def totp_enrolment_confirm(*, user: User, code: str) -> list[str]:
     return codes
 
 
-def second_factor_verify(*, user: User, code: str, client: str) -> str | None:
+def second_factor_verify(
+    *, user: User, code: str, client: str, device_token: str = ""
+) -> SignInResult:
     """Second step: a current TOTP code (not one already used) or an unused recovery code.
 
-    Returns "totp" or "recovery_code" and records the sign-in, or None (a failure is counted,
-    and the caller should say nothing more than that the code was wrong or the key locked).
-    """
-    keys = [email_key(user.email), client_key(client)]
-    if locked_until(keys) is not None:
-        return None
+    On success `user` and `method` ("totp" or "recovery_code") are set, the sign-in is
+    recorded and the count cleared. Otherwise the caller says no
+    more than that the code was wrong, or how long to wait (`retry_after`)."""
+    attempt = _attempt_claim(email=user.email, client=client, device_token=device_token)
+    if attempt.wait:
+        return SignInResult(user=None, retry_after=attempt.wait)
     method = None
     with transaction.atomic():
         factor = SecondFactor.objects.select_for_update().filter(user=user).first()
@@ -277,10 +330,12 @@ def second_factor_verify(*, user: User, code: str, client: str) -> str | None:
                     actor=Actor(kind="staff", label=user.full_name or user.email, user_id=user.pk),
                 )
     if method is None:
-        _refusal_record(user, step="code", locked=failure_record(keys) is not None)
-    else:
-        failures_clear([keys[0]])
-    return method
+        return _refused(user, attempt, step="code")
+    ratelimit.Backoff.clear(account_key(user.email))
+    ratelimit.Backoff.clear(attempt.key)
+    if attempt.address_key:
+        ratelimit.give_back(attempt.address_key, burst=_address_budget(client)[2])
+    return SignInResult(user=user, method=method)
 
 
 def recovery_codes_remaining(*, user: User) -> int:

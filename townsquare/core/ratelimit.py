@@ -5,18 +5,21 @@ target email address, all spend from the same kind of bucket.
 The buckets live in the database (core.models.RateBucket): the refill and the spend are one
 UPDATE whose WHERE asks for a whole token after the refill, so concurrent callers in any
 process are serialised by the row and never overspend. The clock is core.clock.shared_seconds,
-which tests hold still and move (the `interval_clock` fixture)."""
+which tests hold still and move (the `interval_clock` fixture). `Backoff` keeps growing waits
+(staff sign-in, ADR 143) in the same rows, and `client_address` is the one reader of the
+client's address, from a trusted proxy's header when one is configured."""
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, FloatField, Value
-from django.db.models.functions import Greatest, Least
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models import Case, F, FloatField, Value, When
+from django.db.models.functions import Greatest, Least, Power
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 from townsquare.core import clock
 from townsquare.core.models import RateBucket
@@ -83,6 +86,79 @@ def take_or_raise(key: str, *, rate: float, burst: float) -> None:
         raise RateLimited(decision.retry_after)
 
 
+def give_back(key: str, *, burst: float) -> None:
+    """Return the token an attempt spent, when it turned out not to count (a right password
+    spends from a budget of wrong ones)."""
+    RateBucket.objects.filter(key=key).update(
+        tokens=Least(Value(float(burst)), F("tokens") + Value(1.0), output_field=FloatField())
+    )
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Growing delays for one key (a staff account): `free` failures cost nothing, then each
+    doubles the wait before the next attempt, from `base_seconds` up to `max_seconds`; the
+    count is forgotten `forget_seconds` after the last wait ended."""
+
+    free: int
+    base_seconds: float
+    max_seconds: float
+    forget_seconds: float
+
+    def _delay(self, failures):
+        exponent = Least(failures - Value(float(self.free + 1)), Value(40.0))
+        return Case(
+            When(LessThanOrEqual(failures, Value(float(self.free))), then=Value(0.0)),
+            default=Least(
+                Value(float(self.max_seconds)),
+                Value(float(self.base_seconds)) * Power(Value(2.0), exponent),
+            ),
+            output_field=FloatField(),
+        )
+
+    def claim(self, key: str) -> int:
+        """Claim one attempt under `key`: 0 when it may go ahead, else whole seconds to wait.
+
+        The attempt is counted as a failure as it is claimed, in the same UPDATE that checks
+        the wait is over (the row's `tokens` is the count, `refilled_at` when the next attempt
+        may come), so attempts sent in parallel cannot all slip through one gap; a success
+        then clears the key (`clear`)."""
+        now = clock.shared_seconds()
+        failures = Case(
+            When(refilled_at__lt=now - self.forget_seconds, then=Value(1.0)),
+            default=F("tokens") + Value(1.0),
+            output_field=FloatField(),
+        )
+        for _attempt in range(2):
+            if RateBucket.objects.filter(key=key, refilled_at__lte=now).update(
+                tokens=failures, refilled_at=Value(now) + self._delay(failures)
+            ):
+                return 0
+            waiting = RateBucket.objects.filter(key=key).values_list("refilled_at", flat=True)
+            until = waiting.first()
+            if until is not None:
+                return max(1, math.ceil(until - now))
+            first_delay = 0.0 if self.free >= 1 else float(self.base_seconds)
+            try:
+                with transaction.atomic():
+                    RateBucket.objects.create(key=key, tokens=1.0, refilled_at=now + first_delay)
+                return 0
+            except IntegrityError:
+                continue
+        return 1
+
+    def failures(self, key: str) -> int:
+        """Failures counted against `key` and not yet forgotten."""
+        row = RateBucket.objects.filter(key=key).values("tokens", "refilled_at").first()
+        if row is None or row["refilled_at"] < clock.shared_seconds() - self.forget_seconds:
+            return 0
+        return int(row["tokens"])
+
+    @staticmethod
+    def clear(key: str) -> None:
+        RateBucket.objects.filter(key=key).delete()
+
+
 def per_minute(count: float) -> tuple[float, float]:
     """(rate per second, burst) for a limit written as "N a minute": N at once, then N more
     over the next minute."""
@@ -94,9 +170,68 @@ def per_hour(count: float) -> tuple[float, float]:
 
 
 def client_address(request) -> str:
-    """The address a public limit is keyed by. The one place that reads it: REMOTE_ADDR for
-    now; reading a trusted proxy's X-Forwarded-For belongs here when there is one."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The address of whoever made the request: the one place it is read, for every limit,
+    sign-in record and email that names an address.
+
+    Without TRUSTED_PROXY_HEADER it is REMOTE_ADDR. With it, the server sits behind that many
+    reverse proxies (TRUSTED_PROXY_COUNT), each of which appends the address it was reached
+    from to the header (X-Forwarded-For, or RFC 7239 Forwarded): the entry that many places
+    from the right was written by our own outermost proxy, so it is the client; everything to
+    its left came from the client and is not believed. A missing or malformed header leaves
+    REMOTE_ADDR (the proxy), so a misconfiguration limits too much, never too little."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    header = settings.TRUSTED_PROXY_HEADER
+    if not header:
+        return remote
+    meta = "HTTP_" + header.upper().replace("-", "_")
+    hops = _forwarded_for(request.META.get(meta, ""), forwarded=header.lower() == "forwarded")
+    count = max(1, settings.TRUSTED_PROXY_COUNT)
+    if not hops:
+        return remote
+    # Fewer entries than proxies: the request skipped an outer proxy; the leftmost entry is
+    # still one a proxy of ours wrote.
+    return hops[-min(count, len(hops))] or remote
+
+
+def _forwarded_for(value: str, *, forwarded: bool) -> list[str]:
+    """The addresses in an X-Forwarded-For (or Forwarded: for=...) header, left to right;
+    an entry that is not an IP address is kept as "" so positions still count."""
+    entries = []
+    for part in value.split(",")[:64]:
+        part = part.strip()
+        if forwarded:
+            pairs = [p.strip().partition("=") for p in part.split(";")]
+            part = next((v.strip().strip('"') for k, _, v in pairs if k.lower() == "for"), "")
+        entries.append(_ip_or_blank(part))
+    return entries
+
+
+def _ip_or_blank(text: str) -> str:
+    """ "203.0.113.9", "203.0.113.9:443", "[2001:db8::1]:443" or "2001:db8::1" -> the
+    address; anything else -> ""."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return ""
+
+
+def address_key(address: str) -> str:
+    """What a per-address budget is keyed by: the address itself for IPv4, its /64 network for
+    IPv6 (one home or phone is given a whole /64, so single IPv6 addresses cost nothing)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:60]
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def email_key(email: str) -> str:
@@ -111,7 +246,7 @@ def limit_public_write(request) -> None:
     from django.conf import settings
 
     rate, burst = per_minute(settings.PUBLIC_WRITES_PER_MINUTE)
-    take_or_raise(f"write-address:{client_address(request)}", rate=rate, burst=burst)
+    take_or_raise(f"write-address:{address_key(client_address(request))}", rate=rate, burst=burst)
 
 
 def limit_email(email: str) -> None:

@@ -175,8 +175,8 @@ TRANSACTIONAL: dict[str, dict[str, Words]] = {
             "# Sign in to Townsquare\n\nUse this link to sign in:\n\n"
             "[Sign in to Townsquare](((link)))\n\n"
             "The link works once and stops working after ((minutes)) minutes.\n\n"
-            "If you did not ask to sign in, you can ignore this email. Nobody can sign in "
-            "without the link.",
+            "It was asked for from the network address ((requester)). If you did not ask to "
+            "sign in, you can ignore this email. Nobody can sign in without the link.",
         ),
         "cy": Words(
             "Eich dolen i fewngofnodi i Townsquare",
@@ -184,8 +184,59 @@ TRANSACTIONAL: dict[str, dict[str, Words]] = {
             "[Mewngofnodi i Townsquare](((link)))\n\n"
             "Mae'r ddolen yn gweithio unwaith ac yn peidio â gweithio ar ôl ((minutes)) "
             "munud.\n\n"
-            "Os na wnaethoch ofyn am gael mewngofnodi, gallwch anwybyddu'r e-bost hwn. Ni all "
-            "neb fewngofnodi heb y ddolen.",
+            "Gofynnwyd amdani o'r cyfeiriad rhwydwaith ((requester)). Os na wnaethoch ofyn am "
+            "gael mewngofnodi, gallwch anwybyddu'r e-bost hwn. Ni all neb fewngofnodi heb y "
+            "ddolen.",
+        ),
+    },
+    # A resident's sign-in link asked for with a staff member's address (ADR 143): staff sign
+    # in on the staff pages, and the same kind of message is queued either way, so the answer
+    # takes the same work whoever the address belongs to.
+    "sign_in_staff": {
+        "en": Words(
+            "Sign in to Townsquare on the staff pages",
+            "# Sign in on the staff pages\n\n"
+            "Someone asked for a link to sign in to the residents' pages with this email "
+            "address, from the network address ((requester)). Staff accounts sign in on the "
+            "staff pages with a password and an authenticator app instead:\n\n"
+            "[Sign in to the staff pages](((link)))\n\n"
+            "If you did not ask, you can ignore this email.",
+        ),
+        "cy": Words(
+            "Mewngofnodi i Townsquare ar dudalennau'r staff",
+            "# Mewngofnodi ar dudalennau'r staff\n\n"
+            "Gofynnodd rhywun am ddolen i fewngofnodi i dudalennau'r trigolion gyda'r "
+            "cyfeiriad e-bost hwn, o'r cyfeiriad rhwydwaith ((requester)). Mae cyfrifon staff "
+            "yn mewngofnodi ar dudalennau'r staff gyda chyfrinair ac ap dilysu yn lle "
+            "hynny:\n\n"
+            "[Mewngofnodi i dudalennau'r staff](((link)))\n\n"
+            "Os na wnaethoch ofyn, gallwch anwybyddu'r e-bost hwn.",
+        ),
+    },
+    # To a staff member when wrong passwords or codes for their address begin to be slowed
+    # down (ADR 143): staff read English.
+    "staff_sign_in_failures": {
+        "en": Words(
+            "Wrong sign-in attempts for your Townsquare account",
+            "# Wrong sign-in attempts for your account\n\n"
+            "There have been ((failures)) wrong passwords or authenticator codes for your "
+            "staff account in a row, the last from the network address ((address)). Further "
+            "attempts now have to wait a little longer each time. Your account is not locked: "
+            "at a browser you have signed in with before, you can sign in as usual.\n\n"
+            "[Sign in to Townsquare](((link)))\n\n"
+            "If this was not you, tell your council's Townsquare administrator: someone may be "
+            "guessing your password, or may know it.",
+        ),
+        "cy": Words(
+            "Ymdrechion anghywir i fewngofnodi i'ch cyfrif Townsquare",
+            "# Ymdrechion anghywir i fewngofnodi i'ch cyfrif\n\n"
+            "Bu ((failures)) cyfrinair neu god dilysu anghywir yn olynol ar gyfer eich cyfrif "
+            "staff, yr olaf o'r cyfeiriad rhwydwaith ((address)). Rhaid i ymdrechion pellach "
+            "aros ychydig yn hirach bob tro. Nid yw eich cyfrif wedi'i gloi: mewn porwr rydych "
+            "wedi mewngofnodi ag ef o'r blaen, gallwch fewngofnodi fel arfer.\n\n"
+            "[Mewngofnodi i Townsquare](((link)))\n\n"
+            "Os nad chi oedd hyn, dywedwch wrth weinyddwr Townsquare eich cyngor: efallai bod "
+            "rhywun yn dyfalu eich cyfrinair, neu'n ei wybod.",
         ),
     },
     "report_confirm": {

@@ -28,6 +28,17 @@ class MessageRetried(DomainEvent):
 
 
 @dataclass(frozen=True)
+class DeadLettersRetried(DomainEvent):
+    """Staff sent a council's dead letters again in one go (each also has MessageRetried);
+    `link_not_kept`: dead letters left alone because their link is no longer kept."""
+
+    kind: ClassVar[str] = "messaging.dead_letters_retried"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    retried: int
+    link_not_kept: int
+
+
+@dataclass(frozen=True)
 class MessageTemplateChanged(DomainEvent):
     kind: ClassVar[str] = "messaging.template_changed"
     visibility: ClassVar[str] = Visibility.INTERNAL

@@ -757,6 +757,13 @@ def secret_link_gone(message: Message) -> bool:
     return LINK_STAND_IN in message.body_text or LINK_STAND_IN in message.body_html
 
 
+def secret_link_gone_rows() -> Q:
+    """`secret_link_gone` as a query condition, for picking such rows out in bulk."""
+    return Q(secret_link="") & (
+        Q(body_text__contains=LINK_STAND_IN) | Q(body_html__contains=LINK_STAND_IN)
+    )
+
+
 def _circle_name(radius: int, language: str) -> str:
     if language == "cy":
         return f"y {radius} m o gwmpas eich lle"

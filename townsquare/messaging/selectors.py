@@ -153,6 +153,11 @@ def council_dead_letters(*, council_id: int) -> QuerySet[Message]:
     ).order_by("-id")
 
 
+def council_dead_letter_count(*, council_id: int) -> int:
+    """Dead letters only (ran out of tries): what a bulk retry sends again."""
+    return Message.objects.filter(council_id=council_id, status=Status.DEAD).count()
+
+
 def queue_watches(*, user_id: int, council_id: int) -> list[Subscription]:
     return list(
         Subscription.objects.filter(

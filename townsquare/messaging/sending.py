@@ -242,13 +242,22 @@ def _update(
 
 def message_retry(*, message: Message) -> Message:
     """Send a dead letter (or failed message) again, from a fresh count of tries."""
+    messages_requeue(message_ids=[message.pk])
+    message.refresh_from_db()
+    return message
+
+
+def messages_requeue(*, message_ids: list[int]) -> int:
+    """Queue these messages again from a fresh count of tries, and ask the workers to send
+    them once the caller's transaction commits. Returns how many were queued."""
+    if not message_ids:
+        return 0
     now = clock.now()
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(
+        queued = Message.objects.filter(pk__in=message_ids).update(
             status=Status.QUEUED, attempts=0, next_attempt_at=now, lease_until=None
         )
         from townsquare.messaging import tasks
 
-        transaction.on_commit(lambda: tasks.senders_enqueue(1))
-    message.refresh_from_db()
-    return message
+        transaction.on_commit(lambda: tasks.senders_enqueue(queued))
+    return queued

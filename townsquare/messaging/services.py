@@ -8,6 +8,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ from townsquare.geo.points import Point
 from townsquare.messaging import rendering, signing, tokens
 from townsquare.messaging.addresses import AddressRefused, check_url
 from townsquare.messaging.events import (
+    DeadLettersRetried,
     MessageRetried,
     MessageTemplateChanged,
     WebhookEndpointChanged,
@@ -43,8 +45,9 @@ from townsquare.messaging.models import (
     SubscriptionKind,
     WebhookEndpoint,
 )
-from townsquare.messaging.outbox import LINK_STAND_IN, secret_link_gone
+from townsquare.messaging.outbox import LINK_STAND_IN, secret_link_gone, secret_link_gone_rows
 from townsquare.messaging.sending import message_retry as _message_retry
+from townsquare.messaging.sending import messages_requeue
 from townsquare.messaging.templates import TemplateBook
 
 MIN_RADIUS_M = 100
@@ -606,6 +609,66 @@ def message_retry(*, message: Message, actor: Principal) -> Message:
             actor=actor.as_actor(),
         )
         return _message_retry(message=message)
+
+
+# At most this many dead letters go back in one bulk retry: the rest wait for the next one, so
+# a request never holds a transaction over an unbounded number of rows.
+BULK_RETRY_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class BulkRetry:
+    retried: int
+    # Dead letters that carried a link no longer kept (ADR 75): the person asks again.
+    link_not_kept: int
+    # Dead letters still waiting after this batch (beyond the limit), for another retry.
+    left: int
+
+
+def _dead_letters_split(council_id: int, *, limit: int) -> tuple[list[int], int]:
+    """The oldest `limit` dead letters of a council that can be sent again, and how many of
+    its dead letters cannot because their link is no longer kept."""
+    dead = Message.objects.filter(council_id=council_id, status=Status.DEAD)
+    gone = dead.filter(secret_link_gone_rows())
+    ids = list(
+        dead.exclude(secret_link_gone_rows()).order_by("id").values_list("id", flat=True)[:limit]
+    )
+    return ids, gone.count()
+
+
+def dead_letters_retry(
+    *, council: Council, actor: Principal, limit: int = BULK_RETRY_LIMIT
+) -> BulkRetry:
+    """Send a council's dead letters again, from a fresh count of tries: the messages that ran
+    out of tries on temporary failures, once the cause (a mail server down, a webhook
+    receiver away) is fixed. Failed and bounced messages were refused by the other side and
+    are retried one by one (`message_retry`), if at all. Audited: one MessageRetried per
+    message and a DeadLettersRetried for the whole, in the same transaction as the retry."""
+    from townsquare.accounts.policies import can_retry_dead_letters_in_bulk
+
+    if not can_retry_dead_letters_in_bulk(actor, council.pk):
+        raise PermissionDenied("Only the council's supervisors and admins can retry in bulk")
+    with transaction.atomic():
+        ids, gone = _dead_letters_split(council.pk, limit=limit)
+        channels = dict(Message.objects.filter(pk__in=ids).values_list("id", "channel"))
+        for message_id in ids:
+            append_event(
+                MessageRetried(message_id=message_id, channel=channels[message_id]),
+                council_id=council.pk,
+                stream="messaging",
+                stream_id=message_id,
+                actor=actor.as_actor(),
+            )
+        retried = messages_requeue(message_ids=ids)
+        append_event(
+            DeadLettersRetried(retried=retried, link_not_kept=gone),
+            council_id=council.pk,
+            stream="messaging",
+            stream_id=0,
+            actor=actor.as_actor(),
+        )
+    left = Message.objects.filter(council_id=council.pk, status=Status.DEAD).count() - gone
+    return BulkRetry(retried=retried, link_not_kept=gone, left=max(0, left))
 
 
 # -- inbound replies --------------------------------------------------------------------------

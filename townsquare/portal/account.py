@@ -16,17 +16,11 @@ from townsquare.accounts.selectors import principal_for_user
 from townsquare.cases.services import cases_link_to_citizen
 from townsquare.core.errors import InvalidInput
 from townsquare.core.links import public_link
-from townsquare.core.ratelimit import client_address, limit_email
+from townsquare.core.ratelimit import client_address
 from townsquare.messaging.services import MessageNotQueued
 from townsquare.portal import drafts, oidc_views
 from townsquare.portal.error_messages import NOT_SENT
-from townsquare.portal.signin import (
-    THROTTLE_WINDOW,
-    requester_hash,
-    safe_next,
-    sign_in_link_send,
-    sign_in_link_use,
-)
+from townsquare.portal.signin import safe_next, sign_in_link_send, sign_in_link_use
 
 SESSION_SENT_TO = "signin_sent_to"
 log = logging.getLogger(__name__)
@@ -49,13 +43,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             {"next": next_path, "email": "", "one_login": oidc_views.one_login_label()},
         )
     email = request.POST.get("email", "")[:300]
-    limit_email(email)  # a sign-in link goes to the address typed (ADR 133)
     try:
-        sent = sign_in_link_send(
+        wait = sign_in_link_send(
             email=email,
-            requester=requester_hash(client_address(request)),
+            requester_address=client_address(request),
             next_path=next_path,
             build_url=lambda token: public_link("portal:sign_in_link", token=token),
+            staff_sign_in_url=public_link("staff:sign_in"),
         )
     except InvalidInput as exc:
         return render(
@@ -80,9 +74,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             },
             status=503,
         )
-    if not sent:
+    if wait:
         # The form again, with a message that points to the links already sent; Retry-After
-        # as every other 429 carries (the window sign_in_link_send counts links in).
+        # as every other 429 carries.
         response = render(
             request,
             "signin/start.html",
@@ -91,12 +85,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 "email": email,
                 "error": _(
                     "You have asked for several links in the last few minutes. Check your "
-                    "email for the links already sent, or try again in 15 minutes."
+                    "email: any link already sent will sign you in. Or try again later."
                 ),
             },
             status=429,
         )
-        response["Retry-After"] = str(int(THROTTLE_WINDOW.total_seconds()))
+        response["Retry-After"] = str(wait)
         return response
     request.session[SESSION_SENT_TO] = email.strip().lower()
     return see_other("portal:sign_in_sent")

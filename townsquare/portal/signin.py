@@ -2,8 +2,9 @@
 
 The answer to "send me a link" is the same whether or not the address has an account, so the
 form cannot be used to find out who uses the service. A link works once, for 15 minutes; only
-a hash of its token is stored. Requests are throttled per address and per requester. Staff
-accounts are never signed in this way: they sign in with a password and a second factor.
+a hash of its token is stored. Requests are throttled per requester, per requester and address,
+and (generously) per address (ADR 143). Staff accounts are never signed in this way: they sign
+in with a password and a second factor.
 """
 
 from __future__ import annotations
@@ -23,15 +24,14 @@ from django.utils.translation import gettext as _
 from townsquare.accounts.models import User
 from townsquare.accounts.selectors import user_by_email
 from townsquare.accounts.services import user_ensure
-from townsquare.core import clock
+from townsquare.core import clock, ratelimit
 from townsquare.core.errors import InvalidInput
 from townsquare.messaging.services import transactional_message_send
 from townsquare.portal.models import SignInLink
 
 LINK_LIFETIME = dt.timedelta(minutes=15)
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
-MAX_LINKS_PER_ADDRESS = 3
-MAX_LINKS_PER_REQUESTER = 10
+# One asker may send one address this many links in LINK_LIFETIME (ADR 143).
+LINKS_PER_ASKER_AND_ADDRESS = 3
 
 
 def token_hash(token: str) -> str:
@@ -71,27 +71,60 @@ def safe_next(path: str) -> str:
     return ""
 
 
+def _links_wait(*, email: str, requester: str) -> int:
+    """0 when another link may go to `email` for this asker, else seconds to wait (ADR 143).
+
+    Limits are per asker, so nobody can stop a resident signing in by asking for their links:
+    each asker has its own allowance for one address and for everyone together. The
+    per-address budget over all askers only bounds how full someone else can fill an inbox;
+    it is generous, and while it is spent every link it paid for is in that inbox, working."""
+    target = hashlib.sha256(email.encode()).hexdigest()[:32]
+    rate, burst = ratelimit.per_hour(settings.SIGNIN_LINKS_PER_REQUESTER_PER_HOUR)
+    limits = [
+        (f"resident-link-asker:{requester[:64]}", rate, burst),
+        (
+            f"resident-link-pair:{requester[:32]}:{target}",
+            LINKS_PER_ASKER_AND_ADDRESS / LINK_LIFETIME.total_seconds(),
+            float(LINKS_PER_ASKER_AND_ADDRESS),
+        ),
+        (
+            f"resident-link-address:{target}",
+            *ratelimit.per_hour(settings.SIGNIN_LINKS_PER_ADDRESS_PER_HOUR),
+        ),
+    ]
+    for key, rate, burst in limits:
+        decision = ratelimit.take(key, rate=rate, burst=burst)
+        if not decision.allowed:
+            return decision.retry_after
+    return 0
+
+
 def sign_in_link_send(
     *,
     email: str,
-    requester: str,
+    requester_address: str,
     next_path: str,
     build_url,
-) -> bool:
-    """Email a one-time sign-in link to `email` (in the page's language) unless throttled or
-    the address belongs to staff. Returns False only when throttled (the page says "try again
-    later"); an address with no account gets a link too, which creates the account when used.
-    Raises MessageNotQueued when the link cannot be queued (nothing is kept then)."""
+    staff_sign_in_url: str,
+) -> int:
+    """Email a one-time sign-in link to `email` (in the page's language), saying which network
+    address asked for it. Returns 0 when queued, else the seconds to wait (the page says to
+    use a link already sent, or try again later). An address with no account gets a link too,
+    which creates the account when used. A staff member's address gets the same kind of
+    message, queued the same way, pointing to `staff_sign_in_url` instead: the answer does the
+    same work whoever the address belongs to. Raises MessageNotQueued when the message cannot
+    be queued (nothing is kept then)."""
     email = email_clean(email)
+    requester = requester_hash(ratelimit.address_key(requester_address))
+    wait = _links_wait(email=email, requester=requester)
+    if wait:
+        return wait
     now = clock.now()
-    since = now - THROTTLE_WINDOW
-    recent = SignInLink.objects.filter(created_at__gte=since)
-    if (
-        recent.filter(email=email).count() >= MAX_LINKS_PER_ADDRESS
-        or recent.filter(requester=requester).count() >= MAX_LINKS_PER_REQUESTER
-    ):
-        return False
     token = secrets.token_urlsafe(32)
+    values = {
+        "minutes": str(int(LINK_LIFETIME.total_seconds() // 60)),
+        "requester": requester_address,
+    }
     with transaction.atomic():
         SignInLink.objects.create(
             token_hash=token_hash(token),
@@ -102,16 +135,16 @@ def sign_in_link_send(
             expires_at=now + LINK_LIFETIME,
         )
         user = user_by_email(email=email)
-        if user is not None and _is_staff(user):
-            return True  # staff sign in at /staff/ with their second factor; say no more here
+        staff = user is not None and _is_staff(user)
         transactional_message_send(
-            kind="sign_in",
+            # Staff sign in at /staff/ with their second factor: no link that signs them in.
+            kind="sign_in_staff" if staff else "sign_in",
             to=email,
-            link=build_url(token),
+            link=staff_sign_in_url if staff else build_url(token),
             language=get_language() or "en",
-            values={"minutes": str(int(LINK_LIFETIME.total_seconds() // 60))},
+            values=values,
         )
-    return True
+    return 0
 
 
 def _is_staff(user: User) -> bool:

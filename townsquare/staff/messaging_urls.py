@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.outbox, name="outbox"),
     path("watch", views.watch, name="watch"),
     path("dead-letters", views.dead_letters, name="dead_letters"),
+    path("dead-letters/retry", views.retry_dead_letters, name="retry_dead_letters"),
     path("messages/<int:message_id>", views.message, name="message"),
     path("messages/<int:message_id>/retry", views.retry, name="retry"),
     path("templates", views.templates, name="templates"),

@@ -128,7 +128,47 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         selectors.council_dead_letters(council_id=request.staff.council.id), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    return _render(request, "staff/messaging/dead_letters.html", {"page": page})
+    council_id = request.staff.council.id
+    bulk = policies.can_retry_dead_letters_in_bulk(request.staff.principal, council_id)
+    return _render(
+        request,
+        "staff/messaging/dead_letters.html",
+        {
+            "page": page,
+            "dead_count": selectors.council_dead_letter_count(council_id=council_id) if bulk else 0,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(policies.can_retry_dead_letters_in_bulk)
+def retry_dead_letters(request: HttpRequest) -> HttpResponse:
+    """GET asks to confirm; POST sends the council's dead letters again (audited)."""
+    council = request.staff.council
+    if request.method == "POST":
+        try:
+            outcome = services.dead_letters_retry(council=council, actor=request.staff.principal)
+        except DomainError as exc:
+            flash.error(request, exc.message)
+        else:
+            words = f"{outcome.retried} message{'s' if outcome.retried != 1 else ''} queued again."
+            if outcome.left:
+                words += f" {outcome.left} more are waiting: retry again when these are sent."
+            if outcome.link_not_kept:
+                words += (
+                    f" {outcome.link_not_kept} carried a link that is no longer kept and "
+                    "were left alone: the people can ask for new ones."
+                )
+            flash.success(request, words)
+        return redirect("staff_messaging:dead_letters")
+    return _render(
+        request,
+        "staff/messaging/retry_dead_letters.html",
+        {
+            "dead_count": selectors.council_dead_letter_count(council_id=council.id),
+            "limit": services.BULK_RETRY_LIMIT,
+        },
+    )
 
 
 @require_GET

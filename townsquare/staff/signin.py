@@ -8,13 +8,14 @@ accepted; the person is signed in (django.contrib.auth.login) only after the sec
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import segno
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,8 +26,12 @@ from townsquare.accounts.models import User
 from townsquare.accounts.selectors import active_user_by_id
 from townsquare.core import clock
 from townsquare.core.errors import InvalidInput
+from townsquare.core.links import public_link
 from townsquare.core.ratelimit import client_address
+from townsquare.messaging.services import MessageNotQueued, transactional_message_send
 from townsquare.staff import access
+
+log = logging.getLogger(__name__)
 
 PENDING_USER = "staff.pending_user_id"
 PENDING_AT = "staff.pending_at"
@@ -36,6 +41,8 @@ PROVIDER = "staff.identity.provider"
 NEW_RECOVERY_CODES = "staff.new_recovery_codes"
 # The password step is good for this long; then start again.
 PENDING_FOR = dt.timedelta(minutes=5)
+# A browser that has signed in before (ADR 143); sent only to the sign-in pages.
+DEVICE_COOKIE = "staff_device"
 WRONG_PASSWORD = "Enter a correct email address and password"  # noqa: S105
 WRONG_CODE = (
     "The code is not right. Enter the 6-digit code your authenticator app shows now, "
@@ -47,12 +54,43 @@ def _client(request: HttpRequest) -> str:
     return client_address(request)
 
 
-def _locked_message(until: dt.datetime) -> str:
-    local = timezone.localtime(until)
+def _device(request: HttpRequest) -> str:
+    return request.COOKIES.get(DEVICE_COOKIE, "")
+
+
+def _wait_message(seconds: int) -> str:
     return (
-        f"Too many failed attempts. For your security, sign-in for this email address is "
-        f"paused until {local:%H:%M}. Try again then."
+        f"Too many wrong attempts for this email address. For your security, try again in "
+        f"{seconds} second{'s' if seconds != 1 else ''}."
     )
+
+
+def _refused(request: HttpRequest, result: accounts_signin.SignInResult) -> str:
+    """The words for a refused attempt; queues the warning email when one is due (ADR 143)."""
+    if result.warn is not None:
+        _warn_by_email(result.warn, failures=result.failures, client=_client(request))
+    return _wait_message(result.retry_after) if result.retry_after else ""
+
+
+def _warn_by_email(user: User, *, failures: int, client: str) -> None:
+    try:
+        transactional_message_send(
+            kind="staff_sign_in_failures",
+            to=user.email,
+            link=public_link("staff:sign_in"),
+            language="en",
+            values={"failures": str(failures), "address": client},
+        )
+    except MessageNotQueued:
+        # The refusal stands without the warning; the event log has every refused attempt.
+        log.warning("Could not queue a sign-in warning for user %s", user.pk)
+
+
+def _refusal(response: HttpResponse, result: accounts_signin.SignInResult) -> HttpResponse:
+    if result.retry_after:
+        response.status_code = 429
+        response["Retry-After"] = str(result.retry_after)
+    return response
 
 
 def _pending_user(request: HttpRequest) -> User | None:
@@ -90,7 +128,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         errors["password"] = "Enter your password"  # noqa: S105
     if not errors:
         result = accounts_signin.staff_password_check(
-            email=email, password=password, client=_client(request)
+            email=email, password=password, client=_client(request), device_token=_device(request)
         )
         if result.user is not None:
             request.session.cycle_key()
@@ -100,8 +138,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if accounts_signin.second_factor_of(result.user) is None:
                 return redirect("staff:set_up_authenticator")
             return redirect("staff:sign_in_code")
-        errors["email"] = (
-            _locked_message(result.locked_until) if result.locked_until else WRONG_PASSWORD
+        errors["email"] = _refused(request, result) or WRONG_PASSWORD
+        return _refusal(
+            render(
+                request,
+                "staff/sign_in.html",
+                {"next": next_url, "email": email, "errors": errors},
+                status=400,
+            ),
+            result,
         )
     return render(
         request,
@@ -120,7 +165,19 @@ def _complete(request: HttpRequest, user: User) -> HttpResponse:
         # Signed in at the council's provider, then the code here: the provider's logout must
         # find the session under its new key.
         identity.provider_session_rekey(before, request.session.session_key or "")
-    return redirect(access.safe_next(request, next_url))
+    response = redirect(access.safe_next(request, next_url))
+    # This browser has now signed in as `user`: its later wrong attempts are its own, so a
+    # stranger's cannot slow it down (ADR 143).
+    response.set_cookie(
+        DEVICE_COOKIE,
+        accounts_signin.device_token_make(user=user),
+        max_age=accounts_signin.DEVICE_MAX_AGE,
+        path=reverse("staff:sign_in"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
 
 
 @never_cache
@@ -135,27 +192,23 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "staff/sign_in_code.html", {"errors": {}})
     code = request.POST.get("code", "")[:40]
-    error = ""
     if not code.strip():
         error = "Enter the code from your authenticator app"
-    else:
-        lock = accounts_signin.locked_until(
-            [accounts_signin.email_key(user.email), accounts_signin.client_key(_client(request))]
-        )
-        method = (
-            None
-            if lock
-            else accounts_signin.second_factor_verify(user=user, code=code, client=_client(request))
-        )
-        if method is not None:
-            response = _complete(request, user)
-            if method == "recovery_code":
-                remaining = accounts_signin.recovery_codes_remaining(user=user)
-                request.session["staff.recovery_notice"] = remaining
-            return response
-        lock = lock or accounts_signin.locked_until([accounts_signin.email_key(user.email)])
-        error = _locked_message(lock) if lock else WRONG_CODE
-    return render(request, "staff/sign_in_code.html", {"errors": {"code": error}}, status=400)
+        return render(request, "staff/sign_in_code.html", {"errors": {"code": error}}, status=400)
+    result = accounts_signin.second_factor_verify(
+        user=user, code=code, client=_client(request), device_token=_device(request)
+    )
+    if result.user is not None:
+        response = _complete(request, user)
+        if result.method == "recovery_code":
+            remaining = accounts_signin.recovery_codes_remaining(user=user)
+            request.session["staff.recovery_notice"] = remaining
+        return response
+    error = _refused(request, result) or WRONG_CODE
+    return _refusal(
+        render(request, "staff/sign_in_code.html", {"errors": {"code": error}}, status=400),
+        result,
+    )
 
 
 def _qr_svg(uri: str) -> str:

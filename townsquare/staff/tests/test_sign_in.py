@@ -5,7 +5,7 @@ import re
 
 import pyotp
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from tests import factories
 from townsquare.accounts import policies
@@ -64,33 +64,6 @@ def test_citizens_cannot_use_the_staff_sign_in(client, council):
     user_ensure(email="citizen@example.com", password=factories.STAFF_PASSWORD)
     response = _password(client, "citizen@example.com")
     assert response.status_code == 400 and WRONG in response.content.decode()
-
-
-@override_settings(STAFF_SIGNIN_MAX_FAILURES=3, STAFF_SIGNIN_LOCKOUT_MINUTES=15)
-@pytest.mark.parametrize("email", ["agent@testshire.test", "ghost@testshire.test"])
-def test_repeated_failures_lock_known_and_unknown_addresses_alike(client, council, email):
-    factories.make_staff_signed_in(council, "agent")
-    for _ in range(2):
-        assert WRONG in _password(client, email, "nope").content.decode()
-    locked = _password(client, email, "nope").content.decode()
-    assert "Too many failed attempts" in locked
-    # Even the right password is refused while locked.
-    assert "Too many failed attempts" in _password(client, email).content.decode()
-
-
-@override_settings(STAFF_SIGNIN_MAX_FAILURES=3)
-def test_wrong_codes_count_towards_the_lock(client, council):
-    user, _ = factories.make_staff_signed_in(council, "agent")
-    _password(client, user.email)
-    for _ in range(2):
-        response = client.post("/staff/sign-in/code", {"code": "000000"})
-        assert "The code is not right" in response.content.decode()
-    response = client.post("/staff/sign-in/code", {"code": "000000"})
-    assert "Too many failed attempts" in response.content.decode()
-    right = client.post(
-        "/staff/sign-in/code", {"code": pyotp.TOTP(factories.STAFF_TOTP_SECRET).now()}
-    )
-    assert right.status_code == 400
 
 
 def test_a_code_cannot_be_used_twice(council):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from townsquare.accounts.models import User
 from townsquare.accounts.principal import Principal
 from townsquare.core.errors import DomainError
-from townsquare.councils.selectors import council_get, team_get
+from townsquare.councils.selectors import council_get, council_list, team_get
 from townsquare.messaging import selectors, services
 from townsquare.messaging.defaults import KEYS
 from townsquare.messaging.digests import digests_send_due
@@ -28,6 +28,20 @@ class Command(BaseCommand):
         dead.add_argument("--limit", type=int, default=20)
         retry = sub.add_parser("retry", help="Send a dead letter again")
         retry.add_argument("message_id", type=int)
+        bulk = sub.add_parser(
+            "retry-dead",
+            help="Send a council's dead letters again (those that ran out of tries), "
+            "once the cause is fixed",
+        )
+        which = bulk.add_mutually_exclusive_group(required=True)
+        which.add_argument("--council", default="", help="The council's slug")
+        which.add_argument("--all-councils", action="store_true", help="Every council")
+        bulk.add_argument(
+            "--limit",
+            type=int,
+            default=services.BULK_RETRY_LIMIT,
+            help="At most this many per council (the oldest first)",
+        )
         digests = sub.add_parser("digests", help="Write the daily digests that are due")
         digests.add_argument(
             "--now", action="store_true", help="Write every waiting digest now, due or not"
@@ -78,6 +92,22 @@ class Command(BaseCommand):
         message = selectors.message_get(principal=operator, message_id=message_id)
         services.message_retry(message=message, actor=operator)
         self.stdout.write(f"Message {message_id} queued again.")
+
+    def do_retry_dead(self, *, council, all_councils, limit, **_):
+        operator = Principal.system("Command line")
+        targets = council_list() if all_councils else [council_get(slug=council)]
+        for target in targets:
+            outcome = services.dead_letters_retry(council=target, actor=operator, limit=limit)
+            self.stdout.write(
+                f"{target.name}: {outcome.retried} queued again"
+                + (f", {outcome.left} left for another run" if outcome.left else "")
+                + (
+                    f", {outcome.link_not_kept} left alone (their link is no longer kept)"
+                    if outcome.link_not_kept
+                    else ""
+                )
+                + "."
+            )
 
     def do_digests(self, *, now, **_):
         if now:
