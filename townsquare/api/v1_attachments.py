@@ -9,10 +9,11 @@ import hashlib
 from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Field, File, Form, Path, Router, Schema, UploadedFile
 
 from townsquare.api import store
-from townsquare.api.http import ApiProblem, principal
+from townsquare.api.http import ApiProblem, principal, problem
 from townsquare.api.idempotency import idempotent_create
 from townsquare.api.v1 import ERRORS, READ, REFERENCE, WRITE, _case, api
 from townsquare.cases import casework
@@ -116,12 +117,19 @@ def attachment_download(
     return response
 
 
-def _upload_print(request: HttpRequest, file: UploadedFile, public: bool) -> str:
+@api.exception_handler(MultiPartParserError)
+def _unreadable_form(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return problem(
+        400, "bad_request", "The multipart/form-data body cannot be read: check its boundary."
+    )
+
+
+def _upload_print(request: HttpRequest, file: UploadedFile, public: str) -> str:
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)
     file.seek(0)
-    sent = b"\0".join([digest.hexdigest().encode(), (file.name or "").encode(), b"%d" % public])
+    sent = b"\0".join([digest.hexdigest().encode(), (file.name or "").encode(), public.encode()])
     return store.fingerprint(method="POST", path=request.path, body=sent)
 
 
@@ -135,7 +143,8 @@ def _upload_print(request: HttpRequest, file: UploadedFile, public: bool) -> str
 def attachment_upload(
     request: HttpRequest,
     file: File[UploadedFile],
-    public: Form[bool] = False,
+    # Text, as every form field is: only these two words (a form's "0" or "on" is refused).
+    public: Form[Literal["true", "false"]] = "false",
     reference: str = REFERENCE,
 ) -> HttpResponse:
     """Send `multipart/form-data` with the `file` (a photo, JPEG, PNG or WebP, stored
@@ -148,7 +157,7 @@ def attachment_upload(
     def attach() -> HttpResponse:
         try:
             made = case_attach_upload(
-                case=case, actor=principal(request), upload=file, is_public=public
+                case=case, actor=principal(request), upload=file, is_public=public == "true"
             )
         except InvalidInput as exc:
             if exc.code == "too_large":
