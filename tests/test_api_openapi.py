@@ -81,10 +81,11 @@ CHECKS_OF_ANSWERS = _checks()
 
 
 @pytest.fixture
-def seeded(council, settings):
+def seeded(council, settings, tmp_path):
     # Fuzzing is many calls a second: the limit has its own test (tests/test_api_v1.py).
     settings.API_RATE_BURST = 1_000_000
     settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = True
+    settings.MEDIA_ROOT = tmp_path
     cases = [
         case_create(
             council=council,

@@ -65,8 +65,9 @@ def _key(council, scopes) -> Client:
 
 
 @pytest.fixture
-def objects(council, settings):
+def objects(council, settings, tmp_path):
     settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = True
+    settings.MEDIA_ROOT = tmp_path
     case = case_create(
         council=council,
         service_code="pothole",
