@@ -96,3 +96,11 @@ def test_another_councils_case_and_files_are_not_found(council, other_council):
     is_problem(stranger.get(made["Location"]), 404)
     is_problem(stranger.get(f"/api/v1/cases/{case.reference}/attachments"), 404)
     is_problem(_upload(stranger, case.reference), 404)
+
+
+def test_a_file_missing_from_storage_is_not_found(council):
+    case = report(council)
+    api = client_for(key_for(council))
+    made = _upload(api, case.reference, public="true")
+    Attachment.objects.get(id=made.json()["id"]).file.delete(save=False)
+    is_problem(api.get(made["Location"]), 404)

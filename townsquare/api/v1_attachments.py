@@ -21,7 +21,7 @@ from townsquare.cases.limits import MAX_ATTACHMENT_UPLOAD_BYTES, STORED_FILE_TYP
 from townsquare.cases.models import Case
 from townsquare.cases.selectors import AttachmentView, attachment_view, case_view_for
 from townsquare.cases.services import case_attach_upload
-from townsquare.core.errors import InvalidInput
+from townsquare.core.errors import InvalidInput, NotFound
 
 router = Router(tags=["attachments"])
 
@@ -104,7 +104,11 @@ def attachment_download(
         reference=reference.strip().upper(),
         attachment_id=attachment_id,
     )
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    try:
+        handle = item.file.open("rb")
+    except OSError:
+        raise NotFound("No such file") from None
+    response = FileResponse(handle, content_type=item.content_type)
     extension = item.file.name.rsplit(".", 1)[-1]
     disposition = "inline" if item.content_type.startswith("image/") else "attachment"
     response["Content-Disposition"] = (
@@ -114,6 +118,8 @@ def attachment_download(
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     response["ETag"] = f'"file-{item.id}"'
+    # Files may be a resident's photos or papers: kept by no shared cache.
+    response["Cache-Control"] = "private"
     return response
 
 
