@@ -24,10 +24,13 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.parameters import ParameterLocation
 
+from tests.open311_support import tiny_png
 from townsquare.accounts.models import Scope
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.services import api_key_create
-from townsquare.cases.services import Reporter, case_create
+from townsquare.cases.services import Reporter, case_attach_file, case_create
+from townsquare.catalogue.builder import draft_from_service
+from townsquare.catalogue.selectors import service_get
 from townsquare.core.actors import Actor
 from townsquare.geo.points import Point
 from townsquare.messaging.services import webhook_endpoint_add
@@ -78,10 +81,11 @@ CHECKS_OF_ANSWERS = _checks()
 
 
 @pytest.fixture
-def seeded(council, settings):
+def seeded(council, settings, tmp_path):
     # Fuzzing is many calls a second: the limit has its own test (tests/test_api_v1.py).
     settings.API_RATE_BURST = 1_000_000
     settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = True
+    settings.MEDIA_ROOT = tmp_path
     cases = [
         case_create(
             council=council,
@@ -102,8 +106,23 @@ def seeded(council, settings):
         scopes=[s.value for s in Scope],
         key_type="test",
     )
+    photo = case_attach_file(
+        case=cases[0], actor=admin, data=tiny_png(), name="p.png", is_public=True
+    )
+    pothole = service_get(council=council, code="pothole")
+    drafts = [
+        draft_from_service(council=council, service_id=pothole.id, actor=admin) for _ in range(2)
+    ]
     REAL.clear()
-    REAL.update(key=raw, reference=[c.reference for c in cases], endpoint_id=[endpoint.id])
+    REAL.update(
+        key=raw,
+        reference=[c.reference for c in cases],
+        endpoint_id=[endpoint.id],
+        attachment_id=[photo.id],
+        service_code=["pothole"],
+        number=[1],
+        draft_id=[d.id for d in drafts],
+    )
     yield REAL
     REAL.clear()
 

@@ -7,13 +7,19 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests.factories import REPORT_TEMPLATE
+from tests.open311_support import tiny_png
 from townsquare.accounts.models import Scope
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.services import api_key_create
-from townsquare.api.v1 import api, operation_scopes
-from townsquare.cases.services import case_create
+from townsquare.api.v1 import api, operation_scopes, operations
+from townsquare.cases.services import case_attach_file, case_create
+from townsquare.catalogue.builder import draft_from_service
+from townsquare.catalogue.selectors import service_get
+from townsquare.catalogue.services import template_publish
 from townsquare.core.actors import Actor
 from townsquare.geo.points import Point
 from townsquare.messaging.services import webhook_endpoint_add
@@ -33,16 +39,22 @@ BODIES = {
     "case_note": {"note": "Seen"},
     "webhook_register": {"url": "http://127.0.0.1:9/hooks"},
     "webhook_rotate_secret": {},
+    # multipart/form-data: a fresh file for every call.
+    "case_attachment_upload": lambda: {"file": _png()},
+    "template_validate": {"document": REPORT_TEMPLATE},
+    "service_draft_import": {"copy_from": {"service_code": "pothole"}},
+    "service_draft_publish": {},
 }
+ONLY_OURS = "testshire_only"
+
+
+def _png() -> SimpleUploadedFile:
+    return SimpleUploadedFile("photo.png", tiny_png(), content_type="image/png")
 
 
 def _operations() -> list[tuple[str, str, str]]:
     """(operation id, method, path) of every route."""
-    return [
-        (str(op.operation_id), op.methods[0], "/api/v1" + path)
-        for path, view in api.default_router.path_operations.items()
-        for op in view.operations
-    ]
+    return [(str(op.operation_id), op.methods[0], "/api/v1" + path) for path, op in operations(api)]
 
 
 def _key(council, scopes) -> Client:
@@ -53,8 +65,9 @@ def _key(council, scopes) -> Client:
 
 
 @pytest.fixture
-def objects(council, settings):
+def objects(council, settings, tmp_path):
     settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = True
+    settings.MEDIA_ROOT = tmp_path
     case = case_create(
         council=council,
         service_code="pothole",
@@ -64,14 +77,34 @@ def objects(council, settings):
     )
     admin = Principal(user_id=None, label="tests", roles={council.id: "council_admin"})
     endpoint = webhook_endpoint_add(council=council, url="http://127.0.0.1:9/h", actor=admin)
-    return {"reference": case.reference, "endpoint_id": endpoint.id}
+    # A service and a draft only this council has: another council's key must find neither.
+    template_publish(
+        council=council, document={**REPORT_TEMPLATE, "code": ONLY_OURS}, actor=admin.as_actor()
+    )
+    draft = draft_from_service(
+        council=council, service_id=service_get(council=council, code=ONLY_OURS).id, actor=admin
+    )
+    attachment = case_attach_file(
+        case=case, actor=admin, data=tiny_png(), name="p.png", is_public=True
+    )
+    return {
+        "reference": case.reference,
+        "endpoint_id": endpoint.id,
+        "attachment_id": attachment.id,
+        "service_code": ONLY_OURS,
+        "number": 1,
+        "draft_id": draft.id,
+    }
 
 
 def _call(client: Client, method: str, path: str, objects: dict, operation: str):
     url = re.sub(r"\{(\w+)\}", lambda m: str(objects[m[1]]), path)
     if method == "GET":
         return client.get(url)
-    return client.post(url, BODIES[operation], content_type="application/json")
+    body = BODIES[operation]
+    if callable(body):
+        return client.post(url, body())
+    return client.post(url, body, content_type="application/json")
 
 
 def test_every_route_has_a_scope_and_a_sample_body():

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -30,6 +31,7 @@ from townsquare.accounts.services import api_key_create
 from townsquare.cases.services import Reporter, case_attach_file, case_create
 from townsquare.catalogue.builder import draft_from_scratch
 from townsquare.catalogue.selectors import service_get
+from townsquare.catalogue.services import template_publish
 from townsquare.core import clock
 from townsquare.core.actors import Actor
 from townsquare.geo.points import Point
@@ -63,6 +65,17 @@ KEYED_BODIES = {
     "api/v1/cases/<reference>/transition": {"to_state": "in_progress"},
     "api/v1/cases/<reference>/notes": {"note": "Seen"},
     "api/v1/cases/<reference>/public-updates": {"message": "Booked"},
+    # multipart/form-data: a fresh file for every call.
+    "api/v1/cases/<reference>/attachments": lambda: {
+        "file": SimpleUploadedFile("proof.pdf", PDF, content_type="application/pdf")
+    },
+    "api/v1/templates/validate": {"yaml": "code: bench"},
+    "api/v1/service-drafts": {"yaml": "code: bench"},
+}
+# Headers a keyed route is sent with. Publishing with a stale If-Match is a 412 for the owner:
+# the route is reached, and the sample draft stays for the routes walked after it.
+KEYED_HEADERS = {
+    "api/v1/service-drafts/<draft_id>/publish": {"HTTP_IF_MATCH": '"0-0000000000000000"'},
 }
 
 # Routes whose object the owning council's own admin cannot open either in tests, and why
@@ -170,6 +183,13 @@ def their_objects(other_council) -> dict[str, object]:
         "view_id": saved_views_of(user_id=owner.pk, council_id=other_council.id)[0].id,
         "message_id": message.id,
         "endpoint_id": endpoint.id,
+        # A service only this council has: another council's key finds none by its code.
+        "service_code": template_publish(
+            council=other_council,
+            document={**factories.REPORT_TEMPLATE, "code": "otherton_only"},
+            actor=principal.as_actor(),
+        ).template.code,
+        "number": 1,
         "mail_id": "1",
         "slug": other_council.slug,
         "topic": "queue",
@@ -223,8 +243,15 @@ def test_council_objects_are_out_of_reach_of_another_councils_staff(
             continue
         url = _url(route, their_objects)
         keyed = route.startswith(KEYED_PREFIX)
+        body = KEYED_BODIES.get(route, {})
         extra = (
-            {"data": KEYED_BODIES.get(route, {}), "content_type": "application/json"}
+            {"data": body(), **KEYED_HEADERS.get(route, {})}
+            if keyed and callable(body)
+            else {
+                "data": body,
+                "content_type": "application/json",
+                **KEYED_HEADERS.get(route, {}),
+            }
             if keyed
             else {}
         )

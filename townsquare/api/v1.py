@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
 from ninja.responses import Status
 from pydantic import AwareDatetime, BeforeValidator, model_validator
 
@@ -60,12 +61,21 @@ from townsquare.messaging.services import webhook_endpoint_add, webhook_secret_r
 log = logging.getLogger(__name__)
 
 
+def operations(api: NinjaAPI) -> list[tuple[str, Operation]]:
+    """(path, operation) of every route, on this module's router and the others added."""
+    return [
+        (prefix + path, op)
+        for prefix, router in api._routers
+        for path, view in router.path_operations.items()
+        for op in view.operations
+    ]
+
+
 def operation_scopes(api: NinjaAPI) -> dict[str, str]:
     """operation id -> the scope its key needs (from each route's KeyAuth)."""
     return {
         str(op.operation_id): str(auth.scope)
-        for view in api.default_router.path_operations.values()
-        for op in view.operations
+        for _path, op in operations(api)
         for auth in op.auth_callbacks
         if isinstance(auth, KeyAuth)
     }
@@ -842,3 +852,7 @@ def webhook_rotate(request: HttpRequest, endpoint_id: int = ENDPOINT_ID) -> Any:
         endpoint_id=endpoint_id, council_ids=frozenset({key_of(request).council_id})
     )
     return _webhook(webhook_secret_rotate(endpoint=endpoint, actor=principal(request)), secret=True)
+
+
+# Routes in modules of their own add themselves to `api` (each module's last lines).
+from townsquare.api import v1_attachments, v1_catalogue  # noqa: E402, F401

@@ -53,7 +53,8 @@ def _summaries(qs) -> list[CaseSummary]:
 
 def case_attachment(*, principal: Principal, reference: str, attachment_id: int) -> Attachment:
     """A stored file of a case, for downloading: NotFound unless the principal may see the case
-    and, for anything but a photo, the case's papers (ADR 24)."""
+    and the file (cases.policies.can_see_attachment: for anything but a photo, the case's
+    papers, ADR 24; for an internal file, personal data, ADR 152)."""
     attachment = (
         Attachment.objects.select_related("case")
         .filter(id=attachment_id, case__reference=reference)
@@ -62,8 +63,11 @@ def case_attachment(*, principal: Principal, reference: str, attachment_id: int)
     )
     if attachment is None or not policies.can_view_case(principal, attachment.case.council_id):
         raise NotFound("No such file")
-    if not attachment.content_type.startswith("image/") and not case_policies.can_see_case_papers(
-        principal, attachment.case
+    if not case_policies.can_see_attachment(
+        principal,
+        attachment.case,
+        is_public=attachment.is_public,
+        is_document=not attachment.content_type.startswith("image/"),
     ):
         raise NotFound("No such file")
     return attachment

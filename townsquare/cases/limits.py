@@ -24,3 +24,8 @@ MAX_MEDIA_URLS = 10
 # Supporting documents with an application (and files staff attach to a case).
 MAX_DOCUMENTS = 5
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+# What an upload of one file to a case (staff web, REST API) may be before it is read: as large
+# as the largest file case_attach_file accepts.
+MAX_ATTACHMENT_UPLOAD_BYTES = max(MAX_PHOTO_BYTES, MAX_DOCUMENT_BYTES)
+# What case_attach_file stores: photos re-encoded (cases.media) and PDF documents.
+STORED_FILE_TYPES = ("image/jpeg", "image/png", "application/pdf")

@@ -44,6 +44,17 @@ def can_see_case_papers(principal: Principal, case: CaseFacts) -> bool:
     return case.is_public or can_see_reporter_contact(principal, case)
 
 
+def can_see_attachment(
+    principal: Principal, case: CaseFacts, *, is_public: bool, is_document: bool
+) -> bool:
+    """One file of a case the principal may see: an internal file only for those who see
+    personal data (a key without read-personal sees the public ones, ADR 152); a document
+    only for those who see the case's papers."""
+    if not is_public and not principal.sees_personal_data:
+        return False
+    return not is_document or can_see_case_papers(principal, case)
+
+
 def can_see_every_reporter_contact(principal: Principal, council_id: int) -> bool:
     """Contact details on every case of a council, whoever it is assigned to: what lists of
     many cases' messages (the outbox, dead letters) go by."""

@@ -794,6 +794,9 @@ class AttachmentView:
     url: str
     # The sender's own file name (cleaned), "" when not known.
     name: str = ""
+    created_at: dt.datetime | None = None
+    # Whether a file is stored (a link's media is held elsewhere, at `url`).
+    stored: bool = False
 
     @property
     def is_photo(self) -> bool:
@@ -802,6 +805,19 @@ class AttachmentView:
     @property
     def is_document(self) -> bool:
         return self.content_type == "application/pdf"
+
+
+def attachment_view(attachment: Attachment) -> AttachmentView:
+    """One attachment as a case's views list it (pass one the viewer may see)."""
+    return AttachmentView(
+        id=attachment.id,
+        content_type=attachment.content_type,
+        is_public=attachment.is_public,
+        url=attachment.url,
+        name=attachment.original_name,
+        created_at=attachment.created_at,
+        stored=bool(attachment.file),
+    )
 
 
 @dataclass(frozen=True)
@@ -918,6 +934,8 @@ def case_view_for(*, case: Case, principal: Principal) -> CaseView:
         sees_contact=sees_contact,
         sees_papers=case_policies.can_see_case_papers(principal, case),
         sees_handling=True,
+        # What can_see_attachment decides of one file, for all of the case's files at once.
+        sees_internal_files=principal.sees_personal_data,
     )
 
 
@@ -966,17 +984,13 @@ def _case_view(
     sees_contact: bool,
     sees_papers: bool,
     sees_handling: bool,
+    sees_internal_files: bool = True,
     language: str | None = None,
 ) -> CaseView:
     attachments = [
-        AttachmentView(
-            id=a.id,
-            content_type=a.content_type,
-            is_public=a.is_public,
-            url=a.url,
-            name=a.original_name,
-        )
+        attachment_view(a)
         for a in Attachment.objects.filter(case=case).order_by("id")
+        if a.is_public or sees_internal_files
     ]
     states = workflow_for_version(case.service_version).states
     return CaseView(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Required, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.validators import validate_email
 from django.db import transaction
 
@@ -23,6 +23,7 @@ from townsquare.cases import events
 from townsquare.cases import policies as case_policies
 from townsquare.cases.limits import (
     MAX_ADDRESS,
+    MAX_ATTACHMENT_UPLOAD_BYTES,
     MAX_DESCRIPTION,
     MAX_DOCUMENT_BYTES,
     MAX_DOCUMENTS,
@@ -1418,6 +1419,27 @@ def case_attach_file(
             actor=actor.as_actor(),
         )
     return attachment
+
+
+def case_attach_upload(
+    *, case: Case, actor: Principal, upload: File | None, is_public: bool = False
+) -> Attachment:
+    """Attach an uploaded file (a staff form's, a REST API client's): refused before it is
+    read when there is none or it is larger than any file case_attach_file accepts."""
+    if upload is None:
+        raise InvalidInput({"file": ["Choose a file to attach"]})
+    if upload.size is None or upload.size > MAX_ATTACHMENT_UPLOAD_BYTES:
+        raise InvalidInput(
+            {
+                "file": [
+                    f"The file is larger than {MAX_ATTACHMENT_UPLOAD_BYTES // (1024 * 1024)} MB"
+                ]
+            },
+            code="too_large",
+        )
+    return case_attach_file(
+        case=case, actor=actor, data=upload.read(), name=upload.name or "", is_public=is_public
+    )
 
 
 def case_link(*, case: Case, other: Case, actor: Principal) -> None:

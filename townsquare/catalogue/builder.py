@@ -209,22 +209,35 @@ def draft_problems(draft: ServiceDraft) -> list[TemplateProblem]:
     """What stops the draft from being published: the template rules, then the council's own
     facts (the team it routes to must exist; a new service must not take the code of one the
     council already has, which would silently replace it)."""
-    problems = template_problems(draft.document)
+    return council_template_problems(
+        council=draft.council,
+        document=draft.document,
+        changes_own_service=draft_changes_own_service(draft),
+    )
+
+
+def council_template_problems(
+    *, council: Council, document: Any, changes_own_service: bool
+) -> list[TemplateProblem]:
+    """What would stop `document` from being published by `council` (draft_problems for a
+    document not saved as a draft): `changes_own_service` when it is meant as the next
+    version of the council's service with its code, as an imported one is (draft_from_yaml)."""
+    problems = template_problems(document)
     if problems:
         return problems
-    existing = draft_target(draft)
-    if existing is not None and not draft_changes_own_service(draft):
+    existing = ServiceTemplate.objects.filter(council=council, code=document["code"]).first()
+    if existing is not None and not changes_own_service:
         return [
             TemplateProblem(
                 "code",
-                f"{draft.council.name} already has a service with the "
+                f"{council.name} already has a service with the "
                 f"code {existing.code!r} ({existing.name}). Give this one "
                 "another code, or change that service instead",
             )
         ]
-    team = draft.document["routing"]["team"]
-    if not Team.objects.filter(council_id=draft.council_id, code=team).exists():
-        return [TemplateProblem("routing.team", f"{draft.council.name} has no team {team!r}")]
+    team = document["routing"]["team"]
+    if not Team.objects.filter(council=council, code=team).exists():
+        return [TemplateProblem("routing.team", f"{council.name} has no team {team!r}")]
     return []
 
 

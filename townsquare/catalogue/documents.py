@@ -10,6 +10,9 @@ import yaml
 
 from townsquare.catalogue.schema import TemplateProblem, template_problems
 
+# The longest template text the builder reads (an upload, a paste, a client's YAML).
+MAX_TEMPLATE_YAML = 200_000
+
 
 class TemplateFileError(Exception):
     """A template file that cannot be used; `problems` says where inside it and why."""
@@ -31,6 +34,12 @@ def parse_template_yaml(text: str, *, source: str = "<template>") -> dict[str, A
         raise TemplateFileError(
             source, [TemplateProblem(where, f"not valid YAML: {reason}")]
         ) from None
+    return template_checked(document, source=source)
+
+
+def template_checked(document: Any, *, source: str = "<template>") -> dict[str, Any]:
+    """A template as parsed (from YAML, or JSON an API client sent), validated; raises
+    TemplateFileError listing every problem."""
     _dates_as_text(document)
     problems = template_problems(document)
     if problems:

@@ -142,6 +142,26 @@ def service_of_council(*, council_id: int, service_id: int) -> ServiceTemplate:
     return service
 
 
+def service_of_council_by_code(*, council_id: int, code: str) -> ServiceTemplate:
+    """One service of the council by its code, with its current version; NotFound otherwise."""
+    service = (
+        ServiceTemplate.objects.select_related("current_version")
+        .filter(code=code, council_id=council_id)
+        .first()
+    )
+    if service is None:
+        raise NotFound(f"No service {code[:50]!r}")
+    return service
+
+
+def service_version(*, service: ServiceTemplate, number: int) -> ServiceTemplateVersion:
+    """Version `number` of the service, with its document; NotFound otherwise."""
+    version = ServiceTemplateVersion.objects.filter(template=service, number=number).first()
+    if version is None:
+        raise NotFound(f"{service.code} has no version {number}")
+    return version
+
+
 def services_of_other_councils(*, council_id: int) -> list[ServiceTemplate]:
     """Published, active services of every other council (to start a draft from), by council
     and name."""

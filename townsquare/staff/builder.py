@@ -32,6 +32,7 @@ from townsquare.catalogue.builder import (
     versions_of,
 )
 from townsquare.catalogue.documents import (
+    MAX_TEMPLATE_YAML,
     TemplateFileError,
     dump_template_yaml,
     parse_template_yaml,
@@ -83,7 +84,7 @@ ROLE_LABELS = {
     "citizen": "The resident who made it",
     "system": "Townsquare itself (merges, imports)",
 }
-MAX_YAML = 200_000
+MAX_YAML = MAX_TEMPLATE_YAML
 
 
 def _admin_view(view):

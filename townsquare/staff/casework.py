@@ -15,14 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from townsquare.accounts import policies
 from townsquare.cases import casework
-from townsquare.cases.limits import MAX_DOCUMENT_BYTES, MAX_PHOTO_BYTES
 from townsquare.cases.queues import queue_choices
 from townsquare.cases.selectors import case_get_for_user, case_timeline, case_view_for
 from townsquare.cases.services import (
     PRIORITIES,
     case_add_internal_note,
     case_assign,
-    case_attach_file,
+    case_attach_upload,
     case_link,
     case_merge_duplicate,
     case_post_public_update,
@@ -41,8 +40,6 @@ from townsquare.staff.maps import static_map
 from townsquare.ui.downloads import attachment_response, stored_extension
 
 PRIORITY_NAMES = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low"}
-# Refused before it is read: larger than any file case_attach_file accepts (cases.limits).
-MAX_UPLOAD = max(MAX_PHOTO_BYTES, MAX_DOCUMENT_BYTES)
 
 
 def _case_or_404(request: HttpRequest, reference: str):
@@ -435,17 +432,10 @@ def attach(request: HttpRequest, reference: str) -> HttpResponse:
     upload = request.FILES.get("file")
 
     def act(case):
-        if upload is None:
-            raise InvalidInput({"file": ["Choose a file to attach"]})
-        if upload.size > MAX_UPLOAD:
-            raise InvalidInput(
-                {"file": [f"The file is larger than {MAX_UPLOAD // (1024 * 1024)} MB"]}
-            )
-        case_attach_file(
+        case_attach_upload(
             case=case,
             actor=request.staff.principal,
-            data=upload.read(),
-            name=upload.name,
+            upload=upload,
             is_public=request.POST.get("public") == "yes",
         )
         return case
