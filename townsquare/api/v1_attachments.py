@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 from typing import Any, Literal
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Field, File, Form, Path, Router, Schema, UploadedFile
 
@@ -21,7 +21,8 @@ from townsquare.cases.limits import MAX_ATTACHMENT_UPLOAD_BYTES, STORED_FILE_TYP
 from townsquare.cases.models import Case
 from townsquare.cases.selectors import AttachmentView, attachment_view, case_view_for
 from townsquare.cases.services import case_attach_upload
-from townsquare.core.errors import InvalidInput, NotFound
+from townsquare.core.errors import InvalidInput
+from townsquare.ui.downloads import attachment_response, stored_extension
 
 router = Router(tags=["attachments"])
 
@@ -104,21 +105,11 @@ def attachment_download(
         reference=reference.strip().upper(),
         attachment_id=attachment_id,
     )
-    try:
-        handle = item.file.open("rb")
-    except OSError:
-        raise NotFound("No such file") from None
-    response = FileResponse(handle, content_type=item.content_type)
-    extension = item.file.name.rsplit(".", 1)[-1]
-    disposition = "inline" if item.content_type.startswith("image/") else "attachment"
-    response["Content-Disposition"] = (
-        f'{disposition}; filename="{item.case.reference}-{item.id}.{extension}"'
+    response = attachment_response(
+        item, filename=f"{item.case.reference}-{item.id}.{stored_extension(item)}"
     )
-    # As the staff web sends files: nothing in one may run if a browser opens it.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
     response["ETag"] = f'"file-{item.id}"'
-    # Files may be a resident's photos or papers: kept by no shared cache.
+    # Files never change, so a client may keep one and ask again with If-None-Match.
     response["Cache-Control"] = "private"
     return response
 

@@ -213,10 +213,10 @@ def document(request: HttpRequest, reference: str, attachment_id: int) -> HttpRe
     try:
         case = applicant_case(request, reference.upper()[:40])
         item = applicant_attachment(case=case, attachment_id=attachment_id)
+        name = item.original_name or f"{case.reference}-{item.id}.{stored_extension(item)}"
+        return attachment_response(item, filename=name.replace('"', ""))
     except NotFound:
         raise Http404(_("No such file")) from None
-    name = item.original_name or f"{case.reference}-{item.id}.{stored_extension(item)}"
-    return attachment_response(item, filename=name.replace('"', ""))
 
 
 # Moves, each behind a confirmation page.

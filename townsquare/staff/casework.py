@@ -497,6 +497,6 @@ def attachment(request: HttpRequest, reference: str, attachment_id: int) -> Http
             reference=reference.upper(),
             attachment_id=attachment_id,
         )
+        return attachment_response(item, filename=f"{reference}-{item.id}.{stored_extension(item)}")
     except (NotFound, DomainError):
         raise Http404("No such file") from None
-    return attachment_response(item, filename=f"{reference}-{item.id}.{stored_extension(item)}")
