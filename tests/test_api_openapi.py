@@ -29,6 +29,7 @@ from townsquare.accounts.principal import Principal
 from townsquare.accounts.services import api_key_create
 from townsquare.cases.services import Reporter, case_create
 from townsquare.core.actors import Actor
+from townsquare.councils.selectors import areas_of_council, teams_of_council
 from townsquare.geo.points import Point
 from townsquare.messaging.services import webhook_endpoint_add
 
@@ -103,7 +104,13 @@ def seeded(council, settings):
         key_type="test",
     )
     REAL.clear()
-    REAL.update(key=raw, reference=[c.reference for c in cases], endpoint_id=[endpoint.id])
+    REAL.update(
+        key=raw,
+        reference=[c.reference for c in cases],
+        endpoint_id=[endpoint.id],
+        team_id=[t.id for t in teams_of_council(council_id=council.id)],
+        area_id=[a.id for a in areas_of_council(council_id=council.id)],
+    )
     yield REAL
     REAL.clear()
 

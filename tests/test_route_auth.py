@@ -32,6 +32,7 @@ from townsquare.catalogue.builder import draft_from_scratch
 from townsquare.catalogue.selectors import service_get
 from townsquare.core import clock
 from townsquare.core.actors import Actor
+from townsquare.councils.selectors import areas_of_council, teams_of_council
 from townsquare.geo.points import Point
 from townsquare.messaging.models import Message, Status, WebhookEndpoint
 from townsquare.staff.saved_views import saved_view_save, saved_views_of
@@ -170,6 +171,8 @@ def their_objects(other_council) -> dict[str, object]:
         "view_id": saved_views_of(user_id=owner.pk, council_id=other_council.id)[0].id,
         "message_id": message.id,
         "endpoint_id": endpoint.id,
+        "team_id": teams_of_council(council_id=other_council.id)[0].id,
+        "area_id": areas_of_council(council_id=other_council.id)[0].id,
         "mail_id": "1",
         "slug": other_council.slug,
         "topic": "queue",

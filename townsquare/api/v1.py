@@ -842,3 +842,7 @@ def webhook_rotate(request: HttpRequest, endpoint_id: int = ENDPOINT_ID) -> Any:
         endpoint_id=endpoint_id, council_ids=frozenset({key_of(request).council_id})
     )
     return _webhook(webhook_secret_rotate(endpoint=endpoint, actor=principal(request)), secret=True)
+
+
+# Routes kept in their own modules register themselves on `api` when imported.
+from townsquare.api import v1_council, v1_events  # noqa: E402, F401
