@@ -134,8 +134,9 @@ def default_filters(*, council: Council, today: dt.date | None = None) -> Filter
     return Filters(start=end - dt.timedelta(days=364), end=end)
 
 
-# The longest period a dashboard covers.
+# The longest period a dashboard covers, and the earliest day it can start.
 MAX_DAYS = 3 * 366
+EARLIEST_DAY = dt.date(1900, 1, 1)
 
 
 def dashboard_filters(
@@ -150,10 +151,16 @@ def dashboard_filters(
 ) -> tuple[Filters, dict[str, str]]:
     """The filters asked for, checked as every view of the dashboard checks them (the staff
     page and the REST API): a period of at most three years, the start not after the end, one
-    of the council's services and teams. What fails is left at its default, with the reason by
-    field (start, service, team)."""
+    of the council's services and teams, no day before 1900. What fails is left at its
+    default, with the reason by field (start, end, service, team)."""
     errors: dict[str, str] = {}
     first, last = start or defaults.start, end or defaults.end
+    for name, day in (("start", first), ("end", last)):
+        # Every figure is compared with the year before: year 1 has none (date.replace fails).
+        if day < EARLIEST_DAY:
+            errors[name] = f"Enter a date from {EARLIEST_DAY.year} on"
+    if errors:
+        first, last = defaults.start, defaults.end
     if first > last:
         errors["start"] = "The start date must be on or before the end date"
     elif (last - first).days >= MAX_DAYS:
