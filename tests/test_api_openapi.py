@@ -32,6 +32,7 @@ from townsquare.cases.services import Reporter, case_attach_file, case_create
 from townsquare.catalogue.builder import draft_from_service
 from townsquare.catalogue.selectors import service_get
 from townsquare.core.actors import Actor
+from townsquare.councils.selectors import areas_of_council, teams_of_council
 from townsquare.geo.points import Point
 from townsquare.messaging.services import webhook_endpoint_add
 
@@ -122,6 +123,8 @@ def seeded(council, settings, tmp_path):
         service_code=["pothole"],
         number=[1],
         draft_id=[d.id for d in drafts],
+        team_id=[t.id for t in teams_of_council(council_id=council.id)],
+        area_id=[a.id for a in areas_of_council(council_id=council.id)],
     )
     yield REAL
     REAL.clear()

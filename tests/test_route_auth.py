@@ -34,6 +34,7 @@ from townsquare.catalogue.selectors import service_get
 from townsquare.catalogue.services import template_publish
 from townsquare.core import clock
 from townsquare.core.actors import Actor
+from townsquare.councils.selectors import areas_of_council, teams_of_council
 from townsquare.geo.points import Point
 from townsquare.messaging.models import Message, Status, WebhookEndpoint
 from townsquare.staff.saved_views import saved_view_save, saved_views_of
@@ -190,6 +191,8 @@ def their_objects(other_council) -> dict[str, object]:
             actor=principal.as_actor(),
         ).template.code,
         "number": 1,
+        "team_id": teams_of_council(council_id=other_council.id)[0].id,
+        "area_id": areas_of_council(council_id=other_council.id)[0].id,
         "mail_id": "1",
         "slug": other_council.slug,
         "topic": "queue",

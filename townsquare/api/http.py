@@ -197,7 +197,12 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             # ninja's root view raises it: the answer is a plain 404 like any unknown path.
             response = problem(404, "not_found", "There is no such address in this API.")
         response = _as_problem(response)
-        if request.method in ("GET", "HEAD") and response.status_code == 200:
+        # A streamed download (open data) has no body in hand to hash: no ETag for it.
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and not response.streaming
+        ):
             etag = response.get("ETag") or f'"{body_hash(response)}"'
             response["ETag"] = etag
             if _matches(request.headers.get("If-None-Match", ""), etag):

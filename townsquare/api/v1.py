@@ -855,4 +855,4 @@ def webhook_rotate(request: HttpRequest, endpoint_id: int = ENDPOINT_ID) -> Any:
 
 
 # Routes in modules of their own add themselves to `api` (each module's last lines).
-from townsquare.api import v1_attachments, v1_catalogue  # noqa: E402, F401
+from townsquare.api import v1_attachments, v1_catalogue, v1_council, v1_events  # noqa: E402, F401

@@ -13,7 +13,7 @@ from townsquare.accounts.models import Membership
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Case
 from townsquare.core.errors import PermissionDenied
-from townsquare.core.models import Event
+from townsquare.core.models import Event, Visibility
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,12 @@ def _events(*, principal: Principal, council_id: int, audit: AuditFilter) -> Que
     return qs
 
 
+def _references(events: list[Event]) -> dict[int, str]:
+    """Case id -> reference, for the events about cases."""
+    case_ids = {e.stream_id for e in events if e.stream == "case"}
+    return dict(Case.objects.filter(id__in=case_ids).values_list("id", "reference"))
+
+
 def audit_page(
     *,
     principal: Principal,
@@ -66,9 +72,7 @@ def audit_page(
     if before_id:
         qs = qs.filter(id__lt=before_id)
     events = list(qs.order_by("-id")[:limit])
-    case_ids = {e.stream_id for e in events if e.stream == "case"}
-    references = dict(Case.objects.filter(id__in=case_ids).values_list("id", "reference"))
-    return events, references
+    return events, _references(events)
 
 
 def audit_rows(
@@ -81,8 +85,27 @@ def audit_rows(
         events = list(qs.filter(id__gt=last).order_by("id")[:chunk])
         if not events:
             return
-        case_ids = {e.stream_id for e in events if e.stream == "case"}
-        references = dict(Case.objects.filter(id__in=case_ids).values_list("id", "reference"))
+        references = _references(events)
         for event in events:
             yield event, references.get(event.stream_id, "") if event.stream == "case" else ""
         last = events[-1].id
+
+
+def audit_events_after(
+    *,
+    principal: Principal,
+    council_id: int,
+    audit: AuditFilter,
+    after_id: int,
+    limit: int = 100,
+) -> tuple[list[Event], dict[int, str]]:
+    """The audit trail as a feed, for data warehouses: up to `limit` matching events with an
+    id above `after_id`, oldest first (ids commit in order, core.eventlog, so a reader that
+    keeps the last id it saw misses nothing), with references of their cases. A principal
+    that does not see personal data gets the public events only: internal ones (notes,
+    replies, sign-ins) are where people's words and addresses are."""
+    qs = _events(principal=principal, council_id=council_id, audit=audit).filter(id__gt=after_id)
+    if not principal.sees_personal_data:
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    events = list(qs.order_by("id")[:limit])
+    return events, _references(events)

@@ -134,6 +134,48 @@ def default_filters(*, council: Council, today: dt.date | None = None) -> Filter
     return Filters(start=end - dt.timedelta(days=364), end=end)
 
 
+# The longest period a dashboard covers, and the earliest day it can start.
+MAX_DAYS = 3 * 366
+EARLIEST_DAY = dt.date(1900, 1, 1)
+
+
+def dashboard_filters(
+    *,
+    defaults: Filters,
+    services: set[int],
+    teams: set[int],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    service_id: int | None = None,
+    team_id: int | None = None,
+) -> tuple[Filters, dict[str, str]]:
+    """The filters asked for, checked as every view of the dashboard checks them (the staff
+    page and the REST API): a period of at most three years, the start not after the end, one
+    of the council's services and teams, no day before 1900. What fails is left at its
+    default, with the reason by field (start, end, service, team)."""
+    errors: dict[str, str] = {}
+    first, last = start or defaults.start, end or defaults.end
+    for name, day in (("start", first), ("end", last)):
+        # Every figure is compared with the year before: year 1 has none (date.replace fails).
+        if day < EARLIEST_DAY:
+            errors[name] = f"Enter a date from {EARLIEST_DAY.year} on"
+    if errors:
+        first, last = defaults.start, defaults.end
+    if first > last:
+        errors["start"] = "The start date must be on or before the end date"
+    elif (last - first).days >= MAX_DAYS:
+        errors["start"] = "Choose a period of at most three years"
+    if errors:
+        first, last = defaults.start, defaults.end
+    if service_id is not None and service_id not in services:
+        errors["service"] = "Choose a service from the list"
+        service_id = None
+    if team_id is not None and team_id not in teams:
+        errors["team"] = "Choose a team from the list"
+        team_id = None
+    return Filters(first, last, service_id, team_id), errors
+
+
 def _scope(qs, filters: Filters):
     if filters.service_id:
         qs = qs.filter(service_id=filters.service_id)

@@ -105,8 +105,15 @@ def endpoint_get(*, endpoint_id: int, council_ids: frozenset[int] | None = None)
     return endpoint
 
 
-def endpoint_deliveries(*, endpoint: WebhookEndpoint, limit: int = 50) -> list[Message]:
-    return list(Message.objects.filter(endpoint=endpoint).order_by("-id")[:limit])
+def endpoint_deliveries(
+    *, endpoint: WebhookEndpoint, limit: int = 50, before_id: int | None = None
+) -> list[Message]:
+    """The endpoint's deliveries, newest first; `before_id` continues a page (by id, which
+    never changes, so a page boundary never skips or repeats one)."""
+    qs = Message.objects.filter(endpoint=endpoint)
+    if before_id is not None:
+        qs = qs.filter(id__lt=before_id)
+    return list(qs.order_by("-id")[:limit])
 
 
 def attempts_for(*, message_ids: list[int]) -> dict[int, list[Attempt]]:

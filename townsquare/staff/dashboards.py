@@ -21,12 +21,17 @@ from townsquare.accounts import policies
 from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import area_for_point
 from townsquare.insights import charts
-from townsquare.insights.selectors import Dashboard, Filters, dashboard_get, default_filters
+from townsquare.insights.selectors import (
+    Dashboard,
+    Filters,
+    dashboard_filters,
+    dashboard_get,
+    default_filters,
+)
 from townsquare.staff.access import staff_render, staff_view
 
 PRESETS = (("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 12 months"))
 TABLES = ("daily", "weekly", "backlog", "categories", "hotspots")
-MAX_DAYS = 3 * 366
 NO_FIGURE = "\u2013"  # an en dash: no figure to show
 
 
@@ -42,35 +47,26 @@ def _parse_filters(
 ) -> FilterForm:
     raw = {k: request.GET.get(k, "").strip()[:20] for k in ("start", "end", "service", "team")}
     errors: dict[str, str] = {}
-    start, end = dashboard_defaults.start, dashboard_defaults.end
-    dates = {}
-    for key, default in (("start", start), ("end", end)):
-        if not raw[key]:
-            dates[key] = default
-            continue
+    dates: dict[str, dt.date | None] = {}
+    for key in ("start", "end"):
         try:
-            dates[key] = dt.date.fromisoformat(raw[key])
+            dates[key] = dt.date.fromisoformat(raw[key]) if raw[key] else None
         except ValueError:
             errors[key] = "Enter a real date, like 2015-12-31"
-            dates[key] = default
-    if not errors and dates["start"] > dates["end"]:
-        errors["start"] = "The start date must be on or before the end date"
-    elif not errors and (dates["end"] - dates["start"]).days >= MAX_DAYS:
-        errors["start"] = "Choose a period of at most three years"
     if errors:
-        dates = {"start": start, "end": end}
-    service_id = team_id = None
-    if raw["service"]:
-        if whole_number(raw["service"]) in services:
-            service_id = whole_number(raw["service"])
-        else:
-            errors["service"] = "Choose a service from the list"
-    if raw["team"]:
-        if whole_number(raw["team"]) in teams:
-            team_id = whole_number(raw["team"])
-        else:
-            errors["team"] = "Choose a team from the list"
-    return FilterForm(Filters(dates["start"], dates["end"], service_id, team_id), errors, raw)
+        # Both dates stay at their defaults while either cannot be read.
+        dates = {}
+    filters, problems = dashboard_filters(
+        defaults=dashboard_defaults,
+        services=services,
+        teams=teams,
+        start=dates.get("start"),
+        end=dates.get("end"),
+        # Text that is no whole number is no service's or team's id (-1 never is one).
+        service_id=(whole_number(raw["service"]) or -1) if raw["service"] else None,
+        team_id=(whole_number(raw["team"]) or -1) if raw["team"] else None,
+    )
+    return FilterForm(filters, {**errors, **problems}, raw)
 
 
 def _change(now: int, before: int) -> str:

@@ -43,6 +43,7 @@ def test_staff_forms_and_filters(council, report, staff_client, value):
         ("get", f"/staff/audit/?person={value}&before={value}", {}),
         ("get", f"/staff/cases/?team={value}&service={value}&area={value}", {}),
         ("get", f"/staff/dashboards/?service={value}&team={value}", {}),
+        ("get", "/staff/dashboards/?start=0001-01-01&end=0001-01-02", {}),
         ("post", f"{url}/assign", {"team": value, "assignee": value, "revision": value}),
         ("post", f"{url}/priority", {"priority": value, "revision": case.revision}),
         (
