@@ -43,7 +43,9 @@ def _filled_in(values: dict[str, str], var_dir: Path) -> dict[str, str]:
 
 
 def _run(code: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
+    # Only what a service's environment file gives it, so the test machine's settings
+    # (DATABASE_URL, DEBUG...) cannot make the check pass.
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": str(env.get("TOWNSQUARE_VAR_DIR", ROOT))}
     return subprocess.run(  # noqa: S603 - our own argv
         [sys.executable, *code],
         cwd=ROOT,
@@ -57,9 +59,7 @@ def _run(code: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_the_documented_production_settings_pass_the_deploy_checks(tmp_path):
     env = _filled_in(documented_settings(), tmp_path)
-    result = _run(
-        ["-m", "townsquare.cli", "check", "--deploy", "--fail-level", "WARNING"], env
-    )
+    result = _run(["-m", "townsquare.cli", "check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 

@@ -151,9 +151,7 @@ def test_https_settings_turn_on_hsts_and_the_redirect(client, settings):
     # A monitor may ask for /healthz over plain HTTP.
     assert Client().get("/healthz").status_code == 200
     secure = Client().get("/healthz", secure=True)
-    assert secure["Strict-Transport-Security"] == (
-        "max-age=31536000; includeSubDomains; preload"
-    )
+    assert secure["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
 
 
 # --- the report endpoint ---
@@ -243,9 +241,7 @@ def test_reports_are_posted_not_fetched(client):
 def test_one_address_may_send_only_so_many_reports(client, settings, caplog):
     settings.CSP_REPORTS_PER_MINUTE = 3
     with caplog.at_level(logging.WARNING, logger="townsquare.csp"):
-        answers = [
-            _post(client, json.dumps(LEGACY), "application/csp-report") for _ in range(5)
-        ]
+        answers = [_post(client, json.dumps(LEGACY), "application/csp-report") for _ in range(5)]
     assert [a.status_code for a in answers] == [204, 204, 204, 429, 429]
     assert int(answers[-1]["Retry-After"]) >= 1
     assert len([r for r in caplog.records if r.name == "townsquare.csp"]) == 3

@@ -141,9 +141,7 @@ def test_layout_with_a_council_shows_its_name_and_colour_on_the_header_only():
     assert '<span class="ts-header__name">Testshire &lt;Council&gt;</span>' in html
     assert html.count("#ab1234") == 1
     # The one inline style, carrying the request's Content-Security-Policy nonce (ADR 146).
-    assert (
-        '<style nonce="n0nce">.ts-header{--ts-council-colour: #ab1234}</style>' in html
-    )
+    assert '<style nonce="n0nce">.ts-header{--ts-council-colour: #ab1234}</style>' in html
     assert "style=" not in html
 
 

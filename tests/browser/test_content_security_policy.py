@@ -128,9 +128,7 @@ def test_maps_and_citizen_pages_work_under_the_policy(watched, town, settings):
     )
     page.evaluate("() => document.readyState")
     # The event, and the console's message about it.
-    assert [v.get("directive") for v in violations.seen if "directive" in v] == [
-        "script-src-elem"
-    ]
+    assert [v.get("directive") for v in violations.seen if "directive" in v] == ["script-src-elem"]
     assert any("Content Security Policy" in v.get("console", "") for v in violations.seen)
     violations.seen.clear()
 

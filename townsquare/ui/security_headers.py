@@ -123,9 +123,7 @@ class SecurityHeaders:
                 if settings.CSP_REPORT_ONLY
                 else "Content-Security-Policy"
             )
-            response.headers[header] = content_security_policy(
-                str(nonce) if nonce.used else ""
-            )
+            response.headers[header] = content_security_policy(str(nonce) if nonce.used else "")
             endpoint = report_endpoint()
             if endpoint:
                 response.headers["Reporting-Endpoints"] = f'{REPORT_GROUP}="{endpoint}"'
