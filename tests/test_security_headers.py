@@ -111,6 +111,21 @@ def test_report_only_and_no_reports_are_settings(client, council, settings):
     assert "Reporting-Endpoints" not in response
 
 
+def test_a_views_own_stricter_policy_is_kept(rf, settings):
+    from django.http import HttpResponse
+
+    from townsquare.ui.security_headers import SecurityHeaders
+
+    def attachment(request):
+        response = HttpResponse("<svg/>", content_type="image/svg+xml")
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+    response = SecurityHeaders(attachment)(rf.get("/staff/cases/X/attachments/1"))
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Server"] == "Townsquare"
+
+
 def test_json_answers_carry_no_policy_but_the_other_headers(client):
     response = client.get("/healthz")
     assert response["Content-Type"] == "application/json"

@@ -117,7 +117,12 @@ class SecurityHeaders:
         response = self.get_response(request)
         response.headers["Server"] = SERVER_HEADER
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if self._is_document(response) and not self._is_debug_page(response):
+        # A view's own policy stands: staff attachments are sandboxed with a stricter one.
+        if (
+            self._is_document(response)
+            and not self._is_debug_page(response)
+            and "Content-Security-Policy" not in response.headers
+        ):
             header = (
                 "Content-Security-Policy-Report-Only"
                 if settings.CSP_REPORT_ONLY
