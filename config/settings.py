@@ -49,6 +49,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier keys, comma-separated, while SECRET_KEY is rotated: sessions, signed links and sealed
+# secrets made with them still open (docs/operations/production.md, ADR 96).
+SECRET_KEY_FALLBACKS = [k.strip() for k in _env("SECRET_KEY_FALLBACKS").split(",") if k.strip()]
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in _env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
@@ -114,7 +117,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The first three put their headers on every response, static files (WhiteNoise) included:
+    # the Content-Security-Policy, Permissions-Policy and Server header (ADR 146); HSTS, the
+    # HTTPS redirect, nosniff and the Referrer-Policy; and X-Frame-Options.
+    "townsquare.ui.security_headers.SecurityHeaders",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -124,7 +132,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "townsquare.portal.middleware.PublicWriteLimits",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -217,6 +224,25 @@ SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Other sites learn only this site's origin from a link or a map tile (never a page's path,
+# which can hold a case reference); OpenStreetMap's tile servers refuse requests without one.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# HTTPS (docs/operations/production.md): all off by default, so a machine without a
+# certificate (the demo, tests) still works. Behind a proxy that terminates HTTPS, set
+# SECURE_PROXY_SSL_HEADER too, or every request looks like plain HTTP and is redirected forever.
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)
+# A monitor or load balancer may ask for /healthz over plain HTTP, straight at the server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(_env("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy (ADR 146): where browsers send reports of what it blocked (a path
+# here, or another service's address; empty sends none), whether it only reports rather than
+# blocks (to try a change to the site first), and how many reports one client address may
+# send a minute to the built-in endpoint, which writes them to the log.
+CSP_REPORT_URL = _env("CSP_REPORT_URL", "/api/csp-reports")
+CSP_REPORT_ONLY = _env_bool("CSP_REPORT_ONLY", False)
+CSP_REPORTS_PER_MINUTE = float(_env("CSP_REPORTS_PER_MINUTE", "20"))
 
 LOGGING = {
     "version": 1,

@@ -57,6 +57,8 @@ PUBLIC = {
     "api/v1/docs": "the browsable reference page for that description",
     "api/v1/": "django-ninja's root: a 404 (problem details), naming nothing",
     "api/v1/<path:rest>": "any address not in the REST API: a 404 (problem details)",
+    "api/csp-reports": "browsers report Content-Security-Policy violations from any page, "
+    "signed in or not; rate limited per client address and only written to the log",
 }
 
 # REST API routes take a key, not a session (ADR 120): strangers and owners are keys, and

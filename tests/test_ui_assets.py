@@ -65,8 +65,11 @@ def test_css_carries_no_gov_uk_font_or_images():
     assert "system-ui" in css
     assert "sourceMappingURL" not in (STATIC / "govuk-frontend.min.js").read_text()
     shipped = {p.name for p in STATIC.iterdir()}
-    # live.js is written by hand (live updates, ADR 40), not built.
+    # live.js is written by hand (live updates, ADR 40), not built; so are the two scripts
+    # every page loads instead of inline ones (ADR 146).
     assert shipped == {
+        "js-enabled.js",
+        "govuk-init.js",
         "townsquare.css",
         "govuk-frontend.min.js",
         "assets-manifest.json",
@@ -121,8 +124,11 @@ def test_layout_without_a_council_says_townsquare():
     assert '<html lang="en' in html and 'class="govuk-template"' in html
     assert 'href="#main-content" class="govuk-skip-link"' in html and 'id="main-content"' in html
     assert '<span class="ts-header__name">Townsquare</span>' in html
-    assert 'style="--ts-council-colour: #1d70b8"' in html
-    assert '<script type="module">' in html and "initAll()" in html
+    # No council, no colour of its own: the stylesheet's default blue.
+    assert "--ts-council-colour" not in html
+    # No inline script (ADR 146): GOV.UK Frontend starts from a file.
+    assert '<script type="module" src="/static/ui/govuk-init.js"' in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert "/static/ui/townsquare.css" in html and "/static/ui/govuk-frontend.min.js" in html
     assert "OS data © Crown copyright" in html
     assert "govuk-header__logotype" not in html and "crest" not in html
@@ -130,11 +136,13 @@ def test_layout_without_a_council_says_townsquare():
 
 def test_layout_with_a_council_shows_its_name_and_colour_on_the_header_only():
     council = SimpleNamespace(name="Testshire <Council>", branding={"colour": "#AB1234"})
-    html = render_to_string("ui/base.html", {"page_council": council})
+    request = SimpleNamespace(csp_nonce="n0nce")
+    html = render_to_string("ui/base.html", {"page_council": council, "request": request})
     assert '<span class="ts-header__name">Testshire &lt;Council&gt;</span>' in html
     assert html.count("#ab1234") == 1
-    header = re.search(r"<header[^>]*>", html).group(0)
-    assert "--ts-council-colour: #ab1234" in header
+    # The one inline style, carrying the request's Content-Security-Policy nonce (ADR 146).
+    assert '<style nonce="n0nce">.ts-header{--ts-council-colour: #ab1234}</style>' in html
+    assert "style=" not in html
 
 
 def test_components_escape_their_values():

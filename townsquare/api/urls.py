@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from townsquare.api import callbacks
+from townsquare.api import callbacks, csp_reports
 from townsquare.api.http import api_view, problem
 from townsquare.api.v1 import api
 
@@ -29,4 +29,6 @@ urlpatterns = [
     path("notify/receipts", callbacks.notify_receipt, name="notify_receipt"),
     path("notify/inbound-sms", callbacks.notify_inbound_sms, name="notify_inbound_sms"),
     path("inbound/email", callbacks.inbound_email, name="inbound_email"),
+    # Browsers' reports of what the Content-Security-Policy blocked (CSP_REPORT_URL, ADR 146).
+    path("csp-reports", csp_reports.csp_report, name="csp_reports"),
 ]
