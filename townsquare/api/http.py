@@ -197,13 +197,15 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             # ninja's root view raises it: the answer is a plain 404 like any unknown path.
             response = problem(404, "not_found", "There is no such address in this API.")
         response = _as_problem(response)
-        # A streamed download (open data) has no body in hand to hash: no ETag for it.
-        if (
-            request.method in ("GET", "HEAD")
-            and response.status_code == 200
-            and not response.streaming
-        ):
-            etag = response.get("ETag") or f'"{body_hash(response)}"'
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            # A streamed answer has no body in hand to hash: it has an ETag only when its view
+            # gave one (a stored file's never changes; an open data export has none).
+            etag = response.get("ETag") or (
+                None if response.streaming else f'"{body_hash(response)}"'
+            )
+        else:
+            etag = None
+        if etag:
             response["ETag"] = etag
             if _matches(request.headers.get("If-None-Match", ""), etag):
                 not_modified = HttpResponse(status=304)
