@@ -28,7 +28,6 @@ django_wsgi = WSGIMiddleware(
 )
 
 
-
 async def _application(scope, receive, send):
     if scope["type"] == "lifespan":
         while True:

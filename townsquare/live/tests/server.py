@@ -18,7 +18,7 @@ from django.db import connection
 ROOT = Path(settings.BASE_DIR)
 
 
-def _collect_static(env: dict) -> None:
+def collect_static(env: dict) -> None:
     # Pages need the hashed static files the production storage serves.
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
         subprocess.run(
@@ -85,7 +85,7 @@ def asgi_server(*, static: bool = False):
     port = _free_port()
     env = server_env()
     if static:
-        _collect_static(env)
+        collect_static(env)
     process = subprocess.Popen(  # noqa: S603 - our own argv
         [
             sys.executable,

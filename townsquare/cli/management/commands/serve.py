@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -73,9 +74,10 @@ class Command(BaseCommand):
             stop()
             killed = _end_within(children, grace + KILL_MARGIN_SECONDS)
         if killed:
-            self.stderr.write(f"Killed after {grace} s: {', '.join(killed)}")
-        codes = [c.returncode for c in children]
-        if any(code not in (0, -signal.SIGTERM, -signal.SIGINT, -signal.SIGKILL) for code in codes):
+            names = ", ".join(str(child.args[2]) for child in killed)
+            self.stderr.write(f"Killed after the {grace} s grace period: {names}")
+        stopped = (0, -signal.SIGTERM, -signal.SIGINT)
+        if any(c.returncode not in stopped for c in children if c not in killed):
             raise SystemExit(1)
 
 
@@ -89,7 +91,7 @@ def _start(argv: list[str]) -> subprocess.Popen:
     return subprocess.Popen(argv, process_group=0)  # noqa: S603 - our own argv, no shell
 
 
-def _end_within(children: list[subprocess.Popen], seconds: float) -> list[str]:
+def _end_within(children: list[subprocess.Popen], seconds: float) -> list[subprocess.Popen]:
     """Wait up to `seconds` for the stopped children, then kill every process left in their
     groups. Returns the children that had to be killed."""
     deadline = time.monotonic() + seconds
@@ -98,13 +100,11 @@ def _end_within(children: list[subprocess.Popen], seconds: float) -> list[str]:
         try:
             child.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            killed.append(str(child.args[2]))
+            killed.append(child)
     for child in children:
         # Also when the leader exited: a worker it failed to end would keep the port and the
         # database open.
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone
             os.killpg(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         child.wait()
     return killed
