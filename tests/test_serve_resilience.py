@@ -144,7 +144,7 @@ def _slow_header(port: int) -> socket.socket:
 def _still_open(client: socket.socket) -> bool:
     client.setblocking(False)  # a socket with a timeout would wait for something to read
     try:
-        return client.recv(1, socket.MSG_DONTWAIT | socket.MSG_PEEK) != b""
+        return client.recv(1, socket.MSG_PEEK) != b""
     except BlockingIOError:
         return True  # nothing to read and not closed: still waiting for the body
     except OSError:
@@ -188,13 +188,27 @@ def test_a_body_that_stops_arriving_gets_a_408_from_the_real_server():
         assert b"urn:townsquare:problem:request_timeout" in answer
 
 
-def _pipelined_unread(port: int) -> socket.socket:
-    """A client that asks for many pages at once and reads none of the answers, so the
-    server's responses back up while it sends them."""
-    client = socket.create_connection(("127.0.0.1", port), timeout=GIVE_UP_SECONDS)
+# A static file of a few megabytes, sent in many parts by a view thread.
+LARGE_FILE = "/static/ninja/redoc.standalone.js.map"
+
+
+def _unread_download(port: int) -> socket.socket:
+    """A client that asks for a large file and reads none of it: the thread sending it waits
+    for the client, as threads did when stops left workers behind."""
+    client = socket.socket()
     client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 200)
+    client.settimeout(GIVE_UP_SECONDS)
+    client.connect(("127.0.0.1", port))
+    client.sendall(f"GET {LARGE_FILE} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     return client
+
+
+def _response_started(client: socket.socket) -> bool:
+    client.setblocking(False)  # a socket with a timeout would wait for something to read
+    try:
+        return client.recv(16, socket.MSG_PEEK).startswith(b"HTTP/1.1 200")
+    except BlockingIOError:
+        return False
 
 
 def test_a_stop_ends_every_process_it_started_whatever_is_in_flight():
@@ -204,27 +218,30 @@ def test_a_stop_ends_every_process_it_started_whatever_is_in_flight():
         assert len(started) >= 4
 
         answered = threading.Semaphore(0)
-        stopping = threading.Event()
 
         def load() -> None:
             with requests.Session() as session:
-                while not stopping.is_set():
+                while True:
                     try:
-                        session.get(f"{base}/", timeout=30)
+                        session.get(f"{base}/", timeout=GIVE_UP_SECONDS)
                         answered.release()
                     except requests.RequestException:
                         return  # the server has gone: the point of the test
 
         in_flight = [_slow_body(port) for _ in range(50)]
-        in_flight += [_pipelined_unread(port) for _ in range(20)]
-        with ThreadPoolExecutor(8) as pool:
-            for _ in range(8):
+        with ThreadPoolExecutor(4) as pool:
+            for _ in range(4):
                 pool.submit(load)
             for _ in range(16):  # pages are being answered under this load
                 assert answered.acquire(timeout=GIVE_UP_SECONDS)
+            # More than the server's threads (two processes of four), each held sending.
+            downloads = [_unread_download(port) for _ in range(12)]
+            in_flight += downloads
+            _poll_until(
+                lambda: sum(map(_response_started, downloads)) >= 4, "downloads under way"
+            )
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=GIVE_UP_SECONDS)
-            stopping.set()
 
         _poll_until(lambda: not _alive(started), f"processes left: {_alive(started)}")
         _poll_until(lambda: _port_is_free(port), f"port {port} still held")
