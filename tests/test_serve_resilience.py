@@ -237,9 +237,7 @@ def test_a_stop_ends_every_process_it_started_whatever_is_in_flight():
             # More than the server's threads (two processes of four), each held sending.
             downloads = [_unread_download(port) for _ in range(12)]
             in_flight += downloads
-            _poll_until(
-                lambda: sum(map(_response_started, downloads)) >= 4, "downloads under way"
-            )
+            _poll_until(lambda: sum(map(_response_started, downloads)) >= 4, "downloads under way")
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=GIVE_UP_SECONDS)
 
