@@ -215,6 +215,17 @@ WEB_WORKERS = int(_env("WEB_WORKERS", "2"))
 # Threads per web process. Python runs one at a time, so a few are enough to overlap waits on
 # the database; hundreds would only queue up for SQLite's write lock.
 WEB_THREADS = int(_env("WEB_THREADS", "4"))
+# Request bodies are read on the event loop before a thread is taken (ADR 140). The largest
+# body any interface takes is an Open311 report with ten 20 MB photos (cases/limits.py); the
+# rest of the default is room for its text fields and the multipart framing.
+REQUEST_MAX_BODY_BYTES = int(_env("REQUEST_MAX_BODY_BYTES", str(210 * 1024 * 1024)))
+# A body must arrive within this many seconds, plus one second per REQUEST_BODY_MIN_RATE bytes
+# received: a client sending at least that fast is never cut off; a trickle is, soon.
+REQUEST_BODY_TIMEOUT_SECONDS = float(_env("REQUEST_BODY_TIMEOUT_SECONDS", "30"))
+REQUEST_BODY_MIN_RATE = float(_env("REQUEST_BODY_MIN_RATE", "1000"))
+# How long `townsquare serve` lets its processes finish in-flight requests when stopped
+# before it kills them (ADR 141).
+SERVE_STOP_GRACE_SECONDS = int(_env("SERVE_STOP_GRACE_SECONDS", "5"))
 
 # Where the project's shipped service templates live; councils import from this library.
 SERVICE_TEMPLATE_LIBRARY = BASE_DIR / "templates" / "services"

@@ -18,7 +18,7 @@ from django.db import connection
 ROOT = Path(settings.BASE_DIR)
 
 
-def _collect_static(env: dict) -> None:
+def collect_static(env: dict) -> None:
     # Pages need the hashed static files the production storage serves.
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
         subprocess.run(
@@ -45,11 +45,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def asgi_server(*, static: bool = False):
-    """A granian ASGI server (as `townsquare serve` runs it) on the test database."""
-    port = _free_port()
-    env = {
+def server_env(**overrides: str) -> dict[str, str]:
+    """The environment a server started by a test runs in: the test's database and secret."""
+    return {
         **os.environ,
         "DATABASE_URL": _database_url(),
         "LIVE_POLL_SECONDS": "0.05",
@@ -60,9 +58,34 @@ def asgi_server(*, static: bool = False):
         # Nothing sends from the server: its messages stay in the outbox, where tests read
         # them, and never reach whatever listens on the default SMTP port (a demo's mailbox).
         "MESSAGING_DISPATCH": "off",
+        **overrides,
     }
+
+
+def wait_until_answering(process: subprocess.Popen, base: str) -> None:
+    """Wait for the server to answer (start-up takes longer on a loaded machine); the
+    deadline only ends a run that has already failed."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            requests.get(f"{base}/healthz", timeout=30)
+            return
+        except requests.RequestException:
+            if process.poll() is not None:
+                log = process.stderr.read().decode()[-2000:] if process.stderr else ""
+                raise RuntimeError(f"the server exited: {log}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError("the ASGI server did not start") from None
+            time.sleep(0.05)
+
+
+@contextmanager
+def asgi_server(*, static: bool = False):
+    """A granian ASGI server (as `townsquare serve` runs it) on the test database."""
+    port = _free_port()
+    env = server_env()
     if static:
-        _collect_static(env)
+        collect_static(env)
     process = subprocess.Popen(  # noqa: S603 - our own argv
         [
             sys.executable,
@@ -87,19 +110,7 @@ def asgi_server(*, static: bool = False):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        # Wait for the server to answer (start-up takes longer on a loaded machine); the
-        # deadline only ends a run that has already failed.
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                requests.get(f"{base}/healthz", timeout=30)
-                break
-            except requests.RequestException:
-                if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode()[-2000:]) from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the ASGI server did not start") from None
-                time.sleep(0.05)
+        wait_until_answering(process, base)
         yield base
     finally:
         # The whole group: granian's worker processes too.
