@@ -256,7 +256,8 @@ async def council_staff(request: HttpRequest, slug: str, topic: str) -> HttpResp
     except DomainError:
         return _problem(404, "No such council")
     if council.id not in principal.council_ids and not principal.is_platform_admin:
-        return _problem(403, "You are not a member of this council")
+        # As for a council that does not exist: other councils are not there for staff (ADR 150).
+        return _problem(404, "No such council")
     subscription = Subscription(council_id=council.id, internal=True)
     return _response(
         request,
