@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from tests.security.probing import Probe, council_b_objects, keyed, probe_settings, signed_in
+from tests.security.probing import Probe, keyed, signed_in
 from tests.test_route_auth import (
     GUARDED_PREFIXES,
     KEYED_BODIES,
@@ -94,29 +94,27 @@ def _body(route: str, method: str) -> dict:
     return {"data": KEYED_BODIES.get(route, {}), "content_type": "application/json"}
 
 
-def test_council_a_reaches_nothing_of_council_b_at_any_address(council, other_council, settings):
-    probe_settings(settings)
-    objects = council_b_objects(other_council)
+def test_council_a_reaches_nothing_of_council_b_at_any_address(council, other_council, council_b):
     strangers = {
         **{f"council A {role}": signed_in(council, role) for role in Role.values},
         **{f"council A {kind} key": keyed(council, kind) for kind in KeyType.values},
     }
     # The owner of the saved view, as views are each person's own.
     owners = {"session": Client(raise_request_exception=False), "key": keyed(other_council)}
-    sign_in(owners["session"], objects.owner_email)
+    sign_in(owners["session"], council_b.owner_email)
 
     unsampled = sorted(
         f"{route}: add council B's {name!r} to tests/security/probing.py council_b_objects"
         for route in _object_routes()
         for name in {m["name"] for m in _PARAMETER.finditer(route)}
-        if name not in objects.sample_sets[0]
+        if name not in council_b.sample_sets[0]
     )
     assert unsampled == [], "\n".join(unsampled)
 
-    addresses = [a for r in _object_routes() for a in _addresses(r, objects.sample_sets)]
+    addresses = [a for r in _object_routes() for a in _addresses(r, council_b.sample_sets)]
     probe, by_role = Probe(), Probe()
     taken: set[str] = set()  # routes that answered some method with more than a 405
-    events_before = objects.events()
+    events_before = council_b.events()
     for address, method in itertools.product(addresses, METHODS):
         keyed_route = address.route.startswith(KEYED_PREFIX)
         for who, client in strangers.items():
@@ -133,7 +131,7 @@ def test_council_a_reaches_nothing_of_council_b_at_any_address(council, other_co
                     by_role.record(request, status)
                     continue
             probe.record(request, status)
-    events_after = objects.events()
+    events_after = council_b.events()
 
     # Only now (the owner may change things): the samples are council B's and reachable.
     unreachable = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.security.probing import council_b_objects, keyed, probe_settings, signed_in
+from tests.security.probing import keyed, signed_in
 from townsquare.accounts.models import ApiKey, KeyType, Role
 from townsquare.accounts.principal import Principal
 from townsquare.cases.models import Case
@@ -44,22 +44,20 @@ def _case_fields(case: Case) -> tuple:
 
 
 def test_council_a_cannot_act_on_council_b_through_a_form_or_body(
-    council, other_council, ours, settings
+    council, other_council, council_b, ours
 ):
-    probe_settings(settings)
-    theirs = council_b_objects(other_council)
-    team, member, key = theirs.team_id, theirs.staff_user_id, theirs.api_key_id
+    team, member, key = council_b.team_id, council_b.staff_user_id, council_b.api_key_id
     staff = {role: signed_in(council, role) for role in Role.values}
     keys = {kind: keyed(council, kind) for kind in KeyType.values}
     mine = f"/staff/cases/{ours.reference}"
     forms = [
         (f"{mine}/assign", {"team": team}),
         (f"{mine}/assign", {"assignee": member}),
-        *((f"{mine}/merge", {"original": ref}) for ref in theirs.case_references),
-        *((f"{mine}/link", {"related": ref}) for ref in theirs.case_references),
+        *((f"{mine}/merge", {"original": ref}) for ref in council_b.case_references),
+        *((f"{mine}/link", {"related": ref}) for ref in council_b.case_references),
         *(
             ("/staff/cases/bulk", {"case": ref, "action": "note", "message": "Seen"})
-            for ref in theirs.case_references
+            for ref in council_b.case_references
         ),
         ("/staff/cases/bulk", {"case": ours.reference, "action": "assign", "team": team}),
         ("/staff/cases/bulk", {"case": ours.reference, "action": "assign", "assignee": member}),
@@ -78,7 +76,7 @@ def test_council_a_cannot_act_on_council_b_through_a_form_or_body(
         ("/api/v1/cases", {"service_code": "school_transport", "lat": 51.5, "lng": 0.5}),
     ]
     listings = [
-        *(f"/staff/cases/?{name}={value}" for name, value in _filters(theirs)),
+        *(f"/staff/cases/?{name}={value}" for name, value in _filters(council_b)),
         "/staff/cases/?status=all",
         "/staff/cases/workload",
         "/staff/audit/",
@@ -89,11 +87,11 @@ def test_council_a_cannot_act_on_council_b_through_a_form_or_body(
     ]
     api_listings = [
         f"/api/v1/cases?status=all&team={team}",
-        f"/api/v1/cases?status=all&ward={theirs.sample_sets[0]['area_id']}",
+        f"/api/v1/cases?status=all&ward={council_b.sample_sets[0]['area_id']}",
         "/api/v1/cases?status=all",
         "/api/v1/webhooks",
     ]
-    before = (theirs.events(), theirs.keys_and_members(), _case_fields(ours), _watching())
+    before = (council_b.events(), council_b.keys_and_members(), _case_fields(ours), _watching())
 
     problems, count = [], 0
     for role, client in staff.items():
@@ -104,7 +102,7 @@ def test_council_a_cannot_act_on_council_b_through_a_form_or_body(
                 problems.append(f"{status} POST {url} {form} as council A {role}")
         for url in listings:
             count += 1
-            problems += _shows_theirs(client.get(url), f"GET {url} as council A {role}", theirs)
+            problems += _shows_theirs(client.get(url), f"GET {url} as council A {role}", council_b)
     for kind, client in keys.items():
         for url, body in bodies:
             count += 1
@@ -113,18 +111,16 @@ def test_council_a_cannot_act_on_council_b_through_a_form_or_body(
                 problems.append(f"{status} POST {url} {body} with council A's {kind} key")
         for url in api_listings:
             count += 1
-            problems += _shows_theirs(client.get(url), f"GET {url} with {kind} key", theirs)
+            problems += _shows_theirs(client.get(url), f"GET {url} with {kind} key", council_b)
 
-    after = (theirs.events(), theirs.keys_and_members(), _case_fields(ours), _watching())
+    after = (council_b.events(), council_b.keys_and_members(), _case_fields(ours), _watching())
     assert problems == [], f"{len(problems)} of {count} requests:\n" + "\n".join(problems)
     assert after == before, "a request changed council B's objects, or tied council A's to them"
 
 
-def test_open311_refuses_a_key_for_another_councils_requests(council, other_council, settings):
-    probe_settings(settings)
-    theirs = council_b_objects(other_council)
+def test_open311_refuses_a_key_for_another_councils_requests(council, other_council, council_b):
     raw = keyed(council).defaults["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
-    report, application = theirs.case_references
+    report, application = council_b.case_references
     where = {"lat": "51.5", "long": "0.5", "service_code": "pothole", "description": "Hole"}
     client = Client(raise_request_exception=False)
     expected = [
@@ -159,34 +155,34 @@ def test_open311_refuses_a_key_for_another_councils_requests(council, other_coun
         ("get", f"/open311/v2/requests/{application}.xml", {}, 404),
         *(
             ("get", f"/open311/v2/media/{sample['attachment_id']}", {}, 404)
-            for sample in theirs.sample_sets
+            for sample in council_b.sample_sets
         ),
     ]
-    before = (theirs.events(), ApiKey.objects.count())
+    before = (council_b.events(), ApiKey.objects.count())
     answers = [
         (method, url, getattr(client, method)(url, data).status_code, status)
         for method, url, data, status in expected
     ]
     wrong = [f"{got} (not {want}) {m.upper()} {u}" for m, u, got, want in answers if got != want]
     assert wrong == [], "\n".join(wrong)
-    assert (theirs.events(), ApiKey.objects.count()) == before
+    assert (council_b.events(), ApiKey.objects.count()) == before
 
 
-def _filters(theirs) -> list[tuple[str, object]]:
-    sample = theirs.sample_sets[0]
+def _filters(council_b) -> list[tuple[str, object]]:
+    sample = council_b.sample_sets[0]
     return [
-        ("team", theirs.team_id),
+        ("team", council_b.team_id),
         ("area", sample["area_id"]),
         ("service", sample["service_id"]),
-        ("assignee", theirs.staff_user_id),
+        ("assignee", council_b.staff_user_id),
     ]
 
 
-def _shows_theirs(response, request: str, theirs) -> list[str]:
+def _shows_theirs(response, request: str, council_b) -> list[str]:
     if response.status_code in ERRORS:
         return [f"{response.status_code} {request}"]
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    shown = [ref for ref in theirs.case_references if ref.encode() in body]
+    shown = [ref for ref in council_b.case_references if ref.encode() in body]
     return [f"{request} shows council B's {shown}"] if shown else []
 
 
