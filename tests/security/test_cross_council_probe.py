@@ -20,7 +20,6 @@ merge or link) are probed by tests/security/test_objects_named_in_requests.py.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 
 import pytest
@@ -28,6 +27,7 @@ from django.test import Client
 
 from tests.security.probing import Probe, keyed, signed_in
 from tests.test_route_auth import (
+    _PARAMETER,
     GUARDED_PREFIXES,
     KEYED_BODIES,
     KEYED_PREFIX,
@@ -43,8 +43,6 @@ METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
 ANSWERS_THAT_REVEAL_NOTHING = {404, 405}
 # The issue asks for at least this many requests; fewer means the walk lost routes or samples.
 AT_LEAST = 1_000
-
-_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ def test_council_a_reaches_nothing_of_council_b_at_any_address(council, other_co
     sign_in(owners["session"], council_b.owner_email)
 
     unsampled = sorted(
-        f"{route}: add council B's {name!r} to tests/security/probing.py council_b_objects"
+        f"{route}: add council B's {name!r} to their_objects in tests/test_route_auth.py"
         for route in _object_routes()
         for name in {m["name"] for m in _PARAMETER.finditer(route)}
         if name not in council_b.sample_sets[0]
