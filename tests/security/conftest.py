@@ -13,3 +13,10 @@ def council_b(request, other_council, settings) -> CouncilObjects:
     # bucket would run dry, which is tests/test_api_v1.py's business, not the probe's.
     settings.API_RATE_BURST = 100_000
     return council_b_objects(other_council, request.getfixturevalue("their_objects"))
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    # Each signed-in role costs a password hash, which is slow on purpose; this suite tests who
+    # reaches what, not how passwords are stored (townsquare/accounts/tests do).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

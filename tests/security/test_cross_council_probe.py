@@ -20,12 +20,13 @@ merge or link) are probed by tests/security/test_objects_named_in_requests.py.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
 
-from tests.security.probing import Probe, keyed, signed_in
+from tests.security.probing import CouncilObjects, Probe, keyed, shown_of, signed_in
 from tests.test_route_auth import (
     _PARAMETER,
     GUARDED_PREFIXES,
@@ -39,9 +40,8 @@ from townsquare.accounts.models import KeyType, Role
 from townsquare.staff.tests.conftest import sign_in
 
 METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
-# Refusals that say nothing about the object: the route does not take that method.
-ANSWERS_THAT_REVEAL_NOTHING = {404, 405}
-# The issue asks for at least this many requests; fewer means the walk lost routes or samples.
+# The issue asks for at least this many requests that reach a route's own check: a method
+# the route does not take (405) is sent but not counted, nor is a refusal by role (403).
 AT_LEAST = 1_000
 
 
@@ -66,10 +66,42 @@ def _filled(route: str, sample: dict[str, object]) -> str:
     return "/" + _PARAMETER.sub(lambda m: str(sample.get(m["name"], NO_ID)), route)
 
 
-def _addresses(route: str, sample_sets: list[dict[str, object]]) -> list[Address]:
-    """The route filled with each set of council B's objects (each distinct address once)."""
-    urls = dict.fromkeys(_filled(route, sample) for sample in sample_sets)
-    return [Address(route, url) for url in urls]
+def _addresses(route: str, council_b: CouncilObjects) -> list[Address]:
+    """The route filled with every combination of council B's objects (a file only under its
+    own case)."""
+    names = [m["name"] for m in _PARAMETER.finditer(route)]
+    filled = [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*(council_b.samples[name] for name in names))
+    ]
+    return [
+        Address(route, _filled(route, sample))
+        for sample in filled
+        if "attachment_id" not in sample
+        or council_b.case_of_attachment[sample["attachment_id"]] == sample.get("reference")
+    ]
+
+
+def _listings(samples: dict[str, list[object]]) -> tuple[list[str], list[str]]:
+    """Lists and searches of the staff pages and the REST API, asked for council B's cases,
+    teams, areas and services by reference or id: they answer with the caller's own council,
+    so what must hold is that nothing of B's is shown."""
+    refs = samples["reference"]
+    staff = [
+        *(f"/staff/cases/?status=all&q={ref}" for ref in refs),
+        *(f"/staff/audit/?case={ref}" for ref in refs),
+        *(f"/staff/audit/export.csv?case={ref}" for ref in refs),
+        *(f"/staff/cases/?status=all&team={team}" for team in samples["team_id"]),
+        *(f"/staff/cases/?status=all&area={area}" for area in samples["area_id"]),
+        *(f"/staff/cases/?status=all&service={service}" for service in samples["service_id"]),
+        *(f"/staff/dashboards/?team={team}" for team in samples["team_id"]),
+        *(f"/staff/dashboards/?service={service}" for service in samples["service_id"]),
+    ]
+    api = [
+        *(f"/api/v1/cases?status=all&team={team}" for team in samples["team_id"]),
+        *(f"/api/v1/cases?status=all&ward={area}" for area in samples["area_id"]),
+    ]
+    return staff, api
 
 
 def _object_routes() -> list[str]:
@@ -89,6 +121,20 @@ def _body(route: str, method: str) -> dict:
     return {"data": KEYED_BODIES.get(route, {}), "content_type": "application/json"}
 
 
+def _keyed_route(route: str) -> bool:
+    return route.startswith(KEYED_PREFIX)
+
+
+def _send(client: Client, method: str, route: str, url: str):
+    response = getattr(client, method)(url, **_body(route, method))
+    response.close()  # a live stream's, left open, would hold a database connection
+    return response
+
+
+def _summary(tallies: dict[str, Counter]) -> str:
+    return "; ".join(f"{name}: {dict(sorted(tally.items()))}" for name, tally in tallies.items())
+
+
 # Live streams read the database on other threads: they see only committed rows.
 @pytest.mark.django_db(transaction=True)
 def test_council_a_reaches_nothing_of_council_b_at_any_address(council, other_council, council_b):
@@ -96,38 +142,74 @@ def test_council_a_reaches_nothing_of_council_b_at_any_address(council, other_co
         **{f"council A {role}": signed_in(council, role) for role in Role.values},
         **{f"council A {kind} key": keyed(council, kind) for kind in KeyType.values},
     }
-    # The owner of the saved view, as views are each person's own.
+    # The owner of the saved views, as views are each person's own.
     owners = {"session": Client(raise_request_exception=False), "key": keyed(other_council)}
     sign_in(owners["session"], council_b.owner_email)
+
+    def owner(route: str) -> Client:
+        return owners["key" if _keyed_route(route) else "session"]
+
+    def callers(route: str) -> dict[str, Client]:
+        # The REST API takes keys, the staff pages sessions (ADR 120).
+        return {
+            who: c for who, c in strangers.items() if who.endswith(" key") == _keyed_route(route)
+        }
 
     unsampled = sorted(
         f"{route}: add council B's {name!r} to their_objects in tests/test_route_auth.py"
         for route in _object_routes()
         for name in {m["name"] for m in _PARAMETER.finditer(route)}
-        if name not in council_b.sample_sets[0]
+        if name not in council_b.samples
     )
     assert unsampled == [], "\n".join(unsampled)
 
-    addresses = [a for r in _object_routes() for a in _addresses(r, council_b.sample_sets)]
-    probe, by_role = Probe(), Probe()
-    taken: set[str] = set()  # routes that answered some method with more than a 405
+    # The methods each route takes: those council B's own admin (or key) is not answered 405
+    # for at an address naming nothing, which changes nothing of B's.
+    taken = {
+        route: [
+            m
+            for m in METHODS
+            if _send(owner(route), m, route, _filled(route, NOTHING)).status_code != 405
+        ]
+        for route in _object_routes()
+    }
+    untaken = sorted(route for route, methods in taken.items() if not methods)
+    assert untaken == [], f"routes that took no method, so nothing was probed: {untaken}"
+
+    addresses = [a for r in _object_routes() for a in _addresses(r, council_b)]
+    probe, by_role, not_taken, listed = Probe(), Probe(), Probe(), Probe()
+    refused_for_nothing: dict[tuple[str, str, str], bool] = {}
     events_before = council_b.events()
+    # A method the route does not take is refused before anyone or anything is looked at:
+    # each address gets it once, from the next caller in turn, which must be answered 405.
+    turns = itertools.count()
     for address, method in itertools.product(addresses, METHODS):
-        keyed_route = address.route.startswith(KEYED_PREFIX)
-        for who, client in strangers.items():
-            if keyed_route != who.endswith(" key"):
-                continue  # the REST API takes keys, the staff pages sessions (ADR 120)
-            sent = _body(address.route, method)
-            status = getattr(client, method)(address.url, **sent).status_code
+        named = callers(address.route)
+        if method not in taken[address.route]:
+            who = list(named)[next(turns) % len(named)]
+            status = _send(named[who], method, address.route, address.url).status_code
+            not_taken.record(f"{method.upper()} {address.url} as {who}", status)
+            continue
+        for who, client in named.items():
+            status = _send(client, method, address.route, address.url).status_code
             request = f"{method.upper()} {address.url} as {who}"
-            if status != 405:
-                taken.add(address.route)
             if status == 403:
-                for_nothing = getattr(client, method)(_filled(address.route, NOTHING), **sent)
-                if for_nothing.status_code == 403:
+                asked = (address.route, method, who)
+                if asked not in refused_for_nothing:
+                    nothing = _filled(address.route, NOTHING)
+                    answer = _send(client, method, address.route, nothing).status_code
+                    refused_for_nothing[asked] = answer == 403
+                if refused_for_nothing[asked]:
                     by_role.record(request, status)
                     continue
             probe.record(request, status)
+    staff_listings, api_listings = _listings(council_b.samples)
+    for who, client in strangers.items():
+        for url in api_listings if who.endswith(" key") else staff_listings:
+            response = client.get(url)
+            shown = shown_of(response, council_b.case_references, asked=url)
+            status = 500 if shown and response.status_code < 500 else response.status_code
+            listed.record(f"GET {url} as {who}" + (f" shows {shown}" if shown else ""), status)
     events_after = council_b.events()
 
     # Only now (the owner may change things): the samples are council B's and reachable.
@@ -135,26 +217,31 @@ def test_council_a_reaches_nothing_of_council_b_at_any_address(council, other_co
     for address in addresses:
         if address.route in NOT_OPEN_TO_THE_OWNER_IN_TESTS:
             continue
-        owner = owners["key" if address.route.startswith(KEYED_PREFIX) else "session"]
-        answers = []
-        for method in ("get", "post"):
-            response = getattr(owner, method)(address.url, **_body(address.route, method))
-            response.close()  # a live stream's, left open, would hold a database connection
-            answers.append(response.status_code)
-        if all(status in (403, 404, 405) for status in answers):
-            unreachable.append(f"{address.url}: council B's own admin gets {answers} too")
+        method = "get" if "get" in taken[address.route] else taken[address.route][0]
+        status = _send(owner(address.route), method, address.route, address.url).status_code
+        if status in (403, 404, 405):
+            unreachable.append(
+                f"{method.upper()} {address.url}: council B's own admin gets {status} too"
+            )
 
-    total = probe.count + by_role.count
-    assert total >= AT_LEAST, f"only {total} requests: routes or samples were lost"
-    offending = probe.offending(ANSWERS_THAT_REVEAL_NOTHING)
-    assert offending == [], (
-        f"{len(offending)} of {total} cross-council requests were not refused with 404 "
-        f"(answers: {dict(probe.statuses())}):\n" + "\n".join(offending)
+    tallies = {
+        "reached the route's check": probe.statuses(),
+        "refused by role before any look-up (403)": by_role.statuses(),
+        "method not taken": not_taken.statuses(),
+        "lists and searches naming B's objects": listed.statuses(),
+    }
+    summary = _summary(tallies)
+    assert probe.count >= AT_LEAST, f"only {probe.count} requests reached a check: {summary}"
+    offending = (
+        probe.offending({404}) + not_taken.offending({405}) + listed.offending(set(range(200, 500)))
     )
-    untaken = sorted({a.route for a in addresses} - taken)
-    assert untaken == [], f"routes that took no method, so nothing was probed: {untaken}"
+    assert offending == [], (
+        f"{len(offending)} cross-council requests answered wrongly ({summary}):\n"
+        + "\n".join(offending)
+    )
     assert unreachable == [], "\n".join(unreachable)
     assert events_after == events_before, "council B's event log moved during the probe"
+    print(summary)  # for the record in ADR 150 (pytest -s)
 
 
 def test_the_probe_walks_every_object_route():
