@@ -1,14 +1,17 @@
 """The cross-council probe (issue 23): council A's people and keys reach nothing of council B.
 
 Every staff and API route is taken from the URL resolver, so a route added later is probed
-without anyone listing it. Each route whose address names an object is filled with real
-objects of council B (a public report and a private application with their files, services, a
-draft, a saved view, a message, a webhook...) and called with every method as each role of
-council A's staff (the staff pages and live streams) and with each type of council A's API key
-(the REST API): every answer must be 404, or 405 for a method the route does not take (ADR 150).
-The one other answer let through is a 403 that the same person gets for an address naming no
-object at all: a refusal by role made before any look-up (an agent may not edit services), which
-tells nothing of council B's object.
+without anyone listing it. Each route whose address names an object is filled with several
+real objects of council B (cases of every kind, their files, services, drafts, saved views,
+messages, webhooks...) and called with every method as each role of council A's staff (the
+staff pages and live streams) and with each type of council A's API key (the REST API).
+
+Only methods the route takes are counted, at least 1,000 requests, and each must be answered
+404 (ADR 150). A method the route does not take is still sent and must be answered 405. The
+one other answer let through, tallied apart, is a 403 that the same caller gets for an address
+naming no object at all: a refusal by role made before any look-up (an agent may not edit
+services), which tells nothing of council B's object. Lists and searches asked for B's
+references and ids must show none of B's cases.
 
 Then council B's own admin and key open the same addresses, so a 404 means "not yours", not
 a sample that does not exist; and council B's event log must not have moved.
