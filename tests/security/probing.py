@@ -115,9 +115,9 @@ def council_b_objects(council: Council, their_objects: dict[str, object]) -> Cou
     another_filed = _case(council, "school_transport", {"child_name": "Jo", "sen": "no"})
     duplicate = _case(council, "pothole", {"depth": "deep"})
     case_merge_duplicate(duplicate=duplicate, original=report, actor=principal)
-    more = [
-        _case(council, "pothole", {"depth": d})
-        for d in ("deep", "shallow", "deep", "deep", "shallow")
+    # More of the two kinds, for a thousand requests that reach a route's own check.
+    more = [_case(council, "pothole", {"depth": "deep"}) for _ in range(6)] + [
+        _case(council, "school_transport", {"child_name": "Kit", "sen": "no"}) for _ in range(6)
     ]
     cases = [
         report,

@@ -178,6 +178,9 @@ def test_council_a_reaches_nothing_of_council_b_at_any_address(council, other_co
     }
     untaken = sorted(route for route, methods in taken.items() if not methods)
     assert untaken == [], f"routes that took no method, so nothing was probed: {untaken}"
+    # A stream is only read: other methods are refused before anything is looked up.
+    streams = {route: taken[route] for route in taken if route.startswith("live/")}
+    assert all(methods == ["get"] for methods in streams.values()), streams
 
     addresses = [a for r in _object_routes() for a in _addresses(r, council_b)]
     probe, by_role, not_taken, listed = Probe(), Probe(), Probe(), Probe()
