@@ -222,9 +222,10 @@ def _case(council: Council, service_code: str, values: dict[str, object]) -> Cas
 
 
 def shown_of(response, references: list[str], asked: str = "") -> list[str]:
-    """Which of `references` the response's body shows. A page echoes the reference that was
-    `asked` for in its search box: that one counts only as a link to the case."""
+    """Which of `references` the response's body (or redirect) shows. A page echoes the
+    reference that was `asked` for in its search box: that one counts only as a link to it."""
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    body += response.get("Location", "").encode()
     return [ref for ref in references if (f"cases/{ref}" if ref in asked else ref).encode() in body]
 
 
