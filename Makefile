@@ -73,9 +73,10 @@ run: demo identity-provider ## Serve the product with its demo data on http://12
 	trap 'kill $$MAILBOX $$RECEIVER $$PROVIDER 2>/dev/null' EXIT; \
 	$(BIN)/townsquare serve --host $(HOST) --port $(PORT)
 
-lint: $(VENV)/.dev ## Ruff (lint and format), the import-layer contracts and mypy on the domain core
+lint: $(VENV)/.dev ## Ruff (lint and format), bandit, the import-layer contracts and mypy on the domain core
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml -r townsquare config -q
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 

@@ -222,6 +222,9 @@ def _staff_case(principal, reference: str) -> tuple[int, int]:
 
 
 async def case_staff(request: HttpRequest, reference: str) -> HttpResponse:
+    if request.method != "GET":
+        # A stream is only read (EventSource sends GET), as the public stream.
+        return _problem(405, "Use GET")
     principal = await _principal(request)
     if not principal.is_authenticated:
         return _problem(401, "Sign in as staff to follow this case")
@@ -246,6 +249,8 @@ async def case_staff(request: HttpRequest, reference: str) -> HttpResponse:
 async def council_staff(request: HttpRequest, slug: str, topic: str) -> HttpResponse:
     """Every event of one council, coalesced: for queue counts (topic "queue") and dashboard
     figures (topic "dashboard")."""
+    if request.method != "GET":
+        return _problem(405, "Use GET")
     if topic not in TOPICS:
         return _problem(404, f"Topics: {', '.join(TOPICS)}")
     principal = await _principal(request)
@@ -256,7 +261,8 @@ async def council_staff(request: HttpRequest, slug: str, topic: str) -> HttpResp
     except DomainError:
         return _problem(404, "No such council")
     if council.id not in principal.council_ids and not principal.is_platform_admin:
-        return _problem(403, "You are not a member of this council")
+        # As for a council that does not exist: other councils are not there for staff (ADR 150).
+        return _problem(404, "No such council")
     subscription = Subscription(council_id=council.id, internal=True)
     return _response(
         request,

@@ -158,7 +158,7 @@ def test_staff_streams_carry_internal_events_of_their_council_only(report, counc
             requests.get(
                 f"{base}/live/staff/councils/testshire/queue", cookies=other, timeout=5
             ).status_code
-            == 403
+            == 404
         )
         assert (
             requests.get(
