@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider api-document
+.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider api-document security
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -92,6 +92,16 @@ test-python: $(VENV)/.dev identity-provider ## The test suite only (set DATABASE
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint test-python ## Lint, layer contracts and the whole test suite
+
+SECURITY_TESTS = tests/security townsquare/staff/tests/test_sign_in_throttle.py \
+	townsquare/core/tests/test_client_address.py tests/citizen/test_sign_in_limits.py \
+	tests/test_rate_limits.py tests/test_security_headers.py tests/test_production_settings.py \
+	tests/test_serve_resilience.py tests/test_request_body_limits.py \
+	tests/browser/test_content_security_policy.py
+
+security: $(VENV)/.dev identity-provider ## Issue 23's security checks again: the cross-council probe, throttles, headers, slow clients, clean stop, bandit
+	$(BIN)/bandit -q -c pyproject.toml -r townsquare config
+	TOWNSQUARE_BROWSER_TESTS=required $(BIN)/pytest -n 2 $(SECURITY_TESTS)
 
 api-document: $(VENV)/.dev ## Write the REST API's OpenAPI document (docs/api/openapi-v1.json) from the code
 	$(BIN)/townsquare api_document

@@ -41,3 +41,17 @@ def test_every_operation_says_its_scope_and_declares_problem_details():
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
                     assert list(response["content"]) == ["application/problem+json"]
+
+
+def test_no_object_in_the_document_names_a_key_twice():
+    # A route's `response` map and its `openapi_extra` can both describe one status (200 and
+    # "200"): the JSON then has the key twice, which Swagger UI refuses to render at all.
+    repeated = []
+
+    def once_each(pairs):
+        keys = [key for key, _ in pairs]
+        repeated.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    json.loads(DOCUMENT.read_text(), object_pairs_hook=once_each)
+    assert repeated == []

@@ -185,7 +185,9 @@ def council_b_objects(council: Council, their_objects: dict[str, object]) -> Cou
         "reference": [case.reference for case in cases],
         "attachment_id": list(case_of_attachment),
         "service_id": services,
-        "service_code": ["pothole", "school_transport"],
+        # Codes are each council's own: council A has a pothole service of its own, so only a
+        # code no service of A's has names something of B's alone.
+        "service_code": [their_objects["service_code"]],
         "draft_id": drafts,
         "view_id": [view.id for view in saved_views_of(user_id=owner.pk, council_id=council.id)],
         "message_id": messages,

@@ -34,6 +34,7 @@ from tests.test_route_auth import (
     _PARAMETER,
     GUARDED_PREFIXES,
     KEYED_BODIES,
+    KEYED_HEADERS,
     KEYED_PREFIX,
     NOT_OPEN_TO_THE_OWNER_IN_TESTS,
     PUBLIC,
@@ -121,7 +122,12 @@ def _body(route: str, method: str) -> dict:
     if not route.startswith(KEYED_PREFIX) or method not in ("post", "put", "patch"):
         return {}
     # ninja checks a body before the route looks the object up: send one it accepts.
-    return {"data": KEYED_BODIES.get(route, {}), "content_type": "application/json"}
+    # A stale If-Match where a route takes one: B's own key reaches the route, changes nothing.
+    headers = KEYED_HEADERS.get(route, {})
+    body = KEYED_BODIES.get(route, {})
+    if callable(body):  # multipart/form-data, a fresh file each time
+        return {"data": body(), **headers}
+    return {"data": body, "content_type": "application/json", **headers}
 
 
 def _keyed_route(route: str) -> bool:

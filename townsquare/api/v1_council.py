@@ -230,7 +230,7 @@ _DOWNLOADS: dict[str, Any] = {
 @api.get(
     "/open-data/cases",
     auth=READ,
-    response={200: None, **ERRORS},
+    response=ERRORS,  # the 200 is described below: a stream in one of three types
     summary="Download the council's open data",
     tags=["open data"],
     operation_id="open_data_cases",
