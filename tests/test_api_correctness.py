@@ -75,7 +75,7 @@ def _messages_to(address: str) -> int:
 
 
 def test_a_team_keys_changes_message_only_the_councils_staff(council):
-    staff, _ = make_staff(council, "agent", email="officer@testshire.test")
+    make_staff(council, "agent", email="officer@testshire.test")
     outbox_dispatch()
     citizens_case = report(council)  # reporter pat@example.org, by the public
     outbox_dispatch()
@@ -162,4 +162,3 @@ def test_a_key_name_cannot_pass_for_a_team_key():
     forged = "API key: X (ts_team_abcd…) (ts_live_abcd…)"
     assert not acted_with_team_key(actor_kind="api", actor_label=forged)
     assert not acted_with_team_key(actor_kind="staff", actor_label="API key: X (ts_team_abcd…)")
-
