@@ -8,7 +8,8 @@ Steps, each printing what it does; the last line is one JSON object of every fig
    (a database `make demo` filled) if given, else `townsquare demo`; then `townsquare generate
    --cases N` (skipped with --reuse when the database already holds them).
 2. A key of Bristol with every scope (`townsquare apikeys create`).
-3. `townsquare serve` (two web processes) on `--port`, the rate limit out of the way:
+3. `townsquare serve --no-worker` (two web processes; the background worker would spend the
+   run on the generated cases' events) on `--port`, the rate limit out of the way:
    - search: `GET /api/v1/cases` with filters (overdue, service, ward, team, assigned, status
      in turns), one request at a time; the median is client-side wall time per full answer.
    - one: `GET /api/v1/cases/{reference}` (the case with its timeline) for references spread
@@ -68,7 +69,7 @@ def connect(port: int) -> http.client.HTTPConnection:
 
 def serve(env: dict[str, str], port: int, workers: int, **extra: str) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603
-        [TOWNSQUARE, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [TOWNSQUARE, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
         env={**env, "WEB_WORKERS": str(workers), **extra},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
