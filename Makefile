@@ -101,7 +101,8 @@ API_FUZZ_SCENARIOS ?= 1000
 api-fuzz: $(VENV)/.dev ## Schemathesis over the REST API at full strength (1,000 cases per operation)
 	API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) API_FUZZ_SCENARIOS=$(API_FUZZ_SCENARIOS) \
 		$(BIN)/pytest -p no:cacheprovider -q -o addopts="--strict-markers" \
-		--hypothesis-show-statistics $(PYTEST_ARGS) tests/test_api_openapi.py
+		--hypothesis-show-statistics -o junit_family=legacy --junitxml=var/api-fuzz.xml \
+		$(PYTEST_ARGS) tests/test_api_openapi.py
 
 bench: $(VENV)/.dev ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python bench/run.py
