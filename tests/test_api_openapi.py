@@ -167,6 +167,10 @@ def test_live_server_follows_the_documents_links(live_server, seeded, record_pro
             negative_headers = meta is not None and meta.is_negative_at(ParameterLocation.HEADER)
             if not negative_headers or "Authorization" in (case.headers or {}):
                 case.headers = {**(case.headers or {}), "Authorization": f"Bearer {key}"}
+            if not negative_headers and _use_real(case) and case.headers:
+                # A generated If-Match names no revision of the case: mostly leave it out,
+                # so the change is made and its answer checked.
+                case.headers.pop("If-Match", None)
             body = case.body if isinstance(case.body, dict) else None
             negative_body = meta is not None and meta.is_negative_at(ParameterLocation.BODY)
             if body is None or negative_body or not _use_real(case):
