@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider api-document security
+.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider api-document api-fuzz security
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -105,6 +105,15 @@ security: $(VENV)/.dev identity-provider ## Issue 23's security checks again: th
 
 api-document: $(VENV)/.dev ## Write the REST API's OpenAPI document (docs/api/openapi-v1.json) from the code
 	$(BIN)/townsquare api_document
+
+# CI runs the same tests with 10 examples per operation and 10 stateful scenarios (ADR 160).
+API_FUZZ_EXAMPLES ?= 1000
+API_FUZZ_SCENARIOS ?= 1000
+api-fuzz: $(VENV)/.dev ## Schemathesis over the REST API at full strength (1,000 cases per operation)
+	API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) API_FUZZ_SCENARIOS=$(API_FUZZ_SCENARIOS) \
+		$(BIN)/pytest -p no:cacheprovider -q -o addopts="--strict-markers" \
+		--hypothesis-show-statistics -o junit_family=legacy --junitxml=var/api-fuzz.xml \
+		$(PYTEST_ARGS) tests/test_api_openapi.py
 
 bench: $(VENV)/.dev ## Run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python bench/run.py

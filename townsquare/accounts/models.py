@@ -78,10 +78,11 @@ class KeyType(models.TextChoices):
 
     # Acts for real.
     LIVE = "live", "Live"
-    # For trying an integration against real data: messages go only to the council's own
-    # addresses and numbers.
+    # For trying an integration against real data: what it does is emailed only to the
+    # council's own staff, never texted (ADR 158). No guest list exists yet, whatever the label.
     TEAM = "team", "Team and guest list"
-    # Its cases are marked as tests: nothing is sent about them and nothing of them is public.
+    # Its cases are marked as tests: nothing is sent about them and nothing of them is public;
+    # it changes no other case (ADR 158).
     TEST = "test", "Test"
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from townsquare.accounts.models import ApiKey, LinkedIdentity, Membership, Scope, User
 from townsquare.accounts.policies import AGENT, COUNCIL_ADMIN, SUPERVISOR
 from townsquare.accounts.principal import Principal
@@ -73,3 +75,22 @@ def principal_for_api_key(key: ApiKey) -> Principal:
         is_api_client=True,
         sees_personal_data=Scope.READ_PERSONAL in scopes,
     )
+
+
+# principal_for_api_key's label ends with the key's prefix, whose start is the key's type.
+_TEAM_KEY_LABEL_END = re.compile(r"\(ts_team_[^()]*…\)$")
+
+
+def acted_with_team_key(*, actor_kind: str, actor_label: str) -> bool:
+    """Whether an event's actor is a team key (ADR 158): its messages may go only to the
+    council's own staff. The label's last bracket is always the prefix, so a key's name
+    cannot pass for another type."""
+    return actor_kind == "api" and _TEAM_KEY_LABEL_END.search(actor_label) is not None
+
+
+def staff_emails_of_council(*, council_id: int) -> frozenset[str]:
+    """The council's own addresses: its active staff's, lower-cased (ADR 158)."""
+    emails = Membership.objects.filter(council_id=council_id, user__is_active=True).values_list(
+        "user__email", flat=True
+    )
+    return frozenset(e.lower() for e in emails if e)

@@ -184,6 +184,22 @@ def _as_problem(response: HttpResponse) -> HttpResponse:
     return converted
 
 
+# What a 304 keeps of the 200 it stands for (RFC 9110, 15.4.5); Vary is added after.
+_NOT_MODIFIED_KEEPS = ("ETag", "Cache-Control", "Content-Location", "Expires", "Vary")
+
+
+def _not_modified(response: HttpResponse) -> HttpResponse:
+    """A 304 for `response`: no body and no Content-Type. Its Content-Length, if any, must be
+    the 200's (RFC 9110, 8.6), never the empty body's that middleware would add."""
+    not_modified = HttpResponse(status=304)
+    del not_modified["Content-Type"]
+    not_modified["Content-Length"] = str(len(response.content))
+    for name in _NOT_MODIFIED_KEEPS:
+        if name in response:
+            not_modified[name] = response[name]
+    return not_modified
+
+
 def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Wrap one of the API's URL views: problem details for every error, ETag and
     If-None-Match on reads, and a line in the call log for every call made with a key."""
@@ -208,9 +224,7 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if etag:
             response["ETag"] = etag
             if _matches(request.headers.get("If-None-Match", ""), etag):
-                not_modified = HttpResponse(status=304)
-                not_modified["ETag"] = etag
-                response = not_modified
+                response = _not_modified(response)
         # What a call answers depends on its key: caches must not share answers between keys.
         response["Vary"] = ", ".join(v for v in (response.get("Vary", ""), "Authorization") if v)
         key = getattr(request, "api_key", None)

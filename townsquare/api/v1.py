@@ -16,11 +16,17 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Path, Query, Schema
+from ninja import Field, Header, NinjaAPI, Path, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
 from ninja.responses import Status
-from pydantic import AwareDatetime, BeforeValidator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 from townsquare.accounts import policies
 from townsquare.accounts.models import Scope
@@ -81,6 +87,28 @@ def operation_scopes(api: NinjaAPI) -> dict[str, str]:
     }
 
 
+# OpenAPI links (ADR 160): what a client can do next with an answer, which schemathesis'
+# stateful phase follows too. They name the case only: a link that also filled If-Match
+# from the ETag made schemathesis' scenarios depend on the server's state (Hypothesis
+# refuses that as flaky), and If-Match is declared on each change for clients to send.
+_THE_CASE = {"path.reference": "$response.body#/reference"}
+_THE_CASE_AS_SEEN = _THE_CASE
+_CHANGES = {
+    "MoveOn": ("case_transition", _THE_CASE_AS_SEEN),
+    "AddNote": ("case_note", _THE_CASE_AS_SEEN),
+    "Assign": ("case_assign", _THE_CASE_AS_SEEN),
+    "PostUpdate": ("case_public_update", _THE_CASE_AS_SEEN),
+}
+LINKS: dict[tuple[str, str], dict[str, tuple[str, dict[str, str]]]] = {
+    ("case_create", "201"): {"GetCase": ("case_get", _THE_CASE), **_CHANGES},
+    ("case_get", "200"): _CHANGES,
+    **{(operation, "200"): _CHANGES for operation, _ in _CHANGES.values()},
+    ("webhook_register", "201"): {
+        "RotateSecret": ("webhook_rotate_secret", {"path.endpoint_id": "$response.body#/id"})
+    },
+}
+
+
 class ApiV1(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         """The generated document, with each operation's scope (`x-scope`) and errors
@@ -96,6 +124,12 @@ class ApiV1(NinjaAPI):
                         f"{operation.get('description', '')}\n\nKey scope: `{scope}`."
                     ).strip()
                 for status, response in operation.get("responses", {}).items():
+                    links = LINKS.get((operation.get("operationId", ""), str(status)))
+                    if links:
+                        response["links"] = {
+                            name: {"operationId": target, "parameters": parameters}
+                            for name, (target, parameters) in links.items()
+                        }
                     if int(status) >= 400 and "content" in response:
                         response["content"] = {PROBLEM_JSON: response["content"].popitem()[1]}
         return schema
@@ -239,9 +273,9 @@ class CaseSummaryOut(Schema):
     team_id: int | None
     assignee_id: int | None
     priority: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    due_at: dt.datetime | None
+    created_at: Time
+    updated_at: Time
+    due_at: Time | None
     sla: str = Field(description="overdue, due_soon, on_track, or closed")
     address: str
     support_count: int
@@ -269,6 +303,21 @@ def _rfc3339(value: Any) -> Any:
 
 
 Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+
+
+def _rfc3339_text(moment: dt.datetime) -> str:
+    # One form for every time sent (ADR 159): UTC, "Z", always six decimals, so times sort
+    # and compare as text, and `updated_at` passed back as `updated_after` loses nothing.
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Time = Annotated[
+    dt.datetime,
+    PlainSerializer(_rfc3339_text, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "examples": ["2026-12-01T09:00:00.000000Z"]}
+    ),
+]
 
 
 class CaseSearch(Schema):
@@ -368,7 +417,7 @@ class AnswerOut(Schema):
 class TimelineEntryOut(Schema):
     id: int
     kind: str
-    at: dt.datetime
+    at: Time
     visibility: str
     actor_kind: str
     actor: str
@@ -395,12 +444,12 @@ class CaseOut(Schema):
     description: str
     status_notes: str
     channel: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    responded_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    response_due_at: dt.datetime | None
-    resolve_due_at: dt.datetime | None
+    created_at: Time
+    updated_at: Time
+    responded_at: Time | None
+    closed_at: Time | None
+    response_due_at: Time | None
+    resolve_due_at: Time | None
     priority: int
     team_id: int | None
     team_name: str
@@ -485,9 +534,14 @@ def _case_out(case: Case, who: Principal, *, writes: bool) -> dict[str, Any]:
     return out
 
 
-def _case_response(request: HttpRequest, case: Case, *, status: int = 200) -> HttpResponse:
+def _case_response(
+    request: HttpRequest, case: Case, *, status: int = 200, fresh: bool = False
+) -> HttpResponse:
+    """The case as this key sees it. A case a service changed is read again (with its team
+    and area as they are now); one just read (`fresh`) is not."""
     who = principal(request)
-    case = case_get_for_user(principal=who, reference=case.reference)
+    if not fresh:
+        case = case_get_for_user(principal=who, reference=case.reference)
     writes = key_of(request).has_scope(Scope.WRITE_CASES)
     response = api.create_response(
         request, CaseOut(**_case_out(case, who, writes=writes)).model_dump(), status=status
@@ -501,6 +555,36 @@ def _case(request: HttpRequest, reference: str) -> Case:
 
 
 REFERENCE = Path(..., max_length=40, description="The case's reference, e.g. BRS-26-1234")
+# Declared so the document says which routes honour them; api.http reads them.
+IF_MATCH = Header(
+    "",
+    alias="If-Match",
+    max_length=100,
+    description="The case's ETag as you last read it: the change is refused (412) if the case "
+    "changed since. Leave out to change it whatever its revision.",
+)
+IDEMPOTENCY_KEY = Header(
+    "",
+    alias="Idempotency-Key",
+    max_length=255,
+    description="Any unique string: a retry with the same key and body gets the first answer "
+    "instead of making a second one; the same key with another body is a 422.",
+)
+
+
+def _case_to_change(request: HttpRequest, reference: str) -> Case:
+    """The case a change names. A test key changes only test cases (ADR 158): a change to a
+    real one would message its reporter or show on the public site."""
+    case = _case(request, reference)
+    if key_of(request).test_mode and not case.is_test:
+        raise ApiProblem(
+            403,
+            "test_key_real_case",
+            "A test key changes only the cases it created: use a live or team key for this case.",
+        )
+    return case
+
+
 ENDPOINT_ID = Path(..., ge=1, le=2**53, description="The webhook's id")
 
 
@@ -516,7 +600,7 @@ def case_get(request: HttpRequest, reference: str = REFERENCE) -> HttpResponse:
     """The case as this key may see it. Its `ETag` names its revision: send it back as
     `If-Match` on a change to be sure nobody changed the case since (412 otherwise), or as
     `If-None-Match` to be told 304 when nothing changed."""
-    return _case_response(request, _case(request, reference))
+    return _case_response(request, _case(request, reference), fresh=True)
 
 
 class ReporterIn(Input):
@@ -548,17 +632,15 @@ class CaseIn(Input):
     tags=["cases"],
     operation_id="case_create",
 )
-def case_new(request: HttpRequest, payload: CaseIn) -> HttpResponse:
+def case_new(
+    request: HttpRequest, payload: CaseIn, idempotency_key: str = IDEMPOTENCY_KEY
+) -> HttpResponse:
     """Create a case in the key's council. Send an `Idempotency-Key` header (any unique
     string, up to 255 characters): a retry with the same key and body gets the first answer
     instead of a second case; the same key with another body is a 422. A test key's cases are
     marked as tests: nothing is sent about them and nothing of them is public."""
     key = key_of(request)
-    idem = request.headers.get("Idempotency-Key", "").strip()
-    if len(idem) > 255:
-        raise ApiProblem(
-            400, "bad_idempotency_key", "Use an Idempotency-Key of 255 characters or fewer."
-        )
+    idem = idempotency_key.strip()
     request_print = store.fingerprint(method="POST", path=request.path, body=request.body)
     if idem:
         seen = store.idempotent_answer(key=key, idempotency_key=idem)
@@ -634,11 +716,14 @@ class TransitionIn(Input):
     operation_id="case_transition",
 )
 def case_move(
-    request: HttpRequest, payload: TransitionIn, reference: str = REFERENCE
+    request: HttpRequest,
+    payload: TransitionIn,
+    reference: str = REFERENCE,
+    if_match: str = IF_MATCH,
 ) -> HttpResponse:
     """Move the case along a transition its service's workflow allows (422 otherwise)."""
     case = case_transition(
-        case=_case(request, reference),
+        case=_case_to_change(request, reference),
         to_state=payload.to_state,
         actor=principal(request),
         message=payload.message,
@@ -664,8 +749,13 @@ class AssignIn(Input):
     tags=["cases"],
     operation_id="case_assign",
 )
-def case_give(request: HttpRequest, payload: AssignIn, reference: str = REFERENCE) -> HttpResponse:
-    case = _case(request, reference)
+def case_give(
+    request: HttpRequest,
+    payload: AssignIn,
+    reference: str = REFERENCE,
+    if_match: str = IF_MATCH,
+) -> HttpResponse:
+    case = _case_to_change(request, reference)
     sent = payload.model_fields_set
     team: Any = KEEP
     if "team_id" in sent:
@@ -699,10 +789,13 @@ class MessageIn(Input):
     operation_id="case_public_update",
 )
 def case_public_update(
-    request: HttpRequest, payload: MessageIn, reference: str = REFERENCE
+    request: HttpRequest,
+    payload: MessageIn,
+    reference: str = REFERENCE,
+    if_match: str = IF_MATCH,
 ) -> HttpResponse:
     case = case_post_public_update(
-        case=_case(request, reference),
+        case=_case_to_change(request, reference),
         actor=principal(request),
         message=payload.message,
         expected_revision=expected_revision(request),
@@ -722,11 +815,19 @@ class NoteIn(Input):
     tags=["cases"],
     operation_id="case_note",
 )
-def case_note(request: HttpRequest, payload: NoteIn, reference: str = REFERENCE) -> HttpResponse:
-    """A note only the council's staff (and keys that read personal data) can read. Notes
-    never conflict with other changes, so If-Match is not needed."""
+def case_note(
+    request: HttpRequest,
+    payload: NoteIn,
+    reference: str = REFERENCE,
+    if_match: str = IF_MATCH,
+) -> HttpResponse:
+    """A note only the council's staff (and keys that read personal data) can read. Like
+    every change it honours If-Match (412 when the case changed since)."""
     case = case_add_internal_note(
-        case=_case(request, reference), actor=principal(request), note=payload.note
+        case=_case_to_change(request, reference),
+        actor=principal(request),
+        note=payload.note,
+        expected_revision=expected_revision(request),
     )
     return _case_response(request, case)
 
@@ -784,7 +885,7 @@ class WebhookOut(Schema):
     description: str
     event_types: list[str]
     is_active: bool
-    created_at: dt.datetime
+    created_at: Time
 
 
 class WebhookWithSecretOut(WebhookOut):

@@ -15,7 +15,7 @@ from ninja import Field, File, Form, Path, Router, Schema, UploadedFile
 from townsquare.api import store
 from townsquare.api.http import ApiProblem, principal, problem
 from townsquare.api.idempotency import idempotent_create
-from townsquare.api.v1 import ERRORS, READ, REFERENCE, WRITE, _case, api
+from townsquare.api.v1 import ERRORS, IDEMPOTENCY_KEY, READ, REFERENCE, WRITE, _case, api
 from townsquare.cases import casework
 from townsquare.cases.limits import MAX_ATTACHMENT_UPLOAD_BYTES, STORED_FILE_TYPES
 from townsquare.cases.models import Case
@@ -143,6 +143,7 @@ def attachment_upload(
     # Text, as every form field is: only these two words (a form's "0" or "on" is refused).
     public: Form[Literal["true", "false"]] = "false",
     reference: str = REFERENCE,
+    idempotency_key: str = IDEMPOTENCY_KEY,
 ) -> HttpResponse:
     """Send `multipart/form-data` with the `file` (a photo, JPEG, PNG or WebP, stored
     without its metadata, or a PDF document) and `public` (true to show a photo to the

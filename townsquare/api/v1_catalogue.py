@@ -11,13 +11,13 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Header, Path, Router, Schema
 from pydantic import model_validator
 
 from townsquare.api import store
 from townsquare.api.http import ApiProblem, expected_revision, key_of, principal, revision_etag
 from townsquare.api.idempotency import idempotent_create
-from townsquare.api.v1 import ADMIN, ERRORS, Input, api
+from townsquare.api.v1 import ADMIN, ERRORS, IDEMPOTENCY_KEY, Input, api
 from townsquare.catalogue.builder import (
     council_template_problems,
     draft_changes_own_service,
@@ -53,6 +53,15 @@ NUMBER = Path(..., ge=1, le=2**31, description="The version's number")
 DRAFT_ID = Path(..., ge=1, le=2**53, description="The draft's id")
 PUBLISHES_AS = Field(
     description="new_service, or new_version of the council's service with the same code"
+)
+
+# Declared so the document says the route honours it; the route reads the header itself.
+DRAFT_IF_MATCH = Header(
+    "",
+    alias="If-Match",
+    max_length=100,
+    description="The draft's ETag as you last read it: publishing is refused (412) if the "
+    "draft changed since. Leave out to publish it whatever its revision.",
 )
 
 
@@ -319,7 +328,9 @@ def service_drafts(request: HttpRequest) -> Any:
     tags=["services"],
     operation_id="service_draft_import",
 )
-def service_draft_import(request: HttpRequest, payload: DraftIn) -> HttpResponse:
+def service_draft_import(
+    request: HttpRequest, payload: DraftIn, idempotency_key: str = IDEMPOTENCY_KEY
+) -> HttpResponse:
     """A new draft in the service builder, as its import and copy make one: from a template
     (refused, problem by problem, as a 422 `invalid_template` unless it is a valid one; one
     with the code of one of the council's services is a change to that service), or a copy
@@ -372,7 +383,12 @@ def service_draft_get(request: HttpRequest, draft_id: int = DRAFT_ID) -> HttpRes
     tags=["services"],
     operation_id="service_draft_publish",
 )
-def service_draft_publish(request: HttpRequest, draft_id: int = DRAFT_ID) -> HttpResponse:
+def service_draft_publish(
+    request: HttpRequest,
+    draft_id: int = DRAFT_ID,
+    if_match: str = DRAFT_IF_MATCH,
+    idempotency_key: str = IDEMPOTENCY_KEY,
+) -> HttpResponse:
     """Publish the draft as the service's next version (a new service when no service of
     the council has its code), as the builder's Publish does; the draft is removed. New
     cases use the new version; open cases keep theirs. A draft with problems is a 422

@@ -138,6 +138,17 @@ class Case(models.Model):
             ),
             models.Index(fields=["created_at"], name="case_created_idx"),
             models.Index(fields=["updated_at"], name="case_updated_idx"),
+            # The REST API's search and change feed (cases.queues.queue_after): a council's
+            # cases in the order they changed, so a page stops at its limit instead of sorting
+            # every match; by service and by ward too, so a rare pair of filters does not walk
+            # the whole council (bench/RESULTS.md, 1,000,000 cases).
+            models.Index(fields=["council", "updated_at", "id"], name="case_council_updated_idx"),
+            models.Index(
+                fields=["council", "service", "updated_at", "id"], name="case_service_updated_idx"
+            ),
+            models.Index(
+                fields=["council", "area", "updated_at", "id"], name="case_area_updated_idx"
+            ),
             # Covering index for radius queries: cell, then the box test, without reading rows.
             models.Index(fields=["h3_r9", "lat", "lng"], name="case_h3_r9_idx"),
             # The public map counts reports per cell with its filters from this index alone

@@ -61,12 +61,18 @@ def case_get_for_user(*, principal: Principal, reference: str) -> Case:
     """A case by reference, for staff. Another council's case is "not found", not "forbidden",
     so references cannot be probed."""
     case = (
-        Case.objects.select_related("service", "service_version", "council", "team", "area")
+        Case.objects.select_related("service", "council", "team", "area")
+        # The boundaries are the largest thing in the row and no case page draws them from
+        # here; one that needs them reads them when it asks.
+        .defer("council__boundary", "area__boundary")
         .filter(reference=reference)
         .first()
     )
     if case is None or not policies.can_view_case(principal, case.council_id):
         raise NotFound(f"No case {reference!r}")
+    # Versions never change: the process's copy, not the template document decoded again for
+    # every case read (most of a REST API read's time, bench/RESULTS.md).
+    case.service_version = versions_by_id(ids={case.service_version_id})[case.service_version_id]
     return case
 
 

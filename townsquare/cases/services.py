@@ -705,8 +705,11 @@ def case_post_public_update(
     return case
 
 
-def case_add_internal_note(*, case: Case, actor: Principal, note: str) -> Case:
-    """A note only staff of the council can see. Notes never conflict with other changes."""
+def case_add_internal_note(
+    *, case: Case, actor: Principal, note: str, expected_revision: int | None = None
+) -> Case:
+    """A note only staff of the council can see. Notes never conflict with other changes, but
+    a caller that names the revision it saw (an API If-Match) is told when it is stale."""
     _require(
         policies.can_handle_case(actor, case.council_id),
         "You cannot add notes to cases of this council",
@@ -715,7 +718,7 @@ def case_add_internal_note(*, case: Case, actor: Principal, note: str) -> Case:
     if not note:
         raise InvalidInput({"note": ["Enter the note"]}, code="empty")
     with transaction.atomic():
-        case = _locked(case, None)
+        case = _locked(case, expected_revision)
         _touch(case, clock.now(), responded=False)
         case.save(update_fields=["updated_at", "revision"])
         append_event(

@@ -23,6 +23,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import translation
 
+from townsquare.accounts.selectors import acted_with_team_key, staff_emails_of_council
 from townsquare.cases.applicant_links import applicant_link_key
 from townsquare.cases.models import Case
 from townsquare.cases.sla import expected_by_in_words, region_for_gss
@@ -175,6 +176,16 @@ class Planner:
             return
         council_ids = {e.council_id for e in fresh}
         self.councils = Council.objects.in_bulk(council_ids)
+        # Changes made with a team key message the council's own staff only (ADR 158).
+        self.team_key_events = {
+            e.id
+            for e in fresh
+            if acted_with_team_key(actor_kind=e.actor_kind, actor_label=e.actor_label)
+        }
+        self.own_addresses = {
+            council_id: staff_emails_of_council(council_id=council_id)
+            for council_id in {e.council_id for e in fresh if e.id in self.team_key_events}
+        }
         endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
         for endpoint in WebhookEndpoint.objects.filter(council_id__in=council_ids, is_active=True):
             endpoints[endpoint.council_id].append(endpoint)
@@ -243,7 +254,7 @@ class Planner:
             )
             if kind == "case.created":
                 self._to_queue_watchers(event, case, team_id=case.team_id)
-            if case.is_public:
+            if case.is_public and event.id not in self.team_key_events:
                 self._to_area_subscribers(event, case)
         elif kind == "case.transitioned":
             state = self._state(case, payload["to_state"])
@@ -489,6 +500,14 @@ class Planner:
             )
         return self._rendered[full_key]
 
+    def _own_only(self, council_id: int, recipient: _Recipient) -> _Recipient:
+        """The recipient's addresses that are the council's own: its staff's emails. No
+        number is known to be the council's, so a team key's changes send no texts."""
+        own = recipient.email.lower() in self.own_addresses.get(council_id, frozenset())
+        return _Recipient(
+            recipient.subscription_id, recipient.email if own else "", "", recipient.language
+        )
+
     def _person(
         self,
         event: Event,
@@ -502,6 +521,8 @@ class Planner:
         reply_to: str = "",
         render_key: tuple | None = None,
     ) -> None:
+        if event.id in self.team_key_events:
+            recipient = self._own_only(council_id, recipient)
         words = self.book.words(
             council_id=council_id, service_code=service_code, key=key, language=recipient.language
         )
