@@ -176,7 +176,12 @@ def test_live_server_follows_the_documents_links(live_server, seeded, record_pro
     answered: Counter[tuple[str, int]] = Counter()
     scenarios = [0]
 
-    class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
+    # The scenarios walk the operations the links join (cases and their changes, webhooks and
+    # their rotation): among every operation of the API, ten scenarios seldom start at a
+    # create and get to follow its links.
+    linked = SCHEMA.include(path_regex=r"^/api/v1/(cases|webhooks)(?!.*/(attachments|deliveries))")
+
+    class Workflow(linked.as_state_machine()):  # type: ignore[misc]
         def setup(self):
             scenarios[0] += 1
 

@@ -190,10 +190,14 @@ _NOT_MODIFIED_KEEPS = ("ETag", "Cache-Control", "Content-Location", "Expires", "
 
 def _not_modified(response: HttpResponse) -> HttpResponse:
     """A 304 for `response`: no body and no Content-Type. Its Content-Length, if any, must be
-    the 200's (RFC 9110, 8.6), never the empty body's that middleware would add."""
+    the 200's (RFC 9110, 8.6), never the empty body's that middleware would add. A stored
+    file's is its size (FileResponse sets it); its stream is never read here."""
     not_modified = HttpResponse(status=304)
     del not_modified["Content-Type"]
-    not_modified["Content-Length"] = str(len(response.content))
+    if response.has_header("Content-Length"):
+        not_modified["Content-Length"] = response["Content-Length"]
+    elif not response.streaming:
+        not_modified["Content-Length"] = str(len(response.content))
     for name in _NOT_MODIFIED_KEEPS:
         if name in response:
             not_modified[name] = response[name]
@@ -224,6 +228,11 @@ def api_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if etag:
             response["ETag"] = etag
             if _matches(request.headers.get("If-None-Match", ""), etag):
+                stream = getattr(response, "file_to_stream", None)
+                if stream is not None:
+                    # A stored file's handle, opened for a body never sent. (Not
+                    # response.close(): that tells Django the request has finished.)
+                    stream.close()
                 response = _not_modified(response)
         # What a call answers depends on its key: caches must not share answers between keys.
         response["Vary"] = ", ".join(v for v in (response.get("Vary", ""), "Authorization") if v)

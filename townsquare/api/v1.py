@@ -14,7 +14,6 @@ import re
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Path, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -43,6 +42,7 @@ from townsquare.api.http import (
     problem_from,
     revision_etag,
 )
+from townsquare.api.idempotency import idempotent_create
 from townsquare.cases import queues
 from townsquare.cases.models import Case, Channel
 from townsquare.cases.selectors import case_get_for_user, case_timeline, case_view_for
@@ -640,12 +640,6 @@ def case_new(
     instead of a second case; the same key with another body is a 422. A test key's cases are
     marked as tests: nothing is sent about them and nothing of them is public."""
     key = key_of(request)
-    idem = idempotency_key.strip()
-    request_print = store.fingerprint(method="POST", path=request.path, body=request.body)
-    if idem:
-        seen = store.idempotent_answer(key=key, idempotency_key=idem)
-        if seen is not None:
-            return _replayed(request, seen, request_print)
     who = principal(request)
     point = (
         Point(payload.lat, payload.lng)
@@ -653,53 +647,30 @@ def case_new(
         else None
     )
     reporter = payload.reporter
-    try:
-        with transaction.atomic():
-            case = case_create(
-                service_code=payload.service_code,
-                actor=who,
-                council=council_get_by_id(council_id=key.council_id),
-                point=point,
-                values=payload.values,
-                title=payload.title,
-                description=payload.description,
-                address=payload.address,
-                postcode=payload.postcode,
-                reporter=Reporter(name=reporter.name, email=reporter.email, phone=reporter.phone)
-                if reporter
-                else None,
-                channel=Channel(payload.channel),
-                is_test=key.test_mode,
-            )
-            response = _case_response(request, case, status=201)
-            if idem:
-                store.idempotent_remember(
-                    key=key,
-                    idempotency_key=idem,
-                    fingerprint=request_print,
-                    status=201,
-                    body=json.loads(response.content),
-                )
-    except IntegrityError:
-        # Another call with the same Idempotency-Key won the race; answer as it did.
-        seen = store.idempotent_answer(key=key, idempotency_key=idem) if idem else None
-        if seen is None:
-            raise
-        return _replayed(request, seen, request_print)
-    response["Location"] = f"/api/v1/cases/{case.reference}"
-    return response
 
-
-def _replayed(request: HttpRequest, seen: store.Remembered, request_print: str) -> HttpResponse:
-    if seen.fingerprint != request_print:
-        raise ApiProblem(
-            422,
-            "idempotency_key_reused",
-            "This Idempotency-Key was used for another request: use a new key for a new case.",
+    def create() -> HttpResponse:
+        case = case_create(
+            service_code=payload.service_code,
+            actor=who,
+            council=council_get_by_id(council_id=key.council_id),
+            point=point,
+            values=payload.values,
+            title=payload.title,
+            description=payload.description,
+            address=payload.address,
+            postcode=payload.postcode,
+            reporter=Reporter(name=reporter.name, email=reporter.email, phone=reporter.phone)
+            if reporter
+            else None,
+            channel=Channel(payload.channel),
+            is_test=key.test_mode,
         )
-    response = api.create_response(request, seen.body, status=seen.status)
-    response["Idempotent-Replayed"] = "true"
-    return response
+        response = _case_response(request, case, status=201)
+        response["Location"] = f"/api/v1/cases/{case.reference}"
+        return response
+
+    request_print = store.fingerprint(method="POST", path=request.path, body=request.body)
+    return idempotent_create(request, request_print=request_print, create=create)
 
 
 class TransitionIn(Input):
