@@ -66,7 +66,7 @@ def test_css_carries_no_gov_uk_font_or_images():
     assert "sourceMappingURL" not in (STATIC / "govuk-frontend.min.js").read_text()
     shipped = {p.name for p in STATIC.iterdir()}
     # live.js is written by hand (live updates, ADR 40), not built; so are the two scripts
-    # every page loads instead of inline ones (ADR 146).
+    # every page loads instead of inline ones (ADR 146), and the favicon.
     assert shipped == {
         "js-enabled.js",
         "govuk-init.js",
@@ -77,6 +77,9 @@ def test_css_carries_no_gov_uk_font_or_images():
         "map.js",
         "category-search.js",
         "live.js",
+        # Drawn by hand: the platform's own mark, never the GOV.UK crown (a council's site is
+        # not GOV.UK), so browsers stop asking for a /favicon.ico that is not there.
+        "favicon.svg",
     }
 
 

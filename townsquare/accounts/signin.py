@@ -168,7 +168,10 @@ def staff_password_check(
         ok = user.check_password(password) and user.is_active and _is_staff(user)
     if ok:
         # Only a whole sign-in clears the count: the password alone proves too little, and
-        # clearing here would give whoever knows it free guesses at the code.
+        # clearing here would give whoever knows it free guesses at the code. But a right
+        # password is no failure, and the person goes on to the code without a wait.
+        if attempt.key:
+            _backoff().passed_step(attempt.key)
         if attempt.address_key:
             ratelimit.give_back(attempt.address_key, burst=_address_budget(client)[2])
         return SignInResult(user=user)

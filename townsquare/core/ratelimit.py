@@ -154,6 +154,15 @@ class Backoff:
             return 0
         return int(row["tokens"])
 
+    def passed_step(self, key: str) -> None:
+        """The claimed attempt was right at a step that does not end the matter (a password
+        before its code): it is not a failure, and the next step may come at once. The count
+        stays, so a next step that fails waits as long as this one would have."""
+        RateBucket.objects.filter(key=key).update(
+            tokens=Greatest(F("tokens") - Value(1.0), Value(0.0)),
+            refilled_at=Value(clock.shared_seconds()),
+        )
+
     @staticmethod
     def clear(key: str) -> None:
         RateBucket.objects.filter(key=key).delete()

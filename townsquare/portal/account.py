@@ -33,7 +33,7 @@ def see_other(to: str, **kwargs) -> HttpResponse:
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     next_path = safe_next(request.POST.get("next") or request.GET.get("next", ""))
     if request.method == "GET":
@@ -101,7 +101,7 @@ def sign_in_sent(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; only the POST uses the link. Mail scanners that open links ahead
     of the person would otherwise spend a link meant to work once."""

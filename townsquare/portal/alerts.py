@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from townsquare.catalogue.selectors import services_for_council
 from townsquare.core.errors import InvalidInput, NotFound
@@ -33,13 +33,13 @@ def _errors_in_order(errors: dict[str, str]) -> list[tuple[str, str]]:
     return sorted(errors.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
 
 
-@require_GET
+@require_safe
 def councils(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/councils.html", {"councils": council_list()})
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         council = council_get(slug=slug)
@@ -148,7 +148,7 @@ def _subscribe(
     return errors, not errors
 
 
-@require_GET
+@require_safe
 def check_email(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         council = council_get(slug=slug)
@@ -166,7 +166,7 @@ def check_email(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     # Following the link shows a button: link scanners in mail systems fetch links, and a GET
     # alone must not sign anyone up.
@@ -181,7 +181,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @csrf_exempt  # RFC 8058 one-click: mail clients POST without a form token; the token is signed
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         sub = messaging.subscription_for_token(token=token)

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
@@ -206,7 +206,7 @@ def applicant_context(case: Case, *, visited: list[str]) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def document(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
     """One of the files the applicant sent with their application or a reply, for them alone
     (signed in, or in the browser that holds the emailed link): 404 for anyone else."""
@@ -232,7 +232,7 @@ def _back_to_case(reference: str, **query: str) -> HttpResponse:
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def move(request: HttpRequest, reference: str, to_state: str) -> HttpResponse:
     reference = reference.upper()[:40]
     try:
@@ -302,7 +302,7 @@ def _missing(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def reply(request: HttpRequest, reference: str) -> HttpResponse:
     reference = reference.upper()[:40]
     try:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
@@ -64,12 +64,12 @@ def _application_services(council) -> list:
     return services_for_council(council=council, kind="application", include_private=True)
 
 
-@require_GET
+@require_safe
 def councils(request: HttpRequest) -> HttpResponse:
     return render(request, "apply/councils.html", {"councils": council_list()})
 
 
-@require_GET
+@require_safe
 def services(request: HttpRequest, slug: str) -> HttpResponse:
     council = _council_or_404(slug)
     return render(
@@ -84,7 +84,7 @@ def services(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def start(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
     council = _council_or_404(slug)
     if service_code not in {s.code for s in _application_services(council)}:
@@ -189,7 +189,7 @@ def _common(
     }
 
 
-@require_GET
+@require_safe
 def resume_continue(request: HttpRequest, key: str) -> HttpResponse:
     draft = _draft_or_404(request, key)
     _service, flow = drafts.flow_for(draft)
@@ -200,7 +200,7 @@ def resume_continue(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def question(request: HttpRequest, key: str, code: str) -> HttpResponse:
     draft = _draft_or_404(request, key)
     service, flow = drafts.flow_for(draft)
@@ -326,7 +326,7 @@ def _question(
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def documents(request: HttpRequest, key: str) -> HttpResponse:
     draft = _draft_or_404(request, key)
     service, flow = drafts.flow_for(draft)
@@ -378,7 +378,7 @@ def documents(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def contact(request: HttpRequest, key: str) -> HttpResponse:
     draft = _draft_or_404(request, key)
     service, flow = drafts.flow_for(draft)
@@ -440,7 +440,7 @@ def _answers(draft: ApplicationDraft, flow: drafts.Flow) -> list[dict[str, Any]]
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def check(request: HttpRequest, key: str) -> HttpResponse:
     draft = _draft_or_404(request, key)
     service, flow = drafts.flow_for(draft)
@@ -501,7 +501,7 @@ def check(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "apply/check.html", context, status=400 if problems else 200)
 
 
-@require_GET
+@require_safe
 def done(request: HttpRequest, reference: str) -> HttpResponse:
     from townsquare.cases.selectors import applicant_document_names, citizen_case_by_reference
 
@@ -543,7 +543,7 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def saved(request: HttpRequest, key: str) -> HttpResponse:
     draft = _draft_or_404(request, key)
     service, flow = drafts.flow_for(draft)
@@ -598,7 +598,7 @@ def _send_resume_link(
     )
 
 
-@require_GET
+@require_safe
 def resume(request: HttpRequest, token: str) -> HttpResponse:
     draft = drafts.draft_by_resume_token(token)
     if draft is None:

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.cases.selectors import PublicSearch, public_cases_search
 from townsquare.catalogue.selectors import services_for_council
@@ -29,7 +29,7 @@ NEAR_RADIUS_M = 1000
 _FILTERS = ("council", "place", "service", "status", "from", "to")
 
 
-@require_GET
+@require_safe
 def browse(request: HttpRequest) -> HttpResponse:
     params = request.GET
     query = params.get("q", "").strip()[:MAX_QUERY]

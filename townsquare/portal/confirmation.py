@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.cases.selectors import case_for_confirmation
 from townsquare.cases.services import case_confirm_reporter
@@ -72,7 +72,7 @@ def _case_from(token: str, *, salt: str, max_age=None) -> tuple[object, dict]:
     return case, payload
 
 
-@require_GET
+@require_safe
 def check_email(request: HttpRequest, token: str) -> HttpResponse:
     case, payload = _case_from(token, salt=SENT_SALT, max_age=3600 * 24)
     council = councils_by_id(ids={case.council_id})[case.council_id]
@@ -90,7 +90,7 @@ def check_email(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         payload = signing.loads(

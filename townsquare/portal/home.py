@@ -7,7 +7,7 @@ import re
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.catalogue.selectors import services_by_group
 from townsquare.core.errors import NotFound
@@ -18,7 +18,7 @@ from townsquare.portal.places import MAX_QUERY, attributions, search_places
 _POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     councils = council_list()
     return render(
@@ -31,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def find_council(request: HttpRequest) -> HttpResponse:
     """Find the council by its name, a ward, a street, a place or a postcode (the gazetteer,
     then the geocoder if one is configured). One council found: go to its home page."""
@@ -85,7 +85,7 @@ def find_council(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def council_home(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         council = council_get(slug=slug)

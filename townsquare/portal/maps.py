@@ -11,7 +11,7 @@ import re
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.cases.selectors import (
     MAP_MAX_POINTS,
@@ -49,7 +49,7 @@ def resolution_for_zoom(zoom: int) -> int | None:
     return None
 
 
-@require_GET
+@require_safe
 def council_boundaries(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         council = council_get(slug=slug)
@@ -123,7 +123,7 @@ def _bbox(raw: str) -> tuple[float, float, float, float]:
     return min_lat, min_lng, max_lat, max_lng
 
 
-@require_GET
+@require_safe
 def reports(request: HttpRequest) -> HttpResponse:
     """GET /map/reports.geojson?bbox=w,s,e,n&zoom=Z[&council=&service=&status=&from=&to=]"""
     try:

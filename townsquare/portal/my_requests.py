@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.accounts.identity import resident_provider
 from townsquare.accounts.selectors import linked_identity_issuers
@@ -20,7 +20,7 @@ PAGE_SIZE = 20
 KINDS = {"report", "application", "following"}
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("portal:sign_in"))

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from townsquare.accounts import identity, levels, oidc
 from townsquare.accounts.selectors import principal_for_user
@@ -105,7 +105,7 @@ def _start(request: HttpRequest, *, level: str, next_path: str, purpose: str) ->
 
 
 @never_cache
-@require_GET
+@require_safe
 def one_login_start(request: HttpRequest) -> HttpResponse:
     """Send the resident to One Login; `level=P2` asks for a checked identity."""
     level = request.GET.get("level", oidc.LEVEL_AUTHENTICATED)
@@ -165,7 +165,7 @@ REFUSALS = {
 
 
 @never_cache
-@require_GET
+@require_safe
 def one_login_return(request: HttpRequest) -> HttpResponse:
     """The resident is back from One Login: verify everything before anyone is signed in."""
     raw = request.session.pop(PENDING, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.core import clock
 from townsquare.core.errors import NotFound
@@ -12,7 +12,7 @@ from townsquare.councils.selectors import council_get, council_list
 from townsquare.opendata.exports import COLUMNS, FORMATS, Export, stream
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -25,7 +25,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def download(request: HttpRequest, scope: str, fmt: str) -> StreamingHttpResponse:
     if fmt not in FORMATS:
         raise Http404("Unknown format")

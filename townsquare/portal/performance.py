@@ -6,19 +6,19 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.core.errors import NotFound
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.insights.selectors import performance_get
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "performance/index.html", {"councils": council_list()})
 
 
-@require_GET
+@require_safe
 def council(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         found = council_get(slug=slug)

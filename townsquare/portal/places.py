@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.core.errors import InvalidInput, NotFound
 from townsquare.councils.gazetteer import PlaceMatch
@@ -59,7 +59,7 @@ def place_json(place: PlaceMatch) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def places(request: HttpRequest) -> HttpResponse:
     """GET /places.json?q=mill+lane[&council=slug]: what the map's search box shows."""
     query = request.GET.get("q", "")

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.catalogue.selectors import document_in_language, service_get, services_for_council
 from townsquare.core.errors import NotFound
@@ -81,22 +81,22 @@ def _choose_council(request: HttpRequest, route: str, title: str) -> HttpRespons
     )
 
 
-@require_GET
+@require_safe
 def accessibility_councils(request: HttpRequest) -> HttpResponse:
     return _choose_council(request, "accessibility", _("Accessibility statements"))
 
 
-@require_GET
+@require_safe
 def privacy_councils(request: HttpRequest) -> HttpResponse:
     return _choose_council(request, "privacy_services", _("Privacy notices"))
 
 
-@require_GET
+@require_safe
 def contact_councils(request: HttpRequest) -> HttpResponse:
     return _choose_council(request, "contact", _("Contact a council"))
 
 
-@require_GET
+@require_safe
 def accessibility(request: HttpRequest, slug: str) -> HttpResponse:
     council, pages = _council(slug)
     return render(
@@ -106,7 +106,7 @@ def accessibility(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def contact(request: HttpRequest, slug: str) -> HttpResponse:
     council, pages = _council(slug)
     phone_services = [
@@ -129,7 +129,7 @@ def contact(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def privacy_services(request: HttpRequest, slug: str) -> HttpResponse:
     council, pages = _council(slug)
     return render(
@@ -149,7 +149,7 @@ def _by_name(service) -> str:
     return service.display_name.lower()
 
 
-@require_GET
+@require_safe
 def privacy(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
     council, pages = _council(slug)
     try:
@@ -180,7 +180,7 @@ def privacy(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def cookies(request: HttpRequest) -> HttpResponse:
     return render(
         request,

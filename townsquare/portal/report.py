@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
@@ -103,7 +103,7 @@ def _report_services(council: Council) -> list[ServiceTemplate]:
     return services_for_council(council=council, kind="report", include_private=False)
 
 
-@require_GET
+@require_safe
 def councils(request: HttpRequest) -> HttpResponse:
     """Choose the council, or enter a postcode or street to find it (as the home page): one
     council found goes straight to its problems, carrying the place on to the form."""
@@ -125,7 +125,7 @@ def councils(request: HttpRequest) -> HttpResponse:
     return render(request, "report/councils.html", context)
 
 
-@require_GET
+@require_safe
 def services(request: HttpRequest, slug: str) -> HttpResponse:
     """The council's report categories in their groups, with a search box (filtered on the
     server, so it works without JavaScript; the page's script filters as you type)."""
@@ -157,7 +157,7 @@ def services(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @csrf_exempt  # checked below, once the size of the request is known to be reasonable
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def form(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
     council = _council_or_404(slug)
     if service_code not in {s.code for s in _report_services(council)}:
@@ -426,7 +426,7 @@ def _follow_supported(case, *, user, email: str) -> str:
     return "confirmed" if now_following else "email"
 
 
-@require_GET
+@require_safe
 def supported(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         listing = public_case_by_reference(reference=reference.upper())
@@ -448,7 +448,7 @@ def supported(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def done(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         listing = public_case_by_reference(reference=reference.upper())

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from townsquare.cases.selectors import (
     APPLICANT_TIMELINE_KINDS,
@@ -58,7 +58,7 @@ class Note:
     documents: tuple[str, ...] = ()
 
 
-@require_GET
+@require_safe
 def find(request: HttpRequest) -> HttpResponse:
     if "reference" not in request.GET:  # the page itself, before anything was sent
         return render(request, "track/find.html", {"reference": ""})
@@ -104,7 +104,7 @@ def not_found(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def photo(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
     """A photo on a track page: only a public photo, of a case this visitor may follow (any
     public case, or their own), so a hidden photo or a private case's photo is never served."""
@@ -128,7 +128,7 @@ def photo(request: HttpRequest, reference: str, attachment_id: int) -> HttpRespo
     return response
 
 
-@require_GET
+@require_safe
 def case(request: HttpRequest, reference: str) -> HttpResponse:
     key = request.GET.get("key", "")
     if key:

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from townsquare.accounts import identity_settings, policies
 from townsquare.accounts.models import ApiKey, IdentityProvider, KeyType, Role, Scope
@@ -97,13 +97,13 @@ def _errors(exc: DomainError, prefix: str) -> dict[str, list[str]]:
     return {f"{prefix}_main": [exc.message]}
 
 
-@require_GET
+@require_safe
 @_admin
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("staff:admin_teams")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_admin
 def teams(request: HttpRequest) -> HttpResponse:
     staff = request.staff
@@ -123,7 +123,7 @@ def teams(request: HttpRequest) -> HttpResponse:
     return _render(request, "teams", context, status=400 if context.get("errors") else 200)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_admin
 def staff_members(request: HttpRequest) -> HttpResponse:
     staff = request.staff
@@ -210,7 +210,7 @@ def _key_of_council(request: HttpRequest) -> ApiKey:
     return key
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_admin
 def api_keys(request: HttpRequest) -> HttpResponse:
     """Create, rotate and revoke the council's API keys (ADR 120). A new key is shown once,
@@ -266,7 +266,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     return _render(request, "keys", context, status=400 if context.get("errors") else 200)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_admin
 def branding(request: HttpRequest) -> HttpResponse:
     staff = request.staff
@@ -289,7 +289,7 @@ def branding(request: HttpRequest) -> HttpResponse:
     return _render(request, "branding", context, status=400 if context.get("errors") else 200)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_admin
 def public_pages(request: HttpRequest) -> HttpResponse:
     """Contacts, the accessibility statement's facts, the data protection officer and the
@@ -323,7 +323,7 @@ def _upload(request: HttpRequest, name: str) -> bytes | None:
     return upload.read()
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_admin
 def areas(request: HttpRequest) -> HttpResponse:
     staff = request.staff
@@ -393,7 +393,7 @@ def _provider_form(settings: identity_settings.ProviderSettings | None) -> dict[
     }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_admin
 def sign_in_provider(request: HttpRequest) -> HttpResponse:
     """The council's staff identity provider: its settings, a key pair, a check."""

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.accounts import policies
 from townsquare.accounts.principal import Principal
@@ -88,7 +88,7 @@ def _describe(event, names: dict[str, dict[int, str]]) -> str:
     return "; ".join(bits)[:300]
 
 
-@require_GET
+@require_safe
 @staff_view(policies.can_administer_council)
 def audit(request: HttpRequest) -> HttpResponse:
     staff = request.staff
@@ -139,7 +139,7 @@ class _Echo:
         return value
 
 
-@require_GET
+@require_safe
 @staff_view(policies.can_administer_council)
 def export(request: HttpRequest) -> HttpResponse:
     staff = request.staff

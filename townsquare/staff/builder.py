@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from townsquare.accounts import policies
 from townsquare.catalogue import editing
@@ -91,7 +91,7 @@ def _admin_view(view):
     return staff_view(policies.can_manage_services)(view)
 
 
-@require_GET
+@require_safe
 @_admin_view
 def index(request: HttpRequest) -> HttpResponse:
     council = request.staff.council
@@ -105,7 +105,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_admin_view
 def new(request: HttpRequest) -> HttpResponse:
     staff = request.staff
@@ -359,7 +359,7 @@ def _safe_yaml(document: Any) -> str:
         return ""
 
 
-@require_GET
+@require_safe
 @_admin_view
 def draft_page(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _draft(request, draft_id)
@@ -531,7 +531,7 @@ def _yaml_response(document: dict[str, Any], name: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @_admin_view
 def draft_export(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _draft(request, draft_id)
@@ -545,7 +545,7 @@ def _service(request: HttpRequest, service_id: int) -> ServiceTemplate:
         raise Http404("No such service") from None
 
 
-@require_GET
+@require_safe
 @_admin_view
 def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     service = _service(request, service_id)
@@ -570,7 +570,7 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @_admin_view
 def service_export(request: HttpRequest, service_id: int) -> HttpResponse:
     service = _service(request, service_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from townsquare.accounts import policies
 from townsquare.cases.bulk_actions import MAX_BULK, Selected, cases_bulk_apply, parse_selection
@@ -91,7 +91,7 @@ def _refused(request: HttpRequest, back: str, message: str) -> HttpResponse:
     return redirect("staff:bulk_result")
 
 
-@require_GET
+@require_safe
 @staff_view(policies.can_handle_case)
 def bulk_result(request: HttpRequest) -> HttpResponse:
     result = request.session.get(RESULT)

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from townsquare.accounts import policies
 from townsquare.cases import casework
@@ -288,7 +288,7 @@ def _page(
     return staff_render(request, "staff/case.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @staff_view(policies.can_view_case)
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     return _page(request, _case_or_404(request, reference))
@@ -488,7 +488,7 @@ def link(request: HttpRequest, reference: str) -> HttpResponse:
     return _handle(request, reference, "link", act, "Related case linked")
 
 
-@require_GET
+@require_safe
 @staff_view(policies.can_view_case)
 def attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
     try:

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.accounts import policies
 from townsquare.core.numbers import whole_number
@@ -229,7 +229,7 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@require_GET
+@require_safe
 @staff_view(policies.is_staff_of)
 def dashboard(request: HttpRequest) -> HttpResponse:
     council = request.staff.council

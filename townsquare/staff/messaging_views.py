@@ -8,7 +8,7 @@ from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from townsquare.accounts import policies
 from townsquare.cases import policies as case_policies
@@ -68,7 +68,7 @@ def _message_for_council(request: HttpRequest, message_id: int):
     return message
 
 
-@require_GET
+@require_safe
 @staff_view(policies.can_handle_case)
 def outbox(request: HttpRequest) -> HttpResponse:
     council = request.staff.council
@@ -122,7 +122,7 @@ def watch(request: HttpRequest) -> HttpResponse:
     return redirect("staff_messaging:outbox")
 
 
-@require_GET
+@require_safe
 @staff_view(policies.can_handle_case)
 def dead_letters(request: HttpRequest) -> HttpResponse:
     page = Paginator(
@@ -140,7 +140,7 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_view(policies.can_retry_dead_letters_in_bulk)
 def retry_dead_letters(request: HttpRequest) -> HttpResponse:
     """GET asks to confirm; POST sends the council's dead letters again (audited)."""
@@ -171,7 +171,7 @@ def retry_dead_letters(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @staff_view(policies.can_handle_case)
 def message(request: HttpRequest, message_id: int) -> HttpResponse:
     found = materialise(_message_for_council(request, message_id))
@@ -209,7 +209,7 @@ def retry(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect("staff_messaging:dead_letters")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_view(policies.can_handle_case)
 def templates(request: HttpRequest) -> HttpResponse:
     council = request.staff.council
@@ -284,7 +284,7 @@ def templates(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_view(policies.can_administer_council)
 def webhooks(request: HttpRequest) -> HttpResponse:
     council = request.staff.council
@@ -338,7 +338,7 @@ def _endpoint(request: HttpRequest, endpoint_id: int):
         raise Http404("No such endpoint") from None
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_view(policies.can_administer_council)
 def webhook(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
@@ -381,7 +381,7 @@ def _reads_the_demo_mailbox(principal, council_id: int) -> bool:
     return policies.can_manage_platform(principal)
 
 
-@require_GET
+@require_safe
 @staff_view(_reads_the_demo_mailbox)
 def mailbox(request: HttpRequest) -> HttpResponse:
     if not _mailbox_available():
@@ -391,7 +391,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     return _render(request, "staff/messaging/mailbox.html", {"mails": mails, "to": to})
 
 
-@require_GET
+@require_safe
 @staff_view(_reads_the_demo_mailbox)
 def mailbox_message(request: HttpRequest, mail_id: str) -> HttpResponse:
     mail = mailbox_get(mail_id) if _mailbox_available() else None

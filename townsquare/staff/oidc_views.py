@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from townsquare.accounts import identity, oidc
 from townsquare.accounts import signin as accounts_signin
@@ -51,7 +51,7 @@ def _refused(
 
 
 @never_cache
-@require_GET
+@require_safe
 def provider_start(request: HttpRequest, council_id: int) -> HttpResponse:
     provider = identity.council_provider(council_id)
     if provider is None:
@@ -82,7 +82,7 @@ def provider_start(request: HttpRequest, council_id: int) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def provider_return(request: HttpRequest) -> HttpResponse:
     raw = request.session.pop(PENDING, None)
     pending = oidc.Pending.from_dict(raw) if isinstance(raw, dict) else None

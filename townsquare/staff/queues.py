@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from townsquare.cases.queues import (
     PAGE_SIZES,
@@ -106,7 +106,7 @@ def _url(query: dict, **extra) -> str:
     )
 
 
-@require_GET
+@require_safe
 @staff_view()
 def queue(request: HttpRequest) -> HttpResponse:
     staff = request.staff
@@ -250,7 +250,7 @@ def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
     return redirect("staff:queue")
 
 
-@require_GET
+@require_safe
 @staff_view()
 def workload(request: HttpRequest) -> HttpResponse:
     """Open, overdue and due-soon cases per team, each linking to that team's queue."""

@@ -107,7 +107,7 @@ def _pending_user(request: HttpRequest) -> User | None:
 
 @never_cache
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     expired = request.session.pop(access.EXPIRED_NOTICE, False)
     if request.method == "GET":
@@ -182,7 +182,7 @@ def _complete(request: HttpRequest, user: User) -> HttpResponse:
 
 @never_cache
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_code(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
@@ -219,7 +219,7 @@ def _qr_svg(uri: str) -> str:
 
 @never_cache
 @csrf_protect
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def set_up_authenticator(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
@@ -249,7 +249,7 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @access.staff_view()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """Shows newly issued codes once; POST issues a new set (the old ones stop working)."""
     if request.method == "POST":

@@ -68,6 +68,8 @@ def test_wrong_passwords_bring_growing_waits_not_a_lock(council, settings, inter
     response = _password(person, email)
     if email.startswith("agent"):
         assert response["Location"] == "/staff/sign-in/code"
+        # The right password was no failure: the code is taken at once, with no new wait.
+        assert _code(person)["Location"] == "/staff/"
     else:
         assert response.status_code == 400
 
@@ -162,8 +164,8 @@ def test_wrong_codes_count_like_wrong_passwords(council, settings, interval_cloc
     settings.STAFF_SIGNIN_FREE_FAILURES = 3
     user, _ = factories.make_staff_signed_in(council, "agent")
     client = Client(REMOTE_ADDR="203.0.113.66")
-    _password(client, user.email)  # the password counts until the whole sign-in succeeds
-    for _ in range(3):
+    _password(client, user.email)  # a right password is no failure, and clears nothing
+    for _ in range(4):
         response = _code(client, "000000")
         assert response.status_code == 400 and "The code is not right" in response.content.decode()
     _waits(_code(client, "000000"), 1)
