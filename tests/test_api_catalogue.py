@@ -158,3 +158,13 @@ def _principal(council):
     from townsquare.accounts.principal import Principal
 
     return Principal(user_id=None, label="tests", roles={council.id: "council_admin"})
+
+
+def test_a_draft_keeps_no_character_a_store_cannot_hold(council):
+    # PostgreSQL's jsonb cannot hold NUL: a 500 there before. Drafts keep texts as published
+    # templates do (ADR 70).
+    api = _admin(council)
+    changed = {**copy.deepcopy(REPORT_TEMPLATE), "description": "A hole\u0000 in the road."}
+    made = api.post("/api/v1/service-drafts", {"document": changed}, content_type=JSON)
+    assert made.status_code == 201, made.content
+    assert ServiceDraft.objects.get().document["description"] == "A hole in the road."

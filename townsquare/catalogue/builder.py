@@ -30,6 +30,7 @@ from townsquare.catalogue.services import template_publish
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from townsquare.core.eventlog import append_event
+from townsquare.core.text import clean_texts
 from townsquare.councils.models import Council, Team
 
 
@@ -69,7 +70,8 @@ def draft_create(
     with transaction.atomic():
         draft = ServiceDraft.objects.create(
             council=council,
-            document=copy.deepcopy(document),
+            # Its texts as published templates keep them (ADR 70); PostgreSQL cannot store NUL.
+            document=clean_texts(copy.deepcopy(document)),
             source=source[:200],
             created_at=now,
             updated_at=now,
@@ -168,7 +170,7 @@ def draft_update(
                 "change was not saved: check the latest version, then make it "
                 "again."
             )
-        fresh.document = document
+        fresh.document = clean_texts(document)
         fresh.revision += 1
         fresh.updated_at = clock.now()
         fresh.updated_by_label = actor.label[:200]

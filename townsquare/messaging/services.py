@@ -24,6 +24,7 @@ from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied, Problem
 from townsquare.core.eventlog import append_event
 from townsquare.core.links import public_link
+from townsquare.core.text import clean_text
 from townsquare.councils.models import Area, Council, Team
 from townsquare.geo.points import Point
 from townsquare.messaging import rendering, signing, tokens
@@ -515,6 +516,8 @@ def webhook_endpoint_add(
     errors: dict[str, list[str]] = {}
     if len(url) > 500:
         errors["url"] = ["Use an address of 500 characters or fewer"]
+    elif clean_text(url) != url:
+        errors["url"] = ["Use an address without control characters"]
     else:
         try:
             check_url(url)
@@ -529,7 +532,7 @@ def webhook_endpoint_add(
         endpoint = WebhookEndpoint.objects.create(
             council=council,
             url=url,
-            description=description.strip()[:200],
+            description=clean_text(description).strip()[:200],
             event_types=kinds,
             secret=signing.new_secret(),
             created_at=clock.now(),

@@ -207,6 +207,23 @@ def test_webhook_addresses_are_stored_trimmed_and_refused_with_spaces_inside(cou
         assert "Remove the spaces" in str(refused.value)
 
 
+def test_control_characters_never_reach_the_store(council, settings):
+    # PostgreSQL cannot store NUL at all: a 500 there before (found by the API's fuzzing).
+    settings.MESSAGING_WEBHOOK_ALLOW_LOOPBACK = True
+    with pytest.raises(InvalidInput) as refused:
+        services.webhook_endpoint_add(
+            council=council, url="http://127.0.0.1:9/h\x00ook", actor=Principal.system()
+        )
+    assert "control characters" in str(refused.value)
+    endpoint = services.webhook_endpoint_add(
+        council=council,
+        url="http://127.0.0.1:9/hook",
+        description="Asset\x00 system\x07",
+        actor=Principal.system(),
+    )
+    assert endpoint.description == "Asset system"
+
+
 def test_a_webhook_connects_to_the_address_it_checked_whatever_dns_answers_next(
     council, messaging_on, receiver, smtp, monkeypatch
 ):
