@@ -70,6 +70,33 @@ def test_every_time_is_utc_with_six_decimals(council):
     assert times and all(TIME.match(t) for t in times), times
 
 
+def test_every_route_sends_times_in_the_one_form(council):
+    # Each route's own schemas too (attachments, versions, drafts, deliveries, events): a
+    # warehouse sorts the feed's times as text.
+    from townsquare.cases.services import case_attach_file
+
+    from .open311_support import tiny_png
+
+    case = report(council)
+    admin = client_for(key_for(council, scopes=["admin", "read_public", "read_personal"]))
+    case_attach_file(
+        case=case,
+        actor=make_staff(council, "agent")[1],
+        data=tiny_png(),
+        name="p.png",
+        is_public=True,
+    )
+    texts = json.dumps(
+        [
+            admin.get(f"/api/v1/cases/{case.reference}/attachments").json(),
+            admin.get("/api/v1/services/pothole/versions").json(),
+            admin.get("/api/v1/events").json(),
+        ]
+    )
+    found = re.findall(r'"(\d{4}-\d\d-\d\dT[^"]*)"', texts)
+    assert found and all(TIME.match(t) for t in found), found
+
+
 def _messages_to(address: str) -> int:
     return Message.objects.filter(recipient=address).count()
 

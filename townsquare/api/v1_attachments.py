@@ -4,7 +4,6 @@ casework.case_attachment, an upload is case_attach_upload."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from typing import Any, Literal
 
@@ -15,7 +14,7 @@ from ninja import Field, File, Form, Path, Router, Schema, UploadedFile
 from townsquare.api import store
 from townsquare.api.http import ApiProblem, principal, problem
 from townsquare.api.idempotency import idempotent_create
-from townsquare.api.v1 import ERRORS, IDEMPOTENCY_KEY, READ, REFERENCE, WRITE, _case, api
+from townsquare.api.v1 import ERRORS, IDEMPOTENCY_KEY, READ, REFERENCE, WRITE, Time, _case, api
 from townsquare.cases import casework
 from townsquare.cases.limits import MAX_ATTACHMENT_UPLOAD_BYTES, STORED_FILE_TYPES
 from townsquare.cases.models import Case
@@ -37,7 +36,7 @@ class AttachmentOut(Schema):
     content_type: str = Field(description='The stored file\'s type; "" for a link')
     is_public: bool = Field(description="Shown to the public (photos of public cases only)")
     original_name: str = Field(description="The file's name on the sender's device, or \"\"")
-    created_at: dt.datetime | None
+    created_at: Time | None
     url: str | None = Field(description="A link's address; null for a stored file")
     download: str | None = Field(description="Where to download a stored file; null for a link")
 

@@ -7,7 +7,6 @@ admin scope, as the builder needs a council admin."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +16,7 @@ from pydantic import model_validator
 from townsquare.api import store
 from townsquare.api.http import ApiProblem, expected_revision, key_of, principal, revision_etag
 from townsquare.api.idempotency import idempotent_create
-from townsquare.api.v1 import ADMIN, ERRORS, IDEMPOTENCY_KEY, Input, api
+from townsquare.api.v1 import ADMIN, ERRORS, IDEMPOTENCY_KEY, Input, Time, api
 from townsquare.catalogue.builder import (
     council_template_problems,
     draft_changes_own_service,
@@ -70,7 +69,7 @@ DRAFT_IF_MATCH = Header(
 
 class VersionSummaryOut(Schema):
     number: int
-    created_at: dt.datetime
+    created_at: Time
     created_by: str
     is_current: bool = Field(description="The version new cases are made under")
 
@@ -258,8 +257,8 @@ class DraftOut(Schema):
     name: str
     source: str = Field(description='Where it started: "import", "service:<council>/<code>"')
     revision: int = Field(description="Bumped by every save; its ETag names it")
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Time
+    updated_at: Time
     updated_by: str
     publishes_as: Literal["new_service", "new_version"] = PUBLISHES_AS
     problems: dict[str, list[str]] = Field(

@@ -13,7 +13,7 @@ from ninja import Field, Path, Query, Schema
 
 from townsquare.api.http import key_of
 from townsquare.api.paging import id_cursor_decode, id_cursor_encode
-from townsquare.api.v1 import ADMIN, ENDPOINT_ID, ERRORS, READ, api
+from townsquare.api.v1 import ADMIN, ENDPOINT_ID, ERRORS, READ, Time, api
 from townsquare.catalogue.selectors import services_of_council
 from townsquare.core import clock
 from townsquare.core.errors import InvalidInput, NotFound
@@ -308,8 +308,8 @@ class HotspotOut(Schema):
 class AnomalyOut(Schema):
     service_code: str
     h3_cell: str
-    window_start: dt.datetime
-    window_end: dt.datetime
+    window_start: Time
+    window_end: Time
     count: int
     expected: float
 
@@ -420,7 +420,7 @@ def insights_dashboard(request: HttpRequest, filters: Query[DashboardQuery]) -> 
 
 
 class AttemptOut(Schema):
-    at: dt.datetime
+    at: Time
     outcome: str = Field(description="sent, retry, failed, bounced or dead")
     response_code: int | None = Field(description="The HTTP status your receiver answered")
     duration_ms: int
@@ -434,8 +434,8 @@ class DeliveryOut(Schema):
     attempts: int
     response_code: int | None = Field(description="The last attempt's HTTP status")
     last_error: str
-    created_at: dt.datetime
-    sent_at: dt.datetime | None
+    created_at: Time
+    sent_at: Time | None
     log: list[AttemptOut] = Field(description="Every attempt, oldest first")
 
 

@@ -13,7 +13,7 @@ from pydantic import AfterValidator
 
 from townsquare.api.http import key_of, principal
 from townsquare.api.paging import id_cursor_decode, id_cursor_encode
-from townsquare.api.v1 import ADMIN, ERRORS, Rfc3339, api
+from townsquare.api.v1 import ADMIN, ERRORS, Rfc3339, Time, api
 from townsquare.cases.audit import AuditFilter, audit_events_after
 
 
@@ -52,7 +52,7 @@ class EventQuery(Schema):
 class EventOut(Schema):
     id: int = Field(description="Increasing in the order events were committed")
     kind: str
-    at: dt.datetime
+    at: Time
     stream: str = Field(description="What it is about: case, council, user, service...")
     stream_id: int
     reference: str | None = Field(description="The case's reference, for events about a case")
