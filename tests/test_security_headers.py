@@ -284,3 +284,13 @@ def test_the_server_header_names_no_server_over_real_http():
         stream = requests.get(f"{base}/live/cases/NONE-1", timeout=30, stream=True)
         assert stream.headers["Server"] == "Townsquare"
         stream.close()
+
+
+def test_only_an_email_preview_lets_style_attributes_apply(rf, settings):
+    from townsquare.ui.security_headers import content_security_policy
+
+    assert "style-src-attr" not in content_security_policy()
+    # Attributes only: <style> elements and scripts stay as strict as everywhere else.
+    policy = content_security_policy(style_attributes=True)
+    assert "style-src-attr 'unsafe-inline'" in policy
+    assert "style-src 'self';" in policy and "script-src 'self';" in policy

@@ -211,6 +211,9 @@ def test_staff_pages_and_the_builders_preview_work_under_the_policy(watched, tow
     expect(page.locator("svg.ts-swatch rect")).to_be_attached()
     page.goto("/staff/dashboards/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    # An email's preview, styled inline as emails are, in a sandboxed frame of the page.
+    page.goto("/staff/messaging/templates")
+    expect(page.locator("iframe.ts-email-preview").first).to_be_attached()
 
     page.goto("/staff/services/")
     page.get_by_role("link", name="Create a service").click()

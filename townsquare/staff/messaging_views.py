@@ -22,6 +22,7 @@ from townsquare.messaging.models import ChannelKind, Status
 from townsquare.messaging.outbox import materialise
 from townsquare.messaging.templates import current_words, preview
 from townsquare.staff.access import staff_render, staff_view
+from townsquare.ui.security_headers import allow_style_attributes
 
 PAGE_SIZE = 50
 TEMPLATE_NAMES = {
@@ -263,6 +264,7 @@ def templates(request: HttpRequest) -> HttpResponse:
         language=language,
         words=shown if not errors else words,
     )
+    allow_style_attributes(request)  # the email preview's frame
     return _render(
         request,
         "staff/messaging/templates.html",
@@ -415,6 +417,7 @@ def mailbox_message(request: HttpRequest, mail_id: str) -> HttpResponse:
             "message-id",
         )
     ]
+    allow_style_attributes(request)  # the email preview's frame
     return _render(
         request,
         "staff/messaging/mailbox_message.html",

@@ -82,7 +82,14 @@ def report_endpoint() -> str:
     return settings.CSP_REPORT_URL.strip()
 
 
-def content_security_policy(nonce: str = "") -> str:
+def allow_style_attributes(request: HttpRequest) -> None:
+    """Let this page's `style="..."` attributes apply (never <style> elements or scripts): for
+    the pages that preview an email in a sandboxed `srcdoc` frame, which inherits the page's
+    policy, and whose HTML is styled inline as email clients need."""
+    request.csp_style_attributes = True  # type: ignore[attr-defined]
+
+
+def content_security_policy(nonce: str = "", *, style_attributes: bool = False) -> str:
     """The policy for a document; `nonce` when its page used one."""
     nonce_source = f" 'nonce-{nonce}'" if nonce else ""
     images = " ".join(filter(None, ["'self'", "data:", source_of(settings.MAP_TILE_URL)]))
@@ -91,6 +98,7 @@ def content_security_policy(nonce: str = "") -> str:
         "default-src 'self'",
         f"script-src 'self'{nonce_source}",
         f"style-src 'self'{nonce_source}",
+        *(["style-src-attr 'unsafe-inline'"] if style_attributes else []),
         f"img-src {images}",
         "connect-src 'self'",
         "font-src 'self'",
@@ -128,7 +136,10 @@ class SecurityHeaders:
                 if settings.CSP_REPORT_ONLY
                 else "Content-Security-Policy"
             )
-            response.headers[header] = content_security_policy(str(nonce) if nonce.used else "")
+            response.headers[header] = content_security_policy(
+                str(nonce) if nonce.used else "",
+                style_attributes=getattr(request, "csp_style_attributes", False),
+            )
             endpoint = report_endpoint()
             if endpoint:
                 response.headers["Reporting-Endpoints"] = f'{REPORT_GROUP}="{endpoint}"'
