@@ -120,15 +120,14 @@ _TIMELINE_ENTRIES: dict[
 }
 
 
-def _close_by_day(case) -> dt.date | None:
-    """The day the resident is told (cases.sla.expected_by), for targets counted in working
-    days; None for targets where every hour counts, whose exact time the page shows."""
+def _due_day(case, due_at: dt.datetime | None) -> dt.date | None:
+    """The day a target falls on as the resident is told it (cases.sla.expected_by: a target
+    at midnight is the end of the day before), for targets counted in working days; None for
+    targets where every hour counts, whose exact time the page shows."""
     calendar = case.service_version.document["sla"].get("calendar", DEFAULT_CALENDAR)
-    if case.resolve_due_at is None or calendar == "elapsed":
+    if due_at is None or calendar == "elapsed":
         return None
-    return expected_by(
-        case.resolve_due_at, calendar=calendar, region=region_for_gss(case.council.gss_code)
-    )
+    return expected_by(due_at, calendar=calendar, region=region_for_gss(case.council.gss_code))
 
 
 def _timeline(case, principal, choices) -> list[dict[str, Any]]:
@@ -252,7 +251,8 @@ def _page(
         "response_sla": sla_state(
             is_open=case.is_open and case.responded_at is None, due_at=case.response_due_at, now=now
         ),
-        "close_by_day": _close_by_day(case),
+        "close_by_day": _due_day(case, case.resolve_due_at),
+        "response_by_day": _due_day(case, case.response_due_at),
         "priority_name": PRIORITY_NAMES.get(case.priority, str(case.priority)),
         "assignee_name": choices.staff.get(case.assignee_id, ""),
         "timeline": _timeline(case, principal, choices),

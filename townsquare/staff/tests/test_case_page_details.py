@@ -4,6 +4,7 @@ in the case a REST API key reads, and the day a case is expected by."""
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -60,3 +61,20 @@ def test_close_by_is_the_day_residents_are_told(report, staff_client):
     Case.objects.filter(pk=case.pk).update(resolve_due_at=saturday)
     page = staff_client("agent").get(f"/staff/cases/{case.reference}")
     assert "End of Friday 11 December 2026" in " ".join(page.content.decode().split())
+
+
+@pytest.mark.django_db
+def test_first_response_due_is_told_the_same_way(report, staff_client):
+    """A first-response target at 00:00 on Saturday read as "12 December, 00:00": due
+    Saturday, to a reader, where it means the end of Friday."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from townsquare.cases.models import Case
+
+    case = report()
+    saturday = dt.datetime(2026, 12, 12, tzinfo=ZoneInfo("Europe/London"))
+    Case.objects.filter(pk=case.pk).update(response_due_at=saturday, responded_at=None)
+    page = staff_client("agent").get(f"/staff/cases/{case.reference}")
+    due = re.search(r"First response due</dt>\s*<dd[^>]*>([^<]*)", page.content.decode())
+    assert due and due.group(1).strip() == "End of Friday 11 December 2026"
