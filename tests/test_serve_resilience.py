@@ -8,6 +8,7 @@ has already failed. The speed figure (p99 under load) is in bench/slow_clients.p
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import socket
@@ -32,14 +33,31 @@ PORTS = range(8601, 8620)
 GIVE_UP_SECONDS = 120
 
 
-def _free_port() -> int:
+@contextlib.contextmanager
+def _claimed_port() -> Iterator[int]:
+    """A port of PORTS kept for one test's server until the block ends.
+
+    granian listens with SO_REUSEPORT, so a second server on a port that is already listened on
+    starts without complaint and the kernel shares the connections between the two. Two test
+    processes (`pytest -n 2`) could each find the same port free before either server had bound
+    it, and one test's client was then answered, or hung up on, by the other test's server. A
+    lock per port, held until the server has stopped, keeps a port to one test process; the
+    bind probe still skips ports that anything else holds.
+    """
     for port in PORTS:
-        with socket.socket() as probe:
+        lock_path = Path(tempfile.gettempdir()) / f"townsquare-test-port-{port}.lock"
+        with lock_path.open("w") as lock:
             try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # another test process is serving on it
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            yield port
+            return
     raise RuntimeError("none of this test's ports is free")
 
 
@@ -93,12 +111,11 @@ def _poll_until(condition, what: str) -> None:
 
 @contextlib.contextmanager
 def serving(*, worker: bool = False, **env: str) -> Iterator[tuple[str, int, subprocess.Popen]]:
-    port = _free_port()
-    argv = [sys.executable, "-m", "townsquare.cli", "serve", "--host", "127.0.0.1"]
-    argv += ["--port", str(port), "--workers", "2"] + ([] if worker else ["--no-worker"])
     environment = server_env(**env)
     collect_static(environment)  # pages need the hashed static files
-    with tempfile.TemporaryFile() as log:
+    with _claimed_port() as port, tempfile.TemporaryFile() as log:
+        argv = [sys.executable, "-m", "townsquare.cli", "serve", "--host", "127.0.0.1"]
+        argv += ["--port", str(port), "--workers", "2"] + ([] if worker else ["--no-worker"])
         process = subprocess.Popen(  # noqa: S603 - our own argv
             argv,
             cwd=ROOT,
