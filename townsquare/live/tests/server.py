@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import socket
@@ -18,15 +19,29 @@ from django.db import connection
 ROOT = Path(settings.BASE_DIR)
 
 
+def _static_is_stale(manifest: Path) -> bool:
+    if not manifest.exists():
+        return True
+    collected = manifest.stat().st_mtime
+    sources = (ROOT / "townsquare").glob("*/static/**/*")
+    return any(path.is_file() and path.stat().st_mtime > collected for path in sources)
+
+
 def collect_static(env: dict) -> None:
-    # Pages need the hashed static files the production storage serves.
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        subprocess.run(
-            [sys.executable, "-m", "townsquare.cli", "collectstatic", "--no-input", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+    # Pages need the hashed static files the production storage serves; a file added since
+    # they were last collected (a checkout moved on) would be a 500 for a missing entry.
+    # One test process collects at a time (xdist runs two): a server started while another
+    # process rewrites the manifest would find entries missing.
+    static_root = Path(settings.STATIC_ROOT)
+    with (static_root.parent / "collectstatic.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _static_is_stale(static_root / "staticfiles.json"):
+            subprocess.run(
+                [sys.executable, "-m", "townsquare.cli", "collectstatic", "--no-input", "-v0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
 
 
 def _database_url() -> str:
