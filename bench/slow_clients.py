@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import ROOT, TOWNSQUARE, fresh_sqlite, machine, prepare, sh
+from sections import write_section
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- slow-clients:start -->", "<!-- slow-clients:end -->"
 TARGET_P99_MS = 100
 SLOW_BODIES = 200
@@ -182,14 +182,7 @@ def write_results(results: dict, *, port: int, requests: int) -> None:
         "Raw: `" + json.dumps(results) + "`",
         END,
     ]
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = "\n".join(lines)
-    if START in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    write_section("\n".join(lines), start=START, end=END)
 
 
 def main() -> None:
