@@ -105,6 +105,9 @@ def _rate_limits_out_of_the_way(settings):
     settings.SIGNIN_LINKS_PER_ADDRESS_PER_HOUR = 100_000
     settings.STAFF_SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR = 100_000
     settings.OPEN311_WRITES_PER_MINUTE = 100_000
+    # Each API call's log row is written as the call is answered, so a test sees it at once
+    # (tests/test_api_rate_lease.py tests the batches).
+    settings.API_CALL_LOG_BATCH = 1
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,10 @@ Steps, each printing what it does; the last line is one JSON object of every fig
    - search: `GET /api/v1/cases` with filters (overdue, service, ward, team, assigned, status
      in turns), one request at a time; the median is client-side wall time per full answer.
    - one: `GET /api/v1/cases/{reference}` (the case with its timeline) for references spread
-     over Bristol's cases, from `--clients` processes for `--seconds`; requests/s, 0 errors.
+     over Bristol's cases for `--seconds`: with wrk (Debian's package: `apt install wrk`), 16
+     keep-alive connections, the server's CPU per request, and `/healthz` in the same run for
+     the machine's floor; without wrk, from `--clients` Python processes (which compete with
+     the server for the cores); requests/s, 0 errors.
 4. Two more servers (one web process each, `--port`+1 and +2) sharing the database, with
    API_RATE_BURST and API_RATE_PER_SECOND set: clients call both as fast as they can for
    `--rate-seconds`, and the count of 200s is compared with what the bucket allows,
@@ -140,6 +143,91 @@ def _one_client(args: tuple) -> tuple[int, int, list[float], str]:
             errors += 1
             first_error = first_error or str(status)
     return ok, errors, timings, first_error
+
+
+def _server_cpu_seconds(server: subprocess.Popen) -> float:
+    """User and system CPU of the server and every process under it (Linux /proc)."""
+    pids, i = [server.pid], 0
+    while i < len(pids):
+        children = Path(f"/proc/{pids[i]}/task/{pids[i]}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        i += 1
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+_WRK_SCRIPT = """
+local refs = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/api/v1/cases/" .. refs[(i %% #refs) + 1],
+                    {["Authorization"] = "Bearer %s"})
+end
+"""
+
+
+def _wrk(port: int, path: str, seconds: float, connections: int, script: str = "") -> dict:
+    """One wrk run (-t1, keep-alive connections): requests/s, errors and latency."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s", "--latency"]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run(  # noqa: S603
+        [*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    figures: dict = {"connections": connections, "seconds": seconds}
+    for line in out.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            figures["per_s"] = round(float(words[1]))
+        elif "requests in" in line:
+            figures["requests"] = int(words[0])
+        elif line.strip().startswith(("Non-2xx", "Socket errors")):
+            figures["errors"] = figures.get("errors", 0) + sum(
+                int(w.strip(",")) for w in words if w.strip(",").isdigit()
+            )
+        elif words and words[0] in ("50%", "99%"):
+            value = words[1]
+            ms = float(value[:-2]) if value.endswith("ms") else float(value[:-1]) * 1000
+            if value.endswith("us"):
+                ms = float(value[:-2]) / 1000
+            figures[f"p{words[0][:-1]}_ms"] = round(ms, 2)
+    figures.setdefault("errors", 0)
+    return figures
+
+
+def bench_one_wrk(
+    server: subprocess.Popen,
+    server_var: Path,
+    port: int,
+    key: str,
+    references: list[str],
+    seconds: float,
+) -> dict:
+    """The case read with wrk (16 connections), the server's CPU per request beside it, and
+    `/healthz` (the cheapest route: a framework's floor on this machine) in the same run."""
+    script = server_var / "api-one.lua"
+    quoted = ",".join(json.dumps(r) for r in references)
+    script.write_text(_WRK_SCRIPT % (quoted, key))
+    before = _server_cpu_seconds(server)
+    one = _wrk(port, "/", seconds, 16, str(script))
+    one["server_cpu_ms_per_request"] = round(
+        (_server_cpu_seconds(server) - before) * 1000 / max(1, one["requests"]), 2
+    )
+    before = _server_cpu_seconds(server)
+    floor = _wrk(port, "/healthz", min(seconds, 10), 16)
+    floor["server_cpu_ms_per_request"] = round(
+        (_server_cpu_seconds(server) - before) * 1000 / max(1, floor["requests"]), 2
+    )
+    one["healthz_same_run"] = floor
+    return one
 
 
 def bench_one(port: int, key: str, references: list[str], clients: int, seconds: float) -> dict:
@@ -278,7 +366,14 @@ def main() -> None:
         figures["search"] = bench_search(options.port, key, options.requests, choices)
         say(f"  search {figures['search']}")
         references = [c["reference"] for c in pages]
-        figures["one"] = bench_one(options.port, key, references, options.clients, options.seconds)
+        if shutil.which("wrk"):
+            figures["one"] = bench_one_wrk(
+                server, var, options.port, key, references, options.seconds
+            )
+        else:  # Python clients: they spend the cores the server needs, so this reads low
+            figures["one"] = bench_one(
+                options.port, key, references, options.clients, options.seconds
+            )
         say(f"  one {figures['one']}")
     finally:
         stop(server)

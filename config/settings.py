@@ -350,6 +350,10 @@ MESSAGING_WEBHOOK_SECRET_OVERLAP_HOURS = 24
 # API_RATE_PER_SECOND; past it the API answers 429 with Retry-After.
 API_RATE_PER_SECOND = float(_env("API_RATE_PER_SECOND", "10"))
 API_RATE_BURST = int(_env("API_RATE_BURST", "50"))
+# The call log is written in batches (ADR 230): when this many calls wait, or the oldest has
+# waited this many seconds.
+API_CALL_LOG_BATCH = int(_env("API_CALL_LOG_BATCH", "200"))
+API_CALL_LOG_SECONDS = float(_env("API_CALL_LOG_SECONDS", "1"))
 # GOV.UK Notify: with an API key, email and SMS go through Notify (one generic template each,
 # with ((subject)) and ((body)) placeholders); without one, email goes over SMTP and SMS is off.
 NOTIFY_API_KEY = _env("NOTIFY_API_KEY")

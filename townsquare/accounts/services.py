@@ -11,6 +11,7 @@ from townsquare.accounts.events import ApiKeyCreated, ApiKeyRevoked, ApiKeyRotat
 from townsquare.accounts.models import ApiKey, KeyType, Membership, Role, Scope, User
 from townsquare.core import clock
 from townsquare.core.actors import Actor
+from townsquare.core.caching import TimedValues
 from townsquare.core.errors import InvalidInput
 from townsquare.core.eventlog import append_event
 
@@ -65,6 +66,13 @@ def membership_set(
             actor=actor or Actor.system(),
         )
         return membership
+
+
+# A key's row is read on every call it makes and changes a few times in its life (ADR 230):
+# each process keeps the rows it has read for a second. A revocation, rotation or expiry
+# made in this process is seen at once (after its commit); one made in another, within that
+# second.
+_keys_in_use: TimedValues[ApiKey | None] = TimedValues(keep_for=1.0)
 
 
 def _hash_key(raw: str) -> str:
@@ -193,6 +201,8 @@ def api_key_rotate(
         old.expires_at = min(old.expires_at, ends) if old.expires_at else ends
         old.replaced_by = new
         old.save(update_fields=["expires_at", "replaced_by"])
+        _keys_in_use.invalidate()
+        transaction.on_commit(_keys_in_use.invalidate)  # and what was read before the commit
         append_event(
             ApiKeyRotated(
                 api_key_id=old.id,
@@ -214,6 +224,8 @@ def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = clock.now()
             key.save(update_fields=["revoked_at"])
+            _keys_in_use.invalidate()
+            transaction.on_commit(_keys_in_use.invalidate)  # and what was read before it
             append_event(
                 ApiKeyRevoked(api_key_id=key.id, name=key.name),
                 council_id=key.council_id,
@@ -230,7 +242,11 @@ def api_key_authenticate(*, raw: str) -> ApiKey | None:
     keys (a rotated key is expired once its overlap ends)."""
     if not raw or len(raw) > 200:
         return None
-    key = ApiKey.objects.filter(key_hash=_hash_key(raw), revoked_at__isnull=True).first()
+    key_hash = _hash_key(raw)
+    key = _keys_in_use.get(
+        key_hash,
+        compute=lambda: ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True).first(),
+    )
     now = clock.now()
     if key is None or not key.is_active_at(now):
         return None

@@ -60,14 +60,18 @@ def cases_for_principal(*, principal: Principal) -> QuerySet[Case]:
 def case_get_for_user(*, principal: Principal, reference: str) -> Case:
     """A case by reference, for staff. Another council's case is "not found", not "forbidden",
     so references cannot be probed."""
-    case = (
-        Case.objects.select_related("service", "council", "team", "area")
-        # The boundaries are the largest thing in the row and no case page draws them from
-        # here; one that needs them reads them when it asks.
-        .defer("council__boundary", "area__boundary")
-        .filter(reference=reference)
-        .first()
-    )
+    try:
+        case = (
+            Case.objects.select_related("service", "council", "team", "area")
+            # The boundaries are the largest thing in the row and no case page draws them
+            # from here; one that needs them reads them when it asks.
+            .defer("council__boundary", "area__boundary")
+            # get(), not first(): a reference is unique, and the ORDER BY that first() adds
+            # is a fifth of a REST API read's time to build (bench/RESULTS.md, ADR 230).
+            .get(reference=reference)
+        )
+    except Case.DoesNotExist:
+        case = None
     if case is None or not policies.can_view_case(principal, case.council_id):
         raise NotFound(f"No case {reference!r}")
     # Versions never change: the process's copy, not the template document decoded again for

@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from townsquare.core.clock import monotonic
 
 T = TypeVar("T")
 
-_all: list[StampedCache | MemoCache | StampedValues | Throttle] = []
+
+class Forgettable(Protocol):
+    def invalidate(self) -> None: ...
+
+
+_all: list[Forgettable] = []
+
+
+def register(state: Forgettable) -> None:
+    """Another kind of per-process state that tests must start without (rate-limit leases)."""
+    _all.append(state)
 
 
 class StampedCache(Generic[T]):
@@ -107,6 +117,38 @@ class StampedValues(Generic[T]):
             if len(self._values) >= self._size:
                 self._values = {}
             self._values[key] = (stamp, value)
+        return value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._values = {}
+
+
+class TimedValues(Generic[T]):
+    """Values by key, each reused for `keep_for` seconds after it was read: for a row read on
+    every request and rarely changed (an API key), where a change made in another process may
+    take `keep_for` seconds to be seen. Writes in this process call `invalidate()`. A None
+    is not kept. Bounded like MemoCache."""
+
+    def __init__(self, *, keep_for: float, size: int = 10_000) -> None:
+        self._keep_for = keep_for
+        self._size = size
+        self._values: dict = {}
+        self._lock = threading.Lock()
+        _all.append(self)
+
+    def get(self, key: object, *, compute: Callable[[], T]) -> T:
+        now = monotonic()
+        held = self._values.get(key)
+        if held is not None and 0 <= now - held[0] < self._keep_for:
+            return held[1]
+        value = compute()
+        if value is None:
+            return value  # not kept: what is missing now may be made in a moment
+        with self._lock:
+            if len(self._values) >= self._size:
+                self._values = {}
+            self._values[key] = (now, value)
         return value
 
     def invalidate(self) -> None:

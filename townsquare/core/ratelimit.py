@@ -5,15 +5,17 @@ target email address, all spend from the same kind of bucket.
 The buckets live in the database (core.models.RateBucket): the refill and the spend are one
 UPDATE whose WHERE asks for a whole token after the refill, so concurrent callers in any
 process are serialised by the row and never overspend. The clock is core.clock.shared_seconds,
-which tests hold still and move (the `interval_clock` fixture). `Backoff` keeps growing waits
-(staff sign-in, ADR 143) in the same rows, and `client_address` is the one reader of the
-client's address, from a trusted proxy's header when one is configured."""
+which tests hold still and move (the `interval_clock` fixture). `take_leased` spends a
+high-rate bucket (the REST API's) a lease of tokens at a time (ADR 230). `Backoff` keeps
+growing waits (staff sign-in, ADR 143) in the same rows, and `client_address` is the one
+reader of the client's address, from a trusted proxy's header when one is configured."""
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
 import math
+import threading
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -21,7 +23,7 @@ from django.db.models import Case, F, FloatField, Value, When
 from django.db.models.functions import Greatest, Least, Power
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
-from townsquare.core import clock
+from townsquare.core import caching, clock
 from townsquare.core.models import RateBucket
 
 
@@ -47,29 +49,40 @@ def take(key: str, *, rate: float, burst: float) -> RateDecision:
     most, refilled at `rate` per second."""
     rate, burst = float(rate), float(burst)
     now = clock.shared_seconds()
+    if _spend(key, rate=rate, burst=burst, tokens=1.0, now=now):
+        return RateDecision(True, 0, int(burst))
+    return _refused(key, rate=rate, burst=burst, now=now)
+
+
+def _spend(key: str, *, rate: float, burst: float, tokens: float, now: float) -> bool:
+    """Take `tokens` from the bucket in one UPDATE, or nothing if it holds fewer."""
     # Clocks of two processes differ a little: time never runs backwards for the bucket.
     elapsed = Greatest(Value(0.0), Value(now) - F("refilled_at"), output_field=FloatField())
     refilled = Least(Value(burst), F("tokens") + elapsed * Value(rate), output_field=FloatField())
     # Twice at most: a first call that loses the race to create the bucket spends from it.
     for _attempt in range(2):
         updated = RateBucket.objects.filter(
-            GreaterThanOrEqual(refilled, Value(1.0)), key=key
+            GreaterThanOrEqual(refilled, Value(tokens)), key=key
         ).update(
-            tokens=refilled - Value(1.0),
+            tokens=refilled - Value(tokens),
             refilled_at=Greatest(F("refilled_at"), Value(now), output_field=FloatField()),
         )
         if updated:
-            return RateDecision(True, 0, int(burst))
+            return True
         if RateBucket.objects.filter(key=key).exists():
-            break  # the bucket is there and empty
-        if burst < 1:
-            break
+            return False  # the bucket is there and holds too few
+        if burst < tokens:
+            return False
         try:
             with transaction.atomic():
-                RateBucket.objects.create(key=key, tokens=burst - 1, refilled_at=now)
-            return RateDecision(True, 0, int(burst))
+                RateBucket.objects.create(key=key, tokens=burst - tokens, refilled_at=now)
+            return True
         except IntegrityError:
             continue
+    return False
+
+
+def _refused(key: str, *, rate: float, burst: float, now: float) -> RateDecision:
     bucket = RateBucket.objects.filter(key=key).values("tokens", "refilled_at").first()
     tokens = (
         min(burst, bucket["tokens"] + max(0.0, now - bucket["refilled_at"]) * rate)
@@ -78,6 +91,69 @@ def take(key: str, *, rate: float, burst: float) -> RateDecision:
     )
     wait = math.ceil((1 - tokens) / rate) if rate > 0 else 3600
     return RateDecision(False, max(1, wait), int(burst))
+
+
+# A lease lives this long: tokens taken from the shared bucket and not spent by then are
+# dropped, so a lease cannot carry an old allowance into a later burst.
+LEASE_SECONDS = 1.0
+
+
+def lease_size(*, rate: float, burst: float) -> int:
+    """Tokens a process takes from a bucket at once: a twentieth of a second's refill and at
+    most a tenth of the burst. Below 20 tokens a second that is 1, so low limits (the
+    defaults, and every limit a test sets low) are spent one token per call, exactly."""
+    return max(1, min(int(rate / 20), int(burst / 10)))
+
+
+class _Leases:
+    """Tokens this process has taken from shared buckets and not spent yet, by bucket key."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+        caching.register(self)
+
+    def spend(self, key: str, now: float) -> bool:
+        with self._lock:
+            left, taken_at = self._held.get(key, (0, 0.0))
+            if left > 0 and 0 <= now - taken_at < LEASE_SECONDS:
+                self._held[key] = (left - 1, taken_at)
+                return True
+            return False
+
+    def hold(self, key: str, tokens: int, now: float) -> None:
+        with self._lock:
+            if len(self._held) > 10_000:
+                self._held = {}
+            self._held[key] = (tokens, now)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._held = {}
+
+
+_leases = _Leases()
+
+
+def take_leased(key: str, *, rate: float, burst: float) -> RateDecision:
+    """`take` for buckets spent many times a second (ADR 230): a process takes a lease of
+    `lease_size` tokens in one UPDATE and spends them from memory, so a busy key costs one
+    write per lease rather than one per call. Tokens are taken from the shared bucket before
+    they are spent, so two processes never spend more than it allows; what a process holds
+    when its lease ends is lost, which errs towards refusing. With a lease of 1 this is
+    `take`."""
+    rate, burst = float(rate), float(burst)
+    size = lease_size(rate=rate, burst=burst)
+    if size == 1:
+        return take(key, rate=rate, burst=burst)
+    now = clock.shared_seconds()
+    if _leases.spend(key, now):
+        return RateDecision(True, 0, int(burst))
+    if _spend(key, rate=rate, burst=burst, tokens=float(size), now=now):
+        _leases.hold(key, size - 1, now)
+        return RateDecision(True, 0, int(burst))
+    # Fewer than a lease left: the last tokens go one call at a time.
+    return take(key, rate=rate, burst=burst)
 
 
 def take_or_raise(key: str, *, rate: float, burst: float) -> None:
