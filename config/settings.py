@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After a write, that person's reads come from the primary, not a replica (ADR 231).
+    "townsquare.ui.middleware.ReadYourWrites",
     "django.middleware.locale.LocaleMiddleware",
     "townsquare.ui.middleware.EnglishOnlyInterfaces",
     "django.middleware.common.CommonMiddleware",
@@ -181,6 +183,28 @@ else:
     # runs the same few), which saves PostgreSQL planning them each time.
     DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Streaming replicas of a PostgreSQL primary (issue #22, ADR 231): reads that may lag go to one
+# of them while it answers and is less than DATABASE_REPLICA_MAX_LAG_SECONDS behind; a person
+# reads from the primary for READ_YOUR_WRITES_SECONDS after they write.
+DATABASE_REPLICA_URLS = [
+    u.strip() for u in _env("DATABASE_REPLICA_URLS", "").split(",") if u.strip()
+]
+DATABASE_REPLICA_MAX_LAG_SECONDS = float(_env("DATABASE_REPLICA_MAX_LAG_SECONDS", "5"))
+READ_YOUR_WRITES_SECONDS = int(_env("READ_YOUR_WRITES_SECONDS", "5"))
+if DATABASE_REPLICA_URLS:
+    if DATABASES["default"]["ENGINE"] == "townsquare.core.sqlite":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL")
+    for number, url in enumerate(DATABASE_REPLICA_URLS, start=1):
+        replica = dj_database_url.parse(url, conn_max_age=60)
+        replica.setdefault("OPTIONS", {}).setdefault("server_side_binding", True)
+        replica["CONN_HEALTH_CHECKS"] = True
+        # Tests read the replica's data from the primary's test database.
+        replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica{number}"] = replica
+    DATABASE_ROUTERS = ["townsquare.core.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -59,6 +59,7 @@ from townsquare.catalogue.selectors import services_of_council, workflow_for_ver
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from townsquare.core.models import Event
+from townsquare.core.replicas import reads_may_lag
 from townsquare.councils.selectors import council_get_by_id, team_of_council
 from townsquare.geo.points import Point
 from townsquare.messaging.selectors import endpoint_get, endpoints_for_council
@@ -383,15 +384,17 @@ def cases_search(request: HttpRequest, filters: Query[CaseSearch]) -> Any:
         sla={None: "", True: "overdue", False: "not_overdue"}[filters.overdue],
         assigned={None: "", True: "others", False: "unassigned"}[filters.assigned],
     )
-    found = queues.queue_after(
-        principal=principal(request),
-        council_id=key.council_id,
-        queue=queue,
-        now=clock.now(),
-        updated_after=filters.updated_after,
-        after=after,
-        limit=filters.limit,
-    )
+    # A search may be a moment behind (ADR 231): from a replica when one is configured.
+    with reads_may_lag():
+        found = queues.queue_after(
+            principal=principal(request),
+            council_id=key.council_id,
+            queue=queue,
+            now=clock.now(),
+            updated_after=filters.updated_after,
+            after=after,
+            limit=filters.limit,
+        )
     return {
         "items": [
             {name: getattr(row, name) for name in CaseSummaryOut.model_fields} for row in found.rows
