@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "townsquare.api",
     "townsquare.insights",
     "townsquare.opendata",
+    "townsquare.triage",
     "townsquare.demo",
     "townsquare.cli",
 ]

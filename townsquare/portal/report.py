@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -39,7 +39,6 @@ from townsquare.cases.selectors import (
 from townsquare.cases.services import (
     Reporter,
     case_check,
-    case_create,
     case_support,
     supporter_digest,
 )
@@ -73,10 +72,29 @@ from townsquare.portal.photos import (
     photos_per_form,
 )
 from townsquare.portal.places import MAX_QUERY, attributions, search_places
+from townsquare.triage.services import case_create_hiding_personal_data
 
 # How far around the pin (or the chosen street) reports of the same kind are offered for support.
 NEARBY_RADIUS_M = 250
 SUPPORTED_KEY = "report.supported"
+HIDDEN_KEY = "report.hidden"
+# What the resident is told was hidden from the public copy of their report (ADR 201).
+HIDDEN_NAMES = {
+    "email": gettext_lazy("an email address"),
+    "phone": gettext_lazy("a phone number"),
+    "nhs_number": gettext_lazy("an NHS number"),
+    "ni_number": gettext_lazy("a National Insurance number"),
+    "vehicle_registration": gettext_lazy("a vehicle registration"),
+    "card_number": gettext_lazy("a card number"),
+    "home_address": gettext_lazy("a home address"),
+    "name": gettext_lazy("a name"),
+}
+
+
+def hidden_descriptions(kinds: list[str]) -> list[str]:
+    return [str(HIDDEN_NAMES[kind]) for kind in kinds if kind in HIDDEN_NAMES]
+
+
 # Where each error of case_create is shown on the form (template fields use "field-<code>").
 _ERROR_TARGETS = {
     "location": "area",
@@ -223,8 +241,11 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
                     if arguments["awaiting_confirmation"]:
                         # A confirmation email goes to whatever address was typed (ADR 133).
                         limit_email(data.get("email", ""))
-                    case = case_create(**arguments)
+                    case, hidden = case_create_hiding_personal_data(**arguments)
                     pending_photos_discard(photos)
+                    if hidden:
+                        # Told on the next page (by kind, never the values), to this browser only.
+                        request.session[HIDDEN_KEY] = {"reference": case.reference, "kinds": hidden}
                     return _after_create(request, case, user)
             else:
                 # The form is refused anyway: list the answers' problems too, then whatever
@@ -473,8 +494,14 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
                 gss_code=council.gss_code,
             ),
             "confirmed": request.GET.get("confirmed") == "1",
+            "hidden": hidden_descriptions(_hidden_kinds(request, row["reference"])),
         },
     )
+
+
+def _hidden_kinds(request: HttpRequest, reference: str) -> list[str]:
+    told = request.session.get(HIDDEN_KEY) or {}
+    return list(told.get("kinds", [])) if told.get("reference") == reference else []
 
 
 # Reading the form.

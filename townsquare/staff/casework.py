@@ -37,6 +37,7 @@ from townsquare.councils.selectors import team_of_council
 from townsquare.messaging.selectors import deliveries_for_case
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.maps import static_map
+from townsquare.triage.selectors import originals_for_staff
 from townsquare.ui.downloads import attachment_response, stored_extension
 
 PRIORITY_NAMES = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low"}
@@ -258,6 +259,9 @@ def _page(
         "timeline": _timeline(case, principal, choices),
         "related": casework.related_cases(case=case),
         "duplicates": casework.duplicates_of(case=case),
+        "originals": originals_for_staff(
+            principal=principal, case_id=case.id, council_id=case.council_id
+        ),
         "map": static_map(
             lat=case.lat,
             lng=case.lng,
