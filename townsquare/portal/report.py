@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -72,6 +72,7 @@ from townsquare.portal.photos import (
     photos_per_form,
 )
 from townsquare.portal.places import MAX_QUERY, attributions, search_places
+from townsquare.triage.selectors import category_suggestions
 from townsquare.triage.services import case_create_hiding_personal_data
 
 # How far around the pin (or the chosen street) reports of the same kind are offered for support.
@@ -149,6 +150,7 @@ def services(request: HttpRequest, slug: str) -> HttpResponse:
     server, so it works without JavaScript; the page's script filters as you type)."""
     council = _council_or_404(slug)
     query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    describe = request.GET.get("describe", "").strip()[:MAX_DESCRIPTION]
     wanted = normalise(query)
     groups: dict[str, list[ServiceTemplate]] = {}
     every = _report_services(council)
@@ -170,8 +172,38 @@ def services(request: HttpRequest, slug: str) -> HttpResponse:
             "any_services": bool(every),
             # A street or postcode typed on /report/, searched for again on the form.
             "where": " ".join(request.GET.get("where", "").split())[:MAX_QUERY],
+            "describe": describe,
+            "max_description": MAX_DESCRIPTION,
+            "suggested": _suggestions(council, describe) if describe else None,
         },
     )
+
+
+@require_safe
+def suggestions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The three likeliest problems for the words typed so far, as JSON for the page's script
+    (the page shows the same after the description is sent, without the script)."""
+    council = _council_or_404(slug)
+    text = request.GET.get("text", "")[:MAX_DESCRIPTION]
+    response = JsonResponse({"suggestions": _suggestions(council, text)})
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+def _suggestions(council: Council, text: str) -> list[dict[str, Any]]:
+    found = category_suggestions(council=council, text=text)
+    return [
+        {
+            "code": s.service.code,
+            "name": s.service.display_name,
+            "url": reverse("portal:report_form", args=[council.slug, s.service.code])
+            + "?"
+            + urlencode({"description": text.strip()}),
+            "probability": round(s.probability, 3),
+            "words": s.words,
+        }
+        for s in found
+    ]
 
 
 @csrf_exempt  # checked below, once the size of the request is known to be reasonable
@@ -264,6 +296,9 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
     initial = dict(data.items()) if data is not None else {}
     if user is not None and data is None:
         initial.update(email=user.email, name=user.full_name)
+    if data is None and request.GET.get("description"):
+        # Carried from "describe the problem" on the page before, where it was suggested.
+        initial["description"] = request.GET["description"][:MAX_DESCRIPTION]
     context = {
         "page_council": council,
         "council": council,

@@ -10,8 +10,13 @@ from django.db.models.functions import TruncMonth
 
 from townsquare.accounts.policies import can_view_case
 from townsquare.accounts.principal import Principal
+from townsquare.cases.models import Case
+from townsquare.catalogue.models import ServiceTemplate
+from townsquare.catalogue.selectors import services_for_council
+from townsquare.councils.models import Council
 from townsquare.triage import policies
 from townsquare.triage.models import PrivateOriginal, SuggestionDecision
+from townsquare.triage.training import model_load
 
 
 @dataclass(frozen=True)
@@ -63,3 +68,42 @@ def acceptance_rates(*, principal: Principal, council_id: int) -> list[Acceptanc
             counts.items(), key=lambda item: (item[0][0], item[0][1]), reverse=True
         )
     ]
+
+
+@dataclass(frozen=True)
+class CategorySuggestion:
+    service: ServiceTemplate
+    probability: float
+    # The words of the description that weighed most: the reason shown beside it.
+    words: list[str]
+
+
+def category_suggestions(
+    *, council: Council, text: str, limit: int = 3
+) -> list[CategorySuggestion]:
+    """The council's public report services likeliest to be what `text` describes (none
+    when no model was trained, or the text is empty). Public: only public services."""
+    text = text.strip()[:2000]
+    model = model_load()
+    if model is None or not text:
+        return []
+    services = {
+        s.code: s
+        for s in services_for_council(council=council, kind="report", include_private=False)
+    }
+    return [
+        CategorySuggestion(service=services[s.label], probability=s.probability, words=s.words)
+        for s in model.suggest(text, limit=limit, allowed=set(services))
+    ]
+
+
+def closed_case_texts(*, limit: int = 200_000) -> list[tuple[str, str]]:
+    """What residents wrote on closed reports, with the service they ended under: for
+    retraining on each council's own words. Duplicates and test cases are left out."""
+    rows = (
+        Case.objects.filter(kind="report", is_open=False, is_test=False, duplicate_of__isnull=True)
+        .exclude(description="")
+        .order_by("-id")
+        .values_list("title", "description", "service__code")[:limit]
+    )
+    return [(f"{title} {description}".strip(), code) for title, description, code in rows]
