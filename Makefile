@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider api-document api-fuzz security triage-model
+.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider api-document api-fuzz security triage-model triage-figures
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ var/triage/category.joblib: | $(VENV)/.runtime
 	$(BIN)/townsquare triage train
 
 triage-model: var/triage/category.joblib ## Train the triage category model when there is none
+
+triage-figures: $(VENV)/.runtime ## Measure the triage models (townsquare triage evaluate) into bench/RESULTS.md
+	$(BIN)/python bench/triage.py
 
 run: demo identity-provider triage-model ## Serve the product with its demo data on http://127.0.0.1:8000
 	$(BIN)/townsquare collectstatic --no-input -v 0

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.db.models.functions import TruncMonth
 
 from townsquare.accounts.policies import can_view_case
@@ -14,8 +16,8 @@ from townsquare.cases.models import Case
 from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.selectors import services_for_council
 from townsquare.councils.models import Council
-from townsquare.triage import policies
-from townsquare.triage.models import PrivateOriginal, SuggestionDecision
+from townsquare.triage import duplicates, policies
+from townsquare.triage.models import PrivateOriginal, SuggestionDecision, SuggestionKind
 from townsquare.triage.training import model_load
 
 
@@ -107,3 +109,104 @@ def closed_case_texts(*, limit: int = 200_000) -> list[tuple[str, str]]:
         .values_list("title", "description", "service__code")[:limit]
     )
     return [(f"{title} {description}".strip(), code) for title, description, code in rows]
+
+
+@dataclass(frozen=True)
+class DuplicateSuggestion:
+    reference: str
+    title: str
+    state: str
+    is_open: bool
+    score: float
+    distance_m: float
+    days_before: float
+    shared_words: list[str]
+    same_service: bool
+
+
+def duplicate_suggestions(*, principal: Principal, case: Case) -> list[DuplicateSuggestion]:
+    """Earlier reports in the case's council that this one likely repeats, ranked by place,
+    time, words and service together (triage.duplicates), best first, at most three; without
+    those staff already said were not duplicates of it."""
+    if not can_view_case(principal, case.council_id) or case.lat is None or case.lng is None:
+        return []
+    if case.duplicate_of_id is not None:
+        return []
+    # A box a little larger than the radius; the score measures the distance itself.
+    dlat = duplicates.RADIUS_M / 111_000
+    dlng = dlat / max(0.2, math.cos(math.radians(case.lat)))
+    since = case.created_at - dt.timedelta(days=duplicates.WINDOW_DAYS)
+    rejected = set(
+        SuggestionDecision.objects.filter(
+            case=case, kind=SuggestionKind.DUPLICATE, accepted=False
+        ).values_list("suggested", flat=True)
+    )
+    rows = list(
+        Case.objects.filter(
+            council_id=case.council_id,
+            kind="report",
+            duplicate_of__isnull=True,
+            created_at__gte=since,
+            created_at__lte=case.created_at,
+            lat__range=(case.lat - dlat, case.lat + dlat),
+            lng__range=(case.lng - dlng, case.lng + dlng),
+        )
+        .filter(Q(is_open=True) | Q(closed_at__gte=case.created_at))
+        .exclude(pk=case.pk)
+        .exclude(reference__in=rejected)
+        .values(
+            "id",
+            "reference",
+            "title",
+            "description",
+            "state",
+            "is_open",
+            "lat",
+            "lng",
+            "created_at",
+            "service__code",
+        )[:500]
+    )
+    new = _as_report(
+        case.id,
+        case.lat,
+        case.lng,
+        case.created_at,
+        case.service.code,
+        f"{case.title} {case.description}",
+    )
+    by_id = {r["id"]: r for r in rows}
+    ranked = duplicates.rank(
+        new,
+        [
+            _as_report(
+                r["id"],
+                r["lat"],
+                r["lng"],
+                r["created_at"],
+                r["service__code"],
+                f"{r['title']} {r['description']}",
+            )
+            for r in rows
+        ],
+    )
+    return [
+        DuplicateSuggestion(
+            reference=by_id[m.key]["reference"],
+            title=by_id[m.key]["title"],
+            state=by_id[m.key]["state"],
+            is_open=by_id[m.key]["is_open"],
+            score=m.score,
+            distance_m=m.distance_m,
+            days_before=m.days_before,
+            shared_words=m.shared_words,
+            same_service=m.same_service,
+        )
+        for m in ranked
+    ]
+
+
+def _as_report(key, lat, lng, at, service, text) -> duplicates.Report:
+    return duplicates.Report(
+        key=key, lat=lat, lng=lng, at=at, service=service, words=duplicates.words_of(text)
+    )

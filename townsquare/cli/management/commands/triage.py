@@ -40,7 +40,7 @@ class Command(BaseCommand):
         evaluate.add_argument("--json", action="store_true", help="As JSON")
         evaluate.add_argument(
             "--only",
-            choices=("personal_data", "category"),
+            choices=("personal_data", "category", "duplicates"),
             default="",
             help="Only these figures",
         )
@@ -90,5 +90,9 @@ def evaluation_figures(*, only: str = "") -> dict:
             counts=boston_titles(boston_files()),
             type_to_service=mapping_load("boston").service_map,
             templates=_templates(),
+        )
+    if only in ("", "duplicates"):
+        figures["duplicates"] = evaluation.duplicate_figures(
+            evaluation.boston_cases(boston_files())
         )
     return figures
