@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from townsquare.catalogue.documents import library_files, load_template_file
+from townsquare.insights import backtest
 from townsquare.opendata.imports import mapping_load
 from townsquare.triage import evaluation
 from townsquare.triage.category import boston_titles
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         evaluate.add_argument("--json", action="store_true", help="As JSON")
         evaluate.add_argument(
             "--only",
-            choices=("personal_data", "category", "duplicates"),
+            choices=("personal_data", "category", "duplicates", "spikes"),
             default="",
             help="Only these figures",
         )
@@ -95,4 +96,14 @@ def evaluation_figures(*, only: str = "") -> dict:
         figures["duplicates"] = evaluation.duplicate_figures(
             evaluation.boston_cases(boston_files())
         )
+    if only in ("", "spikes"):
+        mapping = mapping_load("boston")
+        replayed = backtest.backtest(
+            backtest.reports_from_csv(
+                boston_files(), service_map=mapping.service_map, channel_map=mapping.channel_map
+            )
+        )
+        sizes = replayed["detected_within_hour_by_burst_size"]
+        # The headline: bursts of 10 reports of one service in one area in an hour.
+        figures["spikes"] = {**replayed, "detected_within_hour": sizes["10"]}
     return figures
