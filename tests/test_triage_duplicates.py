@@ -112,6 +112,9 @@ def test_staff_see_ranked_duplicates_with_reasons_and_decide(council, monkeypatc
     principal = factories.make_staff(council, "agent")[1]
     rates = acceptance_rates(principal=principal, council_id=council.id)
     assert [(r.kind, r.accepted, r.decided) for r in rates] == [("duplicate", 1, 2)]
+    board = supervisor.get("/staff/dashboards/").content.decode()
+    table = board.split('id="suggestions-accepted"', 1)[1].split("</table>", 1)[0]
+    assert "Duplicate" in table and "50%" in table
 
 
 def test_another_council_cannot_decide_on_a_case(council, other_council):
