@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion
 
@@ -144,7 +144,13 @@ class CategoryModel:
             if j < size and row.data[k] * coefficients[j] > 0
         ]
         names = self.word_names
-        return [str(names[j]) for _, j in sorted(scored, reverse=True)[:limit]]
+        # "the" and "in the" may weigh, but explain nothing to a person.
+        meaningful = [
+            str(names[j])
+            for _, j in sorted(scored, reverse=True)
+            if not all(word in ENGLISH_STOP_WORDS for word in str(names[j]).split())
+        ]
+        return meaningful[:limit]
 
 
 @dataclass(frozen=True)

@@ -91,11 +91,14 @@ def category_figures(
     by_service.classifier.set_params(alpha=3e-4)
     by_service.fit(examples)
 
-    timings = []
+    # Wall time, and this thread's CPU time: on a shared machine the wall time also counts
+    # waiting for a core, which the CPU time does not.
+    timings, cpu = [], []
     for i in range(200):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         by_service.suggest(f"there is a deep pothole outside number {i} by the bus stop")
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
     return {
         "boston_types": {
             "labels": len(by_type.labels),
@@ -119,6 +122,7 @@ def category_figures(
         },
         "suggest_ms_median": round(statistics.median(timings), 2),
         "suggest_ms_p95": round(sorted(timings)[int(len(timings) * 0.95)], 2),
+        "suggest_cpu_ms_median": round(statistics.median(cpu), 2),
     }
 
 
