@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider api-document api-fuzz security
+.PHONY: help run serve test lint test-python bench demo migrate clean assets identity-provider api-document api-fuzz security triage-model triage-figures
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,7 +51,17 @@ run: export ONE_LOGIN_CLIENT_ID = townsquare-residents
 run: export ONE_LOGIN_PRIVATE_KEY_FILE = var/identity/resident-client-key.json
 run: export OIDC_ALLOW_LOOPBACK_ISSUERS = true
 
-run: demo identity-provider ## Serve the product with its demo data on http://127.0.0.1:8000
+# The category model is built here from the project's own data, once (ADR 200); `townsquare
+# triage train` builds it again, with the councils' closed cases.
+var/triage/category.joblib: | $(VENV)/.runtime
+	$(BIN)/townsquare triage train
+
+triage-model: var/triage/category.joblib ## Train the triage category model when there is none
+
+triage-figures: $(VENV)/.runtime ## Measure the triage models (townsquare triage evaluate) into bench/RESULTS.md
+	$(BIN)/python bench/triage.py
+
+run: demo identity-provider triage-model ## Serve the product with its demo data on http://127.0.0.1:8000
 	$(BIN)/townsquare collectstatic --no-input -v 0
 	@echo ""
 	@echo "Townsquare is starting on http://$(HOST):$(PORT)/"

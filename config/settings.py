@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "townsquare.api",
     "townsquare.insights",
     "townsquare.opendata",
+    "townsquare.triage",
     "townsquare.demo",
     "townsquare.cli",
 ]
@@ -388,6 +389,8 @@ NOTIFY_SMS_TEMPLATE_ID = _env("NOTIFY_SMS_TEMPLATE_ID")
 NOTIFY_CALLBACK_TOKEN = _env("NOTIFY_CALLBACK_TOKEN")
 # --- insights ---
 # Real public data (City of Boston 311, 2015...) the demo imports; not shipped with the product.
+# Where `townsquare triage train` writes the category model and the web reads it (ADR 200).
+TRIAGE_MODEL_DIR = Path(_env("TOWNSQUARE_TRIAGE_MODEL_DIR", str(VAR_DIR / "triage")))
 SHARED_DATA_DIR = Path(_env("TOWNSQUARE_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
 # Live streams (SSE): on SQLite, how often each process looks for new events (PostgreSQL is
 # told at once by NOTIFY and looks this often only as a safety net); and how often an idle

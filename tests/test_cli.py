@@ -85,7 +85,8 @@ def test_demo_loads_real_councils_and_is_idempotent(settings, tmp_path):
         Case.objects.count(),
         Event.objects.count(),
     )
-    assert snapshot[0] == 4 and snapshot[2] == 150 + 42_990
+    # 50 generated per council, two triage showcase reports in each (townsquare.triage.demo).
+    assert snapshot[0] == 4 and snapshot[2] == 150 + 3 * 2 + 42_990
     assert Case.objects.filter(council__slug="boston").count() == 42_990
     bristol = Council.objects.get(slug="bristol")
     assert bristol.areas.count() > 30

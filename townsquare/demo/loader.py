@@ -33,6 +33,7 @@ from townsquare.councils.services import (
 from townsquare.demo.boston import boston_demo_load
 from townsquare.demo.generator import DATA_DIR, generate_case_specs
 from townsquare.messaging.demo import demo_messaging_ensure
+from townsquare.triage.demo import triage_demo_ensure
 
 DEMO_PASSWORD = "townsquare-demo"  # noqa: S105 - printed for people trying the demo
 # Every demo staff account has this authenticator key (published in the README, like the
@@ -255,6 +256,8 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
             actor_label="Demo loader",
         )
     say(f"Demo cases created: {created['cases']}\n")
+    for council in councils:
+        triage_demo_ensure(council=council, say=say)
     demo_messaging_ensure(councils=councils, say=say)
     # A real year (City of Boston 2015) for dashboards and the performance page.
     boston_demo_load(

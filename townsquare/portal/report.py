@@ -19,11 +19,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -39,7 +39,6 @@ from townsquare.cases.selectors import (
 from townsquare.cases.services import (
     Reporter,
     case_check,
-    case_create,
     case_support,
     supporter_digest,
 )
@@ -73,10 +72,30 @@ from townsquare.portal.photos import (
     photos_per_form,
 )
 from townsquare.portal.places import MAX_QUERY, attributions, search_places
+from townsquare.triage.selectors import category_suggestions
+from townsquare.triage.services import case_create_hiding_personal_data
 
 # How far around the pin (or the chosen street) reports of the same kind are offered for support.
 NEARBY_RADIUS_M = 250
 SUPPORTED_KEY = "report.supported"
+HIDDEN_KEY = "report.hidden"
+# What the resident is told was hidden from the public copy of their report (ADR 201).
+HIDDEN_NAMES = {
+    "email": gettext_lazy("an email address"),
+    "phone": gettext_lazy("a phone number"),
+    "nhs_number": gettext_lazy("an NHS number"),
+    "ni_number": gettext_lazy("a National Insurance number"),
+    "vehicle_registration": gettext_lazy("a vehicle registration"),
+    "card_number": gettext_lazy("a card number"),
+    "home_address": gettext_lazy("a home address"),
+    "name": gettext_lazy("a name"),
+}
+
+
+def hidden_descriptions(kinds: list[str]) -> list[str]:
+    return [str(HIDDEN_NAMES[kind]) for kind in kinds if kind in HIDDEN_NAMES]
+
+
 # Where each error of case_create is shown on the form (template fields use "field-<code>").
 _ERROR_TARGETS = {
     "location": "area",
@@ -131,6 +150,7 @@ def services(request: HttpRequest, slug: str) -> HttpResponse:
     server, so it works without JavaScript; the page's script filters as you type)."""
     council = _council_or_404(slug)
     query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    describe = request.GET.get("describe", "").strip()[:MAX_DESCRIPTION]
     wanted = normalise(query)
     groups: dict[str, list[ServiceTemplate]] = {}
     every = _report_services(council)
@@ -152,8 +172,38 @@ def services(request: HttpRequest, slug: str) -> HttpResponse:
             "any_services": bool(every),
             # A street or postcode typed on /report/, searched for again on the form.
             "where": " ".join(request.GET.get("where", "").split())[:MAX_QUERY],
+            "describe": describe,
+            "max_description": MAX_DESCRIPTION,
+            "suggested": _suggestions(council, describe) if describe else None,
         },
     )
+
+
+@require_safe
+def suggestions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The three likeliest problems for the words typed so far, as JSON for the page's script
+    (the page shows the same after the description is sent, without the script)."""
+    council = _council_or_404(slug)
+    text = request.GET.get("text", "")[:MAX_DESCRIPTION]
+    response = JsonResponse({"suggestions": _suggestions(council, text)})
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+def _suggestions(council: Council, text: str) -> list[dict[str, Any]]:
+    found = category_suggestions(council=council, text=text)
+    return [
+        {
+            "code": s.service.code,
+            "name": s.service.display_name,
+            "url": reverse("portal:report_form", args=[council.slug, s.service.code])
+            + "?"
+            + urlencode({"description": text.strip()}),
+            "probability": round(s.probability, 3),
+            "words": s.words,
+        }
+        for s in found
+    ]
 
 
 @csrf_exempt  # checked below, once the size of the request is known to be reasonable
@@ -223,8 +273,11 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
                     if arguments["awaiting_confirmation"]:
                         # A confirmation email goes to whatever address was typed (ADR 133).
                         limit_email(data.get("email", ""))
-                    case = case_create(**arguments)
+                    case, hidden = case_create_hiding_personal_data(**arguments)
                     pending_photos_discard(photos)
+                    if hidden:
+                        # Told on the next page (by kind, never the values), to this browser only.
+                        request.session[HIDDEN_KEY] = {"reference": case.reference, "kinds": hidden}
                     return _after_create(request, case, user)
             else:
                 # The form is refused anyway: list the answers' problems too, then whatever
@@ -243,6 +296,9 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
     initial = dict(data.items()) if data is not None else {}
     if user is not None and data is None:
         initial.update(email=user.email, name=user.full_name)
+    if data is None and request.GET.get("description"):
+        # Carried from "describe the problem" on the page before, where it was suggested.
+        initial["description"] = request.GET["description"][:MAX_DESCRIPTION]
     context = {
         "page_council": council,
         "council": council,
@@ -473,8 +529,14 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
                 gss_code=council.gss_code,
             ),
             "confirmed": request.GET.get("confirmed") == "1",
+            "hidden": hidden_descriptions(_hidden_kinds(request, row["reference"])),
         },
     )
+
+
+def _hidden_kinds(request: HttpRequest, reference: str) -> list[str]:
+    told = request.session.get(HIDDEN_KEY) or {}
+    return list(told.get("kinds", [])) if told.get("reference") == reference else []
 
 
 # Reading the form.

@@ -62,6 +62,7 @@ urlpatterns = [
     path("report/support/<str:reference>", report.support, name="report_support"),
     path("report/supported/<str:reference>", report.supported, name="report_supported"),
     path("report/<slug:slug>/", report.services, name="report_services"),
+    path("report/<slug:slug>/suggestions.json", report.suggestions, name="report_suggestions"),
     path("report/<slug:slug>/<slug:service_code>/", report.form, name="report_form"),
     # --- alerts (messaging) ---
     path("alerts/", alerts.councils, name="alerts"),

@@ -37,6 +37,8 @@ from townsquare.councils.selectors import team_of_council
 from townsquare.messaging.selectors import deliveries_for_case
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.maps import static_map
+from townsquare.triage.selectors import duplicate_suggestions, originals_for_staff
+from townsquare.triage.services import suggestion_decide
 from townsquare.ui.downloads import attachment_response, stored_extension
 
 PRIORITY_NAMES = {1: "Urgent", 2: "High", 3: "Normal", 4: "Low"}
@@ -218,6 +220,7 @@ def _error_context(errors: dict[str, str]) -> dict[str, Any]:
             "",
         ),
         "merge_error": errors.get("merge_original") or errors.get("merge_main"),
+        "suggestion_main_error": errors.get("suggestion_original") or errors.get("suggestion_main"),
         "error_links": [(_error_anchor(key), message) for key, message in errors.items()],
     }
 
@@ -258,6 +261,12 @@ def _page(
         "timeline": _timeline(case, principal, choices),
         "related": casework.related_cases(case=case),
         "duplicates": casework.duplicates_of(case=case),
+        "suggested_duplicates": duplicate_suggestions(principal=principal, case=case)
+        if case.is_open
+        else [],
+        "originals": originals_for_staff(
+            principal=principal, case_id=case.id, council_id=case.council_id
+        ),
         "map": static_map(
             lat=case.lat,
             lng=case.lng,
@@ -500,3 +509,42 @@ def attachment(request: HttpRequest, reference: str, attachment_id: int) -> Http
         return attachment_response(item, filename=f"{reference}-{item.id}.{stored_extension(item)}")
     except (NotFound, DomainError):
         raise Http404("No such file") from None
+
+
+@require_POST
+@staff_view(policies.can_handle_case)
+def duplicate_suggestion(request: HttpRequest, reference: str) -> HttpResponse:
+    """Staff accept a suggested duplicate (the case is merged into it) or say it is not one
+    (it is not suggested again); either way the decision is counted (triage acceptance)."""
+    accepted = request.POST.get("decision") == "accept"
+
+    def act(case):
+        wanted = request.POST.get("original", "").strip()[:30]
+        try:
+            original = casework.case_by_reference_in_council(
+                principal=request.staff.principal, reference=wanted, council_id=case.council_id
+            )
+        except NotFound as exc:
+            raise InvalidInput({"original": [exc.message]}) from exc
+        if accepted:
+            case = case_merge_duplicate(
+                duplicate=case, original=original, actor=request.staff.principal
+            )
+        suggestion_decide(
+            case=case,
+            kind="duplicate",
+            suggested=original.reference,
+            accepted=accepted,
+            actor=request.staff.principal,
+        )
+        return case
+
+    return _handle(
+        request,
+        reference,
+        "suggestion",
+        act,
+        "Closed as a duplicate of the suggested case"
+        if accepted
+        else "Noted: not a duplicate of the suggested case",
+    )

@@ -29,6 +29,7 @@ from townsquare.insights.selectors import (
     default_filters,
 )
 from townsquare.staff.access import staff_render, staff_view
+from townsquare.triage.selectors import acceptance_rates
 
 PRESETS = (("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 12 months"))
 TABLES = ("daily", "weekly", "backlog", "categories", "hotspots")
@@ -271,6 +272,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return HttpResponse(context["figures_html"])
     if fragment == "summary":
         return render(request, "staff/dashboards/summary.html", context)
+    context["suggestion_rates"] = acceptance_rates(
+        principal=request.staff.principal, council_id=council.id
+    )
     return staff_render(
         request, "staff/dashboards/dashboard.html", context, status=400 if form.errors else 200
     )

@@ -38,6 +38,11 @@ urlpatterns = [
     path("cases/<str:reference>/note", casework.note, name="case_note"),
     path("cases/<str:reference>/attach", casework.attach, name="case_attach"),
     path("cases/<str:reference>/merge", casework.merge, name="case_merge"),
+    path(
+        "cases/<str:reference>/duplicate-suggestion",
+        casework.duplicate_suggestion,
+        name="case_duplicate_suggestion",
+    ),
     path("cases/<str:reference>/link", casework.link, name="case_link"),
     path(
         "cases/<str:reference>/files/<int:attachment_id>",
