@@ -16,6 +16,7 @@ from townsquare.cases.selectors import PublicSearch, public_cases_search
 from townsquare.catalogue.selectors import services_for_council
 from townsquare.core.errors import NotFound
 from townsquare.core.numbers import whole_number
+from townsquare.core.replicas import reads_may_lag
 from townsquare.councils.gazetteer import PlaceMatch
 from townsquare.councils.selectors import council_get, council_list, place_by_key
 from townsquare.geo.points import Point
@@ -30,6 +31,7 @@ _FILTERS = ("council", "place", "service", "status", "from", "to")
 
 
 @require_safe
+@reads_may_lag()  # a moment old is fine (ADR 231)
 def browse(request: HttpRequest) -> HttpResponse:
     params = request.GET
     query = params.get("q", "").strip()[:MAX_QUERY]

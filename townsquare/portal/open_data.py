@@ -8,11 +8,13 @@ from django.views.decorators.http import require_safe
 
 from townsquare.core import clock
 from townsquare.core.errors import NotFound
+from townsquare.core.replicas import reads_may_lag
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.opendata.exports import COLUMNS, FORMATS, Export, stream
 
 
 @require_safe
+@reads_may_lag()  # a moment old is fine (ADR 231)
 def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -26,6 +28,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@reads_may_lag()  # a moment old is fine (ADR 231)
 def download(request: HttpRequest, scope: str, fmt: str) -> StreamingHttpResponse:
     if fmt not in FORMATS:
         raise Http404("Unknown format")

@@ -9,16 +9,19 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 
 from townsquare.core.errors import NotFound
+from townsquare.core.replicas import reads_may_lag
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.insights.selectors import performance_get
 
 
 @require_safe
+@reads_may_lag()  # a moment old is fine (ADR 231)
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "performance/index.html", {"councils": council_list()})
 
 
 @require_safe
+@reads_may_lag()  # a moment old is fine (ADR 231)
 def council(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         found = council_get(slug=slug)
