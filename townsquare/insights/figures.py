@@ -254,6 +254,12 @@ def figures_catch_up(*, batch: int = 5000, rounds: int = 1000) -> int:
     return handled
 
 
+def figures_bulk_catch_up() -> int:
+    """After a bulk load: every event counted, in large batches (run by the loading process,
+    outside any request). Returns how many events were handled."""
+    return figures_catch_up(batch=50_000, rounds=1_000_000)
+
+
 def figures_rebuild() -> int:
     """Recount every figure from the cases (after a bulk load, or to check). Returns the number
     of cases counted."""
