@@ -3,7 +3,8 @@
 Figures are also brought up to date (by a bounded step) whenever a dashboard is read, so this
 only decides how soon anomaly alerts go out. A bulk load is counted at once, in one bulk step
 by the process that loaded it (ADR 223). At most one refresh is queued per process per few
-seconds, to run a few seconds later: a burst of reports costs one task, not one each, and the task sees the burst.
+seconds, to run a few seconds later: a burst of reports costs one task, not one each, and the
+task sees the burst.
 """
 
 from __future__ import annotations
