@@ -37,7 +37,7 @@ def _queue_refresh(event, record) -> None:
 def _count_bulk_load(event, record) -> None:
     from townsquare.insights.figures import figures_bulk_catch_up
 
-    figures_bulk_catch_up()
+    figures_bulk_catch_up(cases=event.cases)
 
 
 def connect() -> None:
