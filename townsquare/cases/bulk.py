@@ -20,12 +20,15 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import F, Max
 
+from townsquare.cases.events import CasesBulkLoaded
 from townsquare.cases.map_counts import (
     map_count_triggers_create,
     map_count_triggers_drop,
     map_counts_rebuild,
 )
 from townsquare.cases.models import Case, ReferenceCounter
+from townsquare.core.actors import Actor
+from townsquare.core.eventlog import append_event, newest_event_id
 from townsquare.core.models import Event
 from townsquare.core.queries import rows_insert
 
@@ -251,8 +254,27 @@ def cases_bulk_create(
         and expected_count >= DEFER_INDEXES_FROM
         and expected_count >= Case.objects.count()
     )
+    first_event_id = newest_event_id() + 1
     with _secondary_indexes_deferred(defer):
-        return _insert_all(specs, batch_size=batch_size, actor_label=actor_label, progress=progress)
+        written = _insert_all(
+            specs, batch_size=batch_size, actor_label=actor_label, progress=progress
+        )
+    if written:
+        # One event for the whole load, after it: its subscribers (figures, outbox) take the
+        # loaded range in one bulk step here, not in small steps under later requests.
+        with transaction.atomic(savepoint=False):
+            append_event(
+                CasesBulkLoaded(
+                    first_event_id=first_event_id,
+                    last_event_id=newest_event_id(),
+                    cases=written,
+                ),
+                council_id=None,
+                stream="bulk",
+                stream_id=0,
+                actor=Actor.system(actor_label),
+            )
+    return written
 
 
 def _insert_all(specs: Iterable[CaseSpec], *, batch_size: int, actor_label: str, progress) -> int:

@@ -10,6 +10,20 @@ from townsquare.core.models import Visibility
 
 
 @dataclass(frozen=True)
+class CasesBulkLoaded(DomainEvent):
+    """Cases were written in bulk (`townsquare generate`, an import) with their events, ids
+    first_event_id..last_event_id, committed before this one. It is history, not news: the
+    consumers of the log take the whole range in one bulk step, in the process that loaded it
+    and so outside any request (ADR 223)."""
+
+    kind: ClassVar[str] = "cases.bulk_loaded"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    first_event_id: int
+    last_event_id: int
+    cases: int
+
+
+@dataclass(frozen=True)
 class CaseEvent(DomainEvent):
     case_id: int
     reference: str

@@ -149,6 +149,11 @@ class Case(models.Model):
             models.Index(
                 fields=["council", "area", "updated_at", "id"], name="case_area_updated_idx"
             ),
+            # Open311's filtered search (ADR 221): by service, with or without status, over a
+            # window of creation times (what FixMyStreet and council dashboards ask for).
+            models.Index(
+                fields=["service", "is_open", "created_at"], name="case_service_open_created_idx"
+            ),
             # Covering index for radius queries: cell, then the box test, without reading rows.
             models.Index(fields=["h3_r9", "lat", "lng"], name="case_h3_r9_idx"),
             # The public map counts reports per cell with its filters from this index alone

@@ -29,6 +29,7 @@ from townsquare.catalogue.fields import answer_in_words
 from townsquare.catalogue.models import ServiceTemplate, ServiceTemplateVersion
 from townsquare.catalogue.selectors import (
     document_in_language,
+    service_ids_for_codes,
     services_by_id,
     versions_by_id,
     workflow_for_version,
@@ -208,38 +209,74 @@ def public_cases_search(
 ) -> PublicListing:
     """Public cases matching `search`, newest first. References, when given, override every
     other filter but the councils."""
+    columns = (*PUBLIC_COLUMNS, "values") if with_values else PUBLIC_COLUMNS
+    qs = public_search_queryset(search=search)
+    rows = list(qs.values(*columns)[offset : offset + limit])
+    return _listing(rows)
+
+
+# About 1,300 km2 of resolution-7 cells (a large city); past it, a list of cells costs more than
+# it saves.
+MAX_BBOX_CELLS = 250
+
+
+def public_search_queryset(*, search: PublicSearch) -> QuerySet[Case]:
+    """The query behind public_cases_search, newest first. Each documented filter combination
+    is served by an index (ADR 221; tests/test_open311_search_plans.py shows the plans)."""
     qs = _public_cases()
-    if search.council_ids is not None:
+    # A service belongs to one council: its ids say the council, and the planner, given the
+    # council too, would as soon walk the council's every case of the window.
+    if search.council_ids is not None and (search.references or not search.service_codes):
         qs = qs.filter(council_id__in=search.council_ids)
     if search.references:
         qs = qs.filter(reference__in=search.references)
     else:
         if search.service_codes:
-            qs = qs.filter(service__code__in=search.service_codes)
+            # Codes to ids first (a cached, small table): the cases are then read from the
+            # (service, is_open, created_at) index, not every case of the window row by row.
+            service_ids = service_ids_for_codes(
+                codes=search.service_codes, council_ids=search.council_ids
+            )
+            qs = qs.filter(service_id__in=service_ids)
+            if search.is_open is None:
+                # Either state, said so that the index's second column is used, not skipped.
+                qs = qs.filter(is_open__in=(True, False))
         if search.is_open is not None:
-            qs = qs.filter(is_open=search.is_open)
+            # As a list: Django writes `is_open=True` as a bare `"is_open"` on SQLite, which the
+            # planner cannot match to an index column (it then walked a council's every case).
+            qs = qs.filter(is_open__in=(search.is_open,))
         if search.created_from:
             qs = qs.filter(created_at__gte=search.created_from)
         if search.created_before:
             qs = qs.filter(created_at__lt=search.created_before)
-        if search.updated_after:
-            qs = qs.filter(updated_at__gt=search.updated_after)
-        if search.updated_before:
-            qs = qs.filter(updated_at__lt=search.updated_before)
+        if search.updated_after or search.updated_before:
+            # "What changed since": SQLite guesses a range's size without statistics, and
+            # preferred walking the whole creation-time index (it gives the order) to this
+            # range; asked as a set of ids first, the change-time index reads only the range.
+            changed = Case.objects.all()
+            if search.updated_after:
+                changed = changed.filter(updated_at__gt=search.updated_after)
+            if search.updated_before:
+                changed = changed.filter(updated_at__lt=search.updated_before)
+            qs = qs.filter(id__in=changed.values("id"))
         if search.area_ids is not None:
             qs = qs.filter(area_id__in=search.area_ids)
         if search.bbox:
             min_lng, min_lat, max_lng, max_lat = search.bbox
             qs = qs.filter(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
+            # A map's box as the resolution-7 cells that cover it, so the cell index serves it
+            # (a range of latitudes cannot beat the window of creation times in the planner's
+            # eyes); a box too large for a list of cells is checked row by row in the window.
+            if h3_cells_in_bbox_estimate(min_lat, min_lng, max_lat, max_lng, 7) <= MAX_BBOX_CELLS:
+                cells = h3_cells_covering_bbox(min_lat, min_lng, max_lat, max_lng, 7)
+                qs = qs.filter(h3_r7__in=cells)
         if search.center is not None and search.radius_m:
             qs = qs.filter(
                 id__in=case_ids_within_radius(
                     center=search.center, radius_m=search.radius_m, queryset=qs
                 )
             )
-    columns = (*PUBLIC_COLUMNS, "values") if with_values else PUBLIC_COLUMNS
-    rows = list(qs.order_by("-created_at", "-id").values(*columns)[offset : offset + limit])
-    return _listing(rows)
+    return qs.order_by("-created_at", "-id")
 
 
 def _listing(rows: list[dict]) -> PublicListing:

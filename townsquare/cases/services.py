@@ -206,6 +206,10 @@ class _PreparedCase:
     links: list[str]
 
 
+# What case_prepare hands to case_create_prepared; its fields are the service's business.
+PreparedCase = _PreparedCase
+
+
 class NewCase(TypedDict, total=False):
     """The arguments of case_create and case_check (all keyword-only)."""
 
@@ -245,7 +249,19 @@ def case_create(**kwargs: Unpack[NewCase]) -> Case:
     With `awaiting_confirmation`, the case stays out of public view until
     case_confirm_reporter.
     """
-    prepared = _prepare(**kwargs)
+    return case_create_prepared(case_prepare(**kwargs), actor=kwargs["actor"])
+
+
+def case_prepare(**kwargs: Unpack[NewCase]) -> PreparedCase:
+    """case_create's checks and computations (template, location, due times, photos), which
+    need no write: a caller that wraps case_create in a transaction of its own calls this
+    first and case_create_prepared inside, so the database's one writer is not held while they
+    run (ADR 222). Raises what case_create raises."""
+    return _prepare(**kwargs)
+
+
+def case_create_prepared(prepared: PreparedCase, *, actor: Principal) -> Case:
+    """The writes of case_create, for a case from case_prepare."""
     case, now = prepared.case, prepared.case.created_at
     with transaction.atomic():
         case_insert_with_reference(case, prefix=case.council.reference_prefix, created_at=now)
@@ -277,7 +293,7 @@ def case_create(**kwargs: Unpack[NewCase]) -> Case:
             council_id=case.council_id,
             stream="case",
             stream_id=case.id,
-            actor=kwargs["actor"].as_actor(),
+            actor=actor.as_actor(),
         )
     return case
 

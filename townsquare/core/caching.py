@@ -44,6 +44,9 @@ class StampedCache(Generic[T]):
         self._value: T | None = None
         self._stamp: object = None
         self._checked_at = float("-inf")
+        # Counts the builds: a value derived from this cache's (documents prepared from the
+        # catalogue) is current while the generation it was derived at is.
+        self.generation = 0
         _all.append(self)
 
     def get(self) -> T:
@@ -56,6 +59,7 @@ class StampedCache(Generic[T]):
             if self._value is None or stamp != self._stamp:
                 self._value = self._build()
                 self._stamp = stamp
+                self.generation += 1
             self._checked_at = now
             return self._value
 

@@ -53,6 +53,16 @@ class EventBus:
 
     def __init__(self) -> None:
         self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+        self._in_transaction: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+
+    def subscribe_in_transaction(self, event_type: type[DomainEvent], handler: Handler) -> None:
+        if handler not in self._in_transaction[event_type]:
+            self._in_transaction[event_type].append(handler)
+
+    def handle_in_transaction(self, event: DomainEvent, record: Event) -> None:
+        for event_type in type(event).__mro__:
+            for handler in self._in_transaction.get(event_type, ()):
+                handler(event, record)
 
     def subscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
         if handler not in self._handlers[event_type]:
@@ -78,6 +88,15 @@ bus = EventBus()
 
 def subscribe(event_type: type[DomainEvent], handler: Handler) -> None:
     bus.subscribe(event_type, handler)
+
+
+def subscribe_in_transaction(event_type: type[DomainEvent], handler: Handler) -> None:
+    """Run `handler` inside the appending transaction, as the event is appended: for a few rows
+    that belong with the change itself (the reporter's subscription to their new case), which
+    would otherwise cost a second write transaction, and a second wait for SQLite's one
+    writer, on every change (ADR 222). It must be quick and only write; what it raises undoes
+    the change."""
+    bus.subscribe_in_transaction(event_type, handler)
 
 
 # Ids must commit in order. A sequence hands out ids at insert time, so with concurrent
@@ -142,6 +161,7 @@ def append_event(
         created_at=clock.now(),
     )
     _insert(record)
+    bus.handle_in_transaction(event, record)
     transaction.on_commit(lambda: bus.publish(event, record), robust=False)
     return record
 

@@ -83,6 +83,13 @@ def boundary_indexes_invalidate() -> None:
     _registry.invalidate()
 
 
+def councils_version() -> int:
+    """A number that changes whenever the served councils (names, jurisdictions, boundaries,
+    areas, teams) may have changed: for documents prepared from them."""
+    _registry.get()
+    return _registry.generation
+
+
 def _councils():
     # Boundaries are large JSON documents; only the routing index needs them.
     return Council.objects.filter(is_active=True).defer("boundary")

@@ -191,8 +191,14 @@ _memo: MemoCache[Dashboard] = MemoCache(
 )
 
 
+# What a dashboard view may catch up itself: the few events since the background refresh ran
+# (one batch, bounded); a bulk load is caught up by the loading process (ADR 223), and anything
+# more by the refresh task, never by a request.
+REQUEST_CATCH_UP_EVENTS = 2_000
+
+
 def dashboard_get(*, council: Council, filters: Filters) -> Dashboard:
-    figures_catch_up()
+    figures_catch_up(batch=REQUEST_CATCH_UP_EVENTS, rounds=1)
     key = (council, filters, figures_position())
     return _memo.get_many({key})[key]
 

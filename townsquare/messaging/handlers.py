@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
-from townsquare.cases.events import CaseCreated
-from townsquare.core.eventlog import DomainEvent, subscribe
+from townsquare.cases.events import CaseCreated, CasesBulkLoaded
+from townsquare.core.eventlog import DomainEvent, subscribe, subscribe_in_transaction
 from townsquare.core.models import Event
 
 log = logging.getLogger(__name__)
@@ -122,17 +122,8 @@ def transactional_send_soon(message_id: int) -> None:
 
 def on_event(event: DomainEvent, record: Event) -> None:
     mode = settings.MESSAGING_DISPATCH
-    if mode == "off":
+    if mode == "off" or isinstance(event, CasesBulkLoaded):
         return
-    if isinstance(event, CaseCreated):
-        # The reporter's language is the page's language now, in the request that reported.
-        from townsquare.cases.models import Case
-        from townsquare.messaging.outbox import reporter_subscriptions_ensure
-
-        case = Case.objects.filter(pk=event.case_id).first()
-        if case is not None:
-            language = "cy" if (translation.get_language() or "").startswith("cy") else "en"
-            reporter_subscriptions_ensure([case], language=language)
     if mode == "inline":
         from townsquare.messaging.outbox import outbox_dispatch
 
@@ -141,5 +132,32 @@ def on_event(event: DomainEvent, record: Event) -> None:
         dispatcher.wake()
 
 
+def on_case_created(event: DomainEvent, record: Event) -> None:
+    """The reporter's subscription to their case, written with the case (one write transaction
+    per report, not two). The reporter's language is the page's language now, in the request
+    that reported."""
+    if settings.MESSAGING_DISPATCH == "off" or not isinstance(event, CaseCreated):
+        return
+    from townsquare.cases.models import Case
+    from townsquare.messaging.outbox import reporter_subscriptions_ensure
+
+    case = Case.objects.filter(pk=event.case_id).first()
+    if case is not None:
+        language = "cy" if (translation.get_language() or "").startswith("cy") else "en"
+        reporter_subscriptions_ensure([case], language=language)
+
+
+def on_bulk_load(event: DomainEvent, record: Event) -> None:
+    """In the process that loaded the cases (a command, never a request)."""
+    if settings.MESSAGING_DISPATCH == "off" or not isinstance(event, CasesBulkLoaded):
+        return
+    from townsquare.messaging.outbox import outbox_skip_bulk_load
+
+    # Past the load's own event too: it is for the log's consumers, not for council systems.
+    outbox_skip_bulk_load(first_event_id=event.first_event_id, last_event_id=record.id)
+
+
 def connect() -> None:
     subscribe(DomainEvent, on_event)
+    subscribe(CasesBulkLoaded, on_bulk_load)
+    subscribe_in_transaction(CaseCreated, on_case_created)

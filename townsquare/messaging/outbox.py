@@ -81,14 +81,18 @@ def _cursor_locked() -> Cursor:
     return Cursor.objects.select_for_update().get(name=CURSOR)
 
 
-def outbox_dispatch(*, limit: int = 500) -> int:
-    """Handle every event not yet handled. Returns how many messages were planned."""
+def outbox_dispatch(*, limit: int = 500, below: int | None = None) -> int:
+    """Handle every event not yet handled (with `below`, those with a smaller id). Returns how
+    many messages were planned."""
     planned = 0
     digests_due: list[dt.datetime] = []
     while True:
         with transaction.atomic():
             cursor = _cursor_locked()
-            events = list(Event.objects.filter(id__gt=cursor.last_event_id).order_by("id")[:limit])
+            unhandled = Event.objects.filter(id__gt=cursor.last_event_id)
+            if below is not None:
+                unhandled = unhandled.filter(id__lt=below)
+            events = list(unhandled.order_by("id")[:limit])
             if not events:
                 break
             planner = Planner()
@@ -108,6 +112,20 @@ def outbox_dispatch(*, limit: int = 500) -> int:
         for due in sorted(set(digests_due)):
             tasks.digests_enqueue(due)
     return planned
+
+
+def outbox_skip_bulk_load(*, first_event_id: int, last_event_id: int) -> None:
+    """A bulk load (cases generated or imported with their events) is history, not news: the
+    events before it are handled as usual, then the cursor moves past the whole load in one
+    step, so nobody is messaged about it and no process walks it in small transactions
+    (ADR 223)."""
+    outbox_dispatch(below=first_event_id)
+    with transaction.atomic():
+        cursor = _cursor_locked()
+        if first_event_id - 1 <= cursor.last_event_id < last_event_id:
+            Cursor.objects.filter(pk=cursor.pk).update(
+                last_event_id=last_event_id, updated_at=clock.now()
+            )
 
 
 def _hash(value: str) -> str:

@@ -18,12 +18,14 @@ from townsquare.cases.media import CleanImage, image_sanitise
 from townsquare.cases.models import Case, Channel
 from townsquare.cases.selectors import case_has_event
 from townsquare.cases.services import (
+    PreparedCase,
     Reporter,
     case_add_citizen_update,
     case_add_internal_note,
     case_check,
     case_check_citizen_update,
-    case_create,
+    case_create_prepared,
+    case_prepare,
 )
 from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput, NotFound
@@ -74,7 +76,16 @@ class NewRequest:
     def create(self, *, council: Council, key: ApiKey, photos: list[bytes] | None = None) -> Case:
         """Create the case; call inside a transaction, so the case never exists without the
         note of the phone as given."""
-        case = case_create(**self._arguments(council, key, photos))
+        return self.create_prepared(self.prepare(council=council, key=key, photos=photos), key=key)
+
+    def prepare(
+        self, *, council: Council, key: ApiKey, photos: list[bytes] | None = None
+    ) -> PreparedCase:
+        """Checks and computations before any write (outside the transaction: ADR 222)."""
+        return case_prepare(**self._arguments(council, key, photos))
+
+    def create_prepared(self, prepared: PreparedCase, *, key: ApiKey) -> Case:
+        case = case_create_prepared(prepared, actor=client_principal(key))
         if self.phone_as_given:
             case_add_internal_note(
                 case=case,
@@ -127,6 +138,8 @@ def request_create(
             new.check(council=council, key=key)
             token = uuid.uuid4().hex
             stored = [_store_pending_photo(token, i, image) for i, image in enumerate(images)]
+        else:
+            prepared = new.prepare(council=council, key=key, photos=images)
         with transaction.atomic():
             if service_type == "batch":
                 pending = PendingRequest.objects.create(
@@ -141,7 +154,7 @@ def request_create(
                 create_pending_request.enqueue(pending.token)
                 outcome = CreateOutcome(token=pending.token)
             else:
-                outcome = CreateOutcome(case=new.create(council=council, key=key, photos=images))
+                outcome = CreateOutcome(case=new.create_prepared(prepared, key=key))
                 pending = None
             if client_key:
                 ClientRequestKey.objects.create(

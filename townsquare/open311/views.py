@@ -20,6 +20,7 @@ from django.db import OperationalError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render as render_page
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
@@ -53,7 +54,8 @@ from townsquare.councils.selectors import (
 )
 from townsquare.geo.points import Point
 from townsquare.open311 import params, serializers
-from townsquare.open311.formats import error_response, render
+from townsquare.open311.documents import etag_matches, prepared_document
+from townsquare.open311.formats import CONTENT_TYPES, error_response, render
 from townsquare.open311.services import (
     NewRequest,
     client_update_post,
@@ -271,17 +273,42 @@ def _services(query: Any) -> list[ServiceTemplate]:
     return found
 
 
+def _prepared(request: HttpRequest, key: tuple, build: Callable[[], bytes], fmt: str):
+    """A prepared document as a response: 304 when the client holds it already."""
+    document = prepared_document((*key, fmt, translation.get_language()), build)
+    if etag_matches(request.headers.get("If-None-Match", ""), document.etag):
+        response = HttpResponse(status=304)
+        del response["Content-Type"]
+    else:
+        response = HttpResponse(document.body, content_type=CONTENT_TYPES[fmt])
+    response["ETag"] = document.etag
+    # Clients may keep it a minute, then ask again with If-None-Match (a 304 costs nothing).
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
 @endpoint("GET", root="services")
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
-    return render([serializers.service(s) for s in _services(request.GET)], fmt, root="services")
+    jurisdiction = params.identifier(request.GET, "jurisdiction_id")
+
+    def build() -> bytes:
+        listed = [serializers.service(s) for s in _services(request.GET)]
+        return render(listed, fmt, root="services").content
+
+    return _prepared(request, ("services", jurisdiction), build, fmt)
 
 
 @endpoint("GET", root="service_definition")
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    match = next((s for s in _services(request.GET) if s.code == code), None)
-    if match is None:
-        raise NotFound(f"Unknown service_code {code[:60]!r}")
-    return render(serializers.definition(match), fmt, root="service_definition")
+    jurisdiction = params.identifier(request.GET, "jurisdiction_id")
+
+    def build() -> bytes:
+        match = next((s for s in _services(request.GET) if s.code == code), None)
+        if match is None:
+            raise NotFound(f"Unknown service_code {code[:60]!r}")
+        return render(serializers.definition(match), fmt, root="service_definition").content
+
+    return _prepared(request, ("definition", jurisdiction, code), build, fmt)
 
 
 # --- requests --------------------------------------------------------------------------------
