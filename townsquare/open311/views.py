@@ -44,6 +44,7 @@ from townsquare.catalogue.selectors import service_get, services_for_council
 from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from townsquare.core.ratelimit import RateLimited, per_minute, take_or_raise
+from townsquare.core.replicas import reads_may_lag
 from townsquare.councils.models import Council
 from townsquare.councils.selectors import (
     areas_named_in,
@@ -339,6 +340,7 @@ def _render_requests(
     return response
 
 
+@reads_may_lag()  # a search may be a moment behind (ADR 231)
 def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     query = request.GET
     now = clock.now()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from townsquare.accounts import policies
 from townsquare.core.numbers import whole_number
+from townsquare.core.replicas import reads_may_lag
 from townsquare.councils.selectors import area_for_point
 from townsquare.insights import charts
 from townsquare.insights.selectors import (
@@ -232,6 +233,7 @@ def _safe(text: str) -> str:
 
 @require_safe
 @staff_view(policies.is_staff_of)
+@reads_may_lag()  # figures a moment old are fine (ADR 231)
 def dashboard(request: HttpRequest) -> HttpResponse:
     council = request.staff.council
     defaults = default_filters(council=council)
