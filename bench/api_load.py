@@ -348,7 +348,9 @@ def main() -> None:
     server = serve(env, options.port, 2, API_RATE_BURST="100000000", API_RATE_PER_SECOND="1e6")
     try:
         conn = connect(options.port)
-        _s, body, _h = call(conn, "/api/v1/services", key)
+        status, body, _h = call(conn, "/api/v1/services", key)
+        if status != 200:
+            raise SystemExit(f"GET /api/v1/services answered {status}: {body[:500]!r}")
         services = [s["code"] for s in json.loads(body)]
         pages, cursor = [], ""
         for _ in range(20):  # 4,000 references from across the council's cases
