@@ -274,6 +274,25 @@ TRANSACTIONAL: dict[str, dict[str, Words]] = {
             "[Agor yr achos](((link)))\n\nMae'r achos bellach yn **((state_name))**.",
         ),
     },
+    # To the applicant when their payment succeeds (issue 15): the receipt, with the track link.
+    "payment_receipt": {
+        "en": Words(
+            "Payment received: ((reference))",
+            "# Payment received\n\nThank you. ((council_name)) has received your payment for "
+            "((service_name)).\n\n"
+            "* Reference: **((reference))**\n* Amount paid: **((amount))**\n"
+            "* Paid by: ((method))\n* Date: ((paid_on))\n\n"
+            "[Track your application](((link)))\n\nKeep this email as your receipt.",
+        ),
+        "cy": Words(
+            "Taliad wedi dod i law: ((reference))",
+            "# Taliad wedi dod i law\n\nDiolch. Mae ((council_name)) wedi cael eich taliad am "
+            "((service_name)).\n\n"
+            "* Cyfeirnod: **((reference))**\n* Swm a dalwyd: **((amount))**\n"
+            "* Talwyd drwy: ((method))\n* Dyddiad: ((paid_on))\n\n"
+            "[Dilyn hynt eich cais](((link)))\n\nCadwch yr e-bost hwn fel eich derbynneb.",
+        ),
+    },
     "application_resume": {
         "en": Words(
             "Continue your application: ((service_name))",

@@ -141,5 +141,15 @@ def on_event(event: DomainEvent, record: Event) -> None:
         dispatcher.wake()
 
 
+def on_payment_succeeded(event: DomainEvent, record: Event) -> None:
+    """The applicant's receipt, once per successful payment (the event is appended once)."""
+    from townsquare.messaging.services import payment_receipt_send
+
+    payment_receipt_send(payment_id=event.payment_id)  # type: ignore[attr-defined]
+
+
 def connect() -> None:
+    from townsquare.payments.events import PaymentSucceeded
+
     subscribe(DomainEvent, on_event)
+    subscribe(PaymentSucceeded, on_payment_succeeded)
