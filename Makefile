@@ -51,6 +51,10 @@ run: export ONE_LOGIN_CLIENT_ID = townsquare-residents
 run: export ONE_LOGIN_PRIVATE_KEY_FILE = var/identity/resident-client-key.json
 run: export OIDC_ALLOW_LOOPBACK_ISSUERS = true
 
+# Fees are paid through the stand-in GOV.UK Pay (townsquare pay_standin), on this port.
+PAY_PORT ?= 9020
+run: export PAYMENTS_GOVUK_PAY_URL = http://127.0.0.1:$(PAY_PORT)
+
 run: demo identity-provider ## Serve the product with its demo data on http://127.0.0.1:8000
 	$(BIN)/townsquare collectstatic --no-input -v 0
 	@echo ""
@@ -64,13 +68,15 @@ run: demo identity-provider ## Serve the product with its demo data on http://12
 	@echo "  Demo mailbox (all email):     .venv/bin/townsquare mailbox list, then"
 	@echo "    .venv/bin/townsquare mailbox show ID   (sign-in links are in the message)"
 	@echo "  Demo webhook receiver log:    var/webhooks/"
+	@echo "  Stand-in GOV.UK Pay (fees):   http://127.0.0.1:$(PAY_PORT)/ (Pay, Decline or Cancel)"
 	@echo "  Sign in with GOV.UK One Login (demo), or as Bristol staff with the"
 	@echo "  Bristol staff account (demo): provider at http://127.0.0.1:$(OIDC_PORT)/"
 	@echo "Press Ctrl-C to stop."
 	$(BIN)/townsquare mailbox serve & MAILBOX=$$!; \
 	$(BIN)/townsquare webhooks listen & RECEIVER=$$!; \
 	$(BIN)/townsquare identity_provider --port $(OIDC_PORT) & PROVIDER=$$!; \
-	trap 'kill $$MAILBOX $$RECEIVER $$PROVIDER 2>/dev/null' EXIT; \
+	$(BIN)/townsquare pay_standin --port $(PAY_PORT) & PAY=$$!; \
+	trap 'kill $$MAILBOX $$RECEIVER $$PROVIDER $$PAY 2>/dev/null' EXIT; \
 	$(BIN)/townsquare serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev ## Ruff (lint and format), bandit, the import-layer contracts and mypy on the domain core

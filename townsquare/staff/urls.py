@@ -7,6 +7,7 @@ from townsquare.staff import (
     bulk,
     casework,
     oidc_views,
+    payments,
     queues,
     signin,
     views,
@@ -39,6 +40,14 @@ urlpatterns = [
     path("cases/<str:reference>/attach", casework.attach, name="case_attach"),
     path("cases/<str:reference>/merge", casework.merge, name="case_merge"),
     path("cases/<str:reference>/link", casework.link, name="case_link"),
+    path("cases/<str:reference>/refund", payments.refund, name="case_refund"),
+    path("cases/<str:reference>/payment", payments.record, name="case_record_payment"),
+    path("payments/reconciliation", payments.reconciliation, name="payments_reconciliation"),
+    path(
+        "payments/reconciliation.csv",
+        payments.reconciliation_csv,
+        name="payments_reconciliation_csv",
+    ),
     path(
         "cases/<str:reference>/files/<int:attachment_id>",
         casework.attachment,
