@@ -10,16 +10,16 @@ import pytest
 from django.core.management import call_command
 
 from tests import factories
-from townsquare.core import clock
-from townsquare.core.models import Event
-from townsquare.payments.models import Payment, Refund, Status
-from townsquare.payments.tests.support import (
+from tests.payments.support import (
     BULKY_WASTE,
     GARDEN_WASTE,
     apply_and_send,
     choose_card,
     on_pay_page,
 )
+from townsquare.core import clock
+from townsquare.core.models import Event
+from townsquare.payments.models import Payment, Refund, Status
 
 pytestmark = pytest.mark.django_db
 

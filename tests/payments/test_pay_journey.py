@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.citizen_mailbox import text_of
-from townsquare.cases.models import Case
-from townsquare.payments.models import Payment, Status
-from townsquare.payments.tests.support import (
+from tests.payments.support import (
     BULKY_WASTE,
     GARDEN_WASTE,
     apply_and_send,
@@ -16,6 +14,8 @@ from townsquare.payments.tests.support import (
     choose_card,
     on_pay_page,
 )
+from townsquare.cases.models import Case
+from townsquare.payments.models import Payment, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -83,10 +83,3 @@ def test_a_changed_answer_shows_the_new_amount_before_paying(client, paying_coun
     reference = response["Location"].rsplit("/", 1)[1]
     choose_card(client, reference)
     assert Payment.objects.get().amount == 13500
-
-
-def test_a_free_service_goes_straight_to_done(client, paying_council):
-    from townsquare.portal.models import ApplicationDraft  # noqa: F401 (the draft flow)
-
-    response = client.post("/apply/testshire/school_transport/")
-    assert response.status_code == 303

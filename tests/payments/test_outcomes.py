@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from townsquare.cases.models import Case
-from townsquare.core.models import Event
-from townsquare.payments.models import Payment, Status
-from townsquare.payments.tests.support import (
+from tests.payments.support import (
     GARDEN_WASTE,
     apply_and_send,
     choose_card,
     on_pay_page,
     webhook,
 )
+from townsquare.cases.models import Case
+from townsquare.core.models import Event
+from townsquare.payments.models import Payment, Status
 
 pytestmark = pytest.mark.django_db
 
