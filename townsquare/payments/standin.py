@@ -34,6 +34,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 EXPIRY = dt.timedelta(minutes=90)
+# Pay's published document declares no 400 or 422 for a refund, only 412 (Precondition
+# Failed): every refused refund is answered 412 with Pay's own error code (ADR 162).
+_REFUND_REFUSED = 412
 MAX_AMOUNT = 10_000_000
 _METADATA_KEY = re.compile(r"^.{1,30}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[a-zA-Z0-9-]+$")
@@ -280,28 +283,34 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(self._body() or b"null")
         except (ValueError, UnicodeDecodeError):
-            return self._error(400, "P0697", "Unable to parse JSON")
+            return self._error(_REFUND_REFUSED, "P0697", "Unable to parse JSON")
         if not isinstance(body, dict):
-            return self._error(400, "P0697", "Unable to parse JSON")
+            return self._error(_REFUND_REFUSED, "P0697", "Unable to parse JSON")
         amount = body.get("amount")
         available_claimed = body.get("refund_amount_available")
         if not _integer(amount) or not 1 <= amount <= MAX_AMOUNT:
-            return self._error(422, "P0602", "Invalid attribute value: amount", "amount")
+            return self._error(
+                _REFUND_REFUSED, "P0602", "Invalid attribute value: amount", "amount"
+            )
         if available_claimed is not None and not _integer(available_claimed):
             return self._error(
-                422,
+                _REFUND_REFUSED,
                 "P0602",
                 "Invalid attribute value: refund_amount_available",
                 "refund_amount_available",
             )
         with self.state.lock:
             if payment.status != "success":
-                return self._error(400, "P0604", "Refund is not available for this payment")
+                return self._error(
+                    _REFUND_REFUSED, "P0604", "Refund is not available for this payment"
+                )
             available = payment.body["amount"] - payment.refunded()
             if available_claimed is not None and available_claimed != available:
                 return self._error(412, "P0603", "Refund amount available mismatch")
             if amount > available:
-                return self._error(400, "P0604", "Refund amount exceeds the amount available")
+                return self._error(
+                    _REFUND_REFUSED, "P0604", "Refund amount exceeds the amount available"
+                )
             refund = {
                 "refund_id": secrets.token_hex(13),
                 "amount": amount,
@@ -383,12 +392,8 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if not payment.finished:
             links["next_url"] = {"href": f"{base}/pay/{payment.payment_id}", "method": "GET"}
-            links["next_url_post"] = {
-                "type": "application/x-www-form-urlencoded",
-                "params": {"chargeTokenId": payment.payment_id},
-                "href": f"{base}/pay/{payment.payment_id}",
-                "method": "POST",
-            }
+            # No next_url_post: Pay's own sends params as strings, which its published document
+            # says must be objects; the adapter only follows next_url.
             links["cancel"] = {"href": f"{own}/cancel", "method": "POST"}
         return links
 
