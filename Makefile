@@ -54,6 +54,7 @@ run: export OIDC_ALLOW_LOOPBACK_ISSUERS = true
 # Fees are paid through the stand-in GOV.UK Pay (townsquare pay_standin), on this port.
 PAY_PORT ?= 9020
 run: export PAYMENTS_GOVUK_PAY_URL = http://127.0.0.1:$(PAY_PORT)
+run: export PAYMENTS_GOVUK_PAY_PAGES_URL = http://127.0.0.1:$(PAY_PORT)
 
 run: demo identity-provider ## Serve the product with its demo data on http://127.0.0.1:8000
 	$(BIN)/townsquare collectstatic --no-input -v 0

@@ -411,4 +411,9 @@ OPEN311_WRITES_PER_MINUTE = float(_env("OPEN311_WRITES_PER_MINUTE", "60"))
 PAYMENTS_GOVUK_PAY_URL = _env(
     "PAYMENTS_GOVUK_PAY_URL", "https://publicapi.payments.service.gov.uk"
 ).rstrip("/")
+# Where Pay's payment pages are (the browser is sent there after the payment step's form):
+# allowed in the Content-Security-Policy's form-action.
+PAYMENTS_GOVUK_PAY_PAGES_URL = _env(
+    "PAYMENTS_GOVUK_PAY_PAGES_URL", "https://card.payments.service.gov.uk"
+).rstrip("/")
 PAYMENTS_GOVUK_PAY_TIMEOUT_SECONDS = float(_env("PAYMENTS_GOVUK_PAY_TIMEOUT_SECONDS", "10"))

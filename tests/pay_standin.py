@@ -20,7 +20,7 @@ def api_key_for(slug: str) -> str:
 @pytest.fixture
 def stand_in_pay(settings) -> Iterator[StandInPay]:
     server = StandInPay.start()
-    settings.PAYMENTS_GOVUK_PAY_URL = server.url
+    settings.PAYMENTS_GOVUK_PAY_URL = settings.PAYMENTS_GOVUK_PAY_PAGES_URL = server.url
     # A short wait for Pay, so the test of a Pay that never answers ends soon.
     settings.PAYMENTS_GOVUK_PAY_TIMEOUT_SECONDS = 2
     try:
