@@ -79,11 +79,13 @@ def _apply_bulky_waste(page) -> None:
 
 
 def test_pay_decline_then_pay_refund_and_reconcile(
-    new_page, paying_council, stand_in_pay, smtp_mailbox, live_server, settings
+    new_page, request, smtp_mailbox, live_server, settings
 ):
     expect = _expect()
+    paying = request.getfixturevalue("paying_council")
+    pay = request.getfixturevalue("stand_in_pay")
     settings.PUBLIC_URL = live_server.url
-    send_webhooks_to(stand_in_pay, paying_council, live_server.url)
+    send_webhooks_to(pay, paying, live_server.url)
     page = new_page()
 
     _apply_garden_waste(page)
@@ -105,7 +107,7 @@ def test_pay_decline_then_pay_refund_and_reconcile(
     page.get_by_role("button", name="Continue to payment").click()
     page.get_by_role("button", name="Pay", exact=True).click()
     expect(page.get_by_role("heading", name="Application sent")).to_be_visible()
-    assert {d["status"] for d in stand_in_pay.state.delivered} == {200}
+    assert {d["status"] for d in pay.state.delivered} == {200}
     page.goto(f"/track/{reference}")
     expect(page.locator("#payment-status")).to_have_text("Paid")
     assert_accessible(page)
@@ -120,7 +122,7 @@ def test_pay_decline_then_pay_refund_and_reconcile(
     assert Payment.objects.filter(status=Status.SUCCESS).count() == 2
 
     # A supervisor refunds part of the garden waste subscription.
-    supervisor, _ = factories.make_staff_signed_in(paying_council, "supervisor")
+    supervisor, _ = factories.make_staff_signed_in(paying, "supervisor")
     staff = new_page()
     staff_sign_in(staff, supervisor.email)
     staff.goto(f"/staff/cases/{reference}")
