@@ -54,8 +54,8 @@ def pounds(pence: int) -> str:
 
 
 def has_fee(document: dict[str, Any]) -> bool:
-    fee = document.get("fee")
-    return bool(fee) and (bool(fee.get("amount")) or bool(fee.get("table")))
+    fee = document.get("fee") or {}
+    return bool(fee.get("amount")) or bool(fee.get("table"))
 
 
 def _field(document: dict[str, Any], code: str) -> dict[str, Any]:
