@@ -146,3 +146,28 @@ def test_the_days_reconciliation_balances(client, paying_council, capsys):
     assert capsys.readouterr().out == response.content.decode()
     agent = _staff_client(paying_council, "agent")
     assert agent.get("/staff/payments/reconciliation").status_code == 403
+
+
+def test_a_council_admin_sets_the_pay_key_which_is_never_shown_again(council):
+    from townsquare.payments.models import PayAccount
+
+    admin = _staff_client(council, "council_admin")
+    response = admin.post(
+        "/staff/admin/payments",
+        {
+            "api_key": "api_live_secret_key_1234",
+            "webhook_secret": "whsec",
+            "online_enabled": "yes",
+        },
+    )
+    assert response.status_code == 302
+    page = admin.get("/staff/admin/payments").content.decode()
+    assert "Saved, ending 1234" in page and "api_live_secret_key" not in page
+    account = PayAccount.objects.get(council=council)
+    assert "api_live_secret_key" not in account.api_key_sealed and not account.offline_enabled
+    # Blank fields keep what is saved.
+    admin.post("/staff/admin/payments", {"api_key": "", "online_enabled": "yes"})
+    from townsquare.core.sealed import unseal
+
+    assert unseal(PayAccount.objects.get(council=council).api_key_sealed).endswith("1234")
+    assert _staff_client(council, "supervisor").get("/staff/admin/payments").status_code == 403

@@ -98,7 +98,7 @@ def fee_for(document: dict[str, Any], values: dict[str, Any]) -> Fee | None:
     for concession in spec.get("concessions", []):
         answer = values.get(concession["field"], "")
         chosen = answer if isinstance(answer, list) else [answer]
-        if str(concession["equals"]) in [str(a) for a in chosen]:
+        if str(concession.get("equals", "")) in [str(a) for a in chosen]:
             percent = int(concession["percent_off"])
             evidence = str(concession.get("evidence", ""))
             break

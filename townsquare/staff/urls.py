@@ -84,6 +84,7 @@ urlpatterns = [
     path("admin/branding", admin.branding, name="admin_branding"),
     path("admin/areas", admin.areas, name="admin_areas"),
     path("admin/public-pages", admin.public_pages, name="admin_public"),
+    path("admin/payments", admin.payments, name="admin_payments"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.export, name="audit_export"),
     path("dashboards/", include("townsquare.staff.dashboards")),
