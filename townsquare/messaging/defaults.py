@@ -168,6 +168,20 @@ KEYS = tuple(DEFAULTS)
 # link (there is nothing to stop). ((link)) is the link the message exists to carry; it is kept
 # out of the stored content and filled in as the message is sent. Not council-editable: a
 # council's words could leave the link out.
+# How a payment was made, as the receipt says it (payments.models.Method).
+PAYMENT_METHODS: dict[str, dict[str, str]] = {
+    "en": {
+        "card_online": "Card online (GOV.UK Pay)",
+        "phone": "Card payment by phone",
+        "counter": "At the council's counter",
+    },
+    "cy": {
+        "card_online": "Cerdyn ar-lein (GOV.UK Pay)",
+        "phone": "Talu â cherdyn dros y ffôn",
+        "counter": "Wrth gownter y cyngor",
+    },
+}
+
 TRANSACTIONAL: dict[str, dict[str, Words]] = {
     "sign_in": {
         "en": Words(

@@ -239,8 +239,10 @@ def payment_receipt_send(*, payment_id: int) -> Message | None:
     if payment is None or not payment.case.reporter_email or payment.paid_at is None:
         return None
     language = payment.language if payment.language in ("en", "cy") else "en"
+    from townsquare.messaging.defaults import PAYMENT_METHODS
+
+    method = PAYMENT_METHODS[language].get(payment.method, payment.method)
     with django_translation.override(language):
-        method = str(payment.get_method_display())
         paid_on = formats.date_format(timezone.localtime(payment.paid_at), "j F Y")
     from townsquare.cases.applicant_links import applicant_link_key
 
