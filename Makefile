@@ -61,6 +61,11 @@ triage-model: var/triage/category.joblib ## Train the triage category model when
 triage-figures: $(VENV)/.runtime ## Measure the triage models (townsquare triage evaluate) into bench/RESULTS.md
 	$(BIN)/python bench/triage.py
 
+# Fees are paid through the stand-in GOV.UK Pay (townsquare pay_standin), on this port.
+PAY_PORT ?= 9020
+run: export PAYMENTS_GOVUK_PAY_URL = http://127.0.0.1:$(PAY_PORT)
+run: export PAYMENTS_GOVUK_PAY_PAGES_URL = http://127.0.0.1:$(PAY_PORT)
+
 run: demo identity-provider triage-model ## Serve the product with its demo data on http://127.0.0.1:8000
 	$(BIN)/townsquare collectstatic --no-input -v 0
 	@echo ""
@@ -74,13 +79,15 @@ run: demo identity-provider triage-model ## Serve the product with its demo data
 	@echo "  Demo mailbox (all email):     .venv/bin/townsquare mailbox list, then"
 	@echo "    .venv/bin/townsquare mailbox show ID   (sign-in links are in the message)"
 	@echo "  Demo webhook receiver log:    var/webhooks/"
+	@echo "  Stand-in GOV.UK Pay (fees):   http://127.0.0.1:$(PAY_PORT)/ (Pay, Decline or Cancel)"
 	@echo "  Sign in with GOV.UK One Login (demo), or as Bristol staff with the"
 	@echo "  Bristol staff account (demo): provider at http://127.0.0.1:$(OIDC_PORT)/"
 	@echo "Press Ctrl-C to stop."
 	$(BIN)/townsquare mailbox serve & MAILBOX=$$!; \
 	$(BIN)/townsquare webhooks listen & RECEIVER=$$!; \
 	$(BIN)/townsquare identity_provider --port $(OIDC_PORT) & PROVIDER=$$!; \
-	trap 'kill $$MAILBOX $$RECEIVER $$PROVIDER 2>/dev/null' EXIT; \
+	$(BIN)/townsquare pay_standin --port $(PAY_PORT) & PAY=$$!; \
+	trap 'kill $$MAILBOX $$RECEIVER $$PROVIDER $$PAY 2>/dev/null' EXIT; \
 	$(BIN)/townsquare serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev ## Ruff (lint and format), bandit, the import-layer contracts and mypy on the domain core

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "townsquare.councils",
     "townsquare.catalogue",
     "townsquare.cases",
+    "townsquare.payments",
     "townsquare.messaging",
     "townsquare.ui",
     "townsquare.portal",
@@ -434,3 +435,16 @@ SIGNIN_LINKS_PER_REQUESTER_PER_HOUR = float(_env("SIGNIN_LINKS_PER_REQUESTER_PER
 SIGNIN_LINKS_PER_ADDRESS_PER_HOUR = float(_env("SIGNIN_LINKS_PER_ADDRESS_PER_HOUR", "20"))
 # Open311 writes (creates and updates) per API key:
 OPEN311_WRITES_PER_MINUTE = float(_env("OPEN311_WRITES_PER_MINUTE", "60"))
+
+# --- payments (issue 15) ---
+# GOV.UK Pay's public API; the demo and the tests point it at the stand-in
+# (townsquare/payments/standin.py). Each council's API key is a council setting, sealed.
+PAYMENTS_GOVUK_PAY_URL = _env(
+    "PAYMENTS_GOVUK_PAY_URL", "https://publicapi.payments.service.gov.uk"
+).rstrip("/")
+# Where Pay's payment pages are (the browser is sent there after the payment step's form):
+# allowed in the Content-Security-Policy's form-action.
+PAYMENTS_GOVUK_PAY_PAGES_URL = _env(
+    "PAYMENTS_GOVUK_PAY_PAGES_URL", "https://card.payments.service.gov.uk"
+).rstrip("/")
+PAYMENTS_GOVUK_PAY_TIMEOUT_SECONDS = float(_env("PAYMENTS_GOVUK_PAY_TIMEOUT_SECONDS", "10"))

@@ -83,7 +83,12 @@ def test_map_tiles_and_the_identity_provider_are_allowed_where_they_are_used(
     policy = _directives(client.get("/")["Content-Security-Policy"])
     assert policy["img-src"] == ["'self'", "data:", "https://*.tiles.example.org:8443"]
     # Signing out posts here, then goes on to end the session at One Login.
-    assert policy["form-action"] == ["'self'", "https://oidc.account.gov.uk"]
+    # The payment step's form leads on to GOV.UK Pay's payment pages (ADR 163).
+    assert policy["form-action"] == [
+        "'self'",
+        "https://oidc.account.gov.uk",
+        "https://card.payments.service.gov.uk",
+    ]
 
 
 @pytest.mark.parametrize(

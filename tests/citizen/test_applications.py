@@ -289,7 +289,10 @@ def test_every_shipped_application_can_be_completed(client, council, code):
     # Every conditional question was opened by the answers chosen.
     assert set(conditions) <= set(asked)
     assert {f["code"] for f in document["fields"] if f.get("show_if")} <= set(asked)
-    response = client.post(url)
+    # A service with a fee: the page states the amount, and sending says it was seen.
+    check = client.get(url).content.decode()
+    seen = re.search(r'name="amount_seen" value="(\d+)"', check)
+    response = client.post(url, {"amount_seen": seen.group(1)} if seen else {})
     assert response.status_code == 303, response.content.decode()[:3000]
     case = Case.objects.get(reference=response["Location"].rsplit("/", 1)[1])
     assert case.service.code == code and set(case.values) == set(asked)

@@ -14,6 +14,7 @@ import jsonschema
 
 from townsquare.catalogue import dates
 from townsquare.catalogue.autocomplete import autocomplete_problem
+from townsquare.catalogue.fees import FEE_SCHEMA, fee_problems
 
 DATATYPES = (
     "string",
@@ -234,6 +235,8 @@ SCHEMA: dict[str, Any] = {
             "properties": {"team": _code},
         },
         "privacy": {"enum": ["public", "private"]},
+        # What an application costs (catalogue.fees; ADR 161).
+        "fee": FEE_SCHEMA,
         "retention": {
             "type": "object",
             "additionalProperties": False,
@@ -398,6 +401,8 @@ def _rule_problems(doc: dict[str, Any]) -> list[TemplateProblem]:
             )
     if not any(s["open311"] == "closed" for s in workflow["states"]):
         add("workflow.states", "at least one state must map to open311: closed")
+    for path, reason in fee_problems(doc):
+        add(path, reason)
     for language, translation in doc.get("translations", {}).items():
         _translation_problems(doc, f"translations.{language}", translation, add)
     return problems

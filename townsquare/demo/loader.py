@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 
 from townsquare.accounts.models import Role
+from townsquare.accounts.principal import Principal
 from townsquare.accounts.services import membership_set, user_ensure
 from townsquare.accounts.signin import second_factor_set
 from townsquare.cases.bulk import cases_bulk_create
@@ -33,6 +34,7 @@ from townsquare.councils.services import (
 from townsquare.demo.boston import boston_demo_load
 from townsquare.demo.generator import DATA_DIR, generate_case_specs
 from townsquare.messaging.demo import demo_messaging_ensure
+from townsquare.payments.services import pay_account_set
 from townsquare.triage.demo import triage_demo_ensure
 
 DEMO_PASSWORD = "townsquare-demo"  # noqa: S105 - printed for people trying the demo
@@ -180,6 +182,26 @@ def demo_logins() -> list[tuple[str, str]]:
     return logins
 
 
+# Not secrets: the demo's stand-in Pay takes any key, and signs webhooks with this one.
+DEMO_PAY_WEBHOOK_SECRET = "demo-webhook-signing-secret"  # noqa: S105
+
+
+def demo_pay_api_key(slug: str) -> str:
+    return f"api_test_demo_{slug}"
+
+
+def demo_pay_webhooks(public_url: str) -> list[tuple[str, str, str]]:
+    """(API key, webhook address, secret) for each demo council, for the stand-in Pay."""
+    return [
+        (
+            demo_pay_api_key(demo.slug),
+            f"{public_url}/payments/govuk-pay/{demo.slug}/webhook",
+            DEMO_PAY_WEBHOOK_SECRET,
+        )
+        for demo in DEMO_COUNCILS
+    ]
+
+
 def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
     """Load (or top up) the demo. Returns counts of what was created."""
     say = stdout.write if stdout else (lambda _msg: None)
@@ -229,6 +251,13 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
             )
         for document in library:
             template_publish(council=council, document=document, actor=actor)
+        # Fees go to the stand-in GOV.UK Pay that `make run` starts (townsquare pay_standin).
+        pay_account_set(
+            council=council,
+            actor=Principal.system("Demo loader"),
+            api_key=demo_pay_api_key(demo.slug),
+            webhook_secret=DEMO_PAY_WEBHOOK_SECRET,
+        )
         for handle, role in ROLES:
             user = user_ensure(
                 email=f"{handle}@{demo.slug}.example",

@@ -168,6 +168,20 @@ KEYS = tuple(DEFAULTS)
 # link (there is nothing to stop). ((link)) is the link the message exists to carry; it is kept
 # out of the stored content and filled in as the message is sent. Not council-editable: a
 # council's words could leave the link out.
+# How a payment was made, as the receipt says it (payments.models.Method).
+PAYMENT_METHODS: dict[str, dict[str, str]] = {
+    "en": {
+        "card_online": "Card online (GOV.UK Pay)",
+        "phone": "Card payment by phone",
+        "counter": "At the council's counter",
+    },
+    "cy": {
+        "card_online": "Cerdyn ar-lein (GOV.UK Pay)",
+        "phone": "Talu â cherdyn dros y ffôn",
+        "counter": "Wrth gownter y cyngor",
+    },
+}
+
 TRANSACTIONAL: dict[str, dict[str, Words]] = {
     "sign_in": {
         "en": Words(
@@ -272,6 +286,25 @@ TRANSACTIONAL: dict[str, dict[str, Words]] = {
             "# Mae'r ymgeisydd wedi ateb\n\nMae'r ymgeisydd ar gyfer **((reference))** "
             "(((service_name))) wedi anfon rhagor o wybodaeth((documents)).\n\n"
             "[Agor yr achos](((link)))\n\nMae'r achos bellach yn **((state_name))**.",
+        ),
+    },
+    # To the applicant when their payment succeeds (issue 15): the receipt, with the track link.
+    "payment_receipt": {
+        "en": Words(
+            "Payment received: ((reference))",
+            "# Payment received\n\nThank you. ((council_name)) has received your payment for "
+            "((service_name)).\n\n"
+            "* Reference: **((reference))**\n* Amount paid: **((amount))**\n"
+            "* Paid by: ((method))\n* Date: ((paid_on))\n\n"
+            "[Track your application](((link)))\n\nKeep this email as your receipt.",
+        ),
+        "cy": Words(
+            "Taliad wedi dod i law: ((reference))",
+            "# Taliad wedi dod i law\n\nDiolch. Mae ((council_name)) wedi cael eich taliad am "
+            "((service_name)).\n\n"
+            "* Cyfeirnod: **((reference))**\n* Swm a dalwyd: **((amount))**\n"
+            "* Talwyd drwy: ((method))\n* Dyddiad: ((paid_on))\n\n"
+            "[Dilyn hynt eich cais](((link)))\n\nCadwch yr e-bost hwn fel eich derbynneb.",
         ),
     },
     "application_resume": {

@@ -220,6 +220,56 @@ def officer_tell_of_applicant_reply(*, case: Case, documents: int = 0) -> Messag
     )
 
 
+def payment_receipt_send(*, payment_id: int) -> Message | None:
+    """Email the applicant the receipt for a successful payment, in the language they paid in,
+    with their track link (the applicant key added when it is sent). None when the case has no
+    email address (the receipt is then on the track page alone)."""
+    from django.db import transaction
+    from django.utils import formats, timezone
+    from django.utils import translation as django_translation
+
+    from townsquare.catalogue.fees import pounds
+    from townsquare.payments.models import Payment, Status
+
+    payment = (
+        Payment.objects.select_related("case", "case__service", "council")
+        .filter(pk=payment_id, status=Status.SUCCESS)
+        .first()
+    )
+    if payment is None or not payment.case.reporter_email or payment.paid_at is None:
+        return None
+    language = payment.language if payment.language in ("en", "cy") else "en"
+    from townsquare.messaging.defaults import PAYMENT_METHODS
+
+    method = PAYMENT_METHODS[language].get(payment.method, payment.method)
+    with django_translation.override(language):
+        paid_on = formats.date_format(timezone.localtime(payment.paid_at), "j F Y")
+    from townsquare.cases.applicant_links import applicant_link_key
+
+    # A secret link (kept beside the message, never shown to staff): it opens the application.
+    link = (
+        public_link("portal:track_case", reference=payment.case.reference)
+        + "?key="
+        + applicant_link_key(case_id=payment.case_id)
+    )
+    with transaction.atomic():
+        return transactional_message_send(
+            kind="payment_receipt",
+            to=payment.case.reporter_email,
+            link=link,
+            language=language,
+            values={
+                "reference": payment.case.reference,
+                "service_name": payment.description,
+                "amount": pounds(payment.amount),
+                "method": method,
+                "paid_on": paid_on,
+            },
+            council=payment.council,
+            case_id=payment.case_id,
+        )
+
+
 # -- following a case -------------------------------------------------------------------------
 
 

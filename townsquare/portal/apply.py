@@ -24,6 +24,7 @@ from townsquare.cases.limits import MAX_DOCUMENT_BYTES, MAX_DOCUMENTS
 from townsquare.cases.services import Reporter, reporter_clean
 from townsquare.catalogue import dates
 from townsquare.catalogue.autocomplete import autocomplete_for
+from townsquare.catalogue.fees import FeeSummary, fee_for, fee_summary, pounds
 from townsquare.catalogue.fields import DEFAULT_MAX_LENGTH, answer_in_words, clean_field_value
 from townsquare.catalogue.questions import (
     date_inputs,
@@ -42,11 +43,12 @@ from townsquare.core.numbers import whole_number
 from townsquare.core.ratelimit import limit_email
 from townsquare.councils.selectors import council_get, council_list
 from townsquare.messaging.services import MessageNotQueued, transactional_message_send
-from townsquare.portal import drafts, oidc_views
+from townsquare.portal import applicant, drafts, oidc_views
 from townsquare.portal.account import see_other
 from townsquare.portal.error_messages import NOT_SENT, error_parts, input_text, question_text
 from townsquare.portal.expected import expected_by_context, expected_within
 from townsquare.portal.models import ApplicationDraft
+from townsquare.portal.payment import payment_panel
 from townsquare.portal.signin import email_clean
 from townsquare.portal.uploads import display_name, document_check
 
@@ -108,6 +110,7 @@ def start(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
             for d in drafts.drafts_for_user(user=request.user)
             if d.council_id == council.id and d.service_code == service_code
         ]
+    document = document_in_language(service.current_version, get_language())
     return render(
         request,
         "apply/start.html",
@@ -115,10 +118,23 @@ def start(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
             "page_council": council,
             "council": council,
             "service": service,
-            "intro": document_in_language(service.current_version, get_language())["description"],
+            "intro": document["description"],
             "saved": saved,
+            "fee": fee_context(fee_summary(document)),
         },
     )
+
+
+def fee_context(summary: FeeSummary | None) -> dict[str, Any] | None:
+    """The fee's rules as the start page and the builder's preview state them."""
+    if summary is None:
+        return None
+    return {
+        "fixed": pounds(summary.fixed) if summary.fixed is not None else "",
+        "per_label": summary.per_label,
+        "table": [(name, pounds(amount)) for name, amount in summary.table],
+        "concessions": summary.concessions,
+    }
 
 
 def _draft_or_404(request: HttpRequest, key: str) -> ApplicationDraft:
@@ -446,9 +462,24 @@ def check(request: HttpRequest, key: str) -> HttpResponse:
     service, flow = drafts.flow_for(draft)
     unanswered = flow.first_unanswered(draft)
     problems: list[tuple[str, str]] = []
+    fee = fee_for(service.current_version.document, draft.values)
+    amount_changed = False
     if request.method == "POST":
         if unanswered != drafts.CHECK:
             return _go(draft, unanswered)
+        # The amount is always worked out here from the answers; what the page showed only
+        # tells us whether the person saw this amount (ADR 161).
+        seen = whole_number(request.POST.get("amount_seen", ""))
+        if fee is not None and fee.amount and seen != fee.amount:
+            amount_changed = True
+            problems.append(
+                (
+                    "#fee",
+                    _("The amount to pay has changed to %(amount)s. Check it before you continue.")
+                    % {"amount": pounds(fee.amount)},
+                )
+            )
+    if request.method == "POST" and not amount_changed:
         principal = (
             principal_for_user(request.user)
             if request.user.is_authenticated
@@ -488,6 +519,8 @@ def check(request: HttpRequest, key: str) -> HttpResponse:
                     )
         else:
             drafts.remember_submitted(request, case.reference)
+            if fee is not None and fee.amount:
+                return see_other("portal:apply_pay", reference=case.reference)
             return see_other("portal:apply_done", reference=case.reference)
     context = _common(draft, service, flow, drafts.CHECK, request)
     context.update(
@@ -497,6 +530,9 @@ def check(request: HttpRequest, key: str) -> HttpResponse:
         documents_url=_page_url(draft, drafts.DOCUMENTS, returning=True),
         contact_url=_page_url(draft, drafts.CONTACT, returning=True),
         error_summary=problems,
+        fee=fee if fee is not None and fee.amount else None,
+        fee_amount=pounds(fee.amount) if fee is not None else "",
+        fee_unit=pounds(fee.unit_amount) if fee is not None and fee.unit_amount else "",
     )
     return render(request, "apply/check.html", context, status=400 if problems else 200)
 
@@ -516,10 +552,15 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
     row = listing.rows[0]
     version = listing.versions[row["service_version_id"]]
     council = listing.councils[row["council_id"]]
+    try:
+        payment = payment_panel(applicant.applicant_case(request, row["reference"]))
+    except NotFound:
+        payment = None
     return render(
         request,
         "apply/done.html",
         {
+            "payment": payment,
             "page_council": council,
             "council": council,
             "reference": row["reference"],

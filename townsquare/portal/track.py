@@ -43,6 +43,7 @@ from townsquare.councils.selectors import (
 from townsquare.portal import applicant, drafts, following, static_map
 from townsquare.portal.error_messages import NOT_SENT, input_text
 from townsquare.portal.expected import expected_by_context
+from townsquare.portal.payment import payment_panel
 from townsquare.portal.signin import email_clean
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,8 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
         "live": not is_application or own_case is not None,
         "live_js": _live_js(),
         "mine": mine,
+        # The fee, for the applicant only (a payment is their business, ADR 161).
+        "payment": payment_panel(own_case) if own_case is not None else None,
         "moved": _moved_to(workflow, request.GET.get("moved", "")) if mine else "",
         "replied": bool(mine) and request.GET.get("replied") == "yes",
         "can_follow": following.available() and not is_application,

@@ -25,6 +25,7 @@ from townsquare.accounts.staffing import (
 )
 from townsquare.core import clock
 from townsquare.core.errors import DomainError, InvalidInput
+from townsquare.core.links import public_link
 from townsquare.core.numbers import whole_number
 from townsquare.councils.administration import (
     MAX_AREAS,
@@ -56,6 +57,7 @@ SECTIONS = (
     ("branding", "Branding"),
     ("areas", "Boundary and areas"),
     ("public", "Public pages"),
+    ("payments", "Payments"),
 )
 MAX_GEOJSON = 5 * 1024 * 1024
 NOTICE = "staff.admin_notice"
@@ -469,3 +471,37 @@ def sign_in_provider(request: HttpRequest) -> HttpResponse:
         }
     )
     return _render(request, "signin", context, status=400 if context.get("errors") else 200)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_admin
+def payments(request: HttpRequest) -> HttpResponse:
+    """The council's GOV.UK Pay account: its API key and webhook signing secret are sealed and
+    never shown again (only the key's last characters); blank fields keep what is saved."""
+    from townsquare.payments.selectors import pay_account_for
+    from townsquare.payments.services import pay_account_set
+
+    council = council_get_by_id(council_id=request.staff.council.id)
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            pay_account_set(
+                council=council,
+                actor=request.staff.principal,
+                api_key=request.POST.get("api_key", "")[:1000],
+                webhook_secret=request.POST.get("webhook_secret", "")[:1000],
+                online_enabled=request.POST.get("online_enabled") == "yes",
+                offline_enabled=request.POST.get("offline_enabled") == "yes",
+            )
+        except DomainError as exc:
+            context = {"errors": _errors(exc, "pay")}
+        else:
+            return _done(request, "payments", "Payment settings saved")
+    account = pay_account_for(council=council)
+    context.update(
+        {
+            "account": account,
+            "webhook_url": public_link("portal:pay_webhook", slug=council.slug),
+        }
+    )
+    return _render(request, "payments", context, status=400 if context.get("errors") else 200)

@@ -29,14 +29,17 @@ from townsquare.cases.services import (
     case_transition,
 )
 from townsquare.cases.sla import DEFAULT_CALENDAR, expected_by, region_for_gss, sla_state
+from townsquare.catalogue.fees import pounds
 from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from townsquare.core.numbers import whole_number
 from townsquare.councils.selectors import team_of_council
 from townsquare.messaging.selectors import deliveries_for_case
+from townsquare.payments.selectors import METHOD_NAMES
 from townsquare.staff.access import staff_render, staff_view
 from townsquare.staff.maps import static_map
+from townsquare.staff.payments import panel as payment_panel
 from townsquare.triage.selectors import duplicate_suggestions, originals_for_staff
 from townsquare.triage.services import suggestion_decide
 from townsquare.ui.downloads import attachment_response, stored_extension
@@ -59,6 +62,10 @@ def _case_or_404(request: HttpRequest, reference: str):
             user=request.staff.user,
         )
     return case
+
+
+def _method(p: dict[str, Any]) -> str:
+    return str(METHOD_NAMES.get(p.get("method", ""), p.get("method", "")))
 
 
 def _attachment_title(p: dict[str, Any]) -> str:
@@ -115,6 +122,22 @@ _TIMELINE_ENTRIES: dict[
         "The reporter signed in; the case is now in their account",
         "",
     ),
+    "payment.started": lambda p, state, choices: (
+        f"Payment of {pounds(p.get('amount', 0))} started ({_method(p)})",
+        "",
+    ),
+    "payment.succeeded": lambda p, state, choices: (
+        f"Paid {pounds(p.get('amount', 0))} ({_method(p)})",
+        p.get("offline_reference", "") and f"Reference {p['offline_reference']}",
+    ),
+    "payment.not_completed": lambda p, state, choices: (
+        f"Payment of {pounds(p.get('amount', 0))} not completed: {p.get('status', '')}",
+        "",
+    ),
+    "payment.refund": lambda p, state, choices: (
+        f"Refund of {pounds(p.get('refund_amount', 0))}: {p.get('status', '')}",
+        p.get("reason", ""),
+    ),
     "case.anonymised": lambda p, state, choices: (
         "Personal data removed (retention period ended)",
         "",
@@ -170,6 +193,8 @@ _FORM_FIRST_CONTROL = {
     "attach": "attach-file",
     "link": "link-related",
     "merge": "merge-original",
+    "refund": "refund-amount",
+    "payment": "payment-reference",
 }
 _CONTROLS = {
     "transition-to_state",
@@ -182,6 +207,10 @@ _CONTROLS = {
     "attach-file",
     "link-related",
     "merge-original",
+    "refund-amount",
+    "refund-reason",
+    "payment-method",
+    "payment-reference",
 }
 
 
@@ -289,6 +318,7 @@ def _page(
         "conflict": conflict,
         **_error_context(errors or {}),
         "live_fragment": f"{reverse('staff:case', args=[case.reference])}?fragment=timeline",
+        "payment": payment_panel(case, principal),
     }
     if request.GET.get("fragment") == "timeline":
         return render(request, "staff/case_timeline.html", context)

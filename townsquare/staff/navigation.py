@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from townsquare.accounts import policies
 from townsquare.accounts.principal import Principal
+from townsquare.payments import policies as payment_policies
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ NAV: list[NavEntry] = [
         allowed=policies.can_handle_case,
     ),
     NavEntry(label=_("Dashboard"), url_name="staff:dashboard", order=50),
+    NavEntry(
+        label=_("Payments"),
+        url_name="staff:payments_reconciliation",
+        order=55,
+        allowed=payment_policies.can_reconcile,
+    ),
 ]
 
 

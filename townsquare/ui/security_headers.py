@@ -93,7 +93,17 @@ def content_security_policy(nonce: str = "", *, style_attributes: bool = False) 
     """The policy for a document; `nonce` when its page used one."""
     nonce_source = f" 'nonce-{nonce}'" if nonce else ""
     images = " ".join(filter(None, ["'self'", "data:", source_of(settings.MAP_TILE_URL)]))
-    forms = " ".join(filter(None, ["'self'", source_of(settings.ONE_LOGIN_ISSUER)]))
+    # The payment step's form is answered with a redirect to GOV.UK Pay's payment pages.
+    forms = " ".join(
+        filter(
+            None,
+            [
+                "'self'",
+                source_of(settings.ONE_LOGIN_ISSUER),
+                source_of(settings.PAYMENTS_GOVUK_PAY_PAGES_URL),
+            ],
+        )
+    )
     directives = [
         "default-src 'self'",
         f"script-src 'self'{nonce_source}",
