@@ -1,0 +1,131 @@
+"""Live queues at the desk (issue 18): today's sessions, and for each a phone-sized desk page
+where one tap sets the delay ("running 40 minutes late", "back on time", "session cancelled")
+and checks people in and marks them seen. Every action is a POST that calls one appointments
+service (which records it in the event log, the audit trail)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from townsquare.appointments import policies as appointment_policies
+from townsquare.appointments.selectors import (
+    appointment_get_for_staff,
+    desk_rows,
+    figures,
+    session_get_for_staff,
+    sessions_of_day,
+    today,
+)
+from townsquare.appointments.services import (
+    appointment_cancel_at_desk,
+    appointment_check_in,
+    appointment_seen,
+    session_cancel,
+    session_delay_set,
+)
+from townsquare.core.errors import DomainError, NotFound
+from townsquare.core.numbers import whole_number
+from townsquare.staff.access import staff_render, staff_view
+
+# The desk's one-tap delays, in minutes (0: back on time).
+DELAYS = (10, 20, 30, 40, 60, 90)
+
+
+@require_safe
+@staff_view(appointment_policies.can_run_desk)
+def sessions(request: HttpRequest) -> HttpResponse:
+    found = sessions_of_day(
+        principal=request.staff.principal, council_id=request.staff.council.id, day=today()
+    )
+    return staff_render(request, "staff/appointments/sessions.html", {"sessions": found})
+
+
+def _session_or_404(request: HttpRequest, session_id: int):
+    try:
+        session = session_get_for_staff(principal=request.staff.principal, session_id=session_id)
+    except NotFound:
+        raise Http404("No such session") from None
+    if session.council_id != request.staff.council.id:
+        raise Http404("No such session")
+    return session
+
+
+@require_safe
+@staff_view(appointment_policies.can_run_desk)
+def desk(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    context = {
+        "session": session,
+        "rows": desk_rows(session=session),
+        "delays": DELAYS,
+        "fragment": f"{reverse('staff:appointments_desk', args=[session.id])}?fragment=rows",
+        "stream": reverse("live:queue", kwargs={"session_id": session.id}),
+    }
+    if request.GET.get("fragment") == "rows":
+        return staff_render(request, "staff/appointments/desk_rows.html", context)
+    return staff_render(request, "staff/appointments/desk.html", context)
+
+
+def _back(session_id: int) -> HttpResponse:
+    return redirect("staff:appointments_desk", session_id=session_id)
+
+
+@require_POST
+@staff_view(appointment_policies.can_run_desk)
+def delay(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    minutes = whole_number(request.POST.get("minutes", ""))
+    try:
+        if request.POST.get("action") == "cancel":
+            session_cancel(session=session, actor=request.staff.principal)
+            messages.success(request, "Session cancelled: everyone still to come is being told")
+        elif minutes is None:
+            messages.error(request, "Choose a delay")
+        else:
+            session_delay_set(session=session, delay_minutes=minutes, actor=request.staff.principal)
+            messages.success(
+                request,
+                f"Running {minutes} minutes late" if minutes else "Back on time",
+            )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _back(session.id)
+
+
+@require_POST
+@staff_view(appointment_policies.can_run_desk)
+def appointment(request: HttpRequest, session_id: int, appointment_id: int) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    try:
+        found = appointment_get_for_staff(
+            principal=request.staff.principal, session=session, appointment_id=appointment_id
+        )
+    except NotFound:
+        raise Http404("No such appointment") from None
+    action = request.POST.get("action", "")
+    actions = {
+        "check_in": (appointment_check_in, "checked in"),
+        "seen": (appointment_seen, "seen"),
+        "cancel": (appointment_cancel_at_desk, "cancelled"),
+    }
+    if action not in actions:
+        messages.error(request, "Choose check in, seen or cancel")
+        return _back(session.id)
+    service, done = actions[action]
+    try:
+        service(appointment=found, actor=request.staff.principal)
+        messages.success(request, f"Number {found.number} {done}")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _back(session.id)
+
+
+@require_safe
+@staff_view(appointment_policies.can_see_figures)
+def figures_page(request: HttpRequest) -> HttpResponse:
+    found = figures(principal=request.staff.principal, council_id=request.staff.council.id)
+    return staff_render(request, "staff/appointments/figures.html", found)
