@@ -157,22 +157,25 @@ def appointments_add(
     items: Sequence[AppointmentIn],
     actor: Principal,
     source: str = "staff",
+    labels: Sequence[str] | None = None,
+    refused: dict[str, list[str]] | None = None,
 ) -> list[Appointment]:
     """Store appointments, all or none: any problem refuses the whole batch with every row's
-    reasons (InvalidInput, fields "row N")."""
+    reasons (InvalidInput, one field per row: `labels[i]` names items[i], "row N" by default;
+    `refused`: rows already refused while reading the file, which refuse the batch too)."""
     _require(
         policies.can_manage_appointments(actor, session.council_id),
         "You cannot book appointments of this council",
     )
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[str]] = dict(refused or {})
     numbers_given = [i.number for i in items if i.number is not None]
     for index, item in enumerate(items, start=1):
         found = appointment_problems(item, session)
         if item.number is not None and numbers_given.count(item.number) > 1:
             found.append(f"Number {item.number} is given twice")
         if found:
-            problems[f"row {index}"] = found
-    if not items:
+            problems[labels[index - 1] if labels else f"row {index}"] = found
+    if not items and not problems:
         problems["__all__"] = ["There are no appointments in it"]
     if problems:
         raise InvalidInput(problems, code="rows_refused")

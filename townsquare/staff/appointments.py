@@ -9,9 +9,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from townsquare.appointments import policies as appointment_policies
+from townsquare.appointments.imports import parse_csv, parse_fhir
 from townsquare.appointments.selectors import (
     appointment_get_for_staff,
     desk_rows,
@@ -24,13 +26,15 @@ from townsquare.appointments.services import (
     appointment_cancel_at_desk,
     appointment_check_in,
     appointment_seen,
+    appointments_add,
     session_cancel,
     session_delay_set,
 )
-from townsquare.core.errors import DomainError, NotFound
+from townsquare.core.errors import DomainError, InvalidInput, NotFound
 from townsquare.core.numbers import whole_number
 from townsquare.staff.access import staff_render, staff_view
 
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # The desk's one-tap delays, in minutes (0: back on time).
 DELAYS = (10, 20, 30, 40, 60, 90)
 
@@ -129,3 +133,51 @@ def appointment(request: HttpRequest, session_id: int, appointment_id: int) -> H
 def figures_page(request: HttpRequest) -> HttpResponse:
     found = figures(principal=request.staff.principal, council_id=request.staff.council.id)
     return staff_render(request, "staff/appointments/figures.html", found)
+
+
+def _row_order(label: str) -> tuple[str, int]:
+    kind, _, number = label.partition(" ")
+    return (kind, int(number) if number.isdigit() else 0)
+
+
+@staff_view(appointment_policies.can_manage_appointments)
+def import_file(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Appointments from a CSV file or FHIR Appointment resources (JSON): all stored, or none
+    with every refused row and why."""
+    session = _session_or_404(request, session_id)
+    context: dict = {"session": session, "refused": [], "error": ""}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size == 0:
+            context["error"] = "Choose a CSV or FHIR JSON file"
+        elif upload.size > MAX_UPLOAD_BYTES:
+            context["error"] = "The file must be smaller than 5 MB"
+        else:
+            content = upload.read()
+            is_json = upload.name.lower().endswith(".json") or content.lstrip()[:1] == b"{"
+            day = timezone.localtime(session.starts_at).date()
+            parsed = parse_fhir(content) if is_json else parse_csv(content, day=day)
+            try:
+                added = appointments_add(
+                    session=session,
+                    items=parsed.items,
+                    labels=parsed.labels,
+                    refused=parsed.refused,
+                    actor=request.staff.principal,
+                    source="fhir" if is_json else "csv",
+                )
+            except InvalidInput as exc:
+                context["refused"] = sorted(
+                    ((label, reasons) for label, reasons in exc.errors.items()),
+                    key=lambda row: _row_order(row[0]),
+                )
+                context["error"] = "Nothing was added: correct these rows and send the file again"
+            except DomainError as exc:
+                context["error"] = exc.message
+            else:
+                messages.success(request, f"{len(added)} appointments added")
+                return _back(session.id)
+        status = 400
+    else:
+        status = 200
+    return staff_render(request, "staff/appointments/import.html", context, status=status)

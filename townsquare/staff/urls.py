@@ -83,6 +83,7 @@ urlpatterns = [
     path("queues/figures", appointments.figures_page, name="appointments_figures"),
     path("queues/<int:session_id>/", appointments.desk, name="appointments_desk"),
     path("queues/<int:session_id>/delay", appointments.delay, name="appointments_delay"),
+    path("queues/<int:session_id>/import", appointments.import_file, name="appointments_import"),
     path(
         "queues/<int:session_id>/appointments/<int:appointment_id>",
         appointments.appointment,
