@@ -81,3 +81,19 @@ def test_public_board_shows_numbers_never_names(council, clinic, wall, client):
     welsh = client.get(f"/queues/{clinic.id}/", HTTP_ACCEPT_LANGUAGE="cy")
     assert "Clinig Iechyd Canolog" in welsh.content.decode()
     assert client.get("/queues/999999/").status_code == 404
+
+
+def test_desk_books_one_appointment(council, clinic, wall):
+    user, _ = make_staff_signed_in(council, "agent")
+    client = _staff_client(user)
+    url = f"/staff/queues/{clinic.id}/book"
+    before = Appointment.objects.count()
+    client.post(url, {"time": "9.99", "phone": "07700900999"})
+    client.post(url, {"time": "11:05", "phone": "", "email": ""})
+    assert Appointment.objects.count() == before
+    response = client.post(
+        url, {"time": "11:05", "phone": "07700 900999", "language": "cy", "name": "Walk In"}
+    )
+    assert response.status_code == 302
+    booked = Appointment.objects.get(phone="07700900999")
+    assert booked.language == "cy" and booked.scheduled_at.strftime("%H:%M") == "11:05"

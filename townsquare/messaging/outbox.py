@@ -363,13 +363,6 @@ class Planner:
                 "booked_time": f"{notice.scheduled_at.astimezone(zone):%H:%M}",
                 "expected_time": f"{notice.expected_at.astimezone(zone):%H:%M}",
             }
-            rendered = rendering.render(
-                subject=words.subject,
-                body=words.body,
-                sms=words.sms,
-                values=values,
-                language=notice.language,
-            )
             common = dict(
                 event_id=event.id,
                 council_id=notice.council_id,
@@ -378,17 +371,27 @@ class Planner:
                 next_attempt_at=self.now,
                 created_at=self.now,
             )
-            if notice.phone and texting and rendered.sms:
+            # A text is its words filled in, nothing more: no email rendering (Markdown, HTML)
+            # for the thousands of texts of one delay.
+            text = rendering.fill(words.sms, values) if notice.phone and texting else ""
+            if text:
                 self._add(
                     dict(
                         common,
                         idempotency_key=f"appt-alert{notice.alert_id}:sms",
                         channel=ChannelKind.SMS,
                         recipient=notice.phone,
-                        body_text=rendered.sms,
+                        body_text=text,
                     )
                 )
             elif notice.email:
+                rendered = rendering.render(
+                    subject=words.subject,
+                    body=words.body,
+                    sms=words.sms,
+                    values=values,
+                    language=notice.language,
+                )
                 self._add(
                     dict(
                         common,

@@ -161,7 +161,10 @@ def _notify_pace() -> None:
     limit = settings.NOTIFY_MESSAGES_PER_MINUTE
     if limit <= 0:
         return
-    rate, burst = ratelimit.per_minute(limit)
+    # Notify counts any 60 seconds, not a bucket: a second's worth at once and the rest of the
+    # minute spread evenly, so no 60-second window ever holds more than `limit`.
+    burst = max(1.0, limit / 60.0)
+    rate = (limit - burst) / 60.0
     while True:
         decision = ratelimit.take("notify:messages", rate=rate, burst=burst)
         if decision.allowed:
@@ -228,7 +231,8 @@ def _update(
     """The row's new columns for an outcome, and the outcome's name for the delivery log."""
     # A provider's "too many requests" (429) says nothing about the message: it does not use up
     # one of its tries, so a burst past the provider's rate is delayed, never lost (ADR 195).
-    throttled = outcome.status_code == 429
+    # (Webhooks to a council's own systems keep their back-off and last try: ADR 31.)
+    throttled = outcome.status_code == 429 and message.channel != ChannelKind.WEBHOOK
     attempts = message.attempts + (0 if suppressed or throttled else 1)
     update: dict = {
         "attempts": attempts,

@@ -5,6 +5,8 @@ service (which records it in the event log, the audit trail)."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -23,6 +25,7 @@ from townsquare.appointments.selectors import (
     today,
 )
 from townsquare.appointments.services import (
+    AppointmentIn,
     appointment_cancel_at_desk,
     appointment_check_in,
     appointment_seen,
@@ -181,3 +184,39 @@ def import_file(request: HttpRequest, session_id: int) -> HttpResponse:
     else:
         status = 200
     return staff_render(request, "staff/appointments/import.html", context, status=status)
+
+
+@require_POST
+@staff_view(appointment_policies.can_manage_appointments)
+def book(request: HttpRequest, session_id: int) -> HttpResponse:
+    """One appointment booked at the desk (a walk-in, a phone call)."""
+    import datetime as dt
+
+    session = _session_or_404(request, session_id)
+    raw = request.POST.get("time", "").strip()
+    try:
+        if not re.fullmatch(r"\d{1,2}:\d{2}", raw):
+            raise ValueError(raw)
+        at = dt.time.fromisoformat(raw.zfill(5))
+    except ValueError:
+        messages.error(request, "Enter the time like 10:30")
+        return _back(session.id)
+    local = timezone.localtime(session.starts_at)
+    item = AppointmentIn(
+        scheduled_at=dt.datetime.combine(local.date(), at, tzinfo=local.tzinfo),
+        phone=request.POST.get("phone", "").strip()[:30],
+        email=request.POST.get("email", "").strip()[:254],
+        language=request.POST.get("language", "en"),
+        name=request.POST.get("name", "").strip()[:200],
+    )
+    try:
+        [added] = appointments_add(
+            session=session, items=[item], actor=request.staff.principal, source="desk"
+        )
+    except InvalidInput as exc:
+        messages.error(
+            request, "Not booked: " + "; ".join(m for ms in exc.errors.values() for m in ms)
+        )
+    else:
+        messages.success(request, f"Booked: number {added.number} at {at:%H:%M}")
+    return _back(session.id)

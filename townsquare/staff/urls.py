@@ -84,6 +84,7 @@ urlpatterns = [
     path("queues/<int:session_id>/", appointments.desk, name="appointments_desk"),
     path("queues/<int:session_id>/delay", appointments.delay, name="appointments_delay"),
     path("queues/<int:session_id>/import", appointments.import_file, name="appointments_import"),
+    path("queues/<int:session_id>/book", appointments.book, name="appointments_book"),
     path(
         "queues/<int:session_id>/appointments/<int:appointment_id>",
         appointments.appointment,
