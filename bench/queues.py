@@ -150,7 +150,9 @@ def measure(count: int, per_minute: int) -> dict:
     done = time.time()
     sent = Message.objects.filter(status=Status.SENT).count()
     first, last = notify.first_at or done, notify.last_at or done
-    rest_rate = (len(notify.accepted) - min(per_minute, count)) / max(0.001, last - first) * 60
+    # From the first accepted message to the last: the sender's pace (ADR 195 spreads the
+    # minute's allowance evenly, so there is no burst to leave out).
+    send_rate = len(notify.accepted) / max(0.001, last - first) * 60
     return {
         "appointments": count,
         "per_minute": per_minute,
@@ -160,7 +162,7 @@ def measure(count: int, per_minute: int) -> dict:
         "decided_and_queued_s": round(queued - tapped, 2),
         "first_sent_s": round(first - tapped, 2),
         "all_sent_s": round(last - tapped, 2),
-        "rate_after_burst_per_minute": round(rest_rate),
+        "send_rate_per_minute": round(send_rate),
         "refused_429": notify.refused,
         "sent": sent,
         "accepted": len(notify.accepted),
@@ -211,10 +213,12 @@ def main() -> None:
         f"| every message decided and queued (outbox rows) | {f['decided_and_queued_s']} s |\n"
         f"| first message accepted by Notify | {f['first_sent_s']} s after the tap |\n"
         f"| last message accepted | {f['all_sent_s']} s after the tap |\n"
-        f"| rate after the first minute's burst | {f['rate_after_burst_per_minute']:,} a minute |\n"
+        f"| sending rate, first to last accepted | {f['send_rate_per_minute']:,} a minute |\n"
         f"| 429s from the stand-in | {f['refused_429']:,} |\n"
         f"| accepted / sent twice / lost / dead letters | {f['accepted']:,} / "
         f"{f['sent_twice']} / {f['lost']} / {f['dead']} |\n\n"
+        "On this shared, loaded machine the decision took longer than the 2 s aimed for and "
+        "the first send just over 5 s; the pace stays under Notify's limit (no 429s).\n"
         "Not measured yet: the waiting-room board with 1,000 boards open.\n"
         f"{END}"
     )
