@@ -325,28 +325,26 @@ def _alerts_decide(session: Session, *, now: dt.datetime, actor: Actor) -> int:
     threshold = session.service_point.alert_threshold_minutes
     cancelled = session.status == SessionStatus.CANCELLED
     expected = {} if cancelled else session_expected_times(session, now=now)
-    to_come = Appointment.objects.filter(session=session, status=AppointmentStatus.BOOKED).only(
-        "id", "told_expected_at", "scheduled_at", "phone", "email", "alerts_sent"
-    )
+    # Plain rows, not model instances: a big clinic has 10,000 people to weigh.
+    to_come = Appointment.objects.filter(
+        session=session, status=AppointmentStatus.BOOKED
+    ).values_list("id", "told_expected_at", "scheduled_at", "phone", "email", "alerts_sent")
     alerts, moved = [], []
-    for appointment in to_come.iterator(chunk_size=2000):
-        if not (appointment.phone or appointment.email):
+    for appointment_id, told, scheduled, phone, email, sent in to_come.iterator(chunk_size=2000):
+        if not (phone or email):
             continue
         if cancelled:
-            at, kind = appointment.scheduled_at, AlertKind.CANCELLED
+            at, kind = scheduled, AlertKind.CANCELLED
         else:
-            at, kind = expected[appointment.id], AlertKind.DELAY
-            if not rules.moved_enough(
-                told=appointment.told_expected_at, expected=at, threshold_minutes=threshold
-            ):
+            at, kind = expected[appointment_id], AlertKind.DELAY
+            if not rules.moved_enough(told=told, expected=at, threshold_minutes=threshold):
                 continue
-            appointment.told_expected_at = at
-        appointment.alerts_sent += 1
-        moved.append(appointment)
+            told = at
+        moved.append((told, sent + 1, appointment_id))
         alerts.append(
             Alert(
                 session=session,
-                appointment=appointment,
+                appointment_id=appointment_id,
                 change_no=session.change_no,
                 kind=kind,
                 expected_at=at,
@@ -365,14 +363,14 @@ def _alerts_decide(session: Session, *, now: dt.datetime, actor: Actor) -> int:
     return len(alerts)
 
 
-def _told_update(moved: list[Appointment]) -> None:
-    """Record what each person was told, one statement run for many rows: the ORM's
-    bulk_update builds a CASE per row, seconds for the 10,000 people of a big clinic."""
+def _told_update(moved: list[tuple[dt.datetime, int, int]]) -> None:
+    """Record what each person was told ((told time, alerts sent, id) rows), one statement run
+    for many rows: the ORM's bulk_update builds a CASE per row, seconds for 10,000 people."""
     ops = connection.ops
     table = ops.quote_name(Appointment._meta.db_table)
     # Only constant names go into the statement; every value is a parameter.
     sql = f"UPDATE {table} SET told_expected_at = %s, alerts_sent = %s WHERE id = %s"  # noqa: S608
-    rows = [(ops.adapt_datetimefield_value(a.told_expected_at), a.alerts_sent, a.id) for a in moved]
+    rows = [(ops.adapt_datetimefield_value(told), sent, pk) for told, sent, pk in moved]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 2000):
             cursor.executemany(sql, rows[start : start + 2000])
