@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "townsquare.catalogue",
     "townsquare.cases",
     "townsquare.payments",
+    "townsquare.appointments",
     "townsquare.messaging",
     "townsquare.ui",
     "townsquare.portal",
@@ -386,6 +387,9 @@ NOTIFY_API_KEY = _env("NOTIFY_API_KEY")
 NOTIFY_BASE_URL = _env("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 NOTIFY_EMAIL_TEMPLATE_ID = _env("NOTIFY_EMAIL_TEMPLATE_ID")
 NOTIFY_SMS_TEMPLATE_ID = _env("NOTIFY_SMS_TEMPLATE_ID")
+# Messages a minute sent through the Notify key, all workers together (Notify allows 3,000 a
+# minute per key); 0 does not pace.
+NOTIFY_MESSAGES_PER_MINUTE = int(_env("NOTIFY_MESSAGES_PER_MINUTE", "3000"))
 # The bearer token Notify sends with delivery receipts and inbound SMS (set in Notify's settings).
 NOTIFY_CALLBACK_TOKEN = _env("NOTIFY_CALLBACK_TOKEN")
 # --- insights ---

@@ -178,7 +178,13 @@ def their_objects(other_council) -> dict[str, object]:
     endpoint = WebhookEndpoint.objects.create(
         council=other_council, url="https://example.org/h", secret="whsec_test", created_at=now
     )
+    from townsquare.appointments.demo import demo_clinic_ensure
+    from townsquare.appointments.models import Appointment
+
+    clinic = demo_clinic_ensure(council=other_council, appointments=1)
     return {
+        "session_id": clinic.id,
+        "appointment_id": Appointment.objects.filter(session=clinic).first().id,
         "reference": case.reference,
         "attachment_id": attachment.id,
         "draft_id": draft.id,

@@ -13,6 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from townsquare.appointments import services as appointments
 from townsquare.core.errors import InvalidInput, NotFound
 from townsquare.messaging import services as messaging
 
@@ -81,6 +82,15 @@ def notify_receipt(body: dict) -> JsonResponse:
 
 @_endpoint("NOTIFY_CALLBACK_TOKEN")
 def notify_inbound_sms(body: dict) -> JsonResponse:
+    number, text = _text(body, "source_number"), _text(body, "message")
+    # OK, CANCEL or LATE 20 from someone with an appointment today goes to their queue (ADR
+    # 193); any other text, or from anyone else, to the request last texted to that number.
+    try:
+        reply = appointments.appointment_reply_receive(source_number=number, text=text)
+    except NotFound:
+        pass
+    else:
+        return JsonResponse({"appointment": reply.appointment_id, "reply": reply.word}, status=201)
     case = messaging.inbound_sms_receive(
         source_number=_text(body, "source_number"), text=_text(body, "message")
     )

@@ -18,6 +18,7 @@ from townsquare.accounts.models import Role
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.services import membership_set, user_ensure
 from townsquare.accounts.signin import second_factor_set
+from townsquare.appointments.demo import demo_clinic_ensure
 from townsquare.cases.bulk import cases_bulk_create
 from townsquare.cases.selectors import council_has_cases
 from townsquare.catalogue.documents import library_files, load_template_file
@@ -288,6 +289,10 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
     for council in councils:
         triage_demo_ensure(council=council, say=say)
     demo_messaging_ensure(councils=councils, say=say)
+    if councils:
+        # Live queues (issue 18): today's clinic, so the desk and the boards have people.
+        clinic = demo_clinic_ensure(council=councils[0])
+        say(f"Live queue today: {clinic.service_point.name}, {clinic.name}\n")
     # A real year (City of Boston 2015) for dashboards and the performance page.
     boston_demo_load(
         library=library, password=DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET, roles=ROLES, say=say

@@ -67,11 +67,18 @@ class Subscription:
     events too."""
 
     def __init__(
-        self, *, case_id: int | None = None, council_id: int | None = None, internal: bool = False
+        self,
+        *,
+        case_id: int | None = None,
+        council_id: int | None = None,
+        internal: bool = False,
+        session_id: int | None = None,
     ) -> None:
         self.case_id = case_id
         self.council_id = council_id
         self.internal = internal
+        # A live queue's session (appointments): its waiting-room board.
+        self.session_id = session_id
         self.queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=10_000)
         self.overflowed = False
 
@@ -80,6 +87,8 @@ class Subscription:
             return False
         if self.case_id is not None:
             return event.stream == "case" and event.stream_id == self.case_id
+        if self.session_id is not None:
+            return event.stream == "session" and event.stream_id == self.session_id
         return event.council_id == self.council_id
 
     def offer(self, event: LiveEvent) -> None:
@@ -94,6 +103,7 @@ class Broker:
     def __init__(self) -> None:
         self.by_case: dict[int, set[Subscription]] = defaultdict(set)
         self.by_council: dict[int | None, set[Subscription]] = defaultdict(set)
+        self.by_session: dict[int, set[Subscription]] = defaultdict(set)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.position = 0
         self._thread: threading.Thread | None = None
@@ -105,6 +115,8 @@ class Broker:
         self._ensure_running()
         if subscription.case_id is not None:
             self.by_case[subscription.case_id].add(subscription)
+        elif subscription.session_id is not None:
+            self.by_session[subscription.session_id].add(subscription)
         else:
             self.by_council[subscription.council_id].add(subscription)
 
@@ -113,6 +125,10 @@ class Broker:
             self.by_case[subscription.case_id].discard(subscription)
             if not self.by_case[subscription.case_id]:
                 del self.by_case[subscription.case_id]
+        elif subscription.session_id is not None:
+            self.by_session[subscription.session_id].discard(subscription)
+            if not self.by_session[subscription.session_id]:
+                del self.by_session[subscription.session_id]
         else:
             self.by_council[subscription.council_id].discard(subscription)
             if not self.by_council[subscription.council_id]:
@@ -123,14 +139,18 @@ class Broker:
             targets = list(self.by_council.get(event.council_id, ()))
             if event.stream == "case":
                 targets += self.by_case.get(event.stream_id, ())
+            elif event.stream == "session":
+                targets += self.by_session.get(event.stream_id, ())
             for subscription in targets:
                 if subscription.wants(event):
                     subscription.offer(event)
 
     @property
     def subscribers(self) -> int:
-        return sum(len(s) for s in self.by_case.values()) + sum(
-            len(s) for s in self.by_council.values()
+        return (
+            sum(len(s) for s in self.by_case.values())
+            + sum(len(s) for s in self.by_council.values())
+            + sum(len(s) for s in self.by_session.values())
         )
 
     async def ready(self) -> None:

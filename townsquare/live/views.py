@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from townsquare.accounts.principal import Principal
 from townsquare.accounts.selectors import principal_for_user
+from townsquare.appointments.selectors import public_session_get
 from townsquare.cases.selectors import (
     case_get_for_user,
     citizen_case_by_reference,
@@ -57,7 +58,9 @@ def _last_event_id(request: HttpRequest) -> int | None:
 
 def _message(event: LiveEvent, *, internal: bool) -> str:
     data = {"id": event.id, "kind": event.kind, "at": event.created_at.isoformat()}
-    if event.stream == "case":
+    if event.stream == "session":
+        data["session"] = event.stream_id
+    elif event.stream == "case":
         data["reference"] = event.payload.get("reference", "")
         for key in ("state", "to_state"):
             if key in event.payload:
@@ -271,5 +274,29 @@ async def council_staff(request: HttpRequest, slug: str, topic: str) -> HttpResp
             _last_event_id(request),
             coalesce=True,
             backlog_filters={"council_id": council.id},
+        ),
+    )
+
+
+def _public_session_id(session_id: int) -> int:
+    return public_session_get(session_id=session_id).id
+
+
+async def queue_board(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A live queue's public events (delay, cancellation, people checked in, seen, moved): what
+    its waiting-room board refetches on. Payloads name numbers, never people."""
+    if request.method != "GET":
+        return _problem(405, "Use GET")
+    try:
+        found = await _db(_public_session_id)(session_id)
+    except DomainError:
+        return _problem(404, "No such queue")
+    return _response(
+        request,
+        _stream(
+            Subscription(session_id=found),
+            _last_event_id(request),
+            coalesce=False,
+            backlog_filters={"stream": "session", "stream_id": found, "visibility": "public"},
         ),
     )

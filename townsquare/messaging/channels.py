@@ -291,17 +291,52 @@ def notify_configured() -> bool:
     return bool(settings.NOTIFY_API_KEY)
 
 
+def sms_configured() -> bool:
+    """Can texts leave? Through Notify, or in the demo into the local mailbox (the SMS log)."""
+    return notify_configured() or settings.DEMO_MAILBOX
+
+
+class SmsLogChannel:
+    """The demo's SMS log (DEMO_MAILBOX, no Notify): each text is kept as a file in the local
+    mailbox's folder, listed beside the email (`townsquare mailbox list`), so `make run` shows
+    what a person would have been texted without any provider."""
+
+    def close(self) -> None:
+        pass
+
+    def send(self, message: Message) -> Outcome:
+        from email.message import EmailMessage
+
+        from townsquare.messaging.mailbox import sms_log_write
+
+        note = EmailMessage()
+        note["From"] = "SMS <sms@townsquare.localhost>"
+        note["To"] = message.recipient
+        note["Subject"] = f"Text message to {message.recipient}"
+        note["Content-Language"] = message.language
+        note.set_content(message.body_text)
+        try:
+            sms_log_write(recipient=message.recipient, content=note.as_bytes())
+        except OSError as exc:
+            return Outcome(ok=False, temporary=True, detail=f"SMS log: {exc}"[:300])
+        return Outcome(ok=True, provider_id=f"sms-log-{message.pk}")
+
+
 class Channels:
     """The channels one send batch uses, opened lazily and closed together."""
 
     def __init__(self) -> None:
-        self._open: dict[str, SmtpChannel | NotifyChannel | WebhookChannel] = {}
+        self._open: dict[str, SmtpChannel | NotifyChannel | WebhookChannel | SmsLogChannel] = {}
 
-    def for_message(self, message: Message) -> SmtpChannel | NotifyChannel | WebhookChannel:
+    def for_message(
+        self, message: Message
+    ) -> SmtpChannel | NotifyChannel | WebhookChannel | SmsLogChannel:
         if message.channel == "webhook":
             name = "webhook"
         elif notify_configured():
             name = "notify"
+        elif message.channel == "sms":
+            name = "sms_log"
         else:
             name = "smtp"
         if name not in self._open:
@@ -309,6 +344,7 @@ class Channels:
                 "webhook": WebhookChannel,
                 "notify": NotifyChannel,
                 "smtp": SmtpChannel,
+                "sms_log": SmsLogChannel,
             }[name]()
         return self._open[name]
 

@@ -160,6 +160,43 @@ DEFAULTS: dict[str, dict[str, Words]] = {
             "((description))" + _ALERT_FOOTER["en"],
         ),
     },
+    # Live queues (appointments, ADR 192): the person's own time, the place, how to reply.
+    "appointment_delay": {
+        "en": Words(
+            "Your ((booked_time)) appointment: now expected at ((expected_time))",
+            "# Your appointment time has changed\n\nYour ((booked_time)) appointment at "
+            "((place)) is now expected at **((expected_time))**.\n\n((address))\n\n"
+            "Your number is ((number)).",
+            "((place)): your ((booked_time)) appointment is now expected at ((expected_time)). "
+            "Reply OK, CANCEL, or LATE 20 if you will be 20 minutes late.",
+        ),
+        "cy": Words(
+            "Eich apwyntiad ((booked_time)): disgwylir ef am ((expected_time)) bellach",
+            "# Mae amser eich apwyntiad wedi newid\n\nDisgwylir eich apwyntiad ((booked_time)) "
+            "yn ((place)) am **((expected_time))** bellach.\n\n((address))\n\n"
+            "Eich rhif yw ((number)).",
+            "((place)): disgwylir eich apwyntiad ((booked_time)) am ((expected_time)) bellach. "
+            "Atebwch IAWN, CANSLO, neu HWYR 20 os byddwch 20 munud yn hwyr.",
+        ),
+    },
+    "appointment_cancelled": {
+        "en": Words(
+            "Your ((booked_time)) appointment is cancelled",
+            "# Your appointment is cancelled\n\nThe session at ((place)) is cancelled, so "
+            "your ((booked_time)) appointment cannot go ahead. Please do not come in: we will "
+            "contact you to book again.",
+            "((place)): sorry, your ((booked_time)) appointment today is cancelled. Please do "
+            "not come in: we will contact you to book again.",
+        ),
+        "cy": Words(
+            "Mae eich apwyntiad ((booked_time)) wedi'i ganslo",
+            "# Mae eich apwyntiad wedi'i ganslo\n\nMae'r sesiwn yn ((place)) wedi'i chanslo, "
+            "felly ni all eich apwyntiad ((booked_time)) fynd yn ei flaen. Peidiwch â dod i "
+            "mewn: byddwn yn cysylltu â chi i drefnu un arall.",
+            "((place)): mae'n ddrwg gennym, mae eich apwyntiad ((booked_time)) heddiw wedi'i "
+            "ganslo. Peidiwch â dod i mewn: byddwn yn cysylltu â chi i drefnu un arall.",
+        ),
+    },
 }
 
 KEYS = tuple(DEFAULTS)

@@ -45,6 +45,18 @@ class MailboxHandler:
         return "250 Message accepted for delivery"
 
 
+def sms_log_write(*, recipient: str, content: bytes, directory: Path | None = None) -> Path:
+    """Keep one text message in the mailbox's folder (the demo's SMS log), as the SMTP
+    handler keeps an email: listed with them, newest first."""
+    directory = directory or settings.MAILBOX_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
+    tmp = directory / f".{name}.tmp"
+    tmp.write_bytes(f"X-Envelope-To: {recipient}\r\n".encode() + content)
+    tmp.rename(directory / name)
+    return directory / name
+
+
 def mailbox_start(
     *, host: str | None = None, port: int | None = None, directory: Path | None = None
 ) -> Controller:

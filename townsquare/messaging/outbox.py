@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,6 +25,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from townsquare.accounts.selectors import acted_with_team_key, staff_emails_of_council
+from townsquare.appointments.selectors import alert_notices
 from townsquare.cases.applicant_links import applicant_link_key
 from townsquare.cases.models import Case
 from townsquare.cases.sla import expected_by_in_words, region_for_gss
@@ -39,7 +41,7 @@ from townsquare.core.models import Event
 from townsquare.councils.models import Area, Council
 from townsquare.councils.selectors import place_for_people, place_in_words_translated
 from townsquare.messaging import rendering, rules, tokens
-from townsquare.messaging.channels import notify_configured, webhook_body
+from townsquare.messaging.channels import notify_configured, sms_configured, webhook_body
 from townsquare.messaging.defaults import Words
 from townsquare.messaging.models import (
     ChannelKind,
@@ -178,7 +180,8 @@ class _Recipient:
 class Planner:
     """Plans the messages of a batch of events, looking everything up once per batch."""
 
-    now: dt.datetime = field(default_factory=clock.now)
+    # Looked up at each call, so a test that sets the clock sets it here too.
+    now: dt.datetime = field(default_factory=lambda: clock.now())
     book: TemplateBook = field(default_factory=TemplateBook)
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     digest_items: list[DigestItem] = field(default_factory=list)
@@ -248,6 +251,10 @@ class Planner:
         for event in fresh:
             if event.stream == "messaging":
                 continue  # our own audit entries are not news for council systems
+            if event.kind == "appointments.alerts_decided":
+                self._appointment_alerts(event)
+            elif event.kind == "appointments.cleaned":
+                appointment_messages_remove(session_id=event.stream_id)
             for endpoint in endpoints.get(event.council_id, ()):
                 # An endpoint hears what happens after it was registered, not history.
                 if endpoint.wants(event.kind) and event.created_at >= endpoint.created_at:
@@ -353,6 +360,67 @@ class Planner:
         return f"{case.lat:.5f}, {case.lng:.5f}"
 
     # -- recipients ----------------------------------------------------------------------
+
+    def _appointment_alerts(self, event: Event) -> None:
+        """Live queues (ADR 192): each person whose expected time moved, told once per change
+        (the alert's id is the key), by text when there is a number, else by email."""
+        zone = ZoneInfo(settings.TIME_ZONE)
+        texting = sms_configured()
+        for notice in alert_notices(
+            session_id=event.stream_id, change_no=event.payload.get("change_no", 0)
+        ):
+            key = "appointment_cancelled" if notice.kind == "cancelled" else "appointment_delay"
+            words = self.book.words(
+                council_id=notice.council_id, service_code="", key=key, language=notice.language
+            )
+            values = {
+                "council_name": getattr(self.councils.get(notice.council_id), "name", ""),
+                "place": notice.place,
+                "address": notice.address,
+                "number": str(notice.number),
+                "booked_time": f"{notice.scheduled_at.astimezone(zone):%H:%M}",
+                "expected_time": f"{notice.expected_at.astimezone(zone):%H:%M}",
+            }
+            common = dict(
+                event_id=event.id,
+                council_id=notice.council_id,
+                template=key,
+                language=notice.language,
+                next_attempt_at=self.now,
+                created_at=self.now,
+            )
+            # A text is its words filled in, nothing more: no email rendering (Markdown, HTML)
+            # for the thousands of texts of one delay.
+            text = rendering.fill(words.sms, values) if notice.phone and texting else ""
+            if text:
+                self._add(
+                    dict(
+                        common,
+                        idempotency_key=f"appt-alert{notice.alert_id}:sms",
+                        channel=ChannelKind.SMS,
+                        recipient=notice.phone,
+                        body_text=text,
+                    )
+                )
+            elif notice.email:
+                rendered = rendering.render(
+                    subject=words.subject,
+                    body=words.body,
+                    sms=words.sms,
+                    values=values,
+                    language=notice.language,
+                )
+                self._add(
+                    dict(
+                        common,
+                        idempotency_key=f"appt-alert{notice.alert_id}:email",
+                        channel=ChannelKind.EMAIL,
+                        recipient=notice.email,
+                        subject=rendered.subject,
+                        body_text=rendered.text,
+                        body_html=rendered.html,
+                    )
+                )
 
     def _to_case_subscribers(
         self, event: Event, case: Case, key: str, extra: Callable[[str], dict[str, str]]
@@ -757,6 +825,17 @@ def personal_data_remove(*, case_ids: list[int]) -> None:
         text="", html=""
     )
     messages.update(recipient="(removed)", body_text="", body_html="", headers={}, secret_link="")
+
+
+def appointment_messages_remove(*, session_id: int) -> int:
+    """A session's personal data is gone (appointments.cleaned): so are the numbers,
+    addresses and words of what was sent about it."""
+    event_ids = Event.objects.filter(
+        stream="session", stream_id=session_id, kind="appointments.alerts_decided"
+    ).values("id")
+    return Message.objects.filter(event_id__in=event_ids).update(
+        recipient="(removed)", subject="", body_text="", body_html="", headers={}
+    )
 
 
 def materialise(message: Message, *, sending: bool = False) -> Message:

@@ -34,6 +34,11 @@ FIELDS: dict[str, str] = {
     "count": "3",
     "items": "- BRS-26-000123 Pothole, 12 High Street",
     "reply": "Thanks, it is still there.",
+    # Live queues (appointments): the booked and the expected time, the place, the number.
+    "booked_time": "10:20",
+    "expected_time": "11:00",
+    "place": "Central Health Clinic",
+    "number": "12",
 }
 
 _ALLOWED_TAGS = {

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 
-from townsquare.core import clock
+from townsquare.core import clock, ratelimit
 from townsquare.messaging import rules
-from townsquare.messaging.channels import Channels, Outcome
+from townsquare.messaging.channels import Channels, NotifyChannel, Outcome
 from townsquare.messaging.models import Attempt, ChannelKind, Message, Status
 
 
@@ -139,11 +139,38 @@ def _send_batch(batch: list[Message], channels: Channels) -> tuple[int, bool]:
             )
             _record(message, outcome, 0, suppressed=True)
             continue
+        channel = channels.for_message(message)
+        if isinstance(channel, NotifyChannel):
+            _notify_pace()
         started = time.monotonic()
-        outcome = channels.for_message(message).send(message)
+        outcome = channel.send(message)
         retrying |= _record(message, outcome, int((time.monotonic() - started) * 1000)) == "retry"
         handled += 1
     return handled, retrying
+
+
+# Longest single wait for Notify's rate: a worker holding its lease waits no longer than this
+# at a time (the bucket's refill is at least one message a second at any sane limit).
+_PACE_WAIT_MAX_S = 5.0
+
+
+def _notify_pace() -> None:
+    """Wait, if need be, for a token of the Notify key's rate (NOTIFY_MESSAGES_PER_MINUTE; its
+    published limit is 3,000 a minute per key): a bucket every worker process shares (ADR 195),
+    so a burst of 10,000 alerts leaves at the provider's rate instead of meeting its 429s."""
+    limit = settings.NOTIFY_MESSAGES_PER_MINUTE
+    if limit <= 0:
+        return
+    # Notify counts any 60 seconds, not a bucket: a second's worth at once and the rest of the
+    # minute spread evenly, so no 60-second window ever holds more than `limit`.
+    burst = max(1.0, limit / 60.0)
+    rate = (limit - burst) / 60.0
+    while True:
+        decision = ratelimit.take("notify:messages", rate=rate, burst=burst)
+        if decision.allowed:
+            return
+        # A pause in a background sender, never in a request: this is the pacing itself.
+        time.sleep(min(_PACE_WAIT_MAX_S, max(1.0 / rate, 0.02)))
 
 
 def _record(
@@ -202,7 +229,11 @@ def _update(
     message: Message, outcome: Outcome, now: dt.datetime, *, suppressed: bool
 ) -> tuple[dict, str]:
     """The row's new columns for an outcome, and the outcome's name for the delivery log."""
-    attempts = message.attempts + (0 if suppressed else 1)
+    # A provider's "too many requests" (429) says nothing about the message: it does not use up
+    # one of its tries, so a burst past the provider's rate is delayed, never lost (ADR 195).
+    # (Webhooks to a council's own systems keep their back-off and last try: ADR 31.)
+    throttled = outcome.status_code == 429 and message.channel != ChannelKind.WEBHOOK
+    attempts = message.attempts + (0 if suppressed or throttled else 1)
     update: dict = {
         "attempts": attempts,
         "lease_until": None,
@@ -220,6 +251,9 @@ def _update(
     elif suppressed:
         update["status"] = Status.SUPPRESSED
         result = "suppressed"
+    elif throttled:
+        update.update(status=Status.QUEUED, next_attempt_at=now + dt.timedelta(seconds=1))
+        result = "retry"
     elif outcome.temporary and attempts < settings.MESSAGING_MAX_ATTEMPTS:
         delay = rules.retry_delay(
             attempts,

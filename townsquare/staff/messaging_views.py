@@ -35,6 +35,8 @@ TEMPLATE_NAMES = {
     "area_digest": "Area alert: daily digest",
     "confirm": "Confirm an email subscription",
     "queue_new": "Staff: new in a watched queue",
+    "appointment_delay": "Appointment: expected time moved",
+    "appointment_cancelled": "Appointment: session cancelled",
 }
 
 

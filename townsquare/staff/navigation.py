@@ -64,6 +64,7 @@ NAV: list[NavEntry] = [
         order=55,
         allowed=payment_policies.can_reconcile,
     ),
+    NavEntry(label=_("Live queues"), url_name="staff:appointments", order=57),
 ]
 
 

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from townsquare.staff import (
     admin,
+    appointments,
     audit,
     builder,
     bulk,
@@ -93,4 +94,15 @@ urlpatterns = [
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.export, name="audit_export"),
     path("dashboards/", include("townsquare.staff.dashboards")),
+    path("queues/", appointments.sessions, name="appointments"),
+    path("queues/figures", appointments.figures_page, name="appointments_figures"),
+    path("queues/<int:session_id>/", appointments.desk, name="appointments_desk"),
+    path("queues/<int:session_id>/delay", appointments.delay, name="appointments_delay"),
+    path("queues/<int:session_id>/import", appointments.import_file, name="appointments_import"),
+    path("queues/<int:session_id>/book", appointments.book, name="appointments_book"),
+    path(
+        "queues/<int:session_id>/appointments/<int:appointment_id>",
+        appointments.appointment,
+        name="appointments_appointment",
+    ),
 ]

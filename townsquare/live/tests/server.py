@@ -95,10 +95,11 @@ def wait_until_answering(process: subprocess.Popen, base: str) -> None:
 
 
 @contextmanager
-def asgi_server(*, static: bool = False):
-    """A granian ASGI server (as `townsquare serve` runs it) on the test database."""
+def asgi_server(*, static: bool = False, **env_overrides: str):
+    """A granian ASGI server (as `townsquare serve` runs it) on the test database; settings
+    from the environment can be set with `env_overrides`."""
     port = _free_port()
-    env = server_env()
+    env = server_env(**env_overrides)
     if static:
         collect_static(env)
     process = subprocess.Popen(  # noqa: S603 - our own argv
