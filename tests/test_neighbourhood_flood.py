@@ -35,9 +35,10 @@ LIMIT = 10
 @contextlib.contextmanager
 def _server(env: dict[str, str]):
     port = _free_port()
+    argv = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1"]
+    argv += ["--port", str(port), "--workers", "1", "--no-ws", "config.asgi:application"]
     process = subprocess.Popen(  # noqa: S603 - our own argv
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--workers", "1", "--no-ws", "config.asgi:application"],
+        argv,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
