@@ -15,7 +15,8 @@ from townsquare.councils.models import Area, Council
 from townsquare.neighbourhoods import services
 from townsquare.neighbourhoods.models import Action, Thread
 
-DEMO_NEIGHBOURS = (("alex.neighbour@example.org", "Alex"), ("jo.neighbour@example.org", "Jo"))
+# One pair per council: the same words from one person twice would be refused as a duplicate.
+DEMO_NEIGHBOURS = ("alex.{slug}@example.org", "jo.{slug}@example.org")
 
 
 def _busiest_ward(council: Council) -> Area | None:
@@ -40,7 +41,7 @@ def demo_neighbourhoods_ensure(*, councils: list[Council], say=lambda _msg: None
         if ward is None or officer is None:
             continue
         as_officer = principal_for_user(officer)
-        alex, jo = (user_ensure(email=email) for email, _name in DEMO_NEIGHBOURS)
+        alex, jo = (user_ensure(email=e.format(slug=council.slug)) for e in DEMO_NEIGHBOURS)
         thread = services.thread_start(
             user=alex,
             principal=principal_for_user(alex),
