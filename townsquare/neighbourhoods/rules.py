@@ -85,3 +85,19 @@ DEFAULT_RULES = (
 )
 HOLD_RULE = "new-members"
 DUPLICATE_RULE = "on-topic"
+
+
+_WORDS = re.compile(r"[a-z][a-z'-]+")
+
+
+def reportable_service(text: str, services: list[tuple[str, list[str]]]) -> str | None:
+    """The code of the first service one of whose keywords (or its name) the text mentions:
+    a post that describes a problem the council fixes gets a "report this" suggestion.
+    `services` is (code, [name, keyword, ...]) in the order to prefer."""
+    lowered = " " + " ".join(_WORDS.findall(text.lower())) + " "
+    for code, phrases in services:
+        for phrase in phrases:
+            words = " ".join(_WORDS.findall(phrase.lower()))
+            if len(words) >= 4 and f" {words} " in lowered:
+                return code
+    return None

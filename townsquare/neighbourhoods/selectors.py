@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from townsquare.accounts.principal import Principal
+from townsquare.cases.models import Case
 from townsquare.cases.selectors import PublicListing, PublicSearch, public_cases_search
 from townsquare.catalogue.selectors import workflow_for_version
 from townsquare.core import clock
@@ -34,7 +35,7 @@ THREADS_PER_PAGE = 50
 
 
 def area_get(*, council: Council, code: str) -> Area:
-    area = Area.objects.filter(council=council, code=code).first()
+    area = Area.objects.filter(council=council, code=code).defer("boundary").first()
     if area is None:
         raise NotFound(f"No ward {code!r}")
     return area
@@ -87,18 +88,50 @@ class NearbyReports:
 
 
 def reports_nearby(*, area: Area, street: Place | None = None) -> NearbyReports:
-    """Open public reports in the ward (or near the street) and those fixed lately."""
-    where: dict = {"council_ids": frozenset({area.council_id})}
-    if street is not None:
-        where |= {"center": Point(street.lat, street.lng), "radius_m": STREET_RADIUS_M}
-    else:
-        where |= {"area_ids": frozenset({area.id})}
+    """Open public reports in the ward (or near the street) and those fixed lately, latest
+    activity first."""
     since = clock.now() - RECENT
-    return NearbyReports(
-        open=public_cases_search(search=PublicSearch(is_open=True, **where), limit=10),
-        fixed=public_cases_search(
-            search=PublicSearch(is_open=False, updated_after=since, **where), limit=10
-        ),
+    council_ids = frozenset({area.council_id})
+    if street is not None:
+        near = {"center": Point(street.lat, street.lng), "radius_m": STREET_RADIUS_M}
+        return NearbyReports(
+            open=public_cases_search(
+                search=PublicSearch(council_ids=council_ids, is_open=True, **near), limit=10
+            ),
+            fixed=public_cases_search(
+                search=PublicSearch(
+                    council_ids=council_ids, is_open=False, updated_after=since, **near
+                ),
+                limit=10,
+            ),
+        )
+    # A ward of 10,000 reports: the (council, area, updated_at) index gives the latest ten
+    # without sorting them all (issue 17's figure); the listing then reads those ten.
+    in_ward = Case.objects.filter(
+        council_id=area.council_id, area_id=area.id, is_public=True, is_test=False
+    ).order_by("-updated_at")
+    open_refs = list(in_ward.filter(is_open=True).values_list("reference", flat=True)[:10])
+    fixed_refs = list(
+        in_ward.filter(is_open=False, updated_at__gt=since).values_list("reference", flat=True)[:10]
+    )
+    # One listing for both (each listing also reads the services and councils they name).
+    both = _by_reference(council_ids, open_refs + fixed_refs)
+    rows = {row["reference"]: row for row in both.rows}
+
+    def part(references: list[str]) -> PublicListing:
+        return replace(both, rows=[rows[r] for r in references if r in rows])
+
+    return NearbyReports(open=part(open_refs), fixed=part(fixed_refs))
+
+
+def _by_reference(council_ids: frozenset[int], references: list[str]) -> PublicListing:
+    if not references:
+        return PublicListing(
+            rows=[], services={}, versions={}, councils={}, duplicates_of={}, media={}
+        )
+    return public_cases_search(
+        search=PublicSearch(council_ids=council_ids, references=tuple(references)),
+        limit=len(references),
     )
 
 
@@ -295,3 +328,30 @@ def decisions_on_thread(*, thread: Thread) -> list[Decision]:
         .select_related("rule", "appeal")
         .order_by("-decided_at", "-id")
     )
+
+
+def report_suggestions(*, thread: Thread, posts: list[Post]) -> dict[int, object]:
+    """post id -> the council's public report service a resident's post seems to describe."""
+    from townsquare.catalogue.selectors import services_for_council
+    from townsquare.neighbourhoods.rules import reportable_service
+
+    services = services_for_council(council=thread.council, kind="report", include_private=False)
+    by_code = {s.code: s for s in services}
+    phrases = [
+        (
+            s.code,
+            [
+                s.name,
+                *(s.current_version.document.get("keywords", []) if s.current_version else []),
+            ],
+        )
+        for s in services
+    ]
+    found = {}
+    for post in posts:
+        if post.officer_role or post.visibility not in (Visibility.VISIBLE, Visibility.HELD):
+            continue
+        code = reportable_service(post.body, phrases)
+        if code:
+            found[post.id] = by_code[code]
+    return found

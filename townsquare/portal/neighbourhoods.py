@@ -236,6 +236,8 @@ def _thread_page(request, thread, *, status=200, form=None, errors=None):
     user_id = request.user.pk if request.user.is_authenticated else None
     posts = selectors.thread_posts(thread=thread, user_id=user_id, principal=Principal.anonymous())
     neighbour = services.neighbour_for(user=request.user) if user_id else None
+    # No suggestion once the council is already dealing with it.
+    suggestions = {} if thread.case_id else selectors.report_suggestions(thread=thread, posts=posts)
     return render(
         request,
         "neighbourhoods/thread.html",
@@ -243,7 +245,9 @@ def _thread_page(request, thread, *, status=200, form=None, errors=None):
             "thread": thread,
             "council": thread.council,
             "page_council": thread.council,
-            "posts": [(post, post_rules.render(post.body)) for post in posts],
+            "posts": [
+                (post, post_rules.render(post.body), suggestions.get(post.id)) for post in posts
+            ],
             "case": selectors.case_status(thread=thread, language=get_language()),
             "rules": services.rules_ensure(council=thread.council),
             "neighbour": neighbour,

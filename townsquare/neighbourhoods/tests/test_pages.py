@@ -148,3 +148,46 @@ def test_a_resident_deletes_their_own_post(resident_client, ward):
 def test_posting_needs_sign_in(client, ward):
     response = _start(client, ward)
     assert response.status_code == 302 and response["Location"].startswith("/sign-in")
+
+
+def test_a_post_about_a_pothole_suggests_reporting_it(resident_client, ward):
+    sam = resident_client()
+    response = _start(sam, ward, title="Road", body="Huge pothole outside the school.")
+    page = sam.get(response["Location"]).content.decode()
+    assert "Is this a problem the council should fix?" in page
+    assert "/report/testshire/pothole/" in page
+
+
+def test_a_resident_reports_a_post_for_a_rule(resident_client, ward):
+    sam = resident_client()
+    _start(sam, ward)
+    post = Post.objects.get()
+    other = resident_client("other@example.org")
+    page = other.get(f"/neighbourhoods/post/{post.id}/report").content.decode()
+    assert "Which rule does the post break?" in page
+    assert other.post(f"/neighbourhoods/post/{post.id}/report", {}).status_code == 400
+    rule = Decision.objects.get().rule_id
+    response = other.post(f"/neighbourhoods/post/{post.id}/report", {"rule": rule, "note": "Spam?"})
+    assert "Thank you for your report" in response.content.decode()
+    assert post.reports.get().note == "Spam?"
+
+
+def test_staff_post_a_notice_shown_on_the_ward_page(staff_signed_in, client, ward):
+    officer = staff_signed_in("officer@testshire.test")
+    response = officer.post(
+        "/staff/neighbourhoods/notices",
+        {
+            "area": ward.code,
+            "title": "Road closed",
+            "body": "For resurfacing.",
+            "starts_on": "2026-01-01",
+            "ends_on": "2099-01-01",
+        },
+    )
+    assert response.status_code == 302
+    assert "Road closed" in client.get(f"/neighbourhoods/testshire/{ward.code}/").content.decode()
+    refused = officer.post(
+        "/staff/neighbourhoods/notices",
+        {"area": ward.code, "title": "", "body": "x", "starts_on": "x", "ends_on": ""},
+    )
+    assert refused.status_code == 400

@@ -227,3 +227,11 @@ def test_markdown_is_made_safe():
     html = post_rules.render("**hi** <script>x</script> [a](javascript:alert(1)) ![i](http://x/i)")
     assert "<strong>hi</strong>" in html
     assert "<script" not in html and "javascript:" not in html and "<img" not in html
+
+
+def test_a_post_that_describes_a_problem_suggests_reporting_it():
+    services = [("pothole", ["Pothole", "hole in the road"]), ("litter", ["Litter", "bin"])]
+    assert post_rules.reportable_service("There's a big pothole here!", services) == "pothole"
+    assert post_rules.reportable_service("a HOLE in the road again", services) == "pothole"
+    assert post_rules.reportable_service("Street party in July?", services) is None
+    assert post_rules.reportable_service("Binoculars found", services) is None
