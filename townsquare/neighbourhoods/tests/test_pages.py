@@ -191,3 +191,36 @@ def test_staff_post_a_notice_shown_on_the_ward_page(staff_signed_in, client, war
         {"area": ward.code, "title": "", "body": "x", "starts_on": "x", "ends_on": ""},
     )
     assert refused.status_code == 400
+
+
+def test_a_street_page_has_its_own_threads(resident_client, client, ward):
+    from townsquare.councils.models import Place
+
+    street = Place.objects.create(
+        council=ward.council,
+        kind=Place.Kind.STREET,
+        name="Elm Row",
+        search_name="elm row",
+        lat=51.5,
+        lng=-1.75,
+        area=ward,
+    )
+    page = client.get(f"/neighbourhoods/testshire/{ward.code}/?streets=el").content.decode()
+    street_url = f"/neighbourhoods/testshire/{ward.code}/street/{street.id}/"
+    assert street_url in page
+    sam = resident_client()
+    response = sam.post(
+        f"/neighbourhoods/testshire/{ward.code}/new",
+        {
+            "title": "Elm Row bins",
+            "body": "Bins left out",
+            "display_name": "Sam",
+            "street": street.id,
+        },
+    )
+    assert response.status_code == 303
+    thread = Thread.objects.get()
+    assert thread.street_id == street.id
+    assert "Elm Row" in client.get(street_url).content.decode()
+    other_ward = f"/neighbourhoods/testshire/testshire-east/street/{street.id}/"
+    assert client.get(other_ward).status_code == 404
