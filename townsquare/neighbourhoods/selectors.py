@@ -31,7 +31,7 @@ from townsquare.neighbourhoods.models import (
 # Reports shown on a page: the open ones and those fixed in the last RECENT days.
 RECENT = dt.timedelta(days=30)
 STREET_RADIUS_M = 300
-THREADS_PER_PAGE = 50
+THREADS_PER_PAGE = 20
 
 
 def area_get(*, council: Council, code: str) -> Area:
@@ -64,12 +64,13 @@ def street_get(*, area: Area, street_id: int) -> Place:
 
 
 def threads_of(*, area: Area, street: Place | None = None, offset: int = 0) -> list[Thread]:
-    """Threads with something visible in them, latest activity first."""
+    """Threads with something visible in them, latest activity first: THREADS_PER_PAGE from
+    `offset`, and one more when there are more (for an "older" link)."""
     qs = Thread.objects.filter(area=area, post_count__gt=0)
     qs = qs.filter(street=street) if street is not None else qs
     return list(
         qs.select_related("street").order_by("-last_post_at", "-id")[
-            offset : offset + THREADS_PER_PAGE
+            offset : offset + THREADS_PER_PAGE + 1
         ]
     )
 

@@ -133,13 +133,18 @@ def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _page(request, *, council, area, street, status=200, form=None, errors=None):
+    offset = max(0, min(_int(request.GET.get("older")) or 0, 100_000))
+    threads = selectors.threads_of(area=area, street=street, offset=offset)
     neighbour = services.neighbour_for(user=request.user) if request.user.is_authenticated else None
     context = {
         "council": council,
         "page_council": council,
         "area": area,
         "street": street,
-        "threads": selectors.threads_of(area=area, street=street),
+        "threads": threads[: selectors.THREADS_PER_PAGE],
+        "older": offset + selectors.THREADS_PER_PAGE
+        if len(threads) > selectors.THREADS_PER_PAGE
+        else None,
         "notices": selectors.notices_current(area=area) if street is None else [],
         "reports": _report_rows(selectors.reports_nearby(area=area, street=street)),
         "streets": selectors.streets_of(area=area, starting=request.GET.get("streets", "")[:40])

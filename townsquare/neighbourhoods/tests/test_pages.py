@@ -224,3 +224,25 @@ def test_a_street_page_has_its_own_threads(resident_client, client, ward):
     assert "Elm Row" in client.get(street_url).content.decode()
     other_ward = f"/neighbourhoods/testshire/testshire-east/street/{street.id}/"
     assert client.get(other_ward).status_code == 404
+
+
+def test_a_busy_ward_pages_its_threads(client, ward, resident):
+    from townsquare.core import clock
+
+    user, _ = resident()
+    now = clock.now()
+    Thread.objects.bulk_create(
+        Thread(
+            council=ward.council,
+            area=ward,
+            title=f"Topic {n:02d}",
+            created_at=now,
+            last_post_at=now,
+            post_count=1,
+        )
+        for n in range(25)
+    )
+    page = client.get(f"/neighbourhoods/testshire/{ward.code}/").content.decode()
+    assert page.count("/neighbourhoods/thread/") == 20 and "?older=20" in page
+    older = client.get(f"/neighbourhoods/testshire/{ward.code}/?older=20").content.decode()
+    assert older.count("/neighbourhoods/thread/") == 5 and 'href="?older=' not in older
