@@ -229,7 +229,7 @@ def test_a_street_page_has_its_own_threads(resident_client, client, ward):
 def test_a_busy_ward_pages_its_threads(client, ward, resident):
     from townsquare.core import clock
 
-    user, _ = resident()
+    resident()
     now = clock.now()
     Thread.objects.bulk_create(
         Thread(
