@@ -83,3 +83,10 @@ class NoticePosted(DomainEvent):
     kind: ClassVar[str] = "neighbourhoods.notice_posted"
     notice_id: int
     area_id: int
+
+
+@dataclass(frozen=True)
+class RuleSaved(DomainEvent):
+    kind: ClassVar[str] = "neighbourhoods.rule_saved"
+    rule_id: int
+    code: str

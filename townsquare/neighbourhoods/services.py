@@ -600,3 +600,46 @@ def posts_anonymise_expired(*, now: dt.datetime | None = None, limit: int = 1000
         if done >= limit:
             break
     return done
+
+
+def rule_save(
+    *,
+    principal: Principal,
+    council: Council,
+    code: str,
+    title: str,
+    description: str,
+    title_cy: str = "",
+    description_cy: str = "",
+) -> Rule:
+    """A council admin writes one of the council's rules (new, or changed by its code): the
+    public rules page shows it at once; decisions already made keep pointing at it."""
+    from townsquare.accounts import policies as account_policies
+
+    if not account_policies.can_administer_council(principal, council.id):
+        raise PermissionDenied("Only the council's administrators can change its rules")
+    code = (code or "").strip().lower()[:40]
+    if not code or not all(c.isalnum() or c == "-" for c in code):
+        raise InvalidInput({"code": [Problem("Use letters, digits and -", code="code_invalid")]})
+    title = _clean(title, field="title", limit=120, required="Enter the rule's title")
+    description = _clean(description, field="description", limit=2000, required="Describe the rule")
+    rules_ensure(council=council)
+    with transaction.atomic():
+        rule, _created = Rule.objects.update_or_create(
+            council=council,
+            code=code,
+            defaults={
+                "title": title,
+                "description": description,
+                "title_cy": (title_cy or "").strip()[:120],
+                "description_cy": (description_cy or "").strip()[:2000],
+            },
+        )
+        append_event(
+            events.RuleSaved(rule_id=rule.id, code=rule.code),
+            council_id=council.id,
+            stream="neighbourhood_rule",
+            stream_id=rule.id,
+            actor=principal.as_actor(),
+        )
+    return rule

@@ -284,3 +284,37 @@ def _date(value: str, name: str) -> dt.date:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput({name: ["Enter a date like 2026-12-24"]}) from None
+
+
+@staff_view(policies.can_administer_council)
+def rules(request: HttpRequest) -> HttpResponse:
+    """The council's rules (its public rules page), each editable; a new code adds one."""
+    council = request.staff.council
+    errors: dict[str, str] = {}
+    posted: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        posted = {k: v[:4000] for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        try:
+            services.rule_save(
+                principal=request.staff.principal,
+                council=council,
+                code=posted.get("code", ""),
+                title=posted.get("title", ""),
+                description=posted.get("description", ""),
+                title_cy=posted.get("title_cy", ""),
+                description_cy=posted.get("description_cy", ""),
+            )
+        except InvalidInput as exc:
+            errors, status = _errors(exc), 400
+        else:
+            messages.success(request, "Rule saved; the public rules page shows it")
+            return redirect("staff:neighbourhood_rules")
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405)
+    return staff_render(
+        request,
+        "staff/neighbourhoods/rules.html",
+        {"rules": services.rules_ensure(council=council), "errors": errors, "posted": posted},
+        status=status,
+    )

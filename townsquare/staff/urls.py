@@ -78,6 +78,7 @@ urlpatterns = [
     path("admin/public-pages", admin.public_pages, name="admin_public"),
     path("neighbourhoods/", neighbourhoods.overview, name="neighbourhoods"),
     path("neighbourhoods/notices", neighbourhoods.notice, name="neighbourhood_notice"),
+    path("neighbourhoods/rules", neighbourhoods.rules, name="neighbourhood_rules"),
     path(
         "neighbourhoods/threads/<int:thread_id>",
         neighbourhoods.thread,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from townsquare.neighbourhoods.models import Appeal, Decision, Post, Thread, Visibility
 
@@ -246,3 +247,19 @@ def test_a_busy_ward_pages_its_threads(client, ward, resident):
     assert page.count("/neighbourhoods/thread/") == 20 and "?older=20" in page
     older = client.get(f"/neighbourhoods/testshire/{ward.code}/?older=20").content.decode()
     assert older.count("/neighbourhoods/thread/") == 5 and 'href="?older=' not in older
+
+
+def test_a_council_admin_writes_a_rule_shown_on_the_public_page(council, client):
+    from tests import factories
+    from townsquare.neighbourhoods.tests.conftest import sign_in
+
+    agent, _ = factories.make_staff_signed_in(council, "agent", "agent@testshire.test")
+    admin, _ = factories.make_staff_signed_in(council, "council_admin", "admin@testshire.test")
+    as_agent, as_admin = Client(), Client()
+    sign_in(as_agent, agent.email)
+    sign_in(as_admin, admin.email)
+    assert as_agent.get("/staff/neighbourhoods/rules").status_code == 403
+    form = {"code": "no-selling", "title": "No selling", "description": "No adverts."}
+    assert as_admin.post("/staff/neighbourhoods/rules", {**form, "title": ""}).status_code == 400
+    assert as_admin.post("/staff/neighbourhoods/rules", form).status_code == 302
+    assert "No adverts." in client.get("/neighbourhoods/testshire/rules").content.decode()
