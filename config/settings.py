@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "townsquare.cases",
     "townsquare.payments",
     "townsquare.appointments",
+    "townsquare.neighbourhoods",
     "townsquare.messaging",
     "townsquare.ui",
     "townsquare.portal",
@@ -430,6 +431,7 @@ FEEDBACK_URL = _env("FEEDBACK_URL", "")
 # limit the answer is 429 with Retry-After. Every citizen POST and Open311 create without a
 # key, per client address:
 PUBLIC_WRITES_PER_MINUTE = float(_env("PUBLIC_WRITES_PER_MINUTE", "30"))
+NEIGHBOURHOOD_POSTS_PER_HOUR = float(_env("NEIGHBOURHOOD_POSTS_PER_HOUR", "20"))
 # Messages a stranger can cause (sign-in links, confirmation emails for reports, alerts and
 # follows), per target email address:
 EMAILS_PER_ADDRESS_PER_HOUR = float(_env("EMAILS_PER_ADDRESS_PER_HOUR", "5"))

@@ -182,9 +182,15 @@ def their_objects(other_council) -> dict[str, object]:
     from townsquare.appointments.models import Appointment
 
     clinic = demo_clinic_ensure(council=other_council, appointments=1)
+    # Decided by another moderator, so the council's admin may decide the appeal.
+    thread, appeal = _neighbourhood_objects(
+        other_council, factories.make_staff(other_council, "agent", "mod@otherton.test")[1]
+    )
     return {
         "session_id": clinic.id,
         "appointment_id": Appointment.objects.filter(session=clinic).first().id,
+        "thread_id": thread.id,
+        "appeal_id": appeal.id,
         "reference": case.reference,
         "attachment_id": attachment.id,
         "draft_id": draft.id,
@@ -205,6 +211,38 @@ def their_objects(other_council) -> dict[str, object]:
         "slug": other_council.slug,
         "topic": "queue",
     }
+
+
+def _neighbourhood_objects(council, moderator):
+    """A thread of `council` whose post was hidden, and the author's appeal."""
+    from townsquare.accounts.services import user_ensure
+    from townsquare.neighbourhoods.services import (
+        appeal_make,
+        moderate,
+        rules_ensure,
+        thread_start,
+    )
+
+    author = user_ensure(email="neighbour@example.org")
+    as_author = Principal(user_id=author.pk, label=author.email)
+    thread = thread_start(
+        user=author,
+        principal=as_author,
+        area=areas_of_council(council_id=council.id)[0],
+        street=None,
+        title="Potholes",
+        body="On the high street",
+        display_name="Neighbour",
+    )
+    decision = moderate(
+        principal=moderator,
+        action="hide",
+        rule_id=rules_ensure(council=council)[0].id,
+        explanation="Testing",
+        post=thread.posts.get(),
+    )
+    appeal = appeal_make(decision=decision, user=author, principal=as_author, reason="Why?")
+    return thread, appeal
 
 
 def test_the_walk_finds_the_routes_it_guards():

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CITIZEN_TEMPLATES = ROOT / "townsquare" / "portal" / "templates"
 CATALOGUES = [
     ROOT / "townsquare" / app / "locale" / "cy" / "LC_MESSAGES" / "django.po"
-    for app in ("portal", "ui")
+    for app in ("portal", "ui", "neighbourhoods")
 ]
 SHARED_LAYOUT = ROOT / "townsquare" / "ui" / "templates" / "ui" / "base.html"
 # Words that are the same in every language: names, each language's own name, file names.

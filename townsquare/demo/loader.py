@@ -35,6 +35,7 @@ from townsquare.councils.services import (
 from townsquare.demo.boston import boston_demo_load
 from townsquare.demo.generator import DATA_DIR, generate_case_specs
 from townsquare.messaging.demo import demo_messaging_ensure
+from townsquare.neighbourhoods.demo import demo_neighbourhoods_ensure
 from townsquare.payments.services import pay_account_set
 from townsquare.triage.demo import triage_demo_ensure
 
@@ -293,6 +294,7 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
         # Live queues (issue 18): today's clinic, so the desk and the boards have people.
         clinic = demo_clinic_ensure(council=councils[0])
         say(f"Live queue today: {clinic.service_point.name}, {clinic.name}\n")
+    demo_neighbourhoods_ensure(councils=councils, say=say)
     # A real year (City of Boston 2015) for dashboards and the performance page.
     boston_demo_load(
         library=library, password=DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET, roles=ROLES, say=say

@@ -155,6 +155,8 @@ def on_bulk_load(event: DomainEvent, record: Event) -> None:
 
     # Past the load's own event too: it is for the log's consumers, not for council systems.
     outbox_skip_bulk_load(first_event_id=event.first_event_id, last_event_id=record.id)
+
+
 def on_payment_succeeded(event: DomainEvent, record: Event) -> None:
     """The applicant's receipt, once per successful payment (the event is appended once)."""
     from townsquare.messaging.services import payment_receipt_send

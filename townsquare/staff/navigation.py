@@ -65,6 +65,7 @@ NAV: list[NavEntry] = [
         allowed=payment_policies.can_reconcile,
     ),
     NavEntry(label=_("Live queues"), url_name="staff:appointments", order=57),
+    NavEntry(label=_("Neighbourhoods"), url_name="staff:neighbourhoods", order=45),
 ]
 
 
