@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "townsquare.councils",
     "townsquare.catalogue",
     "townsquare.cases",
+    "townsquare.consultations",
     "townsquare.messaging",
     "townsquare.ui",
     "townsquare.portal",

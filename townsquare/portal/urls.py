@@ -40,6 +40,7 @@ urlpatterns = [
     path("open-data/", open_data.index, name="open_data"),
     path("open-data/<slug:scope>.<str:fmt>", open_data.download, name="open_data_download"),
     path("performance/", include("townsquare.portal.performance")),
+    path("consultations/", include("townsquare.portal.consultations")),
     path("track", track.find, name="track"),
     path("track/<str:reference>", track.case, name="track_case"),
     path("places.json", places.places, name="places"),

@@ -78,4 +78,5 @@ urlpatterns = [
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.export, name="audit_export"),
     path("dashboards/", include("townsquare.staff.dashboards")),
+    path("consultations/", include("townsquare.staff.consultations")),
 ]
