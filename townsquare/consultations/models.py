@@ -126,6 +126,9 @@ class Response(models.Model):
             models.Index(fields=["consultation", "considered"], name="response_considered_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"Response {self.number}"
+
 
 class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
@@ -135,10 +138,11 @@ class Answer(models.Model):
     published_text = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["response", "question"], name="answer_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_once")]
         indexes = [models.Index(fields=["question"], name="answer_question_idx")]
+
+    def __str__(self) -> str:
+        return f"Answer to {self.question_id}"
 
 
 class Theme(models.Model):
@@ -165,14 +169,15 @@ class ResponseTheme(models.Model):
         ]
         indexes = [models.Index(fields=["theme", "response"], name="theme_response_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.theme_id}"
+
 
 class OutcomeChange(models.Model):
     """One thing that changed because of what people said, linked to the service template
     version it led to."""
 
-    consultation = models.ForeignKey(
-        Consultation, on_delete=models.CASCADE, related_name="changes"
-    )
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="changes")
     you_said = models.TextField()
     you_said_cy = models.TextField(blank=True)
     we_did = models.TextField()
@@ -186,3 +191,6 @@ class OutcomeChange(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.we_did[:60]

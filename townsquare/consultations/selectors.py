@@ -160,9 +160,7 @@ def analysis_get(*, consultation: Consultation) -> Analysis:
 
 def _analysis_build(consultation: Consultation) -> Analysis:
     counted = Response.objects.filter(consultation=consultation, confirmed=True)
-    totals = counted.aggregate(
-        n=Count("id"), considered=Count("id", filter=_q(considered=True))
-    )
+    totals = counted.aggregate(n=Count("id"), considered=Count("id", filter=_q(considered=True)))
     unconfirmed = Response.objects.filter(consultation=consultation, confirmed=False).count()
     themes = {t.pk: t for t in consultation.themes.all()}
     theme_counts = dict(
@@ -177,9 +175,7 @@ def _analysis_build(consultation: Consultation) -> Analysis:
         .distinct()
         .count()
     )
-    wards = list(
-        counted.values("area__name").annotate(n=Count("id")).order_by("-n", "area__name")
-    )
+    wards = list(counted.values("area__name").annotate(n=Count("id")).order_by("-n", "area__name"))
     return Analysis(
         responses=totals["n"],
         considered=totals["considered"],
@@ -218,9 +214,7 @@ def responses_page(
 ) -> tuple[list[ResponseRow], int]:
     """One page of responses for staff to read, tag and mark, with the number of pages
     (a fixed number of queries whatever the page size)."""
-    qs = Response.objects.filter(consultation=consultation, confirmed=True).select_related(
-        "area"
-    )
+    qs = Response.objects.filter(consultation=consultation, confirmed=True).select_related("area")
     if theme_id is not None:
         qs = qs.filter(tags__theme_id=theme_id)
     if waiting_only:
@@ -230,8 +224,7 @@ def responses_page(
     page = min(max(1, page), pages)
     start = (page - 1) * RESPONSES_PER_PAGE
     rows = list(
-        qs.order_by("number")
-        .prefetch_related(
+        qs.order_by("number").prefetch_related(
             Prefetch("answers", queryset=Answer.objects.select_related("question")),
             Prefetch("tags", queryset=ResponseTheme.objects.only("response_id", "theme_id")),
         )[start : start + RESPONSES_PER_PAGE]
@@ -307,7 +300,9 @@ def _results_build(consultation: Consultation, language: str) -> Results:
     responses = Response.objects.filter(consultation=consultation, confirmed=True).count()
     results = []
     for q in questions:
-        result = QuestionResult(question=q, label=label_in(q, language), answered=answered.get(q.pk, 0))
+        result = QuestionResult(
+            question=q, label=label_in(q, language), answered=answered.get(q.pk, 0)
+        )
         seen = grouped[q.pk]
         if q.kind == QuestionKind.STATEMENT:
             result.counts = [
@@ -402,9 +397,7 @@ def open_results_rows(*, consultation: Consultation, batch: int = 2000) -> Itera
     last = 0
     while True:
         chunk = list(
-            Response.objects.filter(
-                consultation=consultation, confirmed=True, number__gt=last
-            )
+            Response.objects.filter(consultation=consultation, confirmed=True, number__gt=last)
             .order_by("number")
             .values_list("pk", "number", "area_id", "created_at")[:batch]
         )

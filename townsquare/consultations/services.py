@@ -359,7 +359,9 @@ def response_confirm(*, token: str) -> Response:
 
 def _analysing(consultation: Consultation, actor: Principal) -> None:
     _require(policies.can_analyse_responses(actor, consultation.council_id))
-    if consultation.state not in (State.CLOSED, State.ANALYSIS):
+    # The state as it is now, not as the caller's copy (a response's consultation) last saw it.
+    state = Consultation.objects.filter(pk=consultation.pk).values_list("state", flat=True).first()
+    if state not in (State.CLOSED, State.ANALYSIS):
         raise Conflict("Responses are analysed once the consultation has closed")
 
 
@@ -389,7 +391,9 @@ def response_tag(*, response: Response, theme_ids: Iterable[int], actor: Princip
         )
     )
     with transaction.atomic():
-        have = set(ResponseTheme.objects.filter(response=response).values_list("theme_id", flat=True))
+        have = set(
+            ResponseTheme.objects.filter(response=response).values_list("theme_id", flat=True)
+        )
         if have == wanted:
             return
         ResponseTheme.objects.filter(response=response).exclude(theme_id__in=wanted).delete()

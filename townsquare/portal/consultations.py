@@ -78,8 +78,7 @@ def _view(consultation: Consultation, language: str) -> dict[str, Any]:
 def index(request: HttpRequest) -> HttpResponse:
     language = _language()
     rows = [
-        {"consultation": c, "title": text_in(c, "title", language)}
-        for c in consultations_public()
+        {"consultation": c, "title": text_in(c, "title", language)} for c in consultations_public()
     ]
     return render(request, "consultations/index.html", {"rows": rows})
 
@@ -136,9 +135,7 @@ def _form_questions(consultation: Consultation, data: Any, language: str) -> lis
                 for o in options_in(q, language)
             ]
         elif q.kind in (QuestionKind.SINGLE, QuestionKind.MULTI):
-            item.options = [
-                {**o, "checked": o["key"] in chosen} for o in options_in(q, language)
-            ]
+            item.options = [{**o, "checked": o["key"] in chosen} for o in options_in(q, language)]
         elif data is not None:
             item.value = data.get(name, "")
         shown.append(item)
@@ -188,7 +185,12 @@ def _errors(exc: InvalidInput, questions: list[FormQuestion]) -> list[tuple[str,
         elif name == "area":
             summary.append(("#area", _("Choose your ward from the list")))
         elif name == "__all__":
-            summary.append((f"#{questions[0].error_target}" if questions else "#", _("Answer at least one question")))
+            summary.append(
+                (
+                    f"#{questions[0].error_target}" if questions else "#",
+                    _("Answer at least one question"),
+                )
+            )
         else:
             summary.append((f"#{name}", input_text(name, problem)))
     order = {f"#{q.error_target}": i for i, q in enumerate(questions)}
@@ -288,7 +290,7 @@ def _confirmation_send(
             values={"consultation": text_in(consultation, "title", language)},
             council=consultation.council,
         )
-    except Exception:  # noqa: BLE001 - the answer is kept; the person can answer again later
+    except Exception:
         return
 
 
@@ -309,7 +311,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     except NotFound:
         raise Http404(_("That link does not work. It may have been copied wrongly.")) from None
     found = response.consultation
-    return render(request, "consultations/thanks.html", {**_view(found, _language()), "confirmed": True})
+    return render(
+        request, "consultations/thanks.html", {**_view(found, _language()), "confirmed": True}
+    )
 
 
 @require_safe
@@ -341,7 +345,9 @@ def _figures(council, service_id: int, start: dt.date, end: dt.date) -> Figures:
         council=council, filters=Filters(start=start, end=end, service_id=service_id)
     ).totals
     hours = totals.median_hours
-    return Figures(start, end, totals.opened, totals.closed, None if hours is None else round(hours / 24, 1))
+    return Figures(
+        start, end, totals.opened, totals.closed, None if hours is None else round(hours / 24, 1)
+    )
 
 
 def _changes_with_figures(found: Consultation, language: str) -> list[dict[str, Any]]:
@@ -354,7 +360,10 @@ def _changes_with_figures(found: Consultation, language: str) -> list[dict[str, 
         if change.service_id is not None:
             day = change.change.changed_on
             before = _figures(
-                found.council, change.service_id, day - dt.timedelta(days=FIGURE_DAYS), day - dt.timedelta(days=1)
+                found.council,
+                change.service_id,
+                day - dt.timedelta(days=FIGURE_DAYS),
+                day - dt.timedelta(days=1),
             )
             if day <= today:
                 after = _figures(
@@ -400,10 +409,7 @@ def _csv_lines(columns: list[str], rows: Iterator[dict[str, Any]]) -> Iterator[s
     writer.writeheader()
     for row in rows:
         writer.writerow(
-            {
-                k: ";".join(map(str, v)) if isinstance(v, list) else v
-                for k, v in row.items()
-            }
+            {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
         )
         if buffer.tell() > 64_000:
             yield buffer.getvalue()

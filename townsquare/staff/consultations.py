@@ -79,12 +79,17 @@ def index(request: HttpRequest) -> HttpResponse:
     staff = request.staff
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        opens_on, closes_on = _date(request.POST.get("opens_on", "")), _date(
-            request.POST.get("closes_on", "")
+        opens_on, closes_on = (
+            _date(request.POST.get("opens_on", "")),
+            _date(request.POST.get("closes_on", "")),
         )
         service_id = request.POST.get("service", "")
         service = next(
-            (s for s in services_of_council(council_id=staff.council.id) if str(s.pk) == service_id),
+            (
+                s
+                for s in services_of_council(council_id=staff.council.id)
+                if str(s.pk) == service_id
+            ),
             None,
         )
         if opens_on is None:
