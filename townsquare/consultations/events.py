@@ -98,3 +98,10 @@ class OutcomeChangeAdded(ConsultationEvent):
 class OutcomePublished(ConsultationEvent):
     kind: ClassVar[str] = "consultation.outcome_published"
     changes: int
+
+
+@dataclass(frozen=True)
+class ResponsesImported(ConsultationEvent):
+    kind: ClassVar[str] = "consultation.responses_imported"
+    visibility: ClassVar[str] = Visibility.INTERNAL
+    count: int

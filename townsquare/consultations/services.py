@@ -533,3 +533,83 @@ def outcome_publish(
             actor.as_actor(),
         )
     return consultation
+
+
+def responses_import(
+    *,
+    consultation: Consultation,
+    rows: Iterable[Mapping[str, Any]],
+    actor: Principal,
+    batch: int = 5000,
+) -> int:
+    """Responses gathered another way (paper forms, a drop-in session, another system), each
+    `{"answers": {code: raw}, "area_id": int | None, "created_at": datetime}`: checked as
+    answers on the web are, numbered after the ones there, and counted at once (whoever
+    entered them vouches for them). No personal fields. One event records the import.
+    Returns how many were added."""
+    _require(policies.can_run_consultations(actor, consultation.council_id))
+    questions = list(consultation.questions.all())
+    areas = set(consultation.council.areas.values_list("pk", flat=True))
+    added = 0
+    with transaction.atomic():
+        locked = _locked(consultation)
+        if locked.state == State.DRAFT or locked.state == State.PUBLISHED:
+            raise Conflict("Responses are added while the consultation is open or analysed")
+        number = locked.responses.aggregate(n=Max("number"))["n"] or 0
+        pending: list[tuple[Response, dict[int, Any]]] = []
+
+        def flush() -> None:
+            Response.objects.bulk_create([r for r, _ in pending])
+            if _ids_missing(pending):
+                ids = dict(
+                    Response.objects.filter(
+                        consultation=locked, number__in=[r.number for r, _ in pending]
+                    ).values_list("number", "pk")
+                )
+                for response, _ in pending:
+                    response.pk = ids[response.number]
+            Answer.objects.bulk_create(
+                Answer(response_id=response.pk, question_id=qid, value=value)
+                for response, values in pending
+                for qid, value in values.items()
+            )
+            pending.clear()
+
+        for row in rows:
+            cleaned: dict[int, Any] = {}
+            for question in questions:
+                value = answer_clean(question, row.get("answers", {}).get(question.code))
+                if value is not None:
+                    cleaned[question.pk] = value
+            if not cleaned:
+                continue
+            number += 1
+            area_id = row.get("area_id")
+            pending.append(
+                (
+                    Response(
+                        consultation=locked,
+                        number=number,
+                        created_at=row.get("created_at") or clock.now(),
+                        area_id=area_id if area_id in areas else None,
+                    ),
+                    cleaned,
+                )
+            )
+            added += 1
+            if len(pending) >= batch:
+                flush()
+        if pending:
+            flush()
+        _log(
+            locked,
+            events.ResponsesImported(consultation_id=locked.pk, count=added),
+            actor.as_actor(),
+        )
+    return added
+
+
+def _ids_missing(pending: list) -> bool:
+    """bulk_create sets primary keys on PostgreSQL and SQLite 3.35+ only; read them back
+    otherwise."""
+    return bool(pending) and pending[0][0].pk is None
