@@ -428,3 +428,99 @@ def open_results_rows(*, consultation: Consultation, batch: int = 2000) -> Itera
 
 def _day(moment: dt.datetime) -> str:
     return moment.date().isoformat()
+
+
+# -- opinion groups (ADR 212) ----------------------------------------------------------------
+
+OPINION_SEED = 20
+
+
+@dataclass(frozen=True)
+class StatementShare:
+    label: str
+    percent: int
+    others_percent: int
+
+
+@dataclass(frozen=True)
+class GroupView:
+    number: int
+    size: int
+    distinctive: list[StatementShare]
+
+
+@dataclass(frozen=True)
+class OpinionView:
+    participants: int
+    groups: list[GroupView]
+    common_ground: list[StatementShare]
+    seed: int
+
+
+def statement_votes(*, consultation: Consultation) -> tuple[list[Question], Any]:
+    """The agree / disagree / pass statements and everyone's votes on them, as a matrix
+    (people x statements: 1, -1, 0) for the opinion groups."""
+    import numpy as np
+
+    from townsquare.consultations.questions import VOTE_SCORE
+
+    statements = [q for q in consultation.questions.all() if q.kind == QuestionKind.STATEMENT]
+    column = {q.pk: i for i, q in enumerate(statements)}
+    rows: dict[int, int] = {}
+    cells: list[tuple[int, int, float]] = []
+    for response_id, question_id, value in Answer.objects.filter(
+        response__consultation=consultation,
+        response__confirmed=True,
+        question_id__in=list(column),
+    ).values_list("response_id", "question_id", "value"):
+        row = rows.setdefault(response_id, len(rows))
+        cells.append((row, column[question_id], VOTE_SCORE.get(value, 0.0)))
+    matrix = np.zeros((len(rows), len(statements)))
+    if cells:
+        r, c, v = zip(*cells, strict=True)
+        matrix[list(r), list(c)] = v
+    return statements, matrix
+
+
+def opinion_groups_get(
+    *, consultation: Consultation, language: str = "en", seed: int = OPINION_SEED
+) -> OpinionView | None:
+    """Opinion groups on the consultation's statements, the same for the same votes and seed;
+    None with too few statements or people."""
+    if not policies.is_public(consultation.state):
+        raise NotFound("No such consultation")
+    return _counts.get(
+        ("opinion", consultation.pk, language, seed),
+        stamp=_stamp(consultation),
+        compute=lambda: _opinion_build(consultation, language, seed),
+    )
+
+
+def _opinion_build(consultation: Consultation, language: str, seed: int) -> OpinionView | None:
+    from townsquare.consultations.opinion import opinion_groups
+
+    statements, matrix = statement_votes(consultation=consultation)
+    found = opinion_groups(matrix, seed=seed)
+    if found is None:
+        return None
+    labels = [label_in(q, language) for q in statements]
+    return OpinionView(
+        participants=found.participants,
+        groups=[
+            GroupView(
+                number=g.number,
+                size=g.size,
+                distinctive=[
+                    StatementShare(
+                        labels[s.index], round(100 * s.agree), round(100 * s.others_agree)
+                    )
+                    for s in g.distinctive
+                ],
+            )
+            for g in found.groups
+        ],
+        common_ground=[
+            StatementShare(labels[i], round(100 * lowest), 0) for i, lowest in found.common_ground
+        ],
+        seed=found.seed,
+    )

@@ -35,6 +35,7 @@ from townsquare.consultations.selectors import (
     consultations_public,
     open_results_columns,
     open_results_rows,
+    opinion_groups_get,
     outcome_changes,
     questions_of,
     results_get,
@@ -326,6 +327,7 @@ def results(request: HttpRequest, council_slug: str, slug: str) -> HttpResponse:
         {
             **_view(found, language),
             "results": results_get(consultation=found, language=language),
+            "opinion": opinion_groups_get(consultation=found, language=language),
             "downloads": found.state != "open",
         },
     )

@@ -203,3 +203,35 @@ def test_outcome_cannot_be_published_with_responses_not_considered(open_consulta
         f"/staff/consultations/{open_consultation.pk}/", {"op": "publish", "outcome": "Done"}
     )
     assert done.status_code == 302
+
+
+def test_results_show_opinion_groups_in_plain_words(open_consultation, runner):
+    from townsquare.consultations.services import question_add, responses_import
+
+    c = open_consultation
+    c.state = "draft"
+    c.save()
+    question_add(consultation=c, kind="statement", code="fines", label="Fine people", actor=runner)
+    question_add(consultation=c, kind="statement", code="texts", label="Send texts", actor=runner)
+    c.state = "open"
+    c.save()
+    rows = []
+    for i in range(40):
+        camp = i % 2
+        rows.append(
+            {
+                "answers": {
+                    "often": "every-week",
+                    "garden": "agree" if camp else "disagree",
+                    "fines": "agree" if camp else "disagree",
+                    "texts": "agree",
+                }
+            }
+        )
+    responses_import(consultation=c, rows=rows, actor=runner)
+    page = Client().get(_url(c, "results")).content.decode()
+    assert "Groups of people who think alike" in page
+    assert "Group 1: 20 people" in page and "Group 2: 20 people" in page
+    assert "“Send texts”: at least 100% in every group agreed." in page
+    welsh = Client(headers={"accept-language": "cy"}).get(_url(c, "results")).content.decode()
+    assert "Grwpiau o bobl sy'n meddwl yn debyg" in welsh
