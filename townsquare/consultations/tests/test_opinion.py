@@ -5,7 +5,7 @@ import numpy as np
 from townsquare.consultations.opinion import opinion_groups
 
 
-def _two_camps(seed: int = 1, people: int = 200, statements: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def _two_camps(seed: int = 1, people: int = 200, statements: int = 8):
     rng = np.random.default_rng(seed)
     camp = rng.integers(0, 2, size=people)
     leaning = np.where(camp[:, None] == 0, 0.9, 0.1) * np.ones((1, statements))
@@ -17,7 +17,7 @@ def _two_camps(seed: int = 1, people: int = 200, statements: int = 8) -> tuple[n
 
 
 def test_planted_camps_are_found_with_common_ground():
-    votes, camp = _two_camps()
+    votes, _camp = _two_camps()
     found = opinion_groups(votes, seed=20)
     assert found is not None and len(found.groups) == 2
     assert sum(g.size for g in found.groups) == found.participants
