@@ -1,5 +1,5 @@
 """The demo's consultations, in Bristol: one that ran its whole course (draft, open, closed,
-analysed, outcome published) and changed the missed bin service, whose figures before and
+analysed, outcome published) and changed the street light service, whose figures before and
 after the change the outcome page shows; and one open now, for people to answer.
 
 Responses are generated with a fixed seed and entered as an import (as paper responses
@@ -30,10 +30,10 @@ from townsquare.consultations.services import (
 from townsquare.core import clock
 from townsquare.councils.models import Council
 
-FINISHED = "missed-bin-collections"
+FINISHED = "street-lights"
 OPEN = "garden-waste-collections-2027"
 
-_STATEMENTS = [
+_BIN_STATEMENTS = [
     (
         "weekly",
         "Food waste should be collected every week",
@@ -62,6 +62,49 @@ _STATEMENTS = [
 ]
 
 
+_LIGHT_STATEMENTS = [
+    (
+        "dimming",
+        "Street lights should be dimmed after midnight to save energy",
+        "Dylid pylu goleuadau stryd ar ôl hanner nos i arbed ynni",
+    ),
+    (
+        "tell-me",
+        "I want to hear when a light I reported is fixed",
+        "Rwyf eisiau clywed pan fydd golau y rhoddais wybod amdano wedi'i drwsio",
+    ),
+    (
+        "off",
+        "Some lights on quiet roads could be switched off at night",
+        "Gellid diffodd rhai goleuadau ar ffyrdd tawel yn y nos",
+    ),
+    (
+        "parks",
+        "Paths through parks should be lit all night",
+        "Dylid goleuo llwybrau drwy barciau drwy'r nos",
+    ),
+    (
+        "led",
+        "Every street light should be changed to LED, whatever it costs",
+        "Dylid newid pob golau stryd i LED, beth bynnag y gost",
+    ),
+]
+_LIGHT_PRIORITY = {
+    "fixing-a-broken-light-quickly": 0.5,
+    "knowing-when-it-will-be-fixed": 0.8,
+    "fewer-lights-going-out": 1.0,
+}
+# Two camps each: they agree on the second statement and differ on the rest.
+_BIN_LEANINGS = (
+    {"weekly": 0.9, "text-alert": 0.7, "fine": 0.2, "fortnightly": 0.3, "pay": 0.15},
+    {"weekly": 0.8, "text-alert": 0.75, "fine": 0.8, "fortnightly": 0.7, "pay": 0.85},
+)
+_LIGHT_LEANINGS = (
+    {"dimming": 0.85, "tell-me": 0.9, "off": 0.75, "parks": 0.2, "led": 0.3},
+    {"dimming": 0.15, "tell-me": 0.85, "off": 0.1, "parks": 0.85, "led": 0.8},
+)
+
+
 def demo_consultations_ensure(*, councils: list[Council], say) -> None:
     bristol = next((c for c in councils if c.slug == "bristol"), None)
     if bristol is None:
@@ -69,14 +112,14 @@ def demo_consultations_ensure(*, councils: list[Council], say) -> None:
     actor = Principal.system("Demo loader")
     if not Consultation.objects.filter(council=bristol, slug=FINISHED).exists():
         _finished(bristol, actor)
-        say("Consultation ready: missed bin collections (outcome published)\n")
+        say("Consultation ready: broken street lights (outcome published)\n")
     if not Consultation.objects.filter(council=bristol, slug=OPEN).exists():
         _open(bristol, actor)
         say("Consultation ready: garden waste collections 2027 (open)\n")
 
 
-def _statements(consultation: Consultation, actor: Principal) -> None:
-    for code, en, cy in _STATEMENTS:
+def _statements(consultation: Consultation, actor: Principal, statements) -> None:
+    for code, en, cy in statements:
         question_add(
             consultation=consultation,
             kind=QuestionKind.STATEMENT,
@@ -87,12 +130,7 @@ def _statements(consultation: Consultation, actor: Principal) -> None:
         )
 
 
-def _votes(rng: random.Random, group: int) -> dict[str, str]:
-    """Two camps that differ on charging and fines, agree on weekly food waste."""
-    leaning = {
-        0: {"weekly": 0.9, "text-alert": 0.7, "fine": 0.2, "fortnightly": 0.3, "pay": 0.15},
-        1: {"weekly": 0.8, "text-alert": 0.6, "fine": 0.8, "fortnightly": 0.7, "pay": 0.85},
-    }[group]
+def _votes(rng: random.Random, leaning: dict[str, float]) -> dict[str, str]:
     votes = {}
     for code, agree in leaning.items():
         roll = rng.random()
@@ -103,20 +141,19 @@ def _votes(rng: random.Random, group: int) -> dict[str, str]:
 def _finished(council: Council, actor: Principal) -> None:
     today = clock.now().date()
     changed_on = today - dt.timedelta(days=60)
-    service = ServiceTemplate.objects.filter(council=council, code="missed_bin").first()
+    service = ServiceTemplate.objects.filter(council=council, code="street_light").first()
     consultation = consultation_create(
         council=council,
         slug=FINISHED,
-        title="Missed bin collections: what should change?",
-        title_cy="Casgliadau bin wedi'u methu: beth ddylai newid?",
+        title="Broken street lights: what should change?",
+        title_cy="Goleuadau stryd wedi torri: beth ddylai newid?",
         summary=(
-            "Too many bins are missed, and it takes too long to put it right. Tell us what "
-            "matters most to you about collections and reporting a missed bin."
+            "A broken street light can take a week to fix. Tell us what matters most to you "
+            "about street lighting and how we repair it."
         ),
         summary_cy=(
-            "Mae gormod o finiau'n cael eu methu, ac mae'n cymryd gormod o amser i'w unioni. "
-            "Dywedwch wrthym beth sydd bwysicaf i chi am gasgliadau a rhoi gwybod am fin wedi'i "
-            "fethu."
+            "Gall gymryd wythnos i drwsio golau stryd sydd wedi torri. Dywedwch wrthym beth sydd "
+            "bwysicaf i chi am oleuadau stryd a sut rydym yn eu trwsio."
         ),
         opens_on=today - dt.timedelta(days=150),
         closes_on=today - dt.timedelta(days=100),
@@ -127,12 +164,12 @@ def _finished(council: Council, actor: Principal) -> None:
         consultation=consultation,
         kind=QuestionKind.SINGLE,
         code="how-long",
-        label="How soon should a missed bin be collected?",
-        label_cy="Pa mor fuan y dylid casglu bin wedi'i fethu?",
+        label="How soon should a broken street light be fixed?",
+        label_cy="Pa mor fuan y dylid trwsio golau stryd sydd wedi torri?",
         options=[
             {"name": "The next working day", "name_cy": "Y diwrnod gwaith nesaf"},
             {"name": "Within two working days", "name_cy": "O fewn dau ddiwrnod gwaith"},
-            {"name": "Within three working days", "name_cy": "O fewn tri diwrnod gwaith"},
+            {"name": "Within five working days", "name_cy": "O fewn pum diwrnod gwaith"},
         ],
         required=True,
         actor=actor,
@@ -144,16 +181,13 @@ def _finished(council: Council, actor: Principal) -> None:
         label="Put these in order of importance to you",
         label_cy="Rhowch y rhain yn nhrefn pwysigrwydd i chi",
         options=[
-            {
-                "name": "Collecting a missed bin quickly",
-                "name_cy": "Casglu bin wedi'i fethu'n gyflym",
-            },
-            {"name": "Knowing when the crew will come", "name_cy": "Gwybod pryd y daw'r criw"},
-            {"name": "Fewer missed bins", "name_cy": "Llai o finiau'n cael eu methu"},
+            {"name": "Fixing a broken light quickly", "name_cy": "Trwsio golau'n gyflym"},
+            {"name": "Knowing when it will be fixed", "name_cy": "Gwybod pryd y caiff ei drwsio"},
+            {"name": "Fewer lights going out", "name_cy": "Llai o oleuadau'n diffodd"},
         ],
         actor=actor,
     )
-    _statements(consultation, actor)
+    _statements(consultation, actor, _LIGHT_STATEMENTS)
     question_add(
         consultation=consultation,
         kind=QuestionKind.TEXT,
@@ -167,9 +201,9 @@ def _finished(council: Council, actor: Principal) -> None:
     rng = random.Random(20)
     wards = list(council.areas.values_list("pk", flat=True))
     remarks = [
-        "The crew often comes before 7am so the bin is missed.",
-        "Please tell us when a collection is delayed.",
-        "It took a week to collect my missed recycling.",
+        "The light outside my house was out for two weeks.",
+        "The dark path to the bus stop feels unsafe at night.",
+        "Please tell us when a light has been fixed.",
         "",
         "",
     ]
@@ -183,20 +217,16 @@ def _finished(council: Council, actor: Principal) -> None:
                         [
                             "the-next-working-day",
                             "within-two-working-days",
-                            "within-three-working-days",
+                            "within-five-working-days",
                         ],
                         weights=[5, 4, 1],
                     )[0],
-                    "priorities": rng.sample(
-                        [
-                            "collecting-a-missed-bin-quickly",
-                            "knowing-when-the-crew-will-come",
-                            "fewer-missed-bins",
-                        ],
-                        3,
+                    # Fixing quickly comes first most often.
+                    "priorities": sorted(
+                        _LIGHT_PRIORITY, key=lambda k: rng.random() * _LIGHT_PRIORITY[k]
                     ),
                     "anything-else": rng.choice(remarks),
-                    **_votes(rng, group),
+                    **_votes(rng, _LIGHT_LEANINGS[group]),
                 },
                 "area_id": rng.choice(wards) if wards and rng.random() < 0.8 else None,
                 "created_at": clock.now() - dt.timedelta(days=150 - i // 8),
@@ -207,7 +237,7 @@ def _finished(council: Council, actor: Principal) -> None:
     consultation = consultation_move(consultation=consultation, to_state="analysis", actor=actor)
     themes = {
         name: theme_add(consultation=consultation, name=name, actor=actor)
-        for name in ("Speed of collection", "Knowing when", "Crew timing")
+        for name in ("Speed of repair", "Keeping people informed", "Safety at night")
     }
     for response in Response.objects.filter(consultation=consultation).prefetch_related(
         "answers__question"
@@ -215,28 +245,29 @@ def _finished(council: Council, actor: Principal) -> None:
         answers = {a.question.code: a.value for a in response.answers.all()}
         tagged = []
         if answers.get("how-long") == "the-next-working-day":
-            tagged.append(themes["Speed of collection"].pk)
-        if answers.get("text-alert") == "agree":
-            tagged.append(themes["Knowing when"].pk)
-        if "7am" in str(answers.get("anything-else", "")):
-            tagged.append(themes["Crew timing"].pk)
+            tagged.append(themes["Speed of repair"].pk)
+        if answers.get("tell-me") == "agree":
+            tagged.append(themes["Keeping people informed"].pk)
+        if "unsafe" in str(answers.get("anything-else", "")) or answers.get("parks") == "agree":
+            tagged.append(themes["Safety at night"].pk)
         response_tag(response=response, theme_ids=tagged, actor=actor)
         response_consider(response=response, considered=True, actor=actor)
     version = None
     if service is not None and service.current_version is not None:
         document = copy.deepcopy(service.current_version.document)
-        document["sla"] = {**document.get("sla", {}), "close_hours": 48}
+        # Two working days' worth of hours, where it was a week.
+        document["sla"] = {**document.get("sla", {}), "close_hours": 72}
         version = template_publish(council=council, document=document, actor=actor.as_actor())
     outcome_change_add(
         consultation=consultation,
-        you_said="Collect a missed bin sooner: most of you asked for the next working day.",
+        you_said="Fix broken lights sooner: most of you asked for the next working day.",
         you_said_cy=(
-            "Casglu bin wedi'i fethu'n gynt: gofynnodd y rhan fwyaf ohonoch am y diwrnod gwaith "
-            "nesaf."
+            "Trwsio goleuadau wedi torri'n gynt: gofynnodd y rhan fwyaf ohonoch am y diwrnod "
+            "gwaith nesaf."
         ),
-        we_did="Missed bins are now collected within two working days (it was three).",
+        we_did="We now aim to fix a broken street light within three days (it was seven).",
         we_did_cy=(
-            "Mae biniau wedi'u methu bellach yn cael eu casglu o fewn dau ddiwrnod gwaith (tri "
+            "Rydym bellach yn anelu at drwsio golau stryd wedi torri o fewn tri diwrnod (saith "
             "oedd e)."
         ),
         version=version,
@@ -246,13 +277,13 @@ def _finished(council: Council, actor: Principal) -> None:
     outcome_publish(
         consultation=consultation,
         outcome=(
-            "400 people answered. We read every response. Most wanted missed bins collected "
-            "sooner and to know when crews will come, so we changed the missed bin service."
+            "400 people answered. We read every response. Most wanted broken lights fixed "
+            "sooner and to hear when they are, so we changed the street light service."
         ),
         outcome_cy=(
-            "Atebodd 400 o bobl. Darllenon ni bob ymateb. Roedd y rhan fwyaf eisiau i finiau "
-            "wedi'u methu gael eu casglu'n gynt ac i wybod pryd y daw criwiau, felly newidiom "
-            "y gwasanaeth biniau wedi'u methu."
+            "Atebodd 400 o bobl. Darllenon ni bob ymateb. Roedd y rhan fwyaf eisiau i "
+            "oleuadau wedi torri gael eu trwsio'n gynt ac i glywed pan fyddant, felly newidiom "
+            "y gwasanaeth goleuadau stryd."
         ),
         actor=actor,
     )
@@ -302,7 +333,7 @@ def _open(council: Council, actor: Principal) -> None:
         ],
         actor=actor,
     )
-    _statements(consultation, actor)
+    _statements(consultation, actor, _BIN_STATEMENTS)
     question_add(
         consultation=consultation,
         kind=QuestionKind.TEXT,
@@ -321,7 +352,7 @@ def _open(council: Council, actor: Principal) -> None:
             {
                 "answers": {
                     "often": rng.choice(["every-week", "every-two-weeks", "every-four-weeks"]),
-                    **_votes(rng, 0 if rng.random() < 0.5 else 1),
+                    **_votes(rng, _BIN_LEANINGS[0 if rng.random() < 0.5 else 1]),
                 },
                 "area_id": rng.choice(wards) if wards else None,
             }
