@@ -179,6 +179,7 @@ def their_objects(other_council) -> dict[str, object]:
         council=other_council, url="https://example.org/h", secret="whsec_test", created_at=now
     )
     return {
+        "consultation_id": _consultation_of(other_council, principal),
         "reference": case.reference,
         "attachment_id": attachment.id,
         "draft_id": draft.id,
@@ -199,6 +200,32 @@ def their_objects(other_council) -> dict[str, object]:
         "slug": other_council.slug,
         "topic": "queue",
     }
+
+
+def _consultation_of(council, principal) -> int:
+    """A closed consultation with response number 1, so its staff pages open for its owner."""
+    import datetime as dt
+
+    from townsquare.consultations.services import (
+        consultation_create,
+        consultation_move,
+        question_add,
+        response_submit,
+    )
+
+    today = clock.now().date()
+    consultation = consultation_create(
+        council=council,
+        title="Bins",
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=1),
+        actor=principal,
+    )
+    question_add(consultation=consultation, kind="text", label="Say", actor=principal)
+    consultation = consultation_move(consultation=consultation, to_state="open", actor=principal)
+    response_submit(consultation=consultation, answers={"q1": "Hello"}, address="192.0.2.9")
+    consultation_move(consultation=consultation, to_state="closed", actor=principal)
+    return consultation.pk
 
 
 def test_the_walk_finds_the_routes_it_guards():

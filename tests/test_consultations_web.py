@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the consultation fixtures are imported from the app's conftest
 """The citizen and staff pages of a consultation, in process: answering without JavaScript
 (a plain form post) in English and Welsh, the staff analysis, the outcome with its linked
 service version and figures, and the open results without personal data."""
@@ -22,6 +23,11 @@ from townsquare.consultations.services import (
     outcome_publish,
     response_consider,
     response_submit,
+)
+from townsquare.consultations.tests.conftest import (  # noqa: F401 (fixtures)
+    draft,
+    open_consultation,
+    runner,
 )
 from townsquare.staff.tests.conftest import sign_in
 
