@@ -241,3 +241,26 @@ def test_results_show_opinion_groups_in_plain_words(open_consultation, runner):
     assert "“Send texts”: at least 100% in every group agreed." in page
     welsh = Client(headers={"accept-language": "cy"}).get(_url(c, "results")).content.decode()
     assert "Grwpiau o bobl sy'n meddwl yn debyg" in welsh
+
+
+def test_staff_publish_a_free_text_answer_with_personal_data_removed(open_consultation, runner):
+    response_submit(
+        consultation=open_consultation,
+        answers={"often": "every-week", "anything": "Jo Bloggs here"},
+        address="192.0.2.1",
+    )
+    consultation_move(consultation=open_consultation, to_state="closed", actor=runner)
+    user, _ = factories.make_staff_signed_in(
+        open_consultation.council, "supervisor", "editor@testshire.test"
+    )
+    staff = Client()
+    sign_in(staff, user.email)
+    base = f"/staff/consultations/{open_consultation.pk}/responses"
+    assert b"Publish this answer" in staff.get(base).content
+    done = staff.post(f"{base}/1/publish/anything", {"text": "[name removed] here"})
+    assert done.status_code == 302
+    answer = Answer.objects.get(question__code="anything")
+    assert answer.published_text == "[name removed] here"
+    # Not a question whose answers are published.
+    staff.post(f"{base}/1/publish/often", {"text": "x"})
+    assert Answer.objects.get(question__code="often").published_text == ""

@@ -180,6 +180,7 @@ def their_objects(other_council) -> dict[str, object]:
     )
     return {
         "consultation_id": _consultation_of(other_council, principal),
+        "question_code": "q1",
         "reference": case.reference,
         "attachment_id": attachment.id,
         "draft_id": draft.id,

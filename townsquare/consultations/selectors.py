@@ -198,7 +198,8 @@ def _q(**kwargs: Any):
 @dataclass
 class ResponseRow:
     response: Response
-    answers: list[tuple[Question, str]]
+    # (question, the answer in words, its text as published, "" if not)
+    answers: list[tuple[Question, str, str]]
     theme_ids: set[int]
 
 
@@ -233,7 +234,7 @@ def responses_page(
         ResponseRow(
             response=r,
             answers=[
-                (a.question, answer_words(a.question, a.value, "en"))
+                (a.question, answer_words(a.question, a.value, "en"), a.published_text)
                 for a in sorted(r.answers.all(), key=lambda a: (a.question.order, a.question_id))
             ],
             theme_ids={t.theme_id for t in r.tags.all()},

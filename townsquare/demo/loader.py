@@ -20,6 +20,7 @@ from townsquare.accounts.signin import second_factor_set
 from townsquare.cases.bulk import cases_bulk_create
 from townsquare.cases.selectors import council_has_cases
 from townsquare.catalogue.documents import library_files, load_template_file
+from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.services import template_publish
 from townsquare.core.actors import Actor
 from townsquare.councils.models import Council
@@ -143,6 +144,19 @@ def _gazetteer_load(council: Council, slug: str, *, actor: Actor, say) -> None:
     say(f"Gazetteer: {count:,} streets, places and postcodes\n")
 
 
+def _services_changed_since_loading(council: Council, actor: Actor) -> set[str]:
+    """Codes of the council's services whose current version someone other than the loader
+    published (a consultation's outcome, staff in the builder): loading again keeps their
+    change rather than publishing the library's document over it."""
+    return {
+        code
+        for code, label in ServiceTemplate.objects.filter(council=council)
+        .exclude(current_version__created_by_label=actor.label)
+        .values_list("code", "current_version__created_by_label")
+        if label
+    }
+
+
 def demo_public_pages(
     *, slug: str, name: str, phone: str, emergency_phone: str, address: str
 ) -> dict[str, str]:
@@ -227,8 +241,10 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
             team_ensure(
                 council=council, code=team_code, name=team_code.replace("_", " ").capitalize()
             )
+        changed = _services_changed_since_loading(council, actor)
         for document in library:
-            template_publish(council=council, document=document, actor=actor)
+            if document["code"] not in changed:
+                template_publish(council=council, document=document, actor=actor)
         for handle, role in ROLES:
             user = user_ensure(
                 email=f"{handle}@{demo.slug}.example",

@@ -18,6 +18,7 @@ from townsquare.consultations import policies
 from townsquare.consultations.models import Consultation, QuestionKind
 from townsquare.consultations.selectors import (
     analysis_get,
+    answer_for_staff,
     consultation_for_staff,
     consultations_of_council,
     outcome_changes,
@@ -28,6 +29,7 @@ from townsquare.consultations.selectors import (
     themes_of,
 )
 from townsquare.consultations.services import (
+    answer_text_publish,
     consultation_create,
     consultation_move,
     outcome_change_add,
@@ -277,6 +279,8 @@ def responses(request: HttpRequest, consultation_id: int) -> HttpResponse:
             "waiting": waiting,
             "can_analyse": found.state in ("closed", "analysis")
             and request.staff.allows(policies.can_analyse_responses),
+            "can_publish_text": found.state != "open"
+            and request.staff.allows(policies.can_run_consultations),
             "notice": request.session.pop(NOTICE, None),
             "errors": errors,
         },
@@ -315,6 +319,31 @@ def response_mark(request: HttpRequest, consultation_id: int, number: int) -> Ht
     return redirect(f"{back}#response-{number}" if "#" not in back else back)
 
 
+@require_POST
+@staff_view(policies.can_run_consultations)
+def answer_publish(
+    request: HttpRequest, consultation_id: int, number: int, question_code: str
+) -> HttpResponse:
+    """Publish one free-text answer as open data, as edited to remove personal data."""
+    try:
+        found = _get(request, consultation_id)
+        response = response_for_staff(consultation=found, number=number)
+        answer = answer_for_staff(response=response, question_code=question_code)
+    except NotFound:
+        return staff_render(request, "staff/errors/404.html", {}, status=404)
+    try:
+        answer_text_publish(
+            answer=answer, text=request.POST.get("text", ""), actor=request.staff.principal
+        )
+    except DomainError as exc:
+        _notice(request, f"Response {number} was not published: {exc.message}")
+    else:
+        _notice(request, f"Response {number}: the answer is published as you edited it.")
+    return redirect(
+        reverse("staff:consultation_responses", args=[found.pk]) + f"#response-{number}"
+    )
+
+
 urlpatterns = [
     path("", index, name="consultations"),
     path("<int:consultation_id>/", consultation, name="consultation"),
@@ -323,5 +352,10 @@ urlpatterns = [
         "<int:consultation_id>/responses/<int:number>",
         response_mark,
         name="consultation_response_mark",
+    ),
+    path(
+        "<int:consultation_id>/responses/<int:number>/publish/<slug:question_code>",
+        answer_publish,
+        name="consultation_answer_publish",
     ),
 ]
