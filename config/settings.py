@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "townsquare.payments",
     "townsquare.appointments",
     "townsquare.neighbourhoods",
+    "townsquare.consultations",
     "townsquare.messaging",
     "townsquare.ui",
     "townsquare.portal",

@@ -191,6 +191,8 @@ def their_objects(other_council) -> dict[str, object]:
         "appointment_id": Appointment.objects.filter(session=clinic).first().id,
         "thread_id": thread.id,
         "appeal_id": appeal.id,
+        "consultation_id": _consultation_of(other_council, principal),
+        "question_code": "q1",
         "reference": case.reference,
         "attachment_id": attachment.id,
         "draft_id": draft.id,
@@ -243,6 +245,32 @@ def _neighbourhood_objects(council, moderator):
     )
     appeal = appeal_make(decision=decision, user=author, principal=as_author, reason="Why?")
     return thread, appeal
+
+
+def _consultation_of(council, principal) -> int:
+    """A closed consultation with response number 1, so its staff pages open for its owner."""
+    import datetime as dt
+
+    from townsquare.consultations.services import (
+        consultation_create,
+        consultation_move,
+        question_add,
+        response_submit,
+    )
+
+    today = clock.now().date()
+    consultation = consultation_create(
+        council=council,
+        title="Bins",
+        opens_on=today,
+        closes_on=today + dt.timedelta(days=1),
+        actor=principal,
+    )
+    question_add(consultation=consultation, kind="text", label="Say", actor=principal)
+    consultation = consultation_move(consultation=consultation, to_state="open", actor=principal)
+    response_submit(consultation=consultation, answers={"q1": "Hello"}, address="192.0.2.9")
+    consultation_move(consultation=consultation, to_state="closed", actor=principal)
+    return consultation.pk
 
 
 def test_the_walk_finds_the_routes_it_guards():

@@ -22,6 +22,7 @@ from townsquare.appointments.demo import demo_clinic_ensure
 from townsquare.cases.bulk import cases_bulk_create
 from townsquare.cases.selectors import council_has_cases
 from townsquare.catalogue.documents import library_files, load_template_file
+from townsquare.catalogue.models import ServiceTemplate
 from townsquare.catalogue.services import template_publish
 from townsquare.core.actors import Actor
 from townsquare.councils.models import Council
@@ -33,6 +34,7 @@ from townsquare.councils.services import (
     team_ensure,
 )
 from townsquare.demo.boston import boston_demo_load
+from townsquare.demo.consultations import demo_consultations_ensure
 from townsquare.demo.generator import DATA_DIR, generate_case_specs
 from townsquare.messaging.demo import demo_messaging_ensure
 from townsquare.neighbourhoods.demo import demo_neighbourhoods_ensure
@@ -147,6 +149,19 @@ def _gazetteer_load(council: Council, slug: str, *, actor: Actor, say) -> None:
     say(f"Gazetteer: {count:,} streets, places and postcodes\n")
 
 
+def _services_changed_since_loading(council: Council, actor: Actor) -> set[str]:
+    """Codes of the council's services whose current version someone other than the loader
+    published (a consultation's outcome, staff in the builder): loading again keeps their
+    change rather than publishing the library's document over it."""
+    return {
+        code
+        for code, label in ServiceTemplate.objects.filter(council=council)
+        .exclude(current_version__created_by_label=actor.label)
+        .values_list("code", "current_version__created_by_label")
+        if label
+    }
+
+
 def demo_public_pages(
     *, slug: str, name: str, phone: str, emergency_phone: str, address: str
 ) -> dict[str, str]:
@@ -251,8 +266,10 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
             team_ensure(
                 council=council, code=team_code, name=team_code.replace("_", " ").capitalize()
             )
+        changed = _services_changed_since_loading(council, actor)
         for document in library:
-            template_publish(council=council, document=document, actor=actor)
+            if document["code"] not in changed:
+                template_publish(council=council, document=document, actor=actor)
         # Fees go to the stand-in GOV.UK Pay that `make run` starts (townsquare pay_standin).
         pay_account_set(
             council=council,
@@ -295,6 +312,7 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
         clinic = demo_clinic_ensure(council=councils[0])
         say(f"Live queue today: {clinic.service_point.name}, {clinic.name}\n")
     demo_neighbourhoods_ensure(councils=councils, say=say)
+    demo_consultations_ensure(councils=councils, say=say)
     # A real year (City of Boston 2015) for dashboards and the performance page.
     boston_demo_load(
         library=library, password=DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET, roles=ROLES, say=say

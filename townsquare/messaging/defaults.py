@@ -220,6 +220,24 @@ PAYMENT_METHODS: dict[str, dict[str, str]] = {
 }
 
 TRANSACTIONAL: dict[str, dict[str, Words]] = {
+    # An answer to a consultation from someone not signed in, where the council asks for the
+    # email address to be confirmed (consultations): it counts once the link is followed.
+    "consultation_confirm": {
+        "en": Words(
+            "Confirm your answer to ((consultation))",
+            "# Confirm your answer\n\nThank you for answering “((consultation))”, a "
+            "consultation by ((council_name)).\n\nYour answer counts once you confirm it "
+            "with this link:\n\n[Confirm my answer](((link)))\n\n"
+            "If you did not answer this consultation, you can ignore this email.",
+        ),
+        "cy": Words(
+            "Cadarnhewch eich ateb i ((consultation))",
+            "# Cadarnhewch eich ateb\n\nDiolch am ateb “((consultation))”, ymgynghoriad "
+            "gan ((council_name)).\n\nMae eich ateb yn cyfrif unwaith y byddwch yn ei "
+            "gadarnhau gyda'r ddolen hon:\n\n[Cadarnhau fy ateb](((link)))\n\n"
+            "Os na wnaethoch ateb yr ymgynghoriad hwn, gallwch anwybyddu'r e-bost hwn.",
+        ),
+    },
     "sign_in": {
         "en": Words(
             "Your link to sign in to Townsquare",

@@ -43,6 +43,7 @@ urlpatterns = [
     path("open-data/<slug:scope>.<str:fmt>", open_data.download, name="open_data_download"),
     path("performance/", include("townsquare.portal.performance")),
     path("queues/", include("townsquare.portal.queues")),
+    path("consultations/", include("townsquare.portal.consultations")),
     path("track", track.find, name="track"),
     path("track/<str:reference>", track.case, name="track_case"),
     path("places.json", places.places, name="places"),

@@ -134,4 +134,5 @@ urlpatterns = [
         appointments.appointment,
         name="appointments_appointment",
     ),
+    path("consultations/", include("townsquare.staff.consultations")),
 ]
