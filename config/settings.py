@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "townsquare.councils",
     "townsquare.catalogue",
     "townsquare.cases",
+    "townsquare.wiki",
     "townsquare.messaging",
     "townsquare.ui",
     "townsquare.portal",
