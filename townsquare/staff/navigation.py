@@ -57,6 +57,7 @@ NAV: list[NavEntry] = [
         allowed=policies.can_handle_case,
     ),
     NavEntry(label=_("Dashboard"), url_name="staff:dashboard", order=50),
+    NavEntry(label=_("Municipedia"), url_name="wiki:index", order=55),
 ]
 
 

@@ -59,7 +59,7 @@ def council_space_ensure(*, council) -> Space:
     return space
 
 
-def _words(value: str) -> str:
+def normalise_words(value: str) -> str:
     return " ".join(dict.fromkeys(value.casefold().replace(",", " ").split()))
 
 
@@ -163,7 +163,7 @@ def article_create(
             slug=_unique_slug(space, title),
             title=title.strip(),
             visibility=visibility,
-            tags=_words(tags),
+            tags=normalise_words(tags),
             service_codes=" ".join(service_codes.split()),
             lgsl=lgsl,
             owner_name=owner_name or principal.label,
@@ -293,7 +293,7 @@ def article_settings_set(
         locked = Article.objects.select_for_update().select_related("space").get(id=article.id)
         _require_edit(principal, locked.space)
         locked.visibility = visibility
-        locked.tags = _words(tags)
+        locked.tags = normalise_words(tags)
         locked.service_codes = " ".join(service_codes.split())
         locked.lgsl = lgsl
         locked.owner_name = owner_name.strip()[:200]
