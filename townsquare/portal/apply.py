@@ -47,6 +47,7 @@ from townsquare.portal.account import see_other
 from townsquare.portal.error_messages import NOT_SENT, error_parts, input_text, question_text
 from townsquare.portal.expected import expected_by_context, expected_within
 from townsquare.portal.models import ApplicationDraft
+from townsquare.portal.service_help import service_help
 from townsquare.portal.signin import email_clean
 from townsquare.portal.uploads import display_name, document_check
 
@@ -117,6 +118,9 @@ def start(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
             "service": service,
             "intro": document_in_language(service.current_version, get_language())["description"],
             "saved": saved,
+            "help": service_help(
+                council_id=council.id, service_code=service.code, language=get_language()
+            ),
         },
     )
 

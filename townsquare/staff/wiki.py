@@ -150,7 +150,7 @@ def index(request: HttpRequest) -> HttpResponse:
     principal = _principal(request)
     recent = selectors.recent_articles(principal=principal, limit=PAGE_SIZE)
     if getattr(request, "staff", None) is None:
-        return render(request, "wiki/public_index.html", {"articles": recent})
+        return render(request, "wiki_public/index.html", {"articles": recent})
     overdue = selectors.overdue_for_review(principal=principal, council_id=request.staff.council.id)
     return staff_render(
         request,
@@ -186,7 +186,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "spaces": selectors.spaces_list(),
     }
     if getattr(request, "staff", None) is None:
-        return render(request, "wiki/public_search.html", context)
+        return render(request, "wiki_public/search.html", context)
     return staff_render(request, "wiki/search.html", context)
 
 
@@ -200,7 +200,7 @@ def article(request: HttpRequest, article_id: int) -> HttpResponse:
         welsh = translation.get_language() == "cy" and item.body_cy.strip()
         return render(
             request,
-            "wiki/public_article.html",
+            "wiki_public/article.html",
             {
                 "article": item,
                 "title": item.title_cy if welsh and item.title_cy else item.title,

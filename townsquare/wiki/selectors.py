@@ -248,3 +248,18 @@ def source_differs(*, article: Article, source: Article) -> bool:
 
 def review_due(*, today: dt.date, article: Article) -> bool:
     return bool(article.review_by and article.review_by < today)
+
+
+def help_for_service(*, council_id: int, service_code: str) -> Article | None:
+    """The public article that is a service's help for residents ("Before you start"): the
+    council's own first, else one in a space open to every council (the commons)."""
+    candidates = (
+        Article.objects.select_related("space")
+        .filter(visibility=Visibility.PUBLIC)
+        .filter(Q(space__council_id=council_id) | Q(space__open_to_all_councils=True))
+        .filter(service_codes__contains=service_code)
+        .order_by("-updated_at", "id")
+    )
+    found = [a for a in candidates[:20] if service_code in a.service_list]
+    found.sort(key=lambda a: a.space.council_id != council_id)
+    return found[0] if found else None
