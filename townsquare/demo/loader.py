@@ -32,6 +32,7 @@ from townsquare.councils.services import (
 )
 from townsquare.demo.boston import boston_demo_load
 from townsquare.demo.generator import DATA_DIR, generate_case_specs
+from townsquare.demo.wiki import demo_wiki_ensure
 from townsquare.messaging.demo import demo_messaging_ensure
 
 DEMO_PASSWORD = "townsquare-demo"  # noqa: S105 - printed for people trying the demo
@@ -256,6 +257,7 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
         )
     say(f"Demo cases created: {created['cases']}\n")
     demo_messaging_ensure(councils=councils, say=say)
+    demo_wiki_ensure(councils=councils, say=say)
     # A real year (City of Boston 2015) for dashboards and the performance page.
     boston_demo_load(
         library=library, password=DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET, roles=ROLES, say=say
