@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
 from townsquare.accounts.principal import Principal
 from townsquare.councils.models import Council
@@ -90,11 +91,15 @@ def _commons_seed(commons: Space, principal: Principal, say: Callable[[str], Non
         return 0
     count = 0
     for line in path.read_text(encoding="utf-8").splitlines():
-        page = json.loads(line)
-        if page.get("bundle") not in SEED_BUNDLES or not page.get("text", "").strip():
+        if not line.strip():
             continue
-        summary = page.get("summary", "").strip()
-        body = (f"{summary}\n\n" if summary else "") + page["text"].strip() + SEED_NOTICE
+        page = json.loads(line)
+        # Real rows: summary and text may be null.
+        text = (page.get("text") or "").strip()
+        if page.get("bundle") not in SEED_BUNDLES or not text or not page.get("title"):
+            continue
+        summary = (page.get("summary") or "").strip()
+        body = (f"{summary}\n\n" if summary else "") + text + SEED_NOTICE
         article_create(
             principal=principal,
             council_id=None,
@@ -113,7 +118,9 @@ def _commons_seed(commons: Space, principal: Principal, say: Callable[[str], Non
 def demo_wiki_ensure(*, councils: list[Council], say: Callable[[str], None]) -> None:
     principal = Principal.system("Demo loader")
     commons = commons_ensure()
-    _commons_seed(commons, principal, say)
+    # All or nothing, so a failed load is seeded afresh next time (it skips a seeded commons).
+    with transaction.atomic():
+        _commons_seed(commons, principal, say)
     by_slug = {c.slug: c for c in councils}
     bristol, leeds = by_slug.get("bristol"), by_slug.get("leeds")
     for council in councils:

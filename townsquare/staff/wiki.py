@@ -60,7 +60,26 @@ def _open_to_all(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapped
 
 
-def figure_html(council_slug: str, service_code: str) -> str:
+def figures_renderer() -> Callable[[str, str], str]:
+    """figure_html for one render: each council's dashboard is read once however many of its
+    figures the article embeds."""
+    boards: dict[int, tuple[Any, Any]] = {}
+
+    def board(council: Any) -> tuple[Any, Any]:
+        if council.id not in boards:
+            filters = default_filters(council=council)
+            boards[council.id] = (filters, dashboard_get(council=council, filters=filters))
+        return boards[council.id]
+
+    return functools.partial(figure_html, dashboards=board)
+
+
+def figure_html(
+    council_slug: str,
+    service_code: str,
+    *,
+    dashboards: Callable[[Any], tuple[Any, Any]] | None = None,
+) -> str:
     """A council's live figures for one public service over the last 12 months of data, from
     insights' dashboard selector. Nothing for a private service or an unknown one."""
     try:
@@ -74,8 +93,11 @@ def figure_html(council_slug: str, service_code: str) -> str:
         )
     if service.privacy != "public":
         return ""
-    filters = default_filters(council=council)
-    dashboard = dashboard_get(council=council, filters=filters)
+    if dashboards is not None:
+        filters, dashboard = dashboards(council)
+    else:
+        filters = default_filters(council=council)
+        dashboard = dashboard_get(council=council, filters=filters)
     row = next((c for c in dashboard.categories if c.service_id == service.id), None)
     opened = row.opened if row else 0
     closed = row.closed if row else 0
@@ -126,7 +148,7 @@ def article_html(
     return render_markdown(
         body,
         resolve_links=resolve,
-        render_figure=figure_html if figures else None,
+        render_figure=figures_renderer() if figures else None,
         missing_link_url=missing,
     ).html
 
