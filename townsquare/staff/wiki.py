@@ -177,8 +177,20 @@ def index(request: HttpRequest) -> HttpResponse:
     return staff_render(
         request,
         "wiki/index.html",
-        {"articles": recent, "overdue": overdue, "spaces": selectors.spaces_list()},
+        {
+            "articles": recent,
+            "overdue": overdue,
+            "spaces": selectors.spaces_list(),
+            "watched": selectors.watched_changes(principal=principal),
+        },
     )
+
+
+@staff_view()
+@require_POST
+def watched_seen(request: HttpRequest) -> HttpResponse:
+    services.watches_mark_seen(principal=request.staff.principal)
+    return redirect("wiki:index")
 
 
 @_open_to_all

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", wiki.index, name="index"),
     path("search", wiki.search, name="search"),
     path("new", wiki.new, name="new"),
+    path("watched/seen", wiki.watched_seen, name="watched_seen"),
     path("<int:article_id>/", wiki.article, name="article"),
     path("<int:article_id>/edit", wiki.edit, name="edit"),
     path("<int:article_id>/history", wiki.history, name="history"),

@@ -263,3 +263,27 @@ def help_for_service(*, council_id: int, service_code: str) -> Article | None:
     found = [a for a in candidates[:20] if service_code in a.service_list]
     found.sort(key=lambda a: a.space.council_id != council_id)
     return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class WatchedChange:
+    article: Article
+    seen_revision: int
+
+
+def watched_changes(*, principal: Principal) -> list[WatchedChange]:
+    """The digest: pages the person watches that changed since they last marked them seen,
+    among those they may still read."""
+    if principal.user_id is None:
+        return []
+    readable = readable_articles(principal=principal)
+    watches = Watch.objects.filter(user_id=principal.user_id).values_list(
+        "article_id", "seen_revision"
+    )
+    seen = dict(watches)
+    changed = readable.filter(id__in=seen.keys()).order_by("-updated_at")
+    return [
+        WatchedChange(article=a, seen_revision=seen[a.id])
+        for a in changed
+        if a.revision_number > seen[a.id]
+    ]

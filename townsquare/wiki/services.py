@@ -476,3 +476,21 @@ def watch_set(*, principal: Principal, article: Article, watching: bool) -> None
         )
     else:
         Watch.objects.filter(article=article, user_id=principal.user_id).delete()
+
+
+def watches_mark_seen(*, principal: Principal) -> int:
+    """The digest has been read: every watched page counts as seen at its current revision."""
+    if principal.user_id is None:
+        return 0
+    marked = 0
+    with transaction.atomic():
+        for watch in (
+            Watch.objects.select_for_update()
+            .filter(user_id=principal.user_id)
+            .select_related("article")
+        ):
+            if watch.seen_revision != watch.article.revision_number:
+                watch.seen_revision = watch.article.revision_number
+                watch.save(update_fields=["seen_revision"])
+                marked += 1
+    return marked

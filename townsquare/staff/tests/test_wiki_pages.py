@@ -157,3 +157,24 @@ def test_an_article_shows_a_councils_live_figures(staff_client, council):
     )
     page = client.get(created["Location"]).content.decode()
     assert "live figures" in page and "Reported" in page and "Median time to fix" in page
+
+
+def test_watched_pages_that_changed_are_listed_until_marked_seen(staff_client, source):
+    article, writer = source
+    client = staff_client("agent")
+    client.post(f"/wiki/{article.id}/watch", {"watch": "on"})
+    assert "Changes to pages you watch" not in client.get("/wiki/").content.decode()
+    article_edit(
+        principal=writer,
+        council_id=article.space.council_id,
+        article=article,
+        base_revision=1,
+        title=article.title,
+        body=article.body + "More.\n",
+    )
+    page = client.get("/wiki/").content.decode()
+    assert (
+        "Changes to pages you watch" in page and f"/wiki/{article.id}/diff?old=1&amp;new=2" in page
+    )
+    client.post("/wiki/watched/seen")
+    assert "Changes to pages you watch" not in client.get("/wiki/").content.decode()
