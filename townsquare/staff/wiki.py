@@ -553,6 +553,22 @@ def bring_in(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @staff_view()
 @require_POST
+def approve(request: HttpRequest, article_id: int) -> HttpResponse:
+    page = _article_page(request, article_id)
+    if page.article.published:
+        return redirect("wiki:article", page.article.id)
+    if not page.may_approve:
+        return staff_render(request, "staff/forbidden.html", {}, status=403)
+    services.article_approve(
+        principal=request.staff.principal,
+        council_id=request.staff.council.id,
+        article=page.article,
+    )
+    return redirect("wiki:article", page.article.id)
+
+
+@staff_view()
+@require_POST
 def reviewed(request: HttpRequest, article_id: int) -> HttpResponse:
     page = _editable(request, article_id)
     try:

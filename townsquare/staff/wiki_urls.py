@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:article_id>/source-changes", wiki.source_changes, name="source_changes"),
     path("<int:article_id>/bring-in", wiki.bring_in, name="bring_in"),
     path("<int:article_id>/reviewed", wiki.reviewed, name="reviewed"),
+    path("<int:article_id>/approve", wiki.approve, name="approve"),
     path("<int:article_id>/watch", wiki.watch, name="watch"),
     path("<int:article_id>/talk", wiki.talk, name="talk"),
     path("<int:article_id>/talk/<int:comment_id>/hide", wiki.hide_comment, name="hide_comment"),

@@ -65,3 +65,8 @@ class CommentHidden(ArticleEvent):
     kind: ClassVar[str] = "wiki.comment_hidden"
     comment_id: int
     reason: str
+
+
+@dataclass(frozen=True)
+class ArticleApproved(ArticleEvent):
+    kind: ClassVar[str] = "wiki.article_approved"

@@ -48,6 +48,9 @@ class Article(models.Model):
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
     )
+    # False while waiting for approval in a space that asks for one: until then only the
+    # space's own councils may read it, whatever its visibility.
+    published = models.BooleanField(default=True)
     # The current text, copied from the newest revision: reads never join the revisions.
     body = models.TextField(blank=True)
     title_cy = models.CharField(max_length=200, blank=True)

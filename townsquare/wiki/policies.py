@@ -43,3 +43,12 @@ def may_comment(principal: Principal, *, visibility: str, members: frozenset[int
     return is_council_staff(principal) and may_read(
         principal, visibility=visibility, members=members
     )
+
+
+def may_approve(
+    principal: Principal, *, members: frozenset[int] | None, author_id: int | None
+) -> bool:
+    """A second pair of eyes: a member of the space other than the article's author."""
+    if principal.is_platform_admin:
+        return True
+    return is_member(principal, members) and principal.user_id != author_id

@@ -83,9 +83,9 @@ def _snippet(raw: str) -> str:
 def _access_sql(scope: Scope, params: list) -> str:
     if scope.everything:
         return "1=1"
-    clauses = ["a.visibility = 'public'"]
-    if scope.staff:
-        clauses.append("a.visibility = 'staff'")
+    # Articles awaiting approval are read by their space's councils only.
+    shared = "a.visibility IN ('public', 'staff')" if scope.staff else "a.visibility = 'public'"
+    clauses = [f"(a.published AND {shared})"]
     if scope.space_ids:
         clauses.append(f"a.space_id IN ({', '.join(['%s'] * len(scope.space_ids))})")
         params.extend(scope.space_ids)

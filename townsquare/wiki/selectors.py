@@ -43,10 +43,10 @@ def readable_articles(*, principal: Principal) -> QuerySet[Article]:
     qs = Article.objects.select_related("space")
     if scope.everything:
         return qs
-    allowed = Q(visibility=Visibility.PUBLIC) | Q(space_id__in=scope.space_ids)
+    shared = Q(visibility=Visibility.PUBLIC)
     if scope.staff:
-        allowed |= Q(visibility=Visibility.STAFF)
-    return qs.filter(allowed)
+        shared |= Q(visibility=Visibility.STAFF)
+    return qs.filter((Q(published=True) & shared) | Q(space_id__in=scope.space_ids))
 
 
 def space_members(space: Space) -> frozenset[int] | None:
@@ -66,6 +66,8 @@ class ArticlePage:
     may_edit: bool
     may_comment: bool
     may_moderate: bool
+    # Awaiting approval, and whether this reader may give it (a member, not its author).
+    may_approve: bool
     # A copy's source, when the reader may still read it; its newer revision, if any.
     source: Article | None
     source_changed: bool
@@ -89,6 +91,8 @@ def article_get(*, principal: Principal, article_id: int) -> ArticlePage:
         may_edit=policies.may_edit(principal, members=members),
         may_comment=policies.may_comment(principal, visibility=article.visibility, members=members),
         may_moderate=policies.may_moderate_talk(principal, members=members),
+        may_approve=not article.published
+        and policies.may_approve(principal, members=members, author_id=article.owner_user_id),
         source=source,
         source_changed=changed,
         review_overdue=bool(article.review_by and article.review_by < clock.now().date()),
@@ -255,7 +259,7 @@ def help_for_service(*, council_id: int, service_code: str) -> Article | None:
     council's own first, else one in a space open to every council (the commons)."""
     candidates = (
         Article.objects.select_related("space")
-        .filter(visibility=Visibility.PUBLIC)
+        .filter(visibility=Visibility.PUBLIC, published=True)
         .filter(Q(space__council_id=council_id) | Q(space__open_to_all_councils=True))
         .filter(service_codes__contains=service_code)
         .order_by("-updated_at", "id")

@@ -170,6 +170,7 @@ def article_create(
             owner_user_id=principal.user_id,
             review_by=review_by,
             last_reviewed=now.date(),
+            published=not space.requires_approval,
             copied_from=copied_from,
             created_at=now,
             updated_at=now,
@@ -494,3 +495,24 @@ def watches_mark_seen(*, principal: Principal) -> int:
                 watch.save(update_fields=["seen_revision"])
                 marked += 1
     return marked
+
+
+def article_approve(*, principal: Principal, council_id: int | None, article: Article) -> Article:
+    """Publish an article waiting for approval in a space that asks for one."""
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().select_related("space").get(id=article.id)
+        if locked.published:
+            return locked
+        members = space_members(locked.space)
+        if not policies.may_approve(principal, members=members, author_id=locked.owner_user_id):
+            raise PermissionDenied("Another member of the space must approve it")
+        locked.published = True
+        locked.save(update_fields=["published"])
+        append_event(
+            events.ArticleApproved(article_id=locked.id, title=locked.title),
+            council_id=council_id,
+            stream="wiki_article",
+            stream_id=locked.id,
+            actor=principal.as_actor(),
+        )
+    return locked

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import factories
 from townsquare.accounts.principal import Principal
 from townsquare.core.errors import NotFound, PermissionDenied
 from townsquare.wiki import selectors
@@ -116,3 +117,30 @@ def test_a_shared_spaces_private_article_is_read_by_its_members_only(
     assert _can_read(theirs[0], article)
     # ...and nobody else.
     assert not _can_read(Principal.anonymous(), article)
+
+
+def test_a_page_awaiting_approval_is_read_by_its_space_only_until_approved(ours, theirs, council):
+    from townsquare.wiki.models import Space, SpaceKind
+    from townsquare.wiki.services import article_approve
+
+    author, _ = ours
+    _reviewer_user, reviewer = factories.make_staff(council, "supervisor")
+    outsider, _ = theirs
+    shared = Space.objects.create(
+        slug="highways-partnership",
+        name="Highways partnership",
+        kind=SpaceKind.SHARED,
+        requires_approval=True,
+    )
+    shared.members.add(council)
+    article = _make(author, council, shared, "Shared gritting plan", Visibility.PUBLIC)
+    assert not article.published
+    for principal in (outsider, Principal.anonymous()):
+        assert not _can_read(principal, article)
+        assert article.title not in _found(principal)
+    assert _can_read(reviewer, article)
+    with pytest.raises(PermissionDenied):  # not by its own author
+        article_approve(principal=author, council_id=council.id, article=article)
+    article_approve(principal=reviewer, council_id=council.id, article=article)
+    assert _can_read(Principal.anonymous(), article)
+    assert article.title in _found(outsider)
