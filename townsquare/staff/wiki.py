@@ -621,6 +621,7 @@ def talk(request: HttpRequest, article_id: int) -> HttpResponse:
             "article": page.article,
             "comments": selectors.comments_of(article=page.article),
             "error": error,
+            "reason_needed": request.GET.get("reason-needed", ""),
         },
         status=400 if error else 200,
     )

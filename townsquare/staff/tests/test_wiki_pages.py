@@ -178,3 +178,26 @@ def test_watched_pages_that_changed_are_listed_until_marked_seen(staff_client, s
     )
     client.post("/wiki/watched/seen")
     assert "Changes to pages you watch" not in client.get("/wiki/").content.decode()
+
+
+def test_the_talk_page_posts_and_hides_with_a_reason(staff_client, council):
+    client = staff_client("agent")
+    created = client.post(
+        "/wiki/new",
+        {
+            "space": f"council-{council.slug}",
+            "title": "Gritting",
+            "body": "Routes.",
+            "visibility": "staff",
+        },
+    )
+    article_id = _id_from(created)
+    client.post(f"/wiki/{article_id}/talk", {"body": "Which routes first?"})
+    page = client.get(f"/wiki/{article_id}/talk").content.decode()
+    assert "Which routes first?" in page
+    comment_id = int(re.search(r"/talk/(\d+)/hide", page).group(1))
+    refused = client.post(f"/wiki/{article_id}/talk/{comment_id}/hide", {"reason": ""}, follow=True)
+    assert "Say why the comment is hidden" in refused.content.decode()
+    client.post(f"/wiki/{article_id}/talk/{comment_id}/hide", {"reason": "Duplicate"})
+    page = client.get(f"/wiki/{article_id}/talk").content.decode()
+    assert "Which routes first?" not in page and "Duplicate" in page
