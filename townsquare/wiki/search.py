@@ -146,13 +146,31 @@ def search_matches(
         access = _access_sql(scope, params)
         filters = _filters_sql(params, space_id=space_id, tag=tag, service=service)
         params.extend([limit, offset])
+        # Ranked first, quoted after: SQLite computes every result column before it sorts, so
+        # a snippet in the ranking query would be made for every match, not the page of them.
         sql = (
-            "SELECT a.id, bm25(wiki_article_fts, 10.0, 5.0, 1.0) AS rank, "  # noqa: S608
-            f"snippet(wiki_article_fts, 2, char(2), char(3), '…', 24) "
+            "SELECT a.id, bm25(wiki_article_fts, 10.0, 5.0, 1.0) AS rank "  # noqa: S608
             "FROM wiki_article_fts JOIN wiki_article a ON a.id = wiki_article_fts.rowid "
             f"WHERE wiki_article_fts MATCH %s AND {access}{filters} "
             "ORDER BY rank, a.id LIMIT %s OFFSET %s"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ranked = cursor.fetchall()
+            if not ranked:
+                return []
+            ids = [r[0] for r in ranked]
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                "SELECT rowid, snippet(wiki_article_fts, 2, char(2), char(3), '…', 24) "  # noqa: S608
+                f"FROM wiki_article_fts WHERE wiki_article_fts MATCH %s AND rowid IN ({marks})",
+                [params[0], *ids],
+            )
+            snippets = dict(cursor.fetchall())
+        return [
+            Match(article_id=i, rank=float(rank), snippet_html=_snippet(snippets.get(i, "")))
+            for i, rank in ranked
+        ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
