@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "townsquare.appointments",
     "townsquare.neighbourhoods",
     "townsquare.consultations",
+    "townsquare.wiki",
     "townsquare.messaging",
     "townsquare.ui",
     "townsquare.portal",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", include("townsquare.api.urls")),
     path("staff/messaging/", include("townsquare.staff.messaging_urls")),
     path("staff/", include("townsquare.staff.urls")),
+    path("wiki/", include("townsquare.staff.wiki_urls")),
     path("live/", include("townsquare.live.urls")),
 ]
 

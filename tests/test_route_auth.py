@@ -39,11 +39,12 @@ from townsquare.geo.points import Point
 from townsquare.messaging.models import Message, Status, WebhookEndpoint
 from townsquare.staff.saved_views import saved_view_save, saved_views_of
 from townsquare.staff.tests.conftest import sign_in
+from townsquare.wiki.services import article_create, comment_post, council_space_ensure
 
 # Live streams read the database on other threads: they see only committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-GUARDED_PREFIXES = ("staff/", "api/", "live/staff/")
+GUARDED_PREFIXES = ("staff/", "api/", "live/staff/", "wiki/")
 
 # Routes anyone may open, and why.
 PUBLIC = {
@@ -57,6 +58,11 @@ PUBLIC = {
     "api/v1/docs": "the browsable reference page for that description",
     "api/v1/": "django-ninja's root: a 404 (problem details), naming nothing",
     "api/v1/<path:rest>": "any address not in the REST API: a 404 (problem details)",
+    "wiki/": "Municipedia's front page: public articles for anyone, more for staff (the wiki "
+    "selectors check who may read what; townsquare/wiki/tests/test_isolation.py)",
+    "wiki/search": "searches only the articles the reader may read, public ones for anyone",
+    "wiki/<int:article_id>/": "a public article is read by anyone; any other is a 404 to "
+    "whoever it is not shared with",
     "api/csp-reports": "browsers report Content-Security-Policy violations from any page, "
     "signed in or not; rate limited per client address and only written to the log",
 }
@@ -186,6 +192,17 @@ def their_objects(other_council) -> dict[str, object]:
     thread, appeal = _neighbourhood_objects(
         other_council, factories.make_staff(other_council, "agent", "mod@otherton.test")[1]
     )
+    wiki_article = article_create(
+        principal=principal,
+        council_id=other_council.id,
+        space=council_space_ensure(council=other_council),
+        title="Otherton's private page",
+        body="Ours alone.",
+        visibility="private",
+    )
+    wiki_comment = comment_post(
+        principal=principal, council_id=other_council.id, article=wiki_article, body="Hm."
+    )
     return {
         "session_id": clinic.id,
         "appointment_id": Appointment.objects.filter(session=clinic).first().id,
@@ -193,6 +210,8 @@ def their_objects(other_council) -> dict[str, object]:
         "appeal_id": appeal.id,
         "consultation_id": _consultation_of(other_council, principal),
         "question_code": "q1",
+        "article_id": wiki_article.id,
+        "comment_id": wiki_comment.id,
         "reference": case.reference,
         "attachment_id": attachment.id,
         "draft_id": draft.id,

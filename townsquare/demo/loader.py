@@ -36,6 +36,7 @@ from townsquare.councils.services import (
 from townsquare.demo.boston import boston_demo_load
 from townsquare.demo.consultations import demo_consultations_ensure
 from townsquare.demo.generator import DATA_DIR, generate_case_specs
+from townsquare.demo.wiki import demo_wiki_ensure
 from townsquare.messaging.demo import demo_messaging_ensure
 from townsquare.neighbourhoods.demo import demo_neighbourhoods_ensure
 from townsquare.payments.services import pay_account_set
@@ -313,6 +314,7 @@ def demo_load(*, cases_per_council: int = 1000, stdout=None) -> dict[str, int]:
         say(f"Live queue today: {clinic.service_point.name}, {clinic.name}\n")
     demo_neighbourhoods_ensure(councils=councils, say=say)
     demo_consultations_ensure(councils=councils, say=say)
+    demo_wiki_ensure(councils=councils, say=say)
     # A real year (City of Boston 2015) for dashboards and the performance page.
     boston_demo_load(
         library=library, password=DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET, roles=ROLES, say=say

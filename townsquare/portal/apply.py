@@ -49,6 +49,7 @@ from townsquare.portal.error_messages import NOT_SENT, error_parts, input_text, 
 from townsquare.portal.expected import expected_by_context, expected_within
 from townsquare.portal.models import ApplicationDraft
 from townsquare.portal.payment import payment_panel
+from townsquare.portal.service_help import service_help
 from townsquare.portal.signin import email_clean
 from townsquare.portal.uploads import display_name, document_check
 
@@ -121,6 +122,9 @@ def start(request: HttpRequest, slug: str, service_code: str) -> HttpResponse:
             "intro": document["description"],
             "saved": saved,
             "fee": fee_context(fee_summary(document)),
+            "help": service_help(
+                council_id=council.id, service_code=service.code, language=get_language()
+            ),
         },
     )
 

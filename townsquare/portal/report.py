@@ -72,6 +72,7 @@ from townsquare.portal.photos import (
     photos_per_form,
 )
 from townsquare.portal.places import MAX_QUERY, attributions, search_places
+from townsquare.portal.service_help import service_help
 from townsquare.triage.selectors import category_suggestions
 from townsquare.triage.services import case_create_hiding_personal_data
 
@@ -322,6 +323,9 @@ def _form(request: HttpRequest, *, council: Council, service_code: str) -> HttpR
         "max_description": MAX_DESCRIPTION,
         "max_name": MAX_NAME,
         "map": _map_context(council, service_code),
+        "help": service_help(
+            council_id=council.id, service_code=service_code, language=get_language()
+        ),
     }
     return render(request, "report/form.html", context, status=400 if summary else 200)
 

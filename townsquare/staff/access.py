@@ -88,7 +88,8 @@ def sign_in_url(request: HttpRequest) -> str:
 def safe_next(request: HttpRequest, value: str | None) -> str:
     if (
         value
-        and value.startswith("/staff/")
+        # Municipedia's staff pages live at /wiki/ (issue 16).
+        and value.startswith(("/staff/", "/wiki/"))
         and url_has_allowed_host_and_scheme(
             value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )

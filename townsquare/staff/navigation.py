@@ -67,6 +67,7 @@ NAV: list[NavEntry] = [
     NavEntry(label=_("Live queues"), url_name="staff:appointments", order=57),
     NavEntry(label=_("Neighbourhoods"), url_name="staff:neighbourhoods", order=45),
     NavEntry(label=_("Consultations"), url_name="staff:consultations", order=58),
+    NavEntry(label=_("Municipedia"), url_name="wiki:index", order=56),
 ]
 
 
