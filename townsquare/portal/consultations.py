@@ -44,6 +44,7 @@ from townsquare.consultations.selectors import (
 from townsquare.consultations.services import response_confirm, response_submit
 from townsquare.core import clock
 from townsquare.core.errors import Conflict, InvalidInput, NotFound, Problem
+from townsquare.core.links import public_url
 from townsquare.core.ratelimit import client_address, limit_email
 from townsquare.councils.selectors import areas_of_council
 from townsquare.insights.figures import council_zone
@@ -279,9 +280,8 @@ def _confirmation_send(
         from townsquare.messaging.services import transactional_message_send
     except ImportError:  # pragma: no cover - messaging is part of every deployment today
         return
-    link = request.build_absolute_uri(
-        reverse("portal:consultation_confirm", args=[response.confirm_token])
-    )
+    # From PUBLIC_URL, never the request's Host (ADR 130).
+    link = public_url(reverse("portal:consultation_confirm", args=[response.confirm_token]))
     try:
         transactional_message_send(
             kind="consultation_confirm",
