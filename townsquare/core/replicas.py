@@ -20,7 +20,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import ContextDecorator, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -39,15 +39,15 @@ _may_lag: ContextVar[bool] = ContextVar("townsquare_reads_may_lag", default=Fals
 _primary_only: ContextVar[bool] = ContextVar("townsquare_primary_only", default=False)
 
 
-class reads_may_lag(ContextDecorator):
-    """Reads inside may come from a replica (a context manager and a decorator)."""
-
-    def __enter__(self) -> reads_may_lag:
-        self._token = _may_lag.set(True)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _may_lag.reset(self._token)
+@contextmanager
+def reads_may_lag() -> Iterator[None]:
+    """Reads inside may come from a replica. Also a decorator (`@reads_may_lag()`): each call
+    then enters afresh, so calls in several threads at once never share a token."""
+    token = _may_lag.set(True)
+    try:
+        yield
+    finally:
+        _may_lag.reset(token)
 
 
 @contextmanager
