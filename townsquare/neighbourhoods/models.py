@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# What the public sees instead of a thread's title when its opening post is not shown.
+WITHHELD_TITLE = _("A discussion whose first post is not shown")
 
 
 class Visibility(models.TextChoices):
@@ -59,6 +63,14 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def public_title(self) -> str:
+        """The title as the public sees it: the opening post's author wrote it, so when that
+        post is hidden, removed, held or deleted, its title goes with it (selectors annotate
+        `opening_visibility`; without it the title is shown)."""
+        shown = getattr(self, "opening_visibility", Visibility.VISIBLE) == Visibility.VISIBLE
+        return self.title if shown else str(WITHHELD_TITLE)
 
 
 class Post(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 
 from townsquare.accounts.principal import Principal
@@ -63,10 +63,18 @@ def street_get(*, area: Area, street_id: int) -> Place:
     return street
 
 
+# The opening post's visibility: its author wrote the thread's title (Thread.public_title).
+_OPENING_VISIBILITY = Subquery(
+    Post.objects.filter(thread=OuterRef("pk")).order_by("created_at", "id").values("visibility")[:1]
+)
+
+
 def threads_of(*, area: Area, street: Place | None = None, offset: int = 0) -> list[Thread]:
     """Threads with something visible in them, latest activity first: THREADS_PER_PAGE from
     `offset`, and one more when there are more (for an "older" link)."""
-    qs = Thread.objects.filter(area=area, post_count__gt=0)
+    qs = Thread.objects.filter(area=area, post_count__gt=0).annotate(
+        opening_visibility=_OPENING_VISIBILITY
+    )
     qs = qs.filter(street=street) if street is not None else qs
     return list(
         qs.select_related("street").order_by("-last_post_at", "-id")[
@@ -139,6 +147,7 @@ def _by_reference(council_ids: frozenset[int], references: list[str]) -> PublicL
 def thread_get(*, thread_id: int) -> Thread:
     thread = (
         Thread.objects.select_related("council", "area", "street", "case")
+        .annotate(opening_visibility=_OPENING_VISIBILITY)
         .filter(pk=thread_id)
         .first()
     )

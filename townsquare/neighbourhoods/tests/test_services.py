@@ -235,3 +235,22 @@ def test_a_post_that_describes_a_problem_suggests_reporting_it():
     assert post_rules.reportable_service("a HOLE in the road again", services) == "pothole"
     assert post_rules.reportable_service("Street party in July?", services) is None
     assert post_rules.reportable_service("Binoculars found", services) is None
+
+
+def test_a_hidden_opening_post_takes_the_threads_title_with_it(ward, resident, moderator):
+    thread, _user, _principal = _trusted_thread(ward, resident, moderator)
+    officer_user, officer = moderator("second@testshire.test")
+    services.post_add(thread=thread, user=officer_user, principal=officer, body="We are on it.")
+    assert selectors.thread_get(thread_id=thread.id).public_title == "Fly-tipping on Elm Row"
+    services.moderate(
+        principal=officer,
+        action=Action.HIDE,
+        rule_id=_rule(ward, "new-members"),
+        explanation="A phone number in the title.",
+        post=thread.posts.order_by("created_at", "id").first(),
+    )
+    shown = selectors.thread_get(thread_id=thread.id)
+    assert shown.public_title != "Fly-tipping on Elm Row"
+    listed = selectors.threads_of(area=ward)  # still listed: the officer's reply is shown
+    assert [t.id for t in listed] == [thread.id]
+    assert listed[0].public_title != "Fly-tipping on Elm Row"
