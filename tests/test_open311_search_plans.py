@@ -9,6 +9,7 @@ leave them: on a handful of rows every plan looks alike and the test would prove
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -138,6 +139,10 @@ def test_each_documented_filter_combination_is_served_by_an_index(council, other
     _fill(council, other_council)
     wrong = []
     for name, (search, index) in COMBINATIONS.items():
+        if search.council_ids:
+            # The council of this test: ids are not 1 on a database whose sequences other
+            # tests have moved on (PostgreSQL), and another id finds no service, so no query.
+            search = dataclasses.replace(search, council_ids=frozenset([council.id]))
         plan = _plan(search)
         if _reads_whole_table(plan) or (index is not None and index not in plan):
             wrong.append(f"{name}: expected {index or 'an index'}, planned\n{plan}")
