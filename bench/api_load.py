@@ -174,6 +174,14 @@ end
 """
 
 
+def _wrk_ms(value: str) -> float:
+    """A wrk latency ("850.00us", "35.79ms", "1.14s") in milliseconds."""
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("m", 60_000.0), ("s", 1000.0)):
+        if value.endswith(unit):
+            return float(value[: -len(unit)]) * factor
+    return float(value)
+
+
 def _wrk(port: int, path: str, seconds: float, connections: int, script: str = "") -> dict:
     """One wrk run (-t1, keep-alive connections): requests/s, errors and latency."""
     args = ["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s", "--latency"]
@@ -194,11 +202,7 @@ def _wrk(port: int, path: str, seconds: float, connections: int, script: str = "
                 int(w.strip(",")) for w in words if w.strip(",").isdigit()
             )
         elif words and words[0] in ("50%", "99%"):
-            value = words[1]
-            ms = float(value[:-2]) if value.endswith("ms") else float(value[:-1]) * 1000
-            if value.endswith("us"):
-                ms = float(value[:-2]) / 1000
-            figures[f"p{words[0][:-1]}_ms"] = round(ms, 2)
+            figures[f"p{words[0][:-1]}_ms"] = round(_wrk_ms(words[1]), 2)
     figures.setdefault("errors", 0)
     return figures
 
